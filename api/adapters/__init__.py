@@ -1,0 +1,1 @@
+"""The outside world behind small interfaces: PostGIS cluster, object storage, push, events."""

@@ -1,0 +1,75 @@
+"""Secrets that must survive restarts: the JWT signing secret and the VAPID key pair.
+
+Taken from settings when set; otherwise generated once into the data folder (mode 0600) and
+reused, so tokens and push subscriptions stay valid across ``make run`` restarts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from api.config import Settings
+
+
+def _write_private(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(content)
+    os.replace(tmp, path)
+
+
+def jwt_secret(settings: Settings) -> str:
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    path = settings.data_dir / "jwt.secret"
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(48)
+    _write_private(path, value)
+    return value
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class VapidKeys:
+    """``private_key``: base64url of the raw 32-byte scalar (what pywebpush accepts);
+    ``public_key``: base64url of the uncompressed point (the browser's applicationServerKey)."""
+
+    private_key: str
+    public_key: str
+
+
+def generate_vapid() -> VapidKeys:
+    key = ec.generate_private_key(ec.SECP256R1())
+    raw_private = key.private_numbers().private_value.to_bytes(32, "big")
+    raw_public = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return VapidKeys(_b64url(raw_private), _b64url(raw_public))
+
+
+def vapid_keys(settings: Settings) -> VapidKeys:
+    if settings.vapid_private_key and settings.vapid_public_key:
+        return VapidKeys(settings.vapid_private_key, settings.vapid_public_key)
+    path = settings.data_dir / "vapid.json"
+    if path.exists():
+        data = json.loads(path.read_text())
+        return VapidKeys(data["private_key"], data["public_key"])
+    keys = generate_vapid()
+    _write_private(
+        path, json.dumps({"private_key": keys.private_key, "public_key": keys.public_key})
+    )
+    return keys

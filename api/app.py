@@ -1,0 +1,91 @@
+"""``create_app()``: the one place where settings, stores, plugins and routes meet."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from api import __version__
+from api.adapters import keys
+from api.auth import auth_middleware_factory
+from api.config import Settings
+from api.db.session import make_engine, make_sessionmaker
+from api.errors import exception_handlers
+from api.middleware import configure_logging, request_context_middleware, security_headers
+from api.routes import admin, auth, health, pwa, reference
+from api.routes.deps import DEPENDENCIES
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Litestar:
+    """Build the API. ``database_url`` overrides settings (the embedded cluster's URL)."""
+    settings = settings or Settings.from_env()
+    url = database_url or settings.database_url
+    if not url:
+        raise RuntimeError(
+            "No database URL: set TANGGAP_DATABASE_URL, or start with `tanggap dev`, which runs "
+            "the embedded PostGIS cluster."
+        )
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = make_engine(url, settings.db_pool_size, settings.db_max_overflow)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = Litestar(
+        route_handlers=[
+            health.live,
+            health.ready,
+            auth.AuthController,
+            reference.ReferenceController,
+            *admin.CONTROLLERS,
+            pwa.spa,
+        ],
+        dependencies=DEPENDENCIES,
+        exception_handlers=exception_handlers(),
+        middleware=[request_context_middleware, auth_middleware_factory],
+        before_send=[security_headers],
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="Tanggap 112 API",
+            version=__version__,
+            description="Emergency and complaint line: calls, cases, dispatch, field teams.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        request_max_body_size=100 * 1024 * 1024,
+        debug=False,
+        logging_config=None,  # ours: JSON lines with the request id (api.middleware)
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.jwt_secret = keys.jwt_secret(settings)
+    return app

@@ -1,0 +1,137 @@
+"""Who is calling: bearer-token authentication, role guards and agency scoping.
+
+Every later route reuses these: ``guards=[requires_roles("dispatcher", ...)]`` and
+``principal.agency_scope`` (``None`` means "sees every agency").
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import text
+
+from api.errors import Forbidden, Unauthorized
+from api.security import decode_access_token
+
+# Roles that see every case of the city; the others are scoped to their own agency.
+CITYWIDE_ROLES = frozenset({"admin", "supervisor", "operator", "dispatcher"})
+AGENCY_ROLES = frozenset({"coordinator", "field_officer"})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The signed-in user of a request, read fresh from the database on every request."""
+
+    user_id: int
+    username: str
+    role: str
+    agency_id: int | None
+    language: str
+    session_id: uuid.UUID
+
+    @property
+    def agency_scope(self) -> int | None:
+        """The only agency this user may see, or ``None`` for city-wide roles."""
+        return None if self.role in CITYWIDE_ROLES else self.agency_id
+
+    def may_see_agency(self, agency_id: int | None) -> bool:
+        scope = self.agency_scope
+        return scope is None or scope == agency_id
+
+
+_SESSION_SQL = text(
+    """
+    SELECT u.id, u.username, u.role, u.agency_id, u.language
+    FROM auth_sessions s JOIN users u ON u.id = s.user_id
+    WHERE s.id = :sid AND s.user_id = :uid AND s.revoked_at IS NULL
+      AND s.expires_at > now() AND u.active
+    """
+)
+
+
+def auth_middleware_factory(app: ASGIApp) -> ASGIApp:
+    """Resolve ``Authorization: Bearer`` into ``scope["user"]`` (``None`` when absent).
+
+    A present but invalid, expired or revoked token is refused here with 401, so no handler
+    ever runs for it; routes that need a user add :func:`requires_login` or :func:`requires_roles`.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await app(scope, receive, send)
+            return
+        scope["user"] = None
+        header = ""
+        for k, v in scope.get("headers", []):
+            if k == b"authorization":
+                header = v.decode("latin-1")
+                break
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise Unauthorized("token_invalid")
+            litestar_app = scope["app"]
+            claims = decode_access_token(
+                litestar_app.state.jwt_secret, token.strip(), litestar_app.state.clock()
+            )
+            if claims is None:
+                raise Unauthorized("token_invalid")
+            try:
+                sid = uuid.UUID(str(claims.get("sid")))
+                uid = int(claims["sub"])
+            except (ValueError, TypeError, KeyError):
+                raise Unauthorized("token_invalid") from None
+            async with litestar_app.state.engine.connect() as conn:
+                row = (await conn.execute(_SESSION_SQL, {"sid": sid, "uid": uid})).first()
+            if row is None:
+                raise Unauthorized("token_invalid")
+            scope["user"] = Principal(
+                user_id=row.id,
+                username=row.username,
+                role=row.role,
+                agency_id=row.agency_id,
+                language=row.language,
+                session_id=sid,
+            )
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    user = connection.scope.get("user")
+    if not isinstance(user, Principal):
+        raise Unauthorized()
+    return user
+
+
+def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    current_principal(connection)
+
+
+def requires_roles(*roles: str) -> Any:
+    """A guard that admits only the given roles (after authentication)."""
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if current_principal(connection).role not in allowed:
+            raise Forbidden()
+
+    guard.__name__ = f"requires_{'_or_'.join(sorted(allowed))}"
+    return guard
+
+
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """Dependency: the signed-in user (401 when anonymous)."""
+    return current_principal(request)
+
+
+async def provide_optional_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    user = request.scope.get("user")
+    return user if isinstance(user, Principal) else None

@@ -1,0 +1,281 @@
+"""The ``tanggap`` command: dev, serve, db, seed, users.
+
+Also registered as a Litestar CLI plugin, so ``litestar --app api.app:create_app tanggap ...``
+reaches the same commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from api.config import Settings
+
+DEMO_LOGIN_ROLES = [
+    "admin",
+    "supervisor",
+    "operator",
+    "dispatcher",
+    "koordinator.dlhk",
+    "petugas.dlhk",
+]
+
+
+@contextlib.contextmanager
+def database(settings: Settings, *, keep_running: bool = False) -> Iterator[str]:
+    """The database URL: the configured one, or the embedded cluster (started if needed)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    from api.adapters.pgcluster import ClusterError, EmbeddedPostgres
+
+    port = int(os.environ.get("TANGGAP_EMBEDDED_PG_PORT", "0"))
+    cluster = EmbeddedPostgres(settings.postgres_dir, port=port)
+    was_running = cluster.pgdata.exists() and cluster.is_running()
+    try:
+        cluster.start()
+    except ClusterError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        yield cluster.url
+    finally:
+        if not keep_running and not was_running:
+            cluster.stop("fast")
+
+
+async def _seed(url: str) -> dict[str, int]:
+    from api.db.session import make_engine, make_sessionmaker
+    from api.seed import seed
+
+    engine = make_engine(url, 2, 0)
+    try:
+        async with make_sessionmaker(engine)() as db, db.begin():
+            report = await seed(db)
+    finally:
+        await engine.dispose()
+    return report.created
+
+
+@click.group()
+def main() -> None:
+    """Tanggap 112: emergency and complaint line."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
+def dev(host: str | None, port: int | None) -> None:
+    """Embedded PostGIS, migrations, demo seed, then serve the API and PWA."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.db import migrate
+
+    settings = Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with database(settings) as url:
+        migrate.upgrade(url)
+        created = asyncio.run(_seed(url))
+        if created:
+            click.echo(f"Seeded the demo city: {created}")
+        app = create_app(settings, database_url=url)
+        host = host or settings.host
+        port = port or settings.port
+        click.echo("")
+        click.echo(f"  Tanggap 112 is running at http://{host}:{port}/")
+        click.echo(f"  API schema: http://{host}:{port}/schema")
+        click.echo("  Demo logins (password: tanggap112):")
+        for name in DEMO_LOGIN_ROLES:
+            click.echo(f"    {name}")
+        click.echo("  Press Ctrl-C to stop (the database stops with it).")
+        click.echo("")
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", default=None, type=int)
+@click.option("--workers", default=None, type=int)
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Production server. Refuses the embedded defaults unless TANGGAP_ALLOW_EMBEDDED=1."""
+    import uvicorn
+
+    settings = Settings.from_env()
+    missing = settings.embedded_defaults_in_use()
+    if missing and not settings.allow_embedded:
+        raise click.ClickException(
+            "Refusing to serve production on embedded defaults. Set "
+            + ", ".join(missing)
+            + " (or TANGGAP_ALLOW_EMBEDDED=1 to accept them)."
+        )
+    if not settings.database_url:
+        raise click.ClickException("`tanggap serve` needs TANGGAP_DATABASE_URL.")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Upgrade the schema (default: to the newest revision)."""
+    from api.db import migrate
+
+    with database(Settings.from_env()) as url:
+        migrate.upgrade(url, revision)
+    click.echo(f"Database upgraded to {revision}.")
+
+
+@db.command()
+@click.argument("revision", default="-1")
+def downgrade(revision: str) -> None:
+    """Downgrade the schema (default: one revision)."""
+    from api.db import migrate
+
+    with database(Settings.from_env()) as url:
+        migrate.downgrade(url, revision)
+    click.echo(f"Database downgraded to {revision}.")
+
+
+@db.command()
+@click.option("-m", "--message", required=True)
+@click.option("--empty", is_flag=True, help="Do not autogenerate from the models.")
+def revision(message: str, empty: bool) -> None:
+    """Write a new migration, autogenerated from the models."""
+    from api.db import migrate
+
+    with database(Settings.from_env()) as url:
+        migrate.revision(url, message, autogenerate=not empty)
+
+
+@main.command("seed")
+def seed_cmd() -> None:
+    """Load the demo city (idempotent)."""
+    with database(Settings.from_env()) as url:
+        from api.db import migrate
+
+        migrate.upgrade(url)
+        created = asyncio.run(_seed(url))
+    click.echo(f"Seeded: {created}" if created else "Nothing to seed: already up to date.")
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+async def _create_user(url: str, **fields: Any) -> int:
+    from sqlalchemy import select
+
+    from api.db.models import Agency, User
+    from api.db.session import make_engine, make_sessionmaker
+    from api.security import hash_password
+
+    engine = make_engine(url, 1, 0)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            agency_id = None
+            if fields["agency"]:
+                agency = (
+                    await session.execute(
+                        select(Agency).where(Agency.code == fields["agency"].upper())
+                    )
+                ).scalar_one_or_none()
+                if agency is None:
+                    raise click.ClickException(f"No agency with code {fields['agency']}.")
+                agency_id = agency.id
+            if fields["role"] in {"coordinator", "field_officer"} and agency_id is None:
+                raise click.ClickException("Coordinators and field officers need --agency.")
+            exists = (
+                await session.execute(select(User.id).where(User.username == fields["username"]))
+            ).scalar()
+            if exists:
+                raise click.ClickException(f"User {fields['username']} already exists.")
+            user = User(
+                username=fields["username"],
+                full_name=fields["full_name"],
+                role=fields["role"],
+                agency_id=agency_id,
+                language=fields["language"],
+                password_hash=hash_password(fields["password"]),
+                active=True,
+            )
+            session.add(user)
+            await session.flush()
+            return user.id
+    finally:
+        await engine.dispose()
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(
+        ["admin", "supervisor", "operator", "dispatcher", "coordinator", "field_officer"]
+    ),
+)
+@click.option("--agency", default=None, help="Agency code, for coordinators and field officers.")
+@click.option("--language", default="id", type=click.Choice(["id", "en"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(
+    username: str,
+    full_name: str,
+    role: str,
+    agency: str | None,
+    language: str,
+    password_stdin: bool,
+) -> None:
+    """Create a user. The password is asked for (never taken from the command line)."""
+    import re
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{2,63}", username):
+        raise click.ClickException("Username: 3-64 of a-z, 0-9, '.', '_' or '-'.")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass()
+    if len(password) < 8:
+        raise click.ClickException("The password needs at least 8 characters.")
+    with database(Settings.from_env()) as url:
+        uid = asyncio.run(
+            _create_user(
+                url,
+                username=username,
+                full_name=full_name,
+                role=role,
+                agency=agency,
+                language=language,
+                password=password,
+            )
+        )
+    click.echo(f"Created user {username} (id {uid}).")
+
+
+class TanggapCLIPlugin:
+    """Litestar CLI plugin: ``litestar tanggap ...`` runs the same commands."""
+
+    def on_cli_init(self, cli: click.Group) -> None:
+        cli.add_command(main, name="tanggap")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Dependencies shared by every route: settings, clock, database session, caller language."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import Principal, provide_optional_principal, provide_principal
+from api.config import Settings
+from api.db.session import session_scope
+from api.i18n import negotiate
+
+
+async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
+    async for session in session_scope(state.sessionmaker):
+        yield session
+
+
+def provide_settings(state: State) -> Settings:
+    return state.settings  # type: ignore[no-any-return]
+
+
+def provide_now(state: State) -> datetime:
+    return state.clock()  # type: ignore[no-any-return]
+
+
+def provide_lang(request: Request[Any, Any, Any]) -> str:
+    return negotiate(request.headers.get("accept-language"))
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    # Behind the reverse proxy the API sees loopback; the proxy sets X-Real-IP.
+    peer = request.client.host if request.client else "unknown"
+    if peer in {"127.0.0.1", "::1"}:
+        real = request.headers.get("x-real-ip")
+        if real:
+            return real.strip()[:64]
+    return peer
+
+
+# Explicit markers for handler parameters (Litestar 3 drops inferred injection).
+Db = NamedDependency[AsyncSession]
+Cfg = NamedDependency[Settings]
+Now = NamedDependency[datetime]
+Lang = NamedDependency[str]
+CurrentUser = NamedDependency[Principal]
+MaybeUser = NamedDependency[Principal | None]
+
+DEPENDENCIES = {
+    "db": Provide(provide_db),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+    "now": Provide(provide_now, sync_to_thread=False),
+    "lang": Provide(provide_lang, sync_to_thread=False),
+    "principal": Provide(provide_principal),
+    "maybe_principal": Provide(provide_optional_principal),
+}

@@ -1,0 +1,193 @@
+"""Seed the demo city (Kendari by default). Idempotent: a second run changes nothing.
+
+Rows are inserted only when missing (matched by their natural key), so an admin's later edits
+are never overwritten by a re-seed.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import (
+    Agency,
+    Area,
+    Category,
+    Team,
+    User,
+    category_supporting_agencies,
+    team_members,
+)
+from api.security import hash_password
+
+DEMO_PASSWORD = "tanggap112"  # noqa: S105 - documented demo credential, printed by `tanggap dev`
+
+# (username, full name, role, agency code or None)
+DEMO_USERS: list[tuple[str, str, str, str | None]] = [
+    ("admin", "Admin Kota", "admin", None),
+    ("supervisor", "Sari Supervisor", "supervisor", None),
+    ("operator", "Ode Operator", "operator", None),
+    ("dispatcher", "Dimas Dispatcher", "dispatcher", None),
+    ("koordinator.dlhk", "Kurnia Koordinator DLHK", "coordinator", "DLHK"),
+    ("petugas.dlhk", "Putra Petugas DLHK", "field_officer", "DLHK"),
+    ("petugas2.dlhk", "Rina Petugas DLHK", "field_officer", "DLHK"),
+    ("koordinator.damkar", "Kadir Koordinator Damkar", "coordinator", "DAMKARMAT"),
+    ("petugas.damkar", "Andi Petugas Damkar", "field_officer", "DAMKARMAT"),
+    ("petugas2.damkar", "Wawan Petugas Damkar", "field_officer", "DAMKARMAT"),
+    ("petugas.bpbd", "Budi Petugas BPBD", "field_officer", "BPBD"),
+    ("petugas.dishub", "Dewi Petugas Dishub", "field_officer", "DISHUB"),
+    ("petugas.dinsos", "Sitti Petugas Dinsos", "field_officer", "DINSOS"),
+    ("petugas.pupr", "Yusuf Petugas PUPR", "field_officer", "PUPR"),
+    ("petugas.polresta", "Bripka Hendra", "field_officer", "POLRESTA"),
+]
+
+# Teams for the agencies that take most of the work: (agency, team name, members, on duty).
+DEMO_TEAMS: list[tuple[str, str, list[str], bool]] = [
+    ("DAMKARMAT", "Regu Damkar Mandonga", ["petugas.damkar"], True),
+    ("DAMKARMAT", "Regu Damkar Poasia", ["petugas2.damkar"], True),
+    ("DAMKARMAT", "Regu Damkar Kota Lama", [], False),
+    ("DLHK", "TRC DLHK 1", ["petugas.dlhk"], True),
+    ("DLHK", "TRC DLHK 2", ["petugas2.dlhk"], True),
+    ("BPBD", "TRC BPBD", ["petugas.bpbd"], True),
+    ("BPBD", "TRC BPBD Siaga", [], False),
+    ("DISHUB", "Tim LPJU Dishub", ["petugas.dishub"], True),
+    ("DISHUB", "Tim Lalu Lintas Dishub", [], True),
+    ("DINSOS", "TRC Dinsos", ["petugas.dinsos"], True),
+    ("PUPR", "Tim Reaksi Cepat PUPR", ["petugas.pupr"], True),
+    ("POLRESTA", "Patroli Sabhara", ["petugas.polresta"], True),
+    ("POLRESTA", "Unit Lantas", [], True),
+]
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("api.seed_data").joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def agencies() -> list[dict[str, str]]:
+    return _rows("agencies.csv")
+
+
+def categories() -> list[dict[str, str]]:
+    return _rows("categories.csv")
+
+
+def areas() -> list[dict[str, str]]:
+    return _rows("areas.csv")
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str, n: int = 1) -> None:
+        self.created[what] = self.created.get(what, 0) + n
+
+    @property
+    def total(self) -> int:
+        return sum(self.created.values())
+
+
+async def seed_reference(db: AsyncSession) -> SeedReport:
+    """Agencies, categories, areas, demo users and teams."""
+    report = SeedReport()
+    existing = {a.code: a for a in (await db.execute(select(Agency))).scalars()}
+    for row in agencies():
+        if row["code"] not in existing:
+            a = Agency(
+                code=row["code"],
+                name_id=row["name_id"],
+                name_en=row["name_en"],
+                kind=row["kind"],
+                notes=row["notes"],
+                active=True,
+            )
+            db.add(a)
+            existing[row["code"]] = a
+            report.add("agencies")
+    await db.flush()
+
+    have_cat = set((await db.execute(select(Category.code))).scalars())
+    for row in categories():
+        if row["code"] in have_cat:
+            continue
+        c = Category(
+            code=row["code"],
+            name_id=row["name_id"],
+            name_en=row["name_en"],
+            group=row["group"],
+            agency_id=existing[row["agency"]].id,
+            priority=row["priority"],
+            dedupe_radius_m=int(row["dedupe_radius_m"]),
+            sla_accept_min=int(row["accept_min"]),
+            sla_arrive_min=int(row["arrive_min"]),
+            sla_resolve_min=int(row["resolve_h"]) * 60,
+            photo_required=row["photo_required_to_resolve"].strip().lower() == "true",
+            attributes=[],
+            active=True,
+        )
+        db.add(c)
+        await db.flush()
+        for code in filter(None, row["support_agencies"].split(";")):
+            await db.execute(
+                category_supporting_agencies.insert().values(
+                    category_id=c.id, agency_id=existing[code.strip()].id
+                )
+            )
+        report.add("categories")
+
+    have_area = set((await db.execute(select(Area.name))).scalars())
+    for row in areas():
+        if row["kecamatan"] not in have_area:
+            db.add(
+                Area(
+                    name=row["kecamatan"],
+                    kind="kecamatan",
+                    center=f"SRID=4326;POINT({row['center_lon']} {row['center_lat']})",
+                )
+            )
+            report.add("areas")
+
+    users = {u.username: u for u in (await db.execute(select(User))).scalars()}
+    password_hash: str | None = None
+    for username, full_name, role, agency in DEMO_USERS:
+        if username in users:
+            continue
+        password_hash = password_hash or hash_password(DEMO_PASSWORD)
+        u = User(
+            username=username,
+            full_name=full_name,
+            role=role,
+            agency_id=existing[agency].id if agency else None,
+            password_hash=password_hash,
+            language="id",
+            active=True,
+        )
+        db.add(u)
+        users[username] = u
+        report.add("users")
+    await db.flush()
+
+    teams = {(t.agency_id, t.name) for t in (await db.execute(select(Team))).scalars()}
+    for agency, name, members, on_duty in DEMO_TEAMS:
+        key = (existing[agency].id, name)
+        if key in teams:
+            continue
+        t = Team(agency_id=key[0], name=name, on_duty=on_duty)
+        db.add(t)
+        await db.flush()
+        for m in members:
+            await db.execute(team_members.insert().values(team_id=t.id, user_id=users[m].id))
+        report.add("teams")
+    await db.flush()
+    return report
+
+
+async def seed(db: AsyncSession, **options: Any) -> SeedReport:
+    """Everything the demo city needs. Later capabilities add their demo data here."""
+    return await seed_reference(db)
