@@ -67,6 +67,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Anda tidak berwenang melakukan ini.",
         "en": "You are not allowed to do this.",
     },
+    "case_not_found": {"id": "Kasus tidak ditemukan.", "en": "Case not found."},
     # admin
     "agency_required": {
         "id": "Koordinator dan petugas lapangan harus terdaftar pada satu OPD.",

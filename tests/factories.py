@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Agency, Area, Category, Team, User, team_members
+from api.db.models import Agency, Area, Case, Category, Team, User, team_members
 from api.security import hash_password
 
 _seq = itertools.count(1)
@@ -116,3 +117,55 @@ async def category_by_code(db: AsyncSession, code: str) -> Category:
 
 async def user_by_name(db: AsyncSession, username: str) -> User:
     return (await db.execute(select(User).where(User.username == username))).scalar_one()
+
+
+async def make_case(
+    db: AsyncSession,
+    *,
+    category: Category | None = None,
+    lat: float = -3.97,
+    lon: float = 122.51,
+    status: str = "new",
+    team: Team | None = None,
+    created_at: Any = None,
+    **kw: Any,
+) -> Case:
+    """A case inserted directly (no timeline): for tests about things other than intake."""
+    from datetime import UTC, datetime
+
+    from api.domain.sla import SlaTargets, deadlines
+
+    n = next(_seq)
+    category = category or await make_category(db)
+    created_at = created_at or datetime.now(UTC)
+    d = deadlines(
+        created_at,
+        SlaTargets(category.sla_accept_min, category.sla_arrive_min, category.sla_resolve_min),
+    )
+    c = Case(
+        **{
+            "id": uuid.uuid4(),
+            "reference": f"TST-{n:06d}",
+            "category_id": category.id,
+            "agency_id": category.agency_id,
+            "team_id": team.id if team else None,
+            "priority": category.priority,
+            "status": status,
+            "location": f"SRID=4326;POINT({lon} {lat})",
+            "address": "",
+            "landmark": "",
+            "description": f"Kasus uji {n}",
+            "channel": "phone",
+            "accept_by": d.accept_by,
+            "arrive_by": d.arrive_by,
+            "resolve_by": d.resolve_by,
+            "escalated_stages": [],
+            "version": 1,
+            "created_at": created_at,
+            "updated_at": created_at,
+            **kw,
+        }
+    )
+    db.add(c)
+    await db.flush()
+    return c

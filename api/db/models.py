@@ -17,6 +17,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -184,6 +185,14 @@ class Team(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(String(100))
     on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Last known position, from the members' pings (history in team_positions).
+    last_position: Mapped[Any | None] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=False), nullable=True
+    )
+    last_position_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    last_accuracy_m: Mapped[float | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
 
     agency: Mapped[Agency] = relationship(lazy="raise")
@@ -191,7 +200,10 @@ class Team(Base):
         secondary=team_members, back_populates="teams", lazy="raise"
     )
 
-    __table_args__ = (UniqueConstraint("agency_id", "name", name="uq_teams_agency_name"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "name", name="uq_teams_agency_name"),
+        Index("ix_teams_last_position", "last_position", postgresql_using="gist"),
+    )
 
 
 class AuthSession(Base):
@@ -221,3 +233,366 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
 
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+
+# ---------------------------------------------------------------- control room
+CALL_CLASSES = ("valid", "informasi", "curhat", "prank", "ghost", "wrong_number")
+CHANNELS = ("phone", "walk_in", "social", "app", "web", "open311")
+CASE_STATUSES = (
+    "new",
+    "dispatched",
+    "accepted",
+    "en_route",
+    "on_scene",
+    "resolved",
+    "closed",
+    "returned",
+    "duplicate",
+    "invalid",
+    "cancelled",
+    "reopened",
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class Call(Base):
+    """One inbound contact: phone, walk-in, social media or app."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), nullable=True)  # E.164
+    channel: Mapped[str] = mapped_column(String(16), default="phone")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    duration_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    call_class: Mapped[str | None] = mapped_column("class", String(16), nullable=True)
+    operator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    notes: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[Any | None] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=False), nullable=True
+    )
+    location_source: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    location_accuracy_m: Mapped[float | None] = mapped_column(nullable=True)
+    pbx_call_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+
+    __table_args__ = (
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(f"class IS NULL OR {_in('class', CALL_CLASSES)}", name="class"),
+        CheckConstraint("duration_s IS NULL OR duration_s >= 0", name="duration"),
+        Index("ix_calls_number_started_at", "number", "started_at"),
+        Index("ix_calls_started_at", "started_at"),
+    )
+
+
+class Case(Base):
+    """A ticket: something that happened at a place, routed to an agency and worked by a team."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), nullable=True
+    )
+    priority: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    location: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
+    address: Mapped[str] = mapped_column(Text, default="")
+    landmark: Mapped[str] = mapped_column(Text, default="")
+    area_id: Mapped[int | None] = mapped_column(
+        ForeignKey("areas.id", ondelete="SET NULL"), nullable=True
+    )
+    description: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16), default="phone")
+    call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calls.id", ondelete="SET NULL"), nullable=True
+    )
+    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), nullable=True
+    )
+    out_of_area: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SLA deadlines, computed from the category when the case is created.
+    accept_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    arrive_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolve_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # SLA stages already escalated ("accept", "arrive", "resolve"): escalation happens once.
+    escalated_stages: Mapped[list[str]] = mapped_column(ARRAY(String(8)), default=list)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(_in("status", CASE_STATUSES), name="status"),
+        CheckConstraint("priority IN ('P1', 'P2', 'P3')", name="priority"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint("duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_self_dup"),
+        Index("ix_cases_location", "location", postgresql_using="gist"),
+        Index("ix_cases_status_created_at", "status", "created_at"),
+        Index("ix_cases_agency_id_status", "agency_id", "status"),
+        Index("ix_cases_team_id_status", "team_id", "status"),
+        Index("ix_cases_category_id_created_at", "category_id", "created_at"),
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_duplicate_of_id", "duplicate_of_id"),
+        Index("ix_cases_call_id", "call_id"),
+        Index(
+            "ix_cases_description_trgm",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"description": "gin_trgm_ops"},
+        ),
+    )
+
+
+class CaseEvent(Base):
+    """Append-only timeline: the audit log and the source of every response-time figure.
+
+    A database trigger refuses UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    # "user", "citizen", "system", "pbx", "open311": who acted when there is no user.
+    actor_kind: Mapped[str] = mapped_column(String(12), default="user")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    location: Mapped[Any | None] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=False), nullable=True
+    )
+    accuracy_m: Mapped[float | None] = mapped_column(nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # Shown on the citizen's tracking page (never with the note or the actor's name).
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (
+        Index("ix_case_events_case_id_id", "case_id", "id"),
+        Index("ix_case_events_at", "at"),
+        Index("ix_case_events_kind_at", "kind", "at"),
+    )
+
+
+class CaseReporter(Base):
+    """Who reported a case. Private: never on public pages. Follows the case when merged."""
+
+    __tablename__ = "case_reporters"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    original_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calls.id", ondelete="SET NULL"), nullable=True
+    )
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    channel: Mapped[str] = mapped_column(String(16), default="phone")
+    # SHA-256 of the citizen's secret tracking token; the token itself is never stored.
+    tracking_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    language: Mapped[str] = mapped_column(String(2), default="id")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_case_reporters_case_id", "case_id"),
+        Index("ix_case_reporters_phone", "phone"),
+    )
+
+
+class CaseRating(Base):
+    """A citizen's rating of a resolved case (1-5, optional comment)."""
+
+    __tablename__ = "case_ratings"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_reporters.id", ondelete="SET NULL"), nullable=True
+    )
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        UniqueConstraint("case_id", "reporter_id", name="uq_case_ratings_case_reporter"),
+    )
+
+
+class TeamPosition(Base):
+    """A position ping from an on-duty team member (bounded history; see retention)."""
+
+    __tablename__ = "team_positions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    location: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
+    accuracy_m: Mapped[float] = mapped_column()
+
+    __table_args__ = (Index("ix_team_positions_team_id_at", "team_id", "at"),)
+
+
+class IdempotentRequest(Base):
+    """A replayed request with the same ``Idempotency-Key`` gets the stored answer, once applied."""
+
+    __tablename__ = "idempotent_requests"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+
+
+# ------------------------------------------------------------------ evidence
+class Photo(Base):
+    """Photo evidence. The original stays private; display and thumbnail copies have no EXIF."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_events.id", ondelete="SET NULL"), nullable=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    # "team" (field officer), "control_room" (operator/dispatcher), "citizen"
+    source: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), nullable=True
+    )
+    caption: Mapped[str] = mapped_column(Text, default="")
+    content_type: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    original_key: Mapped[str] = mapped_column(String(200))
+    display_key: Mapped[str] = mapped_column(String(200))
+    thumb_key: Mapped[str] = mapped_column(String(200))
+    # Evidence from the original's EXIF: kept here, never in the public copies.
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    exif_location: Mapped[Any | None] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=False), nullable=True
+    )
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+    __table_args__ = (
+        CheckConstraint("source IN ('team', 'control_room', 'citizen')", name="source"),
+        Index("ix_photos_case_id", "case_id"),
+        Index(
+            "uq_photos_case_id_sha256",
+            "case_id",
+            "sha256",
+            unique=True,
+            postgresql_where="deleted_at IS NULL",
+        ),
+    )
+
+
+# ---------------------------------------------------------------------- push
+class PushSubscription(Base):
+    """A browser's Web Push endpoint: a signed-in user's device, or a citizen following a case."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_reporters.id", ondelete="CASCADE"), nullable=True
+    )
+    endpoint: Mapped[str] = mapped_column(Text, unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(2), default="id")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("user_id IS NOT NULL OR reporter_id IS NOT NULL", name="owner"),
+        Index("ix_push_subscriptions_user_id", "user_id"),
+        Index("ix_push_subscriptions_reporter_id", "reporter_id"),
+    )
+
+
+class Notification(Base):
+    """Outbox: one push to one device, written in the transaction of the change that causes it.
+
+    ``event_key`` names the cause (e.g. ``case-event:123``); with the subscription it is unique,
+    so nobody is notified twice for the same event.
+    """
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(24))
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("push_subscriptions.id", ondelete="SET NULL"), nullable=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    case_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), nullable=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    urgency: Mapped[str] = mapped_column(String(8), default="normal")
+    topic: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ttl_s: Mapped[int] = mapped_column(Integer, default=86400)
+    # pending → sent | gone (subscription removed) | failed (gave up after retries)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'gone', 'failed')", name="status"),
+        CheckConstraint("urgency IN ('very-low', 'low', 'normal', 'high')", name="urgency"),
+        UniqueConstraint("event_key", "subscription_id", name="uq_notifications_event_sub"),
+        Index(
+            "ix_notifications_pending",
+            "next_attempt_at",
+            postgresql_where="status = 'pending'",
+        ),
+    )
