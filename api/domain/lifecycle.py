@@ -1,0 +1,71 @@
+"""The case lifecycle: statuses, what citizens and Open311 see, and the event kinds.
+
+The transition rules themselves (who may move a case from which status to which, and what each
+move requires) live in :mod:`api.domain.transitions`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+STATUSES = (
+    "new", "dispatched", "accepted", "en_route", "on_scene", "resolved", "closed",
+    "returned", "duplicate", "invalid", "cancelled", "reopened",
+)
+# The clock runs and the case shows on the live map.
+OPEN = frozenset({"new", "dispatched", "accepted", "en_route", "on_scene", "returned",
+                  "reopened"})
+# A team is working on it.
+IN_FIELD = frozenset({"dispatched", "accepted", "en_route", "on_scene"})
+FINISHED = frozenset({"resolved", "closed"})
+VOID = frozenset({"duplicate", "invalid", "cancelled"})
+
+PublicStatus = Literal["belum_ditindaklanjuti", "dalam_proses", "selesai"]
+
+# The city's three words, in the citizen's language.
+PUBLIC_STATUS_TEXT: dict[str, dict[str, str]] = {
+    "belum_ditindaklanjuti": {"id": "Belum ditindaklanjuti", "en": "Not yet acted on"},
+    "dalam_proses": {"id": "Dalam proses", "en": "In process"},
+    "selesai": {"id": "Selesai", "en": "Finished"},
+}
+
+
+def public_status(status: str) -> PublicStatus:
+    """What a citizen sees: not yet acted on, in process, or finished.
+
+    A case waiting at dispatch (new, returned, reopened) is not yet acted on; once a team has it,
+    it is in process; resolved, closed and voided cases are finished.
+    """
+    if status in {"new", "returned", "reopened"}:
+        return "belum_ditindaklanjuti"
+    if status in IN_FIELD:
+        return "dalam_proses"
+    return "selesai"
+
+
+def open311_status(status: str) -> Literal["open", "closed"]:
+    return "open" if status in OPEN else "closed"
+
+
+# Every kind of event on a case's timeline.
+EVENT_KINDS = (
+    "created",        # intake (call, citizen, Open311)
+    "dispatched",     # first team assigned; data: team_id
+    "reassigned",     # another team; data: team_id, previous_team_id
+    "transferred",    # another agency ("bukan wewenang"); data: from_agency_id, to_agency_id
+    "accepted", "en_route", "on_scene", "resolved", "closed",
+    "returned",       # team cannot handle it; note holds the reason
+    "merged",         # on the parent: a duplicate joined; data: child_id, child_reference
+    "duplicate",      # on the child: data: parent_id, parent_reference
+    "invalid", "cancelled",
+    "reopened",       # a citizen disputed the resolution
+    "escalated",      # an SLA deadline passed; data: stage
+    "note",           # a note or a photo without a status change
+    "rated",          # citizen rating; data: score
+    "reporter_added",  # another caller reported the same case
+)
+EventKind = Literal[
+    "created", "dispatched", "reassigned", "transferred", "accepted", "en_route", "on_scene",
+    "resolved", "closed", "returned", "merged", "duplicate", "invalid", "cancelled",
+    "reopened", "escalated", "note", "rated", "reporter_added",
+]
