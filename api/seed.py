@@ -44,6 +44,14 @@ DEMO_USERS: list[tuple[str, str, str, str | None]] = [
     ("petugas.dinsos", "Sitti Petugas Dinsos", "field_officer", "DINSOS"),
     ("petugas.pupr", "Yusuf Petugas PUPR", "field_officer", "PUPR"),
     ("petugas.polresta", "Bripka Hendra", "field_officer", "POLRESTA"),
+    ("petugas.pln", "Agus Petugas PLN", "field_officer", "PLN"),
+    ("petugas.pdam", "Rahmat Petugas PDAM", "field_officer", "PDAM"),
+    ("petugas.dinkes", "Nurul Petugas PSC 119", "field_officer", "DINKES"),
+    ("petugas.satpolpp", "La Ode Petugas Satpol PP", "field_officer", "SATPOLPP"),
+    ("petugas.dp3a", "Wa Ode Petugas DP3A", "field_officer", "DP3A"),
+    ("petugas.distan", "Hasan Petugas Keswan", "field_officer", "DISTAN"),
+    ("petugas.basarnas", "Irwan Petugas SAR", "field_officer", "BASARNAS"),
+    ("petugas.diskominfo", "Fitri Petugas Diskominfo", "field_officer", "DISKOMINFO"),
 ]
 
 # Teams for the agencies that take most of the work: (agency, team name, members, on duty).
@@ -61,6 +69,14 @@ DEMO_TEAMS: list[tuple[str, str, list[str], bool]] = [
     ("PUPR", "Tim Reaksi Cepat PUPR", ["petugas.pupr"], True),
     ("POLRESTA", "Patroli Sabhara", ["petugas.polresta"], True),
     ("POLRESTA", "Unit Lantas", [], True),
+    ("PLN", "Yantek PLN Kendari", ["petugas.pln"], True),
+    ("PDAM", "Tim Teknis PDAM", ["petugas.pdam"], True),
+    ("DINKES", "PSC 119 Ambulans", ["petugas.dinkes"], True),
+    ("SATPOLPP", "Regu Satpol PP", ["petugas.satpolpp"], True),
+    ("DP3A", "TRC PPA DP3A", ["petugas.dp3a"], True),
+    ("DISTAN", "Tim Keswan", ["petugas.distan"], True),
+    ("BASARNAS", "Tim SAR Kendari", ["petugas.basarnas"], True),
+    ("DISKOMINFO", "Tim Layanan Publik", ["petugas.diskominfo"], True),
 ]
 
 
@@ -189,5 +205,11 @@ async def seed_reference(db: AsyncSession) -> SeedReport:
 
 
 async def seed(db: AsyncSession, **options: Any) -> SeedReport:
-    """Everything the demo city needs. Later capabilities add their demo data here."""
-    return await seed_reference(db)
+    """The reference city; with ``demo=`` (a :class:`DemoContext`) also a living control room."""
+    report = await seed_reference(db)
+    demo = options.get("demo")
+    if demo is not None:
+        from api.seed_demo import seed_demo_city
+
+        report.add("cases", await seed_demo_city(db, demo))
+    return report

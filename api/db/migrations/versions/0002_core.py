@@ -21,6 +21,45 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Trigram search: typo-tolerant category and case text search.
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    op.create_table(
+        "routing_rules",
+        sa.Column("id", sa.Integer(), sa.Identity(always=False), nullable=False),
+        sa.Column("area_id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=True),
+        sa.Column("agency_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.CheckConstraint(
+            "agency_id IS NOT NULL OR team_id IS NOT NULL",
+            name=op.f("ck_routing_rules_does_something"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["agency_id"],
+            ["agencies.id"],
+            name=op.f("fk_routing_rules_agency_id_agencies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["area_id"],
+            ["areas.id"],
+            name=op.f("fk_routing_rules_area_id_areas"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["categories.id"],
+            name=op.f("fk_routing_rules_category_id_categories"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["teams.id"],
+            name=op.f("fk_routing_rules_team_id_teams"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_routing_rules")),
+    )
+    op.create_index("ix_routing_rules_area_id", "routing_rules", ["area_id"], unique=False)
     op.create_geospatial_table(
         "calls",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -600,3 +639,5 @@ def downgrade() -> None:
     op.drop_index("ix_calls_started_at", table_name="calls")
     op.drop_index("ix_calls_number_started_at", table_name="calls")
     op.drop_geospatial_table("calls")
+    op.drop_index("ix_routing_rules_area_id", table_name="routing_rules")
+    op.drop_table("routing_rules")

@@ -1,0 +1,259 @@
+"""The operator's call log, caller history, prank flags, and the signed PBX webhook."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from sqlalchemy import select
+
+from api.auth import requires_roles
+from api.db.models import Call
+from api.errors import BadRequest, Forbidden, Unauthorized
+from api.routes.deps import Cfg, CurrentUser, Db, Now
+from api.services import calls as svc
+
+CallClass = Literal["valid", "informasi", "curhat", "prank", "ghost", "wrong_number"]
+Phone = Annotated[str, msgspec.Meta(max_length=32)]
+CALL_ROLES = ("operator", "dispatcher", "supervisor", "admin")
+
+
+class CallIn(msgspec.Struct, forbid_unknown_fields=True):
+    number: Phone | None = None
+    channel: Literal["phone", "walk_in", "social", "app"] = "phone"
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration_s: Annotated[int, msgspec.Meta(ge=0, le=86_400)] | None = None
+    call_class: CallClass | None = msgspec.field(default=None, name="class")
+    notes: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
+    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
+    location_source: Literal["caller", "network", "aml"] | None = None
+
+
+class CallPatch(msgspec.Struct, forbid_unknown_fields=True):
+    call_class: CallClass | None = msgspec.field(default=None, name="class")
+    notes: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
+    ended_at: datetime | None = None
+    duration_s: Annotated[int, msgspec.Meta(ge=0, le=86_400)] | None = None
+
+
+class CallOut(msgspec.Struct):
+    id: int
+    number: str | None
+    channel: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_s: int | None
+    call_class: str | None = msgspec.field(name="class")
+    operator_id: int | None
+    notes: str
+    pbx_call_id: str | None
+
+    @classmethod
+    def of(cls, c: Call) -> CallOut:
+        return cls(
+            c.id,
+            c.number,
+            c.channel,
+            c.started_at,
+            c.ended_at,
+            c.duration_s,
+            c.call_class,
+            c.operator_id,
+            c.notes,
+            c.pbx_call_id,
+        )
+
+
+class CaseBrief(msgspec.Struct):
+    id: str
+    reference: str
+    status: str
+    created_at: datetime
+
+
+class HistoryOut(msgspec.Struct):
+    number: str
+    prank_count: int
+    flagged: bool
+    flagged_until: datetime | None
+    calls: list[CallOut]
+    cases: list[CaseBrief]
+
+
+class FlaggedOut(msgspec.Struct):
+    number: str
+    prank_calls: int
+    flagged_until: datetime
+
+
+class CallController(Controller):
+    path = "/api/calls"
+    tags = ["calls"]
+    guards = [requires_roles(*CALL_ROLES)]
+
+    @post(
+        "/",
+        summary="Log a call; a call under 10 s with nothing said is classed ghost",
+        status_code=201,
+    )
+    async def log_call(
+        self, db: Db, principal: CurrentUser, now: Now, data: JSONBody[CallIn]
+    ) -> CallOut:
+        started = data.started_at or now
+        if started > now:
+            raise BadRequest("call_in_future")
+        call = await svc.log_call(
+            db,
+            svc.CallIn(
+                number=data.number,
+                channel=data.channel,
+                started_at=started,
+                ended_at=data.ended_at,
+                duration_s=data.duration_s,
+                call_class=data.call_class,
+                notes=data.notes,
+                lat=data.lat,
+                lon=data.lon,
+                location_source=data.location_source,
+            ),
+            principal.user_id,
+        )
+        return CallOut.of(call)
+
+    @patch("/{call_id:int}", summary="Classify a call, add notes, or close it")
+    async def update_call(
+        self, db: Db, principal: CurrentUser, call_id: FromPath[int], data: JSONBody[CallPatch]
+    ) -> CallOut:
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+        call = await svc.update_call(db, call_id, changes=changes, operator_id=principal.user_id)
+        return CallOut.of(call)
+
+    @get("/", summary="Recent calls, newest first")
+    async def list_calls(
+        self,
+        db: Db,
+        number: FromQuery[str | None] = None,
+        call_class: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> list[CallOut]:
+        q = select(Call).order_by(Call.started_at.desc()).limit(limit)
+        if number:
+            q = q.where(Call.number == svc.phone_or_400(number))
+        if call_class:
+            q = q.where(Call.call_class == call_class)
+        return [CallOut.of(c) for c in (await db.execute(q)).scalars()]
+
+    @get("/history", summary="A number's earlier calls and cases, with its prank count and flag")
+    async def history(
+        self, db: Db, settings: Cfg, now: Now, number: FromQuery[Phone]
+    ) -> HistoryOut:
+        h = await svc.history(db, settings, number, now)
+        return HistoryOut(
+            h.number,
+            h.prank_count,
+            h.flagged_until is not None,
+            h.flagged_until,
+            [CallOut.of(c) for c in h.calls],
+            [CaseBrief(str(c.id), c.reference, c.status, c.created_at) for c in h.cases],
+        )
+
+
+@get(
+    "/api/calls/flagged-numbers",
+    tags=["calls"],
+    summary="Numbers flagged for repeated prank calls (for the PBX to block); signed or staff",
+)
+async def flagged_numbers(
+    db: Db,
+    settings: Cfg,
+    now: Now,
+    state: State,
+    request: Request[Any, Any, Any],
+    timestamp: Annotated[str | None, HeaderParameter(name="X-Tanggap-Timestamp")] = None,
+    signature: Annotated[str | None, HeaderParameter(name="X-Tanggap-Signature")] = None,
+) -> list[FlaggedOut]:
+    user = request.scope.get("user")
+    if signature is not None and timestamp is not None:
+        # A read: signed over an empty body; replays within the window are harmless.
+        expected = svc.sign(state.pbx_secret, timestamp, b"")
+        if not hmac.compare_digest(expected, signature.strip().lower()):
+            raise Unauthorized("webhook_signature_invalid")
+        if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > (
+            settings.pbx_replay_window_s
+        ):
+            raise Unauthorized("webhook_stale")
+    elif user is None:
+        raise Unauthorized()
+    elif user.role not in CALL_ROLES:
+        raise Forbidden()
+    return [FlaggedOut(n, c, u) for n, c, u in await svc.flagged_numbers(db, settings, now)]
+
+
+class PbxEvent(msgspec.Struct, forbid_unknown_fields=True):
+    event: Literal["call.started", "call.ended", "call.location"]
+    call_id: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    at: datetime
+    number: Phone | None = None
+    duration_s: Annotated[int, msgspec.Meta(ge=0, le=86_400)] | None = None
+    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
+    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
+    accuracy_m: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    source: Literal["aml", "network", "caller"] | None = None
+
+
+class PbxAck(msgspec.Struct):
+    call: CallOut
+
+
+@post(
+    "/api/pbx/events",
+    tags=["calls"],
+    status_code=200,
+    summary="PBX webhook: call started/ended/location. Headers X-Tanggap-Timestamp and "
+    "X-Tanggap-Signature = hex HMAC-SHA256(secret, timestamp + '.' + body)",
+)
+async def pbx_webhook(
+    db: Db,
+    settings: Cfg,
+    now: Now,
+    state: State,
+    request: Request[Any, Any, Any],
+    timestamp: Annotated[str, HeaderParameter(name="X-Tanggap-Timestamp")] = "",
+    signature: Annotated[str, HeaderParameter(name="X-Tanggap-Signature")] = "",
+) -> PbxAck:
+    body = await request.body()
+    await svc.verify_webhook(
+        db,
+        settings,
+        state.pbx_secret,
+        timestamp=timestamp,
+        signature=signature,
+        body=body,
+        now=now,
+    )
+    try:
+        event = msgspec.json.decode(body, type=PbxEvent)
+    except msgspec.ValidationError as exc:
+        raise BadRequest("validation_failed", extra={"errors": [{"message": str(exc)}]}) from None
+    except msgspec.DecodeError:
+        raise BadRequest("validation_failed") from None
+    call = await svc.pbx_event(
+        db,
+        event.event,
+        event.call_id,
+        number=svc.phone_or_400(event.number),
+        at=event.at,
+        duration_s=event.duration_s,
+        lat=event.lat,
+        lon=event.lon,
+        accuracy_m=event.accuracy_m,
+        source=event.source,
+    )
+    return PbxAck(CallOut.of(call))

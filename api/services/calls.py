@@ -1,0 +1,259 @@
+"""The operator's call log: logging, classifying, caller history, prank flags, the PBX webhook."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.config import Settings
+from api.db.models import Call, Case, CaseReporter, IdempotentRequest
+from api.domain.calls import PrankPolicy, auto_class, flagged_until
+from api.domain.phone import InvalidPhone, normalise_phone
+from api.errors import BadRequest, Conflict, NotFound, Unauthorized
+
+
+def policy(settings: Settings) -> PrankPolicy:
+    return PrankPolicy(
+        settings.prank_threshold,
+        timedelta(hours=settings.prank_window_hours),
+        timedelta(hours=settings.prank_flag_hours),
+    )
+
+
+def phone_or_400(raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return normalise_phone(raw)
+    except InvalidPhone:
+        raise BadRequest("invalid_phone") from None
+
+
+def duration_of(
+    started_at: datetime, ended_at: datetime | None, duration_s: int | None
+) -> int | None:
+    if duration_s is not None:
+        return duration_s
+    if ended_at is None:
+        return None
+    if ended_at < started_at:
+        raise BadRequest("call_ends_before_start")
+    return int((ended_at - started_at).total_seconds())
+
+
+@dataclass(frozen=True)
+class CallIn:
+    number: str | None
+    channel: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    duration_s: int | None = None
+    call_class: str | None = None
+    notes: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    location_source: str | None = None
+    location_accuracy_m: float | None = None
+    pbx_call_id: str | None = None
+
+
+async def log_call(db: AsyncSession, data: CallIn, operator_id: int | None) -> Call:
+    number = phone_or_400(data.number)
+    duration = duration_of(data.started_at, data.ended_at, data.duration_s)
+    call = Call(
+        number=number,
+        channel=data.channel,
+        started_at=data.started_at,
+        ended_at=data.ended_at,
+        duration_s=duration,
+        call_class=auto_class(duration, bool(data.notes.strip()), data.call_class),
+        operator_id=operator_id,
+        notes=data.notes.strip(),
+        pbx_call_id=data.pbx_call_id,
+        location=f"SRID=4326;POINT({data.lon} {data.lat})"
+        if data.lat is not None and data.lon is not None
+        else None,
+        location_source=data.location_source if data.lat is not None else None,
+        location_accuracy_m=data.location_accuracy_m,
+    )
+    db.add(call)
+    await db.flush()
+    return call
+
+
+async def update_call(
+    db: AsyncSession, call_id: int, *, changes: dict[str, Any], operator_id: int
+) -> Call:
+    call = await db.get(Call, call_id, with_for_update=True)
+    if call is None:
+        raise NotFound("call_not_found")
+    if "notes" in changes:
+        call.notes = str(changes["notes"]).strip()
+    if "ended_at" in changes and changes["ended_at"] is not None:
+        call.ended_at = changes["ended_at"]
+        call.duration_s = duration_of(call.started_at, call.ended_at, None)
+    if "duration_s" in changes and changes["duration_s"] is not None:
+        call.duration_s = changes["duration_s"]
+    chosen = changes.get("call_class")
+    call.call_class = auto_class(call.duration_s, bool(call.notes), chosen or call.call_class)
+    call.operator_id = call.operator_id or operator_id
+    await db.flush()
+    return call
+
+
+@dataclass(frozen=True)
+class History:
+    number: str
+    calls: list[Call]
+    cases: list[Case]
+    prank_count: int
+    flagged_until: datetime | None
+
+
+async def prank_times(db: AsyncSession, number: str) -> list[datetime]:
+    rows = await db.execute(
+        select(Call.started_at)
+        .where(Call.number == number, Call.call_class == "prank")
+        .order_by(Call.started_at)
+    )
+    return list(rows.scalars())
+
+
+async def history(
+    db: AsyncSession, settings: Settings, raw_number: str, now: datetime, limit: int = 20
+) -> History:
+    number = phone_or_400(raw_number)
+    assert number is not None
+    calls = list(
+        (
+            await db.execute(
+                select(Call)
+                .where(Call.number == number)
+                .order_by(Call.started_at.desc())
+                .limit(limit)
+            )
+        ).scalars()
+    )
+    cases = list(
+        (
+            await db.execute(
+                select(Case)
+                .join(CaseReporter, CaseReporter.original_case_id == Case.id)
+                .where(CaseReporter.phone == number)
+                .order_by(Case.created_at.desc())
+                .limit(limit)
+            )
+        )
+        .scalars()
+        .unique()
+    )
+    pranks = await prank_times(db, number)
+    until = flagged_until(pranks, policy(settings))
+    return History(
+        number, calls, cases, len(pranks), until if until is not None and until > now else None
+    )
+
+
+async def flagged_numbers(
+    db: AsyncSession, settings: Settings, now: datetime
+) -> list[tuple[str, int, datetime]]:
+    """Numbers flagged now, for the PBX to block: (number, pranks in window, flagged until)."""
+    p = policy(settings)
+    since = now - p.flag_for - p.window
+    rows = await db.execute(
+        select(Call.number, func.array_agg(Call.started_at))
+        .where(Call.call_class == "prank", Call.number.is_not(None), Call.started_at >= since)
+        .group_by(Call.number)
+    )
+    out: list[tuple[str, int, datetime]] = []
+    for number, times in rows:
+        until = flagged_until(list(times), p)
+        if number is not None and until is not None and until > now:
+            out.append((number, len(times), until))
+    return sorted(out, key=lambda r: r[2], reverse=True)
+
+
+# --------------------------------------------------------------------- PBX
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return mac.hexdigest()
+
+
+async def verify_webhook(
+    db: AsyncSession,
+    settings: Settings,
+    secret: str,
+    *,
+    timestamp: str,
+    signature: str,
+    body: bytes,
+    now: datetime,
+) -> None:
+    """HMAC-SHA256 over ``timestamp.body``; stale or replayed requests are refused."""
+    try:
+        ts = int(timestamp)
+    except ValueError:
+        raise Unauthorized("webhook_signature_invalid") from None
+    expected = sign(secret, timestamp, body)
+    if not hmac.compare_digest(expected, signature.strip().lower()):
+        raise Unauthorized("webhook_signature_invalid")
+    if abs(now.timestamp() - ts) > settings.pbx_replay_window_s:
+        raise Unauthorized("webhook_stale")
+    key = f"pbx:{expected}"
+    if await db.get(IdempotentRequest, key) is not None:
+        raise Conflict("webhook_replayed")
+    db.add(
+        IdempotentRequest(key=key, user_id=None, request_hash=expected, status_code=200, body=b"")
+    )
+    await db.flush()
+
+
+async def pbx_event(
+    db: AsyncSession,
+    event: str,
+    pbx_call_id: str,
+    *,
+    number: str | None,
+    at: datetime,
+    duration_s: int | None,
+    lat: float | None,
+    lon: float | None,
+    accuracy_m: float | None,
+    source: str | None,
+) -> Call:
+    call = (
+        await db.execute(select(Call).where(Call.pbx_call_id == pbx_call_id).with_for_update())
+    ).scalar_one_or_none()
+    if event == "call.started":
+        if call is not None:
+            return call
+        return await log_call(
+            db, CallIn(number=number, channel="phone", started_at=at, pbx_call_id=pbx_call_id), None
+        )
+    if call is None:
+        # The start was lost: open the call now so nothing is dropped.
+        call = await log_call(
+            db, CallIn(number=number, channel="phone", started_at=at, pbx_call_id=pbx_call_id), None
+        )
+    if event == "call.ended":
+        call.ended_at = at
+        call.duration_s = (
+            duration_s
+            if duration_s is not None
+            else max(0, int((at - call.started_at).total_seconds()))
+        )
+        call.call_class = auto_class(call.duration_s, bool(call.notes), call.call_class)
+    elif event == "call.location":
+        if lat is None or lon is None:
+            raise BadRequest("invalid_coordinates")
+        call.location = f"SRID=4326;POINT({lon} {lat})"
+        call.location_source = source or "aml"
+        call.location_accuracy_m = accuracy_m
+    await db.flush()
+    return call
