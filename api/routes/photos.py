@@ -1,0 +1,243 @@
+"""Photo evidence over HTTP: upload to a case, fetch a copy, delete (admin).
+
+Uploads are read straight off the request stream (see :mod:`api.adapters.uploads`), so the
+handler takes the raw request rather than a parsed ``MultipartBody``; the OpenAPI request body is
+declared by hand below.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.enums import MediaType
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import FromPath, FromQuery
+from litestar.response import Stream
+
+from api.adapters.storage import ObjectMissing, Storage, StorageError
+from api.auth import requires_login, requires_roles
+from api.domain.photos import etag_matches, may_view
+from api.errors import NotFound
+from api.routes.deps import Cfg, CurrentUser, Db, Now
+from api.services import photos as service
+
+PhotoStorage = NamedDependency[Storage]
+
+
+def provide_storage(state: State) -> Storage:
+    return state.storage  # type: ignore[no-any-return]
+
+
+class GeoPoint(msgspec.Struct):
+    lon: float
+    lat: float
+
+
+class PhotoUrls(msgspec.Struct):
+    thumb: str
+    display: str
+    original: str | None  # only for those who may fetch the original
+
+
+class PhotoOut(msgspec.Struct):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    event_id: int | None
+    source: str
+    team_id: int | None
+    uploaded_by_id: int | None
+    caption: str
+    content_type: str
+    size_bytes: int
+    width: int
+    height: int
+    sha256: str
+    # Evidence from the original's EXIF: only for those who may fetch the original.
+    taken_at: datetime | None
+    location: GeoPoint | None
+    created_at: datetime
+    # True when this upload matched a photo already on the case (nothing new was stored).
+    duplicate: bool
+    urls: PhotoUrls
+
+
+class PhotoUploadOut(msgspec.Struct):
+    photos: list[PhotoOut]
+
+
+def photo_out(stored: service.StoredPhoto, role: str) -> PhotoOut:
+    p = stored.photo
+    evidence = may_view(role, "original")
+    base = f"/api/photos/{p.id}"
+    return PhotoOut(
+        id=p.id,
+        case_id=p.case_id,
+        event_id=p.event_id,
+        source=p.source,
+        team_id=p.team_id,
+        uploaded_by_id=p.uploaded_by_id,
+        caption=p.caption,
+        content_type=p.content_type,
+        size_bytes=p.size_bytes,
+        width=p.width,
+        height=p.height,
+        sha256=p.sha256,
+        taken_at=p.taken_at if evidence else None,
+        location=GeoPoint(*stored.location) if evidence and stored.location else None,
+        created_at=p.created_at,
+        duplicate=not stored.created,
+        urls=PhotoUrls(
+            thumb=f"{base}?variant=thumb",
+            display=f"{base}?variant=display",
+            original=f"{base}?variant=original" if evidence else None,
+        ),
+    )
+
+
+@dataclass
+class UploadOperation(Operation):
+    """OpenAPI for the upload: a multipart body the handler reads as a stream."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="One or several photos (JPEG, PNG, WebP or HEIC), checked by content.",
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        required=["files"],
+                        properties={
+                            "files": Schema(
+                                type=OpenAPIType.ARRAY,
+                                items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+                            ),
+                            "caption": Schema(type=OpenAPIType.STRING, max_length=1000),
+                            "event_id": Schema(type=OpenAPIType.INTEGER),
+                        },
+                    )
+                )
+            },
+        )
+
+
+class PhotoController(Controller):
+    path = "/api"
+    tags = ["photos"]
+    guards = [requires_login]
+    dependencies = {"storage": Provide(provide_storage, sync_to_thread=False)}
+
+    @post(
+        "/cases/{case_id:uuid}/photos",
+        summary="Add photos to a case",
+        description=(
+            "Multipart upload of one or several photos (field `files`), with an optional "
+            "`caption` and `event_id` (an event of this case). 201 when something was stored, "
+            "200 when every photo was already on the case."
+        ),
+        operation_class=UploadOperation,
+    )
+    async def upload_photos(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        principal: CurrentUser,
+        settings: Cfg,
+        now: Now,
+        storage: PhotoStorage,
+        case_id: FromPath[uuid.UUID],
+    ) -> Response[PhotoUploadOut]:
+        right = await service.upload_right(db, principal, case_id)
+        result = await service.add_uploaded_photos(
+            db,
+            storage,
+            settings,
+            right,
+            body=request.stream(),
+            content_type=request.headers.get("content-type", ""),
+            content_length=_int_or_none(request.headers.get("content-length")),
+            uploaded_by_id=principal.user_id,
+            now=now,
+        )
+        return Response(
+            PhotoUploadOut([photo_out(p, principal.role) for p in result.photos]),
+            status_code=201 if result.created else 200,
+        )
+
+    @get(
+        "/photos/{photo_id:uuid}",
+        summary="A photo: thumbnail, display copy or (staff) the original",
+        description=(
+            "Redirects (307) to a short-lived presigned URL when photos are in S3/MinIO, "
+            "otherwise streams the bytes. The original keeps its EXIF and is for the control "
+            "room and the owning agency only."
+        ),
+        opt={"skip_compression": True},
+    )
+    async def get_photo(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        principal: CurrentUser,
+        settings: Cfg,
+        storage: PhotoStorage,
+        photo_id: FromPath[uuid.UUID],
+        variant: FromQuery[Literal["thumb", "display", "original"]] = "display",
+    ) -> Response[Any]:
+        copy = await service.photo_copy(db, principal, photo_id, variant)
+        # Private: the copies are evidence of a case, never for shared caches.
+        max_age = settings.presign_seconds // 2
+        cache = {"Cache-Control": f"private, max-age={max_age}", "Vary": "Authorization"}
+        try:
+            url = await storage.presigned_url(
+                copy.key,
+                expires=timedelta(seconds=settings.presign_seconds),
+                content_type=copy.content_type,
+                cache_control=f"private, max-age={settings.presign_seconds}",
+            )
+            if url is not None:
+                return Response(b"", status_code=307, headers={"Location": url, **cache})
+            headers = {"ETag": copy.etag, **cache}
+            if etag_matches(request.headers.get("if-none-match"), copy.etag):
+                return Response(b"", status_code=304, headers=headers)
+            info, chunks = await storage.read(copy.key)
+        except ObjectMissing:
+            raise NotFound("photo_not_found") from None
+        except StorageError:
+            raise service.storage_unavailable() from None
+        return Stream(
+            chunks,
+            media_type=copy.content_type,
+            headers={
+                **headers,
+                "Content-Length": str(info.size),
+                "Content-Disposition": f'inline; filename="{photo_id}-{variant}.'
+                f'{copy.key.rsplit(".", 1)[-1]}"',
+            },
+        )
+
+    @delete(
+        "/photos/{photo_id:uuid}",
+        summary="Delete a photo (soft: kept as evidence, no longer shown or counted)",
+        guards=[requires_roles("admin")],
+        media_type=MediaType.JSON,
+    )
+    async def delete_photo(
+        self, db: Db, principal: CurrentUser, now: Now, photo_id: FromPath[uuid.UUID]
+    ) -> None:
+        await service.delete_photo(db, photo_id, by_user_id=principal.user_id, now=now)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None

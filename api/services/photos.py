@@ -1,0 +1,551 @@
+"""Photo evidence use cases: adding photos to a case, serving their copies, deleting, sweeping.
+
+Consistency between the database and object storage, in one direction only: a photo row never
+points at a missing object. Objects are written first and the row after; if storage fails, no row
+is written (503, retry); if the database fails after the objects were written, they are removed
+at once, and whatever a crash still leaves behind is deleted by :func:`sweep_orphans`
+(``tanggap photos sweep``), which removes objects that no row names once they are old enough.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from geoalchemy2 import Geometry
+from sqlalchemy import cast, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.adapters import imaging
+from api.adapters.storage import Storage, StorageError
+from api.adapters.uploads import ReceivedUpload, receive_upload
+from api.auth import Principal
+from api.config import Settings
+from api.db.models import Case, CaseEvent, Photo, team_members
+from api.domain.photos import (
+    COPY_CONTENT_TYPE,
+    COPY_EXTENSION,
+    EXTENSIONS,
+    KEY_PREFIX,
+    PhotoLimits,
+    PhotoRejected,
+    Source,
+    Variant,
+    etag,
+    may_view,
+    object_key,
+    photo_id_of_key,
+    upload_source,
+)
+from api.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unavailable,
+    Unprocessable,
+)
+from api.services.access import visible_case
+
+log = logging.getLogger("tanggap.photos")
+
+# How soon a client should retry after a storage outage.
+STORAGE_RETRY_AFTER = 10
+_STATUS = {
+    "too_many_photos": 413,
+    "photo_too_large": 413,
+    "body_too_large": 413,
+    "photo_type_unsupported": 415,
+    "multipart_required": 415,
+    "multipart_invalid": 400,
+    "upload_field_unknown": 400,
+    "upload_field_too_long": 400,
+}
+
+
+def limits_of(settings: Settings) -> PhotoLimits:
+    return PhotoLimits(
+        settings.photo_max_bytes, settings.photo_max_files, settings.photo_max_pixels
+    )
+
+
+def rejection(exc: PhotoRejected) -> AppError:
+    """The problem-details error for a broken photo rule (4xx; 422 unless more specific)."""
+    return AppError(exc.code, _STATUS.get(exc.code, 422), **exc.params)
+
+
+def storage_unavailable() -> Unavailable:
+    return Unavailable("storage_unavailable", retry_after=STORAGE_RETRY_AFTER)
+
+
+# ------------------------------------------------------------------ reading
+async def team_photo_count(db: AsyncSession, case_id: uuid.UUID) -> int:
+    """Photos the team uploaded to this case and nobody deleted (the resolve rule counts them)."""
+    count = await db.scalar(
+        select(func.count())
+        .select_from(Photo)
+        .where(Photo.case_id == case_id, Photo.source == "team", Photo.deleted_at.is_(None))
+    )
+    return int(count or 0)
+
+
+async def photo_locations(
+    db: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[float, float]]:
+    """(lon, lat) from EXIF of these photos, for those that had one."""
+    if not ids:
+        return {}
+    point = cast(Photo.exif_location, Geometry)
+    rows = await db.execute(
+        select(Photo.id, func.ST_X(point), func.ST_Y(point)).where(
+            Photo.id.in_(ids), Photo.exif_location.is_not(None)
+        )
+    )
+    return {pid: (float(x), float(y)) for pid, x, y in rows}
+
+
+# ------------------------------------------------------------------ adding
+@dataclass(frozen=True)
+class UploadRight:
+    """May this user add photos to this case, and as whom."""
+
+    case: Case
+    source: Source
+    team_id: int | None
+
+
+async def upload_right(db: AsyncSession, principal: Principal, case_id: uuid.UUID) -> UploadRight:
+    """404 for a case the user cannot see, 403 for one they see but may not add photos to."""
+    case = await visible_case(db, principal, case_id)
+    in_team = False
+    if case.team_id is not None and principal.role in {"field_officer", "coordinator"}:
+        in_team = bool(
+            await db.scalar(
+                select(
+                    exists().where(
+                        team_members.c.team_id == case.team_id,
+                        team_members.c.user_id == principal.user_id,
+                    )
+                )
+            )
+        )
+    source = upload_source(principal.role, in_team=in_team)
+    if source is None:
+        raise Forbidden("photo_upload_forbidden")
+    return UploadRight(case, source, case.team_id if source == "team" else None)
+
+
+@dataclass(frozen=True)
+class PhotoFile:
+    """A photo waiting on disk to be stored. The hash is computed if not given."""
+
+    path: Path
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    photo: Photo
+    created: bool  # False: an identical photo was already on the case; this is that one
+    location: tuple[float, float] | None  # (lon, lat) from EXIF
+
+
+@dataclass
+class StoreResult:
+    photos: list[StoredPhoto] = field(default_factory=list)
+    # Objects this call wrote: if the caller's commit fails, pass them to :func:`discard`.
+    written_keys: list[str] = field(default_factory=list)
+
+    @property
+    def created(self) -> bool:
+        return any(p.created for p in self.photos)
+
+
+class _DuplicateRace(Exception):
+    """Another request stored the same photo on the same case between our check and insert."""
+
+
+async def store_photos(
+    db: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    *,
+    case_id: uuid.UUID,
+    files: Sequence[PhotoFile],
+    source: Source,
+    now: datetime,
+    uploaded_by_id: int | None = None,
+    team_id: int | None = None,
+    event_id: int | None = None,
+    caption: str = "",
+) -> StoreResult:
+    """Check, copy and store photos for a case, and add their rows (flushed, not committed).
+
+    All or nothing: every file is validated (by content) before anything is stored, and a
+    rejected file refuses the whole call (4xx, nothing stored). An identical photo already on
+    the case (same SHA-256, not deleted) is not stored again: the answer is the existing one.
+    A storage outage raises a 503 ``storage_unavailable`` with no row written. The caller
+    commits; if that commit fails, it calls :func:`discard` with ``written_keys`` (the sweep
+    is the safety net). The citizen report route calls this with ``source="citizen"``.
+    """
+    limits = limits_of(settings)
+    if not files:
+        raise BadRequest("photo_missing")
+    try:
+        limits.check_count(len(files))
+        for f in files:
+            limits.check_size(f.path.stat().st_size)
+    except PhotoRejected as exc:
+        raise rejection(exc) from None
+    hashed: list[tuple[Path, str]] = []
+    for f in files:
+        hashed.append((f.path, f.sha256 if f.sha256 else await asyncio.to_thread(_sha256, f.path)))
+    for attempt in (1, 2):
+        try:
+            return await _store_once(
+                db,
+                storage,
+                settings,
+                limits,
+                hashed,
+                case_id=case_id,
+                source=source,
+                now=now,
+                uploaded_by_id=uploaded_by_id,
+                team_id=team_id,
+                event_id=event_id,
+                caption=caption,
+            )
+        except _DuplicateRace:
+            if attempt == 2:
+                raise Conflict() from None
+    raise AssertionError("unreachable")
+
+
+async def _store_once(
+    db: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    limits: PhotoLimits,
+    hashed: list[tuple[Path, str]],
+    *,
+    case_id: uuid.UUID,
+    source: Source,
+    now: datetime,
+    uploaded_by_id: int | None,
+    team_id: int | None,
+    event_id: int | None,
+    caption: str,
+) -> StoreResult:
+    unique: dict[str, Path] = {}
+    for path, sha in hashed:
+        unique.setdefault(sha, path)
+    existing = {
+        p.sha256: p
+        for p in (
+            await db.execute(
+                select(Photo).where(
+                    Photo.case_id == case_id,
+                    Photo.sha256.in_(list(unique)),
+                    Photo.deleted_at.is_(None),
+                )
+            )
+        ).scalars()
+    }
+    fresh = [(sha, path) for sha, path in unique.items() if sha not in existing]
+    result = StoreResult()
+    new_rows: dict[str, tuple[Photo, tuple[float, float] | None]] = {}
+    with tempfile.TemporaryDirectory(prefix="tanggap-photos-") as tmp:
+        work = Path(tmp)
+        # Every file is checked and copied before the first byte is stored.
+        prepared = []
+        for _, path in fresh:
+            try:
+                prepared.append(await imaging.prepare(path, limits, settings.tz, work))
+            except PhotoRejected as exc:
+                raise rejection(exc) from None
+        try:
+            for (sha, path), p in zip(fresh, prepared, strict=True):
+                photo_id = uuid.uuid4()
+                keys = {
+                    "original": object_key(case_id, photo_id, "original", EXTENSIONS[p.kind]),
+                    "display": object_key(case_id, photo_id, "display", COPY_EXTENSION),
+                    "thumb": object_key(case_id, photo_id, "thumb", COPY_EXTENSION),
+                }
+                for variant, source_path, content_type in (
+                    ("original", path, p.content_type),
+                    ("display", p.display_path, COPY_CONTENT_TYPE),
+                    ("thumb", p.thumb_path, COPY_CONTENT_TYPE),
+                ):
+                    # Recorded before the write: a write that fails half-way is removed too.
+                    result.written_keys.append(keys[variant])
+                    await storage.put_file(keys[variant], source_path, content_type)
+                row = Photo(
+                    id=photo_id,
+                    case_id=case_id,
+                    event_id=event_id,
+                    uploaded_by_id=uploaded_by_id,
+                    source=source,
+                    team_id=team_id,
+                    caption=caption,
+                    content_type=p.content_type,
+                    sha256=sha,
+                    size_bytes=path.stat().st_size,
+                    width=p.width,
+                    height=p.height,
+                    original_key=keys["original"],
+                    display_key=keys["display"],
+                    thumb_key=keys["thumb"],
+                    taken_at=p.taken_at,
+                    exif_location=(
+                        f"SRID=4326;POINT({p.location[0]} {p.location[1]})" if p.location else None
+                    ),
+                    public=True,
+                    created_at=now,
+                )
+                new_rows[sha] = (row, p.location)
+        except StorageError:
+            await discard(storage, result.written_keys)
+            raise storage_unavailable() from None
+        except BaseException:
+            await discard(storage, result.written_keys)
+            raise
+    # A savepoint, so a lost race on the unique index leaves the caller's transaction usable.
+    savepoint = await db.begin_nested()
+    try:
+        db.add_all([row for row, _ in new_rows.values()])
+        await db.flush()
+    except BaseException as exc:
+        # The connection may have gone with the error (timeout, outage): the original error is
+        # what matters, not a failed rollback.
+        with contextlib.suppress(Exception):
+            await savepoint.rollback()
+        await discard(storage, result.written_keys)
+        if isinstance(exc, IntegrityError) and "uq_photos_case_id_sha256" in str(exc.orig):
+            raise _DuplicateRace() from exc
+        raise
+    await savepoint.commit()
+    known = await photo_locations(db, [p.id for p in existing.values()])
+    for sha in unique:
+        if sha in new_rows:
+            row, location = new_rows[sha]
+            result.photos.append(StoredPhoto(row, True, location))
+        else:
+            old = existing[sha]
+            result.photos.append(StoredPhoto(old, False, known.get(old.id)))
+    return result
+
+
+async def discard(storage: Storage, keys: Iterable[str]) -> None:
+    """Remove objects no row will point to. If storage is down too, the sweep removes them."""
+    keys = list(keys)
+    if not keys:
+        return
+    try:
+        await storage.remove(keys)
+    except StorageError:
+        log.warning("could not remove %d orphaned photo objects; the sweep will", len(keys))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1024 * 1024):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+async def check_event(db: AsyncSession, case_id: uuid.UUID, raw: str | None) -> int | None:
+    """The timeline event a photo belongs to: it must be an event of this case."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        event_id = int(raw)
+    except ValueError:
+        raise Unprocessable("event_not_in_case") from None
+    found = await db.scalar(
+        select(exists().where(CaseEvent.id == event_id, CaseEvent.case_id == case_id))
+    )
+    if not found:
+        raise Unprocessable("event_not_in_case")
+    return event_id
+
+
+MAX_CAPTION = 1000
+
+
+async def add_uploaded_photos(
+    db: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    right: UploadRight,
+    *,
+    body: AsyncIterator[bytes],
+    content_type: str,
+    content_length: int | None,
+    uploaded_by_id: int,
+    now: datetime,
+) -> StoreResult:
+    """The upload route's use case: read the multipart body, store its photos, commit."""
+    # Nothing is written yet: end the transaction so no pooled connection is held while a slow
+    # phone sends megabytes (expire_on_commit is off, so the case stays loaded).
+    await db.commit()
+    with tempfile.TemporaryDirectory(prefix="tanggap-upload-") as tmp:
+        try:
+            received: ReceivedUpload = await receive_upload(
+                body, content_type, content_length, limits_of(settings), Path(tmp)
+            )
+        except PhotoRejected as exc:
+            raise rejection(exc) from None
+        caption = received.fields.get("caption", "").strip()
+        if len(caption) > MAX_CAPTION:
+            raise BadRequest("upload_field_too_long", field="caption")
+        event_id = await check_event(db, right.case.id, received.fields.get("event_id"))
+        result = await store_photos(
+            db,
+            storage,
+            settings,
+            case_id=right.case.id,
+            files=[PhotoFile(f.path, f.sha256) for f in received.files],
+            source=right.source,
+            team_id=right.team_id,
+            uploaded_by_id=uploaded_by_id,
+            event_id=event_id,
+            caption=caption,
+            now=now,
+        )
+    try:
+        await db.commit()
+    except BaseException:
+        await discard(storage, result.written_keys)
+        raise
+    return result
+
+
+# ------------------------------------------------------------------ serving
+@dataclass(frozen=True)
+class PhotoCopy:
+    photo: Photo
+    variant: Variant
+    key: str
+    content_type: str
+    etag: str
+
+
+async def photo_copy(
+    db: AsyncSession, principal: Principal, photo_id: uuid.UUID, variant: Variant
+) -> PhotoCopy:
+    """One copy of a photo, if this user may see it: 404 when they may not see the case."""
+    photo = await db.get(Photo, photo_id)
+    if photo is None or photo.deleted_at is not None:
+        raise NotFound("photo_not_found")
+    try:
+        await visible_case(db, principal, photo.case_id)
+    except NotFound:
+        raise NotFound("photo_not_found") from None
+    if not may_view(principal.role, variant):
+        raise Forbidden("photo_original_forbidden")
+    if variant == "original":
+        key, content_type = photo.original_key, photo.content_type
+    elif variant == "display":
+        key, content_type = photo.display_key, COPY_CONTENT_TYPE
+    else:
+        key, content_type = photo.thumb_key, COPY_CONTENT_TYPE
+    return PhotoCopy(photo, variant, key, content_type, etag(photo.id, variant))
+
+
+# ------------------------------------------------------------------ deleting
+async def delete_photo(
+    db: AsyncSession, photo_id: uuid.UUID, *, by_user_id: int, now: datetime
+) -> None:
+    """Soft delete: the row and the objects stay (evidence); the photo stops counting and
+    stops being served."""
+    photo = await db.get(Photo, photo_id, with_for_update=True)
+    if photo is None or photo.deleted_at is not None:
+        raise NotFound("photo_not_found")
+    photo.deleted_at = now
+    photo.deleted_by_id = by_user_id
+    await db.flush()
+
+
+# ------------------------------------------------------------------ sweeping
+@dataclass
+class SweepReport:
+    scanned: int = 0
+    orphans: int = 0  # objects no photo row names
+    deleted: int = 0  # orphans old enough, removed (or that would be, in a dry run)
+
+
+async def sweep_orphans(
+    db: AsyncSession,
+    storage: Storage,
+    *,
+    older_than: timedelta,
+    now: datetime,
+    dry_run: bool = False,
+    batch_size: int = 500,
+) -> SweepReport:
+    """Delete photo objects that no photo row (deleted or not) names, older than ``older_than``.
+
+    The age margin keeps the objects of uploads still in flight (written, not yet committed).
+    """
+    cutoff = now - older_than
+    report = SweepReport()
+    batch: list[tuple[str, datetime, uuid.UUID | None]] = []
+
+    async def settle() -> None:
+        ids = {pid for _, _, pid in batch if pid is not None}
+        known: set[uuid.UUID] = set()
+        if ids:
+            known = set((await db.execute(select(Photo.id).where(Photo.id.in_(ids)))).scalars())
+        doomed = []
+        for key, modified, pid in batch:
+            if pid is None or pid not in known:
+                report.orphans += 1
+                if modified <= cutoff:
+                    doomed.append(key)
+        report.deleted += len(doomed)
+        if doomed and not dry_run:
+            await storage.remove(doomed)
+        batch.clear()
+
+    async for obj in storage.iter_objects(KEY_PREFIX):
+        report.scanned += 1
+        batch.append((obj.key, obj.last_modified, photo_id_of_key(obj.key)))
+        if len(batch) >= batch_size:
+            await settle()
+    await settle()
+    return report
+
+
+async def run_sweep(
+    database_url: str, settings: Settings, *, older_than: timedelta, dry_run: bool
+) -> SweepReport:
+    """``tanggap photos sweep``: one sweep with its own engine and the configured storage."""
+    from datetime import UTC
+
+    from api.adapters.storage import make_storage
+    from api.db.session import make_engine, make_sessionmaker
+
+    engine = make_engine(database_url, 1, 0)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            return await sweep_orphans(
+                db,
+                make_storage(settings),
+                older_than=older_than,
+                now=datetime.now(UTC),
+                dry_run=dry_run,
+            )
+    finally:
+        await engine.dispose()
