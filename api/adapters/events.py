@@ -1,0 +1,121 @@
+"""Live events between API processes: Litestar Channels over PostgreSQL LISTEN/NOTIFY.
+
+Writers do not publish through the plugin: :mod:`api.services.notify` sends ``NOTIFY`` on their
+own transaction, so an event reaches listeners at commit and never for a rolled-back change.
+Every API process LISTENs on one connection and fans events out to its SSE clients.
+
+Litestar's asyncpg backend stops hearing anything once its connection drops. This one
+reconnects with backoff, LISTENs again and then puts :data:`RESET` in every channel: a client
+that gets it reconnects with ``Last-Event-ID`` and replays what it missed from the timeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import asyncpg
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger("tanggap.events")
+
+RESET = b'{"t":"reset"}'
+
+
+def libpq_dsn(url: str) -> str:
+    """``postgresql+asyncpg://...`` (SQLAlchemy) to ``postgresql://...`` (asyncpg, libpq)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class ListenBackend(AsyncPgChannelsBackend):
+    """LISTEN/NOTIFY backend that survives a lost or late database connection."""
+
+    def __init__(self, dsn: str, *, max_backoff_s: float = 10.0) -> None:
+        super().__init__(make_connection=lambda: asyncpg.connect(dsn, timeout=5))
+        self._max_backoff_s = max_backoff_s
+        self._conn: asyncpg.Connection | None = None
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    async def on_startup(self) -> None:
+        self._listener_lock = asyncio.Lock()
+        self._queue = asyncio.Queue()
+        self._closing = False
+        try:
+            await self._open()
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            # Serve anyway: requests that need the database answer 503 until it is back.
+            log.warning("live events: cannot listen yet (%s); retrying", type(exc).__name__)
+            self._schedule_reconnect()
+
+    async def on_shutdown(self) -> None:
+        self._closing = True
+        if self._reconnect_task is not None:
+            self._reconnect_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnect_task
+        async with self._listener_lock:
+            if self._conn is not None and not self._conn.is_closed():
+                await self._conn.close()
+            self._conn = None
+            self._subscribed_channels.clear()
+            self._queue = None
+
+    async def _open(self) -> None:
+        conn = await self._connect()
+        async with self._listener_lock:
+            for channel in self._subscribed_channels:
+                await conn.add_listener(channel, self._listener)  # type: ignore[arg-type]
+            conn.add_termination_listener(self._on_lost)
+            self._conn = conn
+            self._listener_conn = conn
+
+    def _on_lost(self, _conn: Any) -> None:
+        if not self._closing:
+            log.warning("live events: listener connection lost; reconnecting")
+            self._conn = None
+            self._schedule_reconnect()
+
+    def _schedule_reconnect(self) -> None:
+        if self._reconnect_task is None or self._reconnect_task.done():
+            self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        delay = 0.2
+        while not self._closing:
+            try:
+                await self._open()
+            except (OSError, asyncpg.PostgresError, TimeoutError):
+                await asyncio.sleep(delay)
+                delay = min(self._max_backoff_s, delay * 2)
+                continue
+            log.info("live events: listening again")
+            if self._queue is not None:
+                for channel in self._subscribed_channels:
+                    self._queue.put_nowait((channel, RESET))
+            return
+
+    async def subscribe(self, channels: Iterable[str]) -> None:
+        async with self._listener_lock:
+            for channel in set(channels) - self._subscribed_channels:
+                if self._conn is not None:
+                    await self._conn.add_listener(channel, self._listener)  # type: ignore[arg-type]
+                self._subscribed_channels.add(channel)
+
+    async def unsubscribe(self, channels: Iterable[str]) -> None:
+        async with self._listener_lock:
+            for channel in set(channels) & self._subscribed_channels:
+                if self._conn is not None and not self._conn.is_closed():
+                    await self._conn.remove_listener(channel, self._listener)  # type: ignore[arg-type]
+                self._subscribed_channels.discard(channel)
+
+
+def channels_plugin(database_url: str, channels: list[str]) -> ChannelsPlugin:
+    # Subscribers drain at once into each SSE stream's own bounded queue (api.routes.events),
+    # which cuts off a client that falls too far behind.
+    return ChannelsPlugin(backend=ListenBackend(libpq_dsn(database_url)), channels=channels)

@@ -1,0 +1,221 @@
+"""Telling people: outbox rows for Web Push, and live events for the control room.
+
+Both run inside the caller's transaction, right after the change they describe:
+
+- :func:`on_case_event` writes one :class:`Notification` per device that must hear of the event
+  (rules in :mod:`api.domain.notifications`) and queues its delivery job; both vanish with a
+  rollback, and the unique ``(event_key, subscription_id)`` keeps a device from hearing of the
+  same event twice.
+- It also sends ``NOTIFY tanggap_live``: PostgreSQL delivers it to every API process's listener
+  at commit, never on rollback, and in commit order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.adapters import jobs
+from api.db.models import (
+    Case,
+    CaseEvent,
+    CaseReporter,
+    Category,
+    Notification,
+    PushSubscription,
+    Team,
+    User,
+    team_members,
+)
+from api.domain.notifications import Audience, EventFacts, Message, plan
+
+LIVE_CHANNEL = "tanggap_live"
+# PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
+MAX_NOTIFY_BYTES = 7900
+
+_encode = msgspec.json.Encoder().encode
+
+
+def event_key(event: CaseEvent) -> str:
+    return f"case-event:{event.id}"
+
+
+async def on_case_event(
+    db: AsyncSession, case: Case, event: CaseEvent, *, previous_status: str | None
+) -> None:
+    """Write outbox rows for whoever must be told, and NOTIFY live listeners (delivered at
+    commit)."""
+    await db.flush()
+    facts = await _facts(db, case, event, previous_status)
+    messages = plan(facts)
+    if messages:
+        await _write_outbox(db, case, event, messages)
+    await _notify_case_event(db, event.id)
+
+
+async def on_team_position(db: AsyncSession, team: Team) -> None:
+    """NOTIFY live listeners of a team's new last position (team.last_position etc. already set)."""
+    await db.flush()
+    row = (
+        await db.execute(
+            text(
+                "SELECT id, agency_id, ST_X(last_position::geometry) AS lon, "
+                "ST_Y(last_position::geometry) AS lat, last_accuracy_m, last_position_at "
+                "FROM teams WHERE id = :id AND last_position IS NOT NULL"
+            ),
+            {"id": team.id},
+        )
+    ).first()
+    if row is not None:
+        await _notify(db, position_message(row))
+
+
+# ------------------------------------------------------------------- outbox
+async def _facts(
+    db: AsyncSession, case: Case, event: CaseEvent, previous_status: str | None
+) -> EventFacts:
+    # Usually already in the session (intake and moves load it): no query then.
+    category = await db.get(Category, case.category_id)
+    names = (category.name_id, category.name_en) if category else None
+    data = dict(event.data or {})
+    team_id = case.team_id
+    if event.kind in ("dispatched", "reassigned") and data.get("team_id") is not None:
+        team_id = int(data["team_id"])
+    return EventFacts(
+        kind=event.kind,
+        case_id=case.id,
+        reference=case.reference,
+        priority=case.priority,
+        status=case.status,
+        previous_status=previous_status,
+        team_id=team_id,
+        category_name={"id": names[0], "en": names[1]} if names else {},
+        address=case.address or "",
+        data=data,
+    )
+
+
+async def _devices(db: AsyncSession, case: Case, m: Message) -> list[tuple[int, str, int | None]]:
+    """``(subscription id, language, user id)`` of every device in the message's audience."""
+    s = PushSubscription
+    q: Any
+    if m.audience is Audience.CITIZENS:
+        q = select(s.id, s.language, s.user_id).where(
+            s.reporter_id.in_(select(CaseReporter.id).where(CaseReporter.case_id == case.id))
+        )
+    else:
+        q = select(s.id, s.language, s.user_id).join(User, User.id == s.user_id).where(User.active)
+        if m.audience is Audience.TEAM:
+            q = q.join(team_members, team_members.c.user_id == User.id).where(
+                team_members.c.team_id == m.facts.team_id
+            )
+        elif m.audience is Audience.DISPATCHERS:
+            q = q.where(User.role == "dispatcher")
+        else:
+            q = q.where(User.role == "coordinator", User.agency_id == case.agency_id)
+    return [(r[0], r[1], r[2]) for r in await db.execute(q.order_by(s.id))]
+
+
+async def _write_outbox(
+    db: AsyncSession, case: Case, event: CaseEvent, messages: list[Message]
+) -> None:
+    key = event_key(event)
+    now: datetime = event.at
+    rows: dict[int, dict[str, Any]] = {}
+    for m in messages:
+        for sub_id, lang, user_id in await _devices(db, case, m):
+            if sub_id in rows:  # reached by an earlier, more specific message
+                continue
+            rows[sub_id] = {
+                "event_key": key,
+                "kind": m.kind,
+                "subscription_id": sub_id,
+                "user_id": user_id if m.audience is not Audience.CITIZENS else None,
+                "case_id": case.id,
+                "payload": m.payload(lang),
+                "urgency": m.urgency,
+                "topic": m.topic,
+                "ttl_s": m.ttl_s,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_error": "",
+                "created_at": now,
+            }
+    if not rows:
+        return
+    stmt = (
+        insert(Notification)
+        .values(list(rows.values()))
+        .on_conflict_do_nothing(constraint="uq_notifications_event_sub")
+        .returning(Notification.id)
+    )
+    ids = list((await db.execute(stmt)).scalars())
+    await jobs.enqueue_push(db, [(nid, case.priority == "P1") for nid in ids])
+
+
+# --------------------------------------------------------------- live events
+LIVE_EVENT_SQL = """
+SELECT e.id, e.case_id, e.kind, e.from_status, e.to_status, e.at, e.data,
+       c.reference, c.status, c.priority, c.agency_id, c.team_id, c.category_id,
+       ST_X(c.location::geometry) AS lon, ST_Y(c.location::geometry) AS lat
+FROM case_events e JOIN cases c ON c.id = e.case_id
+"""
+
+
+def case_event_message(row: Any) -> dict[str, Any]:
+    """The live form of a timeline event (the same for NOTIFY and for a reconnect's replay)."""
+    data = row.data or {}
+    return {
+        "t": "case",
+        "id": row.id,
+        "case_id": str(row.case_id),
+        "reference": row.reference,
+        "kind": row.kind,
+        "from_status": row.from_status,
+        "to_status": row.to_status,
+        "at": row.at.isoformat(),
+        "status": row.status,
+        "priority": row.priority,
+        "agency_id": row.agency_id,
+        "team_id": row.team_id,
+        "category_id": row.category_id,
+        "lon": row.lon,
+        "lat": row.lat,
+        "data": data,
+    }
+
+
+def position_message(row: Any) -> dict[str, Any]:
+    return {
+        "t": "position",
+        "team_id": row.id,
+        "agency_id": row.agency_id,
+        "lon": row.lon,
+        "lat": row.lat,
+        "accuracy_m": row.last_accuracy_m,
+        "at": row.last_position_at.isoformat() if row.last_position_at else None,
+    }
+
+
+async def _notify_case_event(db: AsyncSession, event_id: int) -> None:
+    row = (await db.execute(text(LIVE_EVENT_SQL + " WHERE e.id = :id"), {"id": event_id})).first()
+    if row is not None:
+        await _notify(db, case_event_message(row))
+
+
+async def _notify(db: AsyncSession, message: dict[str, Any]) -> None:
+    payload = _encode(message)
+    if len(payload) > MAX_NOTIFY_BYTES:
+        # Only an event's free-form data can be that large; the timeline keeps it whole.
+        message = {**message, "data": {}, "truncated": True}
+        payload = _encode(message)
+    await db.execute(
+        text("SELECT pg_notify(:channel, :payload)"),
+        {"channel": LIVE_CHANNEL, "payload": payload.decode()},
+    )

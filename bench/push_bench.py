@@ -1,0 +1,324 @@
+"""Push benchmark: one worker's delivery rate, and the time from a case change to the push.
+
+``uv run python -m bench.push_bench`` starts a throwaway PostGIS cluster, the local push service
+(``tests/support/push_service.py``, which decrypts every message and checks its VAPID JWT) and
+one ``tanggap worker`` process, each in its own process. It measures, in the same run:
+
+- throughput: one case event for a team with ``--devices`` devices; messages accepted (decrypted)
+  per second, from the commit to the last one; the baseline is the same number of raw
+  ``pywebpush.webpush_async`` sends (same concurrency, one reused session) with no outbox,
+  queue or database;
+- latency: ``--changes`` case changes one after another, each for one device; the time from
+  the commit to the decrypted push at the push service (p50, p95); the baseline is one raw
+  send's time from the start of the call to the decrypted push.
+
+Bounded: a fixed number of messages, and every wait has a deadline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import httpx
+from pywebpush import webpush_async
+from sqlalchemy.ext.asyncio import AsyncSession
+
+ROOT = Path(__file__).resolve().parents[1]
+DEADLINE_S = 240.0
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+class PushServiceProcess:
+    def __init__(self, vapid_public_key: str) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.push_service",
+                "--vapid-public-key",
+                vapid_public_key,
+            ],
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().decode().strip()
+        if not line.startswith("READY "):
+            raise RuntimeError(f"push service did not start: {line!r}")
+        self.url = line.split(" ", 1)[1]
+        self.http = httpx.AsyncClient(base_url=self.url, timeout=10)
+
+    async def subscribe(self) -> dict[str, Any]:
+        return dict((await self.http.post("/_control/subscribe")).json())
+
+    async def received(self, since: int = 0) -> dict[str, Any]:
+        return dict((await self.http.get("/_control/received", params={"since": since})).json())
+
+    async def wait_count(self, n: int, poll: float = 0.005) -> float:
+        deadline = time.monotonic() + DEADLINE_S
+        while (await self.received(10**9))["count"] < n:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {(await self.received(10**9))['count']} of {n}")
+            await asyncio.sleep(poll)
+        return time.time()
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+async def _arrange(url: str, push: PushServiceProcess, devices: int) -> tuple[Any, Any, list[Any]]:
+    from api.db.models import PushSubscription, Team, User, team_members
+    from api.db.session import make_engine, make_sessionmaker
+    from tests.factories import make_case, make_category
+
+    engine = make_engine(url, 4, 0)
+    db: AsyncSession = make_sessionmaker(engine)()
+    category = await make_category(db, priority="P2")
+    members = []
+    for i in range(10):
+        u = User(
+            username=f"bench{i}",
+            full_name=f"Bench {i}",
+            role="field_officer",
+            agency_id=category.agency_id,
+            password_hash="x",
+            language="id",
+        )
+        db.add(u)
+        members.append(u)
+    big = Team(agency_id=category.agency_id, name="Bench big", on_duty=True)
+    small = Team(agency_id=category.agency_id, name="Bench small", on_duty=True)
+    db.add_all([big, small])
+    await db.flush()
+    for u in members:
+        await db.execute(team_members.insert().values(team_id=big.id, user_id=u.id))
+    for i in range(devices):
+        info = await push.subscribe()
+        db.add(
+            PushSubscription(
+                user_id=members[i % len(members)].id,
+                endpoint=info["endpoint"],
+                p256dh=info["keys"]["p256dh"],
+                auth=info["keys"]["auth"],
+            )
+        )
+    # The latency device: the small team's only member, with one device.
+    lone = User(
+        username="bench-lone",
+        full_name="Lone",
+        role="field_officer",
+        agency_id=category.agency_id,
+        password_hash="x",
+        language="en",
+    )
+    db.add(lone)
+    await db.flush()
+    await db.execute(team_members.insert().values(team_id=small.id, user_id=lone.id))
+    info = await push.subscribe()
+    db.add(
+        PushSubscription(
+            user_id=lone.id,
+            endpoint=info["endpoint"],
+            p256dh=info["keys"]["p256dh"],
+            auth=info["keys"]["auth"],
+        )
+    )
+    cases = [await make_case(db, category=category) for _ in range(200)]
+    await db.commit()
+    return db, (big, small), cases
+
+
+async def _dispatch(db: AsyncSession, case: Any, team: Any) -> None:
+    from api.db.models import CaseEvent
+    from api.services.notify import on_case_event
+
+    previous = case.status
+    case.status, case.team_id = "dispatched", team.id
+    event = CaseEvent(
+        case_id=case.id,
+        kind="dispatched",
+        from_status=previous,
+        to_status="dispatched",
+        actor_kind="user",
+        at=datetime.now(UTC),
+        note="",
+        data={"team_id": team.id},
+    )
+    db.add(event)
+    await db.flush()
+    await on_case_event(db, case, event, previous_status=previous)
+    await db.commit()
+
+
+async def _raw_sends(push: PushServiceProcess, keys: Any, subject: str, n: int, conc: int) -> float:
+    """Baseline: n raw pywebpush sends, ``conc`` at a time, one reused session."""
+    from py_vapid import Vapid
+
+    vapid = Vapid.from_string(private_key=keys.private_key)
+    subs = [await push.subscribe() for _ in range(n)]
+    start_count = (await push.received(10**9))["count"]
+    payload = (
+        '{"title":"Kasus baru untuk tim Anda","body":"KDI-000000-0000 · Sampah","url":"/cases/x"}'
+    )
+    sem = asyncio.Semaphore(conc)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=conc)) as session:
+
+        async def one(sub: dict[str, Any]) -> None:
+            async with sem:
+                await webpush_async(
+                    sub,
+                    data=payload,
+                    vapid_private_key=vapid,
+                    vapid_claims={"sub": subject},
+                    ttl=3600,
+                    headers={"Urgency": "normal"},
+                    aiohttp_session=session,
+                )
+
+        t0 = time.time()
+        await asyncio.gather(*(one(s) for s in subs))
+        t1 = await push.wait_count(start_count + n)
+    return n / (t1 - t0)
+
+
+async def _raw_latency(push: PushServiceProcess, keys: Any, subject: str, m: int) -> list[float]:
+    from py_vapid import Vapid
+
+    vapid = Vapid.from_string(private_key=keys.private_key)
+    sub = await push.subscribe()
+    out = []
+    async with aiohttp.ClientSession() as session:
+        for _ in range(m):
+            count = (await push.received(10**9))["count"]
+            t0 = time.time()
+            await webpush_async(
+                sub,
+                data='{"title":"x"}',
+                vapid_private_key=vapid,
+                vapid_claims={"sub": subject},
+                ttl=60,
+                aiohttp_session=session,
+            )
+            got = await push.received(count)
+            out.append(got["messages"][-1]["at"] - t0)
+    return out
+
+
+async def run(devices: int, changes: int) -> int:
+    from api.adapters.keys import vapid_keys
+    from api.adapters.pgcluster import EmbeddedPostgres
+    from api.config import Settings
+    from api.db import migrate
+    from api.db.session import make_engine, make_sessionmaker
+    from api.seed import seed
+
+    tmp = Path(tempfile.mkdtemp(prefix="tanggap-push-bench-"))
+    cluster = EmbeddedPostgres(tmp / "pg", durable=False, database="bench")
+    cluster.start()
+    settings = replace(Settings(), data_dir=tmp / "data", push_allow_http=True)
+    keys = vapid_keys(settings)
+    push = PushServiceProcess(keys.public_key)
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        await asyncio.to_thread(migrate.upgrade, cluster.url)
+        engine = make_engine(cluster.url, 1, 0)
+        async with make_sessionmaker(engine)() as s, s.begin():
+            await seed(s)
+        await engine.dispose()
+        db, (big, small), cases = await _arrange(cluster.url, push, devices)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TANGGAP_")}
+        env.update(
+            {
+                "TANGGAP_DATABASE_URL": cluster.url,
+                "TANGGAP_DATA_DIR": str(settings.data_dir),
+                "TANGGAP_LOG_LEVEL": "WARNING",
+                "TANGGAP_WORKER_CONCURRENCY": "32",
+            }
+        )
+        worker = subprocess.Popen(  # noqa: ASYNC220 - started once, not awaited on
+            [sys.executable, "-m", "api.cli", "worker"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+
+        # Warm-up: the worker is up once a first push arrives.
+        await _dispatch(db, cases.pop(), small)
+        await push.wait_count(1)
+
+        # Latency: one change at a time, one device, commit -> decrypted push.
+        latencies = []
+        for _ in range(changes):
+            count = (await push.received(10**9))["count"]
+            t0 = time.time()
+            await _dispatch(db, cases.pop(), small)
+            t1 = await push.wait_count(count + 1, poll=0.002)
+            got = await push.received(count)
+            latencies.append(got["messages"][-1]["at"] - t0 if got["messages"] else t1 - t0)
+
+        # Throughput: one event, every device of the big team.
+        count = (await push.received(10**9))["count"]
+        t0 = time.time()
+        await _dispatch(db, cases.pop(), big)
+        t1 = await push.wait_count(count + devices)
+        queued_rate = devices / (t1 - t0)
+        await db.close()
+
+        raw_rate = await _raw_sends(push, keys, settings.vapid_subject, devices, 32)
+        raw_lat = await _raw_latency(push, keys, settings.vapid_subject, changes)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        await push.close()
+        cluster.stop("immediate")
+
+    ms = 1000.0
+    print("\nWeb Push: one worker, local push service decrypting every message (same run)")
+    print(f"{'measure':44} {'value':>12} {'baseline':>12} {'ratio':>7}")
+    print(
+        f"{'throughput, notifications/s':44} {queued_rate:12.0f} {raw_rate:12.0f} "
+        f"{queued_rate / raw_rate:7.2f}"
+    )
+    p50, p95 = statistics.median(latencies) * ms, pct(latencies, 0.95) * ms
+    r50, r95 = statistics.median(raw_lat) * ms, pct(raw_lat, 0.95) * ms
+    print(f"{'case change -> decrypted push, p50 ms':44} {p50:12.1f} {r50:12.1f} {p50 / r50:7.2f}")
+    print(f"{'case change -> decrypted push, p95 ms':44} {p95:12.1f} {r95:12.1f} {p95 / r95:7.2f}")
+    print(
+        f"({devices} devices for throughput, {changes} sequential changes for latency; "
+        "baseline: raw pywebpush sends, no outbox, queue or database)"
+    )
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=1000)
+    parser.add_argument("--changes", type=int, default=40)
+    args = parser.parse_args()
+    return asyncio.run(asyncio.wait_for(run(args.devices, args.changes), DEADLINE_S * 2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Live control-room events over SSE, shared by API processes through PostgreSQL LISTEN/NOTIFY.
+
+Two real uvicorn servers run against the test's database: what is committed anywhere reaches
+SSE clients on both, filtered by agency, and a client that reconnects with ``Last-Event-ID``
+gets exactly what it missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.config import Settings
+from api.db.models import Case, Team
+from api.services.notify import on_team_position
+from tests.factories import agency_by_code, make_case, make_category
+from tests.support import push_fixtures
+from tests.support.push_fixtures import (
+    free_port,
+    record_event,
+    subprocess_env,
+)
+from tests.support.sse import SSEStream
+
+Client = AsyncTestClient[Litestar]
+ROOT = Path(__file__).resolve().parents[2]
+
+# Fixtures from tests/support/push_fixtures.py (the local push service, push-friendly app).
+app = push_fixtures.app
+push_settings = push_fixtures.push_settings
+
+
+class Server:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+                 "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+            )  # fmt: skip
+
+    async def ready(self) -> None:
+        deadline = time.monotonic() + 90  # slow on a loaded 2-core machine
+        async with httpx.AsyncClient() as c:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError(
+                        f"server on {self.port} exited with {self.proc.returncode}"
+                    )
+                try:
+                    if (await c.get(self.url + "/health/live")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+        raise AssertionError("server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest_asyncio.fixture
+async def servers(
+    push_settings: Settings, database_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[Server, Server]]:
+    env = subprocess_env(push_settings, database_url)
+    a, b = Server(env, tmp_path / "a.log"), Server(env, tmp_path / "b.log")
+    try:
+        await asyncio.gather(a.ready(), b.ready())
+        yield a, b
+    finally:
+        a.stop()
+        b.stop()
+
+
+async def token(server: Server, username: str) -> str:
+    async with httpx.AsyncClient() as c:
+        r = await c.post(
+            server.url + "/api/auth/login", json={"username": username, "password": "tanggap112"}
+        )
+        assert r.status_code == 200, r.text
+        return str(r.json()["access_token"])
+
+
+async def stream(server: Server, access_token: str, **headers: str) -> SSEStream:
+    s = SSEStream(
+        server.url + "/api/events", params={"access_token": access_token}, headers=headers
+    )
+    return await s.open()
+
+
+async def _case(db: AsyncSession, agency: str) -> Case:
+    category = await make_category(db, agency_id=(await agency_by_code(db, agency)).id)
+    return await make_case(db, category=category)
+
+
+async def test_the_stream_needs_a_valid_token(client: Client) -> None:
+    assert (await client.get("/api/events")).status_code == 401
+    r = await client.get("/api/events", params={"access_token": "not-a-token"})
+    assert r.status_code == 401 and r.json()["code"] == "token_invalid"
+
+
+async def test_events_reach_other_processes_filtered_and_replayed_after_reconnect(
+    servers: tuple[Server, Server], db: AsyncSession
+) -> None:
+    a, b = servers
+    dispatcher = await stream(b, await token(a, "dispatcher"))
+    damkar = await stream(b, await token(b, "petugas.damkar"))
+    on_a = await stream(a, await token(a, "dispatcher"))
+    try:
+        hello = await dispatcher.next(event="hello")
+        assert hello.json["user"] == "dispatcher" and hello.id is not None
+        assert (await damkar.next(event="hello")).json["agency_scope"] is not None
+        await on_a.next(event="hello")
+
+        dlhk_case = await _case(db, "DLHK")
+        first = await record_event(db, dlhk_case, "note")
+        damkar_case = await _case(db, "DAMKARMAT")
+        fire = await record_event(db, damkar_case, "note")
+        await db.commit()
+
+        got = await dispatcher.next(event="case")
+        assert (got.id, got.json["reference"]) == (str(first.id), dlhk_case.reference)
+        assert got.json["lon"] == pytest.approx(122.51) and got.json["kind"] == "note"
+        assert (await dispatcher.next(event="case")).id == str(fire.id)
+        assert (await on_a.next(event="case")).id == str(first.id)  # both processes hear it
+        # The Damkar officer sees the Damkar case only.
+        only = await damkar.next(event="case")
+        assert only.id == str(fire.id) and only.json["agency_id"] == damkar_case.agency_id
+
+        # The dispatcher's network drops; three things happen meanwhile.
+        await dispatcher.close()
+        missed = [await record_event(db, dlhk_case, "note") for _ in range(3)]
+        await db.commit()
+        back = await stream(b, await token(b, "dispatcher"), **{"Last-Event-ID": str(fire.id)})
+        dispatcher = back
+        assert (await back.next(event="hello")).json["replayed"] == 3
+        replayed = [await back.next(event="case") for _ in missed]
+        assert [e.id for e in replayed] == [str(e.id) for e in missed]
+        # ... and then live again, with nothing repeated.
+        latest = await record_event(db, dlhk_case, "note")
+        await db.commit()
+        assert (await back.next(event="case")).id == str(latest.id)
+        assert back.events.empty()
+
+        # A team's new position reaches the dispatcher but not other agencies' officers.
+        team = await db.get(Team, 1)
+        assert team is not None
+        team.last_position = "SRID=4326;POINT(122.52 -3.98)"
+        team.last_accuracy_m = 12.0
+        team.last_position_at = dlhk_case.created_at
+        await on_team_position(db, team)
+        await db.commit()
+        position = await back.next(event="position")
+        assert position.json["team_id"] == 1 and position.json["lat"] == pytest.approx(-3.98)
+
+        # A rolled-back change is never announced (NOTIFY is part of the transaction).
+        case_id = dlhk_case.id
+        await record_event(db, dlhk_case, "note")
+        await db.rollback()
+        reloaded = await db.get(Case, case_id)
+        assert reloaded is not None
+        kept = await record_event(db, reloaded, "note")
+        await db.commit()
+        assert (await back.next(event="case")).id == str(kept.id)
+    finally:
+        for s in (dispatcher, damkar, on_a):
+            await s.close()
+
+
+async def test_a_case_created_through_process_a_reaches_a_client_on_process_b(
+    servers: tuple[Server, Server], db: AsyncSession
+) -> None:
+    a, b = servers
+    s = await stream(b, await token(b, "dispatcher"))
+    try:
+        await s.next(event="hello")
+        category = await make_category(db, agency_id=(await agency_by_code(db, "DLHK")).id)
+        await db.commit()
+        async with httpx.AsyncClient() as c:
+            r = await c.post(
+                a.url + "/api/cases",
+                json={
+                    "category_id": category.id,
+                    "lat": -3.97,
+                    "lon": 122.51,
+                    "description": "Sampah menumpuk di depan pasar",
+                },
+                headers={"Authorization": f"Bearer {await token(a, 'operator')}"},
+            )
+        assert r.status_code == 201, r.text
+        got = await s.next(event="case")
+        assert got.json["case_id"] == r.json()["id"] and got.json["kind"] == "created"
+    finally:
+        await s.close()
