@@ -1,0 +1,678 @@
+"""The citizen's API, without an account: report, find similar cases, follow one, track it,
+add photos, rate the service or dispute the resolution.
+
+A citizen proves who they are with the tracking token returned when they reported or followed
+(header ``X-Tracking-Token`` or ``?token=``), or with the phone number they gave and the PIN
+shown with the reference (headers ``X-Reporter-Phone`` and ``X-Tracking-Pin``). A wrong
+credential gets the same 404 as an unknown reference. Answers hold public fields only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.response import Stream
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.adapters.storage import ObjectMissing, Storage, StorageError
+from api.config import Settings
+from api.db.models import Agency, Case, Category
+from api.domain.abuse import public_description, tracking_pin
+from api.domain.lifecycle import FINISHED, OPEN, PUBLIC_STATUS_TEXT, public_status
+from api.domain.photos import etag_matches
+from api.errors import NotFound
+from api.i18n import t
+from api.routes.deps import Cfg, Db, Lang, Now, client_ip
+from api.security import token_digest
+from api.services import citizen
+from api.services import photos as photo_service
+from api.services.idempotency import idempotent
+
+PublicStorage = NamedDependency[Storage]
+Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+# Generous wire bounds; the precise, translated limits are checked by the citizen service.
+Text = Annotated[str, msgspec.Meta(max_length=20_000)]
+Reference = Annotated[str, msgspec.Meta(max_length=40)]
+# A category code as the catalog writes them; anything else (a NUL byte) never reaches SQL.
+CategoryCode = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=48, pattern=r"^\s*[A-Za-z0-9_.-]+\s*$")
+]
+TokenHeader = Annotated[str | None, HeaderParameter(name="X-Tracking-Token", required=False)]
+PhoneHeader = Annotated[str | None, HeaderParameter(name="X-Reporter-Phone", required=False)]
+PinHeader = Annotated[str | None, HeaderParameter(name="X-Tracking-Pin", required=False)]
+JSON_LIMIT = 64 * 1024
+
+
+def provide_storage(state: State) -> Storage:
+    return state.storage  # type: ignore[no-any-return]
+
+
+# ----------------------------------------------------------------- bodies
+class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A citizen's report. ``category`` is a category code from ``GET /api/public/categories``;
+    ``attributes`` answers that category's questions (a list for multi-choice ones). Name and
+    phone are optional and stay private."""
+
+    category: Annotated[str, msgspec.Meta(min_length=1, max_length=48)]
+    description: Text
+    lat: Lat
+    lon: Lon
+    location_source: Literal["gps", "map"] = "map"
+    accuracy_m: Annotated[float, msgspec.Meta(ge=0, le=100_000)] | None = None
+    address: Text = ""
+    landmark: Text = ""
+    name: Text | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    language: Literal["id", "en"] | None = None
+    attributes: dict[str, str | list[str]] = {}
+
+
+class FollowIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Text | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    language: Literal["id", "en"] | None = None
+
+
+class RatingIn(msgspec.Struct, forbid_unknown_fields=True):
+    score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Text = ""
+
+
+class DisputeIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Text
+
+
+# ---------------------------------------------------------------- answers
+class PushInfo(msgspec.Struct):
+    """What the PWA needs to subscribe this citizen's device: ``POST subscribe_url`` with the
+    browser's subscription and ``tracking_token`` (see ``api/routes/push.py``)."""
+
+    public_key: str
+    subscribe_url: str
+
+
+class ReportOut(msgspec.Struct):
+    """The reference and the secret tracking token (shown once; only its hash is kept). The
+    PIN, with the phone given on the report, opens the case without the token."""
+
+    reference: str
+    tracking_token: str
+    pin: str
+    tracking_url: str
+    photos_url: str
+    status: str
+    status_text: str
+    agency: str
+    expected_resolution: datetime
+    created_at: datetime
+    push: PushInfo
+
+
+class CategoryOut(msgspec.Struct):
+    code: str
+    name: str
+    group: str
+    agency: str
+    attributes: list[dict[str, Any]]
+
+
+class SimilarOut(msgspec.Struct):
+    reference: str
+    category: str
+    status: str
+    status_text: str
+    followable: bool
+    distance_m: int
+    lat: float
+    lon: float
+    address: str
+    # Only what the reporter wrote to be public (web, Open311), contacts redacted.
+    description: str | None
+    created_at: datetime
+
+
+class TimelineItem(msgspec.Struct):
+    kind: str
+    at: datetime
+    label: str
+
+
+class PublicPhotoOut(msgspec.Struct):
+    id: uuid.UUID
+    source: str
+    created_at: datetime
+    thumb_url: str
+    display_url: str
+
+
+class CategoryRef(msgspec.Struct):
+    code: str
+    name: str
+
+
+class TrackOut(msgspec.Struct):
+    reference: str
+    status: str
+    status_text: str
+    category: CategoryRef
+    agency: str
+    description: str | None
+    address: str
+    area: str | None
+    lat: float
+    lon: float
+    created_at: datetime
+    updated_at: datetime
+    expected_resolution: datetime
+    merged_into: str | None
+    timeline: list[TimelineItem]
+    photos: list[PublicPhotoOut]
+    can_rate: bool
+    can_dispute: bool
+    rated: bool
+
+
+class RatingOut(msgspec.Struct):
+    reference: str
+    score: int
+    created_at: datetime
+
+
+class PhotosOut(msgspec.Struct):
+    photos: list[PublicPhotoOut]
+
+
+# ---------------------------------------------------------------- helpers
+def _secret(request: Request[Any, Any, Any]) -> str:
+    return request.app.state.jwt_secret  # type: ignore[no-any-return]
+
+
+def _status(status: str, lang: str) -> tuple[str, str]:
+    word = public_status(status)
+    return word, PUBLIC_STATUS_TEXT[word][lang]
+
+
+def _photo_out(secret: str, p: Any, now: datetime) -> PublicPhotoOut:
+    return PublicPhotoOut(
+        id=p.id,
+        source=p.source,
+        created_at=p.created_at,
+        thumb_url=citizen.signed_photo_path(secret, p.id, "thumb", now),
+        display_url=citizen.signed_photo_path(secret, p.id, "display", now),
+    )
+
+
+def _description(case: Case, limit: int | None = None) -> str | None:
+    text = public_description(case.channel, case.description)
+    return text[:limit] if text is not None and limit else text
+
+
+def _token(header: str | None, query: str | None) -> str | None:
+    return header or query
+
+
+@dataclass
+class UploadOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="Photos (JPEG, PNG, WebP or HEIC), checked by content; EXIF is removed "
+            "from every copy anyone else sees.",
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        required=["files"],
+                        properties={
+                            "files": Schema(
+                                type=OpenAPIType.ARRAY,
+                                items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+                            ),
+                            "caption": Schema(type=OpenAPIType.STRING, max_length=1000),
+                        },
+                    )
+                )
+            },
+        )
+
+
+class PublicController(Controller):
+    path = "/api/public"
+    tags = ["citizens"]
+    security = [{}]  # no account needed
+    dependencies = {"storage": Provide(provide_storage, sync_to_thread=False)}
+
+    @get("/categories", summary="What a citizen can report, with each category's questions")
+    async def categories(self, db: Db, lang: Lang) -> list[CategoryOut]:
+        rows = await db.execute(
+            select(Category, Agency.name_id, Agency.name_en)
+            .join(Agency, Agency.id == Category.agency_id)
+            .where(Category.active)
+            .order_by(Category.group, Category.code)
+        )
+        return [
+            CategoryOut(
+                c.code,
+                c.name_en if lang == "en" else c.name_id,
+                c.group,
+                agency_en if lang == "en" else agency_id,
+                list(c.attributes or []),
+            )
+            for c, agency_id, agency_en in rows
+        ]
+
+    @get("/similar", summary="Open cases of the same category nearby, before reporting")
+    async def similar(
+        self,
+        db: Db,
+        now: Now,
+        lang: Lang,
+        category: FromQuery[CategoryCode],
+        lat: FromQuery[Lat],
+        lon: FromQuery[Lon],
+    ) -> list[SimilarOut]:
+        """Same category, within its duplicate radius, open or finished in the last days,
+        nearest first. Public fields only; follow one with ``POST /cases/{reference}/follow``."""
+        cat, found = await citizen.similar(db, category, lat, lon, now)
+        name = cat.name_en if lang == "en" else cat.name_id
+        out = []
+        for n in found:
+            word, text = _status(n.case.status, lang)
+            out.append(
+                SimilarOut(
+                    reference=n.case.reference,
+                    category=name,
+                    status=word,
+                    status_text=text,
+                    followable=n.case.status in OPEN,
+                    distance_m=round(n.distance_m),
+                    lat=round(n.lat, 5),
+                    lon=round(n.lon, 5),
+                    address=n.case.address,
+                    description=_description(n.case, 500),
+                    created_at=n.case.created_at,
+                )
+            )
+        return out
+
+    @post(
+        "/reports",
+        summary="Report a problem without an account",
+        request_max_body_size=JSON_LIMIT,
+    )
+    async def report(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        settings: Cfg,
+        now: Now,
+        lang: Lang,
+        data: JSONBody[ReportIn],
+    ) -> Response[ReportOut]:
+        """Creates the case (routed to its agency, with its SLA) and answers with its reference
+        and the secret tracking token. Photos follow with ``POST photos_url``. Refused with a
+        translated 4xx: unknown category, outside the service area, text too long, a number
+        flagged for prank calls (403), too many reports from this address or phone (429)."""
+        language = data.language or lang
+
+        async def run() -> ReportOut:
+            return await _report(request, db, settings, now, data, language)
+
+        async def reissue(stored: ReportOut) -> ReportOut:
+            # The replay proves itself with the Idempotency-Key: give it a fresh token.
+            case, token = await citizen.reissue_token(db, stored.reference)
+            return await _answer(request, db, case, token, language)
+
+        # A phone that queued the report offline replays it with the same Idempotency-Key. The
+        # stored answer keeps no tracking token (only its hash is ever kept).
+        answer = await idempotent(
+            request,
+            db,
+            None,
+            ReportOut,
+            run,
+            redact=lambda a: msgspec.structs.replace(a, tracking_token="", pin=""),
+            restore=reissue,
+        )
+        return Response(answer, status_code=201)
+
+    @post(
+        "/cases/{reference:str}/follow",
+        summary="Follow a similar open case instead of filing a duplicate",
+        request_max_body_size=JSON_LIMIT,
+    )
+    async def follow(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        settings: Cfg,
+        now: Now,
+        lang: Lang,
+        reference: FromPath[Reference],
+        data: JSONBody[FollowIn],
+    ) -> Response[ReportOut]:
+        """Adds the citizen as one more reporter of the case (with their own tracking token)
+        and answers like a new report. The same abuse rules apply."""
+        language = data.language or lang
+        followed = await citizen.follow(
+            db,
+            settings,
+            reference,
+            name=data.name,
+            phone=data.phone,
+            language=language,
+            ip=client_ip(request),
+            now=now,
+        )
+        return Response(
+            await _answer(request, db, followed.case, followed.tracking_token, language),
+            status_code=201,
+        )
+
+    @get("/cases/{reference:str}", summary="Track a case (tracking token, or phone and PIN)")
+    async def track(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        settings: Cfg,
+        now: Now,
+        lang: Lang,
+        reference: FromPath[Reference],
+        x_tracking_token: TokenHeader = None,
+        x_reporter_phone: PhoneHeader = None,
+        x_tracking_pin: PinHeader = None,
+        token: FromQuery[str | None] = None,
+    ) -> Response[TrackOut]:
+        """The city's three words, the public timeline, the responsible agency and the public
+        photos. Never personal data: no reporter, no officer, no note."""
+        secret = _secret(request)
+        granted = await citizen.access(
+            db,
+            settings,
+            secret,
+            reference,
+            token=_token(x_tracking_token, token),
+            phone=x_reporter_phone,
+            pin=x_tracking_pin,
+            now=now,
+        )
+        view = await citizen.public_view(db, granted)
+        c = view.case
+        word, text = _status(c.status, lang)
+        body = TrackOut(
+            reference=c.reference,
+            status=word,
+            status_text=text,
+            category=CategoryRef(
+                view.category.code,
+                view.category.name_en if lang == "en" else view.category.name_id,
+            ),
+            agency=view.agency.name_en if lang == "en" else view.agency.name_id,
+            description=_description(c),
+            address=c.address,
+            area=view.area_name,
+            lat=round(view.lat, 6),
+            lon=round(view.lon, 6),
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            expected_resolution=c.resolve_by,
+            merged_into=view.parent_reference,
+            timeline=[
+                TimelineItem(e.kind, e.at, t(f"public_event_{e.kind}", lang)) for e in view.events
+            ],
+            photos=[_photo_out(secret, p, now) for p in view.photos],
+            can_rate=c.status in FINISHED and not view.rated,
+            can_dispute=c.status in FINISHED,
+            rated=view.rated,
+        )
+        # Personal to the holder of the token: never cached by anyone else.
+        return Response(body, headers={"Cache-Control": "private, no-store"})
+
+    @post(
+        "/cases/{reference:str}/photos",
+        summary="Add photos to one's report",
+        operation_class=UploadOperation,
+    )
+    async def photos(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        settings: Cfg,
+        now: Now,
+        storage: PublicStorage,
+        reference: FromPath[Reference],
+        x_tracking_token: TokenHeader = None,
+        x_reporter_phone: PhoneHeader = None,
+        x_tracking_pin: PinHeader = None,
+        token: FromQuery[str | None] = None,
+    ) -> Response[PhotosOut]:
+        """Multipart upload (field ``files``, optional ``caption``) through the photo pipeline:
+        checked by content, EXIF only in the private original. 201 when something was stored."""
+        secret = _secret(request)
+        granted = await citizen.access(
+            db,
+            settings,
+            secret,
+            reference,
+            token=_token(x_tracking_token, token),
+            phone=x_reporter_phone,
+            pin=x_tracking_pin,
+            now=now,
+        )
+        length = request.headers.get("content-length")
+        result = await citizen.add_photos(
+            db,
+            storage,
+            settings,
+            granted,
+            body=request.stream(),
+            content_type=request.headers.get("content-type", ""),
+            content_length=int(length) if length and length.isdigit() else None,
+            now=now,
+        )
+        return Response(
+            PhotosOut([_photo_out(secret, p.photo, now) for p in result.photos]),
+            status_code=201 if result.created else 200,
+        )
+
+    @post(
+        "/cases/{reference:str}/rating",
+        summary="Rate the service once the case is resolved",
+        request_max_body_size=JSON_LIMIT,
+    )
+    async def rating(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        settings: Cfg,
+        now: Now,
+        reference: FromPath[Reference],
+        data: JSONBody[RatingIn],
+        x_tracking_token: TokenHeader = None,
+        x_reporter_phone: PhoneHeader = None,
+        x_tracking_pin: PinHeader = None,
+        token: FromQuery[str | None] = None,
+    ) -> Response[RatingOut]:
+        """A score from 1 to 5 and an optional comment: once per reporter, only when the case
+        is resolved or closed (409 otherwise)."""
+        granted = await citizen.access(
+            db,
+            settings,
+            _secret(request),
+            reference,
+            token=_token(x_tracking_token, token),
+            phone=x_reporter_phone,
+            pin=x_tracking_pin,
+            now=now,
+            for_update=True,
+        )
+        rating = await citizen.rate(db, granted, score=data.score, comment=data.comment, now=now)
+        return Response(
+            RatingOut(granted.case.reference, rating.score, rating.created_at), status_code=201
+        )
+
+    @post(
+        "/cases/{reference:str}/dispute",
+        summary="Dispute the resolution: the case reopens",
+        status_code=200,
+        request_max_body_size=JSON_LIMIT,
+    )
+    async def dispute(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        settings: Cfg,
+        now: Now,
+        lang: Lang,
+        reference: FromPath[Reference],
+        data: JSONBody[DisputeIn],
+        x_tracking_token: TokenHeader = None,
+        x_reporter_phone: PhoneHeader = None,
+        x_tracking_pin: PinHeader = None,
+        token: FromQuery[str | None] = None,
+    ) -> TimelineItem:
+        """With a reason; only once the case is resolved or closed. The responsible agency is
+        told through the usual notifications."""
+        granted = await citizen.access(
+            db,
+            settings,
+            _secret(request),
+            reference,
+            token=_token(x_tracking_token, token),
+            phone=x_reporter_phone,
+            pin=x_tracking_pin,
+            now=now,
+            for_update=True,
+        )
+        await citizen.dispute(db, granted, reason=data.reason, now=now)
+        return TimelineItem("reopened", now, t("public_event_reopened", lang))
+
+    @get(
+        "/photos/{photo_id:uuid}",
+        summary="A public copy of a photo (thumbnail or display, never the original)",
+        opt={"skip_compression": True},
+    )
+    async def photo(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        settings: Cfg,
+        now: Now,
+        storage: PublicStorage,
+        photo_id: FromPath[uuid.UUID],
+        variant: FromQuery[Literal["thumb", "display"]] = "display",
+        x_tracking_token: TokenHeader = None,
+        token: FromQuery[str | None] = None,
+        expires: FromQuery[int | None] = None,
+        sig: FromQuery[Annotated[str, msgspec.Meta(max_length=64)] | None] = None,
+    ) -> Response[Any]:
+        """For the holder of a tracking token of the photo's case, or a signed URL from the
+        tracking page. The copies carry no EXIF; the original is never served here."""
+        copy = await citizen.public_photo(
+            db,
+            _secret(request),
+            photo_id,
+            variant,
+            token=_token(x_tracking_token, token),
+            expires=expires,
+            sig=sig,
+            now=now,
+        )
+        cache = {"Cache-Control": f"private, max-age={settings.presign_seconds // 2}"}
+        try:
+            url = await storage.presigned_url(
+                copy.key,
+                expires=timedelta(seconds=settings.presign_seconds),
+                content_type=copy.content_type,
+                cache_control=f"private, max-age={settings.presign_seconds}",
+            )
+            if url is not None:
+                return Response(b"", status_code=307, headers={"Location": url, **cache})
+            headers = {"ETag": copy.etag, **cache}
+            if etag_matches(request.headers.get("if-none-match"), copy.etag):
+                return Response(b"", status_code=304, headers=headers)
+            info, chunks = await storage.read(copy.key)
+        except ObjectMissing:
+            raise NotFound("photo_not_found") from None
+        except StorageError:
+            raise photo_service.storage_unavailable() from None
+        return Stream(
+            chunks,
+            media_type=copy.content_type,
+            headers={
+                **headers,
+                "Content-Length": str(info.size),
+                "Content-Disposition": f'inline; filename="{photo_id}-{variant}.jpg"',
+            },
+        )
+
+
+async def _answer(
+    request: Request[Any, Any, Any], db: AsyncSession, case: Case, token: str, lang: str
+) -> ReportOut:
+    """The answer to a report or a follow: everything the PWA needs to track and subscribe."""
+    agency = await db.get(Agency, case.agency_id)
+    word, text = _status(case.status, lang)
+    return ReportOut(
+        reference=case.reference,
+        tracking_token=token,
+        pin=tracking_pin(_secret(request), token_digest(token)),
+        tracking_url=citizen.tracking_path(case.reference),
+        photos_url=f"/api/public/cases/{case.reference}/photos",
+        status=word,
+        status_text=text,
+        agency=(agency.name_en if lang == "en" else agency.name_id) if agency else "",
+        expected_resolution=case.resolve_by,
+        created_at=case.created_at,
+        push=PushInfo(
+            public_key=request.app.state.vapid_public_key,
+            subscribe_url="/api/push/subscriptions",
+        ),
+    )
+
+
+async def _report(
+    request: Request[Any, Any, Any],
+    db: AsyncSession,
+    settings: Settings,
+    now: datetime,
+    data: ReportIn,
+    language: str,
+) -> ReportOut:
+    created = await citizen.intake(
+        db,
+        settings,
+        citizen.Report(
+            category_code=data.category,
+            description=data.description,
+            lat=data.lat,
+            lon=data.lon,
+            address=data.address,
+            landmark=data.landmark,
+            name=data.name,
+            phone=data.phone,
+            language=language,
+            attributes={k: v if isinstance(v, list) else [v] for k, v in data.attributes.items()},
+            location_source=data.location_source,
+            accuracy_m=data.accuracy_m,
+        ),
+        now=now,
+        channel="web",
+        actor_kind="citizen",
+        counters=[citizen.per_ip(settings, client_ip(request))],
+        issue_token=True,
+    )
+    assert created.tracking_token is not None
+    return await _answer(request, db, created.case, created.tracking_token, language)

@@ -1,0 +1,394 @@
+"""Open311 GeoReport v2 use cases: services, definitions, requests, updates, tokens, API keys.
+
+Everything here answers with plain dicts in the spec's field names and order; the route turns
+them into XML or JSON (:func:`api.domain.open311.render`). Personal data never leaves: no
+reporter, no officer, no note; the public words of the status and the timeline only.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import Select, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.config import Settings
+from api.db.models import Agency, Area, Case, CaseEvent, Category, Open311Key
+from api.domain.abuse import Limit, limit_key, public_description
+from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, VOID, open311_status, public_status
+from api.domain.open311 import (
+    CHANGESET,
+    CONTENT_TYPES,
+    MAX_IDS,
+    SPECIFICATION,
+    Open311Refused,
+    coordinate,
+    service_attributes,
+    w3c,
+)
+from api.errors import NotFound
+from api.i18n import t
+from api.security import token_digest
+from api.services import citizen
+
+KEY_PREFIX = "o311_"
+
+
+def _name(lang: str, name_id: str, name_en: str) -> str:
+    return name_en if lang == "en" else name_id
+
+
+# ----------------------------------------------------------------- discovery
+def discovery(settings: Settings, base_url: str, lang: str) -> dict[str, Any]:
+    return {
+        "changeset": CHANGESET,
+        "contact": t("open311_contact", lang, city=settings.city_name),
+        "key_service": t("open311_key_service", lang, city=settings.city_name),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base_url.rstrip("/") + "/open311/v2",
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": [CONTENT_TYPES["xml"].split(";")[0], "application/json"],
+            }
+        ],
+    }
+
+
+# ------------------------------------------------------------------ services
+async def services(db: AsyncSession, lang: str) -> list[dict[str, Any]]:
+    rows = await db.execute(
+        select(Category, Agency.name_id, Agency.name_en)
+        .join(Agency, Agency.id == Category.agency_id)
+        .where(Category.active)
+        .order_by(Category.group, Category.code)
+    )
+    out = []
+    for c, agency_id_name, agency_en_name in rows:
+        name = _name(lang, c.name_id, c.name_en)
+        other = c.name_id if lang == "en" else c.name_en
+        out.append(
+            {
+                "service_code": c.code,
+                "service_name": name,
+                "description": t(
+                    "open311_service_description",
+                    lang,
+                    name=name,
+                    agency=_name(lang, agency_id_name, agency_en_name),
+                ),
+                "metadata": bool(c.attributes),
+                "type": "realtime",
+                "keywords": ", ".join(k for k in (other, c.group, c.code.lower()) if k),
+                "group": c.group,
+            }
+        )
+    return out
+
+
+async def known_category(db: AsyncSession, code: str, *, active_only: bool) -> Category:
+    category = await citizen.category_by_code(db, code)
+    if category is None or (active_only and not category.active):
+        raise Open311Refused(404, "open311_service_code_unknown", service_code=code)
+    return category
+
+
+async def definition(db: AsyncSession, code: str) -> dict[str, Any]:
+    category = await known_category(db, code, active_only=True)
+    return {
+        "service_code": category.code,
+        "attributes": service_attributes(category.attributes or []),
+    }
+
+
+# ------------------------------------------------------------------ api keys
+async def authenticate(db: AsyncSession, raw_key: str | None, now: datetime) -> Open311Key:
+    """The issued, unrevoked key, or the spec's 403."""
+    if raw_key is None or not raw_key.strip():
+        raise Open311Refused(403, "open311_api_key_missing")
+    key = (
+        await db.execute(
+            select(Open311Key).where(
+                Open311Key.key_hash == token_digest(raw_key.strip()),
+                Open311Key.revoked_at.is_(None),
+            )
+        )
+    ).scalar_one_or_none()
+    if key is None:
+        raise Open311Refused(403, "open311_api_key_invalid")
+    key.last_used_at = now
+    return key
+
+
+async def issue_key(
+    db: AsyncSession, name: str, by_user_id: int | None, now: datetime
+) -> tuple[Open311Key, str]:
+    """A new key; the raw key is returned once and never stored."""
+    raw = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = Open311Key(
+        name=name.strip(),
+        key_hash=token_digest(raw),
+        key_prefix=raw[:12],
+        created_by_id=by_user_id,
+        created_at=now,
+    )
+    db.add(key)
+    await db.flush()
+    return key, raw
+
+
+async def list_keys(db: AsyncSession) -> list[Open311Key]:
+    return list((await db.execute(select(Open311Key).order_by(Open311Key.id))).scalars())
+
+
+async def revoke_key(db: AsyncSession, key_id: int, now: datetime) -> Open311Key:
+    key = await db.get(Open311Key, key_id, with_for_update=True)
+    if key is None:
+        raise NotFound()
+    if key.revoked_at is None:
+        key.revoked_at = now
+        await db.flush()
+    return key
+
+
+# ------------------------------------------------------------ POST requests
+async def create_request(
+    db: AsyncSession,
+    settings: Settings,
+    key: Open311Key,
+    fields: Mapping[str, str],
+    attributes: Mapping[str, Sequence[str]],
+    *,
+    now: datetime,
+    lang: str,
+) -> list[dict[str, Any]]:
+    """A service request from an Open311 client: the same intake as a citizen's web report.
+
+    ``lat``/``long`` are required (no geocoder here). ``first_name``, ``last_name`` and
+    ``phone`` become the private reporter; ``email``, ``device_id``, ``account_id`` and
+    ``media_url`` are not kept (nothing to send mail with; remote media is never fetched).
+    """
+    code = (fields.get("service_code") or "").strip()
+    if not code:
+        raise Open311Refused(400, "open311_service_code_required")
+    category = await known_category(db, code, active_only=True)
+    lat = coordinate(fields.get("lat"), "lat")
+    lon = coordinate(fields.get("long"), "long")
+    if lat is None or lon is None:
+        raise Open311Refused(400, "open311_location_required")
+    name = " ".join(
+        p.strip() for p in (fields.get("first_name", ""), fields.get("last_name", "")) if p.strip()
+    )
+    description = (fields.get("description") or "").strip() or _name(
+        "id", category.name_id, category.name_en
+    )
+    window = citizen.report_window(settings)
+    per_key = citizen.Counter(
+        limit_key("open311-key", str(key.id)),
+        Limit("open311", settings.open311_requests_per_key, window),
+        "rate_limited",
+    )
+    created = await citizen.intake(
+        db,
+        settings,
+        citizen.Report(
+            category_code=category.code,
+            description=description,
+            lat=lat,
+            lon=lon,
+            address=fields.get("address_string", ""),
+            name=name or None,
+            phone=fields.get("phone") or None,
+            language=lang,
+            attributes=attributes,
+            location_source="open311",
+        ),
+        now=now,
+        channel="open311",
+        actor_kind="open311",
+        counters=[per_key],
+        issue_token=False,
+        intake_data={"open311_key_id": key.id},
+    )
+    agency = await db.get(Agency, created.case.agency_id)
+    assert agency is not None
+    notice = t(
+        "open311_service_notice",
+        lang,
+        agency=_name(lang, agency.name_id, agency.name_en),
+        expected=w3c(created.case.resolve_by, settings.tz),
+    )
+    return [
+        {
+            "service_request_id": created.case.reference,
+            "service_notice": notice,
+            "account_id": None,
+        }
+    ]
+
+
+# ------------------------------------------------------------- GET requests
+LAT = func.ST_Y(cast(Case.location, Geometry))
+LON = func.ST_X(cast(Case.location, Geometry))
+
+
+def _request_select() -> Select[Any]:
+    return (
+        select(
+            Case,
+            Category.code,
+            Category.name_id,
+            Category.name_en,
+            Agency.name_id,
+            Agency.name_en,
+            Area.name,
+            LAT,
+            LON,
+        )
+        .join(Category, Category.id == Case.category_id)
+        .join(Agency, Agency.id == Case.agency_id)
+        .outerjoin(Area, Area.id == Case.area_id)
+    )
+
+
+def status_notes(status: str, lang: str) -> str:
+    """Why the status is what it is, in public words: merged, not valid, cancelled, or one of
+    the city's three words."""
+    if status in VOID:
+        return t(f"public_event_{status}", lang)
+    return PUBLIC_STATUS_TEXT[public_status(status)][lang]
+
+
+def request_out(row: Any, settings: Settings, lang: str) -> dict[str, Any]:
+    c: Case = row[0]
+    address = ", ".join(p for p in (c.address, row[6], settings.city_name) if p)
+    return {
+        "service_request_id": c.reference,
+        "status": open311_status(c.status),
+        "status_notes": status_notes(c.status, lang),
+        "service_name": _name(lang, row[2], row[3]),
+        "service_code": row[1],
+        "description": public_description(c.channel, c.description),
+        "agency_responsible": _name(lang, row[4], row[5]),
+        "service_notice": None,
+        "requested_datetime": w3c(c.created_at, settings.tz),
+        "updated_datetime": w3c(c.updated_at, settings.tz),
+        "expected_datetime": w3c(c.resolve_by, settings.tz),
+        "address": address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": float(row[7]),
+        "long": float(row[8]),
+        "media_url": None,
+    }
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    ids: Sequence[str] = ()
+    codes: Sequence[str] = ()
+    statuses: frozenset[str] = frozenset()
+    start: datetime | None = None
+    end: datetime | None = None
+    page: int = 1
+    page_size: int = 1000
+
+
+async def query_requests(
+    db: AsyncSession, settings: Settings, q: RequestQuery, lang: str
+) -> list[dict[str, Any]]:
+    """``service_request_id`` overrides every other argument, as the spec says."""
+    stmt = _request_select()
+    if q.ids:
+        if len(q.ids) > MAX_IDS:
+            raise Open311Refused(400, "open311_too_many_ids", max=MAX_IDS)
+        stmt = stmt.where(Case.reference.in_([i.upper() for i in q.ids]))
+    else:
+        for code in q.codes:
+            await known_category(db, code, active_only=False)
+        if q.codes:
+            stmt = stmt.where(Category.code.in_(list(q.codes)))
+        if q.start is not None:
+            stmt = stmt.where(Case.created_at >= q.start)
+        if q.end is not None:
+            stmt = stmt.where(Case.created_at <= q.end)
+        if q.statuses == {"open"}:
+            stmt = stmt.where(Case.status.in_(OPEN))
+        elif q.statuses == {"closed"}:
+            stmt = stmt.where(Case.status.not_in(OPEN))
+    stmt = (
+        stmt.order_by(Case.created_at.desc(), Case.id.desc())
+        .offset((q.page - 1) * q.page_size)
+        .limit(q.page_size)
+    )
+    return [request_out(r, settings, lang) for r in (await db.execute(stmt)).all()]
+
+
+async def one_request(
+    db: AsyncSession, settings: Settings, request_id: str, lang: str
+) -> list[dict[str, Any]]:
+    row = (
+        await db.execute(_request_select().where(Case.reference == request_id.strip().upper()))
+    ).first()
+    if row is None:
+        raise Open311Refused(404, "open311_request_not_found", id=request_id)
+    return [request_out(row, settings, lang)]
+
+
+async def token_request(db: AsyncSession, token: str) -> list[dict[str, Any]]:
+    """A citizen's tracking token → its service request. Every service here is ``realtime``, so
+    ``POST requests`` never answers with a token; this resolves the tokens citizens hold."""
+    reporter = await citizen.reporter_by_token(db, token.strip())
+    reference = None
+    if reporter is not None:
+        reference = await db.scalar(
+            select(Case.reference).where(Case.id == reporter.original_case_id)
+        )
+    if reference is None:
+        raise Open311Refused(404, "open311_token_not_found")
+    return [{"service_request_id": reference, "token": token}]
+
+
+# ----------------------------------------------------- servicerequestupdates
+async def updates(
+    db: AsyncSession,
+    settings: Settings,
+    *,
+    start: datetime,
+    end: datetime,
+    page: int,
+    page_size: int,
+    lang: str,
+) -> list[dict[str, Any]]:
+    """FixMyStreet's extension: every public status change in the window, oldest first."""
+    rows = await db.execute(
+        select(CaseEvent.id, Case.reference, CaseEvent.kind, CaseEvent.to_status, CaseEvent.at)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(
+            CaseEvent.public.is_(True),
+            CaseEvent.to_status.is_not(None),
+            CaseEvent.kind.in_(citizen.PUBLIC_KINDS),
+            CaseEvent.at >= start,
+            CaseEvent.at <= end,
+        )
+        .order_by(CaseEvent.at, CaseEvent.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return [
+        {
+            "update_id": str(event_id),
+            "service_request_id": reference,
+            "status": open311_status(str(to_status)),
+            "updated_datetime": w3c(at, settings.tz),
+            "description": t(f"public_event_{kind}", lang),
+            "media_url": None,
+        }
+        for event_id, reference, kind, to_status, at in rows
+    ]
