@@ -1,0 +1,20 @@
+/** The citizen pages (no account): one chunk, loaded when /lapor or /lacak opens. */
+import "./citizen.css";
+import { useEffect } from "preact/hooks";
+import type { Route } from "../lib/router";
+import { flushReports } from "./data";
+import { Lacak } from "./lacak";
+import { Lapor } from "./lapor";
+
+export function CitizenScreen({ route }: { route: Route }) {
+  // Reports queued without signal go out when a citizen page opens and when signal returns.
+  useEffect(() => {
+    void flushReports().catch(() => undefined);
+    const online = () => void flushReports().catch(() => undefined);
+    window.addEventListener("online", online);
+    return () => window.removeEventListener("online", online);
+  }, []);
+  if (route.name === "lapor") return <Lapor />;
+  if (route.name === "lacak") return <Lacak reference={route.reference} />;
+  return null;
+}

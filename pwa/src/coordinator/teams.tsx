@@ -1,0 +1,171 @@
+/**
+ * Team management for an agency's coordinator (route /teams): which teams are on duty, and who
+ * is in each team. The API limits both to the coordinator's own agency (admins see every team).
+ */
+import "../operator/intake.css";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError } from "../lib/api";
+import { t } from "../lib/i18n";
+import { api } from "../lib/session";
+import { useStore } from "../lib/store";
+import { app, showToast } from "../shell/state";
+import { PageTitle, useLanguage } from "../shell/ui";
+
+interface Member {
+  id: number;
+  full_name: string;
+  role: string;
+}
+
+interface TeamItem {
+  id: number;
+  agency_id: number;
+  name: string;
+  on_duty: boolean;
+  members: Member[];
+}
+
+const TEAM_ROLES = ["coordinator", "admin"];
+
+function TeamCard({ team, onChange }: { team: TeamItem; onChange: (t: TeamItem) => void }) {
+  const [candidates, setCandidates] = useState<Member[]>([]);
+  const [chosen, setChosen] = useState<Set<number>>(new Set(team.members.map((m) => m.id)));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+
+  useEffect(() => {
+    void api
+      .request<Member[]>(`/api/teams/${team.id}/candidates`)
+      .then(setCandidates)
+      .catch(() => setCandidates([]));
+  }, [team.id]);
+
+  const fail = (err: unknown) =>
+    setError(err instanceof ApiError && err.detail ? err.detail : t("error.unknown"));
+
+  async function toggleDuty() {
+    setBusy(true);
+    setError("");
+    try {
+      await api.request(`/api/teams/${team.id}/duty`, {
+        method: "PUT",
+        json: { on_duty: !team.on_duty },
+      });
+      onChange({ ...team, on_duty: !team.on_duty });
+    } catch (err) {
+      fail(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function save() {
+    setBusy(true);
+    setError("");
+    try {
+      const updated = await api.request<TeamItem>(`/api/teams/${team.id}/members`, {
+        method: "PUT",
+        json: { user_ids: [...chosen] },
+      });
+      onChange(updated);
+      showToast("teams.saved", { team: team.name });
+    } catch (err) {
+      fail(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const headingId = `team-${team.id}-h`;
+  return (
+    <section class="card" aria-labelledby={headingId} data-testid="team-card" data-team={team.name}>
+      <div class="row between">
+        <h2 id={headingId}>{team.name}</h2>
+        <button
+          type="button"
+          class={`btn ${team.on_duty ? "btn-primary" : "btn-secondary"}`}
+          aria-pressed={team.on_duty}
+          disabled={busy}
+          data-testid="duty-toggle"
+          onClick={() => void toggleDuty()}
+        >
+          <span aria-hidden="true">{team.on_duty ? "✓ " : "✗ "}</span>
+          {t("teams.on_duty")}
+        </button>
+      </div>
+      <p class="muted" data-testid="duty-state">
+        {team.on_duty ? t("teams.is_on_duty") : t("teams.off_duty")}
+      </p>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <fieldset class="plain">
+        <legend>{t("teams.members")}</legend>
+        {candidates.map((m) => (
+          <label key={m.id} class="check">
+            <input
+              type="checkbox"
+              checked={chosen.has(m.id)}
+              onChange={(e) => {
+                const next = new Set(chosen);
+                if ((e.target as HTMLInputElement).checked) next.add(m.id);
+                else next.delete(m.id);
+                setChosen(next);
+              }}
+            />
+            <span>{m.full_name}</span>
+          </label>
+        ))}
+      </fieldset>
+      <button type="button" class="btn btn-secondary" disabled={busy} onClick={() => void save()}>
+        {t("teams.save", { team: team.name })}
+      </button>
+    </section>
+  );
+}
+
+export function Teams() {
+  useLanguage();
+  const s = useStore(app);
+  const role = s.session?.user.role ?? "";
+  const allowed = TEAM_ROLES.includes(role);
+  const [teams, setTeams] = useState<TeamItem[] | null>(null);
+
+  useEffect(() => {
+    if (!allowed) return;
+    void api
+      .request<TeamItem[]>("/api/teams")
+      .then(setTeams)
+      .catch(() => setTeams([]));
+  }, [allowed]);
+
+  if (!allowed) {
+    return (
+      <section class="screen">
+        <PageTitle>{t("teams.title")}</PageTitle>
+        <p>{t("teams.not_allowed")}</p>
+      </section>
+    );
+  }
+  return (
+    <section class="screen console" data-testid="teams">
+      <PageTitle>{t("teams.title")}</PageTitle>
+      <p class="muted">{t("teams.hint")}</p>
+      {teams === null ? (
+        <p class="loading">{t("app.loading")}</p>
+      ) : (
+        <div class="teams-grid">
+          {teams.map((team) => (
+            <TeamCard
+              key={team.id}
+              team={team}
+              onChange={(u) => setTeams((list) => (list ?? []).map((x) => (x.id === u.id ? u : x)))}
+            />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}

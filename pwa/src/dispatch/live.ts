@@ -1,0 +1,102 @@
+/**
+ * The control room's live stream (GET /api/events, Server-Sent Events) with reconnection that
+ * loses nothing: the last case event id is kept and, whenever the stream drops (network, token
+ * expiry, a listener restart), it is reopened with a fresh token and `?after=<last id>`, so the
+ * server replays what was missed. `resync` (too much missed) asks the screen to reload its lists.
+ */
+import { api } from "../lib/session";
+
+export interface CaseLiveEvent {
+  t: "case";
+  id: number;
+  case_id: string;
+  reference: string;
+  kind: string;
+  status: string;
+  priority: string;
+  agency_id: number;
+  team_id: number | null;
+  lat: number;
+  lon: number;
+}
+
+export interface PositionLiveEvent {
+  t: "position";
+  team_id: number;
+  agency_id: number;
+  lat: number;
+  lon: number;
+  accuracy_m: number | null;
+  at: string | null;
+}
+
+export interface LiveHandlers {
+  onCase(e: CaseLiveEvent): void;
+  onPosition(e: PositionLiveEvent): void;
+  onResync(): void;
+  onState(connected: boolean): void;
+}
+
+export function openLive(h: LiveHandlers): () => void {
+  let es: EventSource | null = null;
+  let last = 0;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let backoff = 1000;
+
+  const connect = async () => {
+    if (stopped) return;
+    let token = "";
+    try {
+      // A cheap authenticated call refreshes the access token when it is about to expire.
+      await api.request("/api/auth/me");
+      token = (await api.session())?.access_token ?? "";
+    } catch {
+      retry();
+      return;
+    }
+    if (stopped || !token) return;
+    const after = last ? `&after=${last}` : "";
+    es = new EventSource(`/api/events?access_token=${encodeURIComponent(token)}${after}`);
+    es.addEventListener("hello", (ev) => {
+      backoff = 1000;
+      h.onState(true);
+      const id = Number((ev as MessageEvent).lastEventId);
+      if (!last && id) last = id;
+    });
+    es.addEventListener("case", (ev) => {
+      const m = ev as MessageEvent<string>;
+      const id = Number(m.lastEventId);
+      if (id && id > last) last = id;
+      h.onCase(JSON.parse(m.data) as CaseLiveEvent);
+    });
+    es.addEventListener("position", (ev) => {
+      h.onPosition(JSON.parse((ev as MessageEvent<string>).data) as PositionLiveEvent);
+    });
+    es.addEventListener("resync", (ev) => {
+      const id = Number((ev as MessageEvent).lastEventId);
+      if (id) last = id;
+      h.onResync();
+    });
+    es.onerror = () => {
+      // Reopen ourselves: the browser's own retry would reuse an expired token.
+      es?.close();
+      es = null;
+      h.onState(false);
+      retry();
+    };
+  };
+
+  const retry = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void connect(), backoff);
+    backoff = Math.min(backoff * 2, 30_000);
+  };
+
+  void connect();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    es?.close();
+  };
+}

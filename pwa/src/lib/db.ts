@@ -1,0 +1,96 @@
+/**
+ * The phone's own database (IndexedDB), shared by the page and the service worker: the session,
+ * the outbox of actions waiting for signal, and the cached task list and case details.
+ */
+import { type DBSchema, type IDBPDatabase, openDB } from "idb";
+import type { OutboxItem } from "./outbox";
+import type { CaseDetail, CaseSummary } from "./types";
+
+export interface CachedCase {
+  id: string;
+  case: CaseDetail;
+  cachedAt: number;
+}
+
+export interface CachedTasks {
+  items: CaseSummary[];
+  cachedAt: number;
+  userId: number;
+}
+
+interface Schema extends DBSchema {
+  kv: { key: string; value: unknown };
+  cases: { key: string; value: CachedCase };
+  outbox: {
+    key: number;
+    value: OutboxItem;
+    indexes: { byCase: string };
+  };
+}
+
+export const DB_NAME = "tanggap";
+let dbPromise: Promise<IDBPDatabase<Schema>> | null = null;
+
+export function db(): Promise<IDBPDatabase<Schema>> {
+  if (!dbPromise) {
+    dbPromise = openDB<Schema>(DB_NAME, 1, {
+      upgrade(database) {
+        database.createObjectStore("kv");
+        database.createObjectStore("cases", { keyPath: "id" });
+        const outbox = database.createObjectStore("outbox", {
+          keyPath: "seq",
+          autoIncrement: true,
+        });
+        outbox.createIndex("byCase", "caseId");
+      },
+      blocking() {
+        // A newer version of the app wants to upgrade: let it.
+        void dbPromise?.then((d) => d.close());
+        dbPromise = null;
+      },
+    });
+  }
+  return dbPromise;
+}
+
+/** Tests open a fresh database per case. */
+export function resetDbForTests(): void {
+  dbPromise = null;
+}
+
+export async function kvGet<T>(key: string): Promise<T | undefined> {
+  return (await (await db()).get("kv", key)) as T | undefined;
+}
+
+export async function kvSet(key: string, value: unknown): Promise<void> {
+  await (await db()).put("kv", value, key);
+}
+
+export async function kvDelete(key: string): Promise<void> {
+  await (await db()).delete("kv", key);
+}
+
+export async function cacheTasks(userId: number, items: CaseSummary[]): Promise<void> {
+  const value: CachedTasks = { items, cachedAt: Date.now(), userId };
+  await kvSet("tasks", value);
+}
+
+export async function cachedTasks(userId: number): Promise<CachedTasks | undefined> {
+  const v = await kvGet<CachedTasks>("tasks");
+  return v && v.userId === userId ? v : undefined;
+}
+
+export async function cacheCase(detail: CaseDetail): Promise<void> {
+  await (await db()).put("cases", { id: detail.id, case: detail, cachedAt: Date.now() });
+}
+
+export async function cachedCase(id: string): Promise<CachedCase | undefined> {
+  return (await db()).get("cases", id);
+}
+
+/** Forget cached case data (on sign-out; the outbox is kept so nothing is lost). */
+export async function clearCaseCache(): Promise<void> {
+  const d = await db();
+  await d.clear("cases");
+  await d.delete("kv", "tasks");
+}

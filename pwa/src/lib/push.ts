@@ -1,0 +1,116 @@
+/**
+ * Web Push for field officers: subscribe after sign-in and register the subscription with the
+ * API. `pushManager.subscribe` can hang forever (some headless and embedded browsers never
+ * answer), so every wait is raced with a timeout and ends in a plain outcome the UI can explain.
+ */
+import { type Api, ApiError } from "./api";
+
+export type PushOutcome = "enabled" | "unsupported" | "denied" | "timeout" | "failed";
+
+export interface PushResult {
+  outcome: PushOutcome;
+  detail?: string;
+}
+
+class Timeout extends Error {}
+
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Timeout("timeout")), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** base64url (the API's VAPID public key) to the bytes `applicationServerKey` wants. */
+export function urlBase64ToBytes(value: string): Uint8Array<ArrayBuffer> {
+  const padded =
+    value.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (value.length % 4)) % 4);
+  const raw = atob(padded);
+  const out = new Uint8Array(new ArrayBuffer(raw.length));
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+export function pushSupported(): boolean {
+  return (
+    typeof navigator !== "undefined" &&
+    "serviceWorker" in navigator &&
+    typeof window !== "undefined" &&
+    "PushManager" in window &&
+    "Notification" in window
+  );
+}
+
+async function publicKey(api: Api, fromConfig: string | null | undefined): Promise<string> {
+  if (fromConfig) return fromConfig;
+  const r = await api.request<{ public_key: string }>("/api/push/public-key");
+  return r.public_key;
+}
+
+export async function enablePush(
+  api: Api,
+  opts: { language: string; configKey?: string | null; timeoutMs?: number; ask?: boolean },
+): Promise<PushResult> {
+  if (!pushSupported()) return { outcome: "unsupported" };
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  try {
+    let permission = Notification.permission;
+    if (permission === "default" && opts.ask !== false) {
+      permission = await withTimeout(Notification.requestPermission(), timeoutMs);
+    }
+    if (permission !== "granted") return { outcome: permission === "denied" ? "denied" : "failed" };
+    const reg = await withTimeout(navigator.serviceWorker.ready, timeoutMs);
+    let sub = await withTimeout(reg.pushManager.getSubscription(), timeoutMs);
+    if (!sub) {
+      const key = await publicKey(api, opts.configKey);
+      sub = await withTimeout(
+        reg.pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: urlBase64ToBytes(key),
+        }),
+        timeoutMs,
+      );
+    }
+    const json = sub.toJSON();
+    await api.request("/api/push/subscriptions", {
+      method: "POST",
+      json: {
+        endpoint: json.endpoint ?? sub.endpoint,
+        keys: { p256dh: json.keys?.p256dh ?? "", auth: json.keys?.auth ?? "" },
+        language: opts.language,
+      },
+    });
+    return { outcome: "enabled" };
+  } catch (err) {
+    if (err instanceof Timeout) return { outcome: "timeout" };
+    if (err instanceof ApiError) return { outcome: "failed", detail: err.detail || err.code };
+    const e = err as Error;
+    if (e?.name === "NotAllowedError") return { outcome: "denied" };
+    return { outcome: "failed", detail: e?.message ?? String(err) };
+  }
+}
+
+/** On sign-out: stop pushes to this phone for the signed-out user. */
+export async function disablePush(api: Api, timeoutMs = 5_000): Promise<void> {
+  if (!pushSupported()) return;
+  try {
+    const reg = await withTimeout(navigator.serviceWorker.ready, timeoutMs);
+    const sub = await withTimeout(reg.pushManager.getSubscription(), timeoutMs);
+    if (!sub) return;
+    await api
+      .request("/api/push/subscriptions", { method: "DELETE", json: { endpoint: sub.endpoint } })
+      .catch(() => undefined);
+    await sub.unsubscribe();
+  } catch {
+    // Best effort: the API drops dead subscriptions when a push bounces.
+  }
+}

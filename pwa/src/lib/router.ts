@@ -1,0 +1,77 @@
+/** History-API routing for a handful of screens; the API serves index.html for every deep link. */
+import { useEffect, useState } from "preact/hooks";
+
+export type Route =
+  | { name: "home" }
+  | { name: "login" }
+  | { name: "tasks" }
+  | { name: "outbox" }
+  | { name: "intake" }
+  | { name: "dispatch" }
+  | { name: "teams" }
+  | { name: "case"; id: string }
+  | { name: "dashboard" }
+  | { name: "dashboard-cases" }
+  | { name: "lapor" }
+  | { name: "lacak"; reference: string | null }
+  | { name: "unknown" };
+
+const CASE = /^\/cases\/([0-9a-fA-F-]{36})\/?$/;
+// Citizen tracking links (public, no sign-in): /lacak/KDI-2026-000123.
+const LACAK = /^\/lacak\/([A-Za-z0-9-]{3,40})$/;
+
+export function parseRoute(path: string): Route {
+  const p = path.replace(/\/+$/, "") || "/";
+  if (p === "/") return { name: "home" };
+  if (p === "/login") return { name: "login" };
+  if (p === "/tasks") return { name: "tasks" };
+  if (p === "/outbox") return { name: "outbox" };
+  if (p === "/intake") return { name: "intake" };
+  if (p === "/dispatch") return { name: "dispatch" };
+  if (p === "/teams") return { name: "teams" };
+  if (p === "/dashboard") return { name: "dashboard" };
+  if (p === "/dashboard/cases") return { name: "dashboard-cases" };
+  if (p === "/lapor") return { name: "lapor" };
+  if (p === "/lacak") return { name: "lacak", reference: null };
+  const lacak = LACAK.exec(p);
+  if (lacak) return { name: "lacak", reference: lacak[1].toUpperCase() };
+  const m = CASE.exec(p);
+  if (m) return { name: "case", id: m[1].toLowerCase() };
+  return { name: "unknown" };
+}
+
+const listeners = new Set<() => void>();
+
+export function navigate(path: string, replace = false): void {
+  if (path === location.pathname + location.search) return;
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  for (const fn of listeners) fn();
+  window.scrollTo(0, 0);
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.pathname));
+  useEffect(() => {
+    const update = () => setRoute(parseRoute(location.pathname));
+    listeners.add(update);
+    window.addEventListener("popstate", update);
+    return () => {
+      listeners.delete(update);
+      window.removeEventListener("popstate", update);
+    };
+  }, []);
+  return route;
+}
+
+/** Same-origin links navigate in the app (no reload); modified clicks keep browser behaviour. */
+export function onLinkClick(e: MouseEvent): void {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey)
+    return;
+  const a = (e.target as Element | null)?.closest?.("a");
+  if (!a || a.target || a.hasAttribute("download") || a.origin !== location.origin) return;
+  if (a.pathname.startsWith("/api/") || a.pathname.startsWith("/schema")) return;
+  if (a.hash && a.pathname === location.pathname) return; // in-page anchors (skip link)
+  e.preventDefault();
+  navigate(a.pathname + a.search);
+}

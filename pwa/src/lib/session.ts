@@ -1,0 +1,40 @@
+/**
+ * The session kept in IndexedDB, so the service worker can send the outbox with the same tokens
+ * (Background Sync runs with no page open), and a reload or an offline start keeps the officer
+ * signed in. The last signed-in user is kept apart from the tokens: after a session ends the app
+ * still knows whose outbox is waiting.
+ */
+import { Api, type Session, type SessionStore } from "./api";
+import { kvDelete, kvGet, kvSet } from "./db";
+import { getLanguage } from "./i18n";
+import type { User } from "./types";
+
+// Read from IndexedDB (the truth: the service worker may have refreshed the tokens); a copy in
+// memory spares a read per request. A stale copy only costs a 401, and the refresh that follows
+// reads the truth inside its lock.
+let memory: Session | null | undefined;
+
+export const idbSessionStore: SessionStore = {
+  async get() {
+    memory = (await kvGet<Session>("session")) ?? null;
+    return memory;
+  },
+  cached() {
+    return memory;
+  },
+  async set(session) {
+    memory = session;
+    await kvSet("session", session);
+    await kvSet("last_user", session.user);
+  },
+  async clear() {
+    memory = null;
+    await kvDelete("session");
+  },
+};
+
+export function lastUser(): Promise<User | undefined> {
+  return kvGet<User>("last_user");
+}
+
+export const api = new Api({ store: idbSessionStore, language: getLanguage });

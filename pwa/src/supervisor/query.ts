@@ -1,0 +1,239 @@
+/**
+ * The dashboard's period and filters, kept in the address bar so every view can be linked, and
+ * the shapes of the statistics API it reads (docs/stats.md). Pure functions: no I/O.
+ */
+
+export type PeriodKind = "day" | "week" | "month";
+
+export interface PeriodOut {
+  kind: string;
+  label: string;
+  from: string;
+  to: string;
+  start: string;
+  end: string;
+  days: number;
+  timezone: string;
+}
+
+export interface Count {
+  value: number;
+  previous: number;
+}
+
+export interface Share {
+  value: number | null;
+  previous: number | null;
+}
+
+export interface CallCounts {
+  total: number;
+  valid: number;
+  informasi: number;
+  curhat: number;
+  prank: number;
+  ghost: number;
+  wrong_number: number;
+  unclassified: number;
+}
+
+export interface CallStats {
+  period: PeriodOut;
+  previous_period: PeriodOut;
+  headline: {
+    total: Count;
+    valid: Count;
+    valid_ratio: Share;
+    valid_percent: Share;
+    prank: Count;
+    ghost: Count;
+    prank_or_ghost: Count;
+  };
+  by_class: CallCounts;
+  by_day: (CallCounts & { date: string })[];
+}
+
+export type Filter = Record<string, string | number | boolean>;
+
+export interface GroupKey {
+  id: number | string | null;
+  code: string;
+  name: string;
+}
+
+export interface CaseRow {
+  key: GroupKey;
+  created: number;
+  belum_ditindaklanjuti: number;
+  dalam_proses: number;
+  selesai: number;
+  void: number;
+  finished_percent: number | null;
+  overdue_now: number;
+  cases_filter: Filter;
+}
+
+export interface CaseStats {
+  period: PeriodOut;
+  previous_period: PeriodOut;
+  headline: {
+    created: Count;
+    belum_ditindaklanjuti: Count;
+    dalam_proses: Count;
+    selesai: Count;
+    finished_percent: Share;
+    overdue_now: number;
+  };
+  rows: CaseRow[];
+  cases_filter: Filter;
+  overdue_filter: Filter;
+  status_filters: Record<string, string>;
+}
+
+export interface TimingHeadline {
+  n: number;
+  median_s: number | null;
+  p90_s: number | null;
+  previous_n: number;
+  previous_median_s: number | null;
+  previous_p90_s: number | null;
+}
+
+export interface ResponseTimes {
+  headline: Record<string, TimingHeadline>;
+}
+
+export interface SlaStage {
+  met: number;
+  missed: number;
+  pending: number;
+  compliance_percent: number | null;
+}
+
+export interface SlaRow {
+  key: GroupKey | null;
+  all: SlaStage;
+  overdue_now: number;
+}
+
+export interface SlaStats {
+  overall: SlaRow;
+  rows: SlaRow[];
+}
+
+export interface HotspotFeature {
+  geometry: { type: "Point"; coordinates: [number, number] } | null;
+  properties: {
+    count: number;
+    cell?: [number, number, number, number];
+    area_id?: number;
+    name?: string;
+    cases_filter?: Filter;
+  };
+}
+
+export interface Hotspots {
+  features: HotspotFeature[];
+  meta: { total: number; cases_filter: Filter };
+}
+
+export const STAGES = ["dispatch", "accept", "arrive", "resolve"] as const;
+export const CALL_CLASSES = [
+  "valid",
+  "informasi",
+  "curhat",
+  "prank",
+  "ghost",
+  "wrong_number",
+  "unclassified",
+] as const;
+
+/** The stats parameters the dashboard keeps in its address (anything else is dropped). */
+const KEPT = ["month", "week", "day", "agency_id", "category_id", "area_id"] as const;
+
+export function statsParams(search: string): URLSearchParams {
+  const src = new URLSearchParams(search);
+  const out = new URLSearchParams();
+  for (const k of KEPT) {
+    const v = src.get(k);
+    if (v) out.set(k, v);
+  }
+  return out;
+}
+
+function iso(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+function utcDate(day: string): Date {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d));
+}
+
+/** ISO 8601 week of a date, as the API spells it: `2025-W45`. */
+export function isoWeek(day: string): string {
+  const d = utcDate(day);
+  const dow = (d.getUTCDay() + 6) % 7; // Monday 0
+  d.setUTCDate(d.getUTCDate() - dow + 3); // the Thursday of this week decides its year
+  const year = d.getUTCFullYear();
+  const week = 1 + Math.floor((d.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 / 7);
+  return `${year}-W${String(week).padStart(2, "0")}`;
+}
+
+/** The period parameter of the given kind that contains `day` (YYYY-MM-DD). */
+export function periodFor(kind: PeriodKind, day: string): [PeriodKind, string] {
+  if (kind === "day") return ["day", day];
+  if (kind === "week") return ["week", isoWeek(day)];
+  return ["month", day.slice(0, 7)];
+}
+
+/** The period just before (-1) or after (+1) the one that starts on `from`. */
+export function shiftPeriod(kind: PeriodKind, from: string, step: -1 | 1): [PeriodKind, string] {
+  const d = utcDate(from);
+  if (kind === "day") d.setUTCDate(d.getUTCDate() + step);
+  else if (kind === "week") d.setUTCDate(d.getUTCDate() + 7 * step);
+  else d.setUTCMonth(d.getUTCMonth() + step, 1);
+  return periodFor(kind, iso(d));
+}
+
+/** Replace the period in a set of stats parameters. */
+export function withPeriod(params: URLSearchParams, kind: PeriodKind, value: string): string {
+  const p = new URLSearchParams(params);
+  p.delete("month");
+  p.delete("week");
+  p.delete("day");
+  p.set(kind, value);
+  return p.toString();
+}
+
+/** Set or clear one filter. */
+export function withFilter(params: URLSearchParams, name: string, value: string): string {
+  const p = new URLSearchParams(params);
+  if (value) p.set(name, value);
+  else p.delete(name);
+  return p.toString();
+}
+
+/** Today in the city's zone (YYYY-MM-DD). */
+export function cityToday(timeZone: string, now = new Date()): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, dateStyle: "short" }).format(now);
+}
+
+/**
+ * The drill-down address: the case list behind a figure. The case list has no `area_id` filter
+ * (docs/stats.md), so a district filter is dropped there and the list says so.
+ */
+export function casesHref(filter: Filter, extra: Filter = {}): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...filter, ...extra })) p.set(k, String(v));
+  return `/dashboard/cases?${p.toString()}`;
+}
+
+/** Percentage-point or count change, with its sign. */
+export function delta(value: number | null, previous: number | null): number | null {
+  if (value === null || previous === null) return null;
+  return Math.round((value - previous) * 10) / 10;
+}
+
+/** The dashboard's last address, so the case list leads back to the same view. */
+export const lastDashboard = { search: "" };

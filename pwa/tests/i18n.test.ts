@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { catalogKeys, formatDistance, getLanguage, setLanguage, t } from "../src/lib/i18n";
+
+describe("i18n", () => {
+  afterEach(() => setLanguage("id", false));
+
+  it("speaks Indonesian by default", () => {
+    expect(getLanguage()).toBe("id");
+    expect(t("action.accept")).toBe("Terima");
+    expect(t("action.en_route")).toBe("Berangkat");
+  });
+
+  it("has the same keys in both languages, none empty", () => {
+    const id = catalogKeys("id").sort();
+    expect(catalogKeys("en").sort()).toEqual(id);
+    for (const key of id) {
+      expect(t(key as never, undefined, "en").length).toBeGreaterThan(0);
+      expect(t(key as never, undefined, "id").length).toBeGreaterThan(0);
+    }
+  });
+
+  it("switches to English and fills parameters", () => {
+    setLanguage("en", false);
+    expect(t("outbox.counter", { n: 3 })).toBe("3 waiting to send");
+    expect(t("action.resolve")).toBe("Resolve");
+    expect(document.documentElement.lang).toBe("en");
+  });
+
+  it("keeps unknown parameters visible rather than inventing text", () => {
+    expect(t("outbox.counter")).toBe("{n} menunggu kirim");
+  });
+
+  it("formats distances in metres and kilometres", () => {
+    expect(formatDistance(84)).toBe("80 m");
+    expect(formatDistance(2345)).toBe("2,3 km");
+    setLanguage("en", false);
+    expect(formatDistance(2345)).toBe("2.3 km");
+  });
+});
