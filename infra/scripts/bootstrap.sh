@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Tanggap 112 needs on a fresh Debian/Ubuntu machine, and nothing twice:
 #   - PostgreSQL + PostGIS (apt, when root or sudo is available and they are missing)
-#   - with --test: Chromium (end-to-end tests) and wrk (benchmarks)
+#   - with --test: Chromium (end-to-end tests), wrk (benchmarks), Caddy (the proxy config test)
 #   - uv (from PyPI) and the project's Python environment (uv sync --frozen)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -48,6 +48,7 @@ else
     || need+=("postgresql-$major" "postgresql-$major-postgis-3")
   if [[ $want_test -eq 1 ]]; then
     command -v chromium >/dev/null || need+=(chromium)
+    command -v caddy >/dev/null || need+=(caddy)
     command -v wrk >/dev/null || need+=(wrk)
   fi
   command -v python3 >/dev/null || need+=(python3)

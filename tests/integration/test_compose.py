@@ -1,0 +1,150 @@
+"""The deployment files: docker-compose.yml against the Compose Specification, and the reverse
+proxy's Caddyfile run by a real Caddy, serving a PWA build with the caching it promises.
+
+The Compose Specification's JSON schema (compose-spec/compose-spec, Apache-2.0) comes vendored in
+the ``check-jsonschema`` package (``check_jsonschema/builtin_schemas/vendor/compose-spec.json``,
+its licence notes in that package); it is validated with ``jsonschema``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+import yaml
+
+from tests.support.processes import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+CADDYFILE = ROOT / "infra" / "caddy" / "Caddyfile"
+
+
+def compose_schema() -> dict[str, Any]:
+    vendor = resources.files("check_jsonschema.builtin_schemas.vendor")
+    return dict(json.loads(vendor.joinpath("compose-spec.json").read_text(encoding="utf-8")))
+
+
+def compose() -> dict[str, Any]:
+    return dict(yaml.safe_load(COMPOSE.read_text(encoding="utf-8")))
+
+
+def test_compose_file_is_valid_against_the_compose_specification() -> None:
+    schema = compose_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(compose())]
+    assert errors == []
+    # The schema bites: a misspelt key is refused.
+    broken = compose()
+    broken["services"]["api"]["deplooy"] = {"replicas": 2}
+    assert list(validator.iter_errors(broken))
+
+
+def test_compose_runs_the_whole_production_shape() -> None:
+    services = compose()["services"]
+    assert services["postgis"]["image"].startswith("postgis/postgis:")
+    assert services["minio"]["image"].startswith("minio/minio")
+    # Migrations: one shot, before the API and the worker.
+    assert services["migrate"]["command"] == ["tanggap", "db", "upgrade"]
+    assert services["migrate"]["restart"] == "no"
+    for name in ("api", "worker"):
+        needs = services[name]["depends_on"]
+        assert needs["migrate"]["condition"] == "service_completed_successfully"
+        assert needs["postgis"]["condition"] == "service_healthy"
+    assert services["api"]["command"] == ["tanggap", "serve"]
+    assert str(services["api"]["deploy"]["replicas"]).endswith("2}") or (
+        services["api"]["deploy"]["replicas"] == 2
+    )
+    assert "ports" not in services["api"], "replicas sit behind the proxy, not on host ports"
+    assert services["worker"]["command"] == ["tanggap", "worker"]
+    proxy = services["proxy"]
+    assert {"80:80", "443:443"} <= set(proxy["ports"])
+    assert proxy["depends_on"]["api"]["condition"] == "service_healthy"
+    for name in ("postgis", "minio", "proxy"):
+        assert "test" in services[name]["healthcheck"], name
+    assert {"postgis-data", "minio-data", "caddy-data"} <= set(compose()["volumes"])
+    # Secrets come from .env, never from the file.
+    env = services["api"]["environment"]
+    assert env["TANGGAP_JWT_SECRET"].startswith("${TANGGAP_JWT_SECRET:?")
+    example = (ROOT / "infra" / "compose.env.example").read_text()
+    assert "TANGGAP_JWT_SECRET=\n" in example and "POSTGRES_PASSWORD=\n" in example
+
+
+@pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is installed by make setup-test")
+def test_proxy_serves_the_pwa_with_immutable_bundles_and_a_fresh_shell(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "icons").mkdir()
+    (dist / "index.html").write_text("<!doctype html><title>Tanggap 112</title>")
+    (dist / "sw.js").write_text("self.addEventListener('install', () => {});")
+    (dist / "manifest.webmanifest").write_text('{"name": "Tanggap 112"}')
+    (dist / "assets" / "index-3f2a9c.js").write_text("console.log('app');" * 100)
+    (dist / "icons" / "icon-192.png").write_bytes(b"\x89PNG\r\n")
+    port = free_port()
+    env = {
+        **os.environ,
+        "TANGGAP_DOMAIN": f"http://127.0.0.1:{port}",
+        "TANGGAP_PWA_ROOT": str(dist),
+        "TANGGAP_API_HOST": "127.0.0.1",
+        "TANGGAP_CADDY_ADMIN": f"127.0.0.1:{free_port()}",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "HOME": str(tmp_path),
+    }
+    check = subprocess.run(
+        ["caddy", "validate", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stderr[-2000:]
+    proc = subprocess.Popen(
+        ["caddy", "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(base + "/index.html", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None, proc.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "caddy did not start"
+                time.sleep(0.1)
+
+        def cache(path: str) -> str:
+            r = httpx.get(base + path, headers={"Accept-Encoding": "gzip"}, timeout=5)
+            assert r.status_code == 200, (path, r.status_code)
+            return str(r.headers["cache-control"])
+
+        assert cache("/assets/index-3f2a9c.js") == "public, max-age=31536000, immutable"
+        for shell in ("/", "/index.html", "/sw.js", "/manifest.webmanifest"):
+            assert cache(shell) == "no-cache", shell
+        assert cache("/icons/icon-192.png") == "public, max-age=86400"
+        # A client-side route gets the shell, never cached stale.
+        r = httpx.get(base + "/tasks", timeout=5)
+        assert "Tanggap 112" in r.text and r.headers["cache-control"] == "no-cache"
+        assert r.headers["x-frame-options"] == "DENY"
+        # Bundles go out compressed.
+        r = httpx.get(base + "/assets/index-3f2a9c.js", headers={"Accept-Encoding": "gzip"})
+        assert r.headers.get("content-encoding") == "gzip"
+        # The API paths go to the API replicas (none run here: the proxy says so).
+        assert httpx.get(base + "/api/config", timeout=10).status_code == 502
+    finally:
+        proc.terminate()
+        proc.wait(10)
