@@ -14,13 +14,33 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from api import __version__
 from api.adapters import keys
+from api.adapters.events import channels_plugin
+from api.adapters.storage import make_storage
 from api.auth import auth_middleware_factory
 from api.config import Settings
 from api.db.session import make_engine, make_sessionmaker
-from api.errors import exception_handlers
+from api.errors import ProblemDocumentedJson, exception_handlers
 from api.middleware import configure_logging, request_context_middleware, security_headers
-from api.routes import admin, auth, health, pwa, reference
+from api.routes import (
+    admin,
+    auth,
+    calls,
+    cases,
+    config,
+    coordinator,
+    events,
+    health,
+    pwa,
+    reference,
+    teams,
+)
 from api.routes.deps import DEPENDENCIES
+from api.routes.exports import STATS_HANDLERS
+from api.routes.open311 import Open311KeyController, open311_router
+from api.routes.photos import PhotoController
+from api.routes.public import PublicController
+from api.routes.push import PushController
+from api.services.notify import LIVE_CHANNEL
 
 
 def utc_now() -> datetime:
@@ -60,19 +80,35 @@ def create_app(
             auth.AuthController,
             reference.ReferenceController,
             *admin.CONTROLLERS,
+            cases.CaseController,
+            cases.cases_geojson,
+            calls.CallController,
+            calls.flagged_numbers,
+            calls.pbx_webhook,
+            teams.TeamFieldController,
+            coordinator.CoordinatorTeamController,
+            config.app_config,
+            PhotoController,
+            PushController,
+            PublicController,
+            open311_router,
+            Open311KeyController,
+            events.live_events,
+            *STATS_HANDLERS,
             pwa.spa,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=exception_handlers(),
         middleware=[request_context_middleware, auth_middleware_factory],
-        before_send=[security_headers],
+        before_send=[security_headers(settings.photo_origin)],
         lifespan=[lifespan],
+        plugins=[channels_plugin(url, [LIVE_CHANNEL])],
         openapi_config=OpenAPIConfig(
             title="Tanggap 112 API",
             version=__version__,
             description="Emergency and complaint line: calls, cases, dispatch, field teams.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ScalarRenderPlugin(), ProblemDocumentedJson()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
@@ -80,7 +116,14 @@ def create_app(
             ),
             security=[{"bearer": []}],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        compression_config=CompressionConfig(
+            # Photos are already compressed: their handlers opt out.
+            backend="gzip",
+            minimum_size=1024,
+            # Level 5 compresses map layers nearly as well as 9 for a fraction of the CPU.
+            gzip_compress_level=5,
+            exclude_opt_key="skip_compression",
+        ),
         request_max_body_size=100 * 1024 * 1024,
         debug=False,
         logging_config=None,  # ours: JSON lines with the request id (api.middleware)
@@ -88,4 +131,7 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.jwt_secret = keys.jwt_secret(settings)
+    app.state.vapid_public_key = keys.vapid_keys(settings).public_key
+    app.state.storage = make_storage(settings)
+    app.state.pbx_secret = keys.pbx_secret(settings)
     return app

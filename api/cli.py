@@ -50,14 +50,22 @@ def database(settings: Settings, *, keep_running: bool = False) -> Iterator[str]
             cluster.stop("fast")
 
 
-async def _seed(url: str) -> dict[str, int]:
+async def _seed(url: str, settings: Settings, demo_cases: int = 200) -> dict[str, int]:
+    """The reference city and, on an empty city, a week of demo cases (real photos included)."""
+    from datetime import UTC, datetime
+
+    from api.adapters.storage import make_storage
     from api.db.session import make_engine, make_sessionmaker
     from api.seed import seed
+    from api.seed_demo import DemoContext
 
     engine = make_engine(url, 2, 0)
+    demo = None
+    if demo_cases > 0:
+        demo = DemoContext(settings, make_storage(settings), datetime.now(UTC), demo_cases)
     try:
         async with make_sessionmaker(engine)() as db, db.begin():
-            report = await seed(db)
+            report = await seed(db, demo=demo)
     finally:
         await engine.dispose()
     return report.created
@@ -71,7 +79,13 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
-def dev(host: str | None, port: int | None) -> None:
+@click.option(
+    "--demo-cases",
+    default=200,
+    show_default=True,
+    help="Demo cases to create on a city with none (0 for reference data only).",
+)
+def dev(host: str | None, port: int | None, demo_cases: int) -> None:
     """Embedded PostGIS, migrations, demo seed, then serve the API and PWA."""
     import uvicorn
 
@@ -82,7 +96,7 @@ def dev(host: str | None, port: int | None) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with database(settings) as url:
         migrate.upgrade(url)
-        created = asyncio.run(_seed(url))
+        created = asyncio.run(_seed(url, settings, demo_cases))
         if created:
             click.echo(f"Seeded the demo city: {created}")
         app = create_app(settings, database_url=url)
@@ -96,7 +110,39 @@ def dev(host: str | None, port: int | None) -> None:
             click.echo(f"    {name}")
         click.echo("  Press Ctrl-C to stop (the database stops with it).")
         click.echo("")
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        # The push and SLA worker runs in the same process and event loop as the server.
+        asyncio.run(_serve_with_worker(uvicorn.Server(config), settings, url))
+
+
+async def _serve_with_worker(server: Any, settings: Settings, url: str) -> None:
+    from api import worker
+
+    async with worker.running(settings, url):
+        await server.serve()
+
+
+@main.command("worker")
+def worker_cmd() -> None:
+    """Deliver Web Push notifications and run periodic jobs (SLA escalation) until stopped."""
+    import signal
+
+    from api import worker
+    from api.middleware import configure_logging
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+
+    async def run(url: str) -> None:
+        w = worker.Worker(settings, url)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, w.stop.set)
+        await w.run()
+
+    with database(settings) as url:
+        click.echo("Tanggap 112 worker: delivering push notifications (Ctrl-C to stop).")
+        asyncio.run(run(url))
 
 
 @main.command()
@@ -168,13 +214,20 @@ def revision(message: str, empty: bool) -> None:
 
 
 @main.command("seed")
-def seed_cmd() -> None:
+@click.option(
+    "--demo-cases",
+    default=200,
+    show_default=True,
+    help="Demo cases to create when the city has none (0 for reference data only).",
+)
+def seed_cmd(demo_cases: int) -> None:
     """Load the demo city (idempotent)."""
-    with database(Settings.from_env()) as url:
+    settings = Settings.from_env()
+    with database(settings) as url:
         from api.db import migrate
 
         migrate.upgrade(url)
-        created = asyncio.run(_seed(url))
+        created = asyncio.run(_seed(url, settings, demo_cases))
     click.echo(f"Seeded: {created}" if created else "Nothing to seed: already up to date.")
 
 
@@ -268,6 +321,38 @@ def create_user(
             )
         )
     click.echo(f"Created user {username} (id {uid}).")
+
+
+@main.group()
+def photos() -> None:
+    """Photo evidence in object storage."""
+
+
+@photos.command("sweep")
+@click.option(
+    "--older-than",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Minutes an orphan must have existed (default TANGGAP_PHOTO_ORPHAN_MINUTES, 60).",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def sweep_photos(older_than: int | None, dry_run: bool) -> None:
+    """Delete stored photo objects no photo row names (left by failed uploads or crashes)."""
+    from datetime import timedelta
+
+    from api.services.photos import run_sweep
+
+    settings = Settings.from_env()
+    minutes = settings.photo_orphan_minutes if older_than is None else older_than
+    with database(settings) as url:
+        report = asyncio.run(
+            run_sweep(url, settings, older_than=timedelta(minutes=minutes), dry_run=dry_run)
+        )
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(
+        f"Scanned {report.scanned} objects: {report.orphans} orphaned, {verb} {report.deleted} "
+        f"older than {minutes} min."
+    )
 
 
 class TanggapCLIPlugin:

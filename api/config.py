@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 
@@ -45,10 +46,27 @@ class Settings:
     s3_bucket: str = "tanggap-photos"
     s3_region: str = "us-east-1"
     s3_secure: bool = True
+    # Host presigned photo URLs are signed for (what browsers reach); empty means s3_endpoint.
+    s3_public_endpoint: str = ""
+    # Photo uploads: per file, per request, and the most pixels a photo may decode to.
+    photo_max_bytes: int = 10 * 1024 * 1024
+    photo_max_files: int = 8
+    photo_max_pixels: int = 40_000_000
+    # Lifetime of a presigned photo URL (S3), in seconds.
+    presign_seconds: int = 300
+    # `tanggap photos sweep`: objects with no photo row older than this are deleted.
+    photo_orphan_minutes: int = 60
     # Empty means VAPID keys generated once into ``data_dir/vapid.json``.
     vapid_private_key: str = field(default="", repr=False)
     vapid_public_key: str = ""
     vapid_subject: str = "mailto:admin@tanggap112.local"
+    # Web Push delivery (``tanggap worker``). Real push services are HTTPS; plain http:// endpoints
+    # are refused unless allowed (local test push services only).
+    push_allow_http: bool = False
+    worker_concurrency: int = 32
+    # A job whose worker stopped sending heartbeats (killed) is picked up again after this long.
+    worker_heartbeat_seconds: int = 30
+    sla_check_seconds: int = 15
     # Empty means a random secret generated once into ``data_dir/jwt.secret``.
     jwt_secret: str = field(default="", repr=False)
     access_token_minutes: int = 15
@@ -61,6 +79,24 @@ class Settings:
     city_timezone: str = "Asia/Makassar"
     # Service area: the city's bounding box (lon/lat, WGS84) with a margin.
     city_bbox: tuple[float, float, float, float] = (122.40, -4.13, 122.70, -3.90)
+    # Dispatch: a team's last position counts as fresh for this long.
+    position_fresh_minutes: int = 15
+    position_retention_days: int = 30
+    position_max_accuracy_m: int = 500
+    # Prank flag: this many prank calls within the window flag the number for flag_hours.
+    prank_threshold: int = 3
+    prank_window_hours: int = 24
+    prank_flag_hours: int = 24
+    # PBX webhook: HMAC-SHA256 secret (empty means generated once into the data folder).
+    pbx_webhook_secret: str = field(default="", repr=False)
+    pbx_replay_window_s: int = 300
+    # Citizens without an account (public reports, follows) and Open311 clients: rate limits.
+    public_reports_per_ip: int = 10
+    public_reports_per_phone: int = 5
+    public_report_window_minutes: int = 60
+    # Wrong PINs (phone + PIN lookups) per case within the report window.
+    public_pin_failures_per_case: int = 5
+    open311_requests_per_key: int = 500
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -90,9 +126,21 @@ class Settings:
             s3_bucket=_env("S3_BUCKET", d.s3_bucket),
             s3_region=_env("S3_REGION", d.s3_region),
             s3_secure=_env_bool("S3_SECURE", d.s3_secure),
+            s3_public_endpoint=_env("S3_PUBLIC_ENDPOINT"),
+            photo_max_bytes=_env_int("PHOTO_MAX_BYTES", d.photo_max_bytes),
+            photo_max_files=_env_int("PHOTO_MAX_FILES", d.photo_max_files),
+            photo_max_pixels=_env_int("PHOTO_MAX_PIXELS", d.photo_max_pixels),
+            presign_seconds=_env_int("PRESIGN_SECONDS", d.presign_seconds),
+            photo_orphan_minutes=_env_int("PHOTO_ORPHAN_MINUTES", d.photo_orphan_minutes),
             vapid_private_key=_env("VAPID_PRIVATE_KEY"),
             vapid_public_key=_env("VAPID_PUBLIC_KEY"),
             vapid_subject=_env("VAPID_SUBJECT", d.vapid_subject),
+            push_allow_http=_env_bool("PUSH_ALLOW_HTTP", d.push_allow_http),
+            worker_concurrency=_env_int("WORKER_CONCURRENCY", d.worker_concurrency),
+            worker_heartbeat_seconds=_env_int(
+                "WORKER_HEARTBEAT_SECONDS", d.worker_heartbeat_seconds
+            ),
+            sla_check_seconds=_env_int("SLA_CHECK_SECONDS", d.sla_check_seconds),
             jwt_secret=_env("JWT_SECRET"),
             access_token_minutes=_env_int("ACCESS_TOKEN_MINUTES", d.access_token_minutes),
             refresh_token_days=_env_int("REFRESH_TOKEN_DAYS", d.refresh_token_days),
@@ -107,6 +155,27 @@ class Settings:
             city_name=_env("CITY_NAME", d.city_name),
             city_timezone=_env("CITY_TIMEZONE", d.city_timezone),
             city_bbox=bbox,
+            position_fresh_minutes=_env_int("POSITION_FRESH_MINUTES", d.position_fresh_minutes),
+            position_retention_days=_env_int("POSITION_RETENTION_DAYS", d.position_retention_days),
+            position_max_accuracy_m=_env_int("POSITION_MAX_ACCURACY_M", d.position_max_accuracy_m),
+            prank_threshold=_env_int("PRANK_THRESHOLD", d.prank_threshold),
+            prank_window_hours=_env_int("PRANK_WINDOW_HOURS", d.prank_window_hours),
+            prank_flag_hours=_env_int("PRANK_FLAG_HOURS", d.prank_flag_hours),
+            pbx_webhook_secret=_env("PBX_WEBHOOK_SECRET"),
+            pbx_replay_window_s=_env_int("PBX_REPLAY_WINDOW_S", d.pbx_replay_window_s),
+            public_reports_per_ip=_env_int("PUBLIC_REPORTS_PER_IP", d.public_reports_per_ip),
+            public_reports_per_phone=_env_int(
+                "PUBLIC_REPORTS_PER_PHONE", d.public_reports_per_phone
+            ),
+            public_report_window_minutes=_env_int(
+                "PUBLIC_REPORT_WINDOW_MINUTES", d.public_report_window_minutes
+            ),
+            public_pin_failures_per_case=_env_int(
+                "PUBLIC_PIN_FAILURES_PER_CASE", d.public_pin_failures_per_case
+            ),
+            open311_requests_per_key=_env_int(
+                "OPEN311_REQUESTS_PER_KEY", d.open311_requests_per_key
+            ),
             host=_env("HOST", d.host),
             port=_env_int("PORT", d.port),
             workers=_env_int("WORKERS", d.workers),
@@ -131,6 +200,17 @@ class Settings:
     @property
     def postgres_dir(self) -> Path:
         return self.data_dir / "postgres"
+
+    @property
+    def photo_origin(self) -> str | None:
+        """Where browsers fetch presigned photo URLs from (S3/MinIO), as a CSP origin."""
+        endpoint = self.s3_public_endpoint or self.s3_endpoint
+        if not endpoint:
+            return None
+        if "://" in endpoint:
+            parts = urlsplit(endpoint)
+            return f"{parts.scheme}://{parts.netloc}"
+        return f"{'https' if self.s3_secure else 'http'}://{endpoint.rstrip('/')}"
 
     @property
     def photos_dir(self) -> Path:

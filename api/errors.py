@@ -6,6 +6,7 @@ database error to ``application/problem+json``. Only a real outage produces a 5x
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
@@ -18,6 +19,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
@@ -170,8 +172,32 @@ def _integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response
     return problem(request, 409, "conflict")
 
 
-def _database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+# SQLSTATEs of a server that is unreachable, restarting or full: connection exceptions (08xxx),
+# admin or crash shutdown and "the database system is starting up / shutting down" (57P01-03),
+# too many connections (53300). asyncpg's driver reports them as a plain DBAPIError.
+_OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def database_unavailable(exc: DBAPIError) -> bool:
+    """Whether a database error means an outage (retry later) rather than a bug."""
     if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+        return True
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return sqlstate.startswith(_OUTAGE_SQLSTATES)
+
+
+# SQLSTATEs of a value PostgreSQL cannot take from the client: a number out of range (an id past
+# int32, 22003, or asyncpg refusing to encode it, 22000), a NUL byte or an untranslatable
+# character in text (22021, 22P05), bad text for a type (22P02), a bad date (22007, 22008), a
+# string too long (22001). The request is wrong, not the server: 400. (22012, division by
+# zero, stays a 500: that one is ours.)
+_BAD_INPUT_SQLSTATES = {"22000", "22001", "22003", "22007", "22008", "22021", "22P02", "22P05"}
+
+
+def _database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    if str(getattr(exc.orig, "sqlstate", None) or "") in _BAD_INPUT_SQLSTATES:
+        return problem(request, 400, "validation_failed")
+    if database_unavailable(exc):
         log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
         return problem(request, 503, "service_unavailable", headers={"Retry-After": "5"})
     return _unexpected(request, exc)
@@ -198,3 +224,93 @@ def exception_handlers() -> dict[Any, Any]:
         OSError: _os_error,
         Exception: _unexpected,
     }
+
+
+# ------------------------------------------------------------ OpenAPI
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details, with a stable `code` and a translated `detail`.",
+    "required": ["type", "title", "status", "code", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+# What any operation may answer, as problem details: bad input, a missing or refused token, a
+# role that may not, something unknown, a conflict, a body too large, a refused change, a rate
+# limit, and an outage (retry later). A 500 is never documented: it is always a bug.
+PROBLEM_RESPONSES = {
+    "400": "Bad input",
+    "401": "Not signed in, or the token is invalid or expired",
+    "403": "The caller's role may not do this",
+    "404": "Not found (or not visible to the caller)",
+    "409": "Conflict with the current state (version, duplicate)",
+    "413": "Request body too large",
+    "422": "Well-formed but refused by the rules",
+    "429": "Too many requests; see Retry-After",
+    "503": "A dependency is unavailable; retry after Retry-After",
+}
+_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+def document_problems(
+    spec: dict[str, Any], public: set[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """The OpenAPI document with every error answer the app gives: problem details.
+
+    Litestar documents only its own 400 body, which the app never sends (errors become
+    ``application/problem+json`` in :func:`exception_handlers`). ``public`` names the
+    ``(method, path)`` operations no guard protects: a token is optional there, not required.
+    An operation that declares its own ``security`` (say ``[{}]``) keeps it.
+    """
+    out = copy.deepcopy(spec)
+    out.setdefault("components", {}).setdefault("schemas", {})["ProblemDetails"] = PROBLEM_SCHEMA
+    ref = {"$ref": "#/components/schemas/ProblemDetails"}
+    for path, item in out.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in _METHODS or not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in PROBLEM_RESPONSES.items():
+                responses[status] = {
+                    "description": description,
+                    "content": {PROBLEM_JSON: {"schema": ref}},
+                }
+            if public and (method.upper(), path) in public and "security" not in operation:
+                operation["security"] = [{}, {"bearer": []}]
+    return out
+
+
+def public_operations(app: Any) -> set[tuple[str, str]]:
+    """``(METHOD, path)`` of every route no ``requires_*`` guard protects."""
+    out: set[tuple[str, str]] = set()
+    for route in app.routes:
+        for method, entry in getattr(route, "route_handler_map", {}).items():
+            handler = entry[0] if isinstance(entry, tuple) else entry
+            # Litestar wraps sync guards (``AsyncCallable``); the function is ``.func``.
+            guards = [
+                getattr(getattr(g, "func", g), "__name__", "") for g in handler.resolve_guards()
+            ]
+            if not any(name.startswith("requires_") for name in guards):
+                out.add((method, route.path_format))
+    return out
+
+
+class ProblemDocumentedJson(JsonRenderPlugin):
+    """Serves ``/schema/openapi.json`` with the problem-details answers documented."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rendered: bytes | None = None
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        if self._rendered is None:  # the routes do not change once the app is built
+            documented = document_problems(openapi_schema, public_operations(request.app))
+            self._rendered = super().render(request, documented)
+        return self._rendered

@@ -24,12 +24,23 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"geolocation=(self), camera=(self), microphone=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-# The app shell loads only its own scripts; map tiles and blob: photo previews are images.
-CSP = (
-    b"default-src 'self'; img-src 'self' data: blob: https: http:; "
-    b"style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
-    b"worker-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'self'"
-)
+
+
+def content_security_policy(photo_origin: str | None = None) -> bytes:
+    """The app shell loads only its own scripts; map tiles and blob: photo previews are images.
+
+    With S3/MinIO, photos are fetched (by the service worker too) from presigned URLs on the
+    storage's public host, which ``connect-src`` must then allow.
+    """
+    connect = "'self'" + (f" {photo_origin}" if photo_origin else "")
+    return (
+        "default-src 'self'; img-src 'self' data: blob: https: http:; "
+        f"style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src {connect}; "
+        "worker-src 'self'; manifest-src 'self'; frame-ancestors 'none'; base-uri 'self'"
+    ).encode()
+
+
+CSP = content_security_policy()
 # The OpenAPI UI pulls its scripts from a CDN; only those pages get a looser policy.
 SCHEMA_CSP = b"default-src 'self' https: 'unsafe-inline'; img-src 'self' data: https:"
 
@@ -118,19 +129,24 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def security_headers(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: runs for every response, error pages included."""
-    if message["type"] != "http.response.start":
-        return
-    headers = list(message.get("headers", []))
-    present = {bytes(k).lower() for k, _ in headers}
-    headers.append((b"x-request-id", _request_id(scope).encode()))
-    for k, v in SECURITY_HEADERS:
-        if k not in present:
-            headers.append((k, v))
-    if b"content-security-policy" not in present:
-        path: str = scope.get("path", "")
-        headers.append(
-            (b"content-security-policy", SCHEMA_CSP if path.startswith("/schema") else CSP)
-        )
-    message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+def security_headers(photo_origin: str | None = None) -> Any:
+    """A ``before_send`` hook: runs for every response, error pages included."""
+    csp = content_security_policy(photo_origin)
+
+    async def hook(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = list(message.get("headers", []))
+        present = {bytes(k).lower() for k, _ in headers}
+        headers.append((b"x-request-id", _request_id(scope).encode()))
+        for k, v in SECURITY_HEADERS:
+            if k not in present:
+                headers.append((k, v))
+        if b"content-security-policy" not in present:
+            path: str = scope.get("path", "")
+            headers.append(
+                (b"content-security-policy", SCHEMA_CSP if path.startswith("/schema") else csp)
+            )
+        message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+
+    return hook

@@ -63,16 +63,25 @@ def make_access_token(
 
 
 def decode_access_token(secret: str, token: str, now: datetime) -> dict[str, Any] | None:
-    """The claims of a valid, unexpired token, or ``None``. Expiry is judged by the app's clock."""
+    """The claims of a valid, unexpired token, or ``None``. Time is judged by the app's clock."""
     try:
         claims = jwt.decode(
             token,
             secret,
             algorithms=["HS256"],
-            options={"require": ["exp", "sub"], "verify_exp": False},
+            # Time claims are checked below against the app's clock, not the wall clock.
+            options={
+                "require": ["exp", "iat", "sub"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
         )
     except jwt.PyJWTError:
         return None
-    if not isinstance(claims.get("exp"), int) or claims["exp"] <= now.timestamp():
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not isinstance(exp, int) or not isinstance(iat, int) or exp <= now.timestamp():
+        return None
+    if iat > now.timestamp() + 60:  # issued in the future: forged or confused
         return None
     return claims

@@ -39,6 +39,18 @@ def jwt_secret(settings: Settings) -> str:
     return value
 
 
+def pbx_secret(settings: Settings) -> str:
+    """The PBX webhook's HMAC secret: configure the PBX with the same value."""
+    if settings.pbx_webhook_secret:
+        return settings.pbx_webhook_secret
+    path = settings.data_dir / "pbx.secret"
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(32)
+    _write_private(path, value)
+    return value
+
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

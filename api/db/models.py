@@ -235,6 +235,31 @@ class LoginFailure(Base):
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
 
 
+class RoutingRule(Base):
+    """An area rule: in this kecamatan, this category (or every category) goes to another agency
+    and/or is suggested to a particular team first."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"))
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), nullable=True
+    )
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), nullable=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), nullable=True
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        CheckConstraint("agency_id IS NOT NULL OR team_id IS NOT NULL", name="does_something"),
+        Index("ix_routing_rules_area_id", "area_id"),
+    )
+
+
 # ---------------------------------------------------------------- control room
 CALL_CLASSES = ("valid", "informasi", "curhat", "prank", "ghost", "wrong_number")
 CHANNELS = ("phone", "walk_in", "social", "app", "web", "open311")
@@ -595,4 +620,124 @@ class Notification(Base):
             "next_attempt_at",
             postgresql_where="status = 'pending'",
         ),
+    )
+
+
+# ---------------------------------------------------------------- statistics
+# Rollups kept exact by triggers in the same transaction as the change (migration 0004); the
+# SQL function stats_rebuild() recomputes them from the raw tables. See docs/stats.md.
+class StatsCallHour(Base):
+    """Calls per UTC hour and class (``unclassified`` when the class is not set yet)."""
+
+    __tablename__ = "stats_call_hours"
+
+    bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    call_class: Mapped[str] = mapped_column("class", String(16), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+
+
+class StatsCase(Base):
+    """One row per case with what the statistics read: filters, deadlines, the first moment of
+    each stage on the timeline (``case_events``) and the citizens' ratings."""
+
+    __tablename__ = "stats_cases"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    agency_id: Mapped[int] = mapped_column(Integer)
+    category_id: Mapped[int] = mapped_column(Integer)
+    area_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    priority: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16))
+    lon: Mapped[float | None] = mapped_column(nullable=True)
+    lat: Mapped[float | None] = mapped_column(nullable=True)
+    accept_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    arrive_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolve_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # First "created", "dispatched", "accepted", "on_scene" and "resolved" events.
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    rating_1: Mapped[int] = mapped_column(Integer, server_default="0")
+    rating_2: Mapped[int] = mapped_column(Integer, server_default="0")
+    rating_3: Mapped[int] = mapped_column(Integer, server_default="0")
+    rating_4: Mapped[int] = mapped_column(Integer, server_default="0")
+    rating_5: Mapped[int] = mapped_column(Integer, server_default="0")
+
+    __table_args__ = (
+        Index("ix_stats_cases_created_at", "created_at"),
+        Index("ix_stats_cases_agency_id_created_at", "agency_id", "created_at"),
+        Index("ix_stats_cases_category_id_created_at", "category_id", "created_at"),
+        Index("ix_stats_cases_area_id_created_at", "area_id", "created_at"),
+    )
+
+
+# Repeated prank numbers: an index-only scan over the prank calls of a period.
+Index(
+    "ix_calls_prank_started_at",
+    Call.started_at,
+    postgresql_include=["number"],
+    postgresql_where=Call.call_class == "prank",
+)
+# "Overdue now" (the case list's rule): an index-only scan over the open cases.
+Index(
+    "ix_cases_open_deadlines",
+    Case.agency_id,
+    postgresql_include=[
+        "category_id",
+        "area_id",
+        "priority",
+        "accept_by",
+        "arrive_by",
+        "resolve_by",
+        "accepted_at",
+        "arrived_at",
+        "resolved_at",
+    ],
+    postgresql_where=Case.status.in_(
+        ["new", "dispatched", "accepted", "en_route", "on_scene", "returned", "reopened"]
+    ),
+)
+
+
+# ------------------------------------------------------------ citizens, Open311
+class Open311Key(Base):
+    """An API key for an Open311 client (a city portal, FixMyStreet). Only its SHA-256 is kept;
+    the key itself is shown once, when an admin issues it."""
+
+    __tablename__ = "open311_keys"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters of the key, so an admin can tell keys apart in a list.
+    key_prefix: Mapped[str] = mapped_column(String(12))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RateLimitHit(Base):
+    """One counted action (a public report, a failed PIN, an Open311 request) for rate limits.
+
+    ``key`` names what is counted and for whom, hashed (``report-ip:<sha256>``): no personal
+    data. Rows older than every window are purged as new ones arrive.
+    """
+
+    __tablename__ = "rate_limit_hits"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_rate_limit_hits_key_at", "key", "at"),
+        Index("ix_rate_limit_hits_at", "at"),
     )

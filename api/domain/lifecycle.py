@@ -9,12 +9,21 @@ from __future__ import annotations
 from typing import Literal
 
 STATUSES = (
-    "new", "dispatched", "accepted", "en_route", "on_scene", "resolved", "closed",
-    "returned", "duplicate", "invalid", "cancelled", "reopened",
+    "new",
+    "dispatched",
+    "accepted",
+    "en_route",
+    "on_scene",
+    "resolved",
+    "closed",
+    "returned",
+    "duplicate",
+    "invalid",
+    "cancelled",
+    "reopened",
 )
 # The clock runs and the case shows on the live map.
-OPEN = frozenset({"new", "dispatched", "accepted", "en_route", "on_scene", "returned",
-                  "reopened"})
+OPEN = frozenset({"new", "dispatched", "accepted", "en_route", "on_scene", "returned", "reopened"})
 # A team is working on it.
 IN_FIELD = frozenset({"dispatched", "accepted", "en_route", "on_scene"})
 FINISHED = frozenset({"resolved", "closed"})
@@ -49,23 +58,44 @@ def open311_status(status: str) -> Literal["open", "closed"]:
 
 # Every kind of event on a case's timeline.
 EVENT_KINDS = (
-    "created",        # intake (call, citizen, Open311)
-    "dispatched",     # first team assigned; data: team_id
-    "reassigned",     # another team; data: team_id, previous_team_id
-    "transferred",    # another agency ("bukan wewenang"); data: from_agency_id, to_agency_id
-    "accepted", "en_route", "on_scene", "resolved", "closed",
-    "returned",       # team cannot handle it; note holds the reason
-    "merged",         # on the parent: a duplicate joined; data: child_id, child_reference
-    "duplicate",      # on the child: data: parent_id, parent_reference
-    "invalid", "cancelled",
-    "reopened",       # a citizen disputed the resolution
-    "escalated",      # an SLA deadline passed; data: stage
-    "note",           # a note or a photo without a status change
-    "rated",          # citizen rating; data: score
+    "created",  # intake (call, citizen, Open311)
+    "dispatched",  # first team assigned; data: team_id
+    "reassigned",  # another team; data: team_id, previous_team_id
+    "transferred",  # another agency ("bukan wewenang"); data: from_agency_id, to_agency_id
+    "accepted",
+    "en_route",
+    "on_scene",
+    "resolved",
+    "closed",
+    "returned",  # team cannot handle it; note holds the reason
+    "merged",  # on the parent: a duplicate joined; data: child_id, child_reference
+    "duplicate",  # on the child: data: parent_id, parent_reference
+    "invalid",
+    "cancelled",
+    "reopened",  # a citizen disputed the resolution
+    "escalated",  # an SLA deadline passed; data: stage
+    "note",  # a note or a photo without a status change
+    "rated",  # citizen rating; data: score
     "reporter_added",  # another caller reported the same case
 )
 EventKind = Literal[
-    "created", "dispatched", "reassigned", "transferred", "accepted", "en_route", "on_scene",
-    "resolved", "closed", "returned", "merged", "duplicate", "invalid", "cancelled",
-    "reopened", "escalated", "note", "rated", "reporter_added",
+    "created",
+    "dispatched",
+    "reassigned",
+    "transferred",
+    "accepted",
+    "en_route",
+    "on_scene",
+    "resolved",
+    "closed",
+    "returned",
+    "merged",
+    "duplicate",
+    "invalid",
+    "cancelled",
+    "reopened",
+    "escalated",
+    "note",
+    "rated",
+    "reporter_added",
 ]

@@ -23,6 +23,7 @@ from api.db.models import (
     Area,
     AuthSession,
     Category,
+    RoutingRule,
     Team,
     User,
     category_supporting_agencies,
@@ -741,4 +742,76 @@ class UserController(Controller):
         )
 
 
-CONTROLLERS = [AgencyController, CategoryController, AreaController, TeamController, UserController]
+# ----------------------------------------------------------- routing rules
+class RoutingRuleIn(msgspec.Struct, forbid_unknown_fields=True):
+    area_id: Id
+    category_id: Id | None = None
+    agency_id: Id | None = None
+    team_id: Id | None = None
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class RoutingRuleOut(msgspec.Struct):
+    id: int
+    area_id: int
+    category_id: int | None
+    agency_id: int | None
+    team_id: int | None
+    note: str
+
+    @classmethod
+    def of(cls, r: RoutingRule) -> RoutingRuleOut:
+        return cls(r.id, r.area_id, r.category_id, r.agency_id, r.team_id, r.note)
+
+
+async def get_ref(db: AsyncSession, model: type[M], ident: int, field: str) -> M:
+    """Like :func:`get_or_404` for a reference inside a body: 422, not 404."""
+    obj = await db.get(model, ident)
+    if obj is None:
+        raise Unprocessable("unknown_reference", field=field)
+    return obj
+
+
+class RoutingRuleController(Controller):
+    """Area rules: in a kecamatan, send a category (or all) elsewhere, or suggest a team first."""
+
+    path = "/api/admin/routing-rules"
+    tags = ["admin"]
+    guards = [requires_roles("admin")]
+
+    @get("/", summary="List routing rules")
+    async def list_rules(self, db: Db) -> list[RoutingRuleOut]:
+        rows = (await db.execute(select(RoutingRule).order_by(RoutingRule.id))).scalars()
+        return [RoutingRuleOut.of(r) for r in rows]
+
+    @post("/", summary="Create a routing rule")
+    async def create_rule(self, db: Db, data: JSONBody[RoutingRuleIn]) -> RoutingRuleOut:
+        if data.agency_id is None and data.team_id is None:
+            raise Unprocessable("routing_rule_empty")
+        await get_ref(db, Area, data.area_id, "area_id")
+        if data.category_id is not None:
+            await get_ref(db, Category, data.category_id, "category_id")
+        if data.agency_id is not None:
+            await ensure_agencies(db, [data.agency_id], "agency_id")
+        if data.team_id is not None:
+            team = await get_ref(db, Team, data.team_id, "team_id")
+            if data.agency_id is not None and team.agency_id != data.agency_id:
+                raise Unprocessable("team_wrong_agency")
+        rule = RoutingRule(**msgspec.structs.asdict(data))
+        db.add(rule)
+        await db.flush()
+        return RoutingRuleOut.of(rule)
+
+    @delete("/{rule_id:int}", summary="Delete a routing rule")
+    async def delete_rule(self, db: Db, rule_id: FromPath[int]) -> None:
+        await db.delete(await get_or_404(db, RoutingRule, rule_id))
+
+
+CONTROLLERS = [
+    AgencyController,
+    CategoryController,
+    AreaController,
+    TeamController,
+    UserController,
+    RoutingRuleController,
+]

@@ -2,7 +2,8 @@
 
 A refresh token is an opaque random string; only its SHA-256 is stored. Each refresh rotates it.
 Presenting the token from before the last rotation means it was copied: the whole session is
-revoked. Failed sign-ins are counted per account and per client address for rate limiting.
+revoked, unless it comes within a few seconds of the rotation (a retry whose answer was lost).
+Failed sign-ins are counted per account and per client address for rate limiting.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from api.security import (
     token_digest,
     verify_password,
 )
+
+# How long after a rotation the previous refresh token is still taken as a retry.
+REFRESH_RETRY_GRACE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -130,13 +134,30 @@ async def refresh(
         )
     ).scalar_one_or_none()
     if session is None:
-        stolen = (
-            await db.execute(select(AuthSession).where(AuthSession.previous_hash == digest))
+        earlier = (
+            await db.execute(
+                select(AuthSession).where(AuthSession.previous_hash == digest).with_for_update()
+            )
         ).scalar_one_or_none()
-        if stolen is not None and stolen.revoked_at is None:
-            stolen.revoked_at = now
+        if earlier is None or earlier.revoked_at is not None:
+            raise Unauthorized("token_invalid")
+        rotated = earlier.rotated_at
+        if rotated is None or now - rotated > REFRESH_RETRY_GRACE:
+            # The token from before the last rotation came back: it was copied.
+            earlier.revoked_at = now
             await db.commit()
-        raise Unauthorized("token_invalid")
+            raise Unauthorized("token_invalid")
+        # A phone on a bad network retried a refresh whose answer it never got: answer again
+        # (the unseen token is replaced), rather than treating the retry as theft.
+        session = earlier
+        if session.expires_at <= now:
+            raise Unauthorized("token_invalid")
+        user = await db.get(User, session.user_id)
+        if user is None or not user.active:
+            raise Unauthorized("token_invalid")
+        retry = new_refresh_token()
+        session.refresh_hash = token_digest(retry)
+        return _tokens(settings, secret, user, session, retry, now)
     if session.revoked_at is not None or session.expires_at <= now:
         raise Unauthorized("token_invalid")
     user = await db.get(User, session.user_id)

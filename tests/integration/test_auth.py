@@ -79,7 +79,35 @@ async def test_logout_revokes_access_and_refresh_tokens(client: Client) -> None:
     assert r.status_code == 401
 
 
-async def test_refresh_rotates_and_a_replayed_token_revokes_the_session(client: Client) -> None:
+async def test_a_refresh_retried_after_a_lost_answer_is_not_taken_for_theft(
+    client: Client,
+    clock: Clock,
+) -> None:
+    first = (
+        await client.post(
+            "/api/auth/login", json={"username": "dispatcher", "password": "tanggap112"}
+        )
+    ).json()
+    lost = await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert lost.status_code == 200  # ... but the phone never received this answer
+    clock.advance(seconds=5)
+    retry = await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert retry.status_code == 200
+    h = {"Authorization": f"Bearer {retry.json()['access_token']}"}
+    assert (await client.get("/api/auth/me", headers=h)).status_code == 200
+    # The answer the phone never saw no longer works; the one it got keeps working.
+    r = await client.post("/api/auth/refresh", json={"refresh_token": lost.json()["refresh_token"]})
+    assert r.status_code == 401
+    r = await client.post(
+        "/api/auth/refresh", json={"refresh_token": retry.json()["refresh_token"]}
+    )
+    assert r.status_code == 200
+
+
+async def test_refresh_rotates_and_a_replayed_token_revokes_the_session(
+    client: Client,
+    clock: Clock,
+) -> None:
     first = (
         await client.post(
             "/api/auth/login", json={"username": "dispatcher", "password": "tanggap112"}
@@ -89,6 +117,7 @@ async def test_refresh_rotates_and_a_replayed_token_revokes_the_session(client: 
         await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
     ).json()
     assert second["refresh_token"] != first["refresh_token"]
+    clock.advance(minutes=2)  # well past the retry grace
     h2 = {"Authorization": f"Bearer {second['access_token']}"}
     assert (await client.get("/api/auth/me", headers=h2)).status_code == 200
     # The old refresh token comes back: someone copied it. The whole session ends.

@@ -34,9 +34,9 @@ async def test_demo_city_has_cases_in_every_state_across_the_districts(
         (
             await db.execute(
                 text(
-                    "SELECT c.reference FROM cases c JOIN LATERAL (SELECT to_status, kind FROM case_events e "
-                    "WHERE e.case_id = c.id AND e.to_status IS NOT NULL ORDER BY e.id DESC LIMIT 1) last "
-                    "ON true WHERE last.to_status <> c.status"
+                    "SELECT c.reference FROM cases c JOIN LATERAL (SELECT to_status, kind "
+                    "FROM case_events e WHERE e.case_id = c.id AND e.to_status IS NOT NULL "
+                    "ORDER BY e.id DESC LIMIT 1) last ON true WHERE last.to_status <> c.status"
                 )
             )
         )

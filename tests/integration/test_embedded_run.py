@@ -1,4 +1,4 @@
-"""`tanggap dev` as a newcomer runs it: data survives a restart, Ctrl-C leaves no postgres behind."""
+"""`tanggap dev` as a newcomer runs it: data survives restarts; Ctrl-C leaves no postgres."""
 
 from __future__ import annotations
 
@@ -17,18 +17,30 @@ from api.adapters.pgcluster import free_port
 
 
 def _postgres_pids(data_dir: Path) -> list[int]:
-    out = subprocess.run(["pgrep", "-f", f"postgres -D {data_dir.resolve()}"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        ["pgrep", "-f", f"postgres -D {data_dir.resolve()}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return [int(p) for p in out.stdout.split()]
 
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TANGGAP_DATA_DIR": str(data_dir), "TANGGAP_PORT": str(port),
-           "TANGGAP_PWA_DIST": str(data_dir / "no-pwa"), "TANGGAP_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "TANGGAP_DATA_DIR": str(data_dir),
+        "TANGGAP_PORT": str(port),
+        "TANGGAP_PWA_DIST": str(data_dir / "no-pwa"),
+        "TANGGAP_LOG_LEVEL": "WARNING",
+    }
     env.pop("TANGGAP_DATABASE_URL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "dev", "--demo-cases", "0"], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "api.cli", "dev", "--demo-cases", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -68,14 +80,22 @@ def _run_twice(data_dir: Path) -> None:
     proc = _start(data_dir, port)
     try:
         _wait_ready(base, proc)
-        login = httpx.post(f"{base}/api/auth/login",
-                           json={"username": "admin", "password": "tanggap112"}).json()
+        login = httpx.post(
+            f"{base}/api/auth/login", json={"username": "admin", "password": "tanggap112"}
+        ).json()
         headers = {"Authorization": f"Bearer {login['access_token']}"}
         assert httpx.get(f"{base}/api/auth/me", headers=headers).json()["username"] == "admin"
         assert httpx.get(f"{base}/schema/openapi.json").status_code == 200
-        r = httpx.post(f"{base}/api/admin/users", headers=headers, json={
-            "username": "operator.baru", "full_name": "Operator Baru", "role": "operator",
-            "password": "rahasia-baru-123"})
+        r = httpx.post(
+            f"{base}/api/admin/users",
+            headers=headers,
+            json={
+                "username": "operator.baru",
+                "full_name": "Operator Baru",
+                "role": "operator",
+                "password": "rahasia-baru-123",
+            },
+        )
         assert r.status_code == 201, r.text
         assert _postgres_pids(data_dir / "postgres" / "data")
     finally:
@@ -84,8 +104,10 @@ def _run_twice(data_dir: Path) -> None:
     proc = _start(data_dir, port)
     try:
         _wait_ready(base, proc)
-        r = httpx.post(f"{base}/api/auth/login",
-                       json={"username": "operator.baru", "password": "rahasia-baru-123"})
+        r = httpx.post(
+            f"{base}/api/auth/login",
+            json={"username": "operator.baru", "password": "rahasia-baru-123"},
+        )
         assert r.status_code == 200, r.text
     finally:
         _ctrl_c(proc)

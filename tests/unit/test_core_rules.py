@@ -133,8 +133,11 @@ def test_the_sql_citizen_words_are_generated_from_the_domain() -> None:
 
     from api.services.cases import public_status_sql
 
-    sql = str(public_status_sql().compile(dialect=postgresql.dialect(),
-                                          compile_kwargs={"literal_binds": True}))
+    sql = str(
+        public_status_sql().compile(
+            dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+        )
+    )
     for status in STATUSES:
         assert f"'{status}'" in sql or public_status(status) == "selesai"
     assert "'belum_ditindaklanjuti'" in sql and "'dalam_proses'" in sql and "'selesai'" in sql

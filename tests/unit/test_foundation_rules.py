@@ -112,3 +112,17 @@ def test_secrets_do_not_appear_in_the_settings_repr() -> None:
     )
     r = repr(s)
     assert "supersecret123" not in r and "alsosecret" not in r and "vapidsecret" not in r
+
+
+def test_the_content_security_policy_allows_the_photo_storage_host() -> None:
+    from api.middleware import content_security_policy
+
+    assert Settings().photo_origin is None
+    assert b"connect-src 'self';" in content_security_policy(Settings().photo_origin)
+    s3 = Settings(s3_endpoint="minio:9000", s3_public_endpoint="photos.kendarikota.go.id")
+    assert s3.photo_origin == "https://photos.kendarikota.go.id"
+    insecure = Settings(s3_endpoint="127.0.0.1:9000", s3_secure=False)
+    assert insecure.photo_origin == "http://127.0.0.1:9000"
+    assert Settings(s3_endpoint="https://s3.example.org/").photo_origin == "https://s3.example.org"
+    csp = content_security_policy(s3.photo_origin)
+    assert b"connect-src 'self' https://photos.kendarikota.go.id;" in csp
