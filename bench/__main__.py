@@ -299,11 +299,13 @@ def worker_phase(ctx: Context, sink: Sink) -> list[Figure]:
     ]
 
 
-def slow_statements(log: Path, top: int = 12) -> str:
-    """The statements PostgreSQL logged as slow during the run, grouped, slowest first."""
+def slow_statements(log: Path, offset: int = 0, top: int = 12) -> str:
+    """The statements PostgreSQL logged as slow after ``offset`` (the measurements, not the
+    load), grouped, slowest first."""
     groups: dict[str, list[float]] = {}
-    with contextlib.suppress(OSError):
-        for line in log.read_text(errors="replace").splitlines():
+    with contextlib.suppress(OSError), open(log, "rb") as f:
+        f.seek(offset)
+        for line in f.read().decode(errors="replace").splitlines():
             m = re.search(r"duration: ([\d.]+) ms\s+(?:execute [^:]*|statement): (.*)", line)
             if m:
                 groups.setdefault(m[2][:160], []).append(float(m[1]))
@@ -313,7 +315,7 @@ def slow_statements(log: Path, top: int = 12) -> str:
     lines = ["count  max ms  median ms  statement (first 160 characters)"]
     for sql, ms in rows:
         lines.append(f"{len(ms):5}  {max(ms):6.0f}  {statistics.median(ms):9.0f}  {sql}")
-    return "PostgreSQL statements over 100 ms during the run:\n" + "\n".join(lines)
+    return "PostgreSQL statements over 100 ms during the measurements:\n" + "\n".join(lines)
 
 
 TABLE_LINE = re.compile(
@@ -487,6 +489,8 @@ def main() -> int:
         dataset = build(work, cases=args.cases, teams=args.teams, log=log)
         log(f"Loaded {dataset.rows} in {dataset.seconds:.0f} s; restarting with fsync on")
         dataset.restart(durable=True)
+        pg_log = dataset.cluster.rundir / "postgres.log"
+        log_offset = pg_log.stat().st_size if pg_log.exists() else 0
         asyncio.run(_dispatcher_devices(dataset.dsn, sink.port))
         ctx = Context(
             dataset,
@@ -538,7 +542,7 @@ def main() -> int:
                 failures["worker"] = f"{type(exc).__name__}: {exc}"
                 log(traceback.format_exc())
         dataset.stop()
-        texts["slow statements"] = slow_statements(dataset.cluster.rundir / "postgres.log")
+        texts["slow statements"] = slow_statements(pg_log, log_offset)
         for name in OTHERS:
             if not wanted(name) or not (ROOT / "bench" / f"{name}.py").exists():
                 continue

@@ -411,7 +411,7 @@ def endpoints(now: datetime, agency_id: int) -> list[Endpoint]:
 
 NAIVE_RESPONSE_TIMES = """
     WITH e AS (
-        SELECT e.case_id,
+        SELECT c.agency_id,
                min(e.at) FILTER (WHERE e.kind = 'created') AS o,
                min(e.at) FILTER (WHERE e.kind = 'dispatched') AS d,
                min(e.at) FILTER (WHERE e.kind = 'accepted') AS a,
@@ -420,17 +420,26 @@ NAIVE_RESPONSE_TIMES = """
         FROM cases c JOIN case_events e ON e.case_id = c.id
         WHERE c.created_at >= $1 AND c.created_at < $2
           AND e.kind IN ('created', 'dispatched', 'accepted', 'on_scene', 'resolved')
-        GROUP BY e.case_id)
-    SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY extract(epoch FROM d - o)),
-           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY extract(epoch FROM a - o)),
-           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY extract(epoch FROM s - o)),
-           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY extract(epoch FROM r - o))
-    FROM e
+        GROUP BY c.id, c.agency_id)
+    SELECT agency_id,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', d - o)),
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', a - o)),
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', s - o)),
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part('epoch', r - o))
+    FROM e GROUP BY GROUPING SETS ((), (agency_id))
 """
 NAIVE_CASES = """
-    SELECT c.agency_id, c.status, (c.created_at AT TIME ZONE 'Asia/Makassar')::date, count(*)
-    FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2
-    GROUP BY GROUPING SETS ((1, 2), (3, 2))
+    SELECT c.created_at >= $2 AS cur, c.agency_id, c.status,
+           CASE WHEN c.created_at >= $2
+                THEN (c.created_at AT TIME ZONE 'Asia/Makassar')::date END AS day,
+           count(*), sum(r.r1), sum(r.r2), sum(r.r3), sum(r.r4), sum(r.r5)
+    FROM cases c LEFT JOIN (
+        SELECT case_id, count(*) FILTER (WHERE score = 1) AS r1,
+               count(*) FILTER (WHERE score = 2) AS r2, count(*) FILTER (WHERE score = 3) AS r3,
+               count(*) FILTER (WHERE score = 4) AS r4, count(*) FILTER (WHERE score = 5) AS r5
+        FROM case_ratings GROUP BY case_id) r ON r.case_id = c.id
+    WHERE c.created_at >= $1 AND c.created_at < $3
+    GROUP BY GROUPING SETS ((1, 2, 3), (1, 4, 3))
 """
 
 
@@ -541,6 +550,11 @@ async def measure(
                             res.naive.append(
                                 await timed(lambda db=db: svc.call_stats(db, scope, rollup=False))
                             )
+                    elif sql is NAIVE_CASES:
+                        args = (previous_period(month, TZ).start, month.start, month.end)
+                        res.naive.append(
+                            await timed(lambda args=args: raw.fetch(NAIVE_CASES, *args))
+                        )
                     else:
                         res.naive.append(
                             await timed(lambda sql=sql: raw.fetch(sql, month.start, month.end))
@@ -741,6 +755,11 @@ class Report:
             f"{_fmt_load(self.extra.get('loadavg_after'))} on {os.cpu_count()} cores",
             f"export: {self.extra.get('export')}",
             f"one-row INSERT with/without triggers: {self.extra.get('triggers')}",
+            "",
+            "raw tables: the month's figures computed from calls / cases + case_events + "
+            "case_ratings without the rollups (calls: the API's own raw path; cases: counts by "
+            "agency, status and day with ratings, both periods; response times: overall and per "
+            "agency, this month only). CPU: this process + the PostgreSQL backends, per request.",
             "",
             "# name value baseline ratio (API p50 vs the same SQL p50, ms)",
         ]

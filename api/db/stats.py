@@ -1,10 +1,11 @@
 """Statistics SQL: every figure of the dashboards, read from the rollups of migration 0004.
 
 ``stats_call_hours`` (calls per UTC hour and class) and ``stats_cases`` (one row per case with its
-timeline moments) are kept exact by triggers, so these queries never scan the raw tables for a
-period. Each call query can also run on the raw ``calls`` table (``rollup=False``): the service
-uses that when the city's zone is not a whole number of hours from UTC, and the tests use it to
-prove both paths give the same numbers.
+timeline moments and ratings) are kept exact by triggers, so no figure joins the timeline or the
+ratings at query time. Two figures read partial indexes of the raw tables instead: repeated prank
+numbers (``calls``) and "overdue now" (the open ``cases``). Each call query can also run on the
+raw ``calls`` table (``rollup=False``): the service does when the city's zone is not a whole
+number of hours from UTC, and the tests use it to prove both paths give the same numbers.
 """
 
 from __future__ import annotations
