@@ -182,7 +182,7 @@ async def _snapshot(db: AsyncSession) -> dict[str, str]:
         else:
             q = (
                 "SELECT coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') "
-                f"FROM {table} t"  # noqa: S608 - table names come from the list above
+                f"FROM {table} t"
             )
         out[table] = (await db.execute(text(q))).scalar_one()
     return out
