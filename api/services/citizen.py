@@ -48,7 +48,7 @@ from api.domain.abuse import (
     verdict,
 )
 from api.domain.calls import is_flagged
-from api.domain.lifecycle import FINISHED, OPEN, VOID
+from api.domain.lifecycle import EVENT_KINDS, FINISHED, OPEN, VOID
 from api.domain.open311 import AttributeRefused, check_attributes
 from api.domain.photos import COPY_CONTENT_TYPE, PhotoRejected, Variant, etag
 from api.domain.places import valid_coordinates
@@ -476,29 +476,8 @@ class PublicView:
 
 
 # Timeline kinds a citizen sees (with a catalog label ``public_event_<kind>``), when public.
-PUBLIC_KINDS = frozenset(
-    {
-        "created",
-        "dispatched",
-        "reassigned",
-        "transferred",
-        "accepted",
-        "en_route",
-        "on_scene",
-        "resolved",
-        "closed",
-        "returned",
-        "merged",
-        "duplicate",
-        "invalid",
-        "cancelled",
-        "reopened",
-        "escalated",
-        "note",
-        "rated",
-        "reporter_added",
-    }
-)
+# Every kind is public; whether one event shows is its own ``public`` flag.
+PUBLIC_KINDS = frozenset(EVENT_KINDS)
 
 
 async def public_view(db: AsyncSession, granted: Access) -> PublicView:
