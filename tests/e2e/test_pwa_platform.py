@@ -209,12 +209,22 @@ async def test_update_prompt_offers_the_new_version(
         violations = await axe_serious(page)
         assert not violations, dump(violations)
         await page.evaluate("window.__before_update = true")
-        await prompt.get_by_role("button", name="Muat ulang").click()
-        await page.wait_for_function("window.__before_update === undefined")  # reloaded
+        # The tap reloads the page into the new version: wait for that load itself, rather than
+        # polling a script across the reload (a poll can die with the old document).
+        async with page.expect_event("load", timeout=30_000):
+            await prompt.get_by_role("button", name="Muat ulang").click()
         await expect(page.get_by_test_id("tasks-screen")).to_be_visible()
-        await page.wait_for_function(
-            "navigator.serviceWorker.getRegistration().then(r => r && !r.waiting && !!r.active)"
-        )
+        assert await page.evaluate("window.__before_update === undefined")  # a fresh document
+        deadline = asyncio.get_running_loop().time() + 30
+        while True:
+            switched = await page.evaluate(
+                "navigator.serviceWorker.getRegistration()"
+                ".then(r => !!r && !r.waiting && !!r.active)"
+            )
+            if switched or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.1)
+        assert switched, "the new service worker did not take over"
         await expect(page.get_by_test_id("update-prompt")).to_have_count(0)
     finally:
         await ctx.close()
