@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,36 +20,41 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from api.config import Settings
 
 
-def _write_private(path: Path, content: str) -> None:
+def _load_or_create(path: Path, make: Callable[[], str]) -> str:
+    """The file's content, created once with ``make()`` if missing (mode 0600).
+
+    Several workers may start at once: the file is linked into place only if it does not exist
+    yet, so every process ends up with the same value, the first one written.
+    """
+    if path.exists():
+        return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
-        f.write(content)
-    os.replace(tmp, path)
+        f.write(make())
+        f.flush()
+        os.fsync(f.fileno())
+    try:
+        os.link(tmp, path)  # fails if another process got there first
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
 
 
 def jwt_secret(settings: Settings) -> str:
     if settings.jwt_secret:
         return settings.jwt_secret
-    path = settings.data_dir / "jwt.secret"
-    if path.exists():
-        return path.read_text().strip()
-    value = secrets.token_urlsafe(48)
-    _write_private(path, value)
-    return value
+    return _load_or_create(settings.data_dir / "jwt.secret", lambda: secrets.token_urlsafe(48))
 
 
 def pbx_secret(settings: Settings) -> str:
     """The PBX webhook's HMAC secret: configure the PBX with the same value."""
     if settings.pbx_webhook_secret:
         return settings.pbx_webhook_secret
-    path = settings.data_dir / "pbx.secret"
-    if path.exists():
-        return path.read_text().strip()
-    value = secrets.token_urlsafe(32)
-    _write_private(path, value)
-    return value
+    return _load_or_create(settings.data_dir / "pbx.secret", lambda: secrets.token_urlsafe(32))
 
 
 def _b64url(data: bytes) -> str:
@@ -76,12 +82,10 @@ def generate_vapid() -> VapidKeys:
 def vapid_keys(settings: Settings) -> VapidKeys:
     if settings.vapid_private_key and settings.vapid_public_key:
         return VapidKeys(settings.vapid_private_key, settings.vapid_public_key)
-    path = settings.data_dir / "vapid.json"
-    if path.exists():
-        data = json.loads(path.read_text())
-        return VapidKeys(data["private_key"], data["public_key"])
-    keys = generate_vapid()
-    _write_private(
-        path, json.dumps({"private_key": keys.private_key, "public_key": keys.public_key})
-    )
-    return keys
+
+    def make() -> str:
+        keys = generate_vapid()
+        return json.dumps({"private_key": keys.private_key, "public_key": keys.public_key})
+
+    data = json.loads(_load_or_create(settings.data_dir / "vapid.json", make))
+    return VapidKeys(data["private_key"], data["public_key"])

@@ -126,3 +126,24 @@ def test_the_content_security_policy_allows_the_photo_storage_host() -> None:
     assert Settings(s3_endpoint="https://s3.example.org/").photo_origin == "https://s3.example.org"
     csp = content_security_policy(s3.photo_origin)
     assert b"connect-src 'self' https://photos.kendarikota.go.id;" in csp
+
+
+def _secrets_of(data_dir: str) -> tuple[str, str, str]:
+    from pathlib import Path
+
+    from api.adapters import keys
+
+    s = Settings(data_dir=Path(data_dir))
+    return keys.jwt_secret(s), keys.pbx_secret(s), keys.vapid_keys(s).public_key
+
+
+def test_workers_starting_together_share_one_generated_secret(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=6) as pool:
+        got = list(pool.map(_secrets_of, [str(tmp_path)] * 12))
+    assert len(set(got)) == 1
+    assert oct((tmp_path / "jwt.secret").stat().st_mode & 0o777) == "0o600"
+    assert sorted(os.listdir(tmp_path)) == ["jwt.secret", "pbx.secret", "vapid.json"]
+    assert _secrets_of(str(tmp_path)) == got[0]  # and a restart reads the same values
