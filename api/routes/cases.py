@@ -14,10 +14,11 @@ from api.auth import Principal, requires_login, requires_roles
 from api.db.models import Case, Category, Photo
 from api.domain import sla
 from api.domain.lifecycle import STATUSES, public_status
-from api.domain.transitions import FIELD_ACTIONS, available_actions
+from api.domain.transitions import FIELD_ACTIONS, CaseFacts, available_actions
 from api.errors import BadRequest, NotFound, Unprocessable
 from api.routes.deps import Cfg, CurrentUser, Db, Lang, Now
 from api.services import cases as svc
+from api.services.access import visible_case
 from api.services.idempotency import idempotent
 
 Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
@@ -332,8 +333,6 @@ async def detail(
             for r in await svc.reporters(db, case_id)
         ]
     actor = await svc.actor_of(db, principal)
-    from api.domain.transitions import CaseFacts
-
     actions = available_actions(actor, CaseFacts(c.status, c.agency_id, c.team_id))
     return CaseDetail(
         case_out(row, now, lang),
@@ -593,8 +592,6 @@ class CaseController(Controller):
         case_id: FromPath[uuid.UUID],
         data: JSONBody[NoteIn],
     ) -> EventOut:
-        from api.services.access import visible_case
-
         case = await visible_case(db, principal, case_id, for_update=True)
         event = await svc.record_event(
             db,
@@ -629,8 +626,6 @@ class CaseController(Controller):
     async def suggestions(
         self, db: Db, settings: Cfg, principal: CurrentUser, now: Now, case_id: FromPath[uuid.UUID]
     ) -> list[SuggestionOut]:
-        from api.services.access import visible_case
-
         case = await visible_case(db, principal, case_id)
         return [
             SuggestionOut(

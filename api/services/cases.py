@@ -22,7 +22,6 @@ from sqlalchemy import (
     Text,
     and_,
     cast,
-    exists,
     func,
     literal_column,
     or_,
@@ -59,6 +58,7 @@ from api.domain.transitions import Action, Actor, CaseFacts, Decision, Transitio
 from api.errors import AppError, BadRequest, Conflict, NotFound, Unprocessable
 from api.security import new_refresh_token, token_digest
 from api.services import notify
+from api.services import photos as photo_service
 from api.services.access import visible_case
 
 
@@ -323,15 +323,6 @@ def _check_version(case: Case, version: int | None) -> None:
         raise Conflict("version_conflict", extra={"current_version": case.version})
 
 
-async def team_photo_count(db: AsyncSession, case: Case) -> int:
-    q = (
-        select(func.count())
-        .select_from(Photo)
-        .where(Photo.case_id == case.id, Photo.source == "team", Photo.deleted_at.is_(None))
-    )
-    return int((await db.execute(q)).scalar_one())
-
-
 async def _facts(db: AsyncSession, case: Case, action: str) -> CaseFacts:
     photo_required = False
     photos = 0
@@ -339,7 +330,7 @@ async def _facts(db: AsyncSession, case: Case, action: str) -> CaseFacts:
         category = await db.get(Category, case.category_id)
         photo_required = bool(category and category.photo_required)
         if photo_required:
-            photos = await team_photo_count(db, case)
+            photos = await photo_service.team_photo_count(db, case.id)
     return CaseFacts(case.status, case.agency_id, case.team_id, photo_required, photos)
 
 
@@ -858,12 +849,6 @@ async def photos_of(db: AsyncSession, case_id: uuid.UUID) -> list[Photo]:
         .order_by(Photo.created_at)
     )
     return list((await db.execute(q)).scalars())
-
-
-async def has_children(db: AsyncSession, case_id: uuid.UUID) -> bool:
-    return bool(
-        (await db.execute(select(exists().where(Case.duplicate_of_id == case_id)))).scalar()
-    )
 
 
 async def get_case_row(db: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Any:

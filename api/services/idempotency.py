@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import IdempotentRequest
@@ -74,9 +73,3 @@ async def idempotent(
     )
     await db.flush()
     return result
-
-
-async def seen_before(db: AsyncSession, key: str) -> bool:
-    return (
-        await db.execute(select(IdempotentRequest.key).where(IdempotentRequest.key == key))
-    ).first() is not None
