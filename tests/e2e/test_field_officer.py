@@ -201,6 +201,11 @@ async def test_field_officer_works_offline_and_every_action_syncs_once(
     await page.get_by_test_id("duty-switch").click()
     await expect(page.get_by_test_id("duty-switch")).to_have_attribute("aria-checked", "false")
     await expect(page.get_by_test_id("outbox-counter")).to_have_attribute("data-count", "0")
+    # The counter was 0 before the tap too: wait for the change itself, with a deadline.
+    for _ in range(100):
+        if (await team_row()).on_duty is False:
+            break
+        await asyncio.sleep(0.1)
     assert (await team_row()).on_duty is False
 
     assert not a11y, dump(a11y)
