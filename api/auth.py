@@ -87,7 +87,9 @@ def auth_middleware_factory(app: ASGIApp) -> ASGIApp:
                 uid = int(claims["sub"])
             except (ValueError, TypeError, KeyError):
                 raise Unauthorized("token_invalid") from None
+            # Autocommit: one round trip, no BEGIN/ROLLBACK around a single read.
             async with litestar_app.state.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
                 row = (await conn.execute(_SESSION_SQL, {"sid": sid, "uid": uid})).first()
             if row is None:
                 raise Unauthorized("token_invalid")
@@ -111,7 +113,10 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
     return user
 
 
-def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+# Guards are coroutines: Litestar runs a plain function guard in a worker thread per request.
+async def requires_login(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     current_principal(connection)
 
 
@@ -119,7 +124,7 @@ def requires_roles(*roles: str) -> Any:
     """A guard that admits only the given roles (after authentication)."""
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if current_principal(connection).role not in allowed:
             raise Forbidden()
 

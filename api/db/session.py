@@ -17,7 +17,10 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncE
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per checkout. A connection found dead in use
+        # invalidates the whole pool (SQLAlchemy's disconnect handling), that request answers 503
+        # + Retry-After (api/errors.py), and the next checkouts connect afresh.
+        pool_pre_ping=False,
         # A dead server must surface quickly as a 503, not hang a request.
         connect_args={"timeout": 5, "command_timeout": 30},
     )
