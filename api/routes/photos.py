@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
@@ -24,6 +24,7 @@ from litestar.response import Stream
 
 from api.adapters.storage import ObjectMissing, Storage, StorageError
 from api.auth import requires_login, requires_roles
+from api.config import Settings
 from api.domain.photos import etag_matches, may_view
 from api.errors import NotFound
 from api.routes.deps import Cfg, CurrentUser, Db, Now
@@ -194,34 +195,8 @@ class PhotoController(Controller):
     ) -> Response[Any]:
         copy = await service.photo_copy(db, principal, photo_id, variant)
         # Private: the copies are evidence of a case, never for shared caches.
-        max_age = settings.presign_seconds // 2
-        cache = {"Cache-Control": f"private, max-age={max_age}", "Vary": "Authorization"}
-        try:
-            url = await storage.presigned_url(
-                copy.key,
-                expires=timedelta(seconds=settings.presign_seconds),
-                content_type=copy.content_type,
-                cache_control=f"private, max-age={settings.presign_seconds}",
-            )
-            if url is not None:
-                return Response(b"", status_code=307, headers={"Location": url, **cache})
-            headers = {"ETag": copy.etag, **cache}
-            if etag_matches(request.headers.get("if-none-match"), copy.etag):
-                return Response(b"", status_code=304, headers=headers)
-            info, chunks = await storage.read(copy.key)
-        except ObjectMissing:
-            raise NotFound("photo_not_found") from None
-        except StorageError:
-            raise service.storage_unavailable() from None
-        return Stream(
-            chunks,
-            media_type=copy.content_type,
-            headers={
-                **headers,
-                "Content-Length": str(info.size),
-                "Content-Disposition": f'inline; filename="{photo_id}-{variant}.'
-                f'{copy.key.rsplit(".", 1)[-1]}"',
-            },
+        return await serve_copy(
+            request, settings, storage, copy, f"{photo_id}-{variant}", vary="Authorization"
         )
 
     @delete(
@@ -234,6 +209,62 @@ class PhotoController(Controller):
         self, db: Db, principal: CurrentUser, now: Now, photo_id: FromPath[uuid.UUID]
     ) -> None:
         await service.delete_photo(db, photo_id, by_user_id=principal.user_id, now=now)
+
+
+class StoredCopy(Protocol):
+    """What serving needs of a copy: the officers' PhotoCopy and the citizens' PublicCopy."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def etag(self) -> str: ...
+
+
+async def serve_copy(
+    request: Request[Any, Any, Any],
+    settings: Settings,
+    storage: Storage,
+    copy: StoredCopy,
+    name: str,
+    *,
+    vary: str | None = None,
+) -> Response[Any]:
+    """Answer with a stored copy: a presigned redirect (S3/MinIO), a 304, or the bytes streamed.
+
+    Shared by the officers' photo route and the citizens' public one; cached privately only.
+    """
+    cache = {"Cache-Control": f"private, max-age={settings.presign_seconds // 2}"}
+    if vary:
+        cache["Vary"] = vary
+    try:
+        url = await storage.presigned_url(
+            copy.key,
+            expires=timedelta(seconds=settings.presign_seconds),
+            content_type=copy.content_type,
+            cache_control=f"private, max-age={settings.presign_seconds}",
+        )
+        if url is not None:
+            return Response(b"", status_code=307, headers={"Location": url, **cache})
+        headers = {"ETag": copy.etag, **cache}
+        if etag_matches(request.headers.get("if-none-match"), copy.etag):
+            return Response(b"", status_code=304, headers=headers)
+        info, chunks = await storage.read(copy.key)
+    except ObjectMissing:
+        raise NotFound("photo_not_found") from None
+    except StorageError:
+        raise service.storage_unavailable() from None
+    extension = copy.key.rsplit(".", 1)[-1]
+    return Stream(
+        chunks,
+        media_type=copy.content_type,
+        headers={
+            **headers,
+            "Content-Length": str(info.size),
+            "Content-Disposition": f'inline; filename="{name}.{extension}"',
+        },
+    )
 
 
 def _int_or_none(value: str | None) -> int | None:

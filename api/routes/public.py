@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -21,22 +21,19 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
-from litestar.response import Stream
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.adapters.storage import ObjectMissing, Storage, StorageError
+from api.adapters.storage import Storage
 from api.config import Settings
 from api.db.models import Agency, Case, Category
 from api.domain.abuse import public_description, tracking_pin
 from api.domain.lifecycle import FINISHED, OPEN, PUBLIC_STATUS_TEXT, public_status
-from api.domain.photos import etag_matches
-from api.errors import NotFound
 from api.i18n import t
 from api.routes.deps import Cfg, Db, Lang, Now, client_ip
+from api.routes.photos import serve_copy
 from api.security import token_digest
 from api.services import citizen
-from api.services import photos as photo_service
 from api.services.idempotency import idempotent
 
 PublicStorage = NamedDependency[Storage]
@@ -590,33 +587,7 @@ class PublicController(Controller):
             sig=sig,
             now=now,
         )
-        cache = {"Cache-Control": f"private, max-age={settings.presign_seconds // 2}"}
-        try:
-            url = await storage.presigned_url(
-                copy.key,
-                expires=timedelta(seconds=settings.presign_seconds),
-                content_type=copy.content_type,
-                cache_control=f"private, max-age={settings.presign_seconds}",
-            )
-            if url is not None:
-                return Response(b"", status_code=307, headers={"Location": url, **cache})
-            headers = {"ETag": copy.etag, **cache}
-            if etag_matches(request.headers.get("if-none-match"), copy.etag):
-                return Response(b"", status_code=304, headers=headers)
-            info, chunks = await storage.read(copy.key)
-        except ObjectMissing:
-            raise NotFound("photo_not_found") from None
-        except StorageError:
-            raise photo_service.storage_unavailable() from None
-        return Stream(
-            chunks,
-            media_type=copy.content_type,
-            headers={
-                **headers,
-                "Content-Length": str(info.size),
-                "Content-Disposition": f'inline; filename="{photo_id}-{variant}.jpg"',
-            },
-        )
+        return await serve_copy(request, settings, storage, copy, f"{photo_id}-{variant}")
 
 
 async def _answer(
