@@ -349,6 +349,24 @@ async def summary(
     return case_out(await svc.get_case_row(db, principal, case_id), now, lang)
 
 
+async def _act_once(
+    request: Request[Any, Any, Any],
+    db: Any,
+    principal: Principal,
+    case_id: uuid.UUID,
+    move: svc.Move,
+    now: datetime,
+    lang: str,
+) -> CaseOut:
+    """One lifecycle move, applied once per Idempotency-Key; the answer is the case as seen now."""
+
+    async def run() -> CaseOut:
+        await svc.act(db, principal, case_id, move, now)
+        return await summary(db, principal, case_id, now, lang)
+
+    return await idempotent(request, db, principal.user_id, CaseOut, run)
+
+
 class CaseController(Controller):
     path = "/api/cases"
     tags = ["cases"]
@@ -480,24 +498,15 @@ class CaseController(Controller):
         if version is None and data.action not in FIELD_ACTIONS:
             raise Unprocessable("version_required")
 
-        async def run() -> CaseOut:
-            await svc.act(
-                db,
-                principal,
-                case_id,
-                svc.Move(
-                    action=data.action,
-                    version=version,
-                    note=data.note,
-                    lat=data.lat,
-                    lon=data.lon,
-                    accuracy_m=data.accuracy_m,
-                ),
-                now,
-            )
-            return await summary(db, principal, case_id, now, lang)
-
-        return await idempotent(request, db, principal.user_id, CaseOut, run)
+        move = svc.Move(
+            action=data.action,
+            version=version,
+            note=data.note,
+            lat=data.lat,
+            lon=data.lon,
+            accuracy_m=data.accuracy_m,
+        )
+        return await _act_once(request, db, principal, case_id, move, now, lang)
 
     @post(
         "/{case_id:uuid}/assign",
@@ -514,19 +523,8 @@ class CaseController(Controller):
         data: JSONBody[AssignIn],
         request: Request[Any, Any, Any],
     ) -> CaseOut:
-        async def run() -> CaseOut:
-            await svc.act(
-                db,
-                principal,
-                case_id,
-                svc.Move(
-                    action="assign", version=data.version, note=data.note, team_id=data.team_id
-                ),
-                now,
-            )
-            return await summary(db, principal, case_id, now, lang)
-
-        return await idempotent(request, db, principal.user_id, CaseOut, run)
+        move = svc.Move(action="assign", version=data.version, note=data.note, team_id=data.team_id)
+        return await _act_once(request, db, principal, case_id, move, now, lang)
 
     @post(
         "/{case_id:uuid}/transfer",
