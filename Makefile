@@ -1,6 +1,7 @@
 # Tanggap 112. `make run` starts the product; `make test` runs every test.
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+# An absolute fallback: the PWA recipes `cd pwa` first, where a relative .tools/bin/uv does not exist.
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 RUN := $(UV) run --frozen
 
 .PHONY: run test setup setup-test lint typecheck pytest unit integration e2e bench clean help \
