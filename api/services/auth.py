@@ -8,6 +8,7 @@ Failed sign-ins are counted per account and per client address for rate limiting
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -89,6 +90,27 @@ async def login(
         user.password_hash = hash_password(password)
     await db.execute(delete(LoginFailure).where(LoginFailure.key == keys[0][0]))
     return await _open_session(db, settings, secret, user, user_agent, now)
+
+
+async def accounts_with_known_password(db: AsyncSession) -> list[str]:
+    """Usernames of active accounts whose password is a published one (the demo password).
+
+    Each distinct hash is verified once (the demo users share one), off the event loop.
+    """
+    from api.seed import KNOWN_PASSWORDS
+
+    rows = (
+        await db.execute(select(User.username, User.password_hash).where(User.active.is_(True)))
+    ).all()
+    by_hash: dict[str, list[str]] = {}
+    for username, password_hash in rows:
+        by_hash.setdefault(password_hash, []).append(username)
+
+    def known(password_hash: str) -> bool:
+        return any(verify_password(password_hash, p) for p in KNOWN_PASSWORDS)
+
+    hits = await asyncio.gather(*(asyncio.to_thread(known, h) for h in by_hash))
+    return sorted(u for h, hit in zip(by_hash, hits, strict=True) if hit for u in by_hash[h])
 
 
 async def _open_session(
