@@ -95,7 +95,8 @@ def dev(host: str | None, port: int | None, demo_cases: int) -> None:
     from api.app import create_app
     from api.db import migrate
 
-    settings = Settings.from_env()
+    # On a developer's machine nobody stands in front of the API: no forwarded address is trusted.
+    settings = Settings.from_env().with_(trusted_proxies=())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with database(settings) as url:
         migrate.upgrade(url)
@@ -113,7 +114,9 @@ def dev(host: str | None, port: int | None, demo_cases: int) -> None:
             click.echo(f"    {name}")
         click.echo("  Press Ctrl-C to stop (the database stops with it).")
         click.echo("")
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False
+        )
         # The push and SLA worker runs in the same process and event loop as the server.
         asyncio.run(_serve_with_worker(uvicorn.Server(config), settings, url))
 
@@ -182,7 +185,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         workers=workers or settings.workers,
         log_level="warning",
         access_log=False,
-        proxy_headers=True,
+        # The app reads forwarded addresses itself, from TANGGAP_TRUSTED_PROXIES only.
+        proxy_headers=False,
     )
 
 

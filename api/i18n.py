@@ -63,6 +63,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Terlalu banyak percobaan masuk. Coba lagi dalam {retry_after} detik.",
         "en": "Too many sign-in attempts. Try again in {retry_after} seconds.",
     },
+    # security alerts for admins (GET /api/admin/security-alerts)
+    "security_alert_login_failures": {
+        "id": "{failures} kali salah kata sandi untuk akun {username} dalam {minutes} menit, "
+        "dari berbagai alamat. Akun tidak dikunci: pastikan pemiliknya memakai kata sandi kuat.",
+        "en": "{failures} wrong passwords for the account {username} within {minutes} minutes, "
+        "from many addresses. The account is not locked: make sure its owner has a strong "
+        "password.",
+    },
     "forbidden": {
         "id": "Anda tidak berwenang melakukan ini.",
         "en": "You are not allowed to do this.",
