@@ -289,6 +289,23 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Langganan notifikasi tidak valid: {detail}",
         "en": "The push subscription is not valid: {detail}",
     },
+    # why a push subscription is refused (the {detail} above), and the subscription limits
+    "push_invalid_endpoint": {
+        "id": "alamatnya bukan layanan push yang diizinkan (Firebase, Mozilla, Apple, Windows).",
+        "en": "the address is not an allowed push service (Firebase, Mozilla, Apple, Windows).",
+    },
+    "push_invalid_keys": {
+        "id": "kunci enkripsinya tidak valid.",
+        "en": "its encryption keys are not valid.",
+    },
+    "push_subscriptions_full": {
+        "id": "Sudah ada {max} perangkat yang menerima notifikasi ini. Hapus salah satu dulu.",
+        "en": "{max} devices already receive these notifications. Remove one first.",
+    },
+    "push_rate_limited": {
+        "id": "Terlalu banyak permintaan notifikasi. Coba lagi dalam {retry_after} detik.",
+        "en": "Too many notification requests. Try again in {retry_after} seconds.",
+    },
     "push_subscription_not_found": {
         "id": "Langganan notifikasi tidak ditemukan.",
         "en": "No such push subscription.",
