@@ -286,10 +286,10 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     # push (api.routes.push) and push texts (api.domain.notifications)
     "push_subscription_invalid": {
-        "id": "Langganan notifikasi tidak valid: {detail}",
-        "en": "The push subscription is not valid: {detail}",
+        "id": "Langganan notifikasi tidak valid: {reason_id}",
+        "en": "The push subscription is not valid: {reason_en}",
     },
-    # why a push subscription is refused (the {detail} above), and the subscription limits
+    # why a push subscription is refused (the {reason_*} above), and the subscription limits
     "push_invalid_endpoint": {
         "id": "alamatnya bukan layanan push yang diizinkan (Firebase, Mozilla, Apple, Windows).",
         "en": "the address is not an allowed push service (Firebase, Mozilla, Apple, Windows).",

@@ -73,14 +73,18 @@ class SubscriptionOut(msgspec.Struct):
     language: str
 
 
-async def _check(data: SubscriptionIn, settings: Settings, lang: str) -> None:
+def _invalid(reason: str) -> Unprocessable:
+    return Unprocessable(
+        "push_subscription_invalid", reason_id=t(reason, "id"), reason_en=t(reason, "en")
+    )
+
+
+async def _check(data: SubscriptionIn, settings: Settings) -> None:
     """422 unless the endpoint is a push service we may reach and the keys can be used."""
     try:
         check_keys(data.keys.p256dh, data.keys.auth)
     except EndpointRefused:
-        raise Unprocessable(
-            "push_subscription_invalid", detail=t("push_invalid_keys", lang)
-        ) from None
+        raise _invalid("push_invalid_keys") from None
     try:
         target = check_endpoint(
             data.endpoint,
@@ -89,9 +93,7 @@ async def _check(data: SubscriptionIn, settings: Settings, lang: str) -> None:
         )
         await check_reachable(target)
     except EndpointRefused:
-        raise Unprocessable(
-            "push_subscription_invalid", detail=t("push_invalid_endpoint", lang)
-        ) from None
+        raise _invalid("push_invalid_endpoint") from None
 
 
 def _per_ip(settings: Settings, ip: str) -> Counter:
@@ -154,7 +156,7 @@ class PushController(Controller):
         await record_hit(db, counter, now)
         # The attempt counts even when refused below: commit it with the answer.
         await db.commit()
-        await _check(data, settings, lang)
+        await _check(data, settings)
         values: dict[str, Any] = {
             "endpoint": data.endpoint,
             "p256dh": data.keys.p256dh,
