@@ -93,7 +93,12 @@ async def _check_rate(
 
 
 async def _record_failure(
-    db: AsyncSession, settings: Settings, username: str, address: str, now: datetime
+    db: AsyncSession,
+    settings: Settings,
+    username: str,
+    user_id: int | None,
+    address: str,
+    now: datetime,
 ) -> None:
     """Count the failure (committed on its own: the request fails) and alert the admins when
     the account's failures from everywhere reach the ceiling."""
@@ -105,7 +110,6 @@ async def _record_failure(
     )
     await db.flush()
     window = timedelta(minutes=settings.login_window_minutes)
-    user_id = (await db.execute(select(User.id).where(User.username == username))).scalar()
     if user_id is not None:
         failures = (
             await db.execute(
@@ -160,7 +164,7 @@ async def login(
     await db.commit()
     ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        await _record_failure(db, settings, username, address, now)
+        await _record_failure(db, settings, username, user.id if user else None, address, now)
         raise Unauthorized("invalid_credentials")
     if needs_rehash(user.password_hash):
         user.password_hash = await asyncio.to_thread(hash_password, password)
