@@ -17,7 +17,7 @@ from api.db.models import User
 from api.db.session import make_engine, make_sessionmaker
 from api.seed import DEMO_USERS
 from tests.conftest import Server
-from tests.support.processes import ROOT, ApiProcess, free_port, prepare_keys, wait_ready
+from tests.support.processes import ROOT, api_process, prepare_keys
 
 
 def _cli(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -76,8 +76,7 @@ async def test_serve_refuses_demo_passwords_until_they_are_gone(
     database_url: str, data_dir: Path
 ) -> None:
     prepare_keys(data_dir)
-    port = free_port()
-    env = _env(database_url, data_dir, TANGGAP_PORT=str(port), TANGGAP_HOST="127.0.0.1")
+    env = _env(database_url, data_dir)
     r = _cli(["serve"], env)
     assert r.returncode != 0
     assert "published demo password" in r.stderr
@@ -100,19 +99,8 @@ async def test_serve_refuses_demo_passwords_until_they_are_gone(
         )
     await engine.dispose()
 
-    log = data_dir / "serve.log"
-    with log.open("wb") as out:
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    api = ApiProcess(popen, f"http://127.0.0.1:{port}", log)
-    try:
-        wait_ready(api, timeout=60)
+    # Nothing else changed (the demo accounts keep their password, only switched off).
+    with api_process(database_url, data_dir, retire_demo=False) as api:
         async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as http:
             r = await http.post(
                 "/api/auth/login",
@@ -120,5 +108,3 @@ async def test_serve_refuses_demo_passwords_until_they_are_gone(
             )
             assert r.status_code == 200, r.text
             assert r.json()["user"]["role"] == "admin"
-    finally:
-        api.stop()

@@ -168,6 +168,20 @@ async def test_subscribing_is_rate_limited_per_address(
         assert int(r.headers["Retry-After"]) >= 1
 
 
+async def _deliver_all(
+    db: AsyncSession, settings: Settings, database_url: str, clock: Clock
+) -> None:
+    """Run a worker until every notification has left ``pending``."""
+
+    async def settled() -> bool:
+        db.expire_all()
+        rows = (await db.execute(select(Notification.status))).scalars().all()
+        return bool(rows) and "pending" not in rows
+
+    async with worker.running(settings, database_url, clock=clock):
+        await eventually(settled, what="every notification settled")
+
+
 async def _one_notification(db: AsyncSession, sub_user: str = "petugas.dlhk") -> None:
     putra = await user_named(db, sub_user)
     team = await make_team(db, members=[putra], agency_id=putra.agency_id)
@@ -186,12 +200,7 @@ async def test_a_redirect_from_an_allowed_push_service_is_not_followed(
     await _one_notification(db)
     await db.commit()
 
-    async def settled() -> bool:
-        db.expire_all()
-        return (await db.execute(select(Notification.status))).scalar_one() != "pending"
-
-    async with worker.running(push_settings, database_url, clock=clock):
-        await eventually(settled, what="the redirected notification settled")
+    await _deliver_all(db, push_settings, database_url, clock)
     assert push.received == []
     assert [a.status for a in push.attempts] == [307]  # one request, the redirect not followed
     row = (await db.execute(select(Notification))).scalar_one()
@@ -211,12 +220,7 @@ async def test_a_device_that_resolves_inward_is_refused_at_send_and_removed(
     await db.commit()
     settings = replace(push_settings, push_allowed_hosts=("127.0.0.1", "localhost"))
 
-    async def settled() -> bool:
-        db.expire_all()
-        return (await db.execute(select(Notification.status))).scalar_one() != "pending"
-
-    async with worker.running(settings, database_url, clock=clock):
-        await eventually(settled, what="the refused notification settled")
+    await _deliver_all(db, settings, database_url, clock)
     assert push.attempts == []  # nothing ever connected
     row = (await db.execute(select(Notification))).scalar_one()
     assert row.status == "failed" and row.attempts == 1
@@ -235,13 +239,7 @@ async def test_a_poisoned_subscription_ends_failed_and_is_removed(
     await _one_notification(db)
     await db.commit()
 
-    async def settled() -> bool:
-        db.expire_all()
-        rows = (await db.execute(select(Notification.status))).scalars().all()
-        return len(rows) == 2 and "pending" not in rows
-
-    async with worker.running(push_settings, database_url, clock=clock):
-        await eventually(settled, what="both notifications settled")
+    await _deliver_all(db, push_settings, database_url, clock)
     assert [r.label for r in push.received] == ["healthy"]
     rows = dict((await db.execute(select(Notification.status, Notification.attempts))).all())
     assert rows == {"sent": 1, "failed": 1}

@@ -123,12 +123,15 @@ def retire_demo_passwords(database_url: str, password: str = SERVE_PASSWORD) -> 
 
 
 @contextlib.contextmanager
-def api_process(database_url: str, data_dir: Path, **settings: Any) -> Iterator[ApiProcess]:
+def api_process(
+    database_url: str, data_dir: Path, *, retire_demo: bool = True, **settings: Any
+) -> Iterator[ApiProcess]:
     """The API as production starts it, with the embedded keys of ``data_dir``; the demo users
-    sign in with :data:`SERVE_PASSWORD`."""
+    sign in with :data:`SERVE_PASSWORD` (unless ``retire_demo=False``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     prepare_keys(data_dir)
-    retire_demo_passwords(database_url)
+    if retire_demo:
+        retire_demo_passwords(database_url)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANGGAP_")}
     env.update(
