@@ -1,6 +1,7 @@
-"""Lock-out resistance: wrong passwords are limited per account-and-address and per address
-(IPv6 by /64), with growing lock-outs; a flood against one account from everywhere alerts the
-admins instead of locking the account; forwarded addresses count only from trusted proxies."""
+"""Lock-out resistance and per-address limits: wrong passwords are limited per account-and-
+address and per address, with growing lock-outs; a flood against one account from everywhere
+alerts the admins instead of locking it; per-address limits count an IPv6 /64 as one address;
+forwarded addresses count only from trusted proxies."""
 
 from __future__ import annotations
 
@@ -150,3 +151,24 @@ async def test_forwarded_addresses_count_only_from_trusted_proxies(
         assert r.status_code == 200
         r = await _login(proxy, "operator", RIGHT, {"X-Real-IP": "203.0.113.52"})
         assert r.status_code == 200
+
+
+async def test_citizen_reports_from_one_ipv6_slash_64_share_one_limit(
+    make_app: Callable[..., Litestar],
+) -> None:
+    body = {
+        "category": "POHON_TUMBANG",
+        "description": "Pohon tumbang menutup jalan",
+        "lat": -3.9665,
+        "lon": 122.5085,
+        "location_source": "gps",
+        "accuracy_m": 12,
+    }
+    async with started(make_app(public_reports_per_ip=2)) as client_from:
+        for i in range(2):
+            r = await client_from(f"2001:db8:aa:1::{i + 1}").post("/api/public/reports", json=body)
+            assert r.status_code == 201, r.text
+        r = await client_from("2001:db8:aa:1::99").post("/api/public/reports", json=body)
+        assert r.status_code == 429 and r.json()["code"] == "report_rate_limited"
+        r = await client_from("2001:db8:aa:2::1").post("/api/public/reports", json=body)
+        assert r.status_code == 201, r.text
