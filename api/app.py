@@ -78,6 +78,7 @@ def create_app(
             health.live,
             health.ready,
             auth.AuthController,
+            auth.SecurityAlertController,
             reference.ReferenceController,
             *admin.CONTROLLERS,
             cases.CaseController,

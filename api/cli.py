@@ -50,8 +50,11 @@ def database(settings: Settings, *, keep_running: bool = False) -> Iterator[str]
             cluster.stop("fast")
 
 
-async def _seed(url: str, settings: Settings, demo_cases: int = 200) -> dict[str, int]:
-    """The reference city and, on an empty city, a week of demo cases (real photos included)."""
+async def _seed(
+    url: str, settings: Settings, demo_cases: int = 200, *, demo_users: bool = True
+) -> dict[str, int]:
+    """The reference city; with ``demo_users`` the demo users and, on an empty city, a week of
+    demo cases (real photos included)."""
     from datetime import UTC, datetime
 
     from api.adapters.storage import make_storage
@@ -61,11 +64,11 @@ async def _seed(url: str, settings: Settings, demo_cases: int = 200) -> dict[str
 
     engine = make_engine(url, 2, 0)
     demo = None
-    if demo_cases > 0:
+    if demo_users and demo_cases > 0:
         demo = DemoContext(settings, make_storage(settings), datetime.now(UTC), demo_cases)
     try:
         async with make_sessionmaker(engine)() as db, db.begin():
-            report = await seed(db, demo=demo)
+            report = await seed(db, demo=demo, demo_users=demo_users)
     finally:
         await engine.dispose()
     return report.created
@@ -92,7 +95,8 @@ def dev(host: str | None, port: int | None, demo_cases: int) -> None:
     from api.app import create_app
     from api.db import migrate
 
-    settings = Settings.from_env()
+    # On a developer's machine nobody stands in front of the API: no forwarded address is trusted.
+    settings = Settings.from_env().with_(trusted_proxies=())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with database(settings) as url:
         migrate.upgrade(url)
@@ -110,7 +114,9 @@ def dev(host: str | None, port: int | None, demo_cases: int) -> None:
             click.echo(f"    {name}")
         click.echo("  Press Ctrl-C to stop (the database stops with it).")
         click.echo("")
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False
+        )
         # The push and SLA worker runs in the same process and event loop as the server.
         asyncio.run(_serve_with_worker(uvicorn.Server(config), settings, url))
 
@@ -163,6 +169,14 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         )
     if not settings.database_url:
         raise click.ClickException("`tanggap serve` needs TANGGAP_DATABASE_URL.")
+    known = asyncio.run(_accounts_with_known_password(settings.database_url))
+    if known:
+        raise click.ClickException(
+            "Refusing to serve: these active accounts still have the published demo password: "
+            + ", ".join(known)
+            + ". Give each a new password or deactivate it (the demo users belong to "
+            "`tanggap dev` only), and create real accounts with `tanggap users create`."
+        )
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -171,8 +185,21 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         workers=workers or settings.workers,
         log_level="warning",
         access_log=False,
-        proxy_headers=True,
+        # The app reads forwarded addresses itself, from TANGGAP_TRUSTED_PROXIES only.
+        proxy_headers=False,
     )
+
+
+async def _accounts_with_known_password(url: str) -> list[str]:
+    from api.db.session import make_engine, make_sessionmaker
+    from api.services.auth import accounts_with_known_password
+
+    engine = make_engine(url, 1, 0)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            return await accounts_with_known_password(db)
+    finally:
+        await engine.dispose()
 
 
 @main.group()
@@ -215,19 +242,28 @@ def revision(message: str, empty: bool) -> None:
 
 @main.command("seed")
 @click.option(
-    "--demo-cases",
-    default=200,
-    show_default=True,
-    help="Demo cases to create when the city has none (0 for reference data only).",
+    "--demo",
+    is_flag=True,
+    help="Also the demo users (published password) and demo cases: never in production.",
 )
-def seed_cmd(demo_cases: int) -> None:
-    """Load the demo city (idempotent)."""
+@click.option(
+    "--demo-cases",
+    default=None,
+    type=click.IntRange(min=0),
+    help="With --demo: demo cases to create when the city has none (default 200).",
+)
+def seed_cmd(demo: bool, demo_cases: int | None) -> None:
+    """Load the reference city: agencies, categories, areas, teams; no accounts (idempotent)."""
+    if demo_cases is not None and not demo:
+        raise click.UsageError("--demo-cases needs --demo (demo cases are made by demo users).")
     settings = Settings.from_env()
     with database(settings) as url:
         from api.db import migrate
 
         migrate.upgrade(url)
-        created = asyncio.run(_seed(url, settings, demo_cases))
+        created = asyncio.run(
+            _seed(url, settings, 200 if demo_cases is None else demo_cases, demo_users=demo)
+        )
     click.echo(f"Seeded: {created}" if created else "Nothing to seed: already up to date.")
 
 

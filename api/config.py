@@ -7,6 +7,7 @@ photo folder, both inside the data folder. ``tanggap serve`` refuses those defau
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -23,11 +24,25 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw.strip() else default
 
 
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in _env(name).split(",") if p.strip())
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
     raw = _env(name).strip().lower()
     if not raw:
         return default
     return raw in {"1", "true", "yes", "on"}
+
+
+def _networks(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Addresses or CIDRs, checked now so a typo stops the start rather than trusting nobody."""
+    for v in values:
+        try:
+            ipaddress.ip_network(v, strict=False)
+        except ValueError:
+            raise ValueError(f"TANGGAP_TRUSTED_PROXIES: {v!r} is not an address or CIDR") from None
+    return values
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,12 @@ class Settings:
     # Web Push delivery (``tanggap worker``). Real push services are HTTPS; plain http:// endpoints
     # are refused unless allowed (local test push services only).
     push_allow_http: bool = False
+    # Push endpoints beyond the public push services (FCM, Mozilla, Apple, Windows): host names
+    # (their subdomains too), or addresses trusted as written (a local test push service).
+    push_allowed_hosts: tuple[str, ...] = ()
+    # Devices per tracking token and per user, and push subscriptions per address per hour.
+    push_max_subscriptions: int = 5
+    push_subscribes_per_ip: int = 30
     worker_concurrency: int = 32
     # A job whose worker stopped sending heartbeats (killed) is picked up again after this long.
     worker_heartbeat_seconds: int = 30
@@ -71,9 +92,16 @@ class Settings:
     jwt_secret: str = field(default="", repr=False)
     access_token_minutes: int = 15
     refresh_token_days: int = 30
-    login_max_failures_per_account: int = 5
+    # Sign-in: wrong passwords per account from one address, and per address (IPv6 by /64),
+    # within the window; each further lock-out doubles the wait (docs/security.md).
+    login_max_failures_per_account_address: int = 5
     login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
+    # Wrong passwords for one account from everywhere within the window that alert the admins
+    # (the account is not locked: that would let anyone lock anyone out).
+    login_account_alert_failures: int = 50
+    # Reverse proxies whose X-Forwarded-For / X-Real-IP name the client (addresses or CIDRs).
+    trusted_proxies: tuple[str, ...] = ()
     city_code: str = "KDI"
     city_name: str = "Kendari"
     city_timezone: str = "Asia/Makassar"
@@ -136,6 +164,9 @@ class Settings:
             vapid_public_key=_env("VAPID_PUBLIC_KEY"),
             vapid_subject=_env("VAPID_SUBJECT", d.vapid_subject),
             push_allow_http=_env_bool("PUSH_ALLOW_HTTP", d.push_allow_http),
+            push_allowed_hosts=tuple(h.lower() for h in _env_list("PUSH_ALLOWED_HOSTS")),
+            push_max_subscriptions=_env_int("PUSH_MAX_SUBSCRIPTIONS", d.push_max_subscriptions),
+            push_subscribes_per_ip=_env_int("PUSH_SUBSCRIBES_PER_IP", d.push_subscribes_per_ip),
             worker_concurrency=_env_int("WORKER_CONCURRENCY", d.worker_concurrency),
             worker_heartbeat_seconds=_env_int(
                 "WORKER_HEARTBEAT_SECONDS", d.worker_heartbeat_seconds
@@ -144,13 +175,17 @@ class Settings:
             jwt_secret=_env("JWT_SECRET"),
             access_token_minutes=_env_int("ACCESS_TOKEN_MINUTES", d.access_token_minutes),
             refresh_token_days=_env_int("REFRESH_TOKEN_DAYS", d.refresh_token_days),
-            login_max_failures_per_account=_env_int(
-                "LOGIN_MAX_FAILURES_PER_ACCOUNT", d.login_max_failures_per_account
+            login_max_failures_per_account_address=_env_int(
+                "LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS", d.login_max_failures_per_account_address
             ),
             login_max_failures_per_ip=_env_int(
                 "LOGIN_MAX_FAILURES_PER_IP", d.login_max_failures_per_ip
             ),
             login_window_minutes=_env_int("LOGIN_WINDOW_MINUTES", d.login_window_minutes),
+            login_account_alert_failures=_env_int(
+                "LOGIN_ACCOUNT_ALERT_FAILURES", d.login_account_alert_failures
+            ),
+            trusted_proxies=_networks(_env_list("TRUSTED_PROXIES")),
             city_code=_env("CITY_CODE", d.city_code),
             city_name=_env("CITY_NAME", d.city_name),
             city_timezone=_env("CITY_TIMEZONE", d.city_timezone),

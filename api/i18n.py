@@ -63,6 +63,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Terlalu banyak percobaan masuk. Coba lagi dalam {retry_after} detik.",
         "en": "Too many sign-in attempts. Try again in {retry_after} seconds.",
     },
+    # security alerts for admins (GET /api/admin/security-alerts)
+    "security_alert_login_failures": {
+        "id": "{failures} kali salah kata sandi untuk akun {username} dalam {minutes} menit, "
+        "dari berbagai alamat. Akun tidak dikunci: pastikan pemiliknya memakai kata sandi kuat.",
+        "en": "{failures} wrong passwords for the account {username} within {minutes} minutes, "
+        "from many addresses. The account is not locked: make sure its owner has a strong "
+        "password.",
+    },
     "forbidden": {
         "id": "Anda tidak berwenang melakukan ini.",
         "en": "You are not allowed to do this.",
@@ -278,8 +286,25 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     # push (api.routes.push) and push texts (api.domain.notifications)
     "push_subscription_invalid": {
-        "id": "Langganan notifikasi tidak valid: {detail}",
-        "en": "The push subscription is not valid: {detail}",
+        "id": "Langganan notifikasi tidak valid: {reason_id}",
+        "en": "The push subscription is not valid: {reason_en}",
+    },
+    # why a push subscription is refused (the {reason_*} above), and the subscription limits
+    "push_invalid_endpoint": {
+        "id": "alamatnya bukan layanan push yang diizinkan (Firebase, Mozilla, Apple, Windows).",
+        "en": "the address is not an allowed push service (Firebase, Mozilla, Apple, Windows).",
+    },
+    "push_invalid_keys": {
+        "id": "kunci enkripsinya tidak valid.",
+        "en": "its encryption keys are not valid.",
+    },
+    "push_subscriptions_full": {
+        "id": "Sudah ada {max} perangkat yang menerima notifikasi ini. Hapus salah satu dulu.",
+        "en": "{max} devices already receive these notifications. Remove one first.",
+    },
+    "push_rate_limited": {
+        "id": "Terlalu banyak permintaan notifikasi. Coba lagi dalam {retry_after} detik.",
+        "en": "Too many notification requests. Try again in {retry_after} seconds.",
     },
     "push_subscription_not_found": {
         "id": "Langganan notifikasi tidak ditemukan.",

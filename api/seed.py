@@ -1,7 +1,12 @@
-"""Seed the demo city (Kendari by default). Idempotent: a second run changes nothing.
+"""Seed the reference city (Kendari by default), and on the demo path its demo users.
 
-Rows are inserted only when missing (matched by their natural key), so an admin's later edits
-are never overwritten by a re-seed.
+Idempotent: a second run changes nothing. Rows are inserted only when missing (matched by their
+natural key), so an admin's later edits are never overwritten by a re-seed.
+
+Reference data (agencies, categories, areas, teams) creates no account: a real city gets its
+first admin from ``tanggap users create``. The demo users, who share the published
+:data:`DEMO_PASSWORD`, exist only on the demo path (``tanggap dev``, ``tanggap seed --demo``), and
+``tanggap serve`` refuses to start while an active account still has that password.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
@@ -26,6 +32,8 @@ from api.db.models import (
 from api.security import hash_password
 
 DEMO_PASSWORD = "tanggap112"  # noqa: S105 - documented demo credential, printed by `tanggap dev`
+# Passwords anyone can read in this repository: `tanggap serve` refuses accounts that have one.
+KNOWN_PASSWORDS = (DEMO_PASSWORD,)
 
 # (username, full name, role, agency code or None)
 DEMO_USERS: list[tuple[str, str, str, str | None]] = [
@@ -110,7 +118,7 @@ class SeedReport:
 
 
 async def seed_reference(db: AsyncSession) -> SeedReport:
-    """Agencies, categories, areas, demo users and teams."""
+    """Agencies, categories, areas and teams: no user accounts."""
     report = SeedReport()
     existing = {a.code: a for a in (await db.execute(select(Agency))).scalars()}
     for row in agencies():
@@ -169,6 +177,21 @@ async def seed_reference(db: AsyncSession) -> SeedReport:
             )
             report.add("areas")
 
+    teams = {(t.agency_id, t.name) for t in (await db.execute(select(Team))).scalars()}
+    for agency, name, _members, on_duty in DEMO_TEAMS:
+        key = (existing[agency].id, name)
+        if key in teams:
+            continue
+        db.add(Team(agency_id=key[0], name=name, on_duty=on_duty))
+        report.add("teams")
+    await db.flush()
+    return report
+
+
+async def seed_demo_users(db: AsyncSession) -> SeedReport:
+    """The demo users (password :data:`DEMO_PASSWORD`) and their team places: demo path only."""
+    report = SeedReport()
+    agency_ids = {a.code: a.id for a in (await db.execute(select(Agency))).scalars()}
     users = {u.username: u for u in (await db.execute(select(User))).scalars()}
     password_hash: str | None = None
     for username, full_name, role, agency in DEMO_USERS:
@@ -179,7 +202,7 @@ async def seed_reference(db: AsyncSession) -> SeedReport:
             username=username,
             full_name=full_name,
             role=role,
-            agency_id=existing[agency].id if agency else None,
+            agency_id=agency_ids[agency] if agency else None,
             password_hash=password_hash,
             language="id",
             active=True,
@@ -188,26 +211,29 @@ async def seed_reference(db: AsyncSession) -> SeedReport:
         users[username] = u
         report.add("users")
     await db.flush()
-
-    teams = {(t.agency_id, t.name) for t in (await db.execute(select(Team))).scalars()}
-    for agency, name, members, on_duty in DEMO_TEAMS:
-        key = (existing[agency].id, name)
-        if key in teams:
-            continue
-        t = Team(agency_id=key[0], name=name, on_duty=on_duty)
-        db.add(t)
-        await db.flush()
-        for m in members:
-            await db.execute(team_members.insert().values(team_id=t.id, user_id=users[m].id))
-        report.add("teams")
+    if not report.created:
+        return report
+    teams = {(t.agency_id, t.name): t.id for t in (await db.execute(select(Team))).scalars()}
+    for agency, name, members, _on_duty in DEMO_TEAMS:
+        team_id = teams.get((agency_ids[agency], name))
+        for m in members if team_id is not None else []:
+            await db.execute(
+                insert(team_members)
+                .values(team_id=team_id, user_id=users[m].id)
+                .on_conflict_do_nothing()
+            )
     await db.flush()
     return report
 
 
 async def seed(db: AsyncSession, **options: Any) -> SeedReport:
-    """The reference city; with ``demo=`` (a :class:`DemoContext`) also a living control room."""
+    """The reference city; with ``demo_users=True`` also the demo users; with ``demo=`` (a
+    :class:`DemoContext`) the demo users and a living control room."""
     report = await seed_reference(db)
     demo = options.get("demo")
+    if demo is not None or options.get("demo_users"):
+        for what, n in (await seed_demo_users(db)).created.items():
+            report.add(what, n)
     if demo is not None:
         from api.seed_demo import seed_demo_city
 

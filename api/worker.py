@@ -71,7 +71,11 @@ class Worker:
         pool = await asyncpg.create_pool(libpq_dsn(self.database_url), min_size=1, max_size=6)
         try:
             async with WebPushSender(
-                vapid_keys(s), s.vapid_subject, connections=concurrency
+                vapid_keys(s),
+                s.vapid_subject,
+                connections=concurrency,
+                allow_http=s.push_allow_http,
+                allowed_hosts=s.push_allowed_hosts,
             ) as sender:
                 delivery = PushDelivery(sessionmaker, sender, self.clock)
                 pgq = PgQueuer.from_asyncpg_pool(pool)
@@ -82,7 +86,12 @@ class Worker:
                 @pgq.entrypoint(jobs.DELIVER_PUSH)
                 async def deliver(job: Job) -> None:
                     async with on_the_wire:
-                        delay = await delivery.deliver(int(job.payload or b"0"))
+                        nid = int(job.payload or b"0")
+                        try:
+                            delay = await delivery.deliver(nid)
+                        except Exception as exc:  # counted, never re-queued forever
+                            log.warning("push %s: delivery error %s", nid, type(exc).__name__)
+                            delay = await delivery.count_failure(nid, type(exc).__name__)
                     if delay is not None:
                         raise RetryRequested(delay=timedelta(seconds=delay), reason="push retry")
 

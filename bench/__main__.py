@@ -270,6 +270,7 @@ def worker_phase(ctx: Context, sink: Sink) -> list[Figure]:
         ctx.data_dir,
         ctx.logs,
         push_allow_http=1,
+        push_allowed_hosts="127.0.0.1",  # the local push service (public services only by default)
         log_level="WARNING",
     )
     deadline = time.monotonic() + 120

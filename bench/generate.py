@@ -607,12 +607,13 @@ async def load(dsn: str, *, cases: int, teams: int, seed: int, log: Any = print)
 
 async def _seed(url: str) -> None:
     from api.db.session import make_engine, make_sessionmaker
-    from api.seed import seed_reference
+    from api.seed import seed_demo_users, seed_reference
 
     engine = make_engine(url, 1, 0)
     try:
         async with make_sessionmaker(engine)() as db, db.begin():
             await seed_reference(db)
+            await seed_demo_users(db)  # the benchmarks sign in as demo users
     finally:
         await engine.dispose()
 

@@ -24,10 +24,12 @@ from typing import Any
 
 import httpx
 
+# `tanggap serve` refuses the published demo password: start_api gives the demo users this one.
+from tests.support.processes import SERVE_PASSWORD, retire_demo_passwords
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 WRK = "/usr/bin/wrk"
-DEMO_PASSWORD = "tanggap112"  # the seeded demo city's documented password
 
 
 def free_port() -> int:
@@ -352,6 +354,7 @@ def start_api(
     """The API as production runs it: ``tanggap serve`` (uvicorn), or granian on the factory."""
     port = free_port()
     prepare_keys(data_dir)
+    retire_demo_passwords(database_url)
     env = app_env(database_url, data_dir, host="127.0.0.1", port=port, workers=workers, **settings)
     if server == "uvicorn":
         cmd = [sys.executable, "-m", "api.cli", "serve"]
@@ -402,7 +405,7 @@ def running(proc: Proc) -> Iterator[Proc]:
         proc.stop()
 
 
-def login(base_url: str, username: str, password: str = DEMO_PASSWORD) -> str:
+def login(base_url: str, username: str, password: str = SERVE_PASSWORD) -> str:
     r = httpx.post(
         base_url + "/api/auth/login",
         json={"username": username, "password": password},

@@ -233,7 +233,12 @@ async def run(devices: int, changes: int) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="tanggap-push-bench-"))
     cluster = EmbeddedPostgres(tmp / "pg", durable=False, database="bench")
     cluster.start()
-    settings = replace(Settings(), data_dir=tmp / "data", push_allow_http=True)
+    settings = replace(
+        Settings(),
+        data_dir=tmp / "data",
+        push_allow_http=True,
+        push_allowed_hosts=("127.0.0.1",),
+    )
     keys = vapid_keys(settings)
     push = PushServiceProcess(keys.public_key)
     worker: subprocess.Popen[bytes] | None = None
@@ -241,7 +246,7 @@ async def run(devices: int, changes: int) -> int:
         await asyncio.to_thread(migrate.upgrade, cluster.url)
         engine = make_engine(cluster.url, 1, 0)
         async with make_sessionmaker(engine)() as s, s.begin():
-            await seed(s)
+            await seed(s, demo_users=True)
         await engine.dispose()
         db, (big, small), cases = await _arrange(cluster.url, push, devices)
         env = {k: v for k, v in os.environ.items() if not k.startswith("TANGGAP_")}
@@ -251,6 +256,9 @@ async def run(devices: int, changes: int) -> int:
                 "TANGGAP_DATA_DIR": str(settings.data_dir),
                 "TANGGAP_LOG_LEVEL": "WARNING",
                 "TANGGAP_WORKER_CONCURRENCY": "32",
+                # The local push service: plain http on 127.0.0.1, allowed explicitly.
+                "TANGGAP_PUSH_ALLOW_HTTP": "1",
+                "TANGGAP_PUSH_ALLOWED_HOSTS": "127.0.0.1",
             }
         )
         worker = subprocess.Popen(  # noqa: ASYNC220 - started once, not awaited on

@@ -102,7 +102,8 @@ async def _admin(server: Server, sql: str) -> None:
 
 @pytest.fixture(scope="session")
 def template_db(pg_server: Server) -> str:
-    """Migrated to head and seeded with the Kendari demo city, once per session."""
+    """Migrated to head and seeded with the Kendari reference city and, through the demo path,
+    its demo users (password ``tanggap112``), once per session."""
     from api.db import migrate
 
     async def prepare() -> None:
@@ -118,7 +119,7 @@ def template_db(pg_server: Server) -> str:
 
         engine = make_engine(url, 1, 0)
         async with make_sessionmaker(engine)() as db, db.begin():
-            await seed(db)
+            await seed(db, demo_users=True)
         await engine.dispose()
 
     asyncio.run(do_seed())

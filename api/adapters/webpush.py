@@ -1,23 +1,30 @@
 """Web Push sender: one message, encrypted (aes128gcm) and signed (VAPID), over a reused session.
 
-A thin wrapper over ``pywebpush.webpush_async``: one ``aiohttp`` session per worker so TLS
-connections to a push service are reused, VAPID headers signed once per push service origin and
-kept for hours (pywebpush would sign every message), and every answer, including no answer at
-all, turned into a :class:`PushResult` for :func:`api.domain.notifications.outcome_of`.
+The payload is encrypted by ``pywebpush``; the request is ours: one ``aiohttp`` session per
+worker so TLS connections to a push service are reused, VAPID headers signed once per push
+service origin and kept for hours, and every answer, including no answer at all, turned into a
+:class:`PushResult` for :func:`api.domain.notifications.outcome_of`.
+
+Only push services are reached (:mod:`api.domain.push_endpoints`): the endpoint is checked
+before every send, names are resolved by :class:`CheckedResolver`, which refuses private
+addresses and hands the connector only the addresses it checked (so DNS rebinding between the
+check and the connection has nothing to exploit), and redirects are never followed.
 """
 
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 from py_vapid import Vapid
-from pywebpush import WebPushException, webpush_async
+from pywebpush import WebPusher
 
 from api.adapters.keys import VapidKeys
+from api.domain.push_endpoints import EndpointRefused, Target, check_addresses, check_endpoint
 
 # A VAPID JWT may live up to 24 h; sign for 12 h and sign again an hour before it runs out.
 VAPID_TTL_S = 12 * 3600
@@ -29,6 +36,41 @@ class PushResult:
     status: int | None  # the push service's HTTP status; None when it never answered
     retry_after: str | None = None
     error: str = ""
+    # The endpoint is not a push service we may reach (or its keys are unusable): never retry.
+    refused: bool = False
+
+
+class CheckedResolver(AbstractResolver):
+    """Resolves like the system does, then refuses any name with a non-public address
+    (:func:`api.domain.push_endpoints.check_addresses`); the connector connects only to the
+    addresses returned here, the ones that were checked."""
+
+    def __init__(self) -> None:
+        self._inner = aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_UNSPEC
+    ) -> list[ResolveResult]:
+        # A failed lookup stays an OSError (a retry); a private answer refuses the endpoint.
+        results = await self._inner.resolve(host, port, family)
+        check_addresses([r["host"] for r in results])
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+async def check_reachable(target: Target) -> None:
+    """Subscribe-time check: the endpoint's name resolves to public addresses only."""
+    if target.trusted_address:
+        return
+    resolver = CheckedResolver()
+    try:
+        await resolver.resolve(target.host, target.port)
+    except OSError:
+        raise EndpointRefused("unresolved") from None
+    finally:
+        await resolver.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +90,12 @@ class WebPushSender:
         *,
         connections: int = 32,
         timeout_s: float = 10.0,
+        allow_http: bool = False,
+        allowed_hosts: tuple[str, ...] = (),
     ) -> None:
         self.public_key = keys.public_key
+        self._allow_http = allow_http
+        self._allowed_hosts = allowed_hosts
         self._vapid = Vapid.from_string(private_key=keys.private_key)
         self._subject = subject
         self._connections = connections
@@ -59,8 +105,11 @@ class WebPushSender:
 
     async def __aenter__(self) -> WebPushSender:
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._connections, ttl_dns_cache=300),
+            connector=aiohttp.TCPConnector(
+                limit=self._connections, ttl_dns_cache=300, resolver=CheckedResolver()
+            ),
             timeout=self._timeout,
+            trust_env=False,  # no proxy from the environment: connect to what was checked
         )
         return self
 
@@ -94,30 +143,51 @@ class WebPushSender:
     ) -> PushResult:
         if self._session is None:
             raise RuntimeError("WebPushSender is not open: use `async with`.")
-        headers: dict[str, Any] = self.vapid_headers(subscription.endpoint)
-        headers["Urgency"] = urgency
+        try:
+            check_endpoint(
+                subscription.endpoint,
+                allow_http=self._allow_http,
+                extra_hosts=self._allowed_hosts,
+            )
+            info = {
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+            }
+            body = WebPusher(info).encode(payload, "aes128gcm")["body"]
+        except EndpointRefused as exc:
+            return PushResult(None, None, f"endpoint refused: {exc.reason}", refused=True)
+        except Exception as exc:  # unusable keys: every send would fail
+            return PushResult(None, None, _short(f"cannot encrypt: {type(exc).__name__}"), True)
+        headers: dict[str, str] = self.vapid_headers(subscription.endpoint)
+        headers.update(
+            {
+                "TTL": str(ttl),
+                "Urgency": urgency,
+                "Content-Encoding": "aes128gcm",
+                "Content-Type": "application/octet-stream",
+            }
+        )
         if topic:
             headers["Topic"] = topic
-        info: dict[str, Any] = {
-            "endpoint": subscription.endpoint,
-            "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
-        }
         try:
-            response = await webpush_async(
-                info,
-                data=payload,  # type: ignore[arg-type]  # bytes are encrypted as they are
-                ttl=ttl,
-                headers=headers,
-                aiohttp_session=self._session,
-                timeout=self._timeout,  # type: ignore[arg-type]
-            )
-        except WebPushException as exc:
-            return PushResult(exc.status_code, exc.retry_after, _short(str(exc)))
+            async with self._session.post(
+                subscription.endpoint, data=body, headers=headers, allow_redirects=False
+            ) as response:
+                text = (await response.content.read(2000)).decode(errors="replace")
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+        except EndpointRefused as exc:
+            return PushResult(None, None, f"endpoint refused: {exc.reason}", refused=True)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            if isinstance(exc.__cause__, EndpointRefused):
+                reason = exc.__cause__.reason
+                return PushResult(None, None, f"endpoint refused: {reason}", refused=True)
             # Refused, reset or timed out: the push service did not take the message.
             return PushResult(None, None, _short(f"{type(exc).__name__}: {exc}"))
-        status = getattr(response, "status", None)
-        return PushResult(int(status) if status is not None else None)
+        if 200 <= status < 300:
+            return PushResult(status)
+        # A redirect is an answer like any other failure: never followed.
+        return PushResult(status, retry_after, _short(f"{status}: {text}"))
 
 
 def _short(text: str) -> str:

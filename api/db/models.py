@@ -224,15 +224,42 @@ class AuthSession(Base):
 
 
 class LoginFailure(Base):
-    """A failed sign-in, keyed by account and by client address, for rate limiting."""
+    """A failed sign-in, keyed by account and by client address, for rate limiting.
+
+    Two rows per failure: the account's (``user:<name>``, with the hashed address in
+    ``address``, so both "this account from this address" and "this account from anywhere" are
+    counted) and the address's (``ip:<hash>``). Addresses are hashed: no personal data.
+    """
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
 
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+
+class SecurityAlert(Base):
+    """Something admins should look at, e.g. many wrong passwords for one account from many
+    addresses (the account is not locked; the admins are told). Listed by the admin API."""
+
+    __tablename__ = "security_alerts"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    failures: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('login_failures')", name="kind"),
+        Index("ix_security_alerts_at", "at"),
+        Index("ix_security_alerts_user_id", "user_id"),
+    )
 
 
 class RoutingRule(Base):

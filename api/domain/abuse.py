@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import re
 from dataclasses import dataclass
@@ -45,6 +46,100 @@ def verdict(hits: list[datetime], limit: Limit, now: datetime) -> Verdict:
     freeing = recent[len(recent) - limit.max_hits]
     wait = (freeing + limit.window - now).total_seconds()
     return Verdict(False, max(1, math.ceil(wait)))
+
+
+# ------------------------------------------------------- client addresses
+def client_address(
+    peer: str, forwarded_for: str | None, real_ip: str | None, trusted_proxies: tuple[str, ...]
+) -> str:
+    """The address of the client: the connection's peer, unless the peer is a trusted proxy.
+
+    From a trusted proxy, ``X-Forwarded-For`` is read from the right, skipping the trusted
+    proxies it passed through: the first other address is the client (anything left of it was
+    written by the client and proves nothing). Without it, ``X-Real-IP``. From anyone else both
+    headers are ignored, so a client cannot choose the address its limits are counted against.
+    """
+    networks = [ipaddress.ip_network(n, strict=False) for n in trusted_proxies]
+
+    def trusted(address: str) -> bool:
+        ip = _ip(address)
+        return ip is not None and any(ip in n for n in networks)
+
+    if not trusted(peer):
+        return peer
+    hops = [h.strip() for h in (forwarded_for or "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if _ip(hop) is None:
+            break  # garbage from an untrusted hop: stop, fall back below
+        if not trusted(hop):
+            return str(_ip(hop))
+    real = _ip((real_ip or "").strip())
+    return str(real) if real is not None else peer
+
+
+def address_group(address: str) -> str:
+    """What per-address limits count: an IPv4 address, or an IPv6 address's /64 (one home or
+    phone gets a whole /64, so counting single IPv6 addresses would count nothing)."""
+    ip = _ip(address)
+    if ip is None:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def hashed_address(address: str) -> str:
+    """The per-address counter value: the address's group (:func:`address_group`), hashed,
+    so the counters hold no personal data."""
+    return hashlib.sha256(address_group(address).encode()).hexdigest()[:40]
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------- sign-in
+# Each lock-out of the same key within this horizon doubles the next one, up to the horizon.
+LOCK_HORIZON = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class FailureCount:
+    """Failed sign-ins of one key: how many within :data:`LOCK_HORIZON`, and the times of the
+    most recent ones (newest first, at most the limit)."""
+
+    in_horizon: int
+    recent: list[datetime]
+
+
+def lockout_wait(count: FailureCount, max_failures: int, window: timedelta, now: datetime) -> int:
+    """Seconds before this key may try again (0: now).
+
+    ``max_failures`` failures within one window lock the key for a window after the last of
+    them; each earlier lock-out within :data:`LOCK_HORIZON` doubles that wait (a patient guesser
+    gets ``max_failures`` guesses, then fewer and fewer per hour), capped at the horizon.
+    """
+    limit = max(1, max_failures)
+    recent = sorted(count.recent, reverse=True)[:limit]
+    if len(recent) < limit or recent[0] - recent[-1] >= window:
+        return 0
+    rounds = max(1, count.in_horizon // limit)
+    wait = min(window * 2 ** min(rounds - 1, 16), LOCK_HORIZON)
+    left = (recent[0] + wait - now).total_seconds()
+    return max(1, math.ceil(left)) if left > 0 else 0
+
+
+def should_alert(failures_in_window: int, ceiling: int, alerted_in_window: bool) -> bool:
+    """Whether the failures against one account (from every address) call for an admin alert.
+
+    The account is never locked by them: that would let anyone lock anyone out.
+    """
+    return ceiling > 0 and failures_in_window >= ceiling and not alerted_in_window
 
 
 def limit_key(kind: str, value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -11,8 +12,9 @@ from litestar.params import JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import requires_login
-from api.db.models import Agency, User, team_members
+from api.auth import requires_login, requires_roles
+from api.db.models import Agency, SecurityAlert, User, team_members
+from api.i18n import t
 from api.routes.deps import Cfg, CurrentUser, Db, Lang, Now, client_ip
 from api.services import auth as auth_service
 
@@ -134,3 +136,48 @@ class AuthController(Controller):
         user = await db.get(User, principal.user_id)
         assert user is not None  # the auth middleware just read it
         return await me_of(db, user, lang)
+
+
+class SecurityAlertOut(msgspec.Struct):
+    id: int
+    kind: str
+    user_id: int | None
+    username: str | None
+    failures: int
+    at: datetime
+    message: str
+
+
+class SecurityAlertController(Controller):
+    path = "/api/admin/security-alerts"
+    tags = ["admin"]
+    guards = [requires_roles("admin")]
+
+    @get("/", summary="Security alerts, newest first (e.g. many wrong passwords for one account)")
+    async def list_alerts(self, db: Db, settings: Cfg, lang: Lang) -> list[SecurityAlertOut]:
+        rows = (
+            await db.execute(
+                select(SecurityAlert, User.username)
+                .outerjoin(User, User.id == SecurityAlert.user_id)
+                .order_by(SecurityAlert.at.desc(), SecurityAlert.id.desc())
+                .limit(200)
+            )
+        ).all()
+        return [
+            SecurityAlertOut(
+                a.id,
+                a.kind,
+                a.user_id,
+                username,
+                a.failures,
+                a.at,
+                t(
+                    f"security_alert_{a.kind}",
+                    lang,
+                    failures=a.failures,
+                    username=username or "?",
+                    minutes=settings.login_window_minutes,
+                ),
+            )
+            for a, username in rows
+        ]

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth import Principal, provide_optional_principal, provide_principal
 from api.config import Settings
 from api.db.session import session_scope
+from api.domain.abuse import client_address
 from api.i18n import negotiate
 
 
@@ -35,13 +36,18 @@ def provide_lang(request: Request[Any, Any, Any]) -> str:
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
-    # Behind the reverse proxy the API sees loopback; the proxy sets X-Real-IP.
+    """The client's address: the peer's, or what a trusted proxy (``TANGGAP_TRUSTED_PROXIES``)
+    says in ``X-Forwarded-For`` / ``X-Real-IP``; from anyone else those headers are ignored."""
     peer = request.client.host if request.client else "unknown"
-    if peer in {"127.0.0.1", "::1"}:
-        real = request.headers.get("x-real-ip")
-        if real:
-            return real.strip()[:64]
-    return peer
+    trusted: tuple[str, ...] = request.app.state.settings.trusted_proxies
+    if not trusted:
+        return peer
+    return client_address(
+        peer,
+        request.headers.get("x-forwarded-for"),
+        request.headers.get("x-real-ip"),
+        trusted,
+    )[:64]
 
 
 # Explicit markers for handler parameters (Litestar 3 drops inferred injection).

@@ -1,30 +1,37 @@
 """Web Push: the VAPID public key, and device subscriptions for staff and for citizens.
 
-A signed-in user may register many devices. A citizen follows a case with the tracking token
+A signed-in user may register a few devices; a citizen follows a case with the tracking token
 they got when reporting: the subscription is tied to their ``CaseReporter`` row. One browser
 endpoint is one row; it may serve a signed-in user and a followed case at once.
+
+The endpoint is a URL the worker will POST to, so it must be a push service: its host, its
+resolved addresses and its keys are checked (:mod:`api.domain.push_endpoints`), each token and
+each user has at most ``TANGGAP_PUSH_MAX_SUBSCRIPTIONS`` devices, and subscribing is
+rate-limited per address.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.params import JSONBody
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.adapters.webpush import check_reachable
 from api.auth import Principal
 from api.config import Settings
 from api.db.models import CaseReporter, PushSubscription
-from api.errors import NotFound, Unauthorized, Unprocessable
-from api.routes.deps import Cfg, Db, Lang, MaybeUser
+from api.domain.abuse import Limit, address_group, limit_key
+from api.domain.push_endpoints import EndpointRefused, check_endpoint, check_keys
+from api.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from api.i18n import t
+from api.routes.deps import Cfg, Db, Lang, MaybeUser, Now, client_ip
 from api.security import token_digest
+from api.services.citizen import Counter, check_limit, record_hit, report_window
 
 Endpoint = Annotated[str, msgspec.Meta(min_length=10, max_length=2000)]
 Token = Annotated[str, msgspec.Meta(min_length=8, max_length=200)]
@@ -66,21 +73,49 @@ class SubscriptionOut(msgspec.Struct):
     language: str
 
 
-def _b64url(value: str) -> bytes:
-    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+def _invalid(reason: str) -> Unprocessable:
+    return Unprocessable(
+        "push_subscription_invalid", reason_id=t(reason, "id"), reason_en=t(reason, "en")
+    )
 
 
-def _check(data: SubscriptionIn, settings: Settings) -> None:
-    parts = urlsplit(data.endpoint)
-    secure = parts.scheme == "https" or (parts.scheme == "http" and settings.push_allow_http)
-    if not secure or not parts.hostname:
-        raise Unprocessable("push_subscription_invalid", detail="endpoint")
+async def _check(data: SubscriptionIn, settings: Settings) -> None:
+    """422 unless the endpoint is a push service we may reach and the keys can be used."""
     try:
-        key, auth = _b64url(data.keys.p256dh), _b64url(data.keys.auth)
-    except (binascii.Error, ValueError):
-        raise Unprocessable("push_subscription_invalid", detail="keys") from None
-    if len(key) != 65 or key[0] != 4 or len(auth) != 16:
-        raise Unprocessable("push_subscription_invalid", detail="keys")
+        check_keys(data.keys.p256dh, data.keys.auth)
+    except EndpointRefused:
+        raise _invalid("push_invalid_keys") from None
+    try:
+        target = check_endpoint(
+            data.endpoint,
+            allow_http=settings.push_allow_http,
+            extra_hosts=settings.push_allowed_hosts,
+        )
+        await check_reachable(target)
+    except EndpointRefused:
+        raise _invalid("push_invalid_endpoint") from None
+
+
+def _per_ip(settings: Settings, ip: str) -> Counter:
+    return Counter(
+        limit_key("push-ip", address_group(ip)),
+        Limit("push", settings.push_subscribes_per_ip, report_window(settings)),
+        "push_rate_limited",
+    )
+
+
+async def _check_cap(db: AsyncSession, settings: Settings, owner: Any, endpoint: str) -> None:
+    """409 when the owner (a tracking token's reporter, or a user) already has the most
+    devices; registering one of their own endpoints again is an update, always allowed."""
+    held = (
+        await db.execute(
+            select(func.count())
+            .select_from(PushSubscription)
+            .where(owner, PushSubscription.endpoint != endpoint)
+        )
+    ).scalar_one()
+    if held >= settings.push_max_subscriptions:
+        raise Conflict("push_subscriptions_full", max=settings.push_max_subscriptions)
 
 
 async def _reporter(db: AsyncSession, token: str) -> CaseReporter:
@@ -109,12 +144,19 @@ class PushController(Controller):
         db: Db,
         settings: Cfg,
         lang: Lang,
+        now: Now,
         maybe_principal: MaybeUser,
         data: JSONBody[SubscriptionIn],
     ) -> SubscriptionOut:
-        """Signed-in staff register their devices (many per user); a citizen registers with the
-        case's tracking token. Registering the same endpoint again updates it."""
-        _check(data, settings)
+        """Signed-in staff register their devices; a citizen registers with the case's tracking
+        token (at most ``TANGGAP_PUSH_MAX_SUBSCRIPTIONS`` devices each). Registering the same
+        endpoint again updates it. Only push service endpoints with valid keys are taken."""
+        counter = _per_ip(settings, client_ip(request))
+        await check_limit(db, counter, now)
+        await record_hit(db, counter, now)
+        # The attempt counts even when refused below: commit it with the answer.
+        await db.commit()
+        await _check(data, settings)
         values: dict[str, Any] = {
             "endpoint": data.endpoint,
             "p256dh": data.keys.p256dh,
@@ -124,6 +166,9 @@ class PushController(Controller):
         owner: Literal["user", "citizen"]
         if data.tracking_token is not None:
             reporter = await _reporter(db, data.tracking_token)
+            await _check_cap(
+                db, settings, PushSubscription.reporter_id == reporter.id, data.endpoint
+            )
             values["reporter_id"] = reporter.id
             values["language"] = data.language or lang
             owner = "citizen"
@@ -131,6 +176,9 @@ class PushController(Controller):
             principal: Principal | None = maybe_principal
             if principal is None:
                 raise Unauthorized()
+            await _check_cap(
+                db, settings, PushSubscription.user_id == principal.user_id, data.endpoint
+            )
             values["user_id"] = principal.user_id
             values["language"] = data.language or principal.language
             owner = "user"

@@ -42,6 +42,7 @@ from api.db.models import (
 from api.domain.abuse import (
     Limit,
     TextRefused,
+    address_group,
     check_text,
     limit_key,
     pin_matches,
@@ -103,7 +104,7 @@ def report_window(settings: Settings) -> timedelta:
 
 def per_ip(settings: Settings, ip: str) -> Counter:
     return Counter(
-        limit_key("report-ip", ip),
+        limit_key("report-ip", address_group(ip)),  # IPv6 counted by /64
         Limit("report", settings.public_reports_per_ip, report_window(settings)),
         "report_rate_limited",
     )

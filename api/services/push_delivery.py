@@ -5,6 +5,12 @@ its message is on the wire, so two workers never send the same row at once, and 
 committed as soon as the push service answers. Only a worker killed between the push service's
 ``201`` and that commit can cause a second send; the ``Topic`` header and the payload's ``tag``
 and ``nid`` let the push service and the service worker show it once.
+
+Every failed send counts as an attempt, whatever went wrong (no answer, an error status, a
+refused endpoint, unusable keys, an exception anywhere in the delivery), so a poisoned row ends
+as ``failed`` after its attempts instead of coming back forever. A device that is not a push
+service we may reach, or that failed every attempt of a message and has taken none since, is
+removed: it stops costing sends.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.adapters import jobs
-from api.adapters.webpush import Subscription, WebPushSender
+from api.adapters.webpush import PushResult, Subscription, WebPushSender
 from api.db.models import Notification, PushSubscription
 from api.domain.notifications import (
+    MAX_ATTEMPTS,
     outcome_of,
     parse_retry_after,
     remaining_ttl,
@@ -74,15 +81,24 @@ class PushDelivery:
             if should_give_up(n.attempts, n.created_at, n.ttl_s, now):
                 n.status = "failed"
                 return None
-            result = await self._sender.send(
-                Subscription(sub.endpoint, sub.p256dh, sub.auth),
-                _encode({**n.payload, "nid": n.id}),
-                ttl=remaining_ttl(n.created_at, n.ttl_s, now),
-                urgency=n.urgency,
-                topic=n.topic,
-            )
+            try:
+                result = await self._sender.send(
+                    Subscription(sub.endpoint, sub.p256dh, sub.auth),
+                    _encode({**n.payload, "nid": n.id}),
+                    ttl=remaining_ttl(n.created_at, n.ttl_s, now),
+                    urgency=n.urgency,
+                    topic=n.topic,
+                )
+            except Exception as exc:  # whatever failed, it was an attempt
+                result = PushResult(None, None, f"{type(exc).__name__}: {exc}"[:300])
             now = self._clock()
             n.attempts += 1
+            if result.refused:
+                # Not a push service we may reach, or keys no send can use: give up on the device.
+                n.status, n.last_error = "failed", result.error[:1000]
+                await db.delete(sub)
+                log.warning("push subscription %s removed: %s", sub.id, result.error)
+                return None
             outcome = outcome_of(result.status)
             if outcome == "sent":
                 n.status, n.sent_at, n.last_error = "sent", now, ""
@@ -99,10 +115,39 @@ class PushDelivery:
             if outcome == "failed" or should_give_up(n.attempts, n.created_at, n.ttl_s, now):
                 n.status = "failed"
                 log.warning("push %s failed for good: %s", n.id, n.last_error)
+                exhausted = outcome == "failed" or n.attempts >= MAX_ATTEMPTS
+                silent = sub.last_success_at is None or sub.last_success_at < n.created_at
+                if exhausted and silent:
+                    # Every attempt failed and nothing got through since: the device is dead.
+                    await db.delete(sub)
+                    log.warning("push subscription %s removed after failing", sub.id)
                 return None
             delay = retry_delay(
                 n.attempts, parse_retry_after(result.retry_after, now), self._rand()
             )
+            n.next_attempt_at = now + timedelta(seconds=delay)
+            return delay
+
+    async def count_failure(self, notification_id: int, error: str) -> float | None:
+        """The delivery itself broke (e.g. the database answered an error): still an attempt.
+        Returns the seconds before the next one, or ``None`` once the row has given up."""
+        async with self._sessionmaker() as db, db.begin():
+            n = (
+                await db.execute(
+                    select(Notification)
+                    .where(Notification.id == notification_id, Notification.status == "pending")
+                    .with_for_update(skip_locked=True)
+                )
+            ).scalar_one_or_none()
+            if n is None:
+                return None
+            now = self._clock()
+            n.attempts += 1
+            n.last_error = f"delivery error: {error}"[:1000]
+            if should_give_up(n.attempts, n.created_at, n.ttl_s, now):
+                n.status = "failed"
+                return None
+            delay = retry_delay(n.attempts, None, self._rand())
             n.next_attempt_at = now + timedelta(seconds=delay)
             return delay
 

@@ -63,10 +63,14 @@ PUSH_STUB = """
   if (!('PushManager' in self)) return;
   const b64 = (bytes) => btoa(String.fromCharCode(...bytes))
     .replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
-  const key = new Uint8Array(65); key[0] = 4; for (let i = 1; i < 65; i++) key[i] = i;
+  // A real P-256 point (the curve's generator): the API refuses keys that are not on the curve.
+  const hex = '046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296'
+    + '4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5';
+  const key = new Uint8Array(hex.match(/../g).map((h) => parseInt(h, 16)));
   const auth = new Uint8Array(16); for (let i = 0; i < 16; i++) auth[i] = 100 + i;
   const sub = {
-    endpoint: 'https://push.example.test/send/e2e-' + Math.random().toString(36).slice(2),
+    // The API takes push services only; the tests' server allows this local address.
+    endpoint: 'http://127.0.0.1:9/send/e2e-' + Math.random().toString(36).slice(2),
     expirationTime: null,
     options: { userVisibleOnly: true },
     getKey: () => null,
@@ -107,7 +111,14 @@ async def live_server(
 ) -> AsyncIterator[LiveServer]:
     """The API serving the built PWA, on 127.0.0.1 and a free port, on this test's database."""
     require_build()
-    cfg = replace(settings, pwa_dist=DIST, map_tile_url=BLANK_TILE)
+    cfg = replace(
+        settings,
+        pwa_dist=DIST,
+        map_tile_url=BLANK_TILE,
+        # The stubbed browser subscription's endpoint (PUSH_STUB): allowed explicitly.
+        push_allow_http=True,
+        push_allowed_hosts=("127.0.0.1",),
+    )
     app = create_app(cfg, database_url=database_url)
     sock = _free_socket()
     port = sock.getsockname()[1]

@@ -35,7 +35,7 @@ from tests.conftest import login
 from tests.factories import category_by_code, make_case
 from tests.support import images
 from tests.support.load import IntakeLoad
-from tests.support.processes import TcpProxy, api_process
+from tests.support.processes import SERVE_PASSWORD, TcpProxy, api_process
 from tests.support.s3_server import S3Server, s3_server  # noqa: F401
 
 pytestmark = [pytest.mark.fault]
@@ -52,7 +52,7 @@ async def _category_id(dsn: str, code: str = "POHON_TUMBANG") -> int:
 async def _token(base_url: str, username: str = "operator") -> str:
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         r = await http.post(
-            "/api/auth/login", json={"username": username, "password": "tanggap112"}
+            "/api/auth/login", json={"username": username, "password": SERVE_PASSWORD}
         )
         assert r.status_code == 200, r.text
         return str(r.json()["access_token"])
@@ -121,7 +121,7 @@ async def test_database_restart_under_load_answers_503_then_recovers_losing_noth
     again within 5 s of it coming back, and every acknowledged case is still there."""
     from api.db import migrate
     from api.db.session import make_engine, make_sessionmaker
-    from api.seed import seed_reference
+    from api.seed import seed_demo_users, seed_reference
 
     cluster = EmbeddedPostgres(tmp_path / "pg", database="drill", durable=True)
     await asyncio.to_thread(cluster.start)
@@ -130,6 +130,7 @@ async def test_database_restart_under_load_answers_503_then_recovers_losing_noth
         engine = make_engine(cluster.url, 1, 0)
         async with make_sessionmaker(engine)() as db, db.begin():
             await seed_reference(db)
+            await seed_demo_users(db)  # the drill signs in as a demo user
         await engine.dispose()
         category = await _category_id(cluster.dsn())
         with api_process(cluster.url, tmp_path / "data", db_pool_size=4) as api:

@@ -156,7 +156,7 @@ async def test_login_is_rate_limited_per_account(
 
 
 async def test_login_is_rate_limited_per_ip(make_app, clock: Clock) -> None:  # type: ignore[no-untyped-def]
-    app = make_app(login_max_failures_per_ip=3, login_max_failures_per_account=100)
+    app = make_app(login_max_failures_per_ip=3, login_max_failures_per_account_address=100)
     async with AsyncTestClient(app=app) as client:
         for i in range(3):
             r = await client.post(

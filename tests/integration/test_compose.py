@@ -69,6 +69,10 @@ def test_compose_runs_the_whole_production_shape() -> None:
     proxy = services["proxy"]
     assert {"80:80", "443:443"} <= set(proxy["ports"])
     assert proxy["depends_on"]["api"]["condition"] == "service_healthy"
+    # The API trusts forwarded addresses from the proxy's fixed address, and from nobody else.
+    trusted = services["api"]["environment"]["TANGGAP_TRUSTED_PROXIES"]
+    assert trusted == proxy["networks"]["default"]["ipv4_address"]
+    assert "FORWARDED_ALLOW_IPS" not in services["api"]["environment"]
     for name in ("postgis", "minio", "proxy"):
         assert "test" in services[name]["healthcheck"], name
     assert {"postgis-data", "minio-data", "caddy-data"} <= set(compose()["volumes"])

@@ -74,7 +74,7 @@ def fuzz_app(fuzz_database: str, tmp_path_factory: pytest.TempPathFactory) -> Li
         log_level="ERROR",
         pwa_dist=data / "no-pwa",
         # Sign-in attempts are fuzzed too: the limits must not lock the roles out mid-run.
-        login_max_failures_per_account=1_000_000,
+        login_max_failures_per_account_address=1_000_000,
         login_max_failures_per_ip=1_000_000,
     )
     return create_app(settings, database_url=fuzz_database)

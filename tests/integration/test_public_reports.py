@@ -35,7 +35,10 @@ from api.db.models import (
 )
 from tests.conftest import Clock, login
 from tests.factories import make_user, user_by_name
-from tests.support import images
+from tests.support import images, push_fixtures
+
+# The app accepts the local push address of _browser_subscription(), allowed explicitly.
+app = push_fixtures.app
 
 Client = AsyncTestClient[Litestar]
 # Mandonga, inside Kendari's service area.
@@ -637,7 +640,8 @@ def _browser_subscription() -> dict[str, Any]:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
     return {
-        "endpoint": f"https://push.example.net/send/{uuid.uuid4().hex}",
+        # A local address the module's app allows explicitly (push services only by default).
+        "endpoint": f"http://127.0.0.1:9/send/{uuid.uuid4().hex}",
         "keys": {"p256dh": b64(raw), "auth": b64(uuid.uuid4().bytes)},
     }
 

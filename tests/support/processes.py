@@ -6,6 +6,7 @@ Everything listens on 127.0.0.1, every wait has a deadline, and a process is sto
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import signal
@@ -90,11 +91,47 @@ def prepare_keys(data_dir: Path) -> None:
     keys.pbx_secret(s)
 
 
+# `tanggap serve` refuses to start while an account has the published demo password, so a
+# production-shaped process gives the demo users this one instead (tests and benchmarks only).
+SERVE_PASSWORD = "drill-password-112"
+
+
+def retire_demo_passwords(database_url: str, password: str = SERVE_PASSWORD) -> None:
+    """Give every demo user ``password`` (what an operator does before ``tanggap serve``)."""
+    import asyncio
+
+    import asyncpg
+
+    from api.adapters.events import libpq_dsn
+    from api.security import hash_password
+    from api.seed import DEMO_USERS
+
+    async def run() -> None:
+        conn = await asyncpg.connect(libpq_dsn(database_url))
+        try:
+            await conn.execute(
+                "UPDATE users SET password_hash = $1 WHERE username = ANY($2::text[])",
+                hash_password(password),
+                [u[0] for u in DEMO_USERS],
+            )
+        finally:
+            await conn.close()
+
+    # Callers may be inside a running event loop (async tests): run on a thread of its own.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
 @contextlib.contextmanager
-def api_process(database_url: str, data_dir: Path, **settings: Any) -> Iterator[ApiProcess]:
-    """The API as production starts it, with the embedded keys of ``data_dir``."""
+def api_process(
+    database_url: str, data_dir: Path, *, retire_demo: bool = True, **settings: Any
+) -> Iterator[ApiProcess]:
+    """The API as production starts it, with the embedded keys of ``data_dir``; the demo users
+    sign in with :data:`SERVE_PASSWORD` (unless ``retire_demo=False``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     prepare_keys(data_dir)
+    if retire_demo:
+        retire_demo_passwords(database_url)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANGGAP_")}
     env.update(

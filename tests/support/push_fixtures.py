@@ -1,6 +1,8 @@
 """Fixtures and helpers for push, live-event and escalation tests (import them explicitly).
 
-``app`` is overridden so the API accepts the local push service's ``http://`` endpoints.
+``app`` is overridden so the API accepts the local push service's ``http://`` endpoints on
+127.0.0.1, allowed explicitly (``push_allowed_hosts``): the default accepts public push services
+only.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from tests.support.push_service import PushService
 # Fast enough for tests: a killed worker's jobs come back after 2 s; SLA checks every second.
 TEST_OVERRIDES: dict[str, Any] = {
     "push_allow_http": True,
+    "push_allowed_hosts": ("127.0.0.1",),
     "worker_heartbeat_seconds": 2,
     "worker_concurrency": 8,
     "sla_check_seconds": 1,
@@ -153,6 +156,7 @@ def subprocess_env(settings: Settings, database_url: str, **extra: str) -> dict[
             "TANGGAP_LOG_LEVEL": "WARNING",
             "TANGGAP_PWA_DIST": str(settings.pwa_dist),
             "TANGGAP_PUSH_ALLOW_HTTP": "1",
+            "TANGGAP_PUSH_ALLOWED_HOSTS": "127.0.0.1",
             "TANGGAP_WORKER_HEARTBEAT_SECONDS": str(TEST_OVERRIDES["worker_heartbeat_seconds"]),
             "TANGGAP_WORKER_CONCURRENCY": "4",
             "PYTHONUNBUFFERED": "1",
