@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.geography import place_centres_of_kecamatan
 from api.db.models import (
     Agency,
     Area,
@@ -168,6 +169,11 @@ async def seed_reference(db: AsyncSession) -> SeedReport:
                 )
             )
             report.add("areas")
+
+    # The gazetteer starts with the kecamatan centres and nothing else: no invented places.
+    await db.flush()
+    if await place_centres_of_kecamatan(db):
+        report.add("places")
 
     users = {u.username: u for u in (await db.execute(select(User))).scalars()}
     password_hash: str | None = None
