@@ -16,7 +16,10 @@ export function looksLikePlusCode(text: string): boolean {
 export async function plusCodeToPoint(text: string, near: LatLon): Promise<LatLon | null> {
   const match = CODE.exec(text.toUpperCase());
   if (!match) return null;
-  const { default: OpenLocationCode } = await import("open-location-code-typescript");
+  const mod = await import("open-location-code-typescript");
+  // A CommonJS package: the browser build hands over its exports object, vitest the class itself.
+  const exported = mod.default as unknown as { default?: typeof mod.default };
+  const OpenLocationCode = exported.default ?? mod.default;
   let code = match[1];
   if (!OpenLocationCode.isValid(code)) return null;
   if (OpenLocationCode.isShort(code))
