@@ -333,7 +333,7 @@ const id = {
   "intake.pin_none": "Belum ada pin.",
   // Pin without a base map (operator/pin-entry.tsx): coordinates, Plus Code, gazetteer.
   "pin.coords_label": "Koordinat atau Plus Code",
-  "pin.coords_example": "mis. -3.9705, 122.515 atau 3°58'13\"S 122°30'54\"E",
+  "pin.coords_example": "mis. -3.9705, 122.515",
   "pin.coords_apply": "Pasang pin",
   "pin.unreadable": "Koordinat atau Plus Code tidak terbaca.",
   "pin.place_label": "Cari kecamatan, kelurahan atau tempat",
@@ -845,7 +845,7 @@ const en: Catalog = {
   "intake.pin_none": "No pin yet.",
   // Pin without a base map (operator/pin-entry.tsx): coordinates, Plus Code, gazetteer.
   "pin.coords_label": "Coordinates or Plus Code",
-  "pin.coords_example": "e.g. -3.9705, 122.515 or 3°58'13\"S 122°30'54\"E",
+  "pin.coords_example": "e.g. -3.9705, 122.515",
   "pin.coords_apply": "Place pin",
   "pin.unreadable": "Those coordinates or Plus Code could not be read.",
   "pin.place_label": "Search a district, village or landmark",
