@@ -54,7 +54,8 @@ export function PinMap({ center, pin, onPin, tileUrl, attribution, maxZoom }: Pi
       return;
     }
     // A pin placed by coordinates or the gazetteer may be off screen: bring it into view.
-    if (!m.getBounds().contains([pin.lat, pin.lon])) m.setView([pin.lat, pin.lon], m.getZoom(), { animate: false });
+    if (!m.getBounds().contains([pin.lat, pin.lon]))
+      m.setView([pin.lat, pin.lon], m.getZoom(), { animate: false });
     if (marker.current) marker.current.setLatLng([pin.lat, pin.lon]);
     else {
       marker.current = L.circleMarker([pin.lat, pin.lon], {
