@@ -9,7 +9,6 @@ from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from api.auth import requires_roles
-from api.db import geography as q
 from api.db.geography import PlaceRow
 from api.routes.deps import Cfg, Db
 from api.services import geography
@@ -29,32 +28,18 @@ class PlaceIn(msgspec.Struct, forbid_unknown_fields=True):
     area_id: AreaId | None = None
 
 
-class PlaceOut(msgspec.Struct):
-    id: int
-    name: str
-    kind: str
-    lat: float
-    lon: float
-    area_id: int | None
-    active: bool
-
-    @classmethod
-    def of(cls, p: PlaceRow) -> PlaceOut:
-        return cls(p.id, p.name, p.kind, p.lat, p.lon, p.area_id, p.active)
-
-
 class PlaceController(Controller):
     path = "/api/admin/places"
     tags = ["admin"]
     guards = [requires_roles("admin")]
 
     @get("/", summary="List the gazetteer, retired places included")
-    async def list_places(self, db: Db) -> list[PlaceOut]:
-        return [PlaceOut.of(p) for p in await q.list_places(db)]
+    async def list_places(self, db: Db) -> list[PlaceRow]:
+        return await geography.list_places(db)
 
     @post("/", summary="Add a kelurahan or a landmark (a point inside the service area)")
-    async def create_place(self, db: Db, settings: Cfg, data: JSONBody[PlaceIn]) -> PlaceOut:
-        place = await geography.add_place(
+    async def create_place(self, db: Db, settings: Cfg, data: JSONBody[PlaceIn]) -> PlaceRow:
+        return await geography.add_place(
             db,
             settings,
             name=data.name,
@@ -63,7 +48,6 @@ class PlaceController(Controller):
             lon=data.lon,
             area_id=data.area_id,
         )
-        return PlaceOut.of(place)
 
     @delete("/{place_id:int}", summary="Retire a place: it leaves the search, kept for history")
     async def retire_place(self, db: Db, place_id: FromPath[int]) -> None:

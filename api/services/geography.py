@@ -73,6 +73,11 @@ async def search_places(db: AsyncSession, query: str, limit: int) -> list[PlaceR
     return await q.search_places(db, query, limit)
 
 
+async def list_places(db: AsyncSession) -> list[PlaceRow]:
+    """The whole gazetteer for the admin console, retired places included."""
+    return await q.list_places(db)
+
+
 async def add_place(
     db: AsyncSession,
     settings: Settings,
