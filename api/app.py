@@ -105,7 +105,7 @@ def create_app(
         dependencies=DEPENDENCIES,
         exception_handlers=exception_handlers(),
         middleware=[request_context_middleware, auth_middleware_factory],
-        before_send=[security_headers(settings.photo_origin)],
+        before_send=[security_headers(settings.photo_origin, settings.map_tile_origin)],
         lifespan=[lifespan],
         plugins=[channels_plugin(url, [LIVE_CHANNEL])],
         openapi_config=OpenAPIConfig(

@@ -6,14 +6,18 @@ places a pin by typed coordinates, by a Plus Code and by a gazetteer search.
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
+from PIL import Image
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +35,7 @@ from tests.e2e.conftest import (
     phone,
     serve,
     sign_in,
+    sw_controls,
 )
 from tests.factories import category_by_code, make_case
 
@@ -218,3 +223,96 @@ async def test_operator_places_the_pin_by_coordinates_plus_code_and_gazetteer(
     assert len(mine) == 1, dump(items)
     assert (round(mine[0]["lat"], 5), round(mine[0]["lon"], 5)) == (-3.995, 122.515)
     await ctx.close()
+
+
+# --------------------------------------------------------------- tiles offline
+class TileServer(ThreadingHTTPServer):
+    requests = 0
+
+
+class _TileHandler(BaseHTTPRequestHandler):
+    """A tile server on loopback: one green PNG for every /{z}/{x}/{y}.png, with CORS."""
+
+    png = b""
+
+    def do_GET(self) -> None:
+        assert isinstance(self.server, TileServer)
+        self.server.requests += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Content-Length", str(len(self.png)))
+        self.end_headers()
+        self.wfile.write(self.png)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def tile_server() -> Iterator[TileServer]:
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), (200, 230, 200)).save(buf, "PNG")
+    _TileHandler.png = buf.getvalue()
+    server = TileServer(("127.0.0.1", 0), _TileHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+async def test_field_officer_sees_the_tiles_of_their_area_again_offline(
+    browser: Browser,
+    playwright_instance: Any,
+    database_url: str,
+    settings: Settings,
+    tile_server: TileServer,
+    db: AsyncSession,
+) -> None:
+    team = (await db.execute(select(Team).where(Team.name == "TRC DLHK 1"))).scalar_one()
+    case = await make_case(
+        db,
+        category=await category_by_code(db, "POHON_TUMBANG"),
+        team=team,
+        status="dispatched",
+        lat=-3.9712,
+        lon=122.5168,
+        description="Pohon tumbang menutup jalan.",
+    )
+    await db.commit()
+    port = tile_server.server_address[1]
+    cfg = replace(
+        settings, pwa_dist=DIST, map_tile_url=f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"
+    )
+    async with serve(cfg, database_url) as server:
+        ctx = await browser.new_context(**phone(playwright_instance), base_url=server.base_url)
+        ctx.set_default_timeout(15_000)
+        page = await ctx.new_page()
+        await sign_in(page, "petugas.dlhk")
+        await sw_controls(page)
+        tiles = page.get_by_test_id("case-map").locator("img.leaflet-tile-loaded")
+        await page.goto(f"/cases/{case.id}")
+        await expect(tiles.first).to_be_attached()
+        # Seen once with the worker in charge: the tiles are kept.
+        await page.reload()
+        await expect(tiles.first).to_be_attached()
+        await page.wait_for_function(
+            "caches.open('tanggap-tiles-v1').then(c => c.keys()).then(k => k.length >= 4)"
+        )
+        kept = await page.evaluate(
+            "caches.open('tanggap-tiles-v1').then(c => c.keys()).then(k => k.length)"
+        )
+        assert kept <= 2000
+        served = tile_server.requests
+
+        # No signal: the case, the city layer and the street tiles still show, with no notice.
+        await ctx.set_offline(True)
+        await page.reload()
+        await expect(page.get_by_test_id("case-map")).to_be_visible()
+        await expect(tiles.first).to_be_attached()
+        await expect(page.locator(".leaflet-tanggap-areas-pane path").first).to_be_attached()
+        await expect(page.get_by_test_id("map-notice")).to_be_hidden()
+        assert tile_server.requests == served  # every tile came from the phone
+        await shot(page, "maps-field-case-offline-tiles-phone-id")
+        await ctx.close()

@@ -131,8 +131,11 @@ function tileNotice(map: L.Map, tiles: L.TileLayer): void {
 
 /** Tell the service worker which tiles to keep for offline use (see `tileCacheRoute` in sw.ts). */
 function shareTileUrl(tileUrl: string): void {
-  if (!tileUrl.startsWith("http")) return;
-  navigator.serviceWorker?.controller?.postMessage({ type: "TILE_URL", url: tileUrl });
+  if (!tileUrl.startsWith("http") || !("serviceWorker" in navigator)) return;
+  const message = { type: "TILE_URL", url: tileUrl };
+  navigator.serviceWorker.controller?.postMessage(message);
+  // On the first visit the worker may still be installing: tell it once it is active.
+  void navigator.serviceWorker.ready.then((reg) => reg.active?.postMessage(message));
 }
 
 /** Create a map in `el` with the base tiles, the tile notice and the city's geography layer. */
