@@ -19,11 +19,9 @@ import pytest
 import pytest_asyncio
 from PIL import Image
 from playwright.async_api import Browser, BrowserContext, Page, expect
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.db.models import Team
 from api.seed import areas
 from tests.e2e.conftest import (
     ARTIFACTS,
@@ -37,7 +35,7 @@ from tests.e2e.conftest import (
     sign_in,
     sw_controls,
 )
-from tests.factories import category_by_code, make_case
+from tests.e2e.test_field_officer import assigned_case
 
 pytestmark = [pytest.mark.e2e]
 
@@ -137,17 +135,7 @@ async def test_every_map_draws_the_kecamatan_and_says_when_tiles_fail(
     no_tiles_server: LiveServer,
     db: AsyncSession,
 ) -> None:
-    team = (await db.execute(select(Team).where(Team.name == "TRC DLHK 1"))).scalar_one()
-    case = await make_case(
-        db,
-        category=await category_by_code(db, "POHON_TUMBANG"),
-        team=team,
-        status="dispatched",
-        lat=-3.9712,
-        lon=122.5168,
-        description="Pohon tumbang menutup jalan.",
-    )
-    await db.commit()
+    case = await assigned_case(db)
 
     sizes = {"desktop": DESKTOP, "phone": phone(playwright_instance)}
     found: dict[str, Any] = {}
@@ -270,17 +258,7 @@ async def test_field_officer_sees_the_tiles_of_their_area_again_offline(
     tile_server: TileServer,
     db: AsyncSession,
 ) -> None:
-    team = (await db.execute(select(Team).where(Team.name == "TRC DLHK 1"))).scalar_one()
-    case = await make_case(
-        db,
-        category=await category_by_code(db, "POHON_TUMBANG"),
-        team=team,
-        status="dispatched",
-        lat=-3.9712,
-        lon=122.5168,
-        description="Pohon tumbang menutup jalan.",
-    )
-    await db.commit()
+    case = await assigned_case(db)
     port = tile_server.server_address[1]
     cfg = replace(
         settings, pwa_dist=DIST, map_tile_url=f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"
