@@ -248,6 +248,19 @@ class Settings:
         return f"{'https' if self.s3_secure else 'http'}://{endpoint.rstrip('/')}"
 
     @property
+    def map_tile_origin(self) -> str | None:
+        """The tile server as a CSP source: the service worker fetches tiles to keep them
+        offline, so ``connect-src`` must allow it. ``{s}`` subdomains become ``*``; a ``data:``
+        tile URL needs nothing."""
+        parts = urlsplit(self.map_tile_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return None
+        host = parts.netloc.replace("{s}", "*")
+        if "{" in host or "}" in host:
+            return f"{parts.scheme}:"
+        return f"{parts.scheme}://{host}"
+
+    @property
     def photos_dir(self) -> Path:
         return self.data_dir / "photos"
 

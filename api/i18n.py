@@ -268,6 +268,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Target SLA harus berurutan: terima ≤ tiba ≤ selesai.",
         "en": "SLA targets must be ordered: accept ≤ arrive ≤ resolve.",
     },
+    # Gazetteer search: at least two letters, so one keystroke does not list the whole city.
+    "query_too_short": {
+        "id": "Ketik sedikitnya 2 huruf untuk mencari.",
+        "en": "Type at least 2 letters to search.",
+    },
+    # Gazetteer (admin places): a name can be used once per kind.
+    "place_exists": {
+        "id": "Tempat dengan nama dan jenis itu sudah ada.",
+        "en": "A place with that name and kind already exists.",
+    },
     "invalid_geometry": {
         "id": "Geometri tidak valid: {detail}",
         "en": "Invalid geometry: {detail}",

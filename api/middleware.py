@@ -26,13 +26,16 @@ SECURITY_HEADERS = [
 ]
 
 
-def content_security_policy(photo_origin: str | None = None) -> bytes:
+def content_security_policy(
+    photo_origin: str | None = None, tile_origin: str | None = None
+) -> bytes:
     """The app shell loads only its own scripts; map tiles and blob: photo previews are images.
 
     With S3/MinIO, photos are fetched (by the service worker too) from presigned URLs on the
-    storage's public host, which ``connect-src`` must then allow.
+    storage's public host, which ``connect-src`` must then allow; so is the map tile server,
+    whose tiles the service worker fetches to keep them for offline use.
     """
-    connect = "'self'" + (f" {photo_origin}" if photo_origin else "")
+    connect = " ".join(["'self'", *(o for o in (photo_origin, tile_origin) if o)])
     return (
         "default-src 'self'; img-src 'self' data: blob: https: http:; "
         f"style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src {connect}; "
@@ -129,9 +132,9 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-def security_headers(photo_origin: str | None = None) -> Any:
+def security_headers(photo_origin: str | None = None, tile_origin: str | None = None) -> Any:
     """A ``before_send`` hook: runs for every response, error pages included."""
-    csp = content_security_policy(photo_origin)
+    csp = content_security_policy(photo_origin, tile_origin)
 
     async def hook(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":

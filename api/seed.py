@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.geography import place_centres_of_kecamatan
 from api.db.models import (
     Agency,
     Area,
@@ -176,6 +177,11 @@ async def seed_reference(db: AsyncSession) -> SeedReport:
                 )
             )
             report.add("areas")
+
+    # The gazetteer starts with the kecamatan centres and nothing else: no invented places.
+    await db.flush()
+    if await place_centres_of_kecamatan(db):
+        report.add("places")
 
     teams = {(t.agency_id, t.name) for t in (await db.execute(select(Team))).scalars()}
     for agency, name, _members, on_duty in DEMO_TEAMS:

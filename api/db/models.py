@@ -130,6 +130,39 @@ class Area(Base):
     )
 
 
+class Place(Base):
+    """A gazetteer entry: a named point an operator can pick when no base map is visible.
+
+    Seeded with the kecamatan centres; admins add kelurahan and landmarks. Places are retired
+    (``active = false``), never deleted, so a case placed from one can still be explained.
+    """
+
+    __tablename__ = "places"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    point: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
+    area_id: Mapped[int | None] = mapped_column(
+        ForeignKey("areas.id", ondelete="SET NULL"), nullable=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('kecamatan', 'kelurahan', 'landmark')", name="kind"),
+        UniqueConstraint("name", "kind", name="uq_places_name_kind"),
+        Index("ix_places_point", "point", postgresql_using="gist"),
+        # pg_trgm folds case itself, so this serves ILIKE '%..%' and similarity() alike.
+        Index(
+            "ix_places_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ),
+    )
+
+
 team_members = Table(
     "team_members",
     Base.metadata,

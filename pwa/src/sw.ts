@@ -12,9 +12,10 @@ import {
 } from "workbox-precaching";
 import { NavigationRoute, registerRoute } from "workbox-routing";
 import { Api } from "./lib/api";
-import { kvGet } from "./lib/db";
+import { kvGet, kvSet } from "./lib/db";
 import { flush } from "./lib/outbox";
 import { idbSessionStore } from "./lib/session";
+import { TILE_CACHE, TileLru, tilePattern } from "./lib/tile-cache";
 
 declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: Array<{ url: string; revision: string | null } | string>;
@@ -68,6 +69,54 @@ registerRoute(
     } catch {
       return new Response(null, { status: 504, statusText: "offline" });
     }
+  },
+);
+
+// --- map tiles and the city layer, kept for offline maps ----------------------------------------
+// Every map posts its tile URL template (the TANGGAP_MAP_TILE_URL setting) when it opens; it is
+// remembered in IndexedDB so a restarted worker still knows it with no signal.
+const tiles = new TileLru(() => caches.open(TILE_CACHE));
+let tileMatcher: RegExp | null = null;
+const tileTemplateReady = kvGet<string>("tile_url").then((url) => {
+  if (url) tileMatcher = tilePattern(url);
+});
+
+function tileCacheMessages(event: ExtendableMessageEvent): void {
+  if (event.data?.type !== "TILE_URL" || typeof event.data.url !== "string") return;
+  tileMatcher = tilePattern(event.data.url);
+  event.waitUntil(kvSet("tile_url", event.data.url));
+}
+self.addEventListener("message", tileCacheMessages);
+
+registerRoute(
+  ({ url, request }) => request.method === "GET" && !!tileMatcher?.test(url.href),
+  async ({ request }) => {
+    await tileTemplateReady;
+    try {
+      return await tiles.get(request.url, () => fetch(request));
+    } catch {
+      return Response.error(); // the map shows its "base map unavailable" notice
+    }
+  },
+);
+
+// The city layer: fresh when online, the last copy when not.
+const GEOGRAPHY_CACHE = "tanggap-geography-v1";
+registerRoute(
+  ({ url, request }) =>
+    url.origin === self.location.origin &&
+    url.pathname === "/api/geography" &&
+    request.method === "GET",
+  async ({ request }) => {
+    const cache = await caches.open(GEOGRAPHY_CACHE);
+    try {
+      const res = await fetch(request);
+      if (res.status === 200) await cache.put(request.url, res.clone());
+      if (res.status !== 304) return res;
+    } catch {
+      // offline: fall through to the copy
+    }
+    return (await cache.match(request.url)) ?? Response.error();
   },
 );
 

@@ -14,6 +14,7 @@ import json
 import socket
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -105,20 +106,12 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-@pytest_asyncio.fixture
-async def live_server(
-    database_url: str, settings: Settings, tmp_path: Path
-) -> AsyncIterator[LiveServer]:
-    """The API serving the built PWA, on 127.0.0.1 and a free port, on this test's database."""
+@asynccontextmanager
+async def serve(cfg: Settings, database_url: str) -> AsyncIterator[LiveServer]:
+    """The API with these settings, serving the built PWA on 127.0.0.1 and a free port."""
     require_build()
-    cfg = replace(
-        settings,
-        pwa_dist=DIST,
-        map_tile_url=BLANK_TILE,
-        # The stubbed browser subscription's endpoint (PUSH_STUB): allowed explicitly.
-        push_allow_http=True,
-        push_allowed_hosts=("127.0.0.1",),
-    )
+    # The stubbed browser subscription's endpoint (PUSH_STUB): allowed explicitly.
+    cfg = replace(cfg, push_allow_http=True, push_allowed_hosts=("127.0.0.1",))
     app = create_app(cfg, database_url=database_url)
     sock = _free_socket()
     port = sock.getsockname()[1]
@@ -138,6 +131,13 @@ async def live_server(
         server.should_exit = True
         await asyncio.to_thread(thread.join, 10)
         sock.close()
+
+
+@pytest_asyncio.fixture
+async def live_server(database_url: str, settings: Settings) -> AsyncIterator[LiveServer]:
+    """The API serving the built PWA, on this test's database, with blank data-URI tiles."""
+    async with serve(replace(settings, pwa_dist=DIST, map_tile_url=BLANK_TILE), database_url) as s:
+        yield s
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

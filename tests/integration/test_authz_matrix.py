@@ -29,7 +29,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Call, RoutingRule, Team
+from api.db.models import Call, Place, RoutingRule, Team
 from tests.conftest import Clock, login
 from tests.factories import (
     agency_by_code,
@@ -89,6 +89,8 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ("GET", "/health/live"): (NO, "2222222"),
     ("GET", "/health/ready"): (NO, "2222222"),
     ("GET", "/api/config"): (NO, "2222222"),
+    ("GET", "/api/geography"): (NO, "2222222"),
+    ("GET", "/api/places"): (Req(query={"q": "kadia"}), "2222222"),
     ("GET", "/api/push/public-key"): (NO, "2222222"),
     # The PWA shell (without a build, a page saying how to build it).
     ("GET", "/"): (NO, "2222222"),
@@ -152,6 +154,13 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ("GET", "/api/admin/areas/{area_id:int}"): (NO, "U2FFFFF"),
     ("PATCH", "/api/admin/areas/{area_id:int}"): (Req(json={"kind": "kelurahan"}), "U2FFFFF"),
     ("DELETE", "/api/admin/areas/{area_id:int}"): (NO, "U2FFFFF"),
+    # The gazetteer: admins add and retire places; everyone (citizens too) searches them.
+    ("GET", "/api/admin/places"): (NO, "U2FFFFF"),
+    ("POST", "/api/admin/places"): (
+        Req(json={"name": "Tugu Baru", "kind": "landmark", "lat": -3.97, "lon": 122.51}),
+        "U2FFFFF",
+    ),
+    ("DELETE", "/api/admin/places/{place_id:int}"): (NO, "U2FFFFF"),
     ("GET", "/api/admin/teams"): (NO, "U2FFFFF"),
     ("POST", "/api/admin/teams"): (
         Req(json={"agency_id": "{dlhk_agency_id}", "name": "TRC DLHK Baru"}),
@@ -409,6 +418,7 @@ async def arrange(db: AsyncSession, client: AsyncTestClient[Litestar]) -> dict[s
         "agency_id": agency.id,
         "category_id": throwaway_category.id,
         "area_id": area.id,
+        "place_id": (await db.execute(select(Place.id).limit(1))).scalar_one(),
         "user_id": user.id,
         "rule_id": rule.id,
         "call_id": call.id,

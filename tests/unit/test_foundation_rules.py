@@ -128,6 +128,17 @@ def test_the_content_security_policy_allows_the_photo_storage_host() -> None:
     assert b"connect-src 'self' https://photos.kendarikota.go.id;" in csp
 
 
+def test_the_content_security_policy_lets_the_service_worker_fetch_map_tiles() -> None:
+    from api.middleware import content_security_policy
+
+    assert Settings().map_tile_origin == "https://tile.openstreetmap.org"
+    sub = Settings(map_tile_url="https://{s}.tiles.example.org/{z}/{x}/{y}{r}.png")
+    assert sub.map_tile_origin == "https://*.tiles.example.org"
+    assert Settings(map_tile_url="data:image/png;base64,AAAA").map_tile_origin is None
+    csp = content_security_policy(None, Settings().map_tile_origin)
+    assert b"connect-src 'self' https://tile.openstreetmap.org;" in csp
+
+
 def _secrets_of(data_dir: str) -> tuple[str, str, str]:
     from pathlib import Path
 

@@ -4,6 +4,7 @@ import { PhotoPicker, type PickedPhoto } from "../field/photo-picker";
 import { ApiError, NetworkError } from "../lib/api";
 import { formatDistance, getLanguage, hasKey, t } from "../lib/i18n";
 import { useStore } from "../lib/store";
+import { PinEntry } from "../operator/pin-entry";
 import { app } from "../shell/state";
 import { PageTitle } from "../shell/ui";
 import {
@@ -302,6 +303,11 @@ export function Lapor() {
                 attribution={cfg.map.attribution}
                 maxZoom={cfg.map.max_zoom}
                 onPick={(lat, lon) => setSpot({ lat, lon, source: "map", accuracy_m: null })}
+              />
+              <PinEntry
+                idPrefix="lapor-pin"
+                cityCenter={{ lat: cfg.city.center[0], lon: cfg.city.center[1] }}
+                onPin={({ lat, lon }) => setSpot({ lat, lon, source: "map", accuracy_m: null })}
               />
             </>
           )}

@@ -1,8 +1,8 @@
 /** Where the problem is: a pin on a Leaflet map; a tap (or a drag of the pin) moves it. */
-import "leaflet/dist/leaflet.css";
 import L from "leaflet";
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "../lib/i18n";
+import { createMap } from "../lib/map";
 
 export interface MapPickerProps {
   center: [number, number];
@@ -22,15 +22,14 @@ export function MapPicker({ center, pin, tileUrl, attribution, maxZoom, onPick }
 
   useEffect(() => {
     if (!el.current) return;
-    const m = L.map(el.current, {
+    const m = createMap(el.current, {
+      tileUrl,
+      attribution,
+      maxZoom,
       center: pin ? [pin.lat, pin.lon] : center,
       zoom: pin ? 16 : 13,
-      zoomControl: false,
-      scrollWheelZoom: false,
+      options: { scrollWheelZoom: false },
     });
-    m.attributionControl.setPrefix(false);
-    L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(m);
-    L.tileLayer(tileUrl, { maxZoom, attribution }).addTo(m);
     m.on("click", (e: L.LeafletMouseEvent) => pick.current(e.latlng.lat, e.latlng.lng));
     map.current = m;
     return () => {

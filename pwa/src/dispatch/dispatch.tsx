@@ -12,6 +12,7 @@ import L from "leaflet";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
 import { t } from "../lib/i18n";
+import { createMap } from "../lib/map";
 import { api } from "../lib/session";
 import { useStore } from "../lib/store";
 import { app, showToast } from "../shell/state";
@@ -135,13 +136,13 @@ export function Dispatch() {
   useEffect(() => {
     if (!allowed || !config || !el.current) return;
     const [lat, lon] = config.city.center;
-    const m = L.map(el.current, { center: [lat, lon], zoom: 13, zoomControl: false });
-    m.attributionControl.setPrefix(false);
-    L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(m);
-    L.tileLayer(config.map.tile_url, {
-      maxZoom: config.map.max_zoom,
+    const m = createMap(el.current, {
+      tileUrl: config.map.tile_url,
       attribution: config.map.attribution,
-    }).addTo(m);
+      maxZoom: config.map.max_zoom,
+      center: [lat, lon],
+      zoom: 13,
+    });
     caseLayer.current = L.layerGroup().addTo(m);
     teamLayer.current = L.layerGroup().addTo(m);
     m.on("moveend", () => setView((n) => n + 1));

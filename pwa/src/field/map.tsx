@@ -1,8 +1,8 @@
 /** The case's location on a Leaflet map (tiles from /api/config), with the officer's position. */
-import "leaflet/dist/leaflet.css";
 import L from "leaflet";
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "../lib/i18n";
+import { createMap } from "../lib/map";
 
 export interface CaseMapProps {
   lat: number;
@@ -20,18 +20,15 @@ export function CaseMap({ lat, lon, here, tileUrl, attribution, maxZoom }: CaseM
 
   useEffect(() => {
     if (!el.current) return;
-    const m = L.map(el.current, {
+    const m = createMap(el.current, {
+      tileUrl,
+      attribution,
+      maxZoom,
       center: [lat, lon],
       zoom: 16,
-      zoomControl: false,
-      attributionControl: true,
       // A map inside a scrolling page: one finger scrolls the page, two move the map.
-      scrollWheelZoom: false,
-      dragging: !L.Browser.mobile,
+      options: { scrollWheelZoom: false, dragging: !L.Browser.mobile },
     });
-    m.attributionControl.setPrefix(false);
-    L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(m);
-    L.tileLayer(tileUrl, { maxZoom, attribution, crossOrigin: false }).addTo(m);
     L.circleMarker([lat, lon], {
       radius: 12,
       color: "#ffffff",

@@ -17,6 +17,7 @@ import { useStore } from "../lib/store";
 import { app, showToast } from "../shell/state";
 import { PageTitle, PriorityBadge, statusLabel, useLanguage } from "../shell/ui";
 import { fuzzySearch } from "./fuzzy";
+import { PinEntry } from "./pin-entry";
 import { PinMap, type Point } from "./pin-map";
 
 interface CallOut {
@@ -630,6 +631,11 @@ export function Intake() {
             ) : (
               <p class="loading">{t("app.loading")}</p>
             )}
+            <PinEntry
+              cityCenter={center}
+              disabled={!!created}
+              onPin={(p) => !created && setPin(p)}
+            />
           </fieldset>
 
           {shownSimilar.length > 0 && (

@@ -1,8 +1,8 @@
 /** A Leaflet map the operator clicks to place the case's pin; keyboard users place it at the centre. */
-import "leaflet/dist/leaflet.css";
 import L from "leaflet";
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "../lib/i18n";
+import { createMap } from "../lib/map";
 
 export interface Point {
   lat: number;
@@ -27,10 +27,13 @@ export function PinMap({ center, pin, onPin, tileUrl, attribution, maxZoom }: Pi
 
   useEffect(() => {
     if (!el.current) return;
-    const m = L.map(el.current, { center: [center.lat, center.lon], zoom: 14, zoomControl: false });
-    m.attributionControl.setPrefix(false);
-    L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(m);
-    L.tileLayer(tileUrl, { maxZoom, attribution }).addTo(m);
+    const m = createMap(el.current, {
+      tileUrl,
+      attribution,
+      maxZoom,
+      center: [center.lat, center.lon],
+      zoom: 14,
+    });
     m.on("click", (e: L.LeafletMouseEvent) =>
       onPinRef.current({ lat: e.latlng.lat, lon: e.latlng.lng }),
     );
@@ -50,6 +53,9 @@ export function PinMap({ center, pin, onPin, tileUrl, attribution, maxZoom }: Pi
       marker.current = null;
       return;
     }
+    // A pin placed by coordinates or the gazetteer may be off screen: bring it into view.
+    if (!m.getBounds().contains([pin.lat, pin.lon]))
+      m.setView([pin.lat, pin.lon], m.getZoom(), { animate: false });
     if (marker.current) marker.current.setLatLng([pin.lat, pin.lon]);
     else {
       marker.current = L.circleMarker([pin.lat, pin.lon], {

@@ -3,10 +3,10 @@
  * (`/api/stats/hotspots?by=grid`), darker with more cases; a cell opens the cases inside it.
  * Loaded only with the dashboard (Leaflet is its own chunk).
  */
-import "leaflet/dist/leaflet.css";
 import L from "leaflet";
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "../lib/i18n";
+import { createMap } from "../lib/map";
 import { navigate } from "../lib/router";
 import { casesHref, type Filter, type Hotspots } from "./query";
 
@@ -44,10 +44,12 @@ export default function HeatMap({
 
   useEffect(() => {
     if (!el.current) return;
-    const m = L.map(el.current, { zoomControl: false, scrollWheelZoom: false });
-    m.attributionControl.setPrefix(false);
-    L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(m);
-    L.tileLayer(tileUrl, { maxZoom, attribution }).addTo(m);
+    const m = createMap(el.current, {
+      tileUrl,
+      attribution,
+      maxZoom,
+      options: { scrollWheelZoom: false },
+    });
     if (bbox) {
       m.fitBounds([
         [bbox[1], bbox[0]],

@@ -1,0 +1,54 @@
+"""Admin API for the gazetteer: add kelurahan and landmarks, list them, retire them. Admin only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, delete, get, post
+from litestar.params import FromPath, JSONBody
+
+from api.auth import requires_roles
+from api.db.geography import PlaceRow
+from api.routes.deps import Cfg, Db
+from api.services import geography
+from api.services.geography import PlaceKind
+
+PlaceName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+AreaId = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
+
+
+class PlaceIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: PlaceName
+    kind: PlaceKind
+    lat: Lat
+    lon: Lon
+    area_id: AreaId | None = None
+
+
+class PlaceController(Controller):
+    path = "/api/admin/places"
+    tags = ["admin"]
+    guards = [requires_roles("admin")]
+
+    @get("/", summary="List the gazetteer, retired places included")
+    async def list_places(self, db: Db) -> list[PlaceRow]:
+        return await geography.list_places(db)
+
+    @post("/", summary="Add a kelurahan or a landmark (a point inside the service area)")
+    async def create_place(self, db: Db, settings: Cfg, data: JSONBody[PlaceIn]) -> PlaceRow:
+        return await geography.add_place(
+            db,
+            settings,
+            name=data.name,
+            kind=data.kind,
+            lat=data.lat,
+            lon=data.lon,
+            area_id=data.area_id,
+        )
+
+    @delete("/{place_id:int}", summary="Retire a place: it leaves the search, kept for history")
+    async def retire_place(self, db: Db, place_id: FromPath[int]) -> None:
+        await geography.retire_place(db, place_id)

@@ -1,0 +1,150 @@
+/**
+ * Placing a pin without a base map: type coordinates (decimal or degrees-minutes-seconds), paste a
+ * Plus Code (short codes are read near the city centre), or pick a kecamatan, kelurahan or
+ * landmark from the gazetteer (`GET /api/places`). Used by the operator's intake and the citizen
+ * report; it only calls `onPin`, the map shows the result.
+ */
+import "./pin-entry.css";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { parseCoordinates } from "../lib/coords";
+import { t } from "../lib/i18n";
+import { looksLikePlusCode, plusCodeToPoint } from "../lib/pluscode";
+import { api } from "../lib/session";
+
+export interface PinPoint {
+  lat: number;
+  lon: number;
+}
+
+interface PlaceHit {
+  id: number;
+  name: string;
+  kind: "kecamatan" | "kelurahan" | "landmark";
+  lat: number;
+  lon: number;
+}
+
+export interface PinEntryProps {
+  /** Where short Plus Codes are read from: the city centre. */
+  cityCenter: PinPoint;
+  onPin: (p: PinPoint) => void;
+  disabled?: boolean;
+  /** Prefix for element ids, so two entries could share a page. */
+  idPrefix?: string;
+}
+
+export function PinEntry({ cityCenter, onPin, disabled, idPrefix = "pin" }: PinEntryProps) {
+  const [typed, setTyped] = useState("");
+  const [message, setMessage] = useState("");
+  const [query, setQuery] = useState("");
+  const [hits, setHits] = useState<PlaceHit[] | null>(null);
+  const seq = useRef(0);
+
+  const place = async () => {
+    const text = typed.trim();
+    if (!text) return;
+    const point = looksLikePlusCode(text)
+      ? await plusCodeToPoint(text, cityCenter)
+      : parseCoordinates(text);
+    if (!point) {
+      setMessage(t("pin.unreadable"));
+      return;
+    }
+    setMessage("");
+    onPin(point);
+  };
+
+  // Search as the operator types, the latest answer wins.
+  useEffect(() => {
+    const q = query.trim();
+    const mine = ++seq.current;
+    if (q.length < 2) {
+      setHits(null);
+      return;
+    }
+    const timer = setTimeout(() => {
+      api
+        .request<PlaceHit[]>(`/api/places?q=${encodeURIComponent(q)}&limit=8`, { auth: false })
+        .then((found) => mine === seq.current && setHits(found))
+        .catch(() => mine === seq.current && setHits([]));
+    }, 200);
+    return () => clearTimeout(timer);
+  }, [query]);
+
+  return (
+    <div class="pin-entry" data-testid="pin-entry">
+      <div class="pin-entry-row">
+        <label class="field" for={`${idPrefix}-coords`}>
+          <span>{t("pin.coords_label")}</span>
+          <input
+            id={`${idPrefix}-coords`}
+            type="text"
+            inputMode="text"
+            autocomplete="off"
+            spellcheck={false}
+            placeholder={t("pin.coords_example")}
+            value={typed}
+            disabled={disabled}
+            data-testid="pin-coords"
+            onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+            onKeyDown={(e) => {
+              // Enter places the pin; it must not submit the surrounding form.
+              if (e.key === "Enter") {
+                e.preventDefault();
+                void place();
+              }
+            }}
+          />
+        </label>
+        <button
+          type="button"
+          class="btn btn-secondary"
+          disabled={disabled || !typed.trim()}
+          data-testid="pin-coords-apply"
+          onClick={() => void place()}
+        >
+          {t("pin.coords_apply")}
+        </button>
+      </div>
+      {message && (
+        <p class="small error" role="alert" data-testid="pin-coords-error">
+          {message}
+        </p>
+      )}
+      <label class="field" for={`${idPrefix}-place`}>
+        <span>{t("pin.place_label")}</span>
+        <input
+          id={`${idPrefix}-place`}
+          type="search"
+          autocomplete="off"
+          value={query}
+          disabled={disabled}
+          data-testid="place-search"
+          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+          onKeyDown={(e) => e.key === "Enter" && e.preventDefault()}
+        />
+      </label>
+      {hits !== null && (
+        <ul class="plain-list pin-places" data-testid="place-results" aria-live="polite">
+          {hits.length === 0 && <li class="muted">{t("pin.place_none")}</li>}
+          {hits.map((h) => (
+            <li key={h.id}>
+              <button
+                type="button"
+                class="btn btn-secondary pin-place"
+                disabled={disabled}
+                onClick={() => {
+                  onPin({ lat: h.lat, lon: h.lon });
+                  setHits(null);
+                  setQuery(h.name);
+                }}
+              >
+                {h.name} <span class="muted">· {t(`pin.kind.${h.kind}`)}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
