@@ -33,9 +33,7 @@ describe("i18n", () => {
   it("picks English plural forms by the number, and leaves Indonesian alone", () => {
     setLanguage("en", false);
     expect(t("intake.history_summary", { calls: 1, cases: 1 })).toBe("History: 1 call, 1 case.");
-    expect(t("intake.history_summary", { calls: 2, cases: 0 })).toBe(
-      "History: 2 calls, 0 cases.",
-    );
+    expect(t("intake.history_summary", { calls: 2, cases: 0 })).toBe("History: 2 calls, 0 cases.");
     expect(t("dispatch.in_view", { n: 1 })).toBe("1 case on the map");
     setLanguage("id", false);
     expect(t("intake.history_summary", { calls: 1, cases: 2 })).toBe(

@@ -31,3 +31,75 @@ export function gridCluster<T>(points: readonly Projected<T>[], cell = 56): Clus
   }
   return [...cells.values()];
 }
+
+/** A screen rectangle (pixels, top-left corner and size). */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface LabelRequest<T> {
+  item: T;
+  /** The point the label names (its marker's centre). */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface PlacedLabel<T> {
+  item: T;
+  box: Box;
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/**
+ * Collision-aware labels: each label goes beside its point (right, left, above, below, then the
+ * corners, then one step further out), in the first place that overlaps no marker and no label
+ * already placed. A label with no free place is left out (`hidden`): the screen says so beside the
+ * marker's own title and lists the team elsewhere, rather than drawing text over text.
+ */
+export function placeLabels<T>(
+  labels: readonly LabelRequest<T>[],
+  obstacles: readonly Box[],
+  gap = 14,
+): { placed: PlacedLabel<T>[]; hidden: T[] } {
+  const taken: Box[] = [...obstacles];
+  const placed: PlacedLabel<T>[] = [];
+  const hidden: T[] = [];
+  for (const l of labels) {
+    let found: Box | null = null;
+    for (const r of [gap, gap * 2.5]) {
+      const candidates: [number, number][] = [
+        [l.x + r, l.y - l.h / 2],
+        [l.x - r - l.w, l.y - l.h / 2],
+        [l.x - l.w / 2, l.y - r - l.h],
+        [l.x - l.w / 2, l.y + r],
+        [l.x + r, l.y - r - l.h],
+        [l.x + r, l.y + r],
+        [l.x - r - l.w, l.y - r - l.h],
+        [l.x - r - l.w, l.y + r],
+      ];
+      for (const [x, y] of candidates) {
+        const box = { x, y, w: l.w, h: l.h };
+        if (!taken.some((b) => overlaps(b, box))) {
+          found = box;
+          break;
+        }
+      }
+      if (found) break;
+    }
+    if (found) {
+      taken.push(found);
+      placed.push({ item: l.item, box: found });
+    } else {
+      hidden.push(l.item);
+    }
+  }
+  return { placed, hidden };
+}
