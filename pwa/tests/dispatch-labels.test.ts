@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Box, placeLabels } from "../src/dispatch/cluster";
+import { type Box, nearCluster, placeLabels } from "../src/dispatch/cluster";
 
 function overlaps(a: Box, b: Box): boolean {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
@@ -35,5 +35,17 @@ describe("placeLabels", () => {
     const { placed, hidden } = placeLabels([{ item: "X", x: 500, y: 500, w: 50, h: 20 }], wall);
     expect(placed).toEqual([]);
     expect(hidden).toEqual(["X"]);
+  });
+});
+
+describe("nearCluster", () => {
+  it("merges points closer than the distance even across a grid line, keeps others apart", () => {
+    const pts = [
+      { item: "a", x: 55, y: 10 },
+      { item: "b", x: 58, y: 12 },
+      { item: "c", x: 200, y: 10 },
+    ];
+    const groups = nearCluster(pts, 20);
+    expect(groups.map((g) => g.items)).toEqual([["a", "b"], ["c"]]);
   });
 });

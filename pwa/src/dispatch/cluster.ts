@@ -32,6 +32,26 @@ export function gridCluster<T>(points: readonly Projected<T>[], cell = 56): Clus
   return [...cells.values()];
 }
 
+/**
+ * Distance clustering for a few markers that must never overlap (the teams): a point joins the
+ * first cluster whose centre is closer than `distance` pixels, else starts its own. Unlike the
+ * grid, two points on either side of a cell edge still merge.
+ */
+export function nearCluster<T>(points: readonly Projected<T>[], distance: number): Cluster<T>[] {
+  const out: Cluster<T>[] = [];
+  for (const p of points) {
+    const c = out.find((k) => Math.hypot(k.x - p.x, k.y - p.y) < distance);
+    if (c) {
+      c.x = (c.x * c.items.length + p.x) / (c.items.length + 1);
+      c.y = (c.y * c.items.length + p.y) / (c.items.length + 1);
+      c.items.push(p.item);
+    } else {
+      out.push({ items: [p.item], x: p.x, y: p.y });
+    }
+  }
+  return out;
+}
+
 /** A screen rectangle (pixels, top-left corner and size). */
 export interface Box {
   x: number;

@@ -26,7 +26,7 @@ import { api } from "../lib/session";
 import { useStore } from "../lib/store";
 import { app, showToast } from "../shell/state";
 import { PageTitle, priorityLabel, statusLabel } from "../shell/ui";
-import { type Box, gridCluster, placeLabels } from "./cluster";
+import { type Box, gridCluster, nearCluster, placeLabels } from "./cluster";
 import { type CaseDetailOut, CaseDrawer } from "./drawer";
 import { openLive, type PositionLiveEvent } from "./live";
 
@@ -301,12 +301,12 @@ export function Dispatch() {
     const byId = new Map(teams.filter((tm) => tm.on_duty).map((tm) => [tm.id, tm]));
     const shown = [...positions.values()].filter((p) => byId.has(p.team_id));
     // Teams that stand together share one marker, its label naming them all.
-    const groups = gridCluster(
+    const groups = nearCluster(
       shown.map((p) => {
         const pt = m.latLngToLayerPoint([p.lat, p.lon]);
         return { item: p, x: pt.x, y: pt.y };
       }),
-      TEAM_SIZE,
+      TEAM_SIZE * 1.5,
     );
     const obstacles: Box[] = [];
     const cases = gridCluster(

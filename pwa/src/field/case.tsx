@@ -43,7 +43,7 @@ function eventLabel(e: TimelineEvent): string {
   const kindKey = `event.${e.kind}`;
   if (hasKey(kindKey)) return t(kindKey);
   if (e.to_status) return statusLabel(e.to_status);
-  return e.kind;
+  return t("event.other");
 }
 
 const ACTION_ICON: Record<FieldAction, string> = {
