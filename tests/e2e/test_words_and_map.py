@@ -98,7 +98,10 @@ BOXES = """() => {
     return {x: r.left, y: r.top, w: r.width, h: r.height}; };
   return {
     labels: [...document.querySelectorAll('.team-label')].map((el) => ({
-      text: el.textContent, scroll: el.scrollWidth, client: el.clientWidth, ...box(el)})),
+      text: el.dataset.teamLabel, ...box(el),
+      cut: [el, ...el.children].some((n) => n.scrollWidth > n.clientWidth + 1
+        || n.scrollHeight > n.clientHeight + 1)})),
+    map: box(document.querySelector('[data-testid="dispatch-map"]')),
     marks: [...document.querySelectorAll('.leaflet-marker-pane .case-marker, '
       + '.leaflet-marker-pane .case-cluster, .leaflet-marker-pane .team-marker')].map(box),
   };
@@ -171,7 +174,10 @@ async def test_dispatch_map_speaks_words_has_a_legend_and_shows_on_duty_teams_on
     on_duty_names = {"Regu Damkar Mandonga", "Regu Damkar Poasia", "Tim Lalu Lintas Dishub"}
     shown = set()
     for label in boxes["labels"]:
-        assert label["scroll"] <= label["client"] + 1, f"label cut: {label['text']}"
+        assert not label["cut"], f"label cut: {label['text']}"
+        m = boxes["map"]
+        inside = m["x"] <= label["x"] and label["x"] + label["w"] <= m["x"] + m["w"]
+        assert inside and m["y"] <= label["y"] and label["y"] + label["h"] <= m["y"] + m["h"]
         shown.update(label["text"].split(", "))
         for mark in boxes["marks"]:
             assert not overlap(label, mark), f"{label['text']} covers a marker"

@@ -80,15 +80,23 @@ function overlaps(a: Box, b: Box): boolean {
 
 /**
  * Collision-aware labels: each label goes beside its point (right, left, above, below, then the
- * corners, then one step further out), in the first place that overlaps no marker and no label
- * already placed. A label with no free place is left out (`hidden`): the screen says so beside the
+ * corners, then one step further out), in the first place inside the map (`within`) that
+ * overlaps no marker and no label already placed. A label with no free place is left out (`hidden`): the screen says so beside the
  * marker's own title and lists the team elsewhere, rather than drawing text over text.
  */
 export function placeLabels<T>(
   labels: readonly LabelRequest<T>[],
   obstacles: readonly Box[],
   gap = 14,
+  within: Box | null = null,
 ): { placed: PlacedLabel<T>[]; hidden: T[] } {
+  // Inside the visible map only: a label past its edge would be cut.
+  const inside = (b: Box) =>
+    !within ||
+    (b.x >= within.x &&
+      b.y >= within.y &&
+      b.x + b.w <= within.x + within.w &&
+      b.y + b.h <= within.y + within.h);
   const taken: Box[] = [...obstacles];
   const placed: PlacedLabel<T>[] = [];
   const hidden: T[] = [];
@@ -107,7 +115,7 @@ export function placeLabels<T>(
       ];
       for (const [x, y] of candidates) {
         const box = { x, y, w: l.w, h: l.h };
-        if (!taken.some((b) => overlaps(b, box))) {
+        if (inside(box) && !taken.some((b) => overlaps(b, box))) {
           found = box;
           break;
         }

@@ -68,7 +68,8 @@ export const STATUS_SYMBOL: Record<string, string> = {
 const CASE_SIZE = 34;
 const CLUSTER_SIZE = 40;
 const TEAM_SIZE = 22;
-const LABEL_H = 22;
+// A team label's line height, plus its 2 px borders.
+const LABEL_LINE = 20;
 
 let measure: CanvasRenderingContext2D | null = null;
 /** The pixel width of a team label, so it can be placed whole (never cut). */
@@ -327,11 +328,20 @@ export function Dispatch() {
         h: TEAM_SIZE,
       });
     }
+    // Teams standing together get one label, a name per line.
     const requests = groups.map((g) => {
-      const text = g.items.map((p) => byId.get(p.team_id)?.name ?? "").join(", ");
-      return { item: { g, text }, x: g.x, y: g.y, w: labelWidth(text), h: LABEL_H };
+      const names = g.items.map((p) => byId.get(p.team_id)?.name ?? "");
+      const w = Math.max(...names.map(labelWidth));
+      return { item: { g, names }, x: g.x, y: g.y, w, h: LABEL_LINE * names.length + 4 };
     });
-    const { placed, hidden } = placeLabels(requests, obstacles);
+    const size = m.getSize();
+    const origin = m.containerPointToLayerPoint([0, 0]);
+    const { placed, hidden } = placeLabels(requests, obstacles, 14, {
+      x: origin.x + 4,
+      y: origin.y + 4,
+      w: size.x - 8,
+      h: size.y - 8,
+    });
     for (const g of groups) {
       const members = g.items.map((p) => byId.get(p.team_id)).filter((tm) => tm !== undefined);
       const title = g.items
@@ -357,7 +367,7 @@ export function Dispatch() {
       L.marker(pt, {
         icon: L.divIcon({
           className: "",
-          html: `<span class="team-label" data-team-label="${esc(item.text)}" style="width:${box.w}px">${esc(item.text)}</span>`,
+          html: `<span class="team-label" data-team-label="${esc(item.names.join(", "))}" style="width:${box.w}px;height:${box.h}px">${item.names.map((n) => `<span>${esc(n)}</span>`).join("")}</span>`,
           iconSize: [box.w, box.h],
           iconAnchor: [0, 0],
         }),
@@ -576,7 +586,7 @@ function MapLegend() {
         </li>
       </ul>
       <ul class="plain-list legend-list legend-status" aria-label={t("dispatch.legend_status")}>
-        {OPEN.split(",").map((st) => (
+        {Object.keys(STATUS_SYMBOL).map((st) => (
           <li key={st}>
             <span class="legend-symbol" aria-hidden="true">
               {STATUS_SYMBOL[st]}
