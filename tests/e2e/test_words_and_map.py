@@ -13,7 +13,7 @@ axe finds nothing serious or critical in either language; screenshots go to test
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,14 @@ async def test_dispatch_map_speaks_words_has_a_legend_and_shows_on_duty_teams_on
         category = await category_by_code(db, code)
         case = await make_case(db, category=category, lat=lat + 0.004 * i, lon=lon - 0.003 * i)
         named[case.reference] = (category.name_id, category.name_en)
+    # An overdue case: its badge sits beside the row's text, never over it.
+    late = await make_case(
+        db,
+        category=await category_by_code(db, "KEBAKARAN_BANGUNAN"),
+        lat=lat + 0.002,
+        lon=lon + 0.004,
+        created_at=datetime.now(UTC) - timedelta(minutes=30),
+    )
     # Two on-duty teams side by side (their labels would collide) and an off-duty team nearby.
     teams = {t.name: t for t in (await db.execute(select(Team))).scalars()}
     off = teams["Regu Damkar Kota Lama"]
@@ -186,6 +194,16 @@ async def test_dispatch_map_speaks_words_has_a_legend_and_shows_on_duty_teams_on
         for b in boxes["labels"][i + 1 :]:
             assert not overlap(a, b), f"{a['text']} overlaps {b['text']}"
 
+    late_row = page.locator(f'.case-row[data-reference="{late.reference}"]')
+    badge = await late_row.locator(".badge.overdue").bounding_box()
+    words = await late_row.locator(".case-row-text").bounding_box()
+    prio = await late_row.locator(".badge.prio").bounding_box()
+    assert badge and words and prio
+    assert not overlap(badge | {"w": badge["width"], "h": badge["height"]},
+                       words | {"w": words["width"], "h": words["height"]})  # fmt: skip
+    assert not overlap(prio | {"w": prio["width"], "h": prio["height"]},
+                       words | {"w": words["width"], "h": words["height"]})  # fmt: skip
+
     await no_codes(page, codes, "id", "dispatch")
     await save(page, "words-dispatch-map-id")
     await axe(page, "dispatch (id)", a11y)
@@ -201,6 +219,18 @@ async def test_dispatch_map_speaks_words_has_a_legend_and_shows_on_duty_teams_on
     await save(page, "words-dispatch-map-en")
     await axe(page, "dispatch (en)", a11y)
 
+    # A team going off duty leaves the open map at once (the live stream's duty event).
+    async with httpx.AsyncClient(base_url=live_server.base_url) as c:
+        r = await c.put(
+            f"/api/teams/{teams['Regu Damkar Poasia'].id}/duty",
+            json={"on_duty": False},
+            headers=await token(c, "dispatcher"),
+        )
+        assert r.status_code == 200, r.text
+    await expect(page.get_by_test_id("team-fix")).to_have_count(2)
+    await expect(page.locator('[data-team-label*="Regu Damkar Poasia"]')).to_have_count(0)
+    await expect(page.locator('.team-marker[data-team*="Regu Damkar Poasia"]')).to_have_count(0)
+
     # The drawer: names, and a timeline in words.
     ref = next(iter(named))
     await page.locator(f'.case-row[data-reference="{ref}"]').click()
@@ -213,7 +243,7 @@ async def test_dispatch_map_speaks_words_has_a_legend_and_shows_on_duty_teams_on
 
 
 async def test_coordinator_screens_show_names_not_codes_in_both_languages(
-    browser: Browser, live_server: LiveServer, db: AsyncSession
+    browser: Browser, playwright_instance: Any, live_server: LiveServer, db: AsyncSession
 ) -> None:
     a11y: dict[str, Any] = {}
     codes = await category_codes(db)
@@ -238,6 +268,18 @@ async def test_coordinator_screens_show_names_not_codes_in_both_languages(
         await save(page, f"words-coordinator-teams-{lang}")
         if lang == "id":
             await page.get_by_role("button", name=TO_ENGLISH).click()
+    await ctx.close()
+
+    # Coordinators manage duty from a phone too.
+    ctx = await browser.new_context(**phone(playwright_instance), base_url=live_server.base_url)
+    ctx.set_default_timeout(15_000)
+    page = await ctx.new_page()
+    await sign_in(page, "koordinator.dlhk")
+    await page.goto("/teams")
+    await expect(page.get_by_test_id("team-card").first).to_be_visible()
+    await no_codes(page, codes, "id", "coordinator teams (phone)")
+    await axe(page, "coordinator teams (id, phone)", a11y)
+    await save(page, "words-coordinator-teams-id-phone")
     await ctx.close()
     assert a11y == {}, dump(a11y)
 
@@ -339,8 +381,12 @@ async def test_task_cards_are_renamed_when_the_language_changes(
     await page.goto("/tasks")
     card = page.locator(f'[data-testid="task"][data-reference="{task.reference}"]')
     await expect(card).to_contain_text(tree.name_id)
+    a11y: dict[str, Any] = {}
+    await axe(page, "tasks (id, phone)", a11y)
     await page.get_by_role("button", name=TO_ENGLISH).click()
     await expect(card).to_contain_text(tree.name_en)
     await expect(card).not_to_contain_text(tree.name_id)
+    await axe(page, "tasks (en, phone)", a11y)
     await save(page, "words-tasks-en-phone")
     await ctx.close()
+    assert a11y == {}, dump(a11y)
