@@ -24,7 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Category, Team
-from tests.e2e.conftest import PASSWORD, LiveServer, axe_serious, dump, phone, sign_in
+from tests.e2e.conftest import LiveServer, dump, phone, sign_in
+from tests.e2e.test_control_room import check_axe as axe
+from tests.e2e.test_control_room import token
 from tests.factories import category_by_code, make_case
 
 pytestmark = [pytest.mark.e2e]
@@ -40,7 +42,6 @@ STATUS_CODES = [
     "duplicate", "invalid", "cancelled", "reopened", "pending_sync",
 ]  # fmt: skip
 TO_ENGLISH = "Ganti bahasa ke English"
-TO_INDONESIAN = "Switch the language to Bahasa Indonesia"
 
 
 class Codes:
@@ -79,18 +80,6 @@ async def save(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.evaluate("window.scrollTo(0, 0)")
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-async def axe(page: Page, screen: str, found: dict[str, Any]) -> None:
-    violations = await axe_serious(page)
-    if violations:
-        found[screen] = violations
-
-
-async def token(c: httpx.AsyncClient, username: str) -> dict[str, str]:
-    r = await c.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    r.raise_for_status()
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 BOXES = """() => {

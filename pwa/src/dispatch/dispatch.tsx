@@ -54,7 +54,7 @@ interface TeamItem {
 const DISPATCH_ROLES = ["dispatcher", "supervisor", "admin", "operator", "coordinator"];
 const OPEN = "new,returned,reopened,dispatched,accepted,en_route,on_scene";
 /** A symbol per status on the case markers; the legend names each one. */
-export const STATUS_SYMBOL: Record<string, string> = {
+const STATUS_SYMBOL: Record<string, string> = {
   new: "✱",
   returned: "↩",
   reopened: "↻",
