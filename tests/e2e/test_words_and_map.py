@@ -352,6 +352,9 @@ async def test_supervisor_opens_a_ticket_from_the_list_and_reads_its_timeline(
         await page.goto("/dashboard")
         await expect(page.get_by_test_id("filter-category")).to_be_visible()
         await no_codes(page, codes, "en", "dashboard")
+        await page.get_by_role("button", name="Switch the language to Bahasa Indonesia").click()
+        await expect(page.get_by_test_id("filter-category")).to_contain_text(medical.name_id)
+        await no_codes(page, codes, "id", "dashboard")
         await ctx.close()
     assert a11y == {}, dump(a11y)
 
