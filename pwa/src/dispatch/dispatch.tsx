@@ -309,6 +309,11 @@ export function Dispatch() {
       }),
       TEAM_SIZE * 1.5,
     );
+    // One team assigns the selected case; teams standing together zoom in to stand apart.
+    const pick = (members: TeamItem[], at: L.LatLng) => {
+      if (members.length === 1) void assignRef.current(members[0]);
+      else m.setView(at, Math.min(m.getZoom() + 2, m.getMaxZoom()));
+    };
     const obstacles: Box[] = [];
     const cases = gridCluster(
       features.map((f) => {
@@ -358,7 +363,7 @@ export function Dispatch() {
         alt: members.map((tm) => tm.name).join(", "),
         zIndexOffset: 1000,
       })
-        .on("click", () => members.length === 1 && void assignRef.current(members[0]))
+        .on("click", () => pick(members, at))
         .addTo(layer);
     }
     for (const { item, box } of placed) {
@@ -374,7 +379,7 @@ export function Dispatch() {
         keyboard: false,
         zIndexOffset: 900,
       })
-        .on("click", () => members.length === 1 && void assignRef.current(members[0]))
+        .on("click", () => pick(members, m.layerPointToLatLng([item.g.x, item.g.y])))
         .addTo(layer);
     }
     setUnlabelled(hidden.flatMap((h) => h.g.items.map((p) => p.team_id)));
