@@ -23,7 +23,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from api.i18n import negotiate, t
+from api.i18n import CATALOG, negotiate, t
 
 log = logging.getLogger("tanggap.errors")
 
@@ -105,6 +105,14 @@ def request_language(request: Request[Any, Any, Any]) -> str:
     return negotiate(request.headers.get("accept-language"))
 
 
+def problem_title(status: int, lang: str) -> str:
+    """A short summary of the problem in the caller's language (by status; 4xx/5xx fallbacks)."""
+    for key in (f"title_{status}", "title_500" if status >= 500 else "title_400"):
+        if key in CATALOG:
+            return t(key, lang)
+    return str(status)  # pragma: no cover - both fallbacks exist
+
+
 def problem(
     request: Request[Any, Any, Any],
     status: int,
@@ -117,7 +125,7 @@ def problem(
     lang = request_language(request)
     body: dict[str, Any] = {
         "type": f"https://tanggap112.id/problems/{code.replace('_', '-')}",
-        "title": t(code, "en", **params),
+        "title": problem_title(status, lang),
         "status": status,
         "code": code,
         "detail": t(code, lang, **params),

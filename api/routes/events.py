@@ -1,7 +1,9 @@
 """``GET /api/events``: the control room's live stream (Server-Sent Events).
 
 Case timeline events and team positions, as they are committed in any API process, filtered by
-what the caller may see (coordinators and field officers: their agency only). Each case event
+what the caller may see (coordinators and field officers: their agency only). Only on-duty teams'
+positions are streamed: off duty, a team's last position is private; a ``duty`` event (no
+position) tells the map to drop or expect a team when it goes off or on duty. Each case event
 carries its timeline id as the SSE ``id``: a browser that lost the network reconnects with
 ``Last-Event-ID`` and first gets every event it missed, replayed from ``case_events``.
 
@@ -122,7 +124,7 @@ async def _positions(app: Litestar, principal: Principal) -> list[dict[str, Any]
     sql = (
         "SELECT id AS team_id, agency_id, ST_X(last_position::geometry) AS lon, "
         "ST_Y(last_position::geometry) AS lat, last_accuracy_m AS accuracy_m, "
-        "last_position_at AS at FROM teams WHERE last_position IS NOT NULL "
+        "last_position_at AS at FROM teams WHERE last_position IS NOT NULL AND on_duty "
         "AND (CAST(:scope AS int) IS NULL OR agency_id = :scope)"
     )
     async with app.state.sessionmaker() as db:
@@ -139,6 +141,10 @@ def _case_sse(message: dict[str, Any]) -> ServerSentEventMessage:
 
 def _position_sse(message: dict[str, Any]) -> ServerSentEventMessage:
     return ServerSentEventMessage(data=_encode(message).decode(), event="position")
+
+
+def _duty_sse(message: dict[str, Any]) -> ServerSentEventMessage:
+    return ServerSentEventMessage(data=_encode(message).decode(), event="duty")
 
 
 async def _stream(
@@ -216,6 +222,8 @@ async def _stream(
                 yield _case_sse(message)
             elif kind == "position":
                 yield _position_sse(message)
+            elif kind == "duty":
+                yield _duty_sse(message)
 
 
 @get(
@@ -233,7 +241,8 @@ async def live_events(
     last_event_id: Annotated[str | None, HeaderParameter(name="Last-Event-ID")] = None,
     after: FromQuery[int | None] = None,
 ) -> ServerSentEvent:
-    """Stream ``case`` events (SSE id = timeline id) and ``position`` events the caller may see.
+    """Stream ``case`` events (SSE id = timeline id), on-duty teams' ``position`` events and
+    ``duty`` changes the caller may see.
 
     ``Last-Event-ID`` (sent by the browser on reconnect) or ``?after=`` replays the case events
     committed since; ``access_token`` stands in for the ``Authorization`` header.

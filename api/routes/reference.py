@@ -21,6 +21,9 @@ class AgencyItem(msgspec.Struct):
     code: str
     name: str
     kind: str
+    # Both names, so a client can switch language without asking again.
+    name_id: str
+    name_en: str
 
 
 class CategoryItem(msgspec.Struct):
@@ -81,7 +84,10 @@ class ReferenceController(Controller):
             await db.execute(select(Agency).where(Agency.active).order_by(Agency.code))
         ).scalars()
         return [
-            AgencyItem(a.id, a.code, a.name_en if lang == "en" else a.name_id, a.kind) for a in rows
+            AgencyItem(
+                a.id, a.code, a.name_en if lang == "en" else a.name_id, a.kind, a.name_id, a.name_en
+            )
+            for a in rows
         ]
 
     @get("/categories", summary="Active categories with routing, priority and SLA targets")

@@ -59,20 +59,30 @@ async def on_case_event(
 
 
 async def on_team_position(db: AsyncSession, team: Team) -> None:
-    """NOTIFY live listeners of a team's new last position (team.last_position etc. already set)."""
+    """NOTIFY live listeners of an on-duty team's new last position (team.last_position etc.
+    already set); an off-duty team's position is private."""
     await db.flush()
     row = (
         await db.execute(
             text(
                 "SELECT id, agency_id, ST_X(last_position::geometry) AS lon, "
                 "ST_Y(last_position::geometry) AS lat, last_accuracy_m, last_position_at "
-                "FROM teams WHERE id = :id AND last_position IS NOT NULL"
+                "FROM teams WHERE id = :id AND last_position IS NOT NULL AND on_duty"
             ),
             {"id": team.id},
         )
     ).first()
     if row is not None:
         await _notify(db, position_message(row))
+
+
+async def on_team_duty(db: AsyncSession, team: Team) -> None:
+    """NOTIFY live listeners that a team went on or off duty; never with its position (off
+    duty, the position is private; on duty, the next ping brings a fresh one)."""
+    await db.flush()
+    await _notify(
+        db, {"t": "duty", "team_id": team.id, "agency_id": team.agency_id, "on_duty": team.on_duty}
+    )
 
 
 # ------------------------------------------------------------------- outbox

@@ -77,8 +77,11 @@ async def set_duty(db: AsyncSession, principal: Principal, team_id: int, on_duty
     )
     if not allowed:
         raise Forbidden()
+    changed = team.on_duty != on_duty
     team.on_duty = on_duty
     await db.flush()
+    if changed:
+        await notify.on_team_duty(db, team)
     return team
 
 

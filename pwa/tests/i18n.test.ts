@@ -30,6 +30,17 @@ describe("i18n", () => {
     expect(t("outbox.counter")).toBe("{n} menunggu kirim");
   });
 
+  it("picks English plural forms by the number, and leaves Indonesian alone", () => {
+    setLanguage("en", false);
+    expect(t("intake.history_summary", { calls: 1, cases: 1 })).toBe("History: 1 call, 1 case.");
+    expect(t("intake.history_summary", { calls: 2, cases: 0 })).toBe("History: 2 calls, 0 cases.");
+    expect(t("dispatch.in_view", { n: 1 })).toBe("1 case on the map");
+    setLanguage("id", false);
+    expect(t("intake.history_summary", { calls: 1, cases: 2 })).toBe(
+      "Riwayat: 1 panggilan, 2 kasus.",
+    );
+  });
+
   it("formats distances in metres and kilometres", () => {
     expect(formatDistance(84)).toBe("80 m");
     expect(formatDistance(2345)).toBe("2,3 km");

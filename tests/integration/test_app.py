@@ -55,6 +55,28 @@ async def test_malformed_json_is_a_400_problem(client: Client, as_admin: dict[st
     assert r.json()["code"] == "validation_failed"
 
 
+async def test_problem_titles_and_details_speak_the_callers_language(
+    client: Client, as_admin: dict[str, str]
+) -> None:
+    cases = [
+        ("GET", "/api/nothing-here", {}, 404, "route_not_found", "Tidak ditemukan", "Not found"),
+        ("GET", "/api/cases", {"Authorization": "Bearer nope"}, 401, "token_invalid",
+         "Belum masuk", "Not signed in"),
+        ("POST", "/api/admin/agencies", {**as_admin, "Content-Type": "application/json"}, 400,
+         "validation_failed", "Permintaan tidak valid", "Bad request"),
+    ]  # fmt: skip
+    for method, path, headers, status, code, title_id, title_en in cases:
+        got = {}
+        for lang in ("id", "en"):
+            r = await client.request(
+                method, path, headers={**headers, "Accept-Language": lang}, content=b"{not json"
+            )
+            assert r.status_code == status and r.json()["code"] == code, r.text
+            got[lang] = r.json()
+        assert (got["id"]["title"], got["en"]["title"]) == (title_id, title_en)
+        assert got["id"]["detail"] != got["en"]["detail"]
+
+
 async def _counts(db: AsyncSession) -> dict[str, int]:
     out = {}
     for model in (Agency, Category, Area, User, Team):

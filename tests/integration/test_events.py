@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,7 @@ import pytest
 import pytest_asyncio
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
@@ -31,7 +33,7 @@ from tests.support.push_fixtures import (
     record_event,
     subprocess_env,
 )
-from tests.support.sse import SSEStream
+from tests.support.sse import SSEEvent, SSEStream
 
 Client = AsyncTestClient[Litestar]
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,5 +211,78 @@ async def test_a_case_created_through_process_a_reaches_a_client_on_process_b(
         assert r.status_code == 201, r.text
         got = await s.next(event="case")
         assert got.json["case_id"] == r.json()["id"] and got.json["kind"] == "created"
+    finally:
+        await s.close()
+
+
+async def _events_until_case(s: SSEStream, case_event_id: int) -> list[SSEEvent]:
+    """Every event up to (and including) the case event with this id: a marker that all sent
+    before it has arrived."""
+    seen: list[SSEEvent] = []
+    while True:
+        got = await s.next()
+        seen.append(got)
+        if got.event == "case" and got.id == str(case_event_id):
+            return seen
+
+
+async def test_off_duty_teams_positions_never_reach_the_stream(
+    servers: tuple[Server, Server], db: AsyncSession
+) -> None:
+    a, b = servers
+    on_duty = await db.get(Team, 1)
+    off_duty = (
+        await db.execute(select(Team).where(Team.name == "Regu Damkar Kota Lama"))
+    ).scalar_one()
+    assert on_duty is not None and on_duty.on_duty and not off_duty.on_duty
+    for team, lon in ((on_duty, 122.52), (off_duty, 122.53)):
+        team.last_position = f"SRID=4326;POINT({lon} -3.98)"
+        team.last_accuracy_m = 10.0
+        team.last_position_at = datetime.now(UTC)
+    await db.commit()
+
+    s = await stream(a, await token(a, "dispatcher"))
+    try:
+        await s.next(event="hello")
+        # The snapshot after hello holds the on-duty team's position, never the off-duty one's.
+        dlhk_case = await _case(db, "DLHK")
+        marker = await record_event(db, dlhk_case, "note")
+        # An off-duty team's new position (a phone that kept sending) is not announced either.
+        await on_team_position(db, off_duty)
+        await db.commit()
+        snapshot = await _events_until_case(s, marker.id)
+        positions = [e.json["team_id"] for e in snapshot if e.event == "position"]
+        assert on_duty.id in positions and off_duty.id not in positions
+
+        # The on-duty team goes off duty: the map hears "off duty", with no position.
+        async with httpx.AsyncClient() as c:
+            r = await c.put(
+                f"{a.url}/api/teams/{on_duty.id}/duty",
+                json={"on_duty": False},
+                headers={"Authorization": f"Bearer {await token(a, 'dispatcher')}"},
+            )
+        assert r.status_code == 200, r.text
+        duty = await s.next(event="duty")
+        assert duty.json == {"t": "duty", "team_id": on_duty.id, "agency_id": on_duty.agency_id,
+                             "on_duty": False}  # fmt: skip
+        await db.refresh(on_duty)
+        await on_team_position(db, on_duty)
+        after = await record_event(db, dlhk_case, "note")
+        await db.commit()
+        later = await _events_until_case(s, after.id)
+        assert [e for e in later if e.event == "position"] == []
+    finally:
+        await s.close()
+
+    # A fresh stream's snapshot now holds neither team.
+    s = await stream(b, await token(b, "dispatcher"))
+    try:
+        await s.next(event="hello")
+        last = await record_event(db, dlhk_case, "note")
+        await db.commit()
+        fresh = await _events_until_case(s, last.id)
+        assert {on_duty.id, off_duty.id}.isdisjoint(
+            e.json["team_id"] for e in fresh if e.event == "position"
+        )
     finally:
         await s.close()

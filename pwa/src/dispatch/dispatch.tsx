@@ -1,9 +1,12 @@
 /**
- * The dispatch map (route /dispatch): every case in view as a marker coloured by priority and
- * labelled by status (overdue ones pulse), clustered on a grid when they crowd; the teams'
- * last positions with the age of each fix; filters; a side list in step with the map; live
- * updates from the event stream with no reload; a case drawer. Select a case, then click a team
- * on the map to (re)assign it. Coordinators see their agency only: the API scopes every answer.
+ * The dispatch map (route /dispatch): every case in view as a marker coloured by priority, with
+ * its priority written on it and a status symbol (overdue ones get a dashed red ring and pulse),
+ * clustered on a grid when they crowd; on-duty teams' last positions with their full names in
+ * labels placed so they overlap nothing, and the age of each fix; a legend for every marker kind;
+ * filters; a side list in step with the map; live updates from the event stream with no reload; a
+ * case drawer. Select a case, then click a team on the map to (re)assign it. Coordinators see
+ * their agency only: the API scopes every answer. Names come from the catalogue
+ * (`lib/reference.ts`) in the current language, never codes.
  */
 import "leaflet/dist/leaflet.css";
 import "../operator/intake.css";
@@ -13,11 +16,18 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
 import { t } from "../lib/i18n";
 import { createMap } from "../lib/map";
+import {
+  agencyName,
+  agencies as agencyRefs,
+  categories,
+  categoryName,
+  useReference,
+} from "../lib/reference";
 import { api } from "../lib/session";
 import { useStore } from "../lib/store";
 import { app, showToast } from "../shell/state";
-import { PageTitle, priorityLabel, statusLabel, useLanguage } from "../shell/ui";
-import { gridCluster } from "./cluster";
+import { PageTitle, priorityLabel, statusLabel } from "../shell/ui";
+import { type Box, gridCluster, nearCluster, placeLabels } from "./cluster";
 import { type CaseDetailOut, CaseDrawer } from "./drawer";
 import { openLive, type PositionLiveEvent } from "./live";
 
@@ -42,25 +52,38 @@ interface TeamItem {
   on_duty: boolean;
 }
 
-interface Named {
-  id: number;
-  code: string;
-  name: string;
-}
-
 const DISPATCH_ROLES = ["dispatcher", "supervisor", "admin", "operator", "coordinator"];
 const OPEN = "new,returned,reopened,dispatched,accepted,en_route,on_scene";
-const STATUS_LETTER: Record<string, string> = {
-  new: "B",
-  returned: "K",
-  reopened: "U",
-  dispatched: "T",
-  accepted: "D",
-  en_route: "J",
-  on_scene: "L",
-  resolved: "S",
-  closed: "X",
+/** A symbol per status on the case markers; the legend names each one. */
+const STATUS_SYMBOL: Record<string, string> = {
+  new: "✱",
+  returned: "↩",
+  reopened: "↻",
+  dispatched: "⇢",
+  accepted: "✓",
+  en_route: "»",
+  on_scene: "⚑",
+  resolved: "★",
+  closed: "■",
 };
+const CASE_SIZE = 34;
+const CLUSTER_SIZE = 40;
+const TEAM_SIZE = 22;
+// A team label's line height, plus its 2 px borders.
+const LABEL_LINE = 20;
+
+let measure: CanvasRenderingContext2D | null = null;
+/** The pixel width of a team label, so it can be placed whole (never cut). */
+function labelWidth(text: string): number {
+  measure ??= document.createElement("canvas").getContext("2d");
+  if (!measure) return text.length * 8 + 16;
+  measure.font = `700 13px ${getComputedStyle(document.body).fontFamily}`;
+  return Math.ceil(measure.measureText(text).width) + 16;
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
 interface Filters {
   agency: string;
@@ -79,7 +102,7 @@ function fixAge(at: string | null, now: number): string {
 }
 
 export function Dispatch() {
-  useLanguage();
+  const lang = useReference();
   const s = useStore(app);
   const role = s.session?.user.role ?? "";
   const config = s.config;
@@ -93,8 +116,6 @@ export function Dispatch() {
   const [view, setView] = useState(0);
   const [teams, setTeams] = useState<TeamItem[]>([]);
   const [positions, setPositions] = useState<Map<number, PositionLiveEvent>>(new Map());
-  const [agencies, setAgencies] = useState<Named[]>([]);
-  const [categories, setCategories] = useState<Named[]>([]);
   const [filters, setFilters] = useState<Filters>({
     agency: "",
     category: "",
@@ -122,14 +143,6 @@ export function Dispatch() {
       .request<TeamItem[]>("/api/teams")
       .then(setTeams)
       .catch(() => setTeams([]));
-    void api
-      .request<Named[]>("/api/agencies")
-      .then(setAgencies)
-      .catch(() => setAgencies([]));
-    void api
-      .request<Named[]>("/api/categories")
-      .then(setCategories)
-      .catch(() => setCategories([]));
   }, [allowed]);
 
   // The map, once.
@@ -188,6 +201,19 @@ export function Dispatch() {
       onPosition(p) {
         setPositions((prev) => new Map(prev).set(p.team_id, p));
       },
+      onDuty(d) {
+        // Off duty, a team leaves the map at once; on duty, its next ping brings it back.
+        setTeams((prev) =>
+          prev.map((tm) => (tm.id === d.team_id ? { ...tm, on_duty: d.on_duty } : tm)),
+        );
+        if (!d.on_duty) {
+          setPositions((prev) => {
+            const next = new Map(prev);
+            next.delete(d.team_id);
+            return next;
+          });
+        }
+      },
       onResync: scheduleReload,
       onState: setConnected,
     });
@@ -226,13 +252,20 @@ export function Dispatch() {
         const p = f.properties;
         const [lon, lat] = f.geometry.coordinates;
         const cls = `case-marker prio-${p.priority}${p.overdue ? " overdue" : ""}${f.id === selected ? " selected" : ""}`;
+        const words = [
+          p.reference,
+          priorityLabel(p.priority),
+          statusLabel(p.status),
+          categoryName({ code: p.category }),
+          p.overdue ? t("tasks.overdue") : "",
+        ].filter(Boolean);
         L.marker([lat, lon], {
           icon: L.divIcon({
             className: "",
-            html: `<span class="${cls}" data-reference="${p.reference}" data-status="${p.status}">${STATUS_LETTER[p.status] ?? "?"}</span>`,
-            iconSize: [30, 30],
+            html: `<span class="${cls}" data-reference="${esc(p.reference)}" data-status="${esc(p.status)}"><span class="cm-prio">${esc(p.priority)}</span><span class="cm-status" aria-hidden="true">${STATUS_SYMBOL[p.status] ?? ""}</span></span>`,
+            iconSize: [CASE_SIZE, CASE_SIZE],
           }),
-          title: `${p.reference}: ${statusLabel(p.status)}, ${priorityLabel(p.priority)}`,
+          title: words.join(" · "),
           alt: p.reference,
         })
           .on("click", () => setSelected(f.id))
@@ -248,7 +281,7 @@ export function Dispatch() {
           icon: L.divIcon({
             className: "",
             html: `<span class="case-cluster" data-count="${c.items.length}">${c.items.length}</span>`,
-            iconSize: [38, 38],
+            iconSize: [CLUSTER_SIZE, CLUSTER_SIZE],
           }),
           title: t("dispatch.cluster", { n: c.items.length }),
         })
@@ -256,33 +289,102 @@ export function Dispatch() {
           .addTo(layer);
       }
     }
-  }, [features, selected, view]);
+  }, [features, selected, view, lang]);
 
-  // Team markers with the age of their fix; a click assigns the selected case.
+  // Team markers (on duty only) with their full names in labels that overlap nothing; a click on
+  // either assigns the selected case.
   const now = Date.now();
+  const [unlabelled, setUnlabelled] = useState<number[]>([]);
   useEffect(() => {
+    const m = map.current;
     const layer = teamLayer.current;
-    if (!layer) return;
+    if (!m || !layer) return;
     layer.clearLayers();
-    const byId = new Map(teams.map((tm) => [tm.id, tm]));
-    for (const p of positions.values()) {
-      const tm = byId.get(p.team_id);
-      if (!tm) continue;
-      const label = `${tm.name} (${fixAge(p.at, Date.now())})`;
-      L.marker([p.lat, p.lon], {
+    const byId = new Map(teams.filter((tm) => tm.on_duty).map((tm) => [tm.id, tm]));
+    const shown = [...positions.values()].filter((p) => byId.has(p.team_id));
+    // Teams that stand together share one marker, its label naming them all.
+    const groups = nearCluster(
+      shown.map((p) => {
+        const pt = m.latLngToLayerPoint([p.lat, p.lon]);
+        return { item: p, x: pt.x, y: pt.y };
+      }),
+      TEAM_SIZE * 1.5,
+    );
+    // One team assigns the selected case; teams standing together zoom in to stand apart.
+    const pick = (members: TeamItem[], at: L.LatLng) => {
+      if (members.length === 1) void assignRef.current(members[0]);
+      else m.setView(at, Math.min(m.getZoom() + 2, m.getMaxZoom()));
+    };
+    const obstacles: Box[] = [];
+    const cases = gridCluster(
+      features.map((f) => {
+        const pt = m.latLngToLayerPoint([f.geometry.coordinates[1], f.geometry.coordinates[0]]);
+        return { item: f, x: pt.x, y: pt.y };
+      }),
+    );
+    for (const c of cases) {
+      const size = c.items.length > 1 ? CLUSTER_SIZE : CASE_SIZE;
+      obstacles.push({ x: c.x - size / 2 - 2, y: c.y - size / 2 - 2, w: size + 4, h: size + 4 });
+    }
+    for (const g of groups) {
+      obstacles.push({
+        x: g.x - TEAM_SIZE / 2,
+        y: g.y - TEAM_SIZE / 2,
+        w: TEAM_SIZE,
+        h: TEAM_SIZE,
+      });
+    }
+    // Teams standing together get one label, a name per line.
+    const requests = groups.map((g) => {
+      const names = g.items.map((p) => byId.get(p.team_id)?.name ?? "");
+      const w = Math.max(...names.map(labelWidth));
+      return { item: { g, names }, x: g.x, y: g.y, w, h: LABEL_LINE * names.length + 4 };
+    });
+    const size = m.getSize();
+    const origin = m.containerPointToLayerPoint([0, 0]);
+    const { placed, hidden } = placeLabels(requests, obstacles, 14, {
+      x: origin.x + 4,
+      y: origin.y + 4,
+      w: size.x - 8,
+      h: size.y - 8,
+    });
+    for (const g of groups) {
+      const members = g.items.map((p) => byId.get(p.team_id)).filter((tm) => tm !== undefined);
+      const title = g.items
+        .map((p) => `${byId.get(p.team_id)?.name} (${fixAge(p.at, Date.now())})`)
+        .join(", ");
+      const at = m.layerPointToLatLng([g.x, g.y]);
+      L.marker(at, {
         icon: L.divIcon({
           className: "",
-          html: `<span class="team-marker" data-team="${tm.name}">${tm.name.replace(/^TRC\s*/, "").slice(0, 8)}</span>`,
-          iconSize: [70, 24],
+          html: `<span class="team-marker" data-team="${esc(members.map((tm) => tm.name).join(", "))}">${members.length > 1 ? members.length : ""}</span>`,
+          iconSize: [TEAM_SIZE, TEAM_SIZE],
         }),
-        title: label,
-        alt: tm.name,
+        title,
+        alt: members.map((tm) => tm.name).join(", "),
         zIndexOffset: 1000,
       })
-        .on("click", () => void assignRef.current(tm))
+        .on("click", () => pick(members, at))
         .addTo(layer);
     }
-  }, [teams, positions]);
+    for (const { item, box } of placed) {
+      const members = item.g.items.map((p) => byId.get(p.team_id)).filter((tm) => tm !== undefined);
+      const pt = m.layerPointToLatLng([box.x, box.y]);
+      L.marker(pt, {
+        icon: L.divIcon({
+          className: "",
+          html: `<span class="team-label" data-team-label="${esc(item.names.join(", "))}" style="width:${box.w}px;height:${box.h}px">${item.names.map((n) => `<span>${esc(n)}</span>`).join("")}</span>`,
+          iconSize: [box.w, box.h],
+          iconAnchor: [0, 0],
+        }),
+        keyboard: false,
+        zIndexOffset: 900,
+      })
+        .on("click", () => pick(members, m.layerPointToLatLng([item.g.x, item.g.y])))
+        .addTo(layer);
+    }
+    setUnlabelled(hidden.flatMap((h) => h.g.items.map((p) => p.team_id)));
+  }, [teams, positions, features, view, lang]);
 
   const list = useMemo(
     () =>
@@ -305,7 +407,8 @@ export function Dispatch() {
   }
 
   const set = (patch: Partial<Filters>) => setFilters((f) => ({ ...f, ...patch }));
-  const teamsWithFix = teams.filter((tm) => positions.has(tm.id));
+  const teamsWithFix = teams.filter((tm) => tm.on_duty && positions.has(tm.id));
+  const agencyOptions = agencyRefs();
 
   return (
     <section class="screen console dispatch" data-testid="dispatch">
@@ -332,9 +435,9 @@ export function Dispatch() {
             onChange={(e) => set({ agency: (e.target as HTMLSelectElement).value })}
           >
             <option value="">{t("dispatch.all")}</option>
-            {agencies.map((a) => (
+            {agencyOptions.map((a) => (
               <option key={a.id} value={a.id}>
-                {a.code}
+                {agencyName(a.id)}
               </option>
             ))}
           </select>
@@ -346,9 +449,9 @@ export function Dispatch() {
             onChange={(e) => set({ category: (e.target as HTMLSelectElement).value })}
           >
             <option value="">{t("dispatch.all")}</option>
-            {categories.map((c) => (
+            {categories().map((c) => (
               <option key={c.id} value={c.id}>
-                {c.name}
+                {categoryName(c)}
               </option>
             ))}
           </select>
@@ -395,12 +498,16 @@ export function Dispatch() {
         <section class="dispatch-map-wrap" aria-label={t("dispatch.map")}>
           <div ref={el} class="dispatch-map" data-testid="dispatch-map" />
           {selected && <p class="map-hint">{t("dispatch.pick_team_hint")}</p>}
+          <MapLegend />
           {teamsWithFix.length > 0 && (
             <ul class="plain-list team-fixes" aria-label={t("dispatch.teams")}>
               {teamsWithFix.map((tm) => (
-                <li key={tm.id} data-testid="team-fix">
+                <li key={tm.id} data-testid="team-fix" data-team={tm.name}>
                   <strong>{tm.name}</strong>{" "}
                   <span class="muted">{fixAge(positions.get(tm.id)?.at ?? null, now)}</span>
+                  {unlabelled.includes(tm.id) && (
+                    <span class="muted"> · {t("dispatch.label_hidden")}</span>
+                  )}
                 </li>
               ))}
             </ul>
@@ -409,7 +516,7 @@ export function Dispatch() {
         {selected ? (
           <CaseDrawer
             caseId={selected}
-            agencies={agencies}
+            agencies={agencyRefs().map((a) => ({ id: a.id, code: a.code, name: agencyName(a.id) }))}
             revision={revision}
             onClose={() => {
               setSelected(null);
@@ -431,11 +538,13 @@ export function Dispatch() {
                   >
                     <span class={`badge prio prio-${f.properties.priority}`}>
                       {f.properties.priority}
-                    </span>{" "}
-                    <strong>{f.properties.reference}</strong> · {statusLabel(f.properties.status)} ·{" "}
-                    {f.properties.category}
+                    </span>
+                    <span class="case-row-text">
+                      <strong>{f.properties.reference}</strong> · {statusLabel(f.properties.status)}{" "}
+                      · {categoryName({ code: f.properties.category })}
+                    </span>
                     {f.properties.overdue && (
-                      <span class="badge overdue"> {t("tasks.overdue")}</span>
+                      <span class="badge overdue">{t("tasks.overdue")}</span>
                     )}
                   </button>
                 </li>
@@ -444,6 +553,54 @@ export function Dispatch() {
           </section>
         )}
       </div>
+    </section>
+  );
+}
+
+/** The key to every marker kind on the map, drawn with the markers' own classes. */
+function MapLegend() {
+  return (
+    <section class="map-legend" aria-labelledby="legend-h" data-testid="map-legend">
+      <h2 id="legend-h">{t("dispatch.legend")}</h2>
+      <ul class="plain-list legend-list">
+        {["P1", "P2", "P3"].map((p) => (
+          <li key={p}>
+            <span class={`lg-case legend-mark prio-${p}`} aria-hidden="true">
+              <span class="cm-prio">{p}</span>
+            </span>
+            {t("dispatch.legend_case", { priority: priorityLabel(p) })}
+          </li>
+        ))}
+        <li>
+          <span class="lg-case legend-mark prio-P3 overdue-static" aria-hidden="true">
+            <span class="cm-prio">P3</span>
+          </span>
+          {t("dispatch.legend_overdue")}
+        </li>
+        <li>
+          <span class="lg-cluster legend-mark" aria-hidden="true">
+            5
+          </span>
+          {t("dispatch.legend_cluster")}
+        </li>
+        <li>
+          <span class="lg-team legend-mark" aria-hidden="true" />
+          <span class="lg-label legend-label" aria-hidden="true">
+            {t("dispatch.legend_team_name")}
+          </span>
+          {t("dispatch.legend_team")}
+        </li>
+      </ul>
+      <ul class="plain-list legend-list legend-status" aria-label={t("dispatch.legend_status")}>
+        {Object.keys(STATUS_SYMBOL).map((st) => (
+          <li key={st}>
+            <span class="legend-symbol" aria-hidden="true">
+              {STATUS_SYMBOL[st]}
+            </span>
+            {statusLabel(st)}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -5,7 +5,8 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
-import { formatDistance, formatTime, t } from "../lib/i18n";
+import { formatDistance, formatTime, hasKey, t } from "../lib/i18n";
+import { agencyName, categoryName } from "../lib/reference";
 import { api } from "../lib/session";
 import { PriorityBadge, statusLabel } from "../shell/ui";
 
@@ -29,16 +30,18 @@ export interface DetailCase {
   created_at: string;
 }
 
+export interface TimelineItem {
+  id: number;
+  kind: string;
+  at: string;
+  actor_name: string | null;
+  note: string;
+  to_status: string | null;
+}
+
 export interface CaseDetailOut {
   case: DetailCase;
-  timeline: {
-    id: number;
-    kind: string;
-    at: string;
-    actor_name: string | null;
-    note: string;
-    to_status: string | null;
-  }[];
+  timeline: TimelineItem[];
   photos: { id: string; thumb_url: string; caption: string }[];
   actions: string[];
 }
@@ -55,6 +58,29 @@ interface Agency {
   id: number;
   code: string;
   name: string;
+}
+
+/** A timeline entry in words: the event's name, else the status it moved to; never its code. */
+export function eventLabel(e: Pick<TimelineItem, "kind" | "to_status">): string {
+  const key = `event.${e.kind}`;
+  if (hasKey(key)) return t(key);
+  return e.to_status ? statusLabel(e.to_status) : t("event.other");
+}
+
+/** A case's timeline, oldest first (the drawer and the supervisor's read-only case view). */
+export function CaseTimeline({ items }: { items: TimelineItem[] }) {
+  return (
+    <ol class="timeline" data-testid="case-timeline">
+      {items.map((e) => (
+        <li key={e.id} data-kind={e.kind}>
+          <span class="muted">{formatTime(e.at)}</span>{" "}
+          {e.to_status && e.kind !== "created" ? statusLabel(e.to_status) : eventLabel(e)}
+          {e.actor_name ? ` · ${e.actor_name}` : ""}
+          {e.note ? ` · ${e.note}` : ""}
+        </li>
+      ))}
+    </ol>
+  );
 }
 
 function errorText(err: unknown): string {
@@ -157,9 +183,9 @@ export function CaseDrawer({ caseId, agencies, revision, onClose, onLoaded }: Dr
       </p>
       <dl class="facts">
         <dt>{t("dispatch.category")}</dt>
-        <dd>{c.category.name}</dd>
+        <dd>{categoryName(c.category)}</dd>
         <dt>{t("dispatch.agency")}</dt>
-        <dd>{c.agency_name}</dd>
+        <dd>{agencyName(c.agency_id, c.agency_name)}</dd>
         <dt>{t("dispatch.team")}</dt>
         <dd data-testid="drawer-team">{c.team_name ?? t("dispatch.no_team")}</dd>
         <dt>{t("dispatch.place")}</dt>
@@ -229,7 +255,7 @@ export function CaseDrawer({ caseId, agencies, revision, onClose, onLoaded }: Dr
                     .filter((a) => a.id !== c.agency_id)
                     .map((a) => (
                       <option key={a.id} value={a.id}>
-                        {a.name}
+                        {agencyName(a.id, a.name)}
                       </option>
                     ))}
                 </select>
@@ -294,16 +320,7 @@ export function CaseDrawer({ caseId, agencies, revision, onClose, onLoaded }: Dr
 
       <section aria-labelledby="timeline-h">
         <h3 id="timeline-h">{t("dispatch.timeline")}</h3>
-        <ol class="timeline">
-          {detail.timeline.map((e) => (
-            <li key={e.id}>
-              <span class="muted">{formatTime(e.at)}</span>{" "}
-              {e.to_status ? statusLabel(e.to_status) : e.kind}
-              {e.actor_name ? ` · ${e.actor_name}` : ""}
-              {e.note ? ` · ${e.note}` : ""}
-            </li>
-          ))}
-        </ol>
+        <CaseTimeline items={detail.timeline} />
       </section>
     </aside>
   );

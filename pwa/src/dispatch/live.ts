@@ -30,9 +30,18 @@ export interface PositionLiveEvent {
   at: string | null;
 }
 
+/** A team went on or off duty; never with a position (off duty, it is private). */
+export interface DutyLiveEvent {
+  t: "duty";
+  team_id: number;
+  agency_id: number;
+  on_duty: boolean;
+}
+
 export interface LiveHandlers {
   onCase(e: CaseLiveEvent): void;
   onPosition(e: PositionLiveEvent): void;
+  onDuty?(e: DutyLiveEvent): void;
   onResync(): void;
   onState(connected: boolean): void;
 }
@@ -72,6 +81,9 @@ export function openLive(h: LiveHandlers): () => void {
     });
     es.addEventListener("position", (ev) => {
       h.onPosition(JSON.parse((ev as MessageEvent<string>).data) as PositionLiveEvent);
+    });
+    es.addEventListener("duty", (ev) => {
+      h.onDuty?.(JSON.parse((ev as MessageEvent<string>).data) as DutyLiveEvent);
     });
     es.addEventListener("resync", (ev) => {
       const id = Number((ev as MessageEvent).lastEventId);

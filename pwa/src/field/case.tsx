@@ -10,12 +10,13 @@ import { kvGet, kvSet } from "../lib/db";
 import { currentPosition, lastPosition, navigationUrl, type Position } from "../lib/geo";
 import { formatTime, hasKey, type Key, t } from "../lib/i18n";
 import { queueTransition } from "../lib/outbox";
+import { categoryName, useReference } from "../lib/reference";
 import { api } from "../lib/session";
 import { useStore } from "../lib/store";
 import type { CaseDetail, FieldAction, TimelineEvent } from "../lib/types";
 import { describeProblem } from "../shell/outbox-screen";
 import { app, requestBackgroundSync, showToast, syncNow } from "../shell/state";
-import { OverdueBadge, PageTitle, PriorityBadge, statusLabel, useLanguage } from "../shell/ui";
+import { OverdueBadge, PageTitle, PriorityBadge, statusLabel } from "../shell/ui";
 import { CaseMap } from "./map";
 import { PhotoPicker, type PickedPhoto } from "./photo-picker";
 
@@ -42,7 +43,7 @@ function eventLabel(e: TimelineEvent): string {
   const kindKey = `event.${e.kind}`;
   if (hasKey(kindKey)) return t(kindKey);
   if (e.to_status) return statusLabel(e.to_status);
-  return e.kind;
+  return t("event.other");
 }
 
 const ACTION_ICON: Record<FieldAction, string> = {
@@ -129,7 +130,7 @@ function ActionForm({
 }
 
 export function CaseScreen({ id }: { id: string }) {
-  useLanguage();
+  useReference();
   const s = useStore(app);
   const user = s.session?.user;
   const [detail, setDetail] = useState<CaseDetail | null>(null);
@@ -283,7 +284,7 @@ export function CaseScreen({ id }: { id: string }) {
         </span>
         {overdue && <OverdueBadge />}
       </div>
-      <p class="case-cat">{c.category.name}</p>
+      <p class="case-cat">{categoryName(c.category)}</p>
       {fromCache && (
         <p class="muted small" data-testid="case-cached">
           {t("tasks.cached", { time: formatTime(cachedAt) })}

@@ -11,11 +11,12 @@ import {
 } from "../lib/cases";
 import { currentPosition, distanceM, type Position } from "../lib/geo";
 import { formatDistance, formatTime, type Key, t } from "../lib/i18n";
+import { categoryName, useReference } from "../lib/reference";
 import { api } from "../lib/session";
 import { useStore } from "../lib/store";
 import type { CaseSummary } from "../lib/types";
 import { app, signOut, startPush } from "../shell/state";
-import { OverdueBadge, PageTitle, PriorityBadge, statusLabel, useLanguage } from "../shell/ui";
+import { OverdueBadge, PageTitle, PriorityBadge, statusLabel } from "../shell/ui";
 import { duty, loadDuty, setDuty, stopTracking } from "./duty";
 
 function whenIdle(fn: () => void): void {
@@ -103,7 +104,7 @@ function TaskCard({ c, here }: { c: CaseSummary & { pending: number }; here: Pos
           <PriorityBadge priority={c.priority} />
           {overdue && <OverdueBadge />}
         </div>
-        <div class="task-cat">{c.category.name}</div>
+        <div class="task-cat">{categoryName(c.category)}</div>
         <div class="task-where">
           {[c.address, c.landmark].filter(Boolean).join(" · ") || c.area_name || ""}
         </div>
@@ -122,7 +123,7 @@ function TaskCard({ c, here }: { c: CaseSummary & { pending: number }; here: Pos
 }
 
 export function Tasks() {
-  useLanguage();
+  useReference();
   const s = useStore(app);
   const user = s.session?.user;
   const [list, setList] = useState<TaskList | null>(null);

@@ -166,6 +166,8 @@ const id = {
   "event.photo": "Foto ditambahkan",
   "event.by": "oleh {name}",
   "event.pending": "Belum terkirim",
+  // Any other timeline entry (never shown as its code).
+  "event.other": "Pembaruan kasus",
   "action.accept": "Terima",
   "action.en_route": "Berangkat",
   "action.on_scene": "Tiba",
@@ -291,6 +293,11 @@ const id = {
   "dash.cases_shown_more": "{n} tiket pertama ditampilkan",
   "dash.more": "Muat lebih banyak",
   "dash.col_reference": "Nomor tiket",
+  // The read-only ticket opened from the ticket list.
+  "dash.ticket": "Tiket {ref}",
+  "dash.ticket_loading": "Tiket",
+  "dash.back_to_list": "Kembali ke daftar tiket",
+  "dash.read_only": "Hanya baca: tindakan atas tiket dilakukan di peta dispatch.",
   "dash.col_priority": "Prioritas",
   "dash.col_created_at": "Dibuat pada",
   "dash.not_allowed": "Layar ini untuk supervisor, koordinator dan admin.",
@@ -382,6 +389,15 @@ const id = {
   "dispatch.teams": "Posisi tim",
   "dispatch.in_view": "{n} kasus di peta",
   "dispatch.cluster": "{n} kasus: klik untuk memperbesar",
+  // The map's legend: every marker kind in words.
+  "dispatch.legend": "Keterangan peta",
+  "dispatch.legend_case": "Kasus {priority}",
+  "dispatch.legend_overdue": "Kasus lewat batas waktu (cincin merah putus-putus)",
+  "dispatch.legend_cluster": "Beberapa kasus berdekatan: klik untuk memperbesar",
+  "dispatch.legend_team_name": "Nama tim",
+  "dispatch.legend_team": "Tim yang bertugas, di posisi terakhirnya",
+  "dispatch.legend_status": "Simbol status kasus",
+  "dispatch.label_hidden": "nama tidak muat di peta",
   "dispatch.assigned": "Kasus {ref} ditugaskan ke {team}.",
   "dispatch.drawer": "Rincian kasus",
   "dispatch.case": "Kasus {ref}",
@@ -548,7 +564,7 @@ const en: Catalog = {
   "outbox.state.conflict": "Needs attention",
   "outbox.state.failed": "Refused by the server",
   "outbox.state.blocked": "Waiting for an earlier action",
-  "outbox.photos": "{n} photo(s)",
+  "outbox.photos": "{n|# photo|# photos}",
   "outbox.discard": "Discard this action",
   "outbox.discard_confirm":
     "Discard this action? It and its photos will not be sent. This cannot be undone.",
@@ -556,7 +572,7 @@ const en: Catalog = {
   "outbox.retry": "Send again",
   "outbox.attempts": "Attempts: {n}",
   "outbox.queued_at": "Made {time}",
-  "conflict.banner": "{n} action(s) could not be sent because the case has changed.",
+  "conflict.banner": "{n|# action|# actions} could not be sent because the case has changed.",
   "conflict.view": "View",
   "conflict.version_conflict":
     "Case {ref} was changed by someone else (for example reassigned to another team) before this action was sent.",
@@ -583,7 +599,7 @@ const en: Catalog = {
   "session.expired": "Your session has ended. Please sign in again; your outbox is kept.",
   "session.signout": "Sign out",
   "session.signout_pending":
-    "{n} action(s) are not sent yet. They stay on this phone and are sent after you sign in again.",
+    "{n|# action is|# actions are} not sent yet. They stay on this phone and are sent after you sign in again.",
   "role.admin": "Admin",
   "role.supervisor": "Supervisor",
   "role.operator": "Operator",
@@ -677,6 +693,8 @@ const en: Catalog = {
   "event.photo": "Photo added",
   "event.by": "by {name}",
   "event.pending": "Not sent yet",
+  // Any other timeline entry (never shown as its code).
+  "event.other": "Case update",
   "action.accept": "Accept",
   "action.en_route": "En route",
   "action.on_scene": "On scene",
@@ -742,7 +760,7 @@ const en: Catalog = {
   "dash.kpi_finished": "Finished ratio ({n} finished)",
   "dash.kpi_overdue": "Overdue now",
   "dash.kpi_sla": "SLA compliance ({met} met, {missed} missed)",
-  "dash.sla_pending": "{n} stages still running",
+  "dash.sla_pending": "{n|# stage|# stages} still running",
   "dash.kpi_median": "Median time to {stage}",
   "dash.change": "{d} against the previous period ({prev})",
   "dash.change_points": "{d} points against the previous period ({prev})",
@@ -782,8 +800,8 @@ const en: Catalog = {
   "dash.col_overdue": "Overdue now",
   "dash.no_cases": "No tickets in this period.",
   "dash.map": "Hot-spot map",
-  "dash.map_label": "Hot-spot map: {n} tickets in coloured cells, darker means more",
-  "dash.map_cell": "{n} tickets",
+  "dash.map_label": "Hot-spot map: {n|# ticket|# tickets} in coloured cells, darker means more",
+  "dash.map_cell": "{n|# ticket|# tickets}",
   "dash.district_table": "Tickets per district",
   "dash.exports": "Exports and reports",
   "dash.export_cases": "This period's tickets (CSV)",
@@ -799,10 +817,15 @@ const en: Catalog = {
   "dash.status": "Status",
   "dash.overdue_now": "Overdue now",
   "dash.area_not_applied": "The district filter cannot be applied to this list yet.",
-  "dash.cases_shown": "{n} tickets",
+  "dash.cases_shown": "{n|# ticket|# tickets}",
   "dash.cases_shown_more": "First {n} tickets shown",
   "dash.more": "Load more",
   "dash.col_reference": "Reference",
+  // The read-only ticket opened from the ticket list.
+  "dash.ticket": "Ticket {ref}",
+  "dash.ticket_loading": "Ticket",
+  "dash.back_to_list": "Back to the ticket list",
+  "dash.read_only": "Read only: actions on tickets are taken on the dispatch map.",
   "dash.col_priority": "Priority",
   "dash.col_created_at": "Created at",
   "dash.not_allowed": "This screen is for supervisors, coordinators and admins.",
@@ -826,8 +849,8 @@ const en: Catalog = {
   "intake.call_open": "Handling call #{id}",
   "intake.prank_flagged":
     "Warning: this number is flagged for pranks ({n} prank calls) until {until}.",
-  "intake.prank_count": "This number has made {n} prank calls.",
-  "intake.history_summary": "History: {calls} calls, {cases} cases.",
+  "intake.prank_count": "This number has made {n|# prank call|# prank calls}.",
+  "intake.history_summary": "History: {calls|# call|# calls}, {cases|# case|# cases}.",
   "intake.classify": "Not a valid call: one key",
   "intake.classify_hint": "Alt+digit anywhere, or the letter when not typing.",
   "intake.classified": "Call logged as {cls}.",
@@ -869,11 +892,11 @@ const en: Catalog = {
   "intake.workload": "Workload",
   "intake.assign": "Assign",
   "intake.assign_to": "Assign {team}",
-  "intake.open_cases": "{n} open cases",
+  "intake.open_cases": "{n|# open case|# open cases}",
   "intake.assigned": "Case {ref} assigned to {team}.",
   "intake.no_fix": "none",
-  "intake.fix_seconds": "{n} seconds ago",
-  "intake.fix_minutes": "{n} minutes ago",
+  "intake.fix_seconds": "{n|# second|# seconds} ago",
+  "intake.fix_minutes": "{n|# minute|# minutes} ago",
   "console.not_allowed_dispatch":
     "This screen is for dispatchers, supervisors, operators, coordinators and admins.",
   "home.dispatch": "Dispatch map",
@@ -892,8 +915,17 @@ const en: Catalog = {
   "dispatch.map": "Map of cases and teams",
   "dispatch.pick_team_hint": "Click a team on the map to assign the selected case.",
   "dispatch.teams": "Team positions",
-  "dispatch.in_view": "{n} cases on the map",
-  "dispatch.cluster": "{n} cases: click to zoom in",
+  "dispatch.in_view": "{n|# case|# cases} on the map",
+  "dispatch.cluster": "{n|# case|# cases}: click to zoom in",
+  // The map's legend: every marker kind in words.
+  "dispatch.legend": "Map key",
+  "dispatch.legend_case": "{priority} case",
+  "dispatch.legend_overdue": "Overdue case (dashed red ring)",
+  "dispatch.legend_cluster": "Several cases close together: click to zoom in",
+  "dispatch.legend_team_name": "Team name",
+  "dispatch.legend_team": "On-duty team at its last position",
+  "dispatch.legend_status": "Case status symbols",
+  "dispatch.label_hidden": "name does not fit on the map",
   "dispatch.assigned": "Case {ref} assigned to {team}.",
   "dispatch.drawer": "Case details",
   "dispatch.case": "Case {ref}",
@@ -1082,13 +1114,36 @@ export function onLanguageChange(fn: (lang: Lang) => void): () => void {
 
 export type Params = Record<string, string | number>;
 
-/** The message for `key` in the current (or given) language, with `{name}` parameters filled. */
+const LOCALES: Record<Lang, string> = { id: "id-ID", en: "en-GB" };
+const pluralRules = new Map<Lang, Intl.PluralRules>();
+
+/** The plural category ("one", "other", ...) of `n` in `lang`. */
+export function pluralOf(n: number, lang: Lang = current): Intl.LDMLPluralRule {
+  let rules = pluralRules.get(lang);
+  if (!rules) {
+    rules = new Intl.PluralRules(LOCALES[lang]);
+    pluralRules.set(lang, rules);
+  }
+  return rules.select(n);
+}
+
+/**
+ * The message for `key` in the current (or given) language, with `{name}` parameters filled.
+ * `{n|one form|other form}` picks a form by the language's plural rules; `#` is the number
+ * ("{n|# call|# calls}"). Indonesian needs none: its nouns do not change with the number.
+ */
 export function t(key: Key, params?: Params, lang: Lang = current): string {
   const template = CATALOGS[lang][key] ?? CATALOGS.id[key] ?? key;
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
-  );
+  return template
+    .replace(/\{(\w+)\|([^|}]*)\|([^}]*)\}/g, (whole, name: string, one: string, other: string) => {
+      if (!(name in params)) return whole;
+      const n = Number(params[name]);
+      return (pluralOf(n, lang) === "one" ? one : other).replace(/#/g, String(params[name]));
+    })
+    .replace(/\{(\w+)\}/g, (whole, name: string) =>
+      name in params ? String(params[name]) : whole,
+    );
 }
 
 /** True when `key` names a catalog entry (for keys built at run time, e.g. statuses). */
@@ -1100,7 +1155,6 @@ export function catalogKeys(lang: Lang): string[] {
   return Object.keys(CATALOGS[lang]);
 }
 
-const LOCALES: Record<Lang, string> = { id: "id-ID", en: "en-GB" };
 let timeZone = "Asia/Makassar";
 
 /** The city's zone (from /api/config): times are shown as the control room sees them. */

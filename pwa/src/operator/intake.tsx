@@ -12,10 +12,11 @@ import "./intake.css";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
 import { formatDistance, formatTime, type Key, t } from "../lib/i18n";
+import { categoryName, useReference } from "../lib/reference";
 import { api } from "../lib/session";
 import { useStore } from "../lib/store";
 import { app, showToast } from "../shell/state";
-import { PageTitle, PriorityBadge, statusLabel, useLanguage } from "../shell/ui";
+import { PageTitle, PriorityBadge, statusLabel } from "../shell/ui";
 import { fuzzySearch } from "./fuzzy";
 import { PinEntry } from "./pin-entry";
 import { PinMap, type Point } from "./pin-map";
@@ -108,7 +109,7 @@ function age(seconds: number | null): string {
 }
 
 export function Intake() {
-  useLanguage();
+  useReference();
   const s = useStore(app);
   const role = s.session?.user.role ?? "";
   const config = s.config;
@@ -571,13 +572,13 @@ export function Intake() {
                   data-code={c.code}
                   onClick={() => pickCategory(c)}
                 >
-                  {c.name} <span class="muted">({c.code})</span>
+                  {categoryName(c)}
                 </div>
               ))}
             </div>
             {category && (
               <p data-testid="category-chosen">
-                {t("intake.category_chosen", { name: category.name })}{" "}
+                {t("intake.category_chosen", { name: categoryName(category) })}{" "}
                 <PriorityBadge priority={category.priority} />
               </p>
             )}

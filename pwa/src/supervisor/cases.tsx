@@ -1,15 +1,20 @@
 /**
  * The drill-down (`/dashboard/cases?...`): the cases behind a dashboard number, from
  * `GET /api/cases` with the same filters (status, agency_id, category_id, priority, overdue,
- * created_from/created_to, bbox), 50 at a time.
+ * created_from/created_to, bbox), 50 at a time. A reference opens the ticket read-only
+ * (`&case=<id>`, see `case-view.tsx`).
  */
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
 import { formatTime, t } from "../lib/i18n";
+import { agencyName, categoryName, useReference } from "../lib/reference";
 import { api } from "../lib/session";
 import type { CaseSummary } from "../lib/types";
-import { OverdueBadge, PageTitle, PriorityBadge, statusLabel, useLanguage } from "../shell/ui";
+import { OverdueBadge, PageTitle, PriorityBadge, statusLabel } from "../shell/ui";
+import { CaseView } from "./case-view";
 import { lastDashboard } from "./query";
+
+const CASE_ID = /^[0-9a-fA-F-]{36}$/;
 
 /** The case list's own filters; anything else (e.g. `area_id`) is not sent. */
 const LIST_FILTERS = [
@@ -40,10 +45,17 @@ interface Page {
 }
 
 export function DashboardCases() {
-  const lang = useLanguage();
+  const lang = useReference();
   const search = location.search;
   const { query, dropped } = listQuery(search);
   const qs = query.toString();
+  const open = new URLSearchParams(search).get("case");
+  const listHref = `/dashboard/cases${qs ? `?${qs}` : ""}`;
+  const ticketHref = (id: string) => {
+    const p = new URLSearchParams(query);
+    p.set("case", id);
+    return `/dashboard/cases?${p.toString()}`;
+  };
   const [items, setItems] = useState<CaseSummary[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -66,6 +78,8 @@ export function DashboardCases() {
     setItems(null);
     void load(null);
   }, [qs, lang]);
+
+  if (open && CASE_ID.test(open)) return <CaseView id={open.toLowerCase()} backHref={listHref} />;
 
   const from = query.get("created_from");
   const to = query.get("created_to");
@@ -117,7 +131,7 @@ export function DashboardCases() {
               : t("dash.cases_shown", { n: items.length })}
           </p>
           <div class="table-wrap">
-            <table class="dash-table" data-testid="cases-table">
+            <table class="dash-table text-table" data-testid="cases-table">
               <caption class="visually-hidden">{t("dash.cases_title")}</caption>
               <thead>
                 <tr>
@@ -137,9 +151,13 @@ export function DashboardCases() {
                     data-reference={c.reference}
                     data-status={c.status}
                   >
-                    <th scope="row">{c.reference}</th>
-                    <td>{c.category.name}</td>
-                    <td>{c.agency_name ?? ""}</td>
+                    <th scope="row">
+                      <a href={ticketHref(c.id)} data-testid="ticket-link">
+                        {c.reference}
+                      </a>
+                    </th>
+                    <td>{categoryName(c.category)}</td>
+                    <td>{agencyName(c.agency_id, c.agency_name ?? "")}</td>
                     <td>
                       <PriorityBadge priority={c.priority} />
                     </td>
