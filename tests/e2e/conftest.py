@@ -183,7 +183,9 @@ def shot() -> Shot:
 
 
 async def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
-    await page.goto("/")
+    """Sign in from the staff sign-in page (`/` is the citizens' landing); the app then opens
+    the role's own screen."""
+    await page.goto("/login")
     await page.get_by_label("Nama pengguna").fill(username)
     await page.locator("input[name=password]").fill(password)
     await page.get_by_role("button", name="Masuk").click()

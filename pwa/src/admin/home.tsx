@@ -79,7 +79,10 @@ function Section(props: { id: string; title: Key; summary: string; children: Com
       <h2 id={`${props.id}-h`}>{t(props.title)}</h2>
       <p class="muted">{props.summary}</p>
       {/* A table wider than a phone scrolls inside its own region, reachable by keyboard. */}
-      <div class="admin-scroll">{props.children}</div>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: axe asks scrolling regions to take focus */}
+      <section class="admin-scroll" tabIndex={0} aria-labelledby={`${props.id}-h`}>
+        {props.children}
+      </section>
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { kvGet, kvSet } from "../lib/db";
 import { getLanguage, initLanguage, type Key, setTimeZone } from "../lib/i18n";
 import { blockedSeqs, flush, listOutbox, type OutboxItem, onOutboxChange } from "../lib/outbox";
 import { disablePush, enablePush, type PushOutcome } from "../lib/push";
+import { navigate } from "../lib/router";
 import { api, lastUser } from "../lib/session";
 import { createStore } from "../lib/store";
 import type { AppConfig, User } from "../lib/types";
@@ -143,6 +144,8 @@ export async function signOut(): Promise<void> {
   if (navigator.onLine) await syncNow();
   await disablePush(api);
   await api.logout(); // forgets the user's cached cases and photos (lib/forget.ts)
+  // Straight to sign-in for the next person (in the same tick: the old screen is not remembered).
+  navigate("/login", true);
   app.set({ session: null, sessionExpired: false, push: null });
 }
 
