@@ -86,16 +86,21 @@ async def fits_phone(page: Page, screen: str, found: dict[str, Any]) -> None:
         found[screen] = {"scrollWidth": wide, "innerWidth": inner}
 
 
+async def top_shot(page: Page, shot: Shot, name: str) -> None:
+    await page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays on top
+    await shot(page, name)
+
+
 async def in_both_languages(
     page: Page, shot: Shot, name: str, a11y: dict[str, Any], ready: Any
 ) -> None:
     """Screenshot and axe in Indonesian, then English, then back to Indonesian."""
     await expect(ready).to_be_visible()
-    await shot(page, f"{name}-id")
+    await top_shot(page, shot, f"{name}-id")
     await check_axe(page, f"{name} id", a11y)
     await switch_language(page, "en")
     await expect(ready).to_be_visible()
-    await shot(page, f"{name}-en")
+    await top_shot(page, shot, f"{name}-en")
     await check_axe(page, f"{name} en", a11y)
     await switch_language(page, "id")
 
@@ -355,7 +360,7 @@ async def test_no_phone_screen_scrolls_sideways_and_a_dispute_is_confirmed(
         "aria-describedby", "lapor-description-public"
     )
     await fits_phone(page, "lapor", wide)
-    await shot(page, "shell-lapor-notice")
+    await top_shot(page, shot, "shell-lapor-notice")
     await check_axe(page, "lapor id", a11y)
 
     # Lacak: the find form, an open case, then the same case resolved.
@@ -452,7 +457,7 @@ async def test_case_map_stays_under_the_top_bar_and_toasts_leave_the_photos_visi
         }"""
     )
     assert not overlap, "a toast covers the photo preview"
-    await shot(page, "shell-resolve-form-phone")
+    await top_shot(page, shot, "shell-resolve-form-phone")
     violations = await axe_serious(page)
     assert not violations, dump(violations)
     await page.close()
