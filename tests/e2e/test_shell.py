@@ -78,12 +78,14 @@ async def switch_language(page: Page, to: str) -> None:
 
 
 async def fits_phone(page: Page, screen: str, found: dict[str, Any]) -> None:
-    """The page does not scroll sideways at phone width."""
+    """The page does not scroll sideways at phone width. A phone widens its layout viewport
+    (and so `innerWidth`) to whatever overflows, so the device's own width is the measure too."""
     wide, inner = await page.evaluate(
         "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
     )
-    if wide > inner:
-        found[screen] = {"scrollWidth": wide, "innerWidth": inner}
+    device = (page.viewport_size or {"width": inner})["width"]
+    if wide > min(inner, device):
+        found[screen] = {"scrollWidth": wide, "innerWidth": inner, "device": device}
 
 
 async def top_shot(page: Page, shot: Shot, name: str) -> None:
@@ -525,6 +527,9 @@ async def test_session_end_forgets_cases_and_photos_and_the_outbox_stays_with_it
 
     async def open_case_with_photo() -> None:
         await sign_in(page, "petugas.dlhk")
+        await expect(
+            page.locator(f'[data-testid=task][data-reference="{case.reference}"]')
+        ).to_be_visible()
         await sw_controls(page)
         await page.goto(f"/cases/{case.id}")
         await expect(page.locator(".photos img").first).to_be_visible()
@@ -572,6 +577,7 @@ async def test_session_end_forgets_cases_and_photos_and_the_outbox_stays_with_it
     # (3) An unsent action of officer A is never shown to officer B, and waits for A.
     await sign_in(page, "petugas.dlhk")
     await page.goto(f"/cases/{case.id}")
+    await expect(page.locator("[data-action=accept]")).to_be_visible()
     await phone_context.set_offline(True)
     await page.locator("[data-action=accept]").click()
     await expect(page.get_by_test_id("outbox-counter")).to_have_attribute("data-count", "1")
