@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
@@ -215,6 +216,27 @@ async def axe_serious(page: Page) -> list[dict[str, Any]]:
         for v in violations
         if v.get("impact") in {"serious", "critical"}
     ]
+
+
+async def check_axe(page: Page, screen: str, found: dict[str, Any]) -> None:
+    """Collect the screen's serious or critical axe violations under its name."""
+    violations = await axe_serious(page)
+    if violations:
+        found[screen] = violations
+
+
+async def switch_language(page: Page, to: str) -> None:
+    await page.locator("header button.pill-lang").click()
+    await expect(page.locator("html")).to_have_attribute("lang", to)
+
+
+async def staff_client(server: LiveServer, username: str) -> httpx.AsyncClient:
+    """An API client signed in as a demo user (the caller closes it)."""
+    c = httpx.AsyncClient(base_url=server.base_url, timeout=15)
+    r = await c.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    r.raise_for_status()
+    c.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+    return c
 
 
 def dump(obj: Any) -> str:

@@ -23,9 +23,12 @@ from tests.e2e.conftest import (
     LiveServer,
     Shot,
     axe_serious,
+    check_axe,
     dump,
     sign_in,
+    staff_client,
     sw_controls,
+    switch_language,
 )
 from tests.factories import category_by_code, make_case
 
@@ -58,25 +61,6 @@ async def desktop_context(
     await ctx.close()
 
 
-async def staff(server: LiveServer, username: str) -> httpx.AsyncClient:
-    c = httpx.AsyncClient(base_url=server.base_url, timeout=15)
-    r = await c.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    r.raise_for_status()
-    c.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-    return c
-
-
-async def check_axe(page: Page, screen: str, found: dict[str, Any]) -> None:
-    violations = await axe_serious(page)
-    if violations:
-        found[screen] = violations
-
-
-async def switch_language(page: Page, to: str) -> None:
-    await page.locator("header button.pill-lang").click()
-    await expect(page.locator("html")).to_have_attribute("lang", to)
-
-
 async def fits_phone(page: Page, screen: str, found: dict[str, Any]) -> None:
     """The page does not scroll sideways at phone width. A phone widens its layout viewport
     (and so `innerWidth`) to whatever overflows, so the device's own width is the measure too."""
@@ -86,6 +70,12 @@ async def fits_phone(page: Page, screen: str, found: dict[str, Any]) -> None:
     device = (page.viewport_size or {"width": inner})["width"]
     if wide > min(inner, device):
         found[screen] = {"scrollWidth": wide, "innerWidth": inner, "device": device}
+
+
+async def assert_fits_phone(page: Page, screen: str) -> None:
+    found: dict[str, Any] = {}
+    await fits_phone(page, screen, found)
+    assert not found, dump(found)
 
 
 async def top_shot(page: Page, shot: Shot, name: str) -> None:
@@ -123,6 +113,20 @@ PHOTOS_CACHED = f"""async () => (await caches.has("{PHOTO_CACHE}"))
 
 async def idb(page: Page, store: str, key: str | None = None) -> Any:
     return await page.evaluate(IDB, [store, key])
+
+
+async def kv_put(page: Page, key: str, value: Any) -> None:
+    await page.evaluate(
+        """([key, value]) => new Promise((resolve) => {
+            const open = indexedDB.open("tanggap");
+            open.onsuccess = () => {
+              const tx = open.result.transaction("kv", "readwrite");
+              tx.objectStore("kv").put(value, key);
+              tx.oncomplete = () => { open.result.close(); resolve(null); };
+            };
+        })""",
+        [key, value],
+    )
 
 
 async def assigned_case(db: AsyncSession, **kw: Any) -> Case:
@@ -202,12 +206,10 @@ async def test_every_role_lands_on_its_own_screen(
         await expect(menu.get_by_test_id("home-admin")).to_be_visible()
         await in_both_languages(page, shot, f"shell-menu-{size}", a11y, menu)
         if size == "phone":
-            found: dict[str, Any] = {}
-            await fits_phone(page, "menu", found)
+            await assert_fits_phone(page, "menu")
             await page.get_by_test_id("home-admin").click()
             await expect(home).to_be_visible()
-            await fits_phone(page, "admin", found)
-            assert not found, dump(found)
+            await assert_fits_phone(page, "admin")
         await page.close()
     assert not a11y, dump(a11y)
 
@@ -299,8 +301,8 @@ async def resolved_public_report(server: LiveServer, db: AsyncSession) -> dict[s
         .first()
     )
     await db.commit()
-    dispatcher = await staff(server, "dispatcher")
-    officer = await staff(server, "petugas.satpolpp")
+    dispatcher = await staff_client(server, "dispatcher")
+    officer = await staff_client(server, "petugas.satpolpp")
     try:
         r = await dispatcher.get(f"/api/cases/{case_id}")
         r = await dispatcher.post(
@@ -322,17 +324,7 @@ async def resolved_public_report(server: LiveServer, db: AsyncSession) -> dict[s
 
 async def remember_tracking(page: Page, reference: str, token: str) -> None:
     """This phone made the report: its tracking token is in the app's IndexedDB."""
-    await page.evaluate(
-        """([ref, token]) => new Promise((resolve) => {
-            const open = indexedDB.open("tanggap");
-            open.onsuccess = () => {
-              const tx = open.result.transaction("kv", "readwrite");
-              tx.objectStore("kv").put({ [ref]: { token } }, "citizen.credentials");
-              tx.oncomplete = () => { open.result.close(); resolve(null); };
-            };
-        })""",
-        [reference, token],
-    )
+    await kv_put(page, "citizen.credentials", {reference: {"token": token}})
 
 
 async def test_no_phone_screen_scrolls_sideways_and_a_dispute_is_confirmed(
@@ -513,9 +505,7 @@ async def test_team_list_shows_loading_and_a_labelled_duty_switch(
         await expect(switch).to_have_attribute("aria-checked", "true")
         await in_both_languages(page, shot, f"shell-teams-{size}", a11y, card)
         if size == "phone":
-            found: dict[str, Any] = {}
-            await fits_phone(page, "teams", found)
-            assert not found, dump(found)
+            await assert_fits_phone(page, "teams")
         await page.close()
     assert not a11y, dump(a11y)
 
@@ -525,7 +515,7 @@ async def test_session_end_forgets_cases_and_photos_and_the_outbox_stays_with_it
     phone_context: BrowserContext, live_server: LiveServer, db: AsyncSession
 ) -> None:
     case = await assigned_case(db)
-    officer = await staff(live_server, "petugas.dlhk")
+    officer = await staff_client(live_server, "petugas.dlhk")
     try:
         r = await officer.post(
             f"/api/cases/{case.id}/photos",
@@ -571,18 +561,7 @@ async def test_session_end_forgets_cases_and_photos_and_the_outbox_stays_with_it
             "/api/auth/logout", headers={"Authorization": f"Bearer {session['access_token']}"}
         )
         assert r.status_code == 204, r.text
-    await page.evaluate(
-        """() => new Promise((resolve) => {
-            const open = indexedDB.open("tanggap");
-            open.onsuccess = () => {
-              const tx = open.result.transaction("kv", "readwrite");
-              const kv = tx.objectStore("kv");
-              const get = kv.get("session");
-              get.onsuccess = () => kv.put({ ...get.result, expires_at: 0 }, "session");
-              tx.oncomplete = () => { open.result.close(); resolve(null); };
-            };
-        })"""
-    )
+    await kv_put(page, "session", {**session, "expires_at": 0})
     await page.goto("/tasks")
     await expect(page.get_by_role("heading", name="Masuk")).to_be_visible()
     await forgotten()

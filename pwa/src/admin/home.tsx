@@ -4,7 +4,6 @@
  * comes with the full admin console; nothing here sends a person elsewhere to do their work.
  */
 import "./admin.css";
-import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, NetworkError } from "../lib/api";
 import { getLanguage, hasKey, type Key, t } from "../lib/i18n";
@@ -73,31 +72,49 @@ const roleName = (role: string) => {
 };
 const activeWord = (active: boolean) => (active ? t("admin.active") : t("admin.inactive"));
 
-function Section(props: { id: string; title: Key; summary: string; children: ComponentChildren }) {
+/** One column: its heading, whether it holds numbers (aligned right), and its cell text. */
+type Column<T> = [Key, (row: T) => string | number, boolean?];
+
+/** A titled, read-only table of one kind of reference data. */
+function Overview<T extends { id: number }>(props: {
+  id: string;
+  title: Key;
+  summary: string;
+  rows: T[];
+  cols: Column<T>[];
+}) {
+  const h = `${props.id}-h`;
   return (
-    <section class="admin-section" id={props.id} aria-labelledby={`${props.id}-h`}>
-      <h2 id={`${props.id}-h`}>{t(props.title)}</h2>
+    <section class="admin-section" id={props.id} aria-labelledby={h}>
+      <h2 id={h}>{t(props.title)}</h2>
       <p class="muted">{props.summary}</p>
       {/* A table wider than a phone scrolls inside its own region, reachable by keyboard. */}
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: axe asks scrolling regions to take focus */}
-      <section class="admin-scroll" tabIndex={0} aria-labelledby={`${props.id}-h`}>
-        {props.children}
+      <section class="admin-scroll" tabIndex={0} aria-labelledby={h}>
+        <table class="admin-table">
+          <thead>
+            <tr>
+              {props.cols.map(([key, , num]) => (
+                <th key={key} scope="col" class={num ? "num" : undefined}>
+                  {t(key)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {props.rows.map((row) => (
+              <tr key={row.id}>
+                {props.cols.map(([key, cell, num]) => (
+                  <td key={key} class={num ? "num" : undefined}>
+                    {cell(row)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </section>
     </section>
-  );
-}
-
-function Head({ cols }: { cols: [Key, boolean?][] }) {
-  return (
-    <thead>
-      <tr>
-        {cols.map(([key, num]) => (
-          <th key={key} scope="col" class={num ? "num" : undefined}>
-            {t(key)}
-          </th>
-        ))}
-      </tr>
-    </thead>
   );
 }
 
@@ -186,98 +203,67 @@ export function AdminHome() {
               </li>
             ))}
           </ul>
-          <Section id="admin-users" title="admin.users" summary={roles}>
-            <table class="admin-table">
-              <Head
-                cols={[
-                  ["admin.col.name"],
-                  ["admin.col.username"],
-                  ["admin.col.role"],
-                  ["admin.col.agency"],
-                  ["admin.col.status"],
-                ]}
-              />
-              <tbody>
-                {data.users.map((u) => (
-                  <tr key={u.id}>
-                    <td>{u.full_name}</td>
-                    <td>{u.username}</td>
-                    <td>{roleName(u.role)}</td>
-                    <td>{agencyName(u.agency_id)}</td>
-                    <td>{activeWord(u.active)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </Section>
-          <Section id="admin-agencies" title="admin.agencies" summary={tiles[1].hint}>
-            <table class="admin-table">
-              <Head
-                cols={[
-                  ["admin.col.name"],
-                  ["admin.col.kind"],
-                  ["admin.col.teams", true],
-                  ["admin.col.status"],
-                ]}
-              />
-              <tbody>
-                {data.agencies.map((a) => (
-                  <tr key={a.id}>
-                    <td>{named(a)}</td>
-                    <td>{a.kind === "partner" ? t("admin.kind.partner") : t("admin.kind.opd")}</td>
-                    <td class="num">{data.teams.filter((x) => x.agency_id === a.id).length}</td>
-                    <td>{activeWord(a.active)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </Section>
-          <Section id="admin-categories" title="admin.categories" summary={tiles[2].hint}>
-            <table class="admin-table">
-              <Head
-                cols={[
-                  ["admin.col.name"],
-                  ["admin.col.agency"],
-                  ["admin.col.priority"],
-                  ["admin.col.sla", true],
-                  ["admin.col.status"],
-                ]}
-              />
-              <tbody>
-                {data.categories.map((c) => (
-                  <tr key={c.id}>
-                    <td>{named(c)}</td>
-                    <td>{agencyName(c.agency_id)}</td>
-                    <td>{priorityLabel(c.priority)}</td>
-                    <td class="num">{`${c.sla_accept_min} / ${c.sla_arrive_min} / ${c.sla_resolve_min}`}</td>
-                    <td>{activeWord(c.active)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </Section>
-          <Section id="admin-teams" title="admin.teams" summary={tiles[3].hint}>
-            <table class="admin-table">
-              <Head
-                cols={[
-                  ["admin.col.name"],
-                  ["admin.col.agency"],
-                  ["admin.col.members", true],
-                  ["admin.col.duty"],
-                ]}
-              />
-              <tbody>
-                {data.teams.map((x) => (
-                  <tr key={x.id}>
-                    <td>{x.name}</td>
-                    <td>{agencyName(x.agency_id)}</td>
-                    <td class="num">{x.member_ids.length}</td>
-                    <td>{x.on_duty ? t("teams.on_duty") : t("teams.off_duty")}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </Section>
+          <Overview
+            id="admin-users"
+            title="admin.users"
+            summary={roles}
+            rows={data.users}
+            cols={[
+              ["admin.col.name", (u) => u.full_name],
+              ["admin.col.username", (u) => u.username],
+              ["admin.col.role", (u) => roleName(u.role)],
+              ["admin.col.agency", (u) => agencyName(u.agency_id)],
+              ["admin.col.status", (u) => activeWord(u.active)],
+            ]}
+          />
+          <Overview
+            id="admin-agencies"
+            title="admin.agencies"
+            summary={tiles[1].hint}
+            rows={data.agencies}
+            cols={[
+              ["admin.col.name", named],
+              [
+                "admin.col.kind",
+                (a) => t(a.kind === "partner" ? "admin.kind.partner" : "admin.kind.opd"),
+              ],
+              [
+                "admin.col.teams",
+                (a) => data.teams.filter((x) => x.agency_id === a.id).length,
+                true,
+              ],
+              ["admin.col.status", (a) => activeWord(a.active)],
+            ]}
+          />
+          <Overview
+            id="admin-categories"
+            title="admin.categories"
+            summary={tiles[2].hint}
+            rows={data.categories}
+            cols={[
+              ["admin.col.name", named],
+              ["admin.col.agency", (c) => agencyName(c.agency_id)],
+              ["admin.col.priority", (c) => priorityLabel(c.priority)],
+              [
+                "admin.col.sla",
+                (c) => `${c.sla_accept_min} / ${c.sla_arrive_min} / ${c.sla_resolve_min}`,
+                true,
+              ],
+              ["admin.col.status", (c) => activeWord(c.active)],
+            ]}
+          />
+          <Overview
+            id="admin-teams"
+            title="admin.teams"
+            summary={tiles[3].hint}
+            rows={data.teams}
+            cols={[
+              ["admin.col.name", (x) => x.name],
+              ["admin.col.agency", (x) => agencyName(x.agency_id)],
+              ["admin.col.members", (x) => x.member_ids.length, true],
+              ["admin.col.duty", (x) => t(x.on_duty ? "teams.on_duty" : "teams.off_duty")],
+            ]}
+          />
         </>
       )}
     </section>

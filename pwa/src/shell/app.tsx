@@ -55,7 +55,7 @@ function Header() {
     <header
       class={`topbar ${s.session && s.session.user.role !== "field_officer" ? "has-menu" : ""}`}
     >
-      <a class="brand" href="/">
+      <a class="brand" href="/" aria-label={t("app.name")}>
         <img src="/favicon.svg" alt="" width={32} height={32} />
         <span>{t("app.name")}</span>
       </a>
