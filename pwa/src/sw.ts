@@ -13,6 +13,7 @@ import {
 import { NavigationRoute, registerRoute } from "workbox-routing";
 import { Api } from "./lib/api";
 import { kvGet, kvSet } from "./lib/db";
+import { PHOTO_CACHE } from "./lib/forget";
 import { flush } from "./lib/outbox";
 import { idbSessionStore } from "./lib/session";
 import { TILE_CACHE, TileLru, tilePattern } from "./lib/tile-cache";
@@ -43,7 +44,7 @@ self.addEventListener("message", (event) => {
 clientsClaim();
 
 // --- photos: the API wants a bearer token, an <img> cannot send one ---------------------------
-const PHOTO_CACHE = "tanggap-photos-v1";
+// PHOTO_CACHE is emptied whenever a session ends (lib/forget.ts).
 const PHOTO_CACHE_MAX = 400;
 
 async function trim(cache: Cache): Promise<void> {

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
@@ -194,7 +195,9 @@ def shot() -> Shot:
 
 
 async def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
-    await page.goto("/")
+    """Sign in from the staff sign-in page (`/` is the citizens' landing); the app then opens
+    the role's own screen."""
+    await page.goto("/login")
     await page.get_by_label("Nama pengguna").fill(username)
     await page.locator("input[name=password]").fill(password)
     await page.get_by_role("button", name="Masuk").click()
@@ -224,6 +227,27 @@ async def axe_serious(page: Page) -> list[dict[str, Any]]:
         for v in violations
         if v.get("impact") in {"serious", "critical"}
     ]
+
+
+async def check_axe(page: Page, screen: str, found: dict[str, Any]) -> None:
+    """Collect the screen's serious or critical axe violations under its name."""
+    violations = await axe_serious(page)
+    if violations:
+        found[screen] = violations
+
+
+async def switch_language(page: Page, to: str) -> None:
+    await page.locator("header button.pill-lang").click()
+    await expect(page.locator("html")).to_have_attribute("lang", to)
+
+
+async def staff_client(server: LiveServer, username: str) -> httpx.AsyncClient:
+    """An API client signed in as a demo user (the caller closes it)."""
+    c = httpx.AsyncClient(base_url=server.base_url, timeout=15)
+    r = await c.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    r.raise_for_status()
+    c.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+    return c
 
 
 def dump(obj: Any) -> str:

@@ -11,20 +11,22 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, expect
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Agency, Case, Team
 from tests.e2e.conftest import (
-    PASSWORD,
     LiveServer,
     Shot,
     axe_serious,
+    check_axe,
     dump,
     phone,
     sw_controls,
+    switch_language,
 )
+from tests.e2e.conftest import staff_client as staff
 from tests.e2e.test_field_officer import camera_photo
 from tests.factories import category_by_code, make_case
 
@@ -33,25 +35,6 @@ pytestmark = [pytest.mark.e2e]
 # Noise: Satpol PP, no photo needed to resolve.
 CATEGORY = "KEBISINGAN"
 CATEGORY_NAME = "Gangguan kebisingan/ketertiban"
-
-
-async def staff(server: LiveServer, username: str) -> httpx.AsyncClient:
-    c = httpx.AsyncClient(base_url=server.base_url, timeout=15)
-    r = await c.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    r.raise_for_status()
-    c.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-    return c
-
-
-async def check_axe(page: Page, screen: str, found: dict[str, Any]) -> None:
-    violations = await axe_serious(page)
-    if violations:
-        found[screen] = violations
-
-
-async def switch_language(page: Page, to: str) -> None:
-    await page.locator("header button.pill-lang").click()
-    await expect(page.locator("html")).to_have_attribute("lang", to)
 
 
 async def poll(fn: Any, what: str, tries: int = 100) -> Any:
@@ -84,8 +67,8 @@ async def test_citizen_reports_tracks_gets_push_and_rates(
     page = await phone_context.new_page()
     await page.goto("/")
 
-    # Home for anonymous visitors: staff sign-in stays, with Lapor and Lacak for citizens.
-    await expect(page.get_by_label("Nama pengguna")).to_be_visible()
+    # Home for anonymous visitors: Lapor and Lacak for citizens, staff sign-in one tap away.
+    await expect(page.get_by_test_id("staff-login")).to_be_visible()
     await expect(page.get_by_test_id("home-lapor")).to_be_visible()
     await expect(page.get_by_test_id("home-lacak")).to_be_visible()
     await shot(page, "citizen-01-home")

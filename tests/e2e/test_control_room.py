@@ -130,8 +130,7 @@ async def test_operator_takes_calls_classifies_creates_and_assigns_from_one_scre
         dctx = await browser.new_context(**DESKTOP, base_url=live_server.base_url)
         dctx.set_default_timeout(15_000)
         dispatcher = await dctx.new_page()
-        await sign_in(dispatcher, "dispatcher")
-        await dispatcher.get_by_test_id("home-dispatch").click()
+        await sign_in(dispatcher, "dispatcher")  # lands on the dispatch map
         await expect(dispatcher.get_by_test_id("live-status")).to_have_attribute(
             "data-connected", "1"
         )
@@ -145,8 +144,7 @@ async def test_operator_takes_calls_classifies_creates_and_assigns_from_one_scre
         ctx = await browser.new_context(**DESKTOP, base_url=live_server.base_url)
         ctx.set_default_timeout(15_000)
         page = await ctx.new_page()
-        await sign_in(page, "operator")
-        await page.get_by_test_id("home-intake").click()
+        await sign_in(page, "operator")  # lands on call intake
         await expect(page.get_by_role("heading", name="Penerimaan panggilan")).to_be_visible()
         await shot(page, "01-intake-empty")
         await check_axe(page, "intake (id)", a11y)
@@ -288,7 +286,8 @@ async def test_coordinator_runs_their_agency_teams_and_sees_only_its_cases(
         page = await ctx.new_page()
         await sign_in(page, "koordinator.dlhk")
 
-        # The dispatch map holds the agency's cases only.
+        # The dispatch map holds the agency's cases only (the coordinator lands on teams).
+        await page.get_by_test_id("nav-menu").click()
         await page.get_by_test_id("home-dispatch").click()
         await expect(page.locator(f'.case-row[data-reference="{ours.reference}"]')).to_be_visible()
         await expect(page.locator(f'.case-row[data-reference="{theirs.reference}"]')).to_have_count(
@@ -305,7 +304,7 @@ async def test_coordinator_runs_their_agency_teams_and_sees_only_its_cases(
         await check_axe(page, "teams (id)", a11y)
         await second.get_by_test_id("duty-toggle").click()
         await expect(second.get_by_test_id("duty-toggle")).to_have_attribute(
-            "aria-pressed", "false"
+            "aria-checked", "false"
         )
         await expect(second.get_by_test_id("duty-state")).to_have_text("Tidak bertugas")
         await first.get_by_label("Rina Petugas DLHK").check()

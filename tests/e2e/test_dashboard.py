@@ -116,8 +116,7 @@ def minutes(seconds: float | None) -> str:
 
 
 async def open_dashboard(page: Page) -> None:
-    await sign_in(page, "supervisor")
-    await page.get_by_test_id("home-dashboard").click()
+    await sign_in(page, "supervisor")  # lands on the dashboard
     await expect(page).to_have_url(re.compile(r"/dashboard$"))
     await expect(page.get_by_test_id("kpis")).to_be_visible()
     await expect(page.get_by_test_id("heatmap")).to_be_visible()
@@ -271,6 +270,7 @@ async def test_coordinator_dashboard_shows_own_agency_without_call_figures(
     page = await ctx.new_page()
     try:
         await sign_in(page, "koordinator.dlhk")
+        await page.get_by_test_id("nav-menu").click()
         await page.get_by_test_id("home-dashboard").click()
         await expect(page.get_by_test_id("kpis")).to_be_visible()
         created = want["cases"]["headline"]["created"]["value"]

@@ -149,10 +149,13 @@ function Feedback({
   data,
   creds,
   onChanged,
+  onDisputed,
 }: {
   data: Tracked;
   creds: Credentials;
   onChanged: () => void;
+  /** The reopened case no longer shows this form: the page keeps the confirmation. */
+  onDisputed: () => void;
 }) {
   const [score, setScore] = useState(0);
   const [comment, setComment] = useState("");
@@ -187,6 +190,7 @@ function Feedback({
       await dispute(data.reference, creds, reason.trim());
       setMsg(t("citizen.dispute_sent"));
       setShowDispute(false);
+      onDisputed();
       onChanged();
     } catch (error) {
       setErr(errorText(error));
@@ -271,6 +275,7 @@ export function Lacak({ reference }: { reference: string | null }) {
   const [push, setPush] = useState<string>("");
   const [pushBusy, setPushBusy] = useState(false);
   const [tick, setTick] = useState(0);
+  const [disputed, setDisputed] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
@@ -353,6 +358,12 @@ export function Lacak({ reference }: { reference: string | null }) {
         <span class="small">{t("citizen.status_label")}</span>
         <strong>{data.status_text}</strong>
       </div>
+      {disputed && (
+        <div class="notice" role="status" data-testid="dispute-confirmation">
+          <strong>{t("citizen.dispute_sent")}</strong>
+          <p>{t("citizen.dispute_sent_detail")}</p>
+        </div>
+      )}
       {stale && <p class="notice">{t("citizen.stale")}</p>}
       {data.merged_into && <p class="notice">{t("citizen.merged", { ref: data.merged_into })}</p>}
       <dl class="facts">
@@ -389,7 +400,12 @@ export function Lacak({ reference }: { reference: string | null }) {
       )}
 
       {(data.can_rate || data.can_dispute || data.rated) && (
-        <Feedback data={data} creds={creds} onChanged={() => setTick((n) => n + 1)} />
+        <Feedback
+          data={data}
+          creds={creds}
+          onChanged={() => setTick((n) => n + 1)}
+          onDisputed={() => setDisputed(true)}
+        />
       )}
 
       <section aria-labelledby="timeline-title">

@@ -360,10 +360,14 @@ export function Lapor() {
             id="lapor-description"
             rows={4}
             required
+            aria-describedby="lapor-description-public"
             value={description}
             onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)}
           />
         </label>
+        <p class="notice small" id="lapor-description-public" data-testid="description-public">
+          {t("citizen.description_public")}
+        </p>
 
         <fieldset class="field">
           <legend>{t("citizen.step_contact")}</legend>

@@ -28,16 +28,19 @@ interface TeamItem {
 const TEAM_ROLES = ["coordinator", "admin"];
 
 function TeamCard({ team, onChange }: { team: TeamItem; onChange: (t: TeamItem) => void }) {
-  const [candidates, setCandidates] = useState<Member[]>([]);
+  // null while loading: an empty list would read as "this team has no one".
+  const [candidates, setCandidates] = useState<Member[] | null>(null);
+  const [candidatesFailed, setCandidatesFailed] = useState(false);
   const [chosen, setChosen] = useState<Set<number>>(new Set(team.members.map((m) => m.id)));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
 
   useEffect(() => {
+    setCandidatesFailed(false);
     void api
       .request<Member[]>(`/api/teams/${team.id}/candidates`)
       .then(setCandidates)
-      .catch(() => setCandidates([]));
+      .catch(() => setCandidatesFailed(true));
   }, [team.id]);
 
   const fail = (err: unknown) =>
@@ -81,21 +84,27 @@ function TeamCard({ team, onChange }: { team: TeamItem; onChange: (t: TeamItem) 
     <section class="card" aria-labelledby={headingId} data-testid="team-card" data-team={team.name}>
       <div class="row between">
         <h2 id={headingId}>{team.name}</h2>
-        <button
-          type="button"
-          class={`btn ${team.on_duty ? "btn-primary" : "btn-secondary"}`}
-          aria-pressed={team.on_duty}
-          disabled={busy}
-          data-testid="duty-toggle"
-          onClick={() => void toggleDuty()}
-        >
-          <span aria-hidden="true">{team.on_duty ? "✓ " : "✗ "}</span>
-          {t("teams.on_duty")}
-        </button>
       </div>
-      <p class="muted" data-testid="duty-state">
-        {team.on_duty ? t("teams.is_on_duty") : t("teams.off_duty")}
-      </p>
+      {/* A labelled switch: the words say the state, not a tick or a cross. */}
+      <button
+        type="button"
+        role="switch"
+        aria-checked={team.on_duty}
+        class={`switch ${team.on_duty ? "on" : "off"}`}
+        disabled={busy}
+        data-testid="duty-toggle"
+        onClick={() => void toggleDuty()}
+      >
+        <span class="switch-track" aria-hidden="true">
+          <span class="switch-thumb" />
+        </span>
+        <span class="switch-label">
+          <span class="small muted">{t("teams.duty_label", { team: team.name })}</span>
+          <strong data-testid="duty-state">
+            {team.on_duty ? t("teams.on_duty") : t("teams.off_duty")}
+          </strong>
+        </span>
+      </button>
       {error && (
         <p class="error" role="alert">
           {error}
@@ -103,7 +112,16 @@ function TeamCard({ team, onChange }: { team: TeamItem; onChange: (t: TeamItem) 
       )}
       <fieldset class="plain">
         <legend>{t("teams.members")}</legend>
-        {candidates.map((m) => (
+        {candidatesFailed ? (
+          <p class="error" role="alert">
+            {t("teams.members_failed")}
+          </p>
+        ) : candidates === null ? (
+          <p class="muted" role="status" aria-busy="true" data-testid="members-loading">
+            {t("teams.members_loading")}
+          </p>
+        ) : null}
+        {(candidates ?? []).map((m) => (
           <label key={m.id} class="check">
             <input
               type="checkbox"
@@ -119,7 +137,12 @@ function TeamCard({ team, onChange }: { team: TeamItem; onChange: (t: TeamItem) 
           </label>
         ))}
       </fieldset>
-      <button type="button" class="btn btn-secondary" disabled={busy} onClick={() => void save()}>
+      <button
+        type="button"
+        class="btn btn-secondary"
+        disabled={busy || candidates === null}
+        onClick={() => void save()}
+      >
         {t("teams.save", { team: team.name })}
       </button>
     </section>

@@ -320,7 +320,11 @@ export function CaseScreen({ id }: { id: string }) {
               class={`btn btn-block btn-xl ${a === "return" ? "btn-outline-danger" : i === 0 ? "btn-primary" : "btn-secondary"}`}
               data-action={a}
               disabled={busy}
-              onClick={() => (a === "resolve" || a === "return" ? setForm(a) : void act(a))}
+              onClick={() => {
+                if (a !== "resolve" && a !== "return") return void act(a);
+                app.set({ toast: null }); // the last toast would sit over the form's photos
+                setForm(a);
+              }}
             >
               <span class="btn-icon" aria-hidden="true">
                 {ACTION_ICON[a]}

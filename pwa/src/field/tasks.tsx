@@ -200,23 +200,22 @@ export function Tasks() {
           <TaskCard key={c.id} c={c} here={here} />
         ))}
       </ul>
-      {list && (
-        <div class="footer-actions">
-          <button
-            type="button"
-            class="btn btn-secondary btn-block"
-            onClick={() => {
-              stopTracking();
-              void signOut();
-            }}
-          >
-            {t("session.signout")}
-          </button>
-          {s.outbox.length > 0 && (
-            <p class="muted small">{t("session.signout_pending", { n: s.outbox.length })}</p>
-          )}
-        </div>
-      )}
+      {/* Always reachable: a shared phone must be able to sign out even if the list fails. */}
+      <div class="footer-actions">
+        <button
+          type="button"
+          class="btn btn-secondary btn-block"
+          onClick={() => {
+            stopTracking();
+            void signOut();
+          }}
+        >
+          {t("session.signout")}
+        </button>
+        {s.outbox.length > 0 && (
+          <p class="muted small">{t("session.signout_pending", { n: s.outbox.length })}</p>
+        )}
+      </div>
     </section>
   );
 }

@@ -88,9 +88,12 @@ export async function cachedCase(id: string): Promise<CachedCase | undefined> {
   return (await db()).get("cases", id);
 }
 
-/** Forget cached case data (on sign-out; the outbox is kept so nothing is lost). */
+// What the field screens keep per user: the task list, the teams and an unsent duty switch.
+const USER_KEYS = ["tasks", "teams", "duty"];
+
+/** Forget cached case data (when a session ends; the outbox is kept so nothing is lost). */
 export async function clearCaseCache(): Promise<void> {
   const d = await db();
   await d.clear("cases");
-  await d.delete("kv", "tasks");
+  for (const key of USER_KEYS) await d.delete("kv", key);
 }

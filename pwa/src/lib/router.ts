@@ -14,6 +14,8 @@ export type Route =
   | { name: "dashboard-cases" }
   | { name: "lapor" }
   | { name: "lacak"; reference: string | null }
+  | { name: "menu" }
+  | { name: "admin" }
   | { name: "unknown" };
 
 const CASE = /^\/cases\/([0-9a-fA-F-]{36})\/?$/;
@@ -32,12 +34,48 @@ export function parseRoute(path: string): Route {
   if (p === "/dashboard") return { name: "dashboard" };
   if (p === "/dashboard/cases") return { name: "dashboard-cases" };
   if (p === "/lapor") return { name: "lapor" };
+  if (p === "/menu") return { name: "menu" };
+  if (p === "/admin") return { name: "admin" };
   if (p === "/lacak") return { name: "lacak", reference: null };
   const lacak = LACAK.exec(p);
   if (lacak) return { name: "lacak", reference: lacak[1].toUpperCase() };
   const m = CASE.exec(p);
   if (m) return { name: "case", id: m[1].toLowerCase() };
   return { name: "unknown" };
+}
+
+/** Where each role starts its day after signing in: its main screen, never a menu. */
+const LANDING: Record<string, string> = {
+  operator: "/intake",
+  dispatcher: "/dispatch",
+  coordinator: "/teams",
+  field_officer: "/tasks",
+  supervisor: "/dashboard",
+  admin: "/admin",
+};
+
+export function landingFor(role: string | undefined): string {
+  return (role && LANDING[role]) || "/menu";
+}
+
+const CONTROL_ROOM = ["operator", "dispatcher", "coordinator", "supervisor", "admin"];
+/** Which roles each staff screen is for (the API checks again; this only keeps menus honest). */
+const SCREEN_ROLES: Partial<Record<Route["name"], string[]>> = {
+  tasks: ["field_officer"],
+  case: ["field_officer"],
+  intake: ["operator", "dispatcher", "admin"],
+  dispatch: CONTROL_ROOM,
+  teams: ["coordinator", "admin"],
+  dashboard: ["supervisor", "dispatcher", "coordinator", "admin"],
+  "dashboard-cases": ["supervisor", "dispatcher", "coordinator", "admin"],
+  admin: ["admin"],
+};
+
+/** May a signed-in user of this role open this screen? (Outbox and menu: everyone.) */
+export function mayOpen(role: string | undefined, route: Route): boolean {
+  if (!role) return false;
+  const roles = SCREEN_ROLES[route.name];
+  return roles ? roles.includes(role) : true;
 }
 
 const listeners = new Set<() => void>();

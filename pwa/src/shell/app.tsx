@@ -1,106 +1,46 @@
 /** The app shell: header (connectivity, outbox counter, language), prompts, and the screens. */
-import type { FunctionComponent } from "preact";
+import { type FunctionComponent, h } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Tasks } from "../field/tasks";
 import { setLanguage, t } from "../lib/i18n";
-import { navigate, onLinkClick, type Route, useRoute } from "../lib/router";
+import { landingFor, mayOpen, navigate, onLinkClick, parseRoute, useRoute } from "../lib/router";
 import { useStore } from "../lib/store";
-import { CitizenLinks, Home } from "./home";
+import { Home, Landing, NotFound } from "./home";
 import { Login } from "./login";
 import { OutboxScreen } from "./outbox-screen";
 import { app } from "./state";
 import { useLanguage } from "./ui";
 
-// The case screen carries the map (Leaflet): loaded on first use, precached for offline.
-type CaseProps = { id: string };
-let caseScreen: FunctionComponent<CaseProps> | null = null;
-
-function LazyCase({ id }: CaseProps) {
-  const [Comp, setComp] = useState(() => caseScreen);
-  useEffect(() => {
-    if (Comp) return;
-    void import("../field/case").then((m) => {
-      caseScreen = m.CaseScreen;
-      setComp(() => m.CaseScreen);
-    });
-  }, [Comp]);
-  return Comp ? <Comp id={id} /> : <p class="loading">{t("app.loading")}</p>;
+/**
+ * A screen in its own chunk, fetched on first use (then precached for offline): maps, charts and
+ * the control-room console never weigh on a field officer's or a citizen's first screen.
+ */
+function lazyScreen<P extends object>(
+  load: () => Promise<FunctionComponent<P>>,
+): FunctionComponent<P> {
+  let loaded: FunctionComponent<P> | null = null;
+  return function LazyScreen(props: P) {
+    const [Comp, setComp] = useState(() => loaded);
+    useEffect(() => {
+      if (Comp) return;
+      void load().then((c) => {
+        loaded = c;
+        setComp(() => c);
+      });
+    }, [Comp]);
+    return Comp ? h(Comp, props) : <p class="loading">{t("app.loading")}</p>;
+  };
 }
 
-// The citizen pages (report, track; no sign-in) are their own chunk, Leaflet included.
-type CitizenProps = { route: Route };
-let citizenScreens: FunctionComponent<CitizenProps> | null = null;
-
-function LazyCitizen({ route }: CitizenProps) {
-  const [Comp, setComp] = useState(() => citizenScreens);
-  useEffect(() => {
-    if (Comp) return;
-    void import("../citizen/screens").then((m) => {
-      citizenScreens = m.CitizenScreen;
-      setComp(() => m.CitizenScreen);
-    });
-  }, [Comp]);
-  return Comp ? <Comp route={route} /> : <p class="loading">{t("app.loading")}</p>;
-}
-
-// The control-room console is desktop only: its own chunk, never in a field officer's first screen.
-let intakeScreen: FunctionComponent | null = null;
-
-let dispatchScreen: FunctionComponent | null = null;
-
-function LazyDispatch() {
-  const [Comp, setComp] = useState(() => dispatchScreen);
-  useEffect(() => {
-    if (Comp) return;
-    void import("../dispatch/dispatch").then((m) => {
-      dispatchScreen = m.Dispatch;
-      setComp(() => m.Dispatch);
-    });
-  }, [Comp]);
-  return Comp ? <Comp /> : <p class="loading">{t("app.loading")}</p>;
-}
-
-let teamsScreen: FunctionComponent | null = null;
-
-function LazyTeams() {
-  const [Comp, setComp] = useState(() => teamsScreen);
-  useEffect(() => {
-    if (Comp) return;
-    void import("../coordinator/teams").then((m) => {
-      teamsScreen = m.Teams;
-      setComp(() => m.Teams);
-    });
-  }, [Comp]);
-  return Comp ? <Comp /> : <p class="loading">{t("app.loading")}</p>;
-}
-
-function LazyIntake() {
-  const [Comp, setComp] = useState(() => intakeScreen);
-  useEffect(() => {
-    if (Comp) return;
-    void import("../operator/intake").then((m) => {
-      intakeScreen = m.Intake;
-      setComp(() => m.Intake);
-    });
-  }, [Comp]);
-  return Comp ? <Comp /> : <p class="loading">{t("app.loading")}</p>;
-}
-
-// The statistics dashboard (charts, map) is its own chunk: never in a field officer's first screen.
-type DashProps = { which: "dashboard" | "cases"; role: string };
-let dashboardScreen: FunctionComponent<DashProps> | null = null;
-
-function LazyDashboard(props: DashProps) {
-  const [Comp, setComp] = useState(() => dashboardScreen);
-  useEffect(() => {
-    if (Comp) return;
-    void import("../supervisor/screens").then((m) => {
-      dashboardScreen = m.DashboardScreen;
-      setComp(() => m.DashboardScreen);
-    });
-  }, [Comp]);
-  return Comp ? <Comp {...props} /> : <p class="loading">{t("app.loading")}</p>;
-}
+const LazyCase = lazyScreen(() => import("../field/case").then((m) => m.CaseScreen));
+const LazyCitizen = lazyScreen(() => import("../citizen/screens").then((m) => m.CitizenScreen));
+const LazyIntake = lazyScreen(() => import("../operator/intake").then((m) => m.Intake));
+const LazyDispatch = lazyScreen(() => import("../dispatch/dispatch").then((m) => m.Dispatch));
+const LazyTeams = lazyScreen(() => import("../coordinator/teams").then((m) => m.Teams));
+const LazyDashboard = lazyScreen(() =>
+  import("../supervisor/screens").then((m) => m.DashboardScreen),
+);
+const LazyAdmin = lazyScreen(() => import("../admin/home").then((m) => m.AdminHome));
 
 export interface AppProps {
   updateSW?: () => void;
@@ -112,8 +52,10 @@ function Header() {
   const problems = s.outbox.filter((i) => i.state !== "pending").length;
   const n = s.outbox.length;
   return (
-    <header class="topbar">
-      <a class="brand" href="/">
+    <header
+      class={`topbar ${s.session && s.session.user.role !== "field_officer" ? "has-menu" : ""}`}
+    >
+      <a class="brand" href="/" aria-label={t("app.name")}>
         <img src="/favicon.svg" alt="" width={32} height={32} />
         <span>{t("app.name")}</span>
       </a>
@@ -126,7 +68,7 @@ function Header() {
           <span class="dot" aria-hidden="true" />
           {s.online ? t("net.online") : t("net.offline")}
         </span>
-        {s.user && (
+        {s.session && (
           <a
             class={`pill pill-outbox ${n ? "has-items" : ""} ${problems ? "has-problems" : ""}`}
             href="/outbox"
@@ -150,6 +92,11 @@ function Header() {
           <span class="visually-hidden">{t("lang.switch_hint")}: </span>
           {lang === "id" ? "EN" : "ID"}
         </button>
+        {s.session && s.session.user.role !== "field_officer" && (
+          <a class="pill pill-menu" href="/menu" data-testid="nav-menu">
+            {t("app.menu")}
+          </a>
+        )}
       </div>
     </header>
   );
@@ -237,52 +184,63 @@ function Toaster() {
   );
 }
 
+// A staff link opened while signed out: shown again right after signing in.
+let afterSignIn: string | null = null;
+
 function Screen() {
   const route = useRoute();
   const s = useStore(app);
+  const role = s.session?.user.role;
   const signedIn = s.session !== null;
-  const isField = s.session?.user.role === "field_officer";
+  const citizen = route.name === "lapor" || route.name === "lacak";
+  const open = route.name === "home" || route.name === "login" || route.name === "unknown";
 
   useEffect(() => {
     if (!s.ready) return;
-    const citizen = route.name === "lapor" || route.name === "lacak";
-    if (!signedIn && route.name !== "login" && !citizen) navigate("/login", true);
-    if (signedIn && (route.name === "login" || route.name === "unknown")) navigate("/", true);
-    if (signedIn && !isField && (route.name === "tasks" || route.name === "case")) {
-      navigate("/", true);
+    if (!signedIn) {
+      if (!citizen && !open) {
+        afterSignIn = location.pathname + location.search;
+        navigate("/login", true);
+      }
+      return;
     }
-  }, [s.ready, signedIn, isField, route.name]);
+    if (route.name === "home" || route.name === "login") {
+      const next = afterSignIn && mayOpen(role, parseRoute(afterSignIn)) ? afterSignIn : null;
+      afterSignIn = null;
+      navigate(next ?? landingFor(role), true);
+    } else if (!citizen && route.name !== "unknown" && !mayOpen(role, route)) {
+      navigate(landingFor(role), true);
+    }
+  }, [s.ready, signedIn, role, route]);
 
   if (!s.ready) return <p class="loading">{t("app.loading")}</p>;
-  if (route.name === "lapor" || route.name === "lacak") return <LazyCitizen route={route} />;
-  if (!signedIn) {
-    return (
-      <>
-        <Login />
-        <CitizenLinks />
-      </>
-    );
-  }
+  if (citizen) return <LazyCitizen route={route} />;
+  if (route.name === "unknown") return <NotFound />;
+  if (!signedIn) return route.name === "home" ? <Landing /> : <Login />;
+  if (!mayOpen(role, route)) return <p class="loading">{t("app.loading")}</p>;
   switch (route.name) {
-    case "home":
     case "tasks":
-      return isField ? <Tasks /> : <Home />;
+      return <Tasks />;
+    case "case":
+      return <LazyCase id={route.id} />;
     case "outbox":
       return <OutboxScreen />;
+    case "menu":
+      return <Home />;
     case "intake":
-      return isField ? <Home /> : <LazyIntake />;
+      return <LazyIntake />;
     case "dispatch":
-      return isField ? <Home /> : <LazyDispatch />;
+      return <LazyDispatch />;
     case "teams":
-      return isField ? <Home /> : <LazyTeams />;
-    case "case":
-      return isField ? <LazyCase id={route.id} /> : <Home />;
+      return <LazyTeams />;
+    case "admin":
+      return <LazyAdmin />;
     case "dashboard":
     case "dashboard-cases":
       return (
         <LazyDashboard
           which={route.name === "dashboard" ? "dashboard" : "cases"}
-          role={s.session?.user.role ?? ""}
+          role={role ?? ""}
         />
       );
     default:

@@ -1,64 +1,51 @@
 /**
- * Home for every role but field officers: who you are and what this app does for you today.
- * The control-room and admin screens come later; until then this lists only real things.
+ * The shell's own pages: the citizens' landing at `/` (report, track, call 112; staff sign-in one
+ * tap away), the staff menu (the screens of one's role, language, sign out) and not-found.
  */
-import { hasKey, setLanguage, t } from "../lib/i18n";
+import { hasKey, type Key, setLanguage, t } from "../lib/i18n";
+import { landingFor, mayOpen, parseRoute } from "../lib/router";
 import { useStore } from "../lib/store";
 import { app, signOut } from "./state";
 import { PageTitle, useLanguage } from "./ui";
 
+// The staff screens in the menu, in the order of a case's life.
+const SCREENS: { path: string; testid: string; title: Key; hint: Key }[] = [
+  { path: "/tasks", testid: "home-tasks", title: "tasks.title", hint: "home.tasks_hint" },
+  { path: "/intake", testid: "home-intake", title: "home.intake", hint: "home.intake_hint" },
+  {
+    path: "/dispatch",
+    testid: "home-dispatch",
+    title: "home.dispatch",
+    hint: "home.dispatch_hint",
+  },
+  { path: "/teams", testid: "home-teams", title: "home.teams", hint: "home.teams_hint" },
+  { path: "/dashboard", testid: "home-dashboard", title: "dash.home_link", hint: "dash.home_hint" },
+  { path: "/admin", testid: "home-admin", title: "admin.title", hint: "admin.hint" },
+];
+
+/** The staff menu (/menu): who you are, the screens of your role, language, sign out. */
 export function Home() {
   const s = useStore(app);
   const lang = useLanguage();
   const user = s.session?.user;
   if (!user) return null;
   const roleKey = `role.${user.role}`;
-  const role = hasKey(roleKey) ? t(roleKey) : user.role;
+  const role = hasKey(roleKey) ? t(roleKey) : "";
   return (
     <section class="screen" data-testid="home">
       <PageTitle>{t("home.hello", { name: user.full_name })}</PageTitle>
-      <p>{t("home.role", { role })}</p>
+      {role && <p>{t("home.role", { role })}</p>}
       {user.agency && <p>{t("home.agency", { agency: user.agency.name })}</p>}
       <h2>{t("home.can_do")}</h2>
       <ul class="link-list">
-        {["operator", "dispatcher", "admin"].includes(user.role) && (
-          <li>
-            <a class="link-card" href="/intake" data-testid="home-intake">
-              <strong>{t("home.intake")}</strong>
-              <span class="muted">{t("home.intake_hint")}</span>
+        {SCREENS.filter((x) => mayOpen(user.role, parseRoute(x.path))).map((x) => (
+          <li key={x.path}>
+            <a class="link-card" href={x.path} data-testid={x.testid}>
+              <strong>{t(x.title)}</strong>
+              <span class="muted">{t(x.hint)}</span>
             </a>
           </li>
-        )}
-        {["dispatcher", "supervisor", "admin", "operator", "coordinator"].includes(user.role) && (
-          <li>
-            <a class="link-card" href="/dispatch" data-testid="home-dispatch">
-              <strong>{t("home.dispatch")}</strong>
-              <span class="muted">{t("home.dispatch_hint")}</span>
-            </a>
-          </li>
-        )}
-        {["coordinator", "admin"].includes(user.role) && (
-          <li>
-            <a class="link-card" href="/teams" data-testid="home-teams">
-              <strong>{t("home.teams")}</strong>
-              <span class="muted">{t("home.teams_hint")}</span>
-            </a>
-          </li>
-        )}
-        {["supervisor", "admin", "coordinator"].includes(user.role) && (
-          <li>
-            <a class="link-card" href="/dashboard" data-testid="home-dashboard">
-              <strong>{t("dash.home_link")}</strong>
-              <span class="muted">{t("dash.home_hint")}</span>
-            </a>
-          </li>
-        )}
-        <li>
-          <a class="link-card" href="/schema" target="_blank" rel="noopener">
-            <strong>{t("home.api_docs")}</strong>
-            <span class="muted">{t("home.api_docs_hint")}</span>
-          </a>
-        </li>
+        ))}
         <li>
           <button
             type="button"
@@ -78,17 +65,26 @@ export function Home() {
           </button>
         </li>
       </ul>
-      <p class="muted">{t("home.coming", { role })}</p>
     </section>
   );
 }
 
-/** For visitors who are not signed in: citizens report and track without an account. */
-export function CitizenLinks() {
+/** The public root: citizens report and track without an account, or call 112. */
+export function Landing() {
   useLanguage();
   return (
-    <section class="screen citizen-links" aria-labelledby="citizen-links-title">
-      <h2 id="citizen-links-title">{t("citizen.home_title")}</h2>
+    <section class="screen landing" data-testid="landing">
+      <PageTitle>{t("landing.title")}</PageTitle>
+      <p class="muted">{t("landing.intro")}</p>
+      <a class="call-112" href="tel:112" data-testid="call-112">
+        <span class="call-112-number" aria-hidden="true">
+          112
+        </span>
+        <span>
+          <strong>{t("landing.call")}</strong>
+          <span class="muted">{t("landing.call_hint")}</span>
+        </span>
+      </a>
       <ul class="link-list">
         <li>
           <a class="link-card" href="/lapor" data-testid="home-lapor">
@@ -103,6 +99,27 @@ export function CitizenLinks() {
           </a>
         </li>
       </ul>
+      <p class="landing-staff">
+        <a href="/login" data-testid="staff-login">
+          {t("landing.staff")}
+        </a>
+      </p>
+    </section>
+  );
+}
+
+/** Any address the app does not know: say so, and offer the way back. */
+export function NotFound() {
+  const s = useStore(app);
+  useLanguage();
+  const home = s.session ? landingFor(s.session.user.role) : "/";
+  return (
+    <section class="screen narrow" data-testid="not-found">
+      <PageTitle>{t("notfound.title")}</PageTitle>
+      <p>{t("notfound.body")}</p>
+      <a class="btn btn-primary" href={home}>
+        {t("notfound.home")}
+      </a>
     </section>
   );
 }

@@ -2,7 +2,6 @@
 import { useState } from "preact/hooks";
 import { ApiError, NetworkError } from "../lib/api";
 import { t } from "../lib/i18n";
-import { navigate } from "../lib/router";
 import { useStore } from "../lib/store";
 import { app, signIn } from "./state";
 import { PageTitle } from "./ui";
@@ -21,8 +20,8 @@ export function Login() {
     setError("");
     setBusy(true);
     try {
+      // The shell then opens the role's own screen (or the staff link that led here).
       await signIn(username.trim(), password);
-      navigate("/", true);
     } catch (err) {
       if (err instanceof NetworkError) setError(t("login.offline"));
       else if (err instanceof ApiError) setError(err.detail || t("login.failed"));
@@ -92,6 +91,11 @@ export function Login() {
           {busy ? t("login.submitting") : t("login.submit")}
         </button>
       </form>
+      <p class="landing-staff">
+        <a href="/" data-testid="login-citizen">
+          {t("login.citizen")}
+        </a>
+      </p>
     </section>
   );
 }

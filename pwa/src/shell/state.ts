@@ -3,10 +3,11 @@
  * counter and its flush triggers, install and update prompts, push status.
  */
 import { ApiError, NetworkError, type Session } from "../lib/api";
-import { clearCaseCache, kvGet, kvSet } from "../lib/db";
+import { kvGet, kvSet } from "../lib/db";
 import { getLanguage, initLanguage, type Key, setTimeZone } from "../lib/i18n";
 import { blockedSeqs, flush, listOutbox, type OutboxItem, onOutboxChange } from "../lib/outbox";
 import { disablePush, enablePush, type PushOutcome } from "../lib/push";
+import { navigate } from "../lib/router";
 import { api, lastUser } from "../lib/session";
 import { createStore } from "../lib/store";
 import type { AppConfig, User } from "../lib/types";
@@ -138,10 +139,13 @@ export async function signIn(username: string, password: string): Promise<void> 
   void startPush(true);
 }
 
+/** Send what the outbox holds while the session still works; what cannot go waits for this user. */
 export async function signOut(): Promise<void> {
+  if (navigator.onLine) await syncNow();
   await disablePush(api);
-  await api.logout();
-  await clearCaseCache();
+  await api.logout(); // forgets the user's cached cases and photos (lib/forget.ts)
+  // Straight to sign-in for the next person (in the same tick: the old screen is not remembered).
+  navigate("/login", true);
   app.set({ session: null, sessionExpired: false, push: null });
 }
 

@@ -1,0 +1,271 @@
+/**
+ * The admin's home (/admin): the city's reference data at a glance, read from the admin API.
+ * Counts first (users, agencies, categories, teams), then one read-only table of each. Editing
+ * comes with the full admin console; nothing here sends a person elsewhere to do their work.
+ */
+import "./admin.css";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, NetworkError } from "../lib/api";
+import { getLanguage, hasKey, type Key, t } from "../lib/i18n";
+import { api } from "../lib/session";
+import { PageTitle, priorityLabel, useLanguage } from "../shell/ui";
+
+interface AdminUser {
+  id: number;
+  username: string;
+  full_name: string;
+  role: string;
+  agency_id: number | null;
+  active: boolean;
+}
+
+interface AdminAgency {
+  id: number;
+  name_id: string;
+  name_en: string;
+  kind: string;
+  active: boolean;
+}
+
+interface AdminCategory {
+  id: number;
+  name_id: string;
+  name_en: string;
+  agency_id: number;
+  priority: string;
+  sla_accept_min: number;
+  sla_arrive_min: number;
+  sla_resolve_min: number;
+  active: boolean;
+}
+
+interface AdminTeam {
+  id: number;
+  agency_id: number;
+  name: string;
+  on_duty: boolean;
+  member_ids: number[];
+}
+
+interface Overview {
+  users: AdminUser[];
+  agencies: AdminAgency[];
+  categories: AdminCategory[];
+  teams: AdminTeam[];
+}
+
+async function loadOverview(): Promise<Overview> {
+  const [users, agencies, categories, teams] = await Promise.all([
+    api.request<AdminUser[]>("/api/admin/users"),
+    api.request<AdminAgency[]>("/api/admin/agencies"),
+    api.request<AdminCategory[]>("/api/admin/categories"),
+    api.request<AdminTeam[]>("/api/admin/teams"),
+  ]);
+  return { users, agencies, categories, teams };
+}
+
+const named = (x: { name_id: string; name_en: string }) =>
+  getLanguage() === "en" ? x.name_en : x.name_id;
+const roleName = (role: string) => {
+  const key = `role.${role}`;
+  return hasKey(key) ? t(key) : "";
+};
+const activeWord = (active: boolean) => (active ? t("admin.active") : t("admin.inactive"));
+
+/** One column: its heading, whether it holds numbers (aligned right), and its cell text. */
+type Column<T> = [Key, (row: T) => string | number, boolean?];
+
+/** A titled, read-only table of one kind of reference data. */
+function Overview<T extends { id: number }>(props: {
+  id: string;
+  title: Key;
+  summary: string;
+  rows: T[];
+  cols: Column<T>[];
+}) {
+  const h = `${props.id}-h`;
+  return (
+    <section class="admin-section" id={props.id} aria-labelledby={h}>
+      <h2 id={h}>{t(props.title)}</h2>
+      <p class="muted">{props.summary}</p>
+      {/* A table wider than a phone scrolls inside its own region, reachable by keyboard. */}
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: axe asks scrolling regions to take focus */}
+      <section class="admin-scroll" tabIndex={0} aria-labelledby={h}>
+        <table class="admin-table">
+          <thead>
+            <tr>
+              {props.cols.map(([key, , num]) => (
+                <th key={key} scope="col" class={num ? "num" : undefined}>
+                  {t(key)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {props.rows.map((row) => (
+              <tr key={row.id}>
+                {props.cols.map(([key, cell, num]) => (
+                  <td key={key} class={num ? "num" : undefined}>
+                    {cell(row)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </section>
+  );
+}
+
+function summary(active: number, total: number): string {
+  return t("admin.summary", { active, total });
+}
+
+export function AdminHome() {
+  useLanguage();
+  const [data, setData] = useState<Overview | null>(null);
+  const [error, setError] = useState("");
+
+  useEffect(() => {
+    loadOverview()
+      .then(setData)
+      .catch((err) => {
+        if (err instanceof NetworkError) setError(t("error.network"));
+        else setError(err instanceof ApiError && err.detail ? err.detail : t("error.unknown"));
+      });
+  }, []);
+
+  const agencyName = (id: number | null) => {
+    const a = id === null ? undefined : data?.agencies.find((x) => x.id === id);
+    return a ? named(a) : "—";
+  };
+
+  const tiles: { id: string; title: Key; n: number; hint: string }[] = data
+    ? [
+        {
+          id: "users",
+          title: "admin.users",
+          n: data.users.length,
+          hint: summary(data.users.filter((u) => u.active).length, data.users.length),
+        },
+        {
+          id: "agencies",
+          title: "admin.agencies",
+          n: data.agencies.length,
+          hint: summary(data.agencies.filter((a) => a.active).length, data.agencies.length),
+        },
+        {
+          id: "categories",
+          title: "admin.categories",
+          n: data.categories.length,
+          hint: summary(data.categories.filter((c) => c.active).length, data.categories.length),
+        },
+        {
+          id: "teams",
+          title: "admin.teams",
+          n: data.teams.length,
+          hint: t("admin.teams_on_duty", { n: data.teams.filter((x) => x.on_duty).length }),
+        },
+      ]
+    : [];
+
+  const roles = data
+    ? [...new Set(data.users.map((u) => u.role))]
+        .map((r) => `${roleName(r)}: ${data.users.filter((u) => u.role === r).length}`)
+        .join(" · ")
+    : "";
+
+  return (
+    <section class="screen admin-home" data-testid="admin-home">
+      <PageTitle>{t("admin.title")}</PageTitle>
+      <p class="muted">{t("admin.intro")}</p>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {!data && !error && (
+        <p class="loading" role="status">
+          {t("app.loading")}
+        </p>
+      )}
+      {data && (
+        <>
+          <ul class="admin-tiles" data-testid="admin-counts">
+            {tiles.map((x) => (
+              <li key={x.id}>
+                <a href={`#admin-${x.id}`} data-testid={`admin-count-${x.id}`} data-count={x.n}>
+                  <strong>{x.n}</strong>
+                  <span>{t(x.title)}</span>
+                  <span class="muted small">{x.hint}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+          <Overview
+            id="admin-users"
+            title="admin.users"
+            summary={roles}
+            rows={data.users}
+            cols={[
+              ["admin.col.name", (u) => u.full_name],
+              ["admin.col.username", (u) => u.username],
+              ["admin.col.role", (u) => roleName(u.role)],
+              ["admin.col.agency", (u) => agencyName(u.agency_id)],
+              ["admin.col.status", (u) => activeWord(u.active)],
+            ]}
+          />
+          <Overview
+            id="admin-agencies"
+            title="admin.agencies"
+            summary={tiles[1].hint}
+            rows={data.agencies}
+            cols={[
+              ["admin.col.name", named],
+              [
+                "admin.col.kind",
+                (a) => t(a.kind === "partner" ? "admin.kind.partner" : "admin.kind.opd"),
+              ],
+              [
+                "admin.col.teams",
+                (a) => data.teams.filter((x) => x.agency_id === a.id).length,
+                true,
+              ],
+              ["admin.col.status", (a) => activeWord(a.active)],
+            ]}
+          />
+          <Overview
+            id="admin-categories"
+            title="admin.categories"
+            summary={tiles[2].hint}
+            rows={data.categories}
+            cols={[
+              ["admin.col.name", named],
+              ["admin.col.agency", (c) => agencyName(c.agency_id)],
+              ["admin.col.priority", (c) => priorityLabel(c.priority)],
+              [
+                "admin.col.sla",
+                (c) => `${c.sla_accept_min} / ${c.sla_arrive_min} / ${c.sla_resolve_min}`,
+                true,
+              ],
+              ["admin.col.status", (c) => activeWord(c.active)],
+            ]}
+          />
+          <Overview
+            id="admin-teams"
+            title="admin.teams"
+            summary={tiles[3].hint}
+            rows={data.teams}
+            cols={[
+              ["admin.col.name", (x) => x.name],
+              ["admin.col.agency", (x) => agencyName(x.agency_id)],
+              ["admin.col.members", (x) => x.member_ids.length, true],
+              ["admin.col.duty", (x) => t(x.on_duty ? "teams.on_duty" : "teams.off_duty")],
+            ]}
+          />
+        </>
+      )}
+    </section>
+  );
+}
