@@ -13,7 +13,9 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,10 +166,36 @@ class EmbeddedPostgres:
         except (OSError, IndexError, ValueError):
             return None
 
+    @property
+    def started_here(self) -> bool:
+        """This process started (or restarted) the server, so it should stop it."""
+        return self._started_here
+
+    def postmaster_state(self) -> str:
+        """``running``, ``stopped`` (no ``postmaster.pid``: shut down on purpose or never
+        started) or ``crashed`` (the pid file names a process that is gone or a zombie)."""
+        try:
+            pid = int((self.pgdata / "postmaster.pid").read_text().splitlines()[0])
+        except (OSError, IndexError, ValueError):
+            return "stopped"
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return "crashed"
+        except PermissionError:
+            return "running"  # someone else's process with that id: not ours to judge
+        try:
+            # "pid (comm) S ...": a killed postmaster whose parent has not reaped it yet.
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return "running"
+        return "crashed" if state in {"Z", "X"} else "running"
+
     def start(self) -> None:
         """initdb if needed, start the server, create the database with PostGIS."""
         self.ensure_initialised()
-        if self.is_running():
+        # Not ``pg_ctl status``: it takes a killed postmaster's zombie for a live server.
+        if self.postmaster_state() == "running":
             self.port = self._running_port() or self.port
         else:
             if not self.port:
@@ -250,3 +278,57 @@ class EmbeddedPostgres:
             return
         if self.is_running():
             self._run(["pg_ctl", "-D", str(self.pgdata), "-m", mode, "-w", "-t", "60", "stop"])
+
+
+class ClusterSupervisor:
+    """Watches an embedded cluster and restarts its postmaster when it dies without a shutdown.
+
+    A clean stop (``pg_ctl stop``, Ctrl-C) removes ``postmaster.pid`` and is left alone; a pid
+    file naming a dead process means a crash (kill -9, OOM killer): ``pg_ctl start`` then runs
+    PostgreSQL's own crash recovery from the WAL. Starting is retried every half second while
+    the old server's process is not yet reaped or its backends still hold its shared memory.
+    Runs in a daemon thread, polling.
+    """
+
+    def __init__(
+        self,
+        cluster: EmbeddedPostgres,
+        say: Callable[[str], None],
+        interval: float = 0.5,
+    ) -> None:
+        self.cluster = cluster
+        self.say = say
+        self.interval = interval
+        self.restarts = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="pg-supervisor", daemon=True)
+
+    def __enter__(self) -> ClusterSupervisor:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=90)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self.cluster.postmaster_state() == "crashed":
+                self._restart()
+
+    def _restart(self) -> None:
+        self.say("PostgreSQL stopped without shutting down (crash or kill); restarting it.")
+        began = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                self.cluster.start()
+            except ClusterError as exc:
+                first = str(exc).splitlines()[0] if str(exc) else "start failed"
+                self.say(f"PostgreSQL did not start yet ({first}); retrying.")
+                self._stop.wait(0.5)
+                continue
+            self.restarts += 1
+            self.say(
+                f"PostgreSQL is back after crash recovery ({time.monotonic() - began:.1f} s)."
+            )
+            return
