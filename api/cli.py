@@ -168,7 +168,9 @@ def dev(host: str | None, port: int | None, demo_cases: int) -> None:
         click.echo("")
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         # The push and SLA worker runs in the same process and event loop as the server.
-        asyncio.run(_serve_with_worker(uvicorn.Server(config), settings, url))
+        # Uvicorn re-raises the Ctrl-C it handled once it has shut down: that is a normal stop.
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve_with_worker(uvicorn.Server(config), settings, url))
 
 
 async def _serve_with_worker(server: Any, settings: Settings, url: str) -> None:

@@ -171,6 +171,15 @@ class EmbeddedPostgres:
         """This process started (or restarted) the server, so it should stop it."""
         return self._started_here
 
+    def postmaster_pid_exists(self) -> bool:
+        """The process the pid file names exists, even as a zombie."""
+        try:
+            pid = int((self.pgdata / "postmaster.pid").read_text().splitlines()[0])
+            os.kill(pid, 0)
+        except (OSError, IndexError, ValueError):
+            return False
+        return True
+
     def postmaster_state(self) -> str:
         """``running``, ``stopped`` (no ``postmaster.pid``: shut down on purpose or never
         started) or ``crashed`` (the pid file names a process that is gone or a zombie)."""
@@ -319,6 +328,12 @@ class ClusterSupervisor:
     def _restart(self) -> None:
         self.say("PostgreSQL stopped without shutting down (crash or kill); restarting it.")
         began = time.monotonic()
+        # A killed postmaster stays a zombie until its parent (init) reaps it, and the new one
+        # would take the zombie's pid file for a live server's: wait until it is gone.
+        while self.cluster.postmaster_pid_exists() and not self._stop.wait(0.05):
+            if time.monotonic() - began > 30:
+                break
+        gone = time.monotonic() - began
         while not self._stop.is_set():
             try:
                 self.cluster.start()
@@ -329,6 +344,7 @@ class ClusterSupervisor:
                 continue
             self.restarts += 1
             self.say(
-                f"PostgreSQL is back after crash recovery ({time.monotonic() - began:.1f} s)."
+                f"PostgreSQL is back after crash recovery ({time.monotonic() - began:.1f} s; "
+                f"the old process was gone after {gone:.1f} s)."
             )
             return
