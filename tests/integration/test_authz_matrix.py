@@ -87,6 +87,9 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     # ---------------------------------------------------------------- public
     ("GET", "/health/live"): (NO, "2222222"),
     ("GET", "/health/ready"): (NO, "2222222"),
+    # Prometheus: loopback or the metrics token only, whoever is signed in (the test client is
+    # not on loopback; tests/integration/test_health_and_metrics.py covers the token).
+    ("GET", "/metrics"): (NO, "FFFFFFF"),
     ("GET", "/api/config"): (NO, "2222222"),
     ("GET", "/api/push/public-key"): (NO, "2222222"),
     # The PWA shell (without a build, a page saying how to build it).
