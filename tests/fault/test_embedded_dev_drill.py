@@ -250,6 +250,14 @@ async def _drill(root: Path) -> None:
             stop_probe.set()
             await probing
         missing = await _missing(dsn, load.created)
+        # Prometheus on loopback (no token set): the outage is in the series.
+        async with httpx.AsyncClient(base_url=run.base_url, timeout=10) as http:
+            metrics = (await http.get("/metrics")).text
+        assert "tanggap_database_up 1.0" in metrics
+        assert 'tanggap_http_requests_total{method="POST",route="/api/cases",status="503"}' in (
+            metrics
+        )
+        assert 'tanggap_push_notifications_total{outcome="sent"} 0.0' not in metrics
         supervisor = [line for line in run.output().splitlines() if line.startswith("PostgreSQL")]
         assert "restarting it" in run.output() and "back after crash recovery" in run.output()
         # Ctrl-C (the terminal signals the whole process group) stops the restarted server,
