@@ -59,7 +59,7 @@ function SystemHealth() {
   const lines = healthNotice(ready);
   if (!lines.length) return null;
   return (
-    <div class="banner banner-conflict" role="status" data-testid="system-health">
+    <div class="banner banner-conflict system-health" role="status" data-testid="system-health">
       <strong>{t("health.title")}</strong>
       {lines.map((line) => (
         <p key={line}>{line}</p>
