@@ -216,7 +216,7 @@ async def _drill(root: Path) -> None:
             probe, stop_probe = Probe(run.base_url), asyncio.Event()
             probing = asyncio.create_task(probe.run(stop_probe))
             async with IntakeLoad(run.base_url, operator, category, concurrency=4) as load:
-                await load.wait_for(lambda: len(load.created) >= 20, 30, "20 acknowledged cases")
+                await load.wait_for(lambda: len(load.created) >= 12, 30, "12 acknowledged cases")
                 pid, _ = run.postmaster()
                 os.kill(pid, signal.SIGKILL)
                 killed = time.monotonic()
@@ -241,7 +241,7 @@ async def _drill(root: Path) -> None:
                 )
                 delivered = time.monotonic()
                 await load.wait_for(
-                    lambda: sum(a.status == 201 for a in load.since(ready_again)) >= 10,
+                    lambda: sum(a.status == 201 for a in load.since(ready_again)) >= 8,
                     15,
                     "steady intake again",
                 )
