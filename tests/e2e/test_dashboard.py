@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -298,7 +298,7 @@ async def test_coordinator_dashboard_shows_own_agency_without_call_figures(
 
 async def test_dashboard_says_in_words_when_the_worker_is_stalled_and_clears_when_it_works(
     browser: Browser,
-    playwright_instance: Any,
+    phone_context: BrowserContext,
     live_server: LiveServer,
     settings: Any,
     database_url: str,
@@ -336,13 +336,7 @@ async def test_dashboard_says_in_words_when_the_worker_is_stalled_and_clears_whe
     finally:
         await ctx.close()
 
-    ctx = await browser.new_context(**phone(playwright_instance), base_url=live_server.base_url)
-    await ctx.add_init_script(PUSH_STUB)
-    ctx.set_default_timeout(15_000)
-    page = await ctx.new_page()
-    try:
-        await open_dashboard(page)
-        await expect(page.get_by_test_id("system-health")).to_be_visible()
-        await shot(page, "dashboard-health-phone-id")
-    finally:
-        await ctx.close()
+    page = await phone_context.new_page()
+    await open_dashboard(page)
+    await expect(page.get_by_test_id("system-health")).to_be_visible()
+    await shot(page, "dashboard-health-phone-id")
