@@ -146,8 +146,8 @@ class Worker:
             pool = await asyncpg.create_pool(
                 libpq_dsn(self.database_url), min_size=1, max_size=6, timeout=5
             )
-            await pool.execute(health_sql.BEAT_SQL, self.name, self.started_at)
-            await pool.execute(health_sql.PURGE_SQL)
+            await pool.execute(health_sql.BEAT_SQL, self.name, self.started_at, timeout=5)
+            await pool.execute(health_sql.PURGE_SQL, timeout=5)
             if self.outages:
                 log.warning("worker reconnected to its database; work resumes")
             async with WebPushSender(
@@ -222,13 +222,19 @@ class Worker:
             pgq.shutdown.set()
             stopped.cancel()
             beat.cancel()
+            await asyncio.wait({stopped, beat}, timeout=2)
             done, _ = await asyncio.wait({queue}, timeout=DRAIN_S)
             if not done:
                 queue.cancel()
                 await asyncio.wait({queue}, timeout=2)
-        for task in (beat, queue):
-            if task.done() and not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+        # Read both outcomes (so neither is logged as "never retrieved"); raise the first.
+        failures = [
+            exc
+            for task in (beat, queue)
+            if task.done() and not task.cancelled() and (exc := task.exception()) is not None
+        ]
+        if failures:
+            raise failures[0]
 
 
 @contextlib.asynccontextmanager
