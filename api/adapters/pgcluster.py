@@ -115,14 +115,21 @@ class EmbeddedPostgres:
                 for n in dirnames + filenames:
                     with contextlib.suppress(FileNotFoundError, PermissionError):
                         shutil.chown(os.path.join(dirpath, n), "postgres", "postgres")
-            # The postgres user must be able to reach the folder through its parents.
-            for parent in self.root.parents:
-                mode = parent.stat().st_mode
-                if not mode & 0o001:
-                    try:
-                        parent.chmod(mode | 0o001)
-                    except PermissionError:
-                        break
+            self._make_reachable()
+
+    def _make_reachable(self) -> None:
+        """The postgres user must be able to reach the folder through its parents (another
+        program, such as a concurrent pytest resetting its temporary root, may have closed
+        one since the server started)."""
+        if not self._as_root:
+            return
+        for parent in self.root.parents:
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                try:
+                    parent.chmod(mode | 0o001)
+                except PermissionError:
+                    break
 
     def ensure_initialised(self) -> None:
         if not postgis_available(self.bindir):
@@ -285,8 +292,13 @@ class EmbeddedPostgres:
     def stop(self, mode: str = "fast") -> None:
         if not self.pgdata.exists():
             return
-        if self.is_running():
-            self._run(["pg_ctl", "-D", str(self.pgdata), "-m", mode, "-w", "-t", "60", "stop"])
+        if self.postmaster_state() == "running":
+            self._make_reachable()
+            res = self._run(
+                ["pg_ctl", "-D", str(self.pgdata), "-m", mode, "-w", "-t", "60", "stop"]
+            )
+            if res.returncode != 0 and self.postmaster_state() == "running":
+                raise ClusterError(f"pg_ctl stop failed: {res.stderr.strip()}")
 
 
 class ClusterSupervisor:
