@@ -20,6 +20,7 @@ from api.auth import auth_middleware_factory
 from api.config import Settings
 from api.db.session import make_engine, make_sessionmaker
 from api.errors import ProblemDocumentedJson, exception_handlers
+from api.metrics import metrics_middleware
 from api.middleware import configure_logging, request_context_middleware, security_headers
 from api.routes import (
     admin,
@@ -31,6 +32,7 @@ from api.routes import (
     events,
     geography,
     health,
+    metrics,
     places,
     pwa,
     reference,
@@ -79,6 +81,7 @@ def create_app(
         route_handlers=[
             health.live,
             health.ready,
+            metrics.metrics,
             auth.AuthController,
             auth.SecurityAlertController,
             reference.ReferenceController,
@@ -105,7 +108,7 @@ def create_app(
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=exception_handlers(),
-        middleware=[request_context_middleware, auth_middleware_factory],
+        middleware=[request_context_middleware, metrics_middleware, auth_middleware_factory],
         before_send=[security_headers(settings.photo_origin, settings.map_tile_origin)],
         lifespan=[lifespan],
         plugins=[channels_plugin(url, [LIVE_CHANNEL])],

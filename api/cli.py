@@ -12,6 +12,7 @@ import getpass
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -31,23 +32,66 @@ DEMO_LOGIN_ROLES = [
 @contextlib.contextmanager
 def database(settings: Settings, *, keep_running: bool = False) -> Iterator[str]:
     """The database URL: the configured one, or the embedded cluster (started if needed)."""
+    with embedded_run(settings, keep_running=keep_running) as run:
+        yield run.url
+
+
+@dataclass
+class DatabaseRun:
+    """The database a command runs on, and whether this process owns the embedded cluster."""
+
+    url: str
+    cluster: Any = None  # EmbeddedPostgres, or None for TANGGAP_DATABASE_URL
+    found_running: bool = False  # the cluster was already running: it is left running
+
+    @property
+    def owned(self) -> bool:
+        """This process started (or restarted) the cluster, so it stops it on exit."""
+        return self.cluster is not None and bool(self.cluster.started_here)
+
+
+@contextlib.contextmanager
+def embedded_run(
+    settings: Settings,
+    *,
+    keep_running: bool = False,
+    supervise: bool = False,
+    say: Any = None,
+) -> Iterator[DatabaseRun]:
+    """The configured database, or the embedded cluster: started if needed, restarted after a
+    crash when ``supervise`` (``tanggap dev``), and on exit stopped only if this process
+    started it. ``say`` (``click.echo``) is told what happens to the cluster."""
     if settings.database_url:
-        yield settings.database_url
+        yield DatabaseRun(settings.database_url)
         return
-    from api.adapters.pgcluster import ClusterError, EmbeddedPostgres
+    from api.adapters.pgcluster import ClusterError, ClusterSupervisor, EmbeddedPostgres
 
     port = int(os.environ.get("TANGGAP_EMBEDDED_PG_PORT", "0"))
     cluster = EmbeddedPostgres(settings.postgres_dir, port=port)
-    was_running = cluster.pgdata.exists() and cluster.is_running()
+    found_running = cluster.pgdata.exists() and cluster.postmaster_state() == "running"
     try:
         cluster.start()
     except ClusterError as exc:
         raise click.ClickException(str(exc)) from exc
+    run = DatabaseRun(cluster.url, cluster, found_running)
     try:
-        yield cluster.url
+        if supervise:
+            with ClusterSupervisor(cluster, say or (lambda _: None)):
+                yield run
+        else:
+            yield run
     finally:
-        if not keep_running and not was_running:
+        if keep_running:
+            pass
+        elif run.owned:
             cluster.stop("fast")
+            if say:
+                say("Stopped the database this process started.")
+        elif say:
+            say(
+                "Left the database running: it was already running when this started "
+                f"(stop it with: pg_ctl -D {cluster.pgdata} stop)."
+            )
 
 
 async def _seed(
@@ -98,11 +142,16 @@ def dev(host: str | None, port: int | None, demo_cases: int) -> None:
     # On a developer's machine nobody stands in front of the API: no forwarded address is trusted.
     settings = Settings.from_env().with_(trusted_proxies=())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with database(settings) as url:
+    with embedded_run(settings, supervise=True, say=click.echo) as run:
+        url = run.url
         migrate.upgrade(url)
         created = asyncio.run(_seed(url, settings, demo_cases))
         if created:
             click.echo(f"Seeded the demo city: {created}")
+        if run.cluster is not None:
+            # Flush what migrations and the seed wrote: a crash soon after start then
+            # recovers from a short WAL tail, not from the whole seed (seconds faster).
+            run.cluster.psql("CHECKPOINT")
         app = create_app(settings, database_url=url)
         host = host or settings.host
         port = port or settings.port
@@ -112,13 +161,26 @@ def dev(host: str | None, port: int | None, demo_cases: int) -> None:
         click.echo("  Demo logins (password: tanggap112):")
         for name in DEMO_LOGIN_ROLES:
             click.echo(f"    {name}")
-        click.echo("  Press Ctrl-C to stop (the database stops with it).")
+        if run.cluster is None:
+            click.echo("  Press Ctrl-C to stop (TANGGAP_DATABASE_URL's database is not touched).")
+        elif run.found_running:
+            click.echo(
+                "  The embedded database was already running: it is watched (restarted if it "
+                "crashes) but left running on Ctrl-C."
+            )
+        else:
+            click.echo(
+                "  The embedded database is watched (restarted if it crashes) and stops with "
+                "Ctrl-C."
+            )
         click.echo("")
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False
         )
         # The push and SLA worker runs in the same process and event loop as the server.
-        asyncio.run(_serve_with_worker(uvicorn.Server(config), settings, url))
+        # Uvicorn re-raises the Ctrl-C it handled once it has shut down: that is a normal stop.
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve_with_worker(uvicorn.Server(config), settings, url))
 
 
 async def _serve_with_worker(server: Any, settings: Settings, url: str) -> None:

@@ -88,6 +88,13 @@ class Settings:
     # A job whose worker stopped sending heartbeats (killed) is picked up again after this long.
     worker_heartbeat_seconds: int = 30
     sla_check_seconds: int = 15
+    # Readiness is "degraded" (still HTTP 200) when no worker heartbeat is this fresh, or the
+    # oldest due job has waited longer than queue_max_age_seconds (docs/operations.md).
+    worker_stall_seconds: int = 30
+    queue_max_age_seconds: int = 120
+    # `/metrics`: with a token, `Authorization: Bearer <token>` from anywhere; without one,
+    # loopback clients only.
+    metrics_token: str = field(default="", repr=False)
     # Empty means a random secret generated once into ``data_dir/jwt.secret``.
     jwt_secret: str = field(default="", repr=False)
     access_token_minutes: int = 15
@@ -172,6 +179,9 @@ class Settings:
                 "WORKER_HEARTBEAT_SECONDS", d.worker_heartbeat_seconds
             ),
             sla_check_seconds=_env_int("SLA_CHECK_SECONDS", d.sla_check_seconds),
+            worker_stall_seconds=_env_int("WORKER_STALL_SECONDS", d.worker_stall_seconds),
+            queue_max_age_seconds=_env_int("QUEUE_MAX_AGE_SECONDS", d.queue_max_age_seconds),
+            metrics_token=_env("METRICS_TOKEN"),
             jwt_secret=_env("JWT_SECRET"),
             access_token_minutes=_env_int("ACCESS_TOKEN_MINUTES", d.access_token_minutes),
             refresh_token_days=_env_int("REFRESH_TOKEN_DAYS", d.refresh_token_days),

@@ -95,6 +95,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Anda tidak berwenang melakukan ini.",
         "en": "You are not allowed to do this.",
     },
+    # /metrics: loopback only, or the metrics token (TANGGAP_METRICS_TOKEN)
+    "metrics_forbidden": {
+        "id": "Metrik hanya dapat dibaca dari server ini atau dengan token metrik.",
+        "en": "Metrics can only be read from this server or with the metrics token.",
+    },
     "case_not_found": {"id": "Kasus tidak ditemukan.", "en": "Case not found."},
     # cases and the lifecycle
     "transition_not_allowed": {

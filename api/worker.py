@@ -9,6 +9,12 @@ one, restarted) picks them up after ``worker_heartbeat_seconds``.
 - ``sla.escalate`` every ``sla_check_seconds``: :func:`api.services.escalation.escalate_overdue`.
 - ``push.sweep`` every minute: re-queues outbox rows whose job was lost.
 
+The worker outlives its database: when PostgreSQL goes away (a crash, a restart) the queue stops,
+the worker logs it and retries with a growing delay (1 s doubling to 10 s), and resumes where the
+jobs left off once the database answers. While it works it writes a heartbeat (and the time of
+each SLA scan) to ``worker_heartbeats``, on the pool the queue uses: readiness reads them, so a
+stalled worker shows as "degraded" (api/domain/health.py, docs/operations.md).
+
 The worker takes a clock like the API does; tests pass their own.
 """
 
@@ -17,8 +23,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import random
+import socket
+import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 from pgqueuer import PgQueuer
@@ -30,11 +41,19 @@ from api.adapters.events import libpq_dsn
 from api.adapters.keys import vapid_keys
 from api.adapters.webpush import WebPushSender
 from api.config import Settings
+from api.db import health as health_sql
 from api.db.session import make_engine, make_sessionmaker
+from api.domain.health import heartbeat_interval
 from api.services.escalation import escalate_overdue
 from api.services.push_delivery import PushDelivery
 
 log = logging.getLogger("tanggap.worker")
+
+# Waiting out a lost database: the first retry after 1 s, then twice as long, at most 10 s.
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 10.0
+# How long the queue may take to finish its jobs in flight when it stops.
+DRAIN_S = 10.0
 
 
 def utc_now() -> datetime:
@@ -60,16 +79,77 @@ class Worker:
         self.database_url = database_url
         self.clock = clock
         self.stop = asyncio.Event()
+        # Names this worker's heartbeat row; unique per process start.
+        self.name = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.started_at = datetime.now(UTC)
+        self.outages = 0  # times the database was lost and the work resumed (or is retried)
+        self._beat_ok = False
 
     async def run(self) -> None:
-        """Work until :attr:`stop` is set."""
+        """Work until :attr:`stop` is set, waiting out database outages with backoff."""
+        delay = BACKOFF_FIRST_S
+        while not self.stop.is_set():
+            self._beat_ok = False
+            try:
+                await self._work()
+            except Exception as exc:
+                if self.stop.is_set():
+                    break
+                self.outages += 1
+                # Connection errors are the expected cause; anything else gets its traceback.
+                expected = isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError)
+                log.warning(
+                    "worker lost its database (%s: %s); retrying in %.1f s",
+                    type(exc).__name__,
+                    str(exc)[:200],
+                    delay,
+                    exc_info=None if expected else exc,
+                )
+            else:
+                if self.stop.is_set():
+                    break
+                self.outages += 1
+                log.warning("the job queue stopped by itself; restarting it in %.1f s", delay)
+            if self._beat_ok:
+                delay = BACKOFF_FIRST_S  # it worked for a while: a new outage starts afresh
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, BACKOFF_MAX_S)
+        await self._forget()
+
+    async def _forget(self) -> None:
+        """A stopped worker removes its heartbeat row (best effort: the database may be gone)."""
+        with contextlib.suppress(Exception):
+            conn = await asyncpg.connect(libpq_dsn(self.database_url), timeout=3)
+            try:
+                await conn.execute(health_sql.FORGET_SQL, self.name)
+            finally:
+                await conn.close(timeout=3)
+
+    async def _beat(self, pool: asyncpg.Pool) -> None:
+        """Heartbeat until the database fails (raises) or the task is cancelled."""
+        every = heartbeat_interval(self.settings.worker_stall_seconds)
+        while True:
+            await pool.execute(health_sql.BEAT_SQL, self.name, self.started_at, timeout=every * 4)
+            self._beat_ok = True
+            await asyncio.sleep(every)
+
+    async def _work(self) -> None:
+        """One run of the queue on fresh connections; returns or raises when it stops."""
         s = self.settings
         concurrency = max(2, s.worker_concurrency)
         # One database connection per message on the wire, plus the periodic jobs.
         engine = make_engine(self.database_url, concurrency + 2, 2)
         sessionmaker = make_sessionmaker(engine)
-        pool = await asyncpg.create_pool(libpq_dsn(self.database_url), min_size=1, max_size=6)
+        pool: asyncpg.Pool | None = None
         try:
+            pool = await asyncpg.create_pool(
+                libpq_dsn(self.database_url), min_size=1, max_size=6, timeout=5
+            )
+            await pool.execute(health_sql.BEAT_SQL, self.name, self.started_at, timeout=5)
+            await pool.execute(health_sql.PURGE_SQL, timeout=5)
+            if self.outages:
+                log.warning("worker reconnected to its database; work resumes")
             async with WebPushSender(
                 vapid_keys(s),
                 s.vapid_subject,
@@ -79,55 +159,91 @@ class Worker:
             ) as sender:
                 delivery = PushDelivery(sessionmaker, sender, self.clock)
                 pgq = PgQueuer.from_asyncpg_pool(pool)
-
-                # At most this many messages on the wire (and database connections in use).
-                on_the_wire = asyncio.Semaphore(concurrency)
-
-                @pgq.entrypoint(jobs.DELIVER_PUSH)
-                async def deliver(job: Job) -> None:
-                    async with on_the_wire:
-                        nid = int(job.payload or b"0")
-                        try:
-                            delay = await delivery.deliver(nid)
-                        except Exception as exc:  # counted, never re-queued forever
-                            log.warning("push %s: delivery error %s", nid, type(exc).__name__)
-                            delay = await delivery.count_failure(nid, type(exc).__name__)
-                    if delay is not None:
-                        raise RetryRequested(delay=timedelta(seconds=delay), reason="push retry")
-
-                @pgq.schedule(jobs.ESCALATE_SLA, cron_every(s.sla_check_seconds))
-                async def escalate(_: Schedule) -> None:
-                    count = await escalate_overdue(sessionmaker, self.clock())
-                    if count:
-                        log.info("escalated %d missed SLA deadline(s)", count)
-
-                @pgq.schedule(jobs.SWEEP_OUTBOX, cron_every(60))
-                async def sweep(_: Schedule) -> None:
-                    count = await delivery.sweep()
-                    if count:
-                        log.warning("re-queued %d outbox row(s) that had lost their job", count)
-
-                async def stop_on_signal() -> None:
-                    await self.stop.wait()
-                    pgq.shutdown.set()
-
-                stopper = asyncio.create_task(stop_on_signal())
-                try:
-                    heartbeat = timedelta(seconds=max(1, s.worker_heartbeat_seconds))
-                    await pgq.run(
-                        batch_size=max(1, concurrency // 2),
-                        # Up to two batches waiting for a slot, so the next is ready at once.
-                        max_concurrent_tasks=concurrency * 2,
-                        heartbeat_timeout=heartbeat,
-                        # New jobs wake the worker at once (LISTEN); the poll finds jobs of
-                        # killed workers whose heartbeat went stale.
-                        dequeue_timeout=min(heartbeat, timedelta(seconds=5)),
-                    )
-                finally:
-                    stopper.cancel()
+                self._register(pgq, delivery, sessionmaker, pool, concurrency)
+                await self._run_queue(pgq, pool, concurrency)
         finally:
-            await pool.close()
+            if pool is not None:
+                try:
+                    await asyncio.wait_for(pool.close(), 5)
+                except (TimeoutError, Exception):
+                    pool.terminate()
             await engine.dispose()
+
+    def _register(
+        self,
+        pgq: PgQueuer,
+        delivery: PushDelivery,
+        sessionmaker: Any,
+        pool: asyncpg.Pool,
+        concurrency: int,
+    ) -> None:
+        s = self.settings
+        # At most this many messages on the wire (and database connections in use).
+        on_the_wire = asyncio.Semaphore(concurrency)
+
+        @pgq.entrypoint(jobs.DELIVER_PUSH)
+        async def deliver(job: Job) -> None:
+            async with on_the_wire:
+                nid = int(job.payload or b"0")
+                try:
+                    delay = await delivery.deliver(nid)
+                except Exception as exc:  # counted, never re-queued forever
+                    log.warning("push %s: delivery error %s", nid, type(exc).__name__)
+                    delay = await delivery.count_failure(nid, type(exc).__name__)
+            if delay is not None:
+                raise RetryRequested(delay=timedelta(seconds=delay), reason="push retry")
+
+        @pgq.schedule(jobs.ESCALATE_SLA, cron_every(s.sla_check_seconds))
+        async def escalate(_: Schedule) -> None:
+            count = await escalate_overdue(sessionmaker, self.clock())
+            await pool.execute(health_sql.SLA_SCANNED_SQL, self.name)
+            if count:
+                log.info("escalated %d missed SLA deadline(s)", count)
+
+        @pgq.schedule(jobs.SWEEP_OUTBOX, cron_every(60))
+        async def sweep(_: Schedule) -> None:
+            count = await delivery.sweep()
+            if count:
+                log.warning("re-queued %d outbox row(s) that had lost their job", count)
+
+    async def _run_queue(self, pgq: PgQueuer, pool: asyncpg.Pool, concurrency: int) -> None:
+        """Run PgQueuer beside the heartbeat; the first of them to fail (or :attr:`stop`) ends
+        both, and a failure is raised to :meth:`run`, which reconnects."""
+        heartbeat = timedelta(seconds=max(1, self.settings.worker_heartbeat_seconds))
+        queue = asyncio.create_task(
+            pgq.run(
+                batch_size=max(1, concurrency // 2),
+                # Up to two batches waiting for a slot, so the next is ready at once.
+                max_concurrent_tasks=concurrency * 2,
+                heartbeat_timeout=heartbeat,
+                # New jobs wake the worker at once (LISTEN); the poll finds jobs of killed
+                # workers whose heartbeat went stale.
+                dequeue_timeout=min(heartbeat, timedelta(seconds=5)),
+                # A dead LISTEN connection stops the queue, and run() starts it afresh.
+                shutdown_on_listener_failure=True,
+            )
+        )
+        beat = asyncio.create_task(self._beat(pool))
+        stopped = asyncio.create_task(self.stop.wait())
+        try:
+            await asyncio.wait({queue, beat, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            pgq.shutdown.set()
+            stopped.cancel()
+            beat.cancel()
+            await asyncio.wait({stopped, beat}, timeout=2)
+            done, _ = await asyncio.wait({queue}, timeout=DRAIN_S)
+            if not done:
+                queue.cancel()
+                await asyncio.wait({queue}, timeout=2)
+        # Read both outcomes (so neither is logged as "never retrieved"); raise the first.
+        failures = [
+            exc
+            for task in (beat, queue)
+            if task.done() and not task.cancelled() and (exc := task.exception()) is not None
+        ]
+        if failures:
+            raise failures[0]
 
 
 @contextlib.asynccontextmanager

@@ -13,7 +13,9 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,14 +115,21 @@ class EmbeddedPostgres:
                 for n in dirnames + filenames:
                     with contextlib.suppress(FileNotFoundError, PermissionError):
                         shutil.chown(os.path.join(dirpath, n), "postgres", "postgres")
-            # The postgres user must be able to reach the folder through its parents.
-            for parent in self.root.parents:
-                mode = parent.stat().st_mode
-                if not mode & 0o001:
-                    try:
-                        parent.chmod(mode | 0o001)
-                    except PermissionError:
-                        break
+            self._make_reachable()
+
+    def _make_reachable(self) -> None:
+        """The postgres user must be able to reach the folder through its parents (another
+        program, such as a concurrent pytest resetting its temporary root, may have closed
+        one since the server started)."""
+        if not self._as_root:
+            return
+        for parent in self.root.parents:
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                try:
+                    parent.chmod(mode | 0o001)
+                except PermissionError:
+                    break
 
     def ensure_initialised(self) -> None:
         if not postgis_available(self.bindir):
@@ -164,10 +173,45 @@ class EmbeddedPostgres:
         except (OSError, IndexError, ValueError):
             return None
 
+    @property
+    def started_here(self) -> bool:
+        """This process started (or restarted) the server, so it should stop it."""
+        return self._started_here
+
+    def postmaster_pid_exists(self) -> bool:
+        """The process the pid file names exists, even as a zombie."""
+        try:
+            pid = int((self.pgdata / "postmaster.pid").read_text().splitlines()[0])
+            os.kill(pid, 0)
+        except (OSError, IndexError, ValueError):
+            return False
+        return True
+
+    def postmaster_state(self) -> str:
+        """``running``, ``stopped`` (no ``postmaster.pid``: shut down on purpose or never
+        started) or ``crashed`` (the pid file names a process that is gone or a zombie)."""
+        try:
+            pid = int((self.pgdata / "postmaster.pid").read_text().splitlines()[0])
+        except (OSError, IndexError, ValueError):
+            return "stopped"
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return "crashed"
+        except PermissionError:
+            return "running"  # someone else's process with that id: not ours to judge
+        try:
+            # "pid (comm) S ...": a killed postmaster whose parent has not reaped it yet.
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return "running"
+        return "crashed" if state in {"Z", "X"} else "running"
+
     def start(self) -> None:
         """initdb if needed, start the server, create the database with PostGIS."""
         self.ensure_initialised()
-        if self.is_running():
+        # Not ``pg_ctl status``: it takes a killed postmaster's zombie for a live server.
+        if self.postmaster_state() == "running":
             self.port = self._running_port() or self.port
         else:
             if not self.port:
@@ -248,5 +292,71 @@ class EmbeddedPostgres:
     def stop(self, mode: str = "fast") -> None:
         if not self.pgdata.exists():
             return
-        if self.is_running():
-            self._run(["pg_ctl", "-D", str(self.pgdata), "-m", mode, "-w", "-t", "60", "stop"])
+        if self.postmaster_state() == "running":
+            self._make_reachable()
+            res = self._run(
+                ["pg_ctl", "-D", str(self.pgdata), "-m", mode, "-w", "-t", "60", "stop"]
+            )
+            if res.returncode != 0 and self.postmaster_state() == "running":
+                raise ClusterError(f"pg_ctl stop failed: {res.stderr.strip()}")
+
+
+class ClusterSupervisor:
+    """Watches an embedded cluster and restarts its postmaster when it dies without a shutdown.
+
+    A clean stop (``pg_ctl stop``, Ctrl-C) removes ``postmaster.pid`` and is left alone; a pid
+    file naming a dead process means a crash (kill -9, OOM killer): ``pg_ctl start`` then runs
+    PostgreSQL's own crash recovery from the WAL. Starting is retried every half second while
+    the old server's process is not yet reaped or its backends still hold its shared memory.
+    Runs in a daemon thread, polling.
+    """
+
+    def __init__(
+        self,
+        cluster: EmbeddedPostgres,
+        say: Callable[[str], None],
+        interval: float = 0.5,
+    ) -> None:
+        self.cluster = cluster
+        self.say = say
+        self.interval = interval
+        self.restarts = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="pg-supervisor", daemon=True)
+
+    def __enter__(self) -> ClusterSupervisor:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=90)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self.cluster.postmaster_state() == "crashed":
+                self._restart()
+
+    def _restart(self) -> None:
+        self.say("PostgreSQL stopped without shutting down (crash or kill); restarting it.")
+        began = time.monotonic()
+        # A killed postmaster stays a zombie until its parent (init) reaps it, and the new one
+        # would take the zombie's pid file for a live server's: wait until it is gone.
+        while self.cluster.postmaster_pid_exists() and not self._stop.wait(0.05):
+            if time.monotonic() - began > 30:
+                break
+        gone = time.monotonic() - began
+        while not self._stop.is_set():
+            try:
+                self.cluster.start()
+            except ClusterError as exc:
+                first = str(exc).splitlines()[0] if str(exc) else "start failed"
+                self.say(f"PostgreSQL did not start yet ({first}); retrying.")
+                self._stop.wait(0.5)
+                continue
+            self.restarts += 1
+            self.say(
+                f"PostgreSQL is back after crash recovery ({time.monotonic() - began:.1f} s; "
+                f"the old process was gone after {gone:.1f} s)."
+            )
+            return

@@ -801,3 +801,19 @@ class RateLimitHit(Base):
         Index("ix_rate_limit_hits_key_at", "key", "at"),
         Index("ix_rate_limit_hits_at", "at"),
     )
+
+
+class WorkerHeartbeat(Base):
+    """One row per running worker (``tanggap worker`` or the one inside ``tanggap dev``).
+
+    The worker writes ``beat_at`` every few seconds while its job queue connection works, and
+    ``sla_scan_at`` after each SLA escalation scan; readiness reads them (api/db/health.py). A
+    stopped worker deletes its row; a killed one's row goes stale and is purged after a day.
+    """
+
+    __tablename__ = "worker_heartbeats"
+
+    worker: Mapped[str] = mapped_column(String(120), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sla_scan_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -1,13 +1,23 @@
-"""Liveness and readiness probes for load balancers and ``docker compose``."""
+"""Liveness and readiness probes for load balancers, ``docker compose`` and the dashboard.
+
+Readiness answers 503 (with Retry-After) only when the database does not answer: then no request
+can succeed. A stalled worker, a late SLA scan or an old queue answer 200 with ``"status":
+"degraded"`` and the reasons, so the API stays in rotation (intake works without the worker) while
+operators, alerting and the supervisor dashboard see the problem. The body holds counts and ages
+only, no personal data, so it is public like the probe itself.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
-from sqlalchemy import text
+
+from api.db.health import readiness
+from api.domain.health import degraded_reasons, thresholds
 
 
 class Health(msgspec.Struct, omit_defaults=True):
@@ -16,20 +26,71 @@ class Health(msgspec.Struct, omit_defaults=True):
     postgis: str | None = None
 
 
+class QueueHealth(msgspec.Struct):
+    due_jobs: int
+    oldest_due_age_s: float | None
+    worker_heartbeat_age_s: float | None
+    last_sla_scan_at: datetime | None
+    # The thresholds these ages are held against (settings).
+    worker_stall_s: float
+    queue_max_age_s: float
+    sla_scan_late_s: float
+
+
+class Ready(msgspec.Struct):
+    status: str  # ok | degraded
+    database: str
+    postgis: str
+    reasons: list[str]  # why degraded: worker_stalled, queue_backlog, sla_scan_late
+    queue: QueueHealth
+
+
 @get("/health/live", summary="Liveness: the process answers", tags=["health"])
 async def live() -> Health:
     return Health(status="ok")
 
 
-@get("/health/ready", summary="Readiness: the database and PostGIS answer", tags=["health"])
+@get(
+    "/health/ready",
+    summary="Readiness: the database answers; the queue and the worker are reported",
+    tags=["health"],
+)
 async def ready(state: State) -> Response[Any]:
+    """200 ``ok`` or ``degraded`` (worker stalled, SLA scan late, queue too old: the reasons
+    say which), 503 + Retry-After when the database does not answer."""
     try:
         async with state.engine.connect() as conn:
-            version = (await conn.execute(text("SELECT postgis_lib_version()"))).scalar_one()
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            found = await readiness(conn)
     except Exception:  # any failure means "not ready"; the reason is in the server log
         return Response(
             Health(status="unavailable", database="down"),
             status_code=503,
             headers={"Retry-After": "5"},
         )
-    return Response(Health(status="ok", database="up", postgis=str(version)))
+    s = state.settings
+    limits = thresholds(s.worker_stall_seconds, s.queue_max_age_seconds, s.sla_check_seconds)
+    reasons = degraded_reasons(found.queue, limits)
+    q = found.queue
+    return Response(
+        Ready(
+            status="degraded" if reasons else "ok",
+            database="up",
+            postgis=found.postgis,
+            reasons=[str(r) for r in reasons],
+            queue=QueueHealth(
+                due_jobs=q.due_jobs,
+                oldest_due_age_s=_round(q.oldest_due_age_s),
+                worker_heartbeat_age_s=_round(q.heartbeat_age_s),
+                last_sla_scan_at=found.sla_scan_at,
+                worker_stall_s=limits.worker_stall_s,
+                queue_max_age_s=limits.queue_max_age_s,
+                sla_scan_late_s=limits.sla_scan_late_s,
+            ),
+        ),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _round(age: float | None) -> float | None:
+    return None if age is None else round(max(age, 0.0), 1)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { healthNotice } from "../src/supervisor/health";
 import {
   casesHref,
   isoWeek,
@@ -33,5 +34,29 @@ describe("dashboard periods", () => {
     expect(casesHref({ created_from: "a", agency_id: 2 }, { status: "resolved,closed" })).toBe(
       "/dashboard/cases?created_from=a&agency_id=2&status=resolved%2Cclosed",
     );
+  });
+});
+
+describe("system health banner", () => {
+  it("says nothing while all is well or unknown", () => {
+    expect(healthNotice({ status: "ok", reasons: [] })).toEqual([]);
+    expect(healthNotice(null)).toEqual([]);
+  });
+
+  it("explains each degraded reason in words, with the queue's age in minutes", () => {
+    const lines = healthNotice({
+      status: "degraded",
+      reasons: ["worker_stalled", "queue_backlog"],
+      queue: { oldest_due_age_s: 600 },
+    });
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain("10 menit");
+    expect(lines.join(" ")).not.toMatch(/worker_stalled|queue_backlog/);
+  });
+
+  it("says the database is unreachable when readiness is unavailable", () => {
+    expect(healthNotice({ status: "unavailable" })).toEqual([
+      "Basis data tidak dapat dihubungi: angka di layar ini mungkin tidak terbaru.",
+    ]);
   });
 });

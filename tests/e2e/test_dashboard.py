@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -294,3 +294,49 @@ async def test_coordinator_dashboard_shows_own_agency_without_call_figures(
         await expect(page.get_by_test_id("case-row")).to_have_count(created)
     finally:
         await ctx.close()
+
+
+async def test_dashboard_says_in_words_when_the_worker_is_stalled_and_clears_when_it_works(
+    browser: Browser,
+    phone_context: BrowserContext,
+    live_server: LiveServer,
+    settings: Any,
+    database_url: str,
+    shot: Shot,
+) -> None:
+    """No worker runs beside this server: readiness is degraded and the dashboard says what
+    that means, in both languages; once a worker beats, the banner is gone."""
+    from api import worker
+
+    ctx = await browser.new_context(
+        viewport={"width": 1440, "height": 900}, base_url=live_server.base_url
+    )
+    await ctx.add_init_script(PUSH_STUB)
+    ctx.set_default_timeout(15_000)
+    page = await ctx.new_page()
+    found: dict[str, Any] = {}
+    try:
+        await open_dashboard(page)
+        banner = page.get_by_test_id("system-health")
+        await expect(banner).to_contain_text("Pengirim notifikasi dan pemeriksa SLA tidak berjalan")
+        await expect(banner).not_to_contain_text("worker_stalled")
+        if v := await axe_serious(page):
+            found["health id"] = v
+        await shot(page, "dashboard-health-desktop-id")
+        await page.locator(".pill-lang").click()
+        await expect(banner).to_contain_text("The notification sender and SLA checker")
+        if v := await axe_serious(page):
+            found["health en"] = v
+        await shot(page, "dashboard-health-desktop-en")
+        async with worker.running(settings, database_url):
+            await page.reload()
+            await expect(page.get_by_test_id("kpis")).to_be_visible()
+            await expect(page.get_by_test_id("system-health")).to_have_count(0)
+        assert not found, dump(found)
+    finally:
+        await ctx.close()
+
+    page = await phone_context.new_page()
+    await open_dashboard(page)
+    await expect(page.get_by_test_id("system-health")).to_be_visible()
+    await shot(page, "dashboard-health-phone-id")

@@ -88,6 +88,9 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     # ---------------------------------------------------------------- public
     ("GET", "/health/live"): (NO, "2222222"),
     ("GET", "/health/ready"): (NO, "2222222"),
+    # Prometheus: loopback or the metrics token only, whoever is signed in (the test client is
+    # not on loopback; tests/integration/test_health_and_metrics.py covers the token).
+    ("GET", "/metrics"): (NO, "FFFFFFF"),
     ("GET", "/api/config"): (NO, "2222222"),
     ("GET", "/api/geography"): (NO, "2222222"),
     ("GET", "/api/places"): (Req(query={"q": "kadia"}), "2222222"),

@@ -112,3 +112,29 @@ def _run_twice(data_dir: Path) -> None:
     finally:
         _ctrl_c(proc)
     assert _postgres_pids(data_dir / "postgres" / "data") == []
+
+
+def test_dev_leaves_a_cluster_it_found_running_and_says_so_on_ctrl_c() -> None:
+    from api.adapters.pgcluster import EmbeddedPostgres
+
+    root = Path(tempfile.mkdtemp(prefix="tanggap-dev-found-"))
+    cluster = EmbeddedPostgres(root / "data" / "postgres")
+    try:
+        cluster.start()  # someone else's run left it up
+        port = free_port()
+        proc = _start(root / "data", port)
+        try:
+            _wait_ready(f"http://127.0.0.1:{port}", proc)
+        finally:
+            _ctrl_c(proc)
+        out = proc.stdout.read().decode() if proc.stdout else ""
+        assert proc.returncode == 0, out
+        assert "already running" in out and "left running on Ctrl-C" in out
+        assert "Left the database running" in out
+        assert "Stopped the database" not in out
+        assert cluster.postmaster_state() == "running"
+        assert _postgres_pids(cluster.pgdata)
+    finally:
+        cluster.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+    assert _postgres_pids(root / "data" / "postgres" / "data") == []

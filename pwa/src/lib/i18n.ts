@@ -308,6 +308,15 @@ const id = {
   "dash.col_priority": "Prioritas",
   "dash.col_created_at": "Dibuat pada",
   "dash.not_allowed": "Layar ini untuk supervisor, koordinator dan admin.",
+  // dashboard: the system's own health (GET /health/ready), shown only when it is not ok
+  "health.title": "Kondisi sistem",
+  "health.worker_stalled":
+    "Pengirim notifikasi dan pemeriksa SLA tidak berjalan: notifikasi dan eskalasi tertunda.",
+  "health.queue_backlog": "Notifikasi menumpuk: yang tertua sudah menunggu {n} menit.",
+  "health.sla_scan_late": "Pemeriksaan tenggat SLA terlambat: eskalasi bisa tertunda.",
+  "health.degraded": "Sebagian layanan latar belakang terganggu.",
+  "health.database_down":
+    "Basis data tidak dapat dihubungi: angka di layar ini mungkin tidak terbaru.",
   // control room
   "console.not_allowed": "Layar ini untuk operator, dispatcher dan admin.",
   "home.intake": "Penerimaan panggilan",
@@ -876,6 +885,15 @@ const en: Catalog = {
   "dash.col_priority": "Priority",
   "dash.col_created_at": "Created at",
   "dash.not_allowed": "This screen is for supervisors, coordinators and admins.",
+  // dashboard: the system's own health (GET /health/ready), shown only when it is not ok
+  "health.title": "System health",
+  "health.worker_stalled":
+    "The notification sender and SLA checker are not running: notifications and escalations are delayed.",
+  "health.queue_backlog": "Notifications are piling up: the oldest has waited {n} minutes.",
+  "health.sla_scan_late": "The SLA deadline check is late: escalations may be delayed.",
+  "health.degraded": "Some background services are impaired.",
+  "health.database_down":
+    "The database cannot be reached: the figures on this screen may be out of date.",
   // control room
   "console.not_allowed": "This screen is for operators, dispatchers and admins.",
   "home.intake": "Call intake",

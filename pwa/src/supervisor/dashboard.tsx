@@ -15,6 +15,7 @@ import { useStore } from "../lib/store";
 import { app } from "../shell/state";
 import { PageTitle, useLanguage } from "../shell/ui";
 import { CallsChart, formatDuration, TimesChart } from "./charts";
+import { fetchReadiness, healthNotice, type Readiness } from "./health";
 import type { HeatMapProps } from "./heatmap";
 import {
   type CallStats,
@@ -34,6 +35,38 @@ import {
   withFilter,
   withPeriod,
 } from "./query";
+
+/** Readiness is read again this often while the dashboard is open. */
+const HEALTH_POLL_MS = 30_000;
+
+/** A banner when the worker, the queue or the database is not well; nothing when all is. */
+function SystemHealth() {
+  const [ready, setReady] = useState<Readiness | null>(null);
+  useLanguage();
+  useEffect(() => {
+    let live = true;
+    const read = () =>
+      void fetchReadiness().then((r) => {
+        if (live) setReady(r);
+      });
+    read();
+    const timer = setInterval(read, HEALTH_POLL_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, []);
+  const lines = healthNotice(ready);
+  if (!lines.length) return null;
+  return (
+    <div class="banner banner-conflict system-health" role="status" data-testid="system-health">
+      <strong>{t("health.title")}</strong>
+      {lines.map((line) => (
+        <p key={line}>{line}</p>
+      ))}
+    </div>
+  );
+}
 
 /** Roles that see call figures (coordinators see their agency's cases only). */
 const CALL_ROLES = new Set(["admin", "supervisor", "dispatcher"]);
@@ -238,6 +271,7 @@ export function Dashboard() {
   return (
     <section class="screen dashboard" data-testid="dashboard" aria-busy={!data}>
       <PageTitle>{t("dash.title")}</PageTitle>
+      <SystemHealth />
       {scoped && user.agency && <p>{t("home.agency", { agency: user.agency.name })}</p>}
 
       <form
