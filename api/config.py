@@ -73,7 +73,7 @@ class Settings:
     worker_heartbeat_seconds: int = 30
     sla_check_seconds: int = 15
     # The root secret every purpose key is derived from (api/adapters/keys.py). Empty means a
-    # random secret generated once into ``data_dir/root.secret``.
+    # random secret generated once into ``data_dir/jwt.secret`` (its historical name).
     root_secret: str = field(default="", repr=False)
     # Older name of the root secret (``TANGGAP_JWT_SECRET``), used when ``root_secret`` is empty.
     jwt_secret: str = field(default="", repr=False)

@@ -53,10 +53,11 @@ def _load_or_create(path: Path, make: Callable[[], str]) -> str:
 
 def root_secret(settings: Settings) -> str:
     """The one root secret: ``TANGGAP_ROOT_SECRET`` (or its older name ``TANGGAP_JWT_SECRET``),
-    else generated once into the data folder."""
+    else generated once into the data folder (``jwt.secret``)."""
     if settings.root_secret or settings.jwt_secret:
         return settings.root_secret or settings.jwt_secret
-    return _load_or_create(settings.data_dir / "root.secret", lambda: secrets.token_urlsafe(48))
+    # The file keeps its historical name: existing data folders keep their secret.
+    return _load_or_create(settings.data_dir / "jwt.secret", lambda: secrets.token_urlsafe(48))
 
 
 def derive_key(root: str, purpose: str, version: int) -> str:
