@@ -108,7 +108,9 @@ async def stream(server: Server, access_token: str, **headers: str) -> SSEStream
             server.url + "/api/events/tickets", headers={"Authorization": f"Bearer {access_token}"}
         )
         assert r.status_code == 201, r.text
-    s = SSEStream(server.url + "/api/events", params={"ticket": r.json()["ticket"]}, headers=headers)
+    s = SSEStream(
+        server.url + "/api/events", params={"ticket": r.json()["ticket"]}, headers=headers
+    )
     return await s.open()
 
 

@@ -208,9 +208,7 @@ async def test_citizen_reports_with_a_photo_and_tracks_it_by_token(
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
     assert not images.has_gps(r.content)
     assert images.metadata_of(r.content)["exif"] == {}
-    r = await client.get(
-        f"/api/public/photos/{photo['id']}?variant=thumb", headers=tracked(token)
-    )
+    r = await client.get(f"/api/public/photos/{photo['id']}?variant=thumb", headers=tracked(token))
     assert r.status_code == 200
     with Image.open(io.BytesIO(r.content)) as img:
         assert max(img.size) <= 320
