@@ -16,12 +16,18 @@ from api import __version__
 from api.adapters import keys
 from api.adapters.events import channels_plugin
 from api.adapters.storage import make_storage
+from api.adapters.uploads import UploadSlots
 from api.auth import auth_middleware_factory
 from api.config import Settings
 from api.db.session import make_engine, make_sessionmaker
 from api.errors import ProblemDocumentedJson, exception_handlers
 from api.metrics import metrics_middleware
-from api.middleware import configure_logging, request_context_middleware, security_headers
+from api.middleware import (
+    configure_logging,
+    refuse_credentials_in_query,
+    request_context_middleware,
+    security_headers,
+)
 from api.routes import (
     admin,
     auth,
@@ -103,12 +109,14 @@ def create_app(
             open311_router,
             Open311KeyController,
             events.live_events,
+            events.event_ticket,
             *STATS_HANDLERS,
             pwa.spa,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=exception_handlers(),
         middleware=[request_context_middleware, metrics_middleware, auth_middleware_factory],
+        before_request=refuse_credentials_in_query,
         before_send=[security_headers(settings.photo_origin, settings.map_tile_origin)],
         lifespan=[lifespan],
         plugins=[channels_plugin(url, [LIVE_CHANNEL])],
@@ -133,14 +141,20 @@ def create_app(
             gzip_compress_level=5,
             exclude_opt_key="skip_compression",
         ),
-        request_max_body_size=100 * 1024 * 1024,
+        # Every body is small unless its route says otherwise (photo uploads, area boundaries).
+        # A larger Content-Length is refused (413) before a byte of the body is read.
+        request_max_body_size=settings.request_max_body_bytes,
         debug=False,
         logging_config=None,  # ours: JSON lines with the request id (api.middleware)
     )
     app.state.settings = settings
     app.state.clock = clock
+    # One key per purpose, each derived from the root secret (rotated one at a time).
     app.state.jwt_secret = keys.jwt_secret(settings)
+    app.state.pin_key = keys.pin_key(settings)
+    app.state.photo_url_key = keys.photo_url_key(settings)
     app.state.vapid_public_key = keys.vapid_keys(settings).public_key
     app.state.storage = make_storage(settings)
+    app.state.upload_slots = UploadSlots(settings.upload_concurrency)
     app.state.pbx_secret = keys.pbx_secret(settings)
     return app

@@ -63,6 +63,11 @@ class Settings:
     s3_secure: bool = True
     # Host presigned photo URLs are signed for (what browsers reach); empty means s3_endpoint.
     s3_public_endpoint: str = ""
+    # Request bodies: the default limit (a larger Content-Length gets 413 before it is read).
+    # Photo upload routes are bounded by the photo limits below instead.
+    request_max_body_bytes: int = 64 * 1024
+    # Photo uploads processed at once by one API process; beyond that 503 with Retry-After.
+    upload_concurrency: int = 4
     # Photo uploads: per file, per request, and the most pixels a photo may decode to.
     photo_max_bytes: int = 10 * 1024 * 1024
     photo_max_files: int = 8
@@ -95,8 +100,15 @@ class Settings:
     # `/metrics`: with a token, `Authorization: Bearer <token>` from anywhere; without one,
     # loopback clients only.
     metrics_token: str = field(default="", repr=False)
-    # Empty means a random secret generated once into ``data_dir/jwt.secret``.
+    # The root secret every purpose key is derived from (api/adapters/keys.py). Empty means a
+    # random secret generated once into ``data_dir/jwt.secret`` (its historical name).
+    root_secret: str = field(default="", repr=False)
+    # Older name of the root secret (``TANGGAP_JWT_SECRET``), used when ``root_secret`` is empty.
     jwt_secret: str = field(default="", repr=False)
+    # Bump one to rotate that purpose's derived key alone.
+    jwt_key_version: int = 1
+    pin_key_version: int = 1
+    photo_url_key_version: int = 1
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     # Sign-in: wrong passwords per account from one address, and per address (IPv6 by /64),
@@ -162,6 +174,8 @@ class Settings:
             s3_region=_env("S3_REGION", d.s3_region),
             s3_secure=_env_bool("S3_SECURE", d.s3_secure),
             s3_public_endpoint=_env("S3_PUBLIC_ENDPOINT"),
+            request_max_body_bytes=_env_int("REQUEST_MAX_BODY_BYTES", d.request_max_body_bytes),
+            upload_concurrency=_env_int("UPLOAD_CONCURRENCY", d.upload_concurrency),
             photo_max_bytes=_env_int("PHOTO_MAX_BYTES", d.photo_max_bytes),
             photo_max_files=_env_int("PHOTO_MAX_FILES", d.photo_max_files),
             photo_max_pixels=_env_int("PHOTO_MAX_PIXELS", d.photo_max_pixels),
@@ -182,7 +196,11 @@ class Settings:
             worker_stall_seconds=_env_int("WORKER_STALL_SECONDS", d.worker_stall_seconds),
             queue_max_age_seconds=_env_int("QUEUE_MAX_AGE_SECONDS", d.queue_max_age_seconds),
             metrics_token=_env("METRICS_TOKEN"),
+            root_secret=_env("ROOT_SECRET"),
             jwt_secret=_env("JWT_SECRET"),
+            jwt_key_version=_env_int("JWT_KEY_VERSION", d.jwt_key_version),
+            pin_key_version=_env_int("PIN_KEY_VERSION", d.pin_key_version),
+            photo_url_key_version=_env_int("PHOTO_URL_KEY_VERSION", d.photo_url_key_version),
             access_token_minutes=_env_int("ACCESS_TOKEN_MINUTES", d.access_token_minutes),
             refresh_token_days=_env_int("REFRESH_TOKEN_DAYS", d.refresh_token_days),
             login_max_failures_per_account_address=_env_int(
@@ -283,8 +301,8 @@ class Settings:
             out.append("TANGGAP_S3_ENDPOINT")
         if not self.vapid_private_key:
             out.append("TANGGAP_VAPID_PRIVATE_KEY")
-        if not self.jwt_secret:
-            out.append("TANGGAP_JWT_SECRET")
+        if not (self.root_secret or self.jwt_secret):
+            out.append("TANGGAP_ROOT_SECRET")
         return out
 
     def with_(self, **changes: object) -> Settings:

@@ -62,6 +62,19 @@ CATALOG: dict[str, dict[str, str]] = {
     "title_429": {"id": "Terlalu banyak permintaan", "en": "Too many requests"},
     "title_500": {"id": "Kesalahan server", "en": "Server error"},
     "title_503": {"id": "Layanan tidak tersedia", "en": "Service unavailable"},
+    # limits and secrets (docs/security.md): credentials never in a URL; uploads in bounds
+    "credentials_in_query": {
+        "id": "Jangan kirim {param} di alamat (URL). Kirim lewat header atau isi permintaan.",
+        "en": "Do not send {param} in the address (URL). Send it in a header or the body.",
+    },
+    "uploads_busy": {
+        "id": "Terlalu banyak unggahan foto saat ini. Coba lagi dalam {retry_after} detik.",
+        "en": "Too many photo uploads right now. Try again in {retry_after} seconds.",
+    },
+    "event_ticket_invalid": {
+        "id": "Tiket siaran langsung tidak valid atau sudah dipakai. Minta tiket baru.",
+        "en": "The live-stream ticket is invalid or already used. Ask for a new one.",
+    },
     "rate_limited": {
         "id": "Terlalu banyak permintaan. Coba lagi dalam {retry_after} detik.",
         "en": "Too many requests. Try again in {retry_after} seconds.",

@@ -1,4 +1,11 @@
-"""Request id, one structured access-log line per request, and security headers."""
+"""Request id, one structured access-log line per request, security headers, and the refusal of
+credentials in URLs.
+
+Secrets never reach a log line: the access log records the path only (never the query string),
+with the secret segment of ``/open311/v2/tokens/{token}`` replaced; and no route accepts a
+credential in the query string (:func:`refuse_credentials_in_query`), so none sits in a proxy's
+log or a browser's history either.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +17,21 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from litestar import Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import BadRequest
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 access_log = logging.getLogger("tanggap.access")
 
 _RID_OK = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Path segments that are secrets themselves: logged as "[redacted]".
+_SECRET_PATHS = re.compile(r"^(/open311/v2/tokens/)[^/]+")
+# Query parameters that would carry a credential: refused, never read (headers or bodies only).
+CREDENTIAL_PARAMS = frozenset(
+    {"token", "access_token", "refresh_token", "api_key", "pin", "phone", "password"}
+)
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -115,13 +131,13 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_wrapper)
         finally:
-            # Path only, never the query string: tokens may travel there (tracking links).
+            # Path only, never the query string, and no secret path segment.
             access_log.info(
                 "request",
                 extra={
                     "fields": {
                         "method": scope.get("method"),
-                        "path": scope.get("path"),
+                        "path": loggable_path(scope.get("path", "")),
                         "status": status or 500,
                         "ms": round((time.perf_counter() - started) * 1000, 1),
                     }
@@ -130,6 +146,22 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
             request_id_var.reset(token)
 
     return middleware
+
+
+def loggable_path(path: str) -> str:
+    """The path as logs may record it: a secret segment (an Open311 token) is redacted."""
+    return _SECRET_PATHS.sub(r"\1[redacted]", path)
+
+
+async def refuse_credentials_in_query(request: Request[Any, Any, Any]) -> None:
+    """A ``before_request`` hook for every route: a credential in the query string is a 400.
+
+    URLs end up in proxy logs, browser history and Referer headers; tokens, PINs, phone numbers
+    and API keys travel in headers (``Authorization``, ``X-Tracking-Token``, ...) or bodies.
+    """
+    for name in request.query_params:
+        if name.lower() in CREDENTIAL_PARAMS:
+            raise BadRequest("credentials_in_query", param=name.lower())
 
 
 def security_headers(photo_origin: str | None = None, tile_origin: str | None = None) -> Any:

@@ -1,7 +1,13 @@
-"""Secrets that must survive restarts: the JWT signing secret and the VAPID key pair.
+"""Secrets that must survive restarts: the root secret, the PBX secret and the VAPID key pair.
 
 Taken from settings when set; otherwise generated once into the data folder (mode 0600) and
 reused, so tokens and push subscriptions stay valid across ``make run`` restarts.
+
+One root secret (``TANGGAP_ROOT_SECRET``) is the only symmetric secret to keep safe. Each purpose
+gets its own key derived from it with HKDF-SHA256 (RFC 5869): access-token signing, tracking-PIN
+derivation and public-photo URL signing. The purpose and its version are the HKDF ``info``, so
+bumping one purpose's version (``TANGGAP_JWT_KEY_VERSION``, ``TANGGAP_PIN_KEY_VERSION``,
+``TANGGAP_PHOTO_URL_KEY_VERSION``) rotates that key alone and leaves the others valid.
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from api.config import Settings
 
@@ -44,10 +51,39 @@ def _load_or_create(path: Path, make: Callable[[], str]) -> str:
     return path.read_text().strip()
 
 
-def jwt_secret(settings: Settings) -> str:
-    if settings.jwt_secret:
-        return settings.jwt_secret
+def root_secret(settings: Settings) -> str:
+    """The one root secret: ``TANGGAP_ROOT_SECRET`` (or its older name ``TANGGAP_JWT_SECRET``),
+    else generated once into the data folder (``jwt.secret``)."""
+    if settings.root_secret or settings.jwt_secret:
+        return settings.root_secret or settings.jwt_secret
+    # The file keeps its historical name: existing data folders keep their secret.
     return _load_or_create(settings.data_dir / "jwt.secret", lambda: secrets.token_urlsafe(48))
+
+
+def derive_key(root: str, purpose: str, version: int) -> str:
+    """A 256-bit key for one purpose, from the root secret (HKDF-SHA256), base64url."""
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=None,
+        info=f"tanggap112/{purpose}/v{version}".encode(),
+    )
+    return _b64url(hkdf.derive(root.encode()))
+
+
+def jwt_secret(settings: Settings) -> str:
+    """Signs access tokens (HS256). Rotating it signs everybody out, nothing else."""
+    return derive_key(root_secret(settings), "jwt", settings.jwt_key_version)
+
+
+def pin_key(settings: Settings) -> str:
+    """Derives each tracking token's PIN. Rotating it changes every PIN (tokens still work)."""
+    return derive_key(root_secret(settings), "tracking-pin", settings.pin_key_version)
+
+
+def photo_url_key(settings: Settings) -> str:
+    """Signs the short-lived public photo URLs. Rotating it only breaks URLs already handed out."""
+    return derive_key(root_secret(settings), "photo-url", settings.photo_url_key_version)
 
 
 def pbx_secret(settings: Settings) -> str:

@@ -35,6 +35,25 @@ _OVERHEAD_BYTES = 256 * 1024
 _WRITE_BUFFER = 1024 * 1024
 
 
+class UploadSlots:
+    """At most ``size`` uploads processed at once by this process; one more is turned away at
+    once (the route answers 503 with Retry-After), never queued: a queue would hold its temporary
+    files and its client's connection while it waits. One event loop: a counter is enough."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self.busy = 0
+
+    def try_take(self) -> bool:
+        if self.busy >= self.size:
+            return False
+        self.busy += 1
+        return True
+
+    def give_back(self) -> None:
+        self.busy -= 1
+
+
 @dataclass(frozen=True)
 class ReceivedFile:
     path: Path

@@ -256,6 +256,19 @@ class AuthSession(Base):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
 
 
+class EventTicket(Base):
+    """A short-lived, single-use ticket that opens the live-event stream (``EventSource`` cannot
+    send a header, and an access token must never sit in a URL). Only its SHA-256 is kept."""
+
+    __tablename__ = "event_tickets"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class LoginFailure(Base):
     """A failed sign-in, keyed by account and by client address, for rate limiting.
 

@@ -41,3 +41,13 @@ async def session_scope(
         except BaseException:
             await session.rollback()
             raise
+
+
+async def release_connection(db: AsyncSession) -> None:
+    """End the session's transaction so its pooled connection goes back to the pool before a
+    long wait (a phone sending megabytes, photos decoding); the next statement takes one again.
+
+    Only for a use case that has written nothing yet: it commits. ``expire_on_commit`` is off, so
+    the objects already loaded stay usable.
+    """
+    await db.commit()

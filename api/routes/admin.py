@@ -431,10 +431,15 @@ async def _area_out(db: AsyncSession, area_id: int) -> AreaOut:
     )
 
 
+# A district's boundary (GeoJSON) can outgrow the default body limit; admins only.
+AREA_BODY_LIMIT = 4 * 1024 * 1024
+
+
 class AreaController(Controller):
     path = "/api/admin/areas"
     tags = ["admin"]
     guards = [requires_roles("admin")]
+    request_max_body_size = AREA_BODY_LIMIT
 
     @get("/", summary="List areas (kecamatan)")
     async def list_areas(self, db: Db) -> list[AreaOut]:

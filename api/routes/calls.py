@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from api.auth import requires_roles
 from api.db.models import Call
-from api.errors import BadRequest, Forbidden, Unauthorized
+from api.errors import AppError, BadRequest, Forbidden, Unauthorized
 from api.routes.deps import Cfg, CurrentUser, Db, Now
 from api.services import calls as svc
 
@@ -208,6 +208,10 @@ class PbxEvent(msgspec.Struct, forbid_unknown_fields=True):
     source: Literal["aml", "network", "caller"] | None = None
 
 
+# One call event is a few hundred bytes.
+PBX_BODY_LIMIT = 16 * 1024
+
+
 class PbxAck(msgspec.Struct):
     call: CallOut
 
@@ -218,6 +222,7 @@ class PbxAck(msgspec.Struct):
     status_code=200,
     summary="PBX webhook: call started/ended/location. Headers X-Tanggap-Timestamp and "
     "X-Tanggap-Signature = hex HMAC-SHA256(secret, timestamp + '.' + body)",
+    request_max_body_size=PBX_BODY_LIMIT,
 )
 async def pbx_webhook(
     db: Db,
@@ -228,6 +233,12 @@ async def pbx_webhook(
     timestamp: Annotated[str, HeaderParameter(name="X-Tanggap-Timestamp")] = "",
     signature: Annotated[str, HeaderParameter(name="X-Tanggap-Signature")] = "",
 ) -> PbxAck:
+    # Refused before a byte of the body is read: an oversized announcement, then a request
+    # with no signature at all (the body is read only to check a signature that is there).
+    if (request.content_length or 0) > PBX_BODY_LIMIT:
+        raise AppError("body_too_large", 413)
+    if not timestamp.strip() or not signature.strip():
+        raise Unauthorized("webhook_signature_invalid")
     body = await request.body()
     await svc.verify_webhook(
         db,

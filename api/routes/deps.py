@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from api.auth import Principal, provide_optional_principal, provide_principal
 from api.config import Settings
 from api.db.session import session_scope
 from api.domain.abuse import client_address
+from api.errors import Unavailable
 from api.i18n import negotiate
 
 
@@ -48,6 +50,23 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
         request.headers.get("x-real-ip"),
         trusted,
     )[:64]
+
+
+# How soon a client turned away by a full upload bound should try again, in seconds.
+UPLOAD_RETRY_AFTER = 5
+
+
+@asynccontextmanager
+async def upload_slot(request: Request[Any, Any, Any]) -> AsyncIterator[None]:
+    """Hold one of the process's upload slots (``TANGGAP_UPLOAD_CONCURRENCY``) for the upload;
+    when all are taken, 503 with Retry-After before anything is read or stored."""
+    slots = request.app.state.upload_slots
+    if not slots.try_take():
+        raise Unavailable("uploads_busy", retry_after=UPLOAD_RETRY_AFTER)
+    try:
+        yield
+    finally:
+        slots.give_back()
 
 
 # Explicit markers for handler parameters (Litestar 3 drops inferred injection).

@@ -7,32 +7,34 @@ position) tells the map to drop or expect a team when it goes off or on duty. Ea
 carries its timeline id as the SSE ``id``: a browser that lost the network reconnects with
 ``Last-Event-ID`` and first gets every event it missed, replayed from ``case_events``.
 
-``EventSource`` cannot send an ``Authorization`` header, so this route, and only this one, also
-takes the access token as ``?access_token=`` (the access log records paths, never query strings).
-The stream ends when the token expires; the client reopens it with a fresh token and
-``?after=<last id>``.
+``EventSource`` cannot send an ``Authorization`` header, and an access token must never sit in a
+URL (proxy logs, browser history): the client first asks ``POST /api/events/tickets`` (bearer
+token) for a ticket, single-use and valid for 30 seconds, and opens ``?ticket=...`` with it
+(:mod:`api.services.event_tickets`). A request with an ``Authorization`` header needs none. The
+stream ends after one access-token lifetime, so a revoked session stops receiving soon; the
+client reopens it with a new ticket and ``?after=<last id>``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from api.auth import Principal
-from api.db.models import AuthSession, User
+from api.auth import Principal, requires_login
 from api.errors import Unauthorized
+from api.routes.deps import CurrentUser, Db, Now
 from api.security import decode_access_token
+from api.services import event_tickets
 from api.services.notify import LIVE_CHANNEL, LIVE_EVENT_SQL, case_event_message
 
 # More missed events than this and the client is told to reload its lists instead.
@@ -56,44 +58,23 @@ def _visible(principal: Principal, message: dict[str, Any]) -> bool:
 
 
 async def _authenticate(
-    request: Request[Any, Any, Any], query_token: str | None
+    request: Request[Any, Any, Any], ticket: str | None
 ) -> tuple[Principal, float]:
-    """The caller and the seconds its access token has left."""
+    """The caller (from the ``Authorization`` header, or a ticket) and the stream's lifetime."""
     app = request.app
-    header = request.headers.get("authorization", "")
-    token = header.partition(" ")[2].strip() if header else (query_token or "")
-    if not token:
-        raise Unauthorized()
     now: datetime = app.state.clock()
-    claims = decode_access_token(app.state.jwt_secret, token, now)
-    if claims is None:
-        raise Unauthorized("token_invalid")
-    lifetime = float(claims["exp"]) - now.timestamp()
     user = request.scope.get("user")
     if isinstance(user, Principal):  # a header token, already checked by the middleware
-        return user, lifetime
-    try:
-        sid = uuid.UUID(str(claims.get("sid")))
-        uid = int(claims["sub"])
-    except (ValueError, TypeError, KeyError):
-        raise Unauthorized("token_invalid") from None
-    # The same checks as the auth middleware: a live, unrevoked session of an active user.
-    q = (
-        select(User.id, User.username, User.role, User.agency_id, User.language)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(
-            AuthSession.id == sid,
-            AuthSession.user_id == uid,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > text("now()"),
-            User.active,
-        )
-    )
-    async with app.state.engine.connect() as conn:
-        row = (await conn.execute(q)).first()
-    if row is None:
-        raise Unauthorized("token_invalid")
-    return Principal(row.id, row.username, row.role, row.agency_id, row.language, sid), lifetime
+        token = request.headers.get("authorization", "").partition(" ")[2].strip()
+        claims = decode_access_token(app.state.jwt_secret, token, now) or {}
+        return user, float(claims.get("exp", now.timestamp())) - now.timestamp()
+    if not (ticket or "").strip():
+        raise Unauthorized()
+    async with app.state.sessionmaker() as db, db.begin():
+        principal = await event_tickets.redeem(db, (ticket or "").strip(), now)
+    if principal is None:
+        raise Unauthorized("event_ticket_invalid")
+    return principal, float(app.state.settings.access_token_minutes * 60)
 
 
 def _scope_sql(principal: Principal) -> tuple[str, dict[str, Any]]:
@@ -204,7 +185,7 @@ async def _stream(
         while not overflowed.is_set():
             timeout = min(KEEPALIVE_S, deadline - loop.time())
             if timeout <= 0:
-                return  # the access token ran out
+                return  # one access-token lifetime: the client reopens with a new ticket
             try:
                 raw = await asyncio.wait_for(inbox.get(), timeout)
             except TimeoutError:
@@ -237,7 +218,7 @@ async def _stream(
 async def live_events(
     request: Request[Any, Any, Any],
     channels: NamedDependency[ChannelsPlugin],
-    access_token: FromQuery[str | None] = None,
+    ticket: FromQuery[Annotated[str, msgspec.Meta(max_length=100)] | None] = None,
     last_event_id: Annotated[str | None, HeaderParameter(name="Last-Event-ID")] = None,
     after: FromQuery[int | None] = None,
 ) -> ServerSentEvent:
@@ -245,9 +226,10 @@ async def live_events(
     ``duty`` changes the caller may see.
 
     ``Last-Event-ID`` (sent by the browser on reconnect) or ``?after=`` replays the case events
-    committed since; ``access_token`` stands in for the ``Authorization`` header.
+    committed since; ``ticket`` (from ``POST /api/events/tickets``) stands in for the
+    ``Authorization`` header.
     """
-    principal, lifetime = await _authenticate(request, access_token)
+    principal, lifetime = await _authenticate(request, ticket)
     start = after
     if last_event_id and last_event_id.strip().isdigit():
         start = int(last_event_id.strip())
@@ -255,3 +237,20 @@ async def live_events(
         _stream(request.app, channels, principal, start, lifetime),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+class TicketOut(msgspec.Struct):
+    ticket: str
+    expires_in: int
+
+
+@post(
+    "/api/events/tickets",
+    tags=["live"],
+    summary="A single-use ticket (30 s) that opens the live stream: GET /api/events?ticket=...",
+    guards=[requires_login],
+    status_code=201,
+)
+async def event_ticket(db: Db, principal: CurrentUser, now: Now) -> TicketOut:
+    issued = await event_tickets.issue(db, principal, now)
+    return TicketOut(issued.ticket, issued.expires_in)

@@ -236,9 +236,7 @@ async def v2_post(
     body = await request.body()
     fields, attributes = parse_form(body)
     # The key is checked first: a client without one learns nothing else (403).
-    key = await svc.authenticate(
-        db, fields.get("api_key") or request.query_params.get("api_key"), now
-    )
+    key = await svc.authenticate(db, fields.get("api_key"), now)
     mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if mime != FORM:
         raise Open311Refused(400, "open311_form_required")

@@ -27,7 +27,7 @@ from api.auth import requires_login, requires_roles
 from api.config import Settings
 from api.domain.photos import etag_matches, may_view
 from api.errors import NotFound
-from api.routes.deps import Cfg, CurrentUser, Db, Now
+from api.routes.deps import Cfg, CurrentUser, Db, Now, upload_slot
 from api.services import photos as service
 
 PhotoStorage = NamedDependency[Storage]
@@ -145,6 +145,8 @@ class PhotoController(Controller):
             "200 when every photo was already on the case."
         ),
         operation_class=UploadOperation,
+        # Bounded by the photo limits instead (files x size), checked as the body streams in.
+        request_max_body_size=None,
     )
     async def upload_photos(
         self,
@@ -156,18 +158,19 @@ class PhotoController(Controller):
         storage: PhotoStorage,
         case_id: FromPath[uuid.UUID],
     ) -> Response[PhotoUploadOut]:
-        right = await service.upload_right(db, principal, case_id)
-        result = await service.add_uploaded_photos(
-            db,
-            storage,
-            settings,
-            right,
-            body=request.stream(),
-            content_type=request.headers.get("content-type", ""),
-            content_length=_int_or_none(request.headers.get("content-length")),
-            uploaded_by_id=principal.user_id,
-            now=now,
-        )
+        async with upload_slot(request):
+            right = await service.upload_right(db, principal, case_id)
+            result = await service.add_uploaded_photos(
+                db,
+                storage,
+                settings,
+                right,
+                body=request.stream(),
+                content_type=request.headers.get("content-type", ""),
+                content_length=_int_or_none(request.headers.get("content-length")),
+                uploaded_by_id=principal.user_id,
+                now=now,
+            )
         return Response(
             PhotoUploadOut([photo_out(p, principal.role) for p in result.photos]),
             status_code=201 if result.created else 200,

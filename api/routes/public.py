@@ -2,8 +2,9 @@
 add photos, rate the service or dispute the resolution.
 
 A citizen proves who they are with the tracking token returned when they reported or followed
-(header ``X-Tracking-Token`` or ``?token=``), or with the phone number they gave and the PIN
-shown with the reference (headers ``X-Reporter-Phone`` and ``X-Tracking-Pin``). A wrong
+(header ``X-Tracking-Token``), or with the phone number they gave and the PIN shown with the
+reference (headers ``X-Reporter-Phone`` and ``X-Tracking-Pin``). Credentials travel only in
+headers, never in the URL (a ``?token=`` is refused: see ``api/middleware.py``). A wrong
 credential gets the same 404 as an unknown reference. Answers hold public fields only.
 """
 
@@ -30,7 +31,7 @@ from api.db.models import Agency, Case, Category
 from api.domain.abuse import public_description, tracking_pin
 from api.domain.lifecycle import FINISHED, OPEN, PUBLIC_STATUS_TEXT, public_status
 from api.i18n import t
-from api.routes.deps import Cfg, Db, Lang, Now, client_ip
+from api.routes.deps import Cfg, Db, Lang, Now, client_ip, upload_slot
 from api.routes.photos import serve_copy
 from api.security import token_digest
 from api.services import citizen
@@ -192,8 +193,12 @@ class PhotosOut(msgspec.Struct):
 
 
 # ---------------------------------------------------------------- helpers
-def _secret(request: Request[Any, Any, Any]) -> str:
-    return request.app.state.jwt_secret  # type: ignore[no-any-return]
+def _pin_key(request: Request[Any, Any, Any]) -> str:
+    return request.app.state.pin_key  # type: ignore[no-any-return]
+
+
+def _photo_key(request: Request[Any, Any, Any]) -> str:
+    return request.app.state.photo_url_key  # type: ignore[no-any-return]
 
 
 def _status(status: str, lang: str) -> tuple[str, str]:
@@ -214,10 +219,6 @@ def _photo_out(secret: str, p: Any, now: datetime) -> PublicPhotoOut:
 def _description(case: Case, limit: int | None = None) -> str | None:
     text = public_description(case.channel, case.description)
     return text[:limit] if text is not None and limit else text
-
-
-def _token(header: str | None, query: str | None) -> str | None:
-    return header or query
 
 
 @dataclass
@@ -390,17 +391,15 @@ class PublicController(Controller):
         x_tracking_token: TokenHeader = None,
         x_reporter_phone: PhoneHeader = None,
         x_tracking_pin: PinHeader = None,
-        token: FromQuery[str | None] = None,
     ) -> Response[TrackOut]:
         """The city's three words, the public timeline, the responsible agency and the public
         photos. Never personal data: no reporter, no officer, no note."""
-        secret = _secret(request)
         granted = await citizen.access(
             db,
             settings,
-            secret,
+            _pin_key(request),
             reference,
-            token=_token(x_tracking_token, token),
+            token=x_tracking_token,
             phone=x_reporter_phone,
             pin=x_tracking_pin,
             now=now,
@@ -429,7 +428,7 @@ class PublicController(Controller):
             timeline=[
                 TimelineItem(e.kind, e.at, t(f"public_event_{e.kind}", lang)) for e in view.events
             ],
-            photos=[_photo_out(secret, p, now) for p in view.photos],
+            photos=[_photo_out(_photo_key(request), p, now) for p in view.photos],
             can_rate=c.status in FINISHED and not view.rated,
             can_dispute=c.status in FINISHED,
             rated=view.rated,
@@ -441,6 +440,8 @@ class PublicController(Controller):
         "/cases/{reference:str}/photos",
         summary="Add photos to one's report",
         operation_class=UploadOperation,
+        # Bounded by the photo limits instead (files x size), checked as the body streams in.
+        request_max_body_size=None,
     )
     async def photos(
         self,
@@ -453,34 +454,33 @@ class PublicController(Controller):
         x_tracking_token: TokenHeader = None,
         x_reporter_phone: PhoneHeader = None,
         x_tracking_pin: PinHeader = None,
-        token: FromQuery[str | None] = None,
     ) -> Response[PhotosOut]:
         """Multipart upload (field ``files``, optional ``caption``) through the photo pipeline:
         checked by content, EXIF only in the private original. 201 when something was stored."""
-        secret = _secret(request)
-        granted = await citizen.access(
-            db,
-            settings,
-            secret,
-            reference,
-            token=_token(x_tracking_token, token),
-            phone=x_reporter_phone,
-            pin=x_tracking_pin,
-            now=now,
-        )
-        length = request.headers.get("content-length")
-        result = await citizen.add_photos(
-            db,
-            storage,
-            settings,
-            granted,
-            body=request.stream(),
-            content_type=request.headers.get("content-type", ""),
-            content_length=int(length) if length and length.isdigit() else None,
-            now=now,
-        )
+        async with upload_slot(request):
+            granted = await citizen.access(
+                db,
+                settings,
+                _pin_key(request),
+                reference,
+                token=x_tracking_token,
+                phone=x_reporter_phone,
+                pin=x_tracking_pin,
+                now=now,
+            )
+            length = request.headers.get("content-length")
+            result = await citizen.add_photos(
+                db,
+                storage,
+                settings,
+                granted,
+                body=request.stream(),
+                content_type=request.headers.get("content-type", ""),
+                content_length=int(length) if length and length.isdigit() else None,
+                now=now,
+            )
         return Response(
-            PhotosOut([_photo_out(secret, p.photo, now) for p in result.photos]),
+            PhotosOut([_photo_out(_photo_key(request), p.photo, now) for p in result.photos]),
             status_code=201 if result.created else 200,
         )
 
@@ -500,16 +500,15 @@ class PublicController(Controller):
         x_tracking_token: TokenHeader = None,
         x_reporter_phone: PhoneHeader = None,
         x_tracking_pin: PinHeader = None,
-        token: FromQuery[str | None] = None,
     ) -> Response[RatingOut]:
         """A score from 1 to 5 and an optional comment: once per reporter, only when the case
         is resolved or closed (409 otherwise)."""
         granted = await citizen.access(
             db,
             settings,
-            _secret(request),
+            _pin_key(request),
             reference,
-            token=_token(x_tracking_token, token),
+            token=x_tracking_token,
             phone=x_reporter_phone,
             pin=x_tracking_pin,
             now=now,
@@ -538,16 +537,15 @@ class PublicController(Controller):
         x_tracking_token: TokenHeader = None,
         x_reporter_phone: PhoneHeader = None,
         x_tracking_pin: PinHeader = None,
-        token: FromQuery[str | None] = None,
     ) -> TimelineItem:
         """With a reason; only once the case is resolved or closed. The responsible agency is
         told through the usual notifications."""
         granted = await citizen.access(
             db,
             settings,
-            _secret(request),
+            _pin_key(request),
             reference,
-            token=_token(x_tracking_token, token),
+            token=x_tracking_token,
             phone=x_reporter_phone,
             pin=x_tracking_pin,
             now=now,
@@ -571,7 +569,6 @@ class PublicController(Controller):
         photo_id: FromPath[uuid.UUID],
         variant: FromQuery[Literal["thumb", "display"]] = "display",
         x_tracking_token: TokenHeader = None,
-        token: FromQuery[str | None] = None,
         expires: FromQuery[int | None] = None,
         sig: FromQuery[Annotated[str, msgspec.Meta(max_length=64)] | None] = None,
     ) -> Response[Any]:
@@ -579,10 +576,10 @@ class PublicController(Controller):
         tracking page. The copies carry no EXIF; the original is never served here."""
         copy = await citizen.public_photo(
             db,
-            _secret(request),
+            _photo_key(request),
             photo_id,
             variant,
-            token=_token(x_tracking_token, token),
+            token=x_tracking_token,
             expires=expires,
             sig=sig,
             now=now,
@@ -599,7 +596,7 @@ async def _answer(
     return ReportOut(
         reference=case.reference,
         tracking_token=token,
-        pin=tracking_pin(_secret(request), token_digest(token)),
+        pin=tracking_pin(_pin_key(request), token_digest(token)),
         tracking_url=citizen.tracking_path(case.reference),
         photos_url=f"/api/public/cases/{case.reference}/photos",
         status=word,

@@ -39,6 +39,7 @@ from api.db.models import (
     Photo,
     RateLimitHit,
 )
+from api.db.session import release_connection
 from api.domain.abuse import (
     Limit,
     TextRefused,
@@ -610,8 +611,9 @@ async def add_photos(
         )
         or 0
     )
-    # Nothing is written yet: no pooled connection is held while a phone uploads.
-    await db.commit()
+    # Nothing is written yet: no pooled connection is held while a phone uploads or the photos
+    # decode (store_photos decodes before its first statement).
+    await release_connection(db)
     with tempfile.TemporaryDirectory(prefix="tanggap-citizen-") as tmp:
         try:
             received = await receive_upload(

@@ -31,6 +31,7 @@ from api.adapters.uploads import ReceivedUpload, receive_upload
 from api.auth import Principal
 from api.config import Settings
 from api.db.models import Case, CaseEvent, Photo, team_members
+from api.db.session import release_connection
 from api.domain.photos import (
     COPY_CONTENT_TYPE,
     COPY_EXTENSION,
@@ -210,34 +211,42 @@ async def store_photos(
     hashed: list[tuple[Path, str]] = []
     for f in files:
         hashed.append((f.path, f.sha256 if f.sha256 else await asyncio.to_thread(_sha256, f.path)))
-    for attempt in (1, 2):
-        try:
-            return await _store_once(
-                db,
-                storage,
-                settings,
-                limits,
-                hashed,
-                case_id=case_id,
-                source=source,
-                now=now,
-                uploaded_by_id=uploaded_by_id,
-                team_id=team_id,
-                event_id=event_id,
-                caption=caption,
-            )
-        except _DuplicateRace:
-            if attempt == 2:
-                raise Conflict() from None
+    unique: dict[str, Path] = {}
+    for path, sha in hashed:
+        unique.setdefault(sha, path)
+    with tempfile.TemporaryDirectory(prefix="tanggap-photos-") as tmp:
+        # Every file is checked and copied (CPU, in the imaging pool) before the first database
+        # statement: no transaction waits on the decoding (docs/security.md, "Limits").
+        prepared: dict[str, tuple[Path, imaging.PreparedPhoto]] = {}
+        for sha, path in unique.items():
+            try:
+                prepared[sha] = (path, await imaging.prepare(path, limits, settings.tz, Path(tmp)))
+            except PhotoRejected as exc:
+                raise rejection(exc) from None
+        for attempt in (1, 2):
+            try:
+                return await _store_once(
+                    db,
+                    storage,
+                    prepared,
+                    case_id=case_id,
+                    source=source,
+                    now=now,
+                    uploaded_by_id=uploaded_by_id,
+                    team_id=team_id,
+                    event_id=event_id,
+                    caption=caption,
+                )
+            except _DuplicateRace:
+                if attempt == 2:
+                    raise Conflict() from None
     raise AssertionError("unreachable")
 
 
 async def _store_once(
     db: AsyncSession,
     storage: Storage,
-    settings: Settings,
-    limits: PhotoLimits,
-    hashed: list[tuple[Path, str]],
+    prepared: dict[str, tuple[Path, imaging.PreparedPhoto]],
     *,
     case_id: uuid.UUID,
     source: Source,
@@ -247,79 +256,68 @@ async def _store_once(
     event_id: int | None,
     caption: str,
 ) -> StoreResult:
-    unique: dict[str, Path] = {}
-    for path, sha in hashed:
-        unique.setdefault(sha, path)
     existing = {
         p.sha256: p
         for p in (
             await db.execute(
                 select(Photo).where(
                     Photo.case_id == case_id,
-                    Photo.sha256.in_(list(unique)),
+                    Photo.sha256.in_(list(prepared)),
                     Photo.deleted_at.is_(None),
                 )
             )
         ).scalars()
     }
-    fresh = [(sha, path) for sha, path in unique.items() if sha not in existing]
     result = StoreResult()
     new_rows: dict[str, tuple[Photo, tuple[float, float] | None]] = {}
-    with tempfile.TemporaryDirectory(prefix="tanggap-photos-") as tmp:
-        work = Path(tmp)
-        # Every file is checked and copied before the first byte is stored.
-        prepared = []
-        for _, path in fresh:
-            try:
-                prepared.append(await imaging.prepare(path, limits, settings.tz, work))
-            except PhotoRejected as exc:
-                raise rejection(exc) from None
-        try:
-            for (sha, path), p in zip(fresh, prepared, strict=True):
-                photo_id = uuid.uuid4()
-                keys = {
-                    "original": object_key(case_id, photo_id, "original", EXTENSIONS[p.kind]),
-                    "display": object_key(case_id, photo_id, "display", COPY_EXTENSION),
-                    "thumb": object_key(case_id, photo_id, "thumb", COPY_EXTENSION),
-                }
-                for variant, source_path, content_type in (
-                    ("original", path, p.content_type),
-                    ("display", p.display_path, COPY_CONTENT_TYPE),
-                    ("thumb", p.thumb_path, COPY_CONTENT_TYPE),
-                ):
-                    # Recorded before the write: a write that fails half-way is removed too.
-                    result.written_keys.append(keys[variant])
-                    await storage.put_file(keys[variant], source_path, content_type)
-                row = Photo(
-                    id=photo_id,
-                    case_id=case_id,
-                    event_id=event_id,
-                    uploaded_by_id=uploaded_by_id,
-                    source=source,
-                    team_id=team_id,
-                    caption=caption,
-                    content_type=p.content_type,
-                    sha256=sha,
-                    size_bytes=path.stat().st_size,
-                    width=p.width,
-                    height=p.height,
-                    original_key=keys["original"],
-                    display_key=keys["display"],
-                    thumb_key=keys["thumb"],
-                    taken_at=p.taken_at,
-                    exif_location=(
-                        f"SRID=4326;POINT({p.location[0]} {p.location[1]})" if p.location else None
-                    ),
-                    public=True,
-                    created_at=now,
-                )
-                new_rows[sha] = (row, p.location)
-        except StorageError:
-            await discard(storage, result.written_keys)
-            raise storage_unavailable() from None
-        except BaseException:
-            await discard(storage, result.written_keys)
-            raise
+    try:
+        for sha, (path, p) in prepared.items():
+            if sha in existing:
+                continue
+            photo_id = uuid.uuid4()
+            keys = {
+                "original": object_key(case_id, photo_id, "original", EXTENSIONS[p.kind]),
+                "display": object_key(case_id, photo_id, "display", COPY_EXTENSION),
+                "thumb": object_key(case_id, photo_id, "thumb", COPY_EXTENSION),
+            }
+            for variant, source_path, content_type in (
+                ("original", path, p.content_type),
+                ("display", p.display_path, COPY_CONTENT_TYPE),
+                ("thumb", p.thumb_path, COPY_CONTENT_TYPE),
+            ):
+                # Recorded before the write: a write that fails half-way is removed too.
+                result.written_keys.append(keys[variant])
+                await storage.put_file(keys[variant], source_path, content_type)
+            row = Photo(
+                id=photo_id,
+                case_id=case_id,
+                event_id=event_id,
+                uploaded_by_id=uploaded_by_id,
+                source=source,
+                team_id=team_id,
+                caption=caption,
+                content_type=p.content_type,
+                sha256=sha,
+                size_bytes=path.stat().st_size,
+                width=p.width,
+                height=p.height,
+                original_key=keys["original"],
+                display_key=keys["display"],
+                thumb_key=keys["thumb"],
+                taken_at=p.taken_at,
+                exif_location=(
+                    f"SRID=4326;POINT({p.location[0]} {p.location[1]})" if p.location else None
+                ),
+                public=True,
+                created_at=now,
+            )
+            new_rows[sha] = (row, p.location)
+    except StorageError:
+        await discard(storage, result.written_keys)
+        raise storage_unavailable() from None
+    except BaseException:
+        await discard(storage, result.written_keys)
+        raise
     # A savepoint, so a lost race on the unique index leaves the caller's transaction usable.
     savepoint = await db.begin_nested()
     try:
@@ -336,7 +334,7 @@ async def _store_once(
         raise
     await savepoint.commit()
     known = await photo_locations(db, [p.id for p in existing.values()])
-    for sha in unique:
+    for sha in prepared:
         if sha in new_rows:
             row, location = new_rows[sha]
             result.photos.append(StoredPhoto(row, True, location))
@@ -397,9 +395,8 @@ async def add_uploaded_photos(
     now: datetime,
 ) -> StoreResult:
     """The upload route's use case: read the multipart body, store its photos, commit."""
-    # Nothing is written yet: end the transaction so no pooled connection is held while a slow
-    # phone sends megabytes (expire_on_commit is off, so the case stays loaded).
-    await db.commit()
+    # Nothing is written yet: no pooled connection is held while a slow phone sends megabytes.
+    await release_connection(db)
     with tempfile.TemporaryDirectory(prefix="tanggap-upload-") as tmp:
         try:
             received: ReceivedUpload = await receive_upload(
@@ -411,6 +408,8 @@ async def add_uploaded_photos(
         if len(caption) > MAX_CAPTION:
             raise BadRequest("upload_field_too_long", field="caption")
         event_id = await check_event(db, right.case.id, received.fields.get("event_id"))
+        # ... nor while the photos decode.
+        await release_connection(db)
         result = await store_photos(
             db,
             storage,

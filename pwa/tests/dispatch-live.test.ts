@@ -2,12 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 vi.mock("../src/lib/session", () => ({
   api: {
-    request: vi.fn(async () => ({})),
-    session: vi.fn(async () => ({ access_token: `tok${++tokens}` })),
+    // POST /api/events/tickets: a fresh single-use ticket each time.
+    request: vi.fn(async () => ({ ticket: `tkt${++tickets}` })),
   },
 }));
 
-let tokens = 0;
+let tickets = 0;
 
 class FakeEventSource {
   static all: FakeEventSource[] = [];
@@ -39,7 +39,7 @@ describe("the control room's live stream", () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  it("reopens with a fresh token after the last case event it saw", async () => {
+  it("reopens with a fresh ticket after the last case event it saw", async () => {
     const { openLive } = await import("../src/dispatch/live");
     const cases: number[] = [];
     const stop = openLive({
@@ -50,7 +50,8 @@ describe("the control room's live stream", () => {
     });
     await vi.advanceTimersByTimeAsync(0);
     const first = FakeEventSource.all[0];
-    expect(first.url).toContain("access_token=tok1");
+    expect(first.url).toContain("ticket=tkt1");
+    expect(first.url).not.toContain("access_token");
     expect(first.url).not.toContain("after=");
     first.emit("hello", {}, "40");
     first.emit("case", { t: "case", id: 41 }, "41");
@@ -59,7 +60,7 @@ describe("the control room's live stream", () => {
     expect(first.closed).toBe(true);
     await vi.advanceTimersByTimeAsync(1500);
     const second = FakeEventSource.all[1];
-    expect(second.url).toContain("access_token=tok2");
+    expect(second.url).toContain("ticket=tkt2");
     expect(second.url).toContain("after=42");
     expect(cases).toEqual([41, 42]);
     stop();

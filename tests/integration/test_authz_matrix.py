@@ -268,6 +268,7 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
         "N222222",
     ),
     ("GET", "/api/events"): (NO, "U222222"),
+    ("POST", "/api/events/tickets"): (NO, "U222222"),
     # ---------------------------------------------------- citizens (public)
     ("GET", "/api/public/categories"): (NO, "2222222"),
     ("POST", "/api/public/reports"): (

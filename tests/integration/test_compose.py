@@ -8,11 +8,13 @@ its licence notes in that package); it is validated with ``jsonschema``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -83,16 +85,10 @@ def test_compose_runs_the_whole_production_shape() -> None:
     assert "TANGGAP_JWT_SECRET=\n" in example and "POSTGRES_PASSWORD=\n" in example
 
 
-@pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is installed by make setup-test")
-def test_proxy_serves_the_pwa_with_immutable_bundles_and_a_fresh_shell(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    (dist / "assets").mkdir(parents=True)
-    (dist / "icons").mkdir()
-    (dist / "index.html").write_text("<!doctype html><title>Tanggap 112</title>")
-    (dist / "sw.js").write_text("self.addEventListener('install', () => {});")
-    (dist / "manifest.webmanifest").write_text('{"name": "Tanggap 112"}')
-    (dist / "assets" / "index-3f2a9c.js").write_text("console.log('app');" * 100)
-    (dist / "icons" / "icon-192.png").write_bytes(b"\x89PNG\r\n")
+@contextlib.contextmanager
+def caddy(tmp_path: Path, dist: Path, log: Path | None = None) -> Iterator[str]:
+    """The shipped Caddyfile, validated and run by a real Caddy on 127.0.0.1 (its access log
+    into ``log``); yields its base URL. No API replica runs: API paths answer 502."""
     port = free_port()
     env = {
         **os.environ,
@@ -112,13 +108,14 @@ def test_proxy_serves_the_pwa_with_immutable_bundles_and_a_fresh_shell(tmp_path:
         timeout=60,
     )
     assert check.returncode == 0, check.stderr[-2000:]
-    proc = subprocess.Popen(
-        ["caddy", "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    with open(log or os.devnull, "wb") as out:
+        proc = subprocess.Popen(
+            ["caddy", "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -130,6 +127,23 @@ def test_proxy_serves_the_pwa_with_immutable_bundles_and_a_fresh_shell(tmp_path:
                 assert proc.poll() is None, proc.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
                 assert time.monotonic() < deadline, "caddy did not start"
                 time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is installed by make setup-test")
+def test_proxy_serves_the_pwa_with_immutable_bundles_and_a_fresh_shell(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "icons").mkdir()
+    (dist / "index.html").write_text("<!doctype html><title>Tanggap 112</title>")
+    (dist / "sw.js").write_text("self.addEventListener('install', () => {});")
+    (dist / "manifest.webmanifest").write_text('{"name": "Tanggap 112"}')
+    (dist / "assets" / "index-3f2a9c.js").write_text("console.log('app');" * 100)
+    (dist / "icons" / "icon-192.png").write_bytes(b"\x89PNG\r\n")
+    with caddy(tmp_path, dist) as base:
 
         def cache(path: str) -> str:
             r = httpx.get(base + path, headers={"Accept-Encoding": "gzip"}, timeout=5)
@@ -149,6 +163,51 @@ def test_proxy_serves_the_pwa_with_immutable_bundles_and_a_fresh_shell(tmp_path:
         assert r.headers.get("content-encoding") == "gzip"
         # The API paths go to the API replicas (none run here: the proxy says so).
         assert httpx.get(base + "/api/config", timeout=10).status_code == 502
-    finally:
-        proc.terminate()
-        proc.wait(10)
+
+
+@pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is installed by make setup-test")
+def test_proxy_access_log_records_no_token_pin_phone_or_key(tmp_path: Path) -> None:
+    """Secrets in headers, query values and the Open311 token path never reach Caddy's log."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "index.html").write_text("<!doctype html><title>Tanggap 112</title>")
+    log = tmp_path / "caddy-access.log"
+    secrets = {
+        "token": "tok-Secret-1111",
+        "pin": "482913",
+        "phone": "+6281234567890",
+        "bearer": "eyJhbGciOiJIUzI1NiJ9.secret-bearer",
+        "key": "o311_Secret-2222",
+        "ticket": "tkt-Secret-3333",
+    }
+    with caddy(tmp_path, dist, log) as base:
+        httpx.get(
+            base + "/api/public/cases/KDI-2026-000001",
+            headers={
+                "X-Tracking-Token": secrets["token"],
+                "X-Tracking-Pin": secrets["pin"],
+                "X-Reporter-Phone": secrets["phone"],
+                "Authorization": f"Bearer {secrets['bearer']}",
+            },
+            timeout=10,
+        )
+        query = (
+            f"?token={secrets['token']}&access_token={secrets['bearer']}"
+            f"&api_key={secrets['key']}&ticket={secrets['ticket']}&phone={secrets['phone']}"
+        )
+        httpx.get(base + "/api/events" + query, timeout=10)
+        httpx.get(base + f"/open311/v2/tokens/{secrets['token']}.json", timeout=10)
+        httpx.get(base + "/index.html?pin=" + secrets["pin"], timeout=10)
+        deadline = time.monotonic() + 10
+        while log.read_text().count('"uri"') < 4:
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.05)
+    text = log.read_text()
+    lines = [json.loads(line) for line in text.splitlines() if '"uri"' in line]
+    uris = [line["request"]["uri"] for line in lines]
+    assert "/api/public/cases/KDI-2026-000001" in uris
+    assert "/open311/v2/tokens/REDACTED" in uris
+    assert any(u.startswith("/api/events?token=REDACTED&access_token=REDACTED") for u in uris)
+    for name, value in secrets.items():
+        assert value not in text, name
+        assert value.replace("+", "%2B") not in text, name

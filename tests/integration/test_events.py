@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.config import Settings
 from api.db.models import Case, Team
 from api.services.notify import on_team_position
+from tests.conftest import Clock, login
 from tests.factories import agency_by_code, make_case, make_category
 from tests.support import push_fixtures
 from tests.support.push_fixtures import (
@@ -103,8 +104,14 @@ async def token(server: Server, username: str) -> str:
 
 
 async def stream(server: Server, access_token: str, **headers: str) -> SSEStream:
+    """Open the stream as the PWA does: a single-use ticket first, never the token in the URL."""
+    async with httpx.AsyncClient() as c:
+        r = await c.post(
+            server.url + "/api/events/tickets", headers={"Authorization": f"Bearer {access_token}"}
+        )
+        assert r.status_code == 201, r.text
     s = SSEStream(
-        server.url + "/api/events", params={"access_token": access_token}, headers=headers
+        server.url + "/api/events", params={"ticket": r.json()["ticket"]}, headers=headers
     )
     return await s.open()
 
@@ -116,8 +123,41 @@ async def _case(db: AsyncSession, agency: str) -> Case:
 
 async def test_the_stream_needs_a_valid_token(client: Client) -> None:
     assert (await client.get("/api/events")).status_code == 401
-    r = await client.get("/api/events", params={"access_token": "not-a-token"})
+    r = await client.get("/api/events", headers={"Authorization": "Bearer not-a-token"})
     assert r.status_code == 401 and r.json()["code"] == "token_invalid"
+
+
+async def test_the_stream_takes_a_single_use_short_lived_ticket_never_a_token_in_the_url(
+    client: Client, clock: Clock
+) -> None:
+    headers = await login(client, "dispatcher")
+    # An access token in the URL is refused outright (it would land in proxy logs).
+    r = await client.get("/api/events", params={"access_token": headers["Authorization"][7:]})
+    assert r.status_code == 400 and r.json()["code"] == "credentials_in_query"
+    assert (await client.post("/api/events/tickets")).status_code == 401
+    r = await client.get("/api/events", params={"ticket": "not-a-ticket"})
+    assert r.status_code == 401 and r.json()["code"] == "event_ticket_invalid"
+    # Expired after 30 seconds (single use: see the next test).
+    late = (await client.post("/api/events/tickets", headers=headers)).json()
+    assert late["expires_in"] == 30
+    clock.advance(seconds=31)
+    r = await client.get("/api/events", params={"ticket": late["ticket"]})
+    assert r.status_code == 401 and r.json()["code"] == "event_ticket_invalid"
+
+
+async def test_a_stream_ticket_opens_one_stream_once(servers: tuple[Server, Server]) -> None:
+    a, b = servers
+    bearer = {"Authorization": f"Bearer {await token(a, 'dispatcher')}"}
+    async with httpx.AsyncClient() as c:
+        ticket = (await c.post(a.url + "/api/events/tickets", headers=bearer)).json()["ticket"]
+    live = await SSEStream(b.url + "/api/events", params={"ticket": ticket}, headers={}).open()
+    try:
+        assert (await live.next(event="hello")).json["user"] == "dispatcher"
+        async with httpx.AsyncClient() as c:
+            again = await c.get(a.url + "/api/events", params={"ticket": ticket})
+        assert again.status_code == 401 and again.json()["code"] == "event_ticket_invalid"
+    finally:
+        await live.close()
 
 
 async def test_events_reach_other_processes_filtered_and_replayed_after_reconnect(

@@ -174,12 +174,6 @@ export function dispute(reference: string, creds: Credentials, reason: string): 
   });
 }
 
-export function photoUrl(path: string, creds: Credentials): string {
-  // Signed paths from the API work as they are; the token is added for older answers.
-  if (path.includes("sig=") || !creds.token) return path;
-  return `${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(creds.token)}`;
-}
-
 // --- the queue of reports made on this phone ----------------------------------------------------
 
 export interface QueuedReport {

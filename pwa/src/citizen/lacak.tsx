@@ -12,7 +12,6 @@ import {
   dispute,
   knownReferences,
   normaliseReference,
-  photoUrl,
   rate,
   saveCredentials,
   type Tracked,
@@ -426,9 +425,9 @@ export function Lacak({ reference }: { reference: string | null }) {
           <ul class="photos" data-testid="public-photos">
             {data.photos.map((p, i) => (
               <li key={p.id}>
-                <a href={photoUrl(p.display_url, creds)} target="_blank" rel="noopener">
+                <a href={p.display_url} target="_blank" rel="noopener">
                   <img
-                    src={photoUrl(p.thumb_url, creds)}
+                    src={p.thumb_url}
                     alt={t(p.source === "field" ? "citizen.photo_team" : "citizen.photo_n", {
                       n: i + 1,
                     })}

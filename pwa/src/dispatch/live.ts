@@ -3,6 +3,10 @@
  * loses nothing: the last case event id is kept and, whenever the stream drops (network, token
  * expiry, a listener restart), it is reopened with a fresh token and `?after=<last id>`, so the
  * server replays what was missed. `resync` (too much missed) asks the screen to reload its lists.
+ *
+ * EventSource cannot send an Authorization header, and an access token must never sit in a URL
+ * (proxy logs, history): each (re)connection first asks for a single-use ticket valid for 30 s
+ * (POST /api/events/tickets, with the bearer token) and opens `?ticket=...` with it.
  */
 import { api } from "../lib/session";
 
@@ -55,18 +59,18 @@ export function openLive(h: LiveHandlers): () => void {
 
   const connect = async () => {
     if (stopped) return;
-    let token = "";
+    let ticket = "";
     try {
-      // A cheap authenticated call refreshes the access token when it is about to expire.
-      await api.request("/api/auth/me");
-      token = (await api.session())?.access_token ?? "";
+      // The bearer request refreshes the access token first when it is about to expire.
+      ticket = (await api.request<{ ticket: string }>("/api/events/tickets", { method: "POST" }))
+        .ticket;
     } catch {
       retry();
       return;
     }
-    if (stopped || !token) return;
+    if (stopped || !ticket) return;
     const after = last ? `&after=${last}` : "";
-    es = new EventSource(`/api/events?access_token=${encodeURIComponent(token)}${after}`);
+    es = new EventSource(`/api/events?ticket=${encodeURIComponent(ticket)}${after}`);
     es.addEventListener("hello", (ev) => {
       backoff = 1000;
       h.onState(true);
@@ -91,7 +95,7 @@ export function openLive(h: LiveHandlers): () => void {
       h.onResync();
     });
     es.onerror = () => {
-      // Reopen ourselves: the browser's own retry would reuse an expired token.
+      // Reopen ourselves: the browser's own retry would reuse a spent ticket.
       es?.close();
       es = null;
       h.onState(false);
