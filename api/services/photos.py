@@ -464,6 +464,25 @@ async def photo_copy(
     return PhotoCopy(photo, variant, key, content_type, etag(photo.id, variant))
 
 
+async def publish_photo(
+    db: AsyncSession, principal: Principal, photo_id: uuid.UUID, published: bool, now: datetime
+) -> Photo:
+    """Staff publish a team or control-room photo to the public (or withdraw it)."""
+    photo = await db.get(Photo, photo_id, with_for_update=True)
+    if photo is None or photo.deleted_at is not None:
+        raise NotFound("photo_not_found")
+    try:
+        await visible_case(db, principal, photo.case_id)
+    except NotFound:
+        raise NotFound("photo_not_found") from None
+    if published and photo.published_at is None:
+        photo.published_at = now
+    elif not published:
+        photo.published_at = None
+    await db.flush()
+    return photo
+
+
 # ------------------------------------------------------------------ deleting
 async def delete_photo(
     db: AsyncSession, photo_id: uuid.UUID, *, by_user_id: int, now: datetime
