@@ -175,19 +175,16 @@ def _email_spans(text: str) -> list[tuple[int, int]]:
         while start > floor and (_word(text[start - 1]) or text[start - 1] in _EMAIL_LOCAL_EXTRA):
             start -= 1
         end = i + 1
-        last_good = -1  # end of the domain after its last complete ".label"
-        labels = 0
         while end < n and (_word(text[end]) or text[end] in "-."):
             end += 1
-        # Validate the domain: labels of [\w-]+ separated by single dots, at least two.
-        domain = text[i + 1 : end]
+        # The domain: labels of [\w-]+ separated by single dots, at least two of them.
+        last_good = -1  # the end of its last complete ".label"
         pos = i + 1
-        for part in domain.split("."):
+        for count, part in enumerate(text[i + 1 : end].split(".")):
             if not part:
                 break
             pos += len(part)
-            labels += 1
-            if labels >= 2:
+            if count >= 1:
                 last_good = pos
             pos += 1
         if start < i and last_good != -1:

@@ -28,7 +28,7 @@ from api.adapters.storage import Storage
 from api.config import Settings
 from api.db.models import Agency, Case, Category
 from api.domain.abuse import tracking_pin
-from api.domain.lifecycle import FINISHED, OPEN, PUBLIC_STATUS_TEXT, public_status
+from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, public_status
 from api.i18n import t
 from api.routes.deps import Cfg, Db, Lang, Now, client_ip
 from api.routes.photos import serve_copy

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Text,
     and_,
     cast,
-    exists,
     func,
     literal_column,
     or_,

@@ -39,6 +39,7 @@ from api.db.models import (
     Photo,
     RateLimitHit,
 )
+from api.domain import disclosure
 from api.domain.abuse import (
     Limit,
     TextRefused,
@@ -48,7 +49,6 @@ from api.domain.abuse import (
     tracking_pin,
     verdict,
 )
-from api.domain import disclosure
 from api.domain.calls import is_flagged
 from api.domain.lifecycle import EVENT_KINDS, FINISHED, OPEN, VOID
 from api.domain.open311 import AttributeRefused, check_attributes

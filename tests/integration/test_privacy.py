@@ -27,7 +27,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Call, Case, Category, Team, User, team_members
+from api.db.models import Call, Case, Team, User, team_members
 from api.domain.disclosure import SMALL_COUNT_THRESHOLD, public_count
 from api.services.calls import sign
 from api.services.citizen import signed_photo_path
@@ -339,9 +339,7 @@ async def test_no_anonymous_surface_reveals_a_sensitive_case_or_what_staff_typed
         for fmt in ("json", "xml"):
             r = await get(f"{V2}/requests/{made.reference}.{fmt}")
             assert r.status_code == 404, (made, r.text)
-        r = await get(
-            "/api/public/similar", category=made.category, lat=made.lat, lon=made.lon
-        )
+        r = await get("/api/public/similar", category=made.category, lat=made.lat, lon=made.lon)
         assert r.status_code == 200 and r.json() == [], (made, r.text)
         # Following as a stranger: the same 404 as an unknown reference.
         r = await client.post(f"/api/public/cases/{made.reference}/follow", json={})
@@ -352,7 +350,9 @@ async def test_no_anonymous_surface_reveals_a_sensitive_case_or_what_staff_typed
         assert r.status_code == 401, r.text
         # No public photo, even behind a correctly signed URL or the reporter's own token.
         for photo_id in made.photo_ids:
-            url = signed_photo_path(client.app.state.jwt_secret, uuid.UUID(photo_id), "thumb", clock.now)
+            url = signed_photo_path(
+                client.app.state.jwt_secret, uuid.UUID(photo_id), "thumb", clock.now
+            )
             assert (await get(url)).status_code == 404
             if made.token:
                 r = await get(f"/api/public/photos/{photo_id}", token=made.token)
