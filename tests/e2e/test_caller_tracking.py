@@ -12,7 +12,8 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.e2e.conftest import LiveServer, axe_serious, dump, phone, sign_in
+from tests.e2e.conftest import LiveServer, dump, phone, sign_in
+from tests.e2e.test_citizen import check_axe, switch_language
 
 pytestmark = [pytest.mark.e2e]
 
@@ -29,17 +30,6 @@ async def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.evaluate("window.scrollTo(0, 0)")
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-async def check_axe(page: Page, screen: str, found: dict[str, Any]) -> None:
-    violations = await axe_serious(page)
-    if violations:
-        found[screen] = violations
-
-
-async def switch_language(page: Page, to: str) -> None:
-    await page.locator("header button.pill-lang").click()
-    await expect(page.locator("html")).to_have_attribute("lang", to)
 
 
 async def take_call(page: Page) -> tuple[str, str]:

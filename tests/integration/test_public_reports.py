@@ -30,11 +30,9 @@ from api.db.models import (
     CaseReporter,
     Notification,
     Team,
-    User,
-    team_members,
 )
 from tests.conftest import Clock, login
-from tests.factories import make_user, user_by_name
+from tests.factories import field_team, make_user, user_by_name
 from tests.support import images
 
 Client = AsyncTestClient[Litestar]
@@ -83,20 +81,7 @@ async def work_to_resolved(
     """Dispatcher assigns the agency's team; its field officer accepts, goes, arrives, resolves
     (the real API, as staff do)."""
     case = await case_of(db, reference)
-    team = (
-        await db.execute(
-            select(Team).where(Team.agency_id == case.agency_id).order_by(Team.id).limit(1)
-        )
-    ).scalar_one()
-    username = (
-        await db.execute(
-            select(User.username)
-            .join(team_members, team_members.c.user_id == User.id)
-            .where(team_members.c.team_id == team.id, User.role == "field_officer")
-            .order_by(User.id)
-            .limit(1)
-        )
-    ).scalar_one()
+    team, username = await field_team(db, case.agency_id)
     disp = await login(client, "dispatcher")
     r = await client.post(
         f"/api/cases/{case.id}/assign",
