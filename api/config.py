@@ -141,8 +141,10 @@ class Settings:
     public_reports_per_ip: int = 10
     public_reports_per_phone: int = 5
     public_report_window_minutes: int = 60
-    # Wrong PINs (phone + PIN lookups) per case within the report window.
-    public_pin_failures_per_case: int = 5
+    # Wrong PINs (phone + PIN lookups) per requesting address within the report window.
+    public_pin_failures_per_ip: int = 5
+    # The original reporter may dispute a resolution this many days after it.
+    dispute_days: int = 7
     open311_requests_per_key: int = 500
     host: str = "127.0.0.1"
     port: int = 8000
@@ -233,9 +235,10 @@ class Settings:
             public_report_window_minutes=_env_int(
                 "PUBLIC_REPORT_WINDOW_MINUTES", d.public_report_window_minutes
             ),
-            public_pin_failures_per_case=_env_int(
-                "PUBLIC_PIN_FAILURES_PER_CASE", d.public_pin_failures_per_case
+            public_pin_failures_per_ip=_env_int(
+                "PUBLIC_PIN_FAILURES_PER_IP", d.public_pin_failures_per_ip
             ),
+            dispute_days=_env_int("DISPUTE_DAYS", d.dispute_days),
             open311_requests_per_key=_env_int(
                 "OPEN311_REQUESTS_PER_KEY", d.open311_requests_per_key
             ),

@@ -491,9 +491,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Too many reports with this phone number. Try again in {retry_after} seconds.",
     },
     "pin_rate_limited": {
-        "id": "Terlalu banyak percobaan yang salah untuk laporan ini. Coba lagi dalam "
+        "id": "Terlalu banyak PIN salah dari alamat ini. Coba lagi dalam "
         "{retry_after} detik, atau gunakan tautan pelacakan.",
-        "en": "Too many wrong attempts for this report. Try again in {retry_after} seconds, or "
+        "en": "Too many wrong PINs from this address. Try again in {retry_after} seconds, or "
         "use the tracking link.",
     },
     "reporter_flagged": {
@@ -517,6 +517,24 @@ CATALOG: dict[str, dict[str, str]] = {
     "already_rated": {
         "id": "Anda sudah memberi penilaian untuk laporan ini.",
         "en": "You have already rated this report.",
+    },
+    # Privacy (docs/security.md): followers see status only; the reporter disputes once.
+    "rating_followers_cannot": {
+        "id": "Hanya pelapor asli yang dapat memberi penilaian; pengikut hanya menerima kabar "
+        "status.",
+        "en": "Only the original reporter can rate; followers receive status updates only.",
+    },
+    "dispute_followers_cannot": {
+        "id": "Hanya pelapor asli yang dapat mengajukan sanggahan.",
+        "en": "Only the original reporter can dispute the resolution.",
+    },
+    "dispute_already_made": {
+        "id": "Anda sudah pernah mengajukan sanggahan untuk laporan ini.",
+        "en": "You have already disputed this report once.",
+    },
+    "dispute_window_closed": {
+        "id": "Batas waktu sanggahan ({days} hari setelah selesai) sudah lewat.",
+        "en": "The time to dispute ({days} days after resolution) has passed.",
     },
     "dispute_not_allowed": {
         "id": "Sanggahan dapat diajukan setelah laporan dinyatakan selesai.",

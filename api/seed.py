@@ -153,6 +153,8 @@ async def seed_reference(db: AsyncSession) -> SeedReport:
             sla_arrive_min=int(row["arrive_min"]),
             sla_resolve_min=int(row["resolve_h"]) * 60,
             photo_required=row["photo_required_to_resolve"].strip().lower() == "true",
+            # About a person rather than a place: never on a public surface.
+            sensitive=row.get("sensitive", "").strip().lower() == "true",
             attributes=[],
             active=True,
         )

@@ -119,6 +119,23 @@ async def user_by_name(db: AsyncSession, username: str) -> User:
     return (await db.execute(select(User).where(User.username == username))).scalar_one()
 
 
+async def field_team(db: AsyncSession, agency_id: int) -> tuple[Team, str]:
+    """The agency's first team and the username of its first field officer (seeded data)."""
+    team = (
+        await db.execute(select(Team).where(Team.agency_id == agency_id).order_by(Team.id).limit(1))
+    ).scalar_one()
+    username = (
+        await db.execute(
+            select(User.username)
+            .join(team_members, team_members.c.user_id == User.id)
+            .where(team_members.c.team_id == team.id, User.role == "field_officer")
+            .order_by(User.id)
+            .limit(1)
+        )
+    ).scalar_one()
+    return team, username
+
+
 async def make_case(
     db: AsyncSession,
     *,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -94,6 +95,8 @@ class Category(Base):
     # Open311 attributes: extra questions asked when reporting.
     attributes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # About a person rather than a place: its cases appear on no public surface.
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     agency: Mapped[Agency] = relationship(lazy="raise")
     supporting_agencies: Mapped[list[Agency]] = relationship(
@@ -410,6 +413,11 @@ class Case(Base):
         ForeignKey("areas.id", ondelete="SET NULL"), nullable=True
     )
     description: Mapped[str] = mapped_column(Text)
+    # What the public may read of the description, stored at intake (contacts redacted);
+    # NULL for a call-taker's working notes. See api/domain/disclosure.py.
+    public_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Marked by an operator, or its category was sensitive at intake: never public.
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     channel: Mapped[str] = mapped_column(String(16), default="phone")
     call_id: Mapped[int | None] = mapped_column(
         ForeignKey("calls.id", ondelete="SET NULL"), nullable=True
@@ -510,6 +518,8 @@ class CaseReporter(Base):
     # SHA-256 of the citizen's secret tracking token; the token itself is never stored.
     tracking_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     language: Mapped[str] = mapped_column(String(2), default="id")
+    # Joined an existing case (follow): status updates only, no dispute, no rating.
+    follower: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
@@ -604,6 +614,8 @@ class Photo(Base):
         Geography("POINT", srid=4326, spatial_index=False), nullable=True
     )
     public: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A staff photo (team, control room) is public only once staff publish it.
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     deleted_by_id: Mapped[int | None] = mapped_column(

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import ipaddress
 import math
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -189,28 +188,6 @@ def check_text(field: str, value: str, rule_name: str | None = None) -> str:
     if len(cleaned) < rule.min_len:
         raise TextRefused("text_too_short", field, rule.min_len)
     return cleaned
-
-
-# ------------------------------------------------------------ public text
-# Channels where the reporter wrote the description knowing it is published; elsewhere (a
-# call-taker's working notes) it stays with staff.
-PUBLIC_DESCRIPTION_CHANNELS = frozenset({"web", "open311"})
-_PHONE_LIKE = re.compile(r"\+?\d(?:[\s\-.()]*\d){7,}")
-_EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-REDACTED = "[…]"
-
-
-def redact_contacts(text: str) -> str:
-    """Phone numbers (8 digits or more) and e-mail addresses replaced: a citizen who writes
-    "call me on 0812..." into a public description does not publish their number."""
-    return _PHONE_LIKE.sub(REDACTED, _EMAIL_LIKE.sub(REDACTED, text))
-
-
-def public_description(channel: str, description: str) -> str | None:
-    """What the public (tracking page, similar cases, Open311) may read of a description."""
-    if channel not in PUBLIC_DESCRIPTION_CHANNELS:
-        return None
-    return redact_contacts(description)
 
 
 # -------------------------------------------------------------------- PIN

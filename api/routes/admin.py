@@ -200,6 +200,8 @@ class CategoryIn(msgspec.Struct, forbid_unknown_fields=True):
     supporting_agency_ids: list[Id] = []
     attributes: list[Attribute] = []
     active: bool = True
+    # About a person rather than a place: its cases appear on no public surface.
+    sensitive: bool = False
 
 
 class CategoryPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -217,6 +219,7 @@ class CategoryPatch(msgspec.Struct, forbid_unknown_fields=True):
     supporting_agency_ids: list[Id] = UNSET
     attributes: list[Attribute] = UNSET
     active: bool = UNSET
+    sensitive: bool = UNSET
 
 
 class CategoryOut(msgspec.Struct):
@@ -235,6 +238,7 @@ class CategoryOut(msgspec.Struct):
     supporting_agency_ids: list[int]
     attributes: list[dict[str, Any]]
     active: bool
+    sensitive: bool
 
 
 def _category_out(c: Category, support: list[int]) -> CategoryOut:
@@ -254,6 +258,7 @@ def _category_out(c: Category, support: list[int]) -> CategoryOut:
         sorted(support),
         list(c.attributes or []),
         c.active,
+        c.sensitive,
     )
 
 

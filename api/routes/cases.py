@@ -19,6 +19,7 @@ from api.errors import BadRequest, NotFound, Unprocessable
 from api.routes.deps import Cfg, CurrentUser, Db, Lang, Now
 from api.services import cases as svc
 from api.services.access import visible_case
+from api.services.citizen import caller_tracking
 from api.services.idempotency import idempotent
 
 Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
@@ -47,6 +48,9 @@ class CaseIn(msgspec.Struct, forbid_unknown_fields=True):
     channel: Literal["phone", "walk_in", "social", "app"] = "phone"
     call_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
     reporter: ReporterIn | None = None
+    # About a person (a victim, a patient...): never on a public surface. A case in a
+    # sensitive category always is.
+    sensitive: bool = False
     # The operator confirms a place outside the city's service area on purpose.
     allow_out_of_area: bool = False
 
@@ -129,6 +133,22 @@ class CaseOut(msgspec.Struct):
     overdue: bool
     overdue_stages: list[str]
     version: int
+    sensitive: bool = False  # never on a public surface (its category's or the operator's)
+
+
+class CallerTracking(msgspec.Struct):
+    """Read back to a caller: with their phone number, ``code`` and ``pin`` open the case on
+    the tracking page (Lacak)."""
+
+    code: str
+    pin: str
+    phone: str
+
+
+class IntakeOut(CaseOut):
+    """The new case, and for a caller with a number, the code and PIN to read back."""
+
+    caller_tracking: CallerTracking | None = None
 
 
 class EventOut(msgspec.Struct):
@@ -230,6 +250,7 @@ def case_out(row: Any, now: datetime, lang: str) -> CaseOut:
         overdue=bool(stages),
         overdue_stages=stages,
         version=c.version,
+        sensitive=c.sensitive,
     )
 
 
@@ -426,8 +447,17 @@ class CaseController(Controller):
         lang: Lang,
         data: JSONBody[CaseIn],
         request: Request[Any, Any, Any],
-    ) -> CaseOut:
-        async def run() -> CaseOut:
+    ) -> IntakeOut:
+        secret: str = request.app.state.jwt_secret
+        phone = data.reporter.phone if data.reporter else None
+
+        async def answer(case_id: uuid.UUID) -> IntakeOut:
+            out = await summary(db, principal, case_id, now, lang)
+            found = await caller_tracking(db, secret, case_id)
+            tracking = CallerTracking(*found) if found else None
+            return IntakeOut(**msgspec.structs.asdict(out), caller_tracking=tracking)
+
+        async def run() -> IntakeOut:
             created = await svc.create_case(
                 db,
                 settings,
@@ -442,15 +472,27 @@ class CaseController(Controller):
                     channel=data.channel,
                     call_id=data.call_id,
                     reporter_name=data.reporter.name if data.reporter else None,
-                    reporter_phone=data.reporter.phone if data.reporter else None,
+                    reporter_phone=phone,
                     allow_out_of_area=data.allow_out_of_area,
+                    # A caller with a number can follow their case with code + PIN.
+                    issue_tracking_token=bool(phone) or data.call_id is not None,
+                    sensitive=data.sensitive,
                 ),
                 now=now,
                 actor_id=principal.user_id,
             )
-            return await summary(db, principal, created.case.id, now, lang)
+            return await answer(created.case.id)
 
-        return await idempotent(request, db, principal.user_id, CaseOut, run)
+        # The PIN is not stored with the replayable answer; a replay derives it again.
+        return await idempotent(
+            request,
+            db,
+            principal.user_id,
+            IntakeOut,
+            run,
+            redact=lambda a: msgspec.structs.replace(a, caller_tracking=None),
+            restore=lambda stored: answer(stored.id),
+        )
 
     @get("/similar", summary="Open or recent cases of a category near a point, nearest first")
     async def similar(

@@ -19,7 +19,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 
 from api.adapters.storage import ObjectMissing, Storage, StorageError
@@ -29,6 +29,9 @@ from api.domain.photos import etag_matches, may_view
 from api.errors import NotFound
 from api.routes.deps import Cfg, CurrentUser, Db, Now, upload_slot
 from api.services import photos as service
+
+# Who may show a team photo to the public.
+PUBLISH_ROLES = ("operator", "dispatcher", "coordinator", "supervisor", "admin")
 
 PhotoStorage = NamedDependency[Storage]
 
@@ -202,6 +205,25 @@ class PhotoController(Controller):
             request, settings, storage, copy, f"{photo_id}-{variant}", vary="Authorization"
         )
 
+    @post(
+        "/photos/{photo_id:uuid}/publish",
+        summary="Show (or hide again) a team photo on the citizen's tracking page",
+        status_code=200,
+        guards=[requires_roles(*PUBLISH_ROLES)],
+    )
+    async def publish_photo(
+        self,
+        db: Db,
+        principal: CurrentUser,
+        now: Now,
+        photo_id: FromPath[uuid.UUID],
+        data: JSONBody[PublishIn],
+    ) -> PublishedOut:
+        """A staff photo (team or control room) is never public until staff publish it; a
+        sensitive case's photos stay private whatever this says (docs/security.md)."""
+        photo = await service.publish_photo(db, principal, photo_id, data.published, now)
+        return PublishedOut(photo.id, photo.published_at is not None, photo.published_at)
+
     @delete(
         "/photos/{photo_id:uuid}",
         summary="Delete a photo (soft: kept as evidence, no longer shown or counted)",
@@ -212,6 +234,16 @@ class PhotoController(Controller):
         self, db: Db, principal: CurrentUser, now: Now, photo_id: FromPath[uuid.UUID]
     ) -> None:
         await service.delete_photo(db, photo_id, by_user_id=principal.user_id, now=now)
+
+
+class PublishIn(msgspec.Struct, forbid_unknown_fields=True):
+    published: bool = True
+
+
+class PublishedOut(msgspec.Struct):
+    id: uuid.UUID
+    published: bool
+    published_at: datetime | None
 
 
 class StoredCopy(Protocol):

@@ -28,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.adapters.storage import Storage
 from api.config import Settings
 from api.db.models import Agency, Case, Category
-from api.domain.abuse import public_description, tracking_pin
-from api.domain.lifecycle import FINISHED, OPEN, PUBLIC_STATUS_TEXT, public_status
+from api.domain.abuse import tracking_pin
+from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, public_status
 from api.i18n import t
 from api.routes.deps import Cfg, Db, Lang, Now, client_ip, upload_slot
 from api.routes.photos import serve_copy
@@ -166,11 +166,13 @@ class TrackOut(msgspec.Struct):
     status_text: str
     category: CategoryRef
     agency: str
+    # Empty (address, area, point, photos) when the holder sees status words and times only:
+    # a sensitive case, or a follower (docs/security.md, "Who may see what").
     description: str | None
     address: str
     area: str | None
-    lat: float
-    lon: float
+    lat: float | None
+    lon: float | None
     created_at: datetime
     updated_at: datetime
     expected_resolution: datetime
@@ -216,9 +218,6 @@ def _photo_out(secret: str, p: Any, now: datetime) -> PublicPhotoOut:
     )
 
 
-def _description(case: Case, limit: int | None = None) -> str | None:
-    text = public_description(case.channel, case.description)
-    return text[:limit] if text is not None and limit else text
 
 
 @dataclass
@@ -296,10 +295,10 @@ class PublicController(Controller):
                     status_text=text,
                     followable=n.case.status in OPEN,
                     distance_m=round(n.distance_m),
-                    lat=round(n.lat, 5),
-                    lon=round(n.lon, 5),
-                    address=n.case.address,
-                    description=_description(n.case, 500),
+                    lat=n.shown.lat,
+                    lon=n.shown.lon,
+                    address=n.shown.address,
+                    description=n.shown.description[:500] if n.shown.description else None,
                     created_at=n.case.created_at,
                 )
             )
@@ -403,8 +402,9 @@ class PublicController(Controller):
             phone=x_reporter_phone,
             pin=x_tracking_pin,
             now=now,
+            ip=client_ip(request),
         )
-        view = await citizen.public_view(db, granted)
+        view = await citizen.public_view(db, settings, granted, now)
         c = view.case
         word, text = _status(c.status, lang)
         body = TrackOut(
@@ -416,11 +416,11 @@ class PublicController(Controller):
                 view.category.name_en if lang == "en" else view.category.name_id,
             ),
             agency=view.agency.name_en if lang == "en" else view.agency.name_id,
-            description=_description(c),
-            address=c.address,
+            description=view.shown.description if view.shown else None,
+            address=view.shown.address if view.shown else "",
             area=view.area_name,
-            lat=round(view.lat, 6),
-            lon=round(view.lon, 6),
+            lat=view.shown.lat if view.shown else None,
+            lon=view.shown.lon if view.shown else None,
             created_at=c.created_at,
             updated_at=c.updated_at,
             expected_resolution=c.resolve_by,
@@ -429,8 +429,8 @@ class PublicController(Controller):
                 TimelineItem(e.kind, e.at, t(f"public_event_{e.kind}", lang)) for e in view.events
             ],
             photos=[_photo_out(_photo_key(request), p, now) for p in view.photos],
-            can_rate=c.status in FINISHED and not view.rated,
-            can_dispute=c.status in FINISHED,
+            can_rate=view.can_rate,
+            can_dispute=view.can_dispute,
             rated=view.rated,
         )
         # Personal to the holder of the token: never cached by anyone else.
@@ -467,6 +467,7 @@ class PublicController(Controller):
                 phone=x_reporter_phone,
                 pin=x_tracking_pin,
                 now=now,
+                ip=client_ip(request),
             )
             length = request.headers.get("content-length")
             result = await citizen.add_photos(
@@ -512,6 +513,7 @@ class PublicController(Controller):
             phone=x_reporter_phone,
             pin=x_tracking_pin,
             now=now,
+            ip=client_ip(request),
             for_update=True,
         )
         rating = await citizen.rate(db, granted, score=data.score, comment=data.comment, now=now)
@@ -549,9 +551,10 @@ class PublicController(Controller):
             phone=x_reporter_phone,
             pin=x_tracking_pin,
             now=now,
+            ip=client_ip(request),
             for_update=True,
         )
-        await citizen.dispute(db, granted, reason=data.reason, now=now)
+        await citizen.dispute(db, settings, granted, reason=data.reason, now=now)
         return TimelineItem("reopened", now, t("public_event_reopened", lang))
 
     @get(

@@ -42,6 +42,7 @@ class CategoryItem(msgspec.Struct):
     sla_resolve_min: int
     photo_required: bool
     attributes: list[dict[str, Any]]
+    sensitive: bool = False  # its cases never appear on a public surface
 
 
 class TeamMember(msgspec.Struct):
@@ -115,6 +116,7 @@ class ReferenceController(Controller):
                 c.sla_resolve_min,
                 c.photo_required,
                 list(c.attributes or []),
+                c.sensitive,
             )
             for c in rows
         ]

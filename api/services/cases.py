@@ -16,6 +16,7 @@ from typing import Any
 
 from geoalchemy2 import Geography, Geometry
 from sqlalchemy import (
+    ColumnElement,
     Numeric,
     Select,
     String,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy import case as sqla_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from api.auth import Principal
 from api.config import Settings
@@ -50,6 +52,7 @@ from api.db.models import (
     team_members,
 )
 from api.domain import dispatch, routing, sla
+from api.domain.disclosure import public_description
 from api.domain.lifecycle import IN_FIELD, OPEN, STATUSES, VOID, public_status
 from api.domain.phone import InvalidPhone, normalise_phone
 from api.domain.places import in_service_area, valid_coordinates
@@ -200,6 +203,8 @@ class NewCase:
     reporter_language: str = "id"
     allow_out_of_area: bool = False
     issue_tracking_token: bool = False
+    # Marked sensitive by the operator (a case in a sensitive category always is).
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -252,6 +257,8 @@ async def create_case(
         landmark=new.landmark.strip(),
         area_id=area_id,
         description=new.description.strip(),
+        public_description=public_description(new.channel, new.description.strip()),
+        sensitive=new.sensitive or category.sensitive,
         channel=new.channel,
         call_id=new.call_id,
         out_of_area=outside,
@@ -543,6 +550,19 @@ async def merge(
 
 
 # ----------------------------------------------------------------- queries
+def publicly_visible() -> ColumnElement[bool]:
+    """The SQL side of :func:`api.domain.disclosure.is_sensitive`: neither the case nor its
+    category is sensitive. Every public list filters with it before paging."""
+    category = aliased(Category)  # never correlated with a Category the caller joined
+    sensitive_category = (
+        select(category.id)
+        .where(category.id == Case.category_id, category.sensitive.is_(True))
+        .correlate(Case)
+        .exists()
+    )
+    return and_(Case.sensitive.is_(False), ~sensitive_category)
+
+
 async def similar_cases(
     db: AsyncSession,
     category: Category,
@@ -553,8 +573,10 @@ async def similar_cases(
     recent_days: int = 7,
     agency_scope: int | None = None,
     limit: int = 10,
+    public_only: bool = False,
 ) -> list[tuple[Case, float]]:
-    """Open or recently finished cases of the same category within its dedupe radius."""
+    """Open or recently finished cases of the same category within its dedupe radius
+    (for the public: only the cases the public may see)."""
     pt = point(lon, lat)
     radius = max(category.dedupe_radius_m, 1)
     dist = func.ST_Distance(Case.location, pt).label("distance_m")
@@ -574,6 +596,8 @@ async def similar_cases(
     )
     if agency_scope is not None:
         q = q.where(Case.agency_id == agency_scope)
+    if public_only:
+        q = q.where(publicly_visible())
     return [(c, float(d)) for c, d in (await db.execute(q)).all()]
 
 

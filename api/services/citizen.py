@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import cast, delete, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, and_, cast, delete, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.adapters.storage import Storage
@@ -40,6 +40,7 @@ from api.db.models import (
     RateLimitHit,
 )
 from api.db.session import release_connection
+from api.domain import disclosure
 from api.domain.abuse import (
     Limit,
     TextRefused,
@@ -47,6 +48,7 @@ from api.domain.abuse import (
     check_text,
     limit_key,
     pin_matches,
+    tracking_pin,
     verdict,
 )
 from api.domain.calls import is_flagged
@@ -119,10 +121,12 @@ def per_phone(settings: Settings, phone: str) -> Counter:
     )
 
 
-def per_case_pin(settings: Settings, case_id: uuid.UUID) -> Counter:
+def per_ip_pin(settings: Settings, ip: str) -> Counter:
+    """Wrong PINs are counted per requesting address, never per case: a stranger who knows a
+    reference cannot lock its real reporter out."""
     return Counter(
-        limit_key("pin", str(case_id)),
-        Limit("pin", settings.public_pin_failures_per_case, report_window(settings)),
+        limit_key("pin-ip", ip),
+        Limit("pin", settings.public_pin_failures_per_ip, report_window(settings)),
         "pin_rate_limited",
     )
 
@@ -344,7 +348,9 @@ async def follow(
 ) -> Followed:
     """Join an open case as one more reporter instead of filing a duplicate."""
     case = await case_by_reference(db, reference, for_update=True)
-    if case is None:
+    # A case the public may not see cannot be followed: the same 404 as an unknown reference,
+    # so a stranger learns nothing of its existence.
+    if case is None or not disclosure.may_follow(await facts_of(db, case)):
         raise NotFound("case_not_found")
     if case.status not in OPEN:
         raise Conflict("case_not_followable")
@@ -359,10 +365,12 @@ async def follow(
         channel="web",
         tracking_token_hash=token_digest(token),
         language=language,
+        follower=True,
         created_at=now,
     )
     db.add(reporter)
     await db.flush()
+    # For staff only: following adds no step to anyone's public timeline.
     await case_service.record_event(
         db,
         case,
@@ -370,7 +378,7 @@ async def follow(
         now=now,
         actor_kind="citizen",
         data={"reporter_id": reporter.id, "channel": "web"},
-        public=True,
+        public=False,
     )
     for counter in applied:
         await record_hit(db, counter, now)
@@ -408,10 +416,12 @@ async def access(
     phone: str | None,
     pin: str | None,
     now: datetime,
+    ip: str,
     for_update: bool = False,
 ) -> Access:
     """The case and the reporter behind the credentials, or 404 exactly as for an unknown
-    reference: a wrong token says nothing about whether the case exists."""
+    reference: a wrong token says nothing about whether the case exists. Wrong PINs are
+    limited per requesting address (``ip``)."""
     token = (token or "").strip()
     if not token and not ((phone or "").strip() and (pin or "").strip()):
         raise Unauthorized("tracking_token_required")
@@ -421,10 +431,12 @@ async def access(
         if case is None or reporter is None or not _belongs(reporter, case.id):
             raise NotFound("case_not_found")
         return Access(case, reporter)
-    if case is None:
-        raise NotFound("case_not_found")
-    counter = per_case_pin(settings, case.id)
+    counter = per_ip_pin(settings, ip)
     await check_limit(db, counter, now)
+    if case is None:
+        await record_hit(db, counter, now)
+        await db.commit()
+        raise NotFound("case_not_found")
     try:
         e164 = call_service.phone_or_400(phone)
     except BadRequest:
@@ -469,12 +481,14 @@ class PublicView:
     category: Category
     agency: Agency
     area_name: str | None
-    lat: float
-    lon: float
+    # None when the tracker sees status words and times only (sensitive case, follower).
+    shown: disclosure.PublicCase | None
     parent_reference: str | None
     events: list[PublicEvent]
     photos: list[PublicPhoto]
     rated: bool
+    can_rate: bool
+    can_dispute: bool
 
 
 # Timeline kinds a citizen sees (with a catalog label ``public_event_<kind>``), when public.
@@ -482,39 +496,75 @@ class PublicView:
 PUBLIC_KINDS = frozenset(EVENT_KINDS)
 
 
-async def public_view(db: AsyncSession, granted: Access) -> PublicView:
+def public_photo_filter() -> ColumnElement[bool]:
+    """The SQL side of :func:`api.domain.disclosure.photo_is_public`."""
+    return and_(
+        Photo.public.is_(True),
+        Photo.deleted_at.is_(None),
+        or_(Photo.source == "citizen", Photo.published_at.is_not(None)),
+    )
+
+
+async def facts_of(db: AsyncSession, case: Case) -> disclosure.CaseFacts:
+    """What :mod:`api.domain.disclosure` needs to decide about ``case``."""
+    point = cast(Case.location, Geometry)
+    lat, lon, category_sensitive = (
+        await db.execute(
+            select(func.ST_Y(point), func.ST_X(point), Category.sensitive)
+            .join(Category, Category.id == Case.category_id)
+            .where(Case.id == case.id)
+        )
+    ).one()
+    return disclosure.CaseFacts(
+        channel=case.channel,
+        sensitive=case.sensitive,
+        category_sensitive=bool(category_sensitive),
+        address=case.address,
+        public_description=case.public_description,
+        lat=float(lat),
+        lon=float(lon),
+    )
+
+
+async def _disputed(db: AsyncSession, case: Case, reporter: CaseReporter) -> bool:
+    return bool(
+        await db.scalar(
+            select(
+                exists().where(
+                    CaseEvent.case_id == case.id,
+                    CaseEvent.kind == "reopened",
+                    CaseEvent.actor_kind == "citizen",
+                    CaseEvent.data["reporter_id"].as_integer() == reporter.id,
+                )
+            )
+        )
+    )
+
+
+def _dispute_refusal(
+    settings: Settings, granted: Access, disputed: bool, now: datetime
+) -> str | None:
+    return disclosure.may_dispute(
+        follower=granted.reporter.follower,
+        finished=granted.case.status in FINISHED,
+        resolved_at=granted.case.resolved_at,
+        already_disputed=disputed,
+        window=timedelta(days=settings.dispute_days),
+        now=now,
+    )
+
+
+async def public_view(
+    db: AsyncSession, settings: Settings, granted: Access, now: datetime
+) -> PublicView:
+    """What the holder of the credentials sees: the whole public view for an original reporter
+    of a case the public may see, status words and times only otherwise."""
     case = granted.case
     category = await db.get(Category, case.category_id)
     agency = await db.get(Agency, case.agency_id)
     assert category is not None and agency is not None
     area = await db.get(Area, case.area_id) if case.area_id is not None else None
-    point = cast(Case.location, Geometry)
-    lat, lon = (
-        await db.execute(select(func.ST_Y(point), func.ST_X(point)).where(Case.id == case.id))
-    ).one()
-    parent = None
-    if case.duplicate_of_id is not None:
-        parent = await db.scalar(select(Case.reference).where(Case.id == case.duplicate_of_id))
-    events = [
-        PublicEvent(kind, at)
-        for kind, at in await db.execute(
-            select(CaseEvent.kind, CaseEvent.at)
-            .where(
-                CaseEvent.case_id == case.id,
-                CaseEvent.public.is_(True),
-                CaseEvent.kind.in_(PUBLIC_KINDS),
-            )
-            .order_by(CaseEvent.id)
-        )
-    ]
-    photos = [
-        PublicPhoto(pid, source, created)
-        for pid, source, created in await db.execute(
-            select(Photo.id, Photo.source, Photo.created_at)
-            .where(Photo.case_id == case.id, Photo.public.is_(True), Photo.deleted_at.is_(None))
-            .order_by(Photo.created_at, Photo.id)
-        )
-    ]
+    facts = await facts_of(db, case)
     rated = bool(
         await db.scalar(
             select(
@@ -524,17 +574,53 @@ async def public_view(db: AsyncSession, granted: Access) -> PublicView:
             )
         )
     )
+    disputed = await _disputed(db, case, granted.reporter)
+    seen = disclosure.tracker_view(
+        sensitive=disclosure.is_sensitive(facts),
+        follower=granted.reporter.follower,
+        finished=case.status in FINISHED,
+        rated=rated,
+        dispute_open=_dispute_refusal(settings, granted, disputed, now) is None,
+    )
+    parent = None
+    if case.duplicate_of_id is not None:
+        parent = await db.scalar(select(Case.reference).where(Case.id == case.duplicate_of_id))
+    event_filter = [
+        CaseEvent.case_id == case.id,
+        CaseEvent.public.is_(True),
+        CaseEvent.kind.in_(PUBLIC_KINDS),
+    ]
+    if not seen.details:
+        event_filter.append(CaseEvent.to_status.is_not(None))  # status changes only
+    events = [
+        PublicEvent(kind, at)
+        for kind, at in await db.execute(
+            select(CaseEvent.kind, CaseEvent.at).where(*event_filter).order_by(CaseEvent.id)
+        )
+    ]
+    photos = []
+    if seen.details:
+        photos = [
+            PublicPhoto(pid, source, created)
+            for pid, source, created in await db.execute(
+                select(Photo.id, Photo.source, Photo.created_at)
+                .where(Photo.case_id == case.id, public_photo_filter())
+                .order_by(Photo.created_at, Photo.id)
+            )
+        ]
+    shown = disclosure.public_case(facts) if seen.details else None
     return PublicView(
         case,
         category,
         agency,
-        area.name if area else None,
-        float(lat),
-        float(lon),
+        area.name if area and seen.details else None,
+        shown,
         parent,
         events,
         photos,
         rated,
+        seen.can_rate,
+        seen.can_dispute,
     )
 
 
@@ -542,8 +628,11 @@ async def public_view(db: AsyncSession, granted: Access) -> PublicView:
 async def rate(
     db: AsyncSession, granted: Access, *, score: int, comment: str, now: datetime
 ) -> CaseRating:
-    """A 1-5 rating with a comment, once per reporter, after the case is resolved or closed."""
+    """A 1-5 rating with a comment, once per original reporter (never a follower), after the
+    case is resolved or closed."""
     case = granted.case
+    if granted.reporter.follower:
+        raise Forbidden("rating_followers_cannot")
     if case.status not in FINISHED:
         raise Conflict("rating_not_allowed")
     comment = checked("comment", comment)
@@ -577,11 +666,21 @@ async def rate(
     return rating
 
 
-async def dispute(db: AsyncSession, granted: Access, *, reason: str, now: datetime) -> Case:
+async def dispute(
+    db: AsyncSession, settings: Settings, granted: Access, *, reason: str, now: datetime
+) -> Case:
     """The citizen says the problem is not solved: the case reopens and its agency is told
-    (through the notifier that every timeline event goes through)."""
-    if granted.case.status not in FINISHED:
-        raise Conflict("dispute_not_allowed")
+    (through the notifier that every timeline event goes through). Only an original reporter,
+    once, within ``dispute_days`` of the resolution (:func:`disclosure.may_dispute`)."""
+    refusal = _dispute_refusal(
+        settings, granted, await _disputed(db, granted.case, granted.reporter), now
+    )
+    if refusal == "dispute_followers_cannot":
+        raise Forbidden(refusal)
+    if refusal == "dispute_window_closed":
+        raise Conflict(refusal, days=settings.dispute_days)
+    if refusal is not None:
+        raise Conflict(refusal)
     reason = checked("reason", reason)
     return await case_service.reopen_by_citizen(db, granted.case, granted.reporter.id, reason, now)
 
@@ -679,11 +778,17 @@ async def public_photo(
     if not (token or "").strip() and not (sig and expires):
         raise Unauthorized("tracking_token_required")
     photo = await db.get(Photo, photo_id)
-    if photo is None or photo.deleted_at is not None or not photo.public:
+    if photo is None or photo.deleted_at is not None:
+        raise NotFound("photo_not_found")
+    if not disclosure.photo_is_public(photo.source, photo.public, photo.published_at is not None):
+        raise NotFound("photo_not_found")
+    case = await db.get(Case, photo.case_id)
+    # A sensitive case has no public photo, not even for its reporter's signed URL.
+    if case is None or disclosure.is_sensitive(await facts_of(db, case)):
         raise NotFound("photo_not_found")
     if (token or "").strip():
         reporter = await reporter_by_token(db, (token or "").strip())
-        if reporter is None or not _belongs(reporter, photo.case_id):
+        if reporter is None or reporter.follower or not _belongs(reporter, photo.case_id):
             raise NotFound("photo_not_found")
     else:
         assert sig is not None and expires is not None
@@ -699,8 +804,7 @@ async def public_photo(
 class Nearby:
     case: Case
     distance_m: float
-    lat: float
-    lon: float
+    shown: disclosure.PublicCase  # what the public may see of it
 
 
 async def similar(
@@ -712,7 +816,7 @@ async def similar(
         raise Unprocessable("unknown_category")
     if not valid_coordinates(lat, lon):
         raise BadRequest("invalid_coordinates")
-    found = await case_service.similar_cases(db, category, lat, lon, now)
+    found = await case_service.similar_cases(db, category, lat, lon, now, public_only=True)
     points: dict[uuid.UUID, tuple[float, float]] = {}
     if found:
         point = cast(Case.location, Geometry)
@@ -722,4 +826,43 @@ async def similar(
             )
         )
         points = {cid: (float(y), float(x)) for cid, y, x in rows}
-    return category, [Nearby(c, distance, *points.get(c.id, (lat, lon))) for c, distance in found]
+    out = []
+    for c, distance in found:
+        y, x = points.get(c.id, (lat, lon))
+        shown = disclosure.public_case(
+            disclosure.CaseFacts(
+                c.channel, c.sensitive, category.sensitive, c.address, c.public_description, y, x
+            )
+        )
+        if shown is None:  # filtered in SQL already; the rule has the last word
+            continue
+        if disclosure.staff_typed(c.channel):
+            distance = round(distance, -2)  # no finer than the published point
+        out.append(Nearby(c, distance, shown))
+    return category, out
+
+
+# ------------------------------------------------------------ phone callers
+async def caller_tracking(
+    db: AsyncSession, secret: str, case_id: uuid.UUID
+) -> tuple[str, str, str] | None:
+    """The case's code, the PIN and the number of the caller it was created for, for the
+    operator to read back; ``None`` when the caller left no number."""
+    found = (
+        await db.execute(
+            select(Case.reference, CaseReporter.tracking_token_hash, CaseReporter.phone)
+            .join(CaseReporter, CaseReporter.original_case_id == Case.id)
+            .where(
+                Case.id == case_id,
+                CaseReporter.follower.is_(False),
+                CaseReporter.phone.is_not(None),
+                CaseReporter.tracking_token_hash.is_not(None),
+            )
+            .order_by(CaseReporter.id)
+            .limit(1)
+        )
+    ).first()
+    if found is None:
+        return None
+    reference, token_hash, phone = found
+    return str(reference), tracking_pin(secret, str(token_hash)), str(phone)

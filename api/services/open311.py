@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Agency, Area, Case, CaseEvent, Category, Open311Key
-from api.domain.abuse import Limit, limit_key, public_description
+from api.domain import disclosure
+from api.domain.abuse import Limit, limit_key
 from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, VOID, open311_status, public_status
 from api.domain.open311 import (
     CHANGESET,
@@ -34,6 +35,7 @@ from api.domain.open311 import (
 from api.errors import NotFound
 from api.i18n import t
 from api.security import token_digest
+from api.services import cases as case_service
 from api.services import citizen
 
 KEY_PREFIX = "o311_"
@@ -250,10 +252,13 @@ def _request_select() -> Select[Any]:
             Area.name,
             LAT,
             LON,
+            Category.sensitive,
         )
         .join(Category, Category.id == Case.category_id)
         .join(Agency, Agency.id == Case.agency_id)
         .outerjoin(Area, Area.id == Case.area_id)
+        # Sensitive cases never leave through Open311 (api/domain/disclosure.py).
+        .where(case_service.publicly_visible())
     )
 
 
@@ -265,16 +270,30 @@ def status_notes(status: str, lang: str) -> str:
     return PUBLIC_STATUS_TEXT[public_status(status)][lang]
 
 
-def request_out(row: Any, settings: Settings, lang: str) -> dict[str, Any]:
+def request_out(row: Any, settings: Settings, lang: str) -> dict[str, Any] | None:
+    """A service request as the public may see it, or ``None`` when it may not at all."""
     c: Case = row[0]
-    address = ", ".join(p for p in (c.address, row[6], settings.city_name) if p)
+    shown = disclosure.public_case(
+        disclosure.CaseFacts(
+            c.channel,
+            c.sensitive,
+            bool(row[9]),
+            c.address,
+            c.public_description,
+            float(row[7]),
+            float(row[8]),
+        )
+    )
+    if shown is None:
+        return None
+    address = ", ".join(p for p in (shown.address, row[6], settings.city_name) if p)
     return {
         "service_request_id": c.reference,
         "status": open311_status(c.status),
         "status_notes": status_notes(c.status, lang),
         "service_name": _name(lang, row[2], row[3]),
         "service_code": row[1],
-        "description": public_description(c.channel, c.description),
+        "description": shown.description,
         "agency_responsible": _name(lang, row[4], row[5]),
         "service_notice": None,
         "requested_datetime": w3c(c.created_at, settings.tz),
@@ -283,8 +302,8 @@ def request_out(row: Any, settings: Settings, lang: str) -> dict[str, Any]:
         "address": address,
         "address_id": None,
         "zipcode": None,
-        "lat": float(row[7]),
-        "long": float(row[8]),
+        "lat": shown.lat,
+        "long": shown.lon,
         "media_url": None,
     }
 
@@ -327,7 +346,8 @@ async def query_requests(
         .offset((q.page - 1) * q.page_size)
         .limit(q.page_size)
     )
-    return [request_out(r, settings, lang) for r in (await db.execute(stmt)).all()]
+    found = (request_out(r, settings, lang) for r in (await db.execute(stmt)).all())
+    return [r for r in found if r is not None]
 
 
 async def one_request(
@@ -336,9 +356,10 @@ async def one_request(
     row = (
         await db.execute(_request_select().where(Case.reference == request_id.strip().upper()))
     ).first()
-    if row is None:
+    out = request_out(row, settings, lang) if row is not None else None
+    if out is None:  # unknown, or not for the public: the same answer
         raise Open311Refused(404, "open311_request_not_found", id=request_id)
-    return [request_out(row, settings, lang)]
+    return [out]
 
 
 async def token_request(db: AsyncSession, token: str) -> list[dict[str, Any]]:
@@ -376,6 +397,7 @@ async def updates(
             CaseEvent.kind.in_(citizen.PUBLIC_KINDS),
             CaseEvent.at >= start,
             CaseEvent.at <= end,
+            case_service.publicly_visible(),
         )
         .order_by(CaseEvent.at, CaseEvent.id)
         .offset((page - 1) * page_size)

@@ -441,17 +441,25 @@ class PhotoCopy:
     etag: str
 
 
-async def photo_copy(
-    db: AsyncSession, principal: Principal, photo_id: uuid.UUID, variant: Variant
-) -> PhotoCopy:
-    """One copy of a photo, if this user may see it: 404 when they may not see the case."""
-    photo = await db.get(Photo, photo_id)
+async def _visible_photo(
+    db: AsyncSession, principal: Principal, photo_id: uuid.UUID, *, for_update: bool = False
+) -> Photo:
+    """The photo, if this user may see its case; 404 otherwise."""
+    photo = await db.get(Photo, photo_id, with_for_update=for_update)
     if photo is None or photo.deleted_at is not None:
         raise NotFound("photo_not_found")
     try:
         await visible_case(db, principal, photo.case_id)
     except NotFound:
         raise NotFound("photo_not_found") from None
+    return photo
+
+
+async def photo_copy(
+    db: AsyncSession, principal: Principal, photo_id: uuid.UUID, variant: Variant
+) -> PhotoCopy:
+    """One copy of a photo, if this user may see it: 404 when they may not see the case."""
+    photo = await _visible_photo(db, principal, photo_id)
     if not may_view(principal.role, variant):
         raise Forbidden("photo_original_forbidden")
     if variant == "original":
@@ -461,6 +469,19 @@ async def photo_copy(
     else:
         key, content_type = photo.thumb_key, COPY_CONTENT_TYPE
     return PhotoCopy(photo, variant, key, content_type, etag(photo.id, variant))
+
+
+async def publish_photo(
+    db: AsyncSession, principal: Principal, photo_id: uuid.UUID, published: bool, now: datetime
+) -> Photo:
+    """Staff publish a team or control-room photo to the public (or withdraw it)."""
+    photo = await _visible_photo(db, principal, photo_id, for_update=True)
+    if published and photo.published_at is None:
+        photo.published_at = now
+    elif not published:
+        photo.published_at = None
+    await db.flush()
+    return photo
 
 
 # ------------------------------------------------------------------ deleting

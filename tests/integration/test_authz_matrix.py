@@ -240,6 +240,7 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ),
     ("POST", "/api/cases/{case_id:uuid}/photos"): (Req(files=True), "U222222"),
     ("GET", "/api/photos/{photo_id:uuid}"): (Req(query={"variant": "thumb"}), "U222222"),
+    ("POST", "/api/photos/{photo_id:uuid}/publish"): (Req(json={"published": True}), "U22222F"),
     ("DELETE", "/api/photos/{photo_id:uuid}"): (NO, "U2FFFFF"),
     # ---------------------------------------------------------------- calls
     ("GET", "/api/calls"): (NO, "U2222FF"),

@@ -15,11 +15,10 @@ from api.domain.abuse import (
     check_text,
     limit_key,
     pin_matches,
-    public_description,
-    redact_contacts,
     tracking_pin,
     verdict,
 )
+from api.domain.disclosure import public_description, redact_contacts
 from api.domain.open311 import (
     AttributeRefused,
     Open311Refused,

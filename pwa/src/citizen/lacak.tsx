@@ -32,6 +32,7 @@ function FindForm({ initial, problem }: { initial: string; problem?: string }) {
   const [code, setCode] = useState(initial);
   const [phone, setPhone] = useState("");
   const [pin, setPin] = useState("");
+  const [error, setError] = useState("");
   const [known, setKnown] = useState<string[]>([]);
   useEffect(() => {
     void knownReferences().then(setKnown);
@@ -42,7 +43,18 @@ function FindForm({ initial, problem }: { initial: string; problem?: string }) {
     const ref = normaliseReference(code);
     if (!ref) return;
     if (phone.trim() && pin.trim()) {
-      await saveCredentials(ref, { phone: phone.trim(), pin: pin.trim() });
+      const typed = { phone: phone.trim(), pin: pin.trim() };
+      setError("");
+      try {
+        await track(ref, typed);
+      } catch (err) {
+        // Only a PIN the server accepted is remembered: a wrong one never overwrites a good one.
+        setError(
+          err instanceof ApiError && err.status === 404 ? t("citizen.pin_wrong") : errorText(err),
+        );
+        return;
+      }
+      await saveCredentials(ref, typed);
     }
     navigate(`/lacak/${encodeURIComponent(ref)}`);
     // Same path (after a refusal): the screen re-reads the credentials.
@@ -53,9 +65,9 @@ function FindForm({ initial, problem }: { initial: string; problem?: string }) {
     <section class="screen citizen" data-testid="lacak-find">
       <PageTitle>{t("citizen.lacak_title")}</PageTitle>
       <p class="muted">{t("citizen.lacak_intro")}</p>
-      {problem && (
+      {(error || problem) && (
         <p class="error" role="alert" data-testid="lacak-error">
-          {problem}
+          {error || problem}
         </p>
       )}
       <form onSubmit={(e) => void submit(e)}>

@@ -47,6 +47,7 @@ interface Category {
   name_id: string;
   name_en: string;
   priority: string;
+  sensitive?: boolean;
 }
 
 interface CaseOut {
@@ -60,6 +61,8 @@ interface CaseOut {
   address: string;
   landmark: string;
   created_at: string;
+  // With the caller's number: what the operator reads back so they can follow the case.
+  caller_tracking?: { code: string; pin: string; phone: string } | null;
 }
 
 interface Similar {
@@ -133,6 +136,7 @@ export function Intake() {
   const [rejected, setRejected] = useState<Set<string>>(new Set());
 
   const [created, setCreated] = useState<CaseOut | null>(null);
+  const [sensitive, setSensitive] = useState(false);
   const [suggestions, setSuggestions] = useState<Suggestion[] | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -226,6 +230,7 @@ export function Intake() {
     setSimilar([]);
     setRejected(new Set());
     setCreated(null);
+    setSensitive(false);
     setSuggestions(null);
     setDone(null);
     setError("");
@@ -288,6 +293,7 @@ export function Intake() {
         address: address.trim(),
         landmark: landmark.trim(),
         call_id: id,
+        sensitive: sensitive || !!category.sensitive,
         ...(number.trim() ? { reporter: { phone: number.trim() } } : {}),
       },
     });
@@ -618,6 +624,22 @@ export function Intake() {
             </label>
           </div>
 
+          <label class="check" data-testid="sensitive">
+            <input
+              type="checkbox"
+              checked={sensitive || !!category?.sensitive}
+              disabled={!!created || !!category?.sensitive}
+              onChange={(e) => setSensitive((e.target as HTMLInputElement).checked)}
+            />
+            <span>
+              {t("intake.sensitive")}
+              <br />
+              <small class="muted">
+                {category?.sensitive ? t("intake.sensitive_category") : t("intake.sensitive_hint")}
+              </small>
+            </span>
+          </label>
+
           <fieldset class="plain">
             <legend>{t("intake.location")}</legend>
             {config ? (
@@ -683,6 +705,7 @@ export function Intake() {
           {created && (
             <section aria-labelledby="created-h" data-testid="created">
               <h3 id="created-h">{t("intake.created", { ref: created.reference })}</h3>
+              {created.caller_tracking && <ReadBack tracking={created.caller_tracking} />}
               {done ? (
                 <p class="done" role="status" data-testid="intake-done">
                   {done}
@@ -737,5 +760,36 @@ export function Intake() {
         </form>
       </div>
     </section>
+  );
+}
+
+/** The code and PIN the operator reads back to the caller, large, with a copy button. */
+function ReadBack({ tracking }: { tracking: { code: string; pin: string; phone: string } }) {
+  const [copied, setCopied] = useState(false);
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(`${tracking.code} ${tracking.pin}`);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  }
+  return (
+    <div class="read-back" data-testid="caller-tracking">
+      <p>{t("intake.read_back", { phone: tracking.phone })}</p>
+      <dl>
+        <dt>{t("intake.tracking_code")}</dt>
+        <dd class="read-back-value" data-testid="tracking-code">
+          {tracking.code}
+        </dd>
+        <dt>{t("intake.tracking_pin")}</dt>
+        <dd class="read-back-value" data-testid="tracking-pin">
+          {tracking.pin}
+        </dd>
+      </dl>
+      <button type="button" class="btn btn-secondary" onClick={() => void copy()}>
+        {copied ? t("intake.copied") : t("intake.copy")}
+      </button>
+    </div>
   );
 }

@@ -1,7 +1,7 @@
 """abuse: sign-in failures per account and address, and security alerts for admins
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-04 20:45:00.000000
 
 - ``login_failures.address``: the hashed client address of an account's failure, so failures
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

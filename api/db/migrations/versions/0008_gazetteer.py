@@ -1,7 +1,7 @@
 """gazetteer: named places (kecamatan centres, kelurahan, landmarks) to place a pin without a map
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-04 20:40:00.000000
 
 - ``places``: name, kind, point, optional area; retired with ``active = false``.
@@ -17,7 +17,7 @@ from alembic import op
 from geoalchemy2 import Geography
 
 revision: str = "0008"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

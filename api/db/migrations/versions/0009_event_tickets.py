@@ -1,7 +1,7 @@
 """event tickets: short-lived, single-use tickets that open the live-event stream
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-04 21:00:00.000000
 
 - ``event_tickets``: the SHA-256 of each ticket, its session and its expiry. ``EventSource``
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0005"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """worker heartbeats: what readiness reads to tell a stalled worker and a late SLA scan
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0009
 Create Date: 2026-12-04 20:40:00.000000
 
 - ``worker_heartbeats``: one row per running worker, its last heartbeat and its last SLA scan.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0005"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
