@@ -218,8 +218,6 @@ def _photo_out(secret: str, p: Any, now: datetime) -> PublicPhotoOut:
     )
 
 
-
-
 @dataclass
 class UploadOperation(Operation):
     def __post_init__(self) -> None:
