@@ -108,11 +108,11 @@ class ListenBackend(AsyncPgChannelsBackend):
                 self._subscribed_channels.add(channel)
 
     async def unsubscribe(self, channels: Iterable[str]) -> None:
-        async with self._listener_lock:
-            for channel in set(channels) & self._subscribed_channels:
-                if self._conn is not None and not self._conn.is_closed():
-                    await self._conn.remove_listener(channel, self._listener)  # type: ignore[arg-type]
-                self._subscribed_channels.discard(channel)
+        """Keep listening. The plugin asks for UNLISTEN when a channel's last stream closes, after
+        it has let go of that stream; a stream opened in between (a dispatcher reloading the
+        page) subscribes to a channel the backend still listens on, and the late UNLISTEN would
+        then leave it deaf. One process has one live channel: listening on it for the process's
+        whole life costs nothing, and events with no stream are dropped by the plugin."""
 
 
 def channels_plugin(database_url: str, channels: list[str]) -> ChannelsPlugin:
