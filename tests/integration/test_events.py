@@ -269,7 +269,7 @@ async def _events_until_case(s: SSEStream, case_event_id: int) -> list[SSEEvent]
 async def test_off_duty_teams_positions_never_reach_the_stream(
     servers: tuple[Server, Server], db: AsyncSession
 ) -> None:
-    a, b = servers
+    a, _ = servers
     on_duty = await db.get(Team, 1)
     off_duty = (
         await db.execute(select(Team).where(Team.name == "Regu Damkar Kota Lama"))
