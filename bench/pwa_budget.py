@@ -74,7 +74,7 @@ async def _prepare_database(url: str) -> None:
     await asyncio.to_thread(migrate.upgrade, url)
     engine = make_engine(url, 1, 0)
     async with make_sessionmaker(engine)() as db, db.begin():
-        await seed(db)
+        await seed(db, demo_users=True)
     async with make_sessionmaker(engine)() as db, db.begin():
         team = (await db.execute(select(Team).where(Team.name == "TRC DLHK 1"))).scalar_one()
         # A realistic morning for one team: a dozen open cases.

@@ -315,7 +315,7 @@ async def seed_city(url: str) -> None:
     engine = make_engine(url, 1, 0)
     try:
         async with make_sessionmaker(engine)() as db, db.begin():
-            await seed(db)
+            await seed(db, demo_users=True)
     finally:
         await engine.dispose()
 
