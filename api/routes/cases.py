@@ -448,7 +448,7 @@ class CaseController(Controller):
         data: JSONBody[CaseIn],
         request: Request[Any, Any, Any],
     ) -> IntakeOut:
-        secret: str = request.app.state.jwt_secret
+        secret: str = request.app.state.pin_key
         phone = data.reporter.phone if data.reporter else None
 
         async def answer(case_id: uuid.UUID) -> IntakeOut:

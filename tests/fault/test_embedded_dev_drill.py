@@ -29,6 +29,7 @@ import pytest
 
 from api.adapters.keys import vapid_keys
 from api.config import Settings
+from api.seed import DEMO_PASSWORD
 from tests.fault.test_fault_drills import _category_id, _missing, _token
 from tests.support.load import IntakeLoad
 from tests.support.processes import ROOT, free_port
@@ -78,6 +79,9 @@ def dev_process(root: Path) -> Iterator[DevRun]:
             "TANGGAP_PWA_DIST": str(root / "no-pwa"),
             "TANGGAP_LOG_LEVEL": "WARNING",
             "TANGGAP_PUSH_ALLOW_HTTP": "1",
+            # The local push service's address, allowed explicitly (the default takes only
+            # the public push services).
+            "TANGGAP_PUSH_ALLOWED_HOSTS": "127.0.0.1",
             "TANGGAP_WORKER_CONCURRENCY": "4",
             "TANGGAP_WORKER_HEARTBEAT_SECONDS": "2",
             "TANGGAP_WORKER_STALL_SECONDS": str(STALL_S),
@@ -203,7 +207,7 @@ async def _drill(root: Path) -> None:
         fire = await _category_id(dsn, "KEBAKARAN_BANGUNAN")  # P1: dispatchers get a push
         settings = replace(Settings(), data_dir=run.data_dir)
         async with PushService(vapid_keys(settings).public_key) as push:
-            dispatcher = await _token(run.base_url, "dispatcher")
+            dispatcher = await _token(run.base_url, "dispatcher", DEMO_PASSWORD)
             device = push.subscribe("dispatcher")
             async with httpx.AsyncClient(base_url=run.base_url, timeout=10) as http:
                 r = await http.post(
@@ -212,7 +216,7 @@ async def _drill(root: Path) -> None:
                     headers={"Authorization": f"Bearer {dispatcher}"},
                 )
                 assert r.status_code in (200, 201), r.text
-            operator = await _token(run.base_url, "operator")
+            operator = await _token(run.base_url, "operator", DEMO_PASSWORD)
             probe, stop_probe = Probe(run.base_url), asyncio.Event()
             probing = asyncio.create_task(probe.run(stop_probe))
             async with IntakeLoad(run.base_url, operator, category, concurrency=4) as load:

@@ -49,11 +49,9 @@ async def _category_id(dsn: str, code: str = "POHON_TUMBANG") -> int:
         await conn.close()
 
 
-async def _token(base_url: str, username: str = "operator") -> str:
+async def _token(base_url: str, username: str = "operator", password: str = SERVE_PASSWORD) -> str:
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-        r = await http.post(
-            "/api/auth/login", json={"username": username, "password": SERVE_PASSWORD}
-        )
+        r = await http.post("/api/auth/login", json={"username": username, "password": password})
         assert r.status_code == 200, r.text
         return str(r.json()["access_token"])
 

