@@ -182,8 +182,8 @@ async def seed_reference(db: AsyncSession) -> SeedReport:
 
     # The gazetteer starts with the kecamatan centres and nothing else: no invented places.
     await db.flush()
-    if await place_centres_of_kecamatan(db):
-        report.add("places")
+    if placed := await place_centres_of_kecamatan(db):
+        report.add("places", placed)
 
     teams = {(t.agency_id, t.name) for t in (await db.execute(select(Team))).scalars()}
     for agency, name, _members, on_duty in DEMO_TEAMS:
