@@ -67,6 +67,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "id": "Jangan kirim {param} di alamat (URL). Kirim lewat header atau isi permintaan.",
         "en": "Do not send {param} in the address (URL). Send it in a header or the body.",
     },
+    "caller_number_required": {
+        "id": "Kirim nomor penelepon di header X-Caller-Number.",
+        "en": "Send the caller's number in the X-Caller-Number header.",
+    },
     "uploads_busy": {
         "id": "Terlalu banyak unggahan foto saat ini. Coba lagi dalam {retry_after} detik.",
         "en": "Too many photo uploads right now. Try again in {retry_after} seconds.",

@@ -30,7 +30,7 @@ _RID_OK = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _SECRET_PATHS = re.compile(r"^(/open311/v2/tokens/)[^/]+")
 # Query parameters that would carry a credential: refused, never read (headers or bodies only).
 CREDENTIAL_PARAMS = frozenset(
-    {"token", "access_token", "refresh_token", "api_key", "pin", "phone", "password"}
+    {"token", "access_token", "refresh_token", "api_key", "pin", "phone", "number", "password"}
 )
 
 SECURITY_HEADERS = [

@@ -20,6 +20,11 @@ from api.services import calls as svc
 
 CallClass = Literal["valid", "informasi", "curhat", "prank", "ghost", "wrong_number"]
 Phone = Annotated[str, msgspec.Meta(max_length=32)]
+# A caller's number is personal data: it travels in a header, never in a URL (proxy logs,
+# browser history); ``?number=`` is refused with the other credentials (api/middleware.py).
+CallerNumber = Annotated[
+    str | None, HeaderParameter(name="X-Caller-Number", required=False, max_length=32)
+]
 CALL_ROLES = ("operator", "dispatcher", "supervisor", "admin")
 
 
@@ -139,10 +144,12 @@ class CallController(Controller):
     async def list_calls(
         self,
         db: Db,
-        number: FromQuery[str | None] = None,
         call_class: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        x_caller_number: CallerNumber = None,
     ) -> list[CallOut]:
+        """Newest first; only one number's calls with the ``X-Caller-Number`` header."""
+        number = x_caller_number
         q = select(Call).order_by(Call.started_at.desc()).limit(limit)
         if number:
             q = q.where(Call.number == svc.phone_or_400(number))
@@ -152,8 +159,12 @@ class CallController(Controller):
 
     @get("/history", summary="A number's earlier calls and cases, with its prank count and flag")
     async def history(
-        self, db: Db, settings: Cfg, now: Now, number: FromQuery[Phone]
+        self, db: Db, settings: Cfg, now: Now, x_caller_number: CallerNumber = None
     ) -> HistoryOut:
+        """The number comes in the ``X-Caller-Number`` header."""
+        number = (x_caller_number or "").strip()
+        if not number:
+            raise BadRequest("caller_number_required")
         h = await svc.history(db, settings, number, now)
         return HistoryOut(
             h.number,

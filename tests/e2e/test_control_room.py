@@ -212,7 +212,7 @@ async def test_operator_takes_calls_classifies_creates_and_assigns_from_one_scre
         assert new_case["category"]["code"] == "POHON_TUMBANG"
         assert new_case["landmark"] == "Depan kantor lurah"
         assert new_case["id"] != str(existing.id)
-        calls = (await c.get(f"/api/calls?number={VALID_CALLER}", headers=op)).json()
+        calls = (await c.get("/api/calls", headers={**op, "X-Caller-Number": VALID_CALLER})).json()
         assert [x["class"] for x in calls] == ["valid"], dump(calls)
 
         # The dispatcher's map shows the new case without a reload: in the list, and in the

@@ -246,7 +246,7 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ("GET", "/api/calls"): (NO, "U2222FF"),
     ("POST", "/api/calls"): (Req(json={"number": "081234567890", "duration_s": 30}), "U2222FF"),
     ("PATCH", "/api/calls/{call_id:int}"): (Req(json={"notes": "Penelepon ramah"}), "U2222FF"),
-    ("GET", "/api/calls/history"): (Req(query={"number": "081234567890"}), "U2222FF"),
+    ("GET", "/api/calls/history"): (Req(headers={"X-Caller-Number": "081234567890"}), "U2222FF"),
     ("GET", "/api/calls/flagged-numbers"): (NO, "U2222FF"),
     # The PBX webhook: signed, never with a user token.
     ("POST", "/api/pbx/events"): (Req(json={}), "UUUUUUU"),

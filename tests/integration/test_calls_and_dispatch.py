@@ -69,7 +69,9 @@ async def test_repeated_pranks_flag_the_number_for_24_hours(
             },
         )
         assert r.status_code == 201
-        h = (await client.get(f"/api/calls/history?number={number}", headers=op)).json()
+        h = (
+            await client.get("/api/calls/history", headers={**op, "X-Caller-Number": number})
+        ).json()
         assert h["prank_count"] == i + 1
         assert h["flagged"] is (i == 2)
     last = clock.now - timedelta(hours=1)
@@ -93,7 +95,7 @@ async def test_repeated_pranks_flag_the_number_for_24_hours(
     # A day later the flag has lapsed.
     clock.advance(hours=24)
     op = await login(client, "operator")
-    h = (await client.get(f"/api/calls/history?number={number}", headers=op)).json()
+    h = (await client.get("/api/calls/history", headers={**op, "X-Caller-Number": number})).json()
     assert h["flagged"] is False and h["prank_count"] == 3
 
 
@@ -121,13 +123,17 @@ async def test_caller_history_shows_earlier_calls_and_cases(
             },
         )
     ).json()
-    h = (await client.get("/api/calls/history?number=+62 812-3333-4444", headers=op)).json()
+    h = (
+        await client.get(
+            "/api/calls/history", headers={**op, "X-Caller-Number": "+62 812-3333-4444"}
+        )
+    ).json()
     assert h["number"] == "+6281233334444"
     assert [c["id"] for c in h["calls"]] == [call["id"]]
     assert [c["reference"] for c in h["cases"]] == [case["reference"]]
     fo = await login(client, "petugas.dlhk")
     assert (
-        await client.get("/api/calls/history?number=081233334444", headers=fo)
+        await client.get("/api/calls/history", headers={**fo, "X-Caller-Number": "081233334444"})
     ).status_code == 403
 
 
@@ -579,3 +585,14 @@ async def test_position_history_is_pruned_after_the_retention_period(
     await db.commit()
     await db.refresh(team)
     assert team.last_position_at is not None  # the last fix stays on the team
+
+
+async def test_a_callers_number_never_travels_in_the_url(client: Client) -> None:
+    op = await login(client, "operator")
+    for path in ("/api/calls/history?number=081233334444", "/api/calls?number=081233334444"):
+        r = await client.get(path, headers=op)
+        assert r.status_code == 400 and r.json()["code"] == "credentials_in_query", r.text
+    r = await client.get("/api/calls/history", headers=op)
+    assert r.status_code == 400 and r.json()["code"] == "caller_number_required", r.text
+    r = await client.get("/api/calls/history", headers={**op, "X-Caller-Number": "081233334444"})
+    assert r.status_code == 200 and r.json()["number"] == "+6281233334444", r.text

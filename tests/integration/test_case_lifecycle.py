@@ -66,7 +66,9 @@ async def test_call_to_closed_case_with_the_timeline_checked_event_by_event(
     dlhk = await agency_by_code(db, "DLHK")
     assert case["agency_id"] == dlhk.id and case["priority"] == "P2"
     assert case["version"] == 1
-    calls = (await client.get("/api/calls?number=081234567890", headers=op)).json()
+    calls = (
+        await client.get("/api/calls", headers={**op, "X-Caller-Number": "081234567890"})
+    ).json()
     assert calls[0]["class"] == "valid"
     # 3. Suggestions: the DLHK team placed nearby first.
     near = await _place_team(db, "TRC DLHK 1", MANDONGA[0] + 0.002, MANDONGA[1], clock)
