@@ -9,6 +9,7 @@ from api.domain.health import (
     heartbeat_interval,
     thresholds,
 )
+from api.routes.metrics import metrics_allowed
 
 LIMITS = thresholds(worker_stall_seconds=30, queue_max_age_seconds=120, sla_check_seconds=15)
 
@@ -49,3 +50,17 @@ def test_the_sla_scan_is_late_after_three_missed_periods_never_before_a_stall() 
 def test_a_worker_beats_several_times_within_the_stall_threshold() -> None:
     assert heartbeat_interval(30) == 6.0
     assert heartbeat_interval(1) == 0.2
+
+
+def test_metrics_are_for_direct_local_clients_or_the_token_holder() -> None:
+    assert metrics_allowed("127.0.0.1", {}, "")
+    assert metrics_allowed("::1", {}, "")
+    assert not metrics_allowed("10.0.0.5", {}, "")
+    assert not metrics_allowed("testclient", {}, "")
+    # A proxy on this host forwarding someone else's request is not a local client.
+    for header in ("x-forwarded-for", "x-real-ip", "forwarded"):
+        assert not metrics_allowed("127.0.0.1", {header: "203.0.113.7"}, "")
+    # With a token, only its bearer, from anywhere.
+    assert metrics_allowed("203.0.113.7", {"authorization": "Bearer s3cret"}, "s3cret")
+    assert not metrics_allowed("127.0.0.1", {}, "s3cret")
+    assert not metrics_allowed("127.0.0.1", {"authorization": "Bearer wrong"}, "s3cret")
