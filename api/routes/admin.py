@@ -32,6 +32,7 @@ from api.db.models import (
 from api.domain.phone import InvalidPhone, normalise_phone
 from api.errors import BadRequest, Conflict, NotFound, Unprocessable
 from api.routes.deps import CurrentUser, Db, Now
+from api.routes.params import Id, Lat, Lon
 from api.security import hash_password
 
 M = TypeVar("M")
@@ -43,9 +44,6 @@ Priority = Literal["P1", "P2", "P3"]
 Role = Literal["admin", "supervisor", "operator", "dispatcher", "coordinator", "field_officer"]
 Minutes = Annotated[int, msgspec.Meta(ge=1, le=525_600)]
 Radius = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
-Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
-Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
-Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 Username = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
 UNSET: Any = msgspec.UNSET

@@ -17,13 +17,12 @@ from api.domain.lifecycle import STATUSES, public_status
 from api.domain.transitions import FIELD_ACTIONS, CaseFacts, available_actions
 from api.errors import BadRequest, NotFound, Unprocessable
 from api.routes.deps import Cfg, CurrentUser, Db, Lang, Now
+from api.routes.params import Lat, Lon
 from api.services import cases as svc
 from api.services.access import visible_case
 from api.services.citizen import caller_tracking
 from api.services.idempotency import idempotent
 
-Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
-Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 Accuracy = Annotated[float, msgspec.Meta(ge=0, le=100_000)]
 Note = Annotated[str, msgspec.Meta(max_length=2000)]
 Version = Annotated[int, msgspec.Meta(ge=1)]

@@ -18,9 +18,8 @@ from api.db.models import Team, User
 from api.errors import Forbidden, NotFound
 from api.routes.admin import _set_members
 from api.routes.deps import CurrentUser, Db
+from api.routes.params import Id
 from api.routes.reference import TeamItem, TeamMember, teams_out
-
-Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 
 
 class MembersIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -11,12 +11,11 @@ from litestar.params import FromPath, JSONBody
 from api.auth import requires_roles
 from api.db.geography import PlaceRow
 from api.routes.deps import Cfg, Db
+from api.routes.params import Lat, Lon
 from api.services import geography
 from api.services.geography import PlaceKind
 
 PlaceName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
-Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 AreaId = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 
 

@@ -32,14 +32,13 @@ from api.domain.abuse import tracking_pin
 from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, public_status
 from api.i18n import t
 from api.routes.deps import Cfg, Db, Lang, Now, client_ip, upload_slot
+from api.routes.params import Lat, Lon
 from api.routes.photos import serve_copy
 from api.security import token_digest
 from api.services import citizen
 from api.services.idempotency import idempotent
 
 PublicStorage = NamedDependency[Storage]
-Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
-Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 # Generous wire bounds; the precise, translated limits are checked by the citizen service.
 Text = Annotated[str, msgspec.Meta(max_length=20_000)]
 Reference = Annotated[str, msgspec.Meta(max_length=40)]
