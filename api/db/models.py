@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from api.domain.vocabulary import CALL_CLASSES, CHANNELS, STATUSES
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -44,10 +46,6 @@ class Base(DeclarativeBase):
 
 def _now() -> Any:
     return func.now()
-
-
-ROLES = ("admin", "supervisor", "operator", "dispatcher", "coordinator", "field_officer")
-PRIORITIES = ("P1", "P2", "P3")
 
 
 class Agency(Base):
@@ -337,22 +335,6 @@ class RoutingRule(Base):
 
 
 # ---------------------------------------------------------------- control room
-CALL_CLASSES = ("valid", "informasi", "curhat", "prank", "ghost", "wrong_number")
-CHANNELS = ("phone", "walk_in", "social", "app", "web", "open311")
-CASE_STATUSES = (
-    "new",
-    "dispatched",
-    "accepted",
-    "en_route",
-    "on_scene",
-    "resolved",
-    "closed",
-    "returned",
-    "duplicate",
-    "invalid",
-    "cancelled",
-    "reopened",
-)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -445,7 +427,7 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        CheckConstraint(_in("status", CASE_STATUSES), name="status"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint("priority IN ('P1', 'P2', 'P3')", name="priority"),
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint("duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_self_dup"),

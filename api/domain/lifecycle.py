@@ -8,26 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-STATUSES = (
-    "new",
-    "dispatched",
-    "accepted",
-    "en_route",
-    "on_scene",
-    "resolved",
-    "closed",
-    "returned",
-    "duplicate",
-    "invalid",
-    "cancelled",
-    "reopened",
-)
-# The clock runs and the case shows on the live map.
-OPEN = frozenset({"new", "dispatched", "accepted", "en_route", "on_scene", "returned", "reopened"})
-# A team is working on it.
-IN_FIELD = frozenset({"dispatched", "accepted", "en_route", "on_scene"})
-FINISHED = frozenset({"resolved", "closed"})
-VOID = frozenset({"duplicate", "invalid", "cancelled"})
+from api.domain.vocabulary import AWAITING_DISPATCH, FINISHED, IN_FIELD, OPEN, STATUSES, VOID
+
+__all__ = ["AWAITING_DISPATCH", "FINISHED", "IN_FIELD", "OPEN", "STATUSES", "VOID"]
 
 PublicStatus = Literal["belum_ditindaklanjuti", "dalam_proses", "selesai"]
 
@@ -45,7 +28,7 @@ def public_status(status: str) -> PublicStatus:
     A case waiting at dispatch (new, returned, reopened) is not yet acted on; once a team has it,
     it is in process; resolved, closed and voided cases are finished.
     """
-    if status in {"new", "returned", "reopened"}:
+    if status in AWAITING_DISPATCH:
         return "belum_ditindaklanjuti"
     if status in IN_FIELD:
         return "dalam_proses"
