@@ -557,7 +557,6 @@ class IdempotentRequest(Base):
         ForeignKey("users.id", ondelete="CASCADE"), nullable=True
     )
     request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
 
