@@ -40,6 +40,31 @@ FINISHED: frozenset[Status] = frozenset({"resolved", "closed"})
 #: Never was a case of its own: joined to another, found invalid, or withdrawn.
 VOID: frozenset[Status] = frozenset({"duplicate", "invalid", "cancelled"})
 
+# ---------------------------------------------------------------- timeline events
+#: Every kind of event on a case's timeline: a move records the status it reached, by its name.
+EventKind = Literal[
+    "created",  # intake (call, citizen, Open311)
+    "dispatched",  # first team assigned; data: team_id
+    "reassigned",  # another team; data: team_id, previous_team_id
+    "transferred",  # another agency ("bukan wewenang"); data: from_agency_id, to_agency_id
+    "accepted",
+    "en_route",
+    "on_scene",
+    "resolved",
+    "closed",
+    "returned",  # team cannot handle it; note holds the reason
+    "merged",  # on the parent: a duplicate joined; data: child_id, child_reference
+    "duplicate",  # on the child: data: parent_id, parent_reference
+    "invalid",
+    "cancelled",
+    "reopened",  # a citizen disputed the resolution
+    "escalated",  # an SLA deadline passed; data: stage
+    "note",  # a note or a photo without a status change
+    "rated",  # citizen rating; data: score
+    "reporter_added",  # another caller reported the same case
+]
+EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
+
 # ---------------------------------------------------------------- calls
 CallClass = Literal["valid", "informasi", "curhat", "prank", "ghost", "wrong_number"]
 CALL_CLASSES: tuple[CallClass, ...] = get_args(CallClass)
