@@ -1,11 +1,11 @@
-"""The words the whole system shares: case statuses and their groups, call classes, priorities,
-staff roles and role groups, and intake channels.
+"""The words the whole system shares: case statuses and their groups, timeline event kinds, call
+classes, priorities, staff roles and role groups, and intake channels.
 
 Each concept is defined here once, as a ``Literal`` type (for route and response types, and so for
 the OpenAPI schema and the PWA's generated types) and as a tuple of its values (for database check
 constraints and iteration). Models, routes, services, i18n and the domain import from here; nothing
-else spells these lists out. Their labels for people live in the message catalogues, one per
-language, keyed by these values.
+else spells these lists out. Their words for people are in ``api/i18n/labels.toml`` (and the
+PWA's catalogue says the same words), keyed by these values.
 """
 
 from __future__ import annotations
