@@ -16,12 +16,9 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import text
 
+from api.domain.vocabulary import CITYWIDE_ROLES
 from api.errors import Forbidden, Unauthorized
 from api.security import decode_access_token
-
-# Roles that see every case of the city; the others are scoped to their own agency.
-CITYWIDE_ROLES = frozenset({"admin", "supervisor", "operator", "dispatcher"})
-AGENCY_ROLES = frozenset({"coordinator", "field_officer"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +34,8 @@ class Principal:
 
     @property
     def agency_scope(self) -> int | None:
-        """The only agency this user may see, or ``None`` for city-wide roles."""
+        """The only agency this user may see, or ``None`` for city-wide roles (the agency roles
+        are scoped to their own agency)."""
         return None if self.role in CITYWIDE_ROLES else self.agency_id
 
     def may_see_agency(self, agency_id: int | None) -> bool:

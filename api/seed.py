@@ -30,6 +30,7 @@ from api.db.models import (
     category_supporting_agencies,
     team_members,
 )
+from api.domain.vocabulary import Role
 from api.security import hash_password
 
 DEMO_PASSWORD = "tanggap112"  # noqa: S105 - documented demo credential, printed by `tanggap dev`
@@ -37,7 +38,7 @@ DEMO_PASSWORD = "tanggap112"  # noqa: S105 - documented demo credential, printed
 KNOWN_PASSWORDS = (DEMO_PASSWORD,)
 
 # (username, full name, role, agency code or None)
-DEMO_USERS: list[tuple[str, str, str, str | None]] = [
+DEMO_USERS: list[tuple[str, str, Role, str | None]] = [
     ("admin", "Admin Kota", "admin", None),
     ("supervisor", "Sari Supervisor", "supervisor", None),
     ("operator", "Ode Operator", "operator", None),

@@ -24,6 +24,7 @@ from api.auth import Principal
 from api.config import Settings
 from api.db.models import Area, Call, Case, Category, Team, User, team_members
 from api.domain.transitions import Action
+from api.domain.vocabulary import IN_FIELD, VOID, CallClass, Status
 from api.services import cases as svc
 from api.services.calls import CallIn, log_call
 from api.services.photos import PhotoFile, store_photos
@@ -38,7 +39,7 @@ class DemoContext:
 
 
 # The week's mix of final states (weights), as a control room sees it.
-STATES = {
+STATES: dict[Status, int] = {
     "new": 18,
     "dispatched": 20,
     "accepted": 14,
@@ -122,7 +123,13 @@ CATEGORY_WEIGHTS = {
     "KEBISINGAN": 3,
     "KECELAKAAN_LALU_LINTAS": 3,
 }
-CALL_MIX = {"prank": 12, "ghost": 10, "informasi": 8, "curhat": 3, "wrong_number": 3}
+CALL_MIX: dict[CallClass, int] = {
+    "prank": 12,
+    "ghost": 10,
+    "informasi": 8,
+    "curhat": 3,
+    "wrong_number": 3,
+}
 
 
 def _evidence_photos(folder: Path, n: int = 6) -> list[Path]:
@@ -194,11 +201,7 @@ async def seed_demo_city(db: AsyncSession, ctx: DemoContext) -> int:
             lat = clat + rng.uniform(-0.008, 0.008)
             lon = clon + rng.uniform(-0.008, 0.008)
             # Open work is recent; finished work spreads over the week.
-            spread = (
-                10
-                if target in {"new", "dispatched", "accepted", "en_route", "on_scene"}
-                else 7 * 24 * 60
-            )
+            spread = 10 if target == "new" or target in IN_FIELD else 7 * 24 * 60
             t = now - timedelta(minutes=rng.randint(3, spread))
             number = f"+62812{rng.randint(10_000_000, 99_999_999)}"
             call = await log_call(
@@ -233,15 +236,14 @@ async def seed_demo_city(db: AsyncSession, ctx: DemoContext) -> int:
             made.append(case)
             if target == "new":
                 continue
-            if target in {"invalid", "cancelled", "duplicate"}:
+            if target in VOID:
                 t += timedelta(minutes=rng.randint(1, 20))
                 if target == "duplicate" and len(made) > 1:
                     parent = next(
                         (
                             c
                             for c in reversed(made[:-1])
-                            if c.status not in {"duplicate", "invalid", "cancelled"}
-                            and c.agency_id == case.agency_id
+                            if c.status not in VOID and c.agency_id == case.agency_id
                         ),
                         None,
                     )

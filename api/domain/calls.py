@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-CALL_CLASSES = ("valid", "informasi", "curhat", "prank", "ghost", "wrong_number")
 GHOST_MAX_SECONDS = 10
 
 

@@ -23,9 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-# Channels where the citizen typed the text and chose the point themselves, knowing it is
-# published. Everywhere else (phone, walk-in, social, app) a call-taker typed them.
-CITIZEN_CHANNELS = frozenset({"web", "open311"})
+from api.domain.vocabulary import CITIZEN_CHANNELS
+
+# On the citizen channels (web, Open311) the citizen typed the text and chose the point
+# themselves, knowing it is published. Everywhere else (phone, walk-in, social, app) a
+# call-taker typed them.
 # Staff-chosen coordinates are published with 3 decimals: about 110 m north-south.
 STAFF_DECIMALS = 3
 CITIZEN_DECIMALS = 5

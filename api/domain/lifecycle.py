@@ -8,9 +8,27 @@ from __future__ import annotations
 
 from typing import Literal
 
-from api.domain.vocabulary import AWAITING_DISPATCH, FINISHED, IN_FIELD, OPEN, STATUSES, VOID
+from api.domain.vocabulary import (
+    AWAITING_DISPATCH,
+    EVENT_KINDS,
+    FINISHED,
+    IN_FIELD,
+    OPEN,
+    STATUSES,
+    VOID,
+    EventKind,
+)
 
-__all__ = ["AWAITING_DISPATCH", "FINISHED", "IN_FIELD", "OPEN", "STATUSES", "VOID"]
+__all__ = [
+    "AWAITING_DISPATCH",
+    "EVENT_KINDS",
+    "FINISHED",
+    "IN_FIELD",
+    "OPEN",
+    "STATUSES",
+    "VOID",
+    "EventKind",
+]
 
 PublicStatus = Literal["belum_ditindaklanjuti", "dalam_proses", "selesai"]
 
@@ -37,48 +55,3 @@ def public_status(status: str) -> PublicStatus:
 
 def open311_status(status: str) -> Literal["open", "closed"]:
     return "open" if status in OPEN else "closed"
-
-
-# Every kind of event on a case's timeline.
-EVENT_KINDS = (
-    "created",  # intake (call, citizen, Open311)
-    "dispatched",  # first team assigned; data: team_id
-    "reassigned",  # another team; data: team_id, previous_team_id
-    "transferred",  # another agency ("bukan wewenang"); data: from_agency_id, to_agency_id
-    "accepted",
-    "en_route",
-    "on_scene",
-    "resolved",
-    "closed",
-    "returned",  # team cannot handle it; note holds the reason
-    "merged",  # on the parent: a duplicate joined; data: child_id, child_reference
-    "duplicate",  # on the child: data: parent_id, parent_reference
-    "invalid",
-    "cancelled",
-    "reopened",  # a citizen disputed the resolution
-    "escalated",  # an SLA deadline passed; data: stage
-    "note",  # a note or a photo without a status change
-    "rated",  # citizen rating; data: score
-    "reporter_added",  # another caller reported the same case
-)
-EventKind = Literal[
-    "created",
-    "dispatched",
-    "reassigned",
-    "transferred",
-    "accepted",
-    "en_route",
-    "on_scene",
-    "resolved",
-    "closed",
-    "returned",
-    "merged",
-    "duplicate",
-    "invalid",
-    "cancelled",
-    "reopened",
-    "escalated",
-    "note",
-    "rated",
-    "reporter_added",
-]

@@ -12,9 +12,12 @@ import math
 import re
 import struct
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, Literal
+
+from api.domain.vocabulary import CITYWIDE_ROLES, STAFF_ROLES
 
 PhotoKind = Literal["jpeg", "png", "webp", "heic"]
 Variant = Literal["thumb", "display", "original"]
@@ -40,11 +43,6 @@ COPY_EXTENSION = "jpg"
 # Bytes needed to recognise every supported signature.
 SNIFF_BYTES = 16
 KEY_PREFIX = "photos/"
-
-# The control room sees and may add photos to every case.
-CONTROL_ROOM_ROLES = frozenset({"admin", "supervisor", "operator", "dispatcher"})
-# Who may fetch an original (the EXIF-bearing evidence), within the cases they can see.
-ORIGINAL_ROLES = CONTROL_ROOM_ROLES | {"coordinator", "field_officer"}
 
 
 class PhotoRejected(Exception):
@@ -222,6 +220,34 @@ def _png(data: bytes) -> list[bytes]:
 _WEBP_IMAGE_CHUNKS = frozenset({b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF"})
 
 
+# A box header read at offset i of a container ending at ``total``: (type, payload start,
+# payload end, next box).
+BoxHeader = Callable[[bytes, int, int], tuple[bytes, int, int, int]]
+
+
+def _boxes(
+    data: bytes, i: int, total: int, header: BoxHeader, image: frozenset[bytes]
+) -> list[bytes]:
+    """The metadata payloads of a container whose boxes must tile ``data[i:total]`` exactly:
+    every box that is not image data is metadata."""
+    metadata: list[bytes] = []
+    while i < total:
+        if i + 8 > total:
+            raise PhotoRejected("photo_corrupt")
+        kind, start, end, following = header(data, i, total)
+        if following > total:
+            raise PhotoRejected("photo_corrupt")
+        if kind not in image:
+            metadata.append(data[start:end])
+        i = following
+    return metadata
+
+
+def _riff_chunk(data: bytes, i: int, total: int) -> tuple[bytes, int, int, int]:
+    fourcc, size = struct.unpack_from("<4sI", data, i)
+    return fourcc, i + 8, i + 8 + size, i + 8 + size + (size & 1)  # padded to an even length
+
+
 def _webp(data: bytes) -> list[bytes]:
     n = len(data)
     if n < 12:
@@ -232,44 +258,27 @@ def _webp(data: bytes) -> list[bytes]:
         raise PhotoRejected("photo_corrupt")
     if total < n:
         raise PhotoRejected("photo_trailing_data")
-    i = 12
-    metadata: list[bytes] = []
-    while i < total:
-        if i + 8 > total:
+    return _boxes(data, 12, total, _riff_chunk, _WEBP_IMAGE_CHUNKS)
+
+
+def _heif_box(data: bytes, i: int, total: int) -> tuple[bytes, int, int, int]:
+    size, btype = struct.unpack_from(">I4s", data, i)
+    header = 8
+    if size == 1:
+        if i + 16 > total:
             raise PhotoRejected("photo_corrupt")
-        fourcc, size = struct.unpack_from("<4sI", data, i)
-        end = i + 8 + size + (size & 1)  # chunks are padded to an even length
-        if end > total:
-            raise PhotoRejected("photo_corrupt")
-        if fourcc not in _WEBP_IMAGE_CHUNKS:
-            metadata.append(data[i + 8 : i + 8 + size])
-        i = end
-    return metadata
+        (size,) = struct.unpack_from(">Q", data, i + 8)
+        header = 16
+    elif size == 0:  # the last box runs to the end of the file
+        size = total - i
+    if size < header:
+        raise PhotoRejected("photo_corrupt")
+    return btype, i + header, i + size, i + size
 
 
 def _isobmff(data: bytes) -> list[bytes]:
     """HEIF boxes: they must tile the file exactly. Media data (mdat) is not metadata."""
-    n = len(data)
-    i = 0
-    metadata: list[bytes] = []
-    while i < n:
-        if i + 8 > n:
-            raise PhotoRejected("photo_corrupt")
-        size, btype = struct.unpack_from(">I4s", data, i)
-        header = 8
-        if size == 1:
-            if i + 16 > n:
-                raise PhotoRejected("photo_corrupt")
-            (size,) = struct.unpack_from(">Q", data, i + 8)
-            header = 16
-        elif size == 0:  # the last box runs to the end of the file
-            size = n - i
-        if size < header or i + size > n:
-            raise PhotoRejected("photo_corrupt")
-        if btype != b"mdat":
-            metadata.append(data[i + header : i + size])
-        i += size
-    return metadata
+    return _boxes(data, 0, len(data), _heif_box, frozenset({b"mdat"}))
 
 
 # ---------------------------------------------------------------- copies
@@ -357,7 +366,7 @@ def upload_source(role: str, *, in_team: bool) -> Source | None:
         return "team" if in_team else None
     if role == "coordinator":
         return "team" if in_team else "control_room"
-    if role in CONTROL_ROOM_ROLES:
+    if role in CITYWIDE_ROLES:  # the control room sees and may add photos to every case
         return "control_room"
     return None
 
@@ -367,10 +376,10 @@ def may_view(role: str | None, variant: Variant) -> bool:
 
     The public copies (thumb, display) go to anyone who may see the case; the original, with
     its EXIF, only to the control room and the owning agency's coordinators and field officers
-    (scoping to the owning agency is the caller's case-visibility check).
+    (scoping to the owning agency is the caller's case-visibility check): any staff role.
     """
     if variant == "original":
-        return role in ORIGINAL_ROLES
+        return role in STAFF_ROLES
     return True
 
 

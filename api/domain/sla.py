@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from api.domain.vocabulary import OPEN, Status
+
 STAGES = ("accept", "arrive", "resolve")
 
-# Statuses in which the clock still runs: the case is not finished, not merged, not voided.
-OPEN_STATUSES = frozenset(
-    {"new", "dispatched", "accepted", "en_route", "on_scene", "returned", "reopened"}
-)
+# Statuses in which the clock still runs (the vocabulary's open statuses), by the name the
+# statistics and escalation code know them.
+OPEN_STATUSES: frozenset[Status] = OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +65,9 @@ def _moment(progress: Progress, stage: str) -> datetime | None:
 
 def overdue_stages(progress: Progress, d: Deadlines, now: datetime) -> list[str]:
     """The stages whose deadline has passed without the stage being reached."""
-    if progress.status not in OPEN_STATUSES:
+    if progress.status not in OPEN:
         return []
     return [s for s in STAGES if _moment(progress, s) is None and now >= d.of(s)]
-
-
-def is_overdue(progress: Progress, d: Deadlines, now: datetime) -> bool:
-    return bool(overdue_stages(progress, d, now))
 
 
 def stages_to_escalate(

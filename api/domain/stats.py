@@ -15,11 +15,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from api.domain.lifecycle import FINISHED, STATUSES, VOID, PublicStatus, public_status
-from api.domain.sla import OPEN_STATUSES
+from api.domain.lifecycle import PublicStatus, public_status
+from api.domain.sla import STAGES
+from api.domain.vocabulary import CALL_CLASSES, OPEN, STATUSES, VOID
 
 # The classes an operator gives a call, plus the calls nobody has classified yet.
-CALL_CLASSES = ("valid", "informasi", "curhat", "prank", "ghost", "wrong_number")
 UNCLASSIFIED = "unclassified"
 CALL_CLASSES_REPORTED = (*CALL_CLASSES, UNCLASSIFIED)
 
@@ -259,7 +259,7 @@ def seconds(value: float | None) -> float | None:
 
 # ---------------------------------------------------------------------- SLA
 SlaOutcome = Literal["met", "missed", "pending"]
-SLA_STAGES = ("accept", "arrive", "resolve")
+SLA_STAGES = STAGES
 
 
 def sla_outcome(
@@ -276,7 +276,7 @@ def sla_outcome(
         return None
     if moment is not None:
         return "met" if moment <= deadline else "missed"
-    if status not in OPEN_STATUSES:
+    if status not in OPEN:
         return None
     return "missed" if now >= deadline else "pending"
 
@@ -284,10 +284,6 @@ def sla_outcome(
 def compliance(met: int, missed: int) -> float | None:
     """Share of decided stages that met their target (pending stages are not decided yet)."""
     return ratio(met, met + missed)
-
-
-def is_finished(status: str) -> bool:
-    return status in FINISHED
 
 
 # ------------------------------------------------------------------ hot spots

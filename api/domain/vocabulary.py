@@ -1,11 +1,11 @@
-"""The words the whole system shares: case statuses and their groups, call classes, priorities,
-staff roles and role groups, and intake channels.
+"""The words the whole system shares: case statuses and their groups, timeline event kinds, call
+classes, priorities, staff roles and role groups, and intake channels.
 
 Each concept is defined here once, as a ``Literal`` type (for route and response types, and so for
 the OpenAPI schema and the PWA's generated types) and as a tuple of its values (for database check
 constraints and iteration). Models, routes, services, i18n and the domain import from here; nothing
-else spells these lists out. Their labels for people live in the message catalogues, one per
-language, keyed by these values.
+else spells these lists out. Their words for people are in ``api/i18n/labels.toml`` (and the
+PWA's catalogue says the same words), keyed by these values.
 """
 
 from __future__ import annotations
@@ -39,6 +39,31 @@ OPEN: frozenset[Status] = AWAITING_DISPATCH | IN_FIELD
 FINISHED: frozenset[Status] = frozenset({"resolved", "closed"})
 #: Never was a case of its own: joined to another, found invalid, or withdrawn.
 VOID: frozenset[Status] = frozenset({"duplicate", "invalid", "cancelled"})
+
+# ---------------------------------------------------------------- timeline events
+#: Every kind of event on a case's timeline: a move records the status it reached, by its name.
+EventKind = Literal[
+    "created",  # intake (call, citizen, Open311)
+    "dispatched",  # first team assigned; data: team_id
+    "reassigned",  # another team; data: team_id, previous_team_id
+    "transferred",  # another agency ("bukan wewenang"); data: from_agency_id, to_agency_id
+    "accepted",
+    "en_route",
+    "on_scene",
+    "resolved",
+    "closed",
+    "returned",  # team cannot handle it; note holds the reason
+    "merged",  # on the parent: a duplicate joined; data: child_id, child_reference
+    "duplicate",  # on the child: data: parent_id, parent_reference
+    "invalid",
+    "cancelled",
+    "reopened",  # a citizen disputed the resolution
+    "escalated",  # an SLA deadline passed; data: stage
+    "note",  # a note or a photo without a status change
+    "rated",  # citizen rating; data: score
+    "reporter_added",  # another caller reported the same case
+]
+EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
 # ---------------------------------------------------------------- calls
 CallClass = Literal["valid", "informasi", "curhat", "prank", "ghost", "wrong_number"]

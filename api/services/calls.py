@@ -208,9 +208,7 @@ async def verify_webhook(
     key = f"pbx:{expected}"
     if await db.get(IdempotentRequest, key) is not None:
         raise Conflict("webhook_replayed")
-    db.add(
-        IdempotentRequest(key=key, user_id=None, request_hash=expected, status_code=200, body=b"")
-    )
+    db.add(IdempotentRequest(key=key, user_id=None, request_hash=expected, body=b""))
     await db.flush()
 
 

@@ -67,7 +67,6 @@ async def idempotent(
             key=key,
             user_id=user_id,
             request_hash=fp,
-            status_code=200,
             body=msgspec.json.encode(kept),
         )
     )

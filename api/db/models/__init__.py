@@ -1,0 +1,51 @@
+"""SQLAlchemy models, one module per aggregate. Times are ``timestamptz`` in UTC; locations are
+WGS84 geography points.
+
+Import models from here (``from api.db.models import Case``): every model and association table
+is re-exported, and importing this package registers all of them on :data:`Base.metadata`, which
+Alembic compares with the migrations.
+"""
+
+from api.db.models.access import AuthSession, EventTicket, LoginFailure, Open311Key, SecurityAlert
+from api.db.models.base import NAMING, Base
+from api.db.models.calls import Call
+from api.db.models.cases import Case, CaseEvent, CaseRating, CaseReporter
+from api.db.models.catalogue import Area, Category, Place, RoutingRule, category_supporting_agencies
+from api.db.models.media import Photo
+from api.db.models.people import Agency, Team, TeamPosition, User, team_members
+from api.db.models.push import Notification, PushSubscription
+from api.db.models.stats import StatsCallHour, StatsCase
+from api.db.models.system import IdempotentRequest, RateLimitHit, WorkerHeartbeat
+
+__all__ = [
+    "NAMING",
+    "Agency",
+    "Area",
+    "AuthSession",
+    "Base",
+    "Call",
+    "Case",
+    "CaseEvent",
+    "CaseRating",
+    "CaseReporter",
+    "Category",
+    "EventTicket",
+    "IdempotentRequest",
+    "LoginFailure",
+    "Notification",
+    "Open311Key",
+    "Photo",
+    "Place",
+    "PushSubscription",
+    "RateLimitHit",
+    "RoutingRule",
+    "SecurityAlert",
+    "StatsCallHour",
+    "StatsCase",
+    "Team",
+    "TeamPosition",
+    "User",
+    "WorkerHeartbeat",
+    "category_supporting_agencies",
+    "team_members",
+]

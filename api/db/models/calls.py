@@ -1,0 +1,59 @@
+"""Inbound contacts: one row per call, walk-in, message or app report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from geoalchemy2 import Geography
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db.models.base import (
+    Base,
+    created_now,
+    foreign_key,
+    moment,
+    one_of,
+)
+from api.domain.vocabulary import CALL_CLASSES, CHANNELS
+
+
+class Call(Base):
+    """One inbound contact: phone, walk-in, social media or app."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    number: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)  # E.164
+    channel: Mapped[str] = mapped_column(sa.String(16), default="phone")
+    started_at: Mapped[datetime] = moment()
+    ended_at: Mapped[datetime | None] = moment(nullable=True)
+    duration_s: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    call_class: Mapped[str | None] = mapped_column("class", sa.String(16), nullable=True)
+    operator_id: Mapped[int | None] = foreign_key("users.id", "SET NULL", nullable=True)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    location: Mapped[Any | None] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=False), nullable=True
+    )
+    location_source: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    location_accuracy_m: Mapped[float | None] = mapped_column(nullable=True)
+    pbx_call_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True, nullable=True)
+    created_at: Mapped[datetime] = created_now()
+
+    __table_args__ = (
+        sa.CheckConstraint(one_of("channel", CHANNELS), name="channel"),
+        sa.CheckConstraint(f"class IS NULL OR {one_of('class', CALL_CLASSES)}", name="class"),
+        sa.CheckConstraint("duration_s IS NULL OR duration_s >= 0", name="duration"),
+        sa.Index("ix_calls_number_started_at", "number", "started_at"),
+        sa.Index("ix_calls_started_at", "started_at"),
+    )
+
+
+# Repeated prank numbers: an index-only scan over the prank calls of a period.
+sa.Index(
+    "ix_calls_prank_started_at",
+    Call.started_at,
+    postgresql_include=["number"],
+    postgresql_where=Call.call_class == "prank",
+)

@@ -1,0 +1,57 @@
+"""Statistics rollups, kept exact by triggers in the same transaction as the change (migration
+0004); the SQL function stats_rebuild() recomputes them from the raw tables. See docs/stats.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db.models.base import Base, moment
+from api.db.models.cases import SlaClock
+
+
+class StatsCallHour(Base):
+    """Calls per UTC hour and class (``unclassified`` when the class is not set yet)."""
+
+    __tablename__ = "stats_call_hours"
+
+    bucket: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), primary_key=True)
+    call_class: Mapped[str] = mapped_column("class", sa.String(16), primary_key=True)
+    calls: Mapped[int] = mapped_column(sa.Integer)
+
+
+class StatsCase(SlaClock, Base):
+    """One row per case with what the statistics read: filters, deadlines, the first moment of
+    each stage on the timeline (``case_events``) and the citizens' ratings."""
+
+    __tablename__ = "stats_cases"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = moment()
+    agency_id: Mapped[int] = mapped_column(sa.Integer)
+    category_id: Mapped[int] = mapped_column(sa.Integer)
+    area_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    priority: Mapped[str] = mapped_column(sa.String(2))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    lon: Mapped[float | None] = mapped_column(nullable=True)
+    lat: Mapped[float | None] = mapped_column(nullable=True)
+    # The first "created" event; the other stages' first events are the SLA clock's moments.
+    opened_at: Mapped[datetime | None] = moment(nullable=True)
+    rating_1: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    rating_2: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    rating_3: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    rating_4: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    rating_5: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+
+    __table_args__ = (
+        sa.Index("ix_stats_cases_created_at", "created_at"),
+        sa.Index("ix_stats_cases_agency_id_created_at", "agency_id", "created_at"),
+        sa.Index("ix_stats_cases_category_id_created_at", "category_id", "created_at"),
+        sa.Index("ix_stats_cases_area_id_created_at", "area_id", "created_at"),
+    )
