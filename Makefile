@@ -9,7 +9,7 @@ RUN := $(UV) run --frozen
 
 help:
 	@echo "make run    - install what is missing, then start Tanggap 112 on http://127.0.0.1:8000"
-	@echo "make test   - lint, type checks and every test (unit, integration, end-to-end)"
+	@echo "make test   - lint, import rules, type checks and every test (unit, integration, end-to-end)"
 	@echo "make bench  - benchmarks, written to bench/results/latest.md"
 
 setup:
@@ -23,9 +23,11 @@ setup-test:
 run: setup pwa
 	$(RUN) tanggap dev
 
+# lint-imports checks the import rules in pyproject.toml (docs/architecture.md).
 lint:
 	$(RUN) ruff check api tests bench
 	$(RUN) ruff format --check api tests bench
+	$(RUN) lint-imports
 
 typecheck:
 	$(RUN) mypy
@@ -84,4 +86,4 @@ bench: setup-test
 	$(RUN) python -m bench
 
 clean:
-	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -150,7 +150,7 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     # One key per purpose, each derived from the root secret (rotated one at a time).
-    app.state.jwt_secret = keys.jwt_secret(settings)
+    app.state.token_key = keys.token_key(settings)
     app.state.pin_key = keys.pin_key(settings)
     app.state.photo_url_key = keys.photo_url_key(settings)
     app.state.vapid_public_key = keys.vapid_keys(settings).public_key

@@ -80,7 +80,7 @@ def auth_middleware_factory(app: ASGIApp) -> ASGIApp:
                 raise Unauthorized("token_invalid")
             litestar_app = scope["app"]
             claims = decode_access_token(
-                litestar_app.state.jwt_secret, token.strip(), litestar_app.state.clock()
+                litestar_app.state.token_key, token.strip(), litestar_app.state.clock()
             )
             if claims is None:
                 raise Unauthorized("token_invalid")

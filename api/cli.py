@@ -1,7 +1,8 @@
-"""The ``tanggap`` command: dev, serve, db, seed, users.
+"""The ``tanggap`` command: dev, serve, worker, db, seed, users, photos.
 
-Also registered as a Litestar CLI plugin, so ``litestar --app api.app:create_app tanggap ...``
-reaches the same commands.
+A click group of its own (``project.scripts``), not a Litestar CLI plugin: Litestar's CLI builds
+the app before it runs a command, and the app needs a database, which ``tanggap dev`` is the one
+to start (the embedded cluster).
 """
 
 from __future__ import annotations
@@ -18,15 +19,7 @@ from typing import Any
 import click
 
 from api.config import Settings
-
-DEMO_LOGIN_ROLES = [
-    "admin",
-    "supervisor",
-    "operator",
-    "dispatcher",
-    "koordinator.dlhk",
-    "petugas.dlhk",
-]
+from api.domain.vocabulary import AGENCY_ROLES, ROLES
 
 
 @contextlib.contextmanager
@@ -138,6 +131,7 @@ def dev(host: str | None, port: int | None, demo_cases: int) -> None:
 
     from api.app import create_app
     from api.db import migrate
+    from api.seed import demo_logins
 
     # On a developer's machine nobody stands in front of the API: no forwarded address is trusted.
     settings = Settings.from_env().with_(trusted_proxies=())
@@ -159,7 +153,7 @@ def dev(host: str | None, port: int | None, demo_cases: int) -> None:
         click.echo(f"  Tanggap 112 is running at http://{host}:{port}/")
         click.echo(f"  API schema: http://{host}:{port}/schema")
         click.echo("  Demo logins (password: tanggap112):")
-        for name in DEMO_LOGIN_ROLES:
+        for name in demo_logins():
             click.echo(f"    {name}")
         if run.cluster is None:
             click.echo("  Press Ctrl-C to stop (TANGGAP_DATABASE_URL's database is not touched).")
@@ -269,26 +263,25 @@ def db() -> None:
     """Database migrations."""
 
 
-@db.command()
-@click.argument("revision", default="head")
-def upgrade(revision: str) -> None:
-    """Upgrade the schema (default: to the newest revision)."""
-    from api.db import migrate
+def _migration_command(direction: str, default: str, summary: str) -> click.Command:
+    """``tanggap db upgrade`` or ``downgrade``: the same command, one Alembic direction each."""
 
-    with database(Settings.from_env()) as url:
-        migrate.upgrade(url, revision)
-    click.echo(f"Database upgraded to {revision}.")
+    @db.command(direction, help=summary)
+    @click.argument("revision", default=default)
+    def command(revision: str) -> None:
+        from api.db import migrate
+
+        with database(Settings.from_env()) as url:
+            getattr(migrate, direction)(url, revision)
+        click.echo(f"Database {direction}d to {revision}.")
+
+    return command
 
 
-@db.command()
-@click.argument("revision", default="-1")
-def downgrade(revision: str) -> None:
-    """Downgrade the schema (default: one revision)."""
-    from api.db import migrate
-
-    with database(Settings.from_env()) as url:
-        migrate.downgrade(url, revision)
-    click.echo(f"Database downgraded to {revision}.")
+upgrade = _migration_command(
+    "upgrade", "head", "Upgrade the schema (default: to the newest revision)."
+)
+downgrade = _migration_command("downgrade", "-1", "Downgrade the schema (default: one revision).")
 
 
 @db.command()
@@ -354,7 +347,7 @@ async def _create_user(url: str, **fields: Any) -> int:
                 if agency is None:
                     raise click.ClickException(f"No agency with code {fields['agency']}.")
                 agency_id = agency.id
-            if fields["role"] in {"coordinator", "field_officer"} and agency_id is None:
+            if fields["role"] in AGENCY_ROLES and agency_id is None:
                 raise click.ClickException("Coordinators and field officers need --agency.")
             exists = (
                 await session.execute(select(User.id).where(User.username == fields["username"]))
@@ -383,9 +376,7 @@ async def _create_user(url: str, **fields: Any) -> int:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(
-        ["admin", "supervisor", "operator", "dispatcher", "coordinator", "field_officer"]
-    ),
+    type=click.Choice(ROLES),
 )
 @click.option("--agency", default=None, help="Agency code, for coordinators and field officers.")
 @click.option("--language", default="id", type=click.Choice(["id", "en"]))
@@ -451,13 +442,6 @@ def sweep_photos(older_than: int | None, dry_run: bool) -> None:
         f"Scanned {report.scanned} objects: {report.orphans} orphaned, {verb} {report.deleted} "
         f"older than {minutes} min."
     )
-
-
-class TanggapCLIPlugin:
-    """Litestar CLI plugin: ``litestar tanggap ...`` runs the same commands."""
-
-    def on_cli_init(self, cli: click.Group) -> None:
-        cli.add_command(main, name="tanggap")
 
 
 if __name__ == "__main__":

@@ -9,34 +9,44 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(f"TANGGAP_{name}", default)
+def _integer(raw: str) -> int | None:
+    return int(raw) if raw.strip() else None
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name)
-    return int(raw) if raw.strip() else default
+def _flag(raw: str) -> bool | None:
+    raw = raw.strip().lower()
+    return raw in {"1", "true", "yes", "on"} if raw else None
 
 
-def _env_list(name: str) -> tuple[str, ...]:
-    return tuple(p.strip() for p in _env(name).split(",") if p.strip())
+def _names(raw: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 
-def _env_bool(name: str, default: bool = False) -> bool:
-    raw = _env(name).strip().lower()
+def _hosts(raw: str) -> tuple[str, ...]:
+    return tuple(h.lower() for h in _names(raw))
+
+
+def _bbox(raw: str) -> tuple[float, float, float, float] | None:
     if not raw:
-        return default
-    return raw in {"1", "true", "yes", "on"}
+        return None
+    parts = tuple(float(p) for p in raw.split(","))
+    if len(parts) != 4:
+        raise ValueError("TANGGAP_CITY_BBOX must be minlon,minlat,maxlon,maxlat")
+    minlon, minlat, maxlon, maxlat = parts
+    return (minlon, minlat, maxlon, maxlat)
 
 
-def _networks(values: tuple[str, ...]) -> tuple[str, ...]:
+def _networks(raw: str) -> tuple[str, ...]:
     """Addresses or CIDRs, checked now so a typo stops the start rather than trusting nobody."""
+    values = _names(raw)
     for v in values:
         try:
             ipaddress.ip_network(v, strict=False)
@@ -103,7 +113,8 @@ class Settings:
     # The root secret every purpose key is derived from (api/adapters/keys.py). Empty means a
     # random secret generated once into ``data_dir/jwt.secret`` (its historical name).
     root_secret: str = field(default="", repr=False)
-    # Older name of the root secret (``TANGGAP_JWT_SECRET``), used when ``root_secret`` is empty.
+    # Legacy: the root secret's older name (``TANGGAP_JWT_SECRET``), used when ``root_secret`` is
+    # empty. It never was only a JWT key: every purpose key derives from it.
     jwt_secret: str = field(default="", repr=False)
     # Bump one to rotate that purpose's derived key alone.
     jwt_key_version: int = 1
@@ -156,100 +167,20 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        d = cls()
-        bbox_raw = _env("CITY_BBOX")
-        bbox = d.city_bbox
-        if bbox_raw:
-            parts = tuple(float(p) for p in bbox_raw.split(","))
-            if len(parts) != 4:
-                raise ValueError("TANGGAP_CITY_BBOX must be minlon,minlat,maxlon,maxlat")
-            bbox = (parts[0], parts[1], parts[2], parts[3])
-        return cls(
-            data_dir=Path(_env("DATA_DIR", str(d.data_dir))),
-            database_url=_env("DATABASE_URL"),
-            db_pool_size=_env_int("DB_POOL_SIZE", d.db_pool_size),
-            db_max_overflow=_env_int("DB_MAX_OVERFLOW", d.db_max_overflow),
-            s3_endpoint=_env("S3_ENDPOINT"),
-            s3_access_key=_env("S3_ACCESS_KEY"),
-            s3_secret_key=_env("S3_SECRET_KEY"),
-            s3_bucket=_env("S3_BUCKET", d.s3_bucket),
-            s3_region=_env("S3_REGION", d.s3_region),
-            s3_secure=_env_bool("S3_SECURE", d.s3_secure),
-            s3_public_endpoint=_env("S3_PUBLIC_ENDPOINT"),
-            request_max_body_bytes=_env_int("REQUEST_MAX_BODY_BYTES", d.request_max_body_bytes),
-            upload_concurrency=_env_int("UPLOAD_CONCURRENCY", d.upload_concurrency),
-            photo_max_bytes=_env_int("PHOTO_MAX_BYTES", d.photo_max_bytes),
-            photo_max_files=_env_int("PHOTO_MAX_FILES", d.photo_max_files),
-            photo_max_pixels=_env_int("PHOTO_MAX_PIXELS", d.photo_max_pixels),
-            presign_seconds=_env_int("PRESIGN_SECONDS", d.presign_seconds),
-            photo_orphan_minutes=_env_int("PHOTO_ORPHAN_MINUTES", d.photo_orphan_minutes),
-            vapid_private_key=_env("VAPID_PRIVATE_KEY"),
-            vapid_public_key=_env("VAPID_PUBLIC_KEY"),
-            vapid_subject=_env("VAPID_SUBJECT", d.vapid_subject),
-            push_allow_http=_env_bool("PUSH_ALLOW_HTTP", d.push_allow_http),
-            push_allowed_hosts=tuple(h.lower() for h in _env_list("PUSH_ALLOWED_HOSTS")),
-            push_max_subscriptions=_env_int("PUSH_MAX_SUBSCRIPTIONS", d.push_max_subscriptions),
-            push_subscribes_per_ip=_env_int("PUSH_SUBSCRIBES_PER_IP", d.push_subscribes_per_ip),
-            worker_concurrency=_env_int("WORKER_CONCURRENCY", d.worker_concurrency),
-            worker_heartbeat_seconds=_env_int(
-                "WORKER_HEARTBEAT_SECONDS", d.worker_heartbeat_seconds
-            ),
-            sla_check_seconds=_env_int("SLA_CHECK_SECONDS", d.sla_check_seconds),
-            worker_stall_seconds=_env_int("WORKER_STALL_SECONDS", d.worker_stall_seconds),
-            queue_max_age_seconds=_env_int("QUEUE_MAX_AGE_SECONDS", d.queue_max_age_seconds),
-            metrics_token=_env("METRICS_TOKEN"),
-            root_secret=_env("ROOT_SECRET"),
-            jwt_secret=_env("JWT_SECRET"),
-            jwt_key_version=_env_int("JWT_KEY_VERSION", d.jwt_key_version),
-            pin_key_version=_env_int("PIN_KEY_VERSION", d.pin_key_version),
-            photo_url_key_version=_env_int("PHOTO_URL_KEY_VERSION", d.photo_url_key_version),
-            access_token_minutes=_env_int("ACCESS_TOKEN_MINUTES", d.access_token_minutes),
-            refresh_token_days=_env_int("REFRESH_TOKEN_DAYS", d.refresh_token_days),
-            login_max_failures_per_account_address=_env_int(
-                "LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS", d.login_max_failures_per_account_address
-            ),
-            login_max_failures_per_ip=_env_int(
-                "LOGIN_MAX_FAILURES_PER_IP", d.login_max_failures_per_ip
-            ),
-            login_window_minutes=_env_int("LOGIN_WINDOW_MINUTES", d.login_window_minutes),
-            login_account_alert_failures=_env_int(
-                "LOGIN_ACCOUNT_ALERT_FAILURES", d.login_account_alert_failures
-            ),
-            trusted_proxies=_networks(_env_list("TRUSTED_PROXIES")),
-            city_code=_env("CITY_CODE", d.city_code),
-            city_name=_env("CITY_NAME", d.city_name),
-            city_timezone=_env("CITY_TIMEZONE", d.city_timezone),
-            city_bbox=bbox,
-            position_fresh_minutes=_env_int("POSITION_FRESH_MINUTES", d.position_fresh_minutes),
-            position_retention_days=_env_int("POSITION_RETENTION_DAYS", d.position_retention_days),
-            position_max_accuracy_m=_env_int("POSITION_MAX_ACCURACY_M", d.position_max_accuracy_m),
-            prank_threshold=_env_int("PRANK_THRESHOLD", d.prank_threshold),
-            prank_window_hours=_env_int("PRANK_WINDOW_HOURS", d.prank_window_hours),
-            prank_flag_hours=_env_int("PRANK_FLAG_HOURS", d.prank_flag_hours),
-            pbx_webhook_secret=_env("PBX_WEBHOOK_SECRET"),
-            pbx_replay_window_s=_env_int("PBX_REPLAY_WINDOW_S", d.pbx_replay_window_s),
-            public_reports_per_ip=_env_int("PUBLIC_REPORTS_PER_IP", d.public_reports_per_ip),
-            public_reports_per_phone=_env_int(
-                "PUBLIC_REPORTS_PER_PHONE", d.public_reports_per_phone
-            ),
-            public_report_window_minutes=_env_int(
-                "PUBLIC_REPORT_WINDOW_MINUTES", d.public_report_window_minutes
-            ),
-            public_pin_failures_per_ip=_env_int(
-                "PUBLIC_PIN_FAILURES_PER_IP", d.public_pin_failures_per_ip
-            ),
-            dispute_days=_env_int("DISPUTE_DAYS", d.dispute_days),
-            open311_requests_per_key=_env_int(
-                "OPEN311_REQUESTS_PER_KEY", d.open311_requests_per_key
-            ),
-            host=_env("HOST", d.host),
-            port=_env_int("PORT", d.port),
-            workers=_env_int("WORKERS", d.workers),
-            allow_embedded=_env_bool("ALLOW_EMBEDDED"),
-            log_level=_env("LOG_LEVEL", d.log_level).upper(),
-            pwa_dist=Path(_env("PWA_DIST", str(d.pwa_dist))),
-            map_tile_url=_env("MAP_TILE_URL", d.map_tile_url),
-        )
+        """Each setting from ``TANGGAP_<NAME>`` (its field name in capitals), parsed by its type
+        or by its own parser in :data:`PARSERS`. Unset keeps the default; so does a blank number,
+        flag or box."""
+        types = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"TANGGAP_{f.name.upper()}")
+            if raw is None:
+                continue
+            parse = PARSERS.get(f.name) or PARSERS_BY_TYPE[types[f.name]]
+            value = parse(raw)
+            if value is not None:
+                values[f.name] = value
+        return cls(**values)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -312,4 +243,18 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-SETTING_NAMES = [f.name for f in fields(Settings)]
+# How a variable's text becomes a setting's value: by the setting's type, or by its own parser.
+# ``None`` keeps the default.
+PARSERS_BY_TYPE: dict[Any, Callable[[str], Any]] = {
+    str: str,
+    int: _integer,
+    bool: _flag,
+    Path: Path,
+    tuple[str, ...]: _names,
+}
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "push_allowed_hosts": _hosts,
+    "trusted_proxies": _networks,
+    "city_bbox": _bbox,
+    "log_level": str.upper,
+}

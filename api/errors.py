@@ -31,10 +31,19 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class AppError(Exception):
-    """An expected failure with an HTTP status, a stable code and catalog parameters."""
+    """An expected failure with an HTTP status, a stable code and catalog parameters.
+
+    A subclass names its status and default code in its header:
+    ``class NotFound(AppError, status=404, code="not_found")``.
+    """
 
     status = 400
     code = "validation_failed"
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init_subclass__()
+        cls.status = status or cls.status
+        cls.code = code or cls.code
 
     def __init__(
         self,
@@ -53,50 +62,32 @@ class AppError(Exception):
         super().__init__(self.code)
 
 
-class BadRequest(AppError):
-    status = 400
-    code = "validation_failed"
+class BadRequest(AppError, status=400, code="validation_failed"): ...
 
 
-class Unauthorized(AppError):
-    status = 401
-    code = "not_authenticated"
+class Unauthorized(AppError, status=401, code="not_authenticated"): ...
 
 
-class Forbidden(AppError):
-    status = 403
-    code = "forbidden"
+class Forbidden(AppError, status=403, code="forbidden"): ...
 
 
-class NotFound(AppError):
-    status = 404
-    code = "not_found"
+class NotFound(AppError, status=404, code="not_found"): ...
 
 
-class Conflict(AppError):
-    status = 409
-    code = "conflict"
+class Conflict(AppError, status=409, code="conflict"): ...
 
 
-class Unprocessable(AppError):
-    status = 422
-    code = "validation_failed"
+class Unprocessable(AppError, status=422, code="validation_failed"): ...
 
 
-class RateLimited(AppError):
-    status = 429
-    code = "rate_limited"
-
+class RateLimited(AppError, status=429, code="rate_limited"):
     def __init__(self, retry_after: int, code: str = "rate_limited", **params: Any) -> None:
         super().__init__(
             code, headers={"Retry-After": str(retry_after)}, retry_after=retry_after, **params
         )
 
 
-class Unavailable(AppError):
-    status = 503
-    code = "service_unavailable"
-
+class Unavailable(AppError, status=503, code="service_unavailable"):
     def __init__(self, code: str = "service_unavailable", retry_after: int = 5, **p: Any) -> None:
         super().__init__(code, headers={"Retry-After": str(retry_after)}, **p)
 

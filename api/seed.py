@@ -30,7 +30,7 @@ from api.db.models import (
     category_supporting_agencies,
     team_members,
 )
-from api.domain.vocabulary import Role
+from api.domain.vocabulary import ROLES, Role
 from api.security import hash_password
 
 DEMO_PASSWORD = "tanggap112"  # noqa: S105 - documented demo credential, printed by `tanggap dev`
@@ -64,30 +64,13 @@ DEMO_USERS: list[tuple[str, str, Role, str | None]] = [
     ("petugas.diskominfo", "Fitri Petugas Diskominfo", "field_officer", "DISKOMINFO"),
 ]
 
-# Teams for the agencies that take most of the work: (agency, team name, members, on duty).
-DEMO_TEAMS: list[tuple[str, str, list[str], bool]] = [
-    ("DAMKARMAT", "Regu Damkar Mandonga", ["petugas.damkar"], True),
-    ("DAMKARMAT", "Regu Damkar Poasia", ["petugas2.damkar"], True),
-    ("DAMKARMAT", "Regu Damkar Kota Lama", [], False),
-    ("DLHK", "TRC DLHK 1", ["petugas.dlhk"], True),
-    ("DLHK", "TRC DLHK 2", ["petugas2.dlhk"], True),
-    ("BPBD", "TRC BPBD", ["petugas.bpbd"], True),
-    ("BPBD", "TRC BPBD Siaga", [], False),
-    ("DISHUB", "Tim LPJU Dishub", ["petugas.dishub"], True),
-    ("DISHUB", "Tim Lalu Lintas Dishub", [], True),
-    ("DINSOS", "TRC Dinsos", ["petugas.dinsos"], True),
-    ("PUPR", "Tim Reaksi Cepat PUPR", ["petugas.pupr"], True),
-    ("POLRESTA", "Patroli Sabhara", ["petugas.polresta"], True),
-    ("POLRESTA", "Unit Lantas", [], True),
-    ("PLN", "Yantek PLN Kendari", ["petugas.pln"], True),
-    ("PDAM", "Tim Teknis PDAM", ["petugas.pdam"], True),
-    ("DINKES", "PSC 119 Ambulans", ["petugas.dinkes"], True),
-    ("SATPOLPP", "Regu Satpol PP", ["petugas.satpolpp"], True),
-    ("DP3A", "TRC PPA DP3A", ["petugas.dp3a"], True),
-    ("DISTAN", "Tim Keswan", ["petugas.distan"], True),
-    ("BASARNAS", "Tim SAR Kendari", ["petugas.basarnas"], True),
-    ("DISKOMINFO", "Tim Layanan Publik", ["petugas.diskominfo"], True),
-]
+
+def demo_logins() -> list[str]:
+    """One demo account per role, in the order of :data:`ROLES` (what ``tanggap dev`` prints)."""
+    first: dict[str, str] = {}
+    for username, _full_name, role, _agency in DEMO_USERS:
+        first.setdefault(role, username)
+    return [first[role] for role in ROLES]
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -105,6 +88,33 @@ def categories() -> list[dict[str, str]]:
 
 def areas() -> list[dict[str, str]]:
     return _rows("areas.csv")
+
+
+@dataclass(frozen=True)
+class SeedTeam:
+    """A team of the reference city (``teams.csv``); its members exist on the demo path only."""
+
+    agency: str
+    name: str
+    on_duty: bool
+    demo_members: tuple[str, ...]
+
+
+def teams() -> list[SeedTeam]:
+    """The teams of the agencies that take most of the work."""
+    return [
+        SeedTeam(
+            row["agency"],
+            row["name"],
+            _yes(row["on_duty"]),
+            tuple(filter(None, row["demo_members"].split(";"))),
+        )
+        for row in _rows("teams.csv")
+    ]
+
+
+def _yes(text: str) -> bool:
+    return text.strip().lower() == "true"
 
 
 @dataclass
@@ -153,9 +163,9 @@ async def seed_reference(db: AsyncSession) -> SeedReport:
             sla_accept_min=int(row["accept_min"]),
             sla_arrive_min=int(row["arrive_min"]),
             sla_resolve_min=int(row["resolve_h"]) * 60,
-            photo_required=row["photo_required_to_resolve"].strip().lower() == "true",
+            photo_required=_yes(row["photo_required_to_resolve"]),
             # About a person rather than a place: never on a public surface.
-            sensitive=row.get("sensitive", "").strip().lower() == "true",
+            sensitive=_yes(row.get("sensitive", "")),
             attributes=[],
             active=True,
         )
@@ -186,12 +196,12 @@ async def seed_reference(db: AsyncSession) -> SeedReport:
     if placed := await place_centres_of_kecamatan(db):
         report.add("places", placed)
 
-    teams = {(t.agency_id, t.name) for t in (await db.execute(select(Team))).scalars()}
-    for agency, name, _members, on_duty in DEMO_TEAMS:
-        key = (existing[agency].id, name)
-        if key in teams:
+    have_team = {(t.agency_id, t.name) for t in (await db.execute(select(Team))).scalars()}
+    for team in teams():
+        agency_id = existing[team.agency].id
+        if (agency_id, team.name) in have_team:
             continue
-        db.add(Team(agency_id=key[0], name=name, on_duty=on_duty))
+        db.add(Team(agency_id=agency_id, name=team.name, on_duty=team.on_duty))
         report.add("teams")
     await db.flush()
     return report
@@ -222,10 +232,10 @@ async def seed_demo_users(db: AsyncSession) -> SeedReport:
     await db.flush()
     if not report.created:
         return report
-    teams = {(t.agency_id, t.name): t.id for t in (await db.execute(select(Team))).scalars()}
-    for agency, name, members, _on_duty in DEMO_TEAMS:
-        team_id = teams.get((agency_ids[agency], name))
-        for m in members if team_id is not None else []:
+    team_ids = {(t.agency_id, t.name): t.id for t in (await db.execute(select(Team))).scalars()}
+    for team in teams():
+        team_id = team_ids.get((agency_ids[team.agency], team.name))
+        for m in team.demo_members if team_id is not None else []:
             await db.execute(
                 insert(team_members)
                 .values(team_id=team_id, user_id=users[m].id)

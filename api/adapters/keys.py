@@ -52,7 +52,7 @@ def _load_or_create(path: Path, make: Callable[[], str]) -> str:
 
 
 def root_secret(settings: Settings) -> str:
-    """The one root secret: ``TANGGAP_ROOT_SECRET`` (or its older name ``TANGGAP_JWT_SECRET``),
+    """The one root secret: ``TANGGAP_ROOT_SECRET`` (or its legacy name ``TANGGAP_JWT_SECRET``),
     else generated once into the data folder (``jwt.secret``)."""
     if settings.root_secret or settings.jwt_secret:
         return settings.root_secret or settings.jwt_secret
@@ -71,7 +71,7 @@ def derive_key(root: str, purpose: str, version: int) -> str:
     return _b64url(hkdf.derive(root.encode()))
 
 
-def jwt_secret(settings: Settings) -> str:
+def token_key(settings: Settings) -> str:
     """Signs access tokens (HS256). Rotating it signs everybody out, nothing else."""
     return derive_key(root_secret(settings), "jwt", settings.jwt_key_version)
 

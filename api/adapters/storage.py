@@ -99,8 +99,29 @@ def check_key(key: str) -> str:
     return key
 
 
+class _Backend:
+    """What both backends do alike, on top of their own ``_run`` (blocking work in a thread, its
+    errors turned into :class:`ObjectMissing` or :class:`StorageError`) and ``_stat``."""
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+        raise NotImplementedError
+
+    def _stat(self, key: str) -> StoredObject:
+        raise NotImplementedError
+
+    async def stat(self, key: str) -> StoredObject:
+        return await self._run(self._stat, key)
+
+    async def exists(self, key: str) -> bool:
+        try:
+            await self.stat(key)
+        except ObjectMissing:
+            return False
+        return True
+
+
 # ---------------------------------------------------------------- local folder
-class LocalStorage:
+class LocalStorage(_Backend):
     """Photos in a folder. Temporary files live in ``root/.tmp`` (same file system: rename is
     atomic) and are never listed."""
 
@@ -112,9 +133,9 @@ class LocalStorage:
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _run(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
         try:
-            return await asyncio.to_thread(fn, *args)
+            return await asyncio.to_thread(fn, *args, **kw)
         except FileNotFoundError as exc:
             raise ObjectMissing(str(exc)) from None
         except OSError as exc:
@@ -157,16 +178,6 @@ class LocalStorage:
     def _stat(self, key: str) -> StoredObject:
         st = self._path(key).stat()
         return StoredObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
-
-    async def stat(self, key: str) -> StoredObject:
-        return await self._run(self._stat, key)
-
-    async def exists(self, key: str) -> bool:
-        try:
-            await self.stat(key)
-        except ObjectMissing:
-            return False
-        return True
 
     async def read(self, key: str) -> tuple[StoredObject, AsyncIterator[bytes]]:
         def open_(key: str) -> tuple[StoredObject, BinaryIO]:
@@ -258,7 +269,7 @@ def _http_client() -> urllib3.PoolManager:
     )
 
 
-class S3Storage:
+class S3Storage(_Backend):
     """Photos in an S3 bucket (MinIO in production)."""
 
     kind = "s3"
@@ -273,31 +284,24 @@ class S3Storage:
         secure: bool,
         public_endpoint: str = "",
     ) -> None:
-        host, tls = split_endpoint(endpoint, secure)
+        def connect(at: str, **options: Any) -> Minio:
+            host, tls = split_endpoint(at, secure)
+            return Minio(
+                host,
+                access_key=access_key,
+                secret_key=secret_key,
+                secure=tls,
+                region=region,
+                **options,
+            )
+
         self.bucket = bucket
         self.region = region
-        self.client = Minio(
-            host,
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=tls,
-            region=region,
-            http_client=_http_client(),
-        )
+        self.client = connect(endpoint, http_client=_http_client())
         # Presigned URLs are signed for the host the browser will use, which may differ from
         # the one the API reaches (``minio:9000`` inside compose). Signing needs no network
         # when the region is known.
-        if public_endpoint:
-            pub_host, pub_tls = split_endpoint(public_endpoint, secure)
-            self.signer = Minio(
-                pub_host,
-                access_key=access_key,
-                secret_key=secret_key,
-                secure=pub_tls,
-                region=region,
-            )
-        else:
-            self.signer = self.client
+        self.signer = connect(public_endpoint) if public_endpoint else self.client
         self._bucket_ready = False
 
     async def _run(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
@@ -349,16 +353,6 @@ class S3Storage:
     def _stat(self, key: str) -> StoredObject:
         st = self.client.stat_object(self.bucket, check_key(key))
         return StoredObject(key, st.size or 0, _utc(st.last_modified))
-
-    async def stat(self, key: str) -> StoredObject:
-        return await self._run(self._stat, key)
-
-    async def exists(self, key: str) -> bool:
-        try:
-            await self.stat(key)
-        except ObjectMissing:
-            return False
-        return True
 
     async def read(self, key: str) -> tuple[StoredObject, AsyncIterator[bytes]]:
         response = await self._run(self.client.get_object, self.bucket, check_key(key))

@@ -92,7 +92,7 @@ class AuthController(Controller):
         tokens = await auth_service.login(
             db,
             settings,
-            state.jwt_secret,
+            state.token_key,
             username=data.username,
             password=data.password,
             client_ip=client_ip(request),
@@ -112,7 +112,7 @@ class AuthController(Controller):
         self, data: JSONBody[RefreshIn], db: Db, settings: Cfg, state: State, now: Now, lang: Lang
     ) -> TokensOut:
         tokens = await auth_service.refresh(
-            db, settings, state.jwt_secret, refresh_token=data.refresh_token, now=now
+            db, settings, state.token_key, refresh_token=data.refresh_token, now=now
         )
         return TokensOut(
             tokens.access_token,

@@ -66,7 +66,7 @@ async def _authenticate(
     user = request.scope.get("user")
     if isinstance(user, Principal):  # a header token, already checked by the middleware
         token = request.headers.get("authorization", "").partition(" ")[2].strip()
-        claims = decode_access_token(app.state.jwt_secret, token, now) or {}
+        claims = decode_access_token(app.state.token_key, token, now) or {}
         return user, float(claims.get("exp", now.timestamp())) - now.timestamp()
     if not (ticket or "").strip():
         raise Unauthorized()

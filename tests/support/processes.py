@@ -86,7 +86,7 @@ def prepare_keys(data_dir: Path) -> None:
     from api.config import Settings
 
     s = replace(Settings(), data_dir=data_dir)
-    keys.jwt_secret(s)
+    keys.token_key(s)
     keys.vapid_keys(s)
     keys.pbx_secret(s)
 

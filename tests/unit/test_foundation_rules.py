@@ -145,7 +145,7 @@ def _secrets_of(data_dir: str) -> tuple[str, str, str]:
     from api.adapters import keys
 
     s = Settings(data_dir=Path(data_dir))
-    return keys.jwt_secret(s), keys.pbx_secret(s), keys.vapid_keys(s).public_key
+    return keys.token_key(s), keys.pbx_secret(s), keys.vapid_keys(s).public_key
 
 
 def test_workers_starting_together_share_one_generated_secret(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ ROOT = "root-" + "r" * 43
 
 
 def _keys(s: Settings) -> tuple[str, str, str]:
-    return keys.jwt_secret(s), keys.pin_key(s), keys.photo_url_key(s)
+    return keys.token_key(s), keys.pin_key(s), keys.photo_url_key(s)
 
 
 def test_each_purpose_has_its_own_key_derived_from_the_root_secret() -> None:
@@ -33,7 +33,7 @@ def test_bumping_one_key_version_rotates_that_key_alone() -> None:
         pin,
         photo,
     )
-    assert keys.jwt_secret(replace(s, jwt_key_version=2)) != jwt
+    assert keys.token_key(replace(s, jwt_key_version=2)) != jwt
     assert _keys(replace(s, pin_key_version=2))[::2] == (jwt, photo)
     assert keys.pin_key(replace(s, pin_key_version=2)) != pin
     assert _keys(replace(s, photo_url_key_version=3))[:2] == (jwt, pin)
