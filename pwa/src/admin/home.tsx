@@ -6,60 +6,24 @@
 import "./admin.css";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, NetworkError } from "../lib/api";
+import type { Schema } from "../lib/api-types";
 import { getLanguage, hasKey, type Key, t } from "../lib/i18n";
 import { api } from "../lib/session";
 import { PageTitle, priorityLabel, useLanguage } from "../shell/ui";
 
-interface AdminUser {
-  id: number;
-  username: string;
-  full_name: string;
-  role: string;
-  agency_id: number | null;
-  active: boolean;
-}
-
-interface AdminAgency {
-  id: number;
-  name_id: string;
-  name_en: string;
-  kind: string;
-  active: boolean;
-}
-
-interface AdminCategory {
-  id: number;
-  name_id: string;
-  name_en: string;
-  agency_id: number;
-  priority: string;
-  sla_accept_min: number;
-  sla_arrive_min: number;
-  sla_resolve_min: number;
-  active: boolean;
-}
-
-interface AdminTeam {
-  id: number;
-  agency_id: number;
-  name: string;
-  on_duty: boolean;
-  member_ids: number[];
-}
-
 interface Overview {
-  users: AdminUser[];
-  agencies: AdminAgency[];
-  categories: AdminCategory[];
-  teams: AdminTeam[];
+  users: Schema<"UserOut">[];
+  agencies: Schema<"AgencyOut">[];
+  categories: Schema<"admin_CategoryOut">[];
+  teams: Schema<"TeamOut">[];
 }
 
 async function loadOverview(): Promise<Overview> {
   const [users, agencies, categories, teams] = await Promise.all([
-    api.request<AdminUser[]>("/api/admin/users"),
-    api.request<AdminAgency[]>("/api/admin/agencies"),
-    api.request<AdminCategory[]>("/api/admin/categories"),
-    api.request<AdminTeam[]>("/api/admin/teams"),
+    api.request<Overview["users"]>("/api/admin/users"),
+    api.request<Overview["agencies"]>("/api/admin/agencies"),
+    api.request<Overview["categories"]>("/api/admin/categories"),
+    api.request<Overview["teams"]>("/api/admin/teams"),
   ]);
   return { users, agencies, categories, teams };
 }
@@ -118,8 +82,17 @@ function Overview<T extends { id: number }>(props: {
   );
 }
 
-function summary(active: number, total: number): string {
-  return t("admin.summary", { active, total });
+interface Tile {
+  id: string;
+  title: Key;
+  n: number;
+  hint: string;
+}
+
+/** A count tile of one kind of reference data; its hint says how many of them are active. */
+function tile(id: string, title: Key, rows: { active: boolean }[]): Tile {
+  const active = rows.filter((r) => r.active).length;
+  return { id, title, n: rows.length, hint: t("admin.summary", { active, total: rows.length }) };
 }
 
 export function AdminHome() {
@@ -141,26 +114,11 @@ export function AdminHome() {
     return a ? named(a) : "—";
   };
 
-  const tiles: { id: string; title: Key; n: number; hint: string }[] = data
+  const tiles: Tile[] = data
     ? [
-        {
-          id: "users",
-          title: "admin.users",
-          n: data.users.length,
-          hint: summary(data.users.filter((u) => u.active).length, data.users.length),
-        },
-        {
-          id: "agencies",
-          title: "admin.agencies",
-          n: data.agencies.length,
-          hint: summary(data.agencies.filter((a) => a.active).length, data.agencies.length),
-        },
-        {
-          id: "categories",
-          title: "admin.categories",
-          n: data.categories.length,
-          hint: summary(data.categories.filter((c) => c.active).length, data.categories.length),
-        },
+        tile("users", "admin.users", data.users),
+        tile("agencies", "admin.agencies", data.agencies),
+        tile("categories", "admin.categories", data.categories),
         {
           id: "teams",
           title: "admin.teams",

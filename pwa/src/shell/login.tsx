@@ -31,6 +31,15 @@ export function Login() {
     }
   }
 
+  // One password field, shown as text or hidden (the typings want a literal `type` each).
+  const passwordField = {
+    id: "login-password",
+    name: "password",
+    autocomplete: "current-password",
+    required: true,
+    value: password,
+    onInput: (e: { currentTarget: HTMLInputElement }) => setPassword(e.currentTarget.value),
+  };
   return (
     <section class="screen narrow" aria-labelledby="login-title">
       <div id="login-title">
@@ -53,25 +62,9 @@ export function Login() {
         <label class="field" htmlFor="login-password">
           <span>{t("login.password")}</span>
           {show ? (
-            <input
-              id="login-password"
-              name="password"
-              type="text"
-              autocomplete="current-password"
-              required
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-            />
+            <input type="text" {...passwordField} />
           ) : (
-            <input
-              id="login-password"
-              name="password"
-              type="password"
-              autocomplete="current-password"
-              required
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-            />
+            <input type="password" {...passwordField} />
           )}
         </label>
         <label class="check">

@@ -4,6 +4,7 @@
  * image with a text label for screen readers and a data table beside it.
  */
 import { type Key, t } from "../lib/i18n";
+import { ChartTable } from "../ui/room-table";
 import { CALL_CLASSES, type CallStats, type ResponseTimes, STAGES } from "./query";
 
 // Colour-blind-safe (Okabe-Ito), each at least 3:1 against white.
@@ -97,36 +98,21 @@ export function CallsChart({ calls }: { calls: CallStats }) {
           </li>
         ))}
       </ul>
-      <details>
-        <summary>{t("dash.show_table")}</summary>
-        <div class="table-wrap">
-          <table id="chart-calls-table">
-            <caption class="visually-hidden">{t("dash.chart_calls")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("dash.col_day")}</th>
-                {CALL_CLASSES.map((c) => (
-                  <th scope="col" key={c}>
-                    {classLabel(c)}
-                  </th>
-                ))}
-                <th scope="col">{t("dash.col_total")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {days.map((d) => (
-                <tr key={d.date}>
-                  <th scope="row">{d.date}</th>
-                  {CALL_CLASSES.map((c) => (
-                    <td key={c}>{d[c]}</td>
-                  ))}
-                  <td>{d.total}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </details>
+      <ChartTable
+        id="chart-calls-table"
+        caption={t("dash.chart_calls")}
+        cols={[t("dash.col_day"), ...CALL_CLASSES.map(classLabel), t("dash.col_total")]}
+      >
+        {days.map((d) => (
+          <tr key={d.date}>
+            <th scope="row">{d.date}</th>
+            {CALL_CLASSES.map((c) => (
+              <td key={c}>{d[c]}</td>
+            ))}
+            <td>{d.total}</td>
+          </tr>
+        ))}
+      </ChartTable>
     </figure>
   );
 }
@@ -188,32 +174,20 @@ export function TimesChart({ times }: { times: ResponseTimes }) {
           {t("dash.p90")}
         </li>
       </ul>
-      <details>
-        <summary>{t("dash.show_table")}</summary>
-        <div class="table-wrap">
-          <table id="chart-times-table">
-            <caption class="visually-hidden">{t("dash.chart_times")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("dash.col_stage")}</th>
-                <th scope="col">{t("dash.median")}</th>
-                <th scope="col">{t("dash.p90")}</th>
-                <th scope="col">{t("dash.col_cases")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.stage}>
-                  <th scope="row">{t(`dash.stage.${r.stage}` as Key)}</th>
-                  <td>{formatDuration(r.h?.median_s ?? null)}</td>
-                  <td>{formatDuration(r.h?.p90_s ?? null)}</td>
-                  <td>{r.h?.n ?? 0}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </details>
+      <ChartTable
+        id="chart-times-table"
+        caption={t("dash.chart_times")}
+        cols={[t("dash.col_stage"), t("dash.median"), t("dash.p90"), t("dash.col_cases")]}
+      >
+        {rows.map((r) => (
+          <tr key={r.stage}>
+            <th scope="row">{t(`dash.stage.${r.stage}` as Key)}</th>
+            <td>{formatDuration(r.h?.median_s ?? null)}</td>
+            <td>{formatDuration(r.h?.p90_s ?? null)}</td>
+            <td>{r.h?.n ?? 0}</td>
+          </tr>
+        ))}
+      </ChartTable>
     </figure>
   );
 }
