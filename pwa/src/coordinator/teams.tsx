@@ -11,7 +11,8 @@ import { mayOpen } from "../lib/router";
 import { api } from "../lib/session";
 import { useStore } from "../lib/store";
 import { app, showToast } from "../shell/state";
-import { PageTitle, useLanguage } from "../shell/ui";
+import { NotForRole, PageTitle, useLanguage } from "../shell/ui";
+import { ErrorText } from "../ui/room-table";
 import { type TeamItem, useTeams } from "../ui/room-teams";
 
 type Member = Schema<"TeamMember">;
@@ -94,11 +95,7 @@ function TeamCard({ team, onChange }: { team: TeamItem; onChange: (t: TeamItem) 
           </strong>
         </span>
       </button>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       <fieldset class="plain">
         <legend>{t("teams.members")}</legend>
         {candidatesFailed ? (
@@ -145,12 +142,7 @@ export function Teams() {
   const [teams, setTeams] = useTeams(allowed);
 
   if (!allowed) {
-    return (
-      <section class="screen">
-        <PageTitle>{t("teams.title")}</PageTitle>
-        <p>{t("teams.not_allowed")}</p>
-      </section>
-    );
+    return <NotForRole title={t("teams.title")} body={t("teams.not_allowed")} />;
   }
   return (
     <section class="screen console" data-testid="teams">

@@ -7,7 +7,7 @@ import { landingFor, mayOpen, parseRoute } from "../lib/router";
 import { useStore } from "../lib/store";
 import { ButtonCard, LinkCard } from "../ui/room-link-card";
 import { app, signOut } from "./state";
-import { PageTitle, useLanguage } from "./ui";
+import { AsideLink, PageTitle, useLanguage } from "./ui";
 
 // The staff screens in the menu, in the order of a case's life.
 const SCREENS: { path: string; testid: string; title: Key; hint: Key }[] = [
@@ -90,11 +90,9 @@ export function Landing() {
           hint={t("citizen.lacak_hint")}
         />
       </ul>
-      <p class="landing-staff">
-        <a href="/login" data-testid="staff-login">
-          {t("landing.staff")}
-        </a>
-      </p>
+      <AsideLink href="/login" testid="staff-login">
+        {t("landing.staff")}
+      </AsideLink>
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { ApiError, NetworkError } from "../lib/api";
 import { t } from "../lib/i18n";
 import { useStore } from "../lib/store";
 import { app, signIn } from "./state";
-import { PageTitle } from "./ui";
+import { AsideLink, PageTitle } from "./ui";
 
 export function Login() {
   const s = useStore(app);
@@ -84,11 +84,9 @@ export function Login() {
           {busy ? t("login.submitting") : t("login.submit")}
         </button>
       </form>
-      <p class="landing-staff">
-        <a href="/" data-testid="login-citizen">
-          {t("login.citizen")}
-        </a>
-      </p>
+      <AsideLink href="/" testid="login-citizen">
+        {t("login.citizen")}
+      </AsideLink>
     </section>
   );
 }

@@ -4,6 +4,7 @@
  * previous period. A card that stands for cases links to the list of those cases.
  */
 import type { ComponentChildren } from "preact";
+import type { Schema } from "../lib/api-types";
 import { type Key, t } from "../lib/i18n";
 import { formatDuration } from "./charts";
 import {
@@ -15,6 +16,9 @@ import {
   type SlaStats,
   STAGES,
 } from "./query";
+
+type Count = Schema<"Count">;
+type Share = Schema<"Share">;
 
 function sign(n: number): string {
   return n > 0 ? `+${n}` : String(n);
@@ -54,7 +58,7 @@ function Kpi({ id, label, value, raw, change, href }: KpiProps) {
   );
 }
 
-function countChange(c: { value: number; previous: number }): string {
+function countChange(c: Count): string {
   return t("dash.change", { d: sign(c.value - c.previous), prev: c.previous });
 }
 
@@ -62,41 +66,22 @@ export function pct(v: number | null): string {
   return v === null ? "—" : `${v}%`;
 }
 
-function shareChange(s: { value: number | null; previous: number | null }): string {
+function shareChange(s: Share): string {
   const d = delta(s.value, s.previous);
   return d === null
     ? t("dash.change_none", { prev: pct(s.previous) })
     : t("dash.change_points", { d: sign(d), prev: pct(s.previous) });
 }
 
-/** The three call cards. */
-function CallKpis({ calls }: { calls: CallStats }) {
-  const h = calls.headline;
-  return (
-    <>
-      <Kpi
-        id="calls"
-        label={t("dash.kpi_calls")}
-        value={String(h.total.value)}
-        raw={h.total.value}
-        change={countChange(h.total)}
-      />
-      <Kpi
-        id="valid-percent"
-        label={t("dash.kpi_valid", { n: h.valid.value })}
-        value={pct(h.valid_percent.value)}
-        raw={h.valid_percent.value}
-        change={shareChange(h.valid_percent)}
-      />
-      <Kpi
-        id="prank-ghost"
-        label={t("dash.kpi_prank_ghost", { prank: h.prank.value, ghost: h.ghost.value })}
-        value={String(h.prank_or_ghost.value)}
-        raw={h.prank_or_ghost.value}
-        change={countChange(h.prank_or_ghost)}
-      />
-    </>
-  );
+/** A card with a figure of the period against the previous period's: a count, or a share. */
+function PeriodKpi(
+  p: { id: string; label: string; href?: string } & ({ count: Count } | { share: Share }),
+) {
+  const [value, raw, change] =
+    "count" in p
+      ? [String(p.count.value), p.count.value, countChange(p.count)]
+      : [pct(p.share.value), p.share.value, shareChange(p.share)];
+  return <Kpi id={p.id} label={p.label} value={value} raw={raw} change={change} href={p.href} />;
 }
 
 export function HeadlineCards(p: {
@@ -105,28 +90,42 @@ export function HeadlineCards(p: {
   times: ResponseTimes;
   sla: SlaStats;
 }) {
-  const { cases, times, sla } = p;
+  const { calls, cases, times, sla } = p;
+  const call = calls?.headline;
   const hc = cases.headline;
   const all = sla.overall.all;
   return (
     <>
       <h2 id="dash-headline">{t("dash.headline")}</h2>
       <ul class="kpis" aria-labelledby="dash-headline" data-testid="kpis">
-        {p.calls && <CallKpis calls={p.calls} />}
-        <Kpi
+        {call && (
+          <>
+            <PeriodKpi id="calls" label={t("dash.kpi_calls")} count={call.total} />
+            <PeriodKpi
+              id="valid-percent"
+              label={t("dash.kpi_valid", { n: call.valid.value })}
+              share={call.valid_percent}
+            />
+            <PeriodKpi
+              id="prank-ghost"
+              label={t("dash.kpi_prank_ghost", {
+                prank: call.prank.value,
+                ghost: call.ghost.value,
+              })}
+              count={call.prank_or_ghost}
+            />
+          </>
+        )}
+        <PeriodKpi
           id="created"
           label={t("dash.kpi_created")}
-          value={String(hc.created.value)}
-          raw={hc.created.value}
-          change={countChange(hc.created)}
+          count={hc.created}
           href={casesHref(cases.cases_filter)}
         />
-        <Kpi
+        <PeriodKpi
           id="finished-percent"
           label={t("dash.kpi_finished", { n: hc.selesai.value })}
-          value={pct(hc.finished_percent.value)}
-          raw={hc.finished_percent.value}
-          change={shareChange(hc.finished_percent)}
+          share={hc.finished_percent}
           href={casesHref(cases.cases_filter, { status: cases.status_filters.selesai })}
         />
         <Kpi

@@ -54,3 +54,12 @@ export function ErrorBanner({ error }: { error: string | null }) {
 export function Loading({ error }: { error?: string | null }) {
   return error ? null : <p class="loading">{t("app.loading")}</p>;
 }
+
+/** An action's error under its controls; nothing when there is none. */
+export function ErrorText({ error }: { error: string }) {
+  return error ? (
+    <p class="error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
