@@ -23,28 +23,27 @@ const CASE = /^\/cases\/([0-9a-fA-F-]{36})\/?$/;
 // Citizen tracking links (public, no sign-in): /lacak/KDI-2026-000123.
 const LACAK = /^\/lacak\/([A-Za-z0-9-]{3,40})$/;
 
-/** The screens at a fixed address (the case and tracking links carry a parameter). */
-const PATHS: Record<string, Route> = {
-  "/": { name: "home" },
-  "/login": { name: "login" },
-  "/tasks": { name: "tasks" },
-  "/outbox": { name: "outbox" },
-  "/intake": { name: "intake" },
-  "/dispatch": { name: "dispatch" },
-  "/teams": { name: "teams" },
-  "/dashboard": { name: "dashboard" },
-  "/dashboard/cases": { name: "dashboard-cases" },
-  "/lapor": { name: "lapor" },
-  "/menu": { name: "menu" },
-  "/admin": { name: "admin" },
-  "/lacak": { name: "lacak", reference: null },
-};
+/** The screens whose address is their name (`/tasks`); the others are spelled out below. */
+const NAMED = [
+  "login",
+  "tasks",
+  "outbox",
+  "intake",
+  "dispatch",
+  "teams",
+  "dashboard",
+  "lapor",
+  "menu",
+  "admin",
+] as const;
 
 export function parseRoute(path: string): Route {
   const p = path.replace(/\/+$/, "") || "/";
-  const fixed = PATHS[p];
-  // A fresh object each time: the shell re-renders on every navigation, query changes too.
-  if (fixed) return { ...fixed };
+  if (p === "/") return { name: "home" };
+  if (p === "/dashboard/cases") return { name: "dashboard-cases" };
+  if (p === "/lacak") return { name: "lacak", reference: null };
+  const name = NAMED.find((n) => p === `/${n}`);
+  if (name) return { name };
   const lacak = LACAK.exec(p);
   if (lacak) return { name: "lacak", reference: lacak[1].toUpperCase() };
   const m = CASE.exec(p);
