@@ -6,60 +6,25 @@
 import "./admin.css";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, NetworkError } from "../lib/api";
+import type { Schema } from "../lib/api-types";
 import { getLanguage, hasKey, type Key, t } from "../lib/i18n";
 import { api } from "../lib/session";
 import { PageTitle, priorityLabel, useLanguage } from "../shell/ui";
-
-interface AdminUser {
-  id: number;
-  username: string;
-  full_name: string;
-  role: string;
-  agency_id: number | null;
-  active: boolean;
-}
-
-interface AdminAgency {
-  id: number;
-  name_id: string;
-  name_en: string;
-  kind: string;
-  active: boolean;
-}
-
-interface AdminCategory {
-  id: number;
-  name_id: string;
-  name_en: string;
-  agency_id: number;
-  priority: string;
-  sla_accept_min: number;
-  sla_arrive_min: number;
-  sla_resolve_min: number;
-  active: boolean;
-}
-
-interface AdminTeam {
-  id: number;
-  agency_id: number;
-  name: string;
-  on_duty: boolean;
-  member_ids: number[];
-}
+import { ErrorText } from "../ui/room-table";
 
 interface Overview {
-  users: AdminUser[];
-  agencies: AdminAgency[];
-  categories: AdminCategory[];
-  teams: AdminTeam[];
+  users: Schema<"UserOut">[];
+  agencies: Schema<"AgencyOut">[];
+  categories: Schema<"admin_CategoryOut">[];
+  teams: Schema<"TeamOut">[];
 }
 
 async function loadOverview(): Promise<Overview> {
   const [users, agencies, categories, teams] = await Promise.all([
-    api.request<AdminUser[]>("/api/admin/users"),
-    api.request<AdminAgency[]>("/api/admin/agencies"),
-    api.request<AdminCategory[]>("/api/admin/categories"),
-    api.request<AdminTeam[]>("/api/admin/teams"),
+    api.request<Overview["users"]>("/api/admin/users"),
+    api.request<Overview["agencies"]>("/api/admin/agencies"),
+    api.request<Overview["categories"]>("/api/admin/categories"),
+    api.request<Overview["teams"]>("/api/admin/teams"),
   ]);
   return { users, agencies, categories, teams };
 }
@@ -72,22 +37,34 @@ const roleName = (role: string) => {
 };
 const activeWord = (active: boolean) => (active ? t("admin.active") : t("admin.inactive"));
 
+interface Tile {
+  id: string;
+  title: Key;
+  n: number;
+  hint: string;
+}
+
 /** One column: its heading, whether it holds numbers (aligned right), and its cell text. */
 type Column<T> = [Key, (row: T) => string | number, boolean?];
 
+// Columns several tables share.
+const nameCol: Column<{ name_id: string; name_en: string }> = ["admin.col.name", named];
+const statusCol: Column<{ active: boolean }> = ["admin.col.status", (r) => activeWord(r.active)];
+
 /** A titled, read-only table of one kind of reference data. */
 function Overview<T extends { id: number }>(props: {
-  id: string;
-  title: Key;
-  summary: string;
+  /** The count tile that links here: its name, heading and (unless `summary`) its hint. */
+  tile: Tile;
+  summary?: string;
   rows: T[];
   cols: Column<T>[];
 }) {
-  const h = `${props.id}-h`;
+  const id = `admin-${props.tile.id}`;
+  const h = `${id}-h`;
   return (
-    <section class="admin-section" id={props.id} aria-labelledby={h}>
-      <h2 id={h}>{t(props.title)}</h2>
-      <p class="muted">{props.summary}</p>
+    <section class="admin-section" id={id} aria-labelledby={h}>
+      <h2 id={h}>{t(props.tile.title)}</h2>
+      <p class="muted">{props.summary ?? props.tile.hint}</p>
       {/* A table wider than a phone scrolls inside its own region, reachable by keyboard. */}
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: axe asks scrolling regions to take focus */}
       <section class="admin-scroll" tabIndex={0} aria-labelledby={h}>
@@ -118,8 +95,10 @@ function Overview<T extends { id: number }>(props: {
   );
 }
 
-function summary(active: number, total: number): string {
-  return t("admin.summary", { active, total });
+/** A count tile of one kind of reference data; its hint says how many of them are active. */
+function tile(id: string, title: Key, rows: { active: boolean }[]): Tile {
+  const active = rows.filter((r) => r.active).length;
+  return { id, title, n: rows.length, hint: t("admin.summary", { active, total: rows.length }) };
 }
 
 export function AdminHome() {
@@ -140,27 +119,16 @@ export function AdminHome() {
     const a = id === null ? undefined : data?.agencies.find((x) => x.id === id);
     return a ? named(a) : "—";
   };
+  const agencyCol: Column<{ agency_id: number | null }> = [
+    "admin.col.agency",
+    (r) => agencyName(r.agency_id),
+  ];
 
-  const tiles: { id: string; title: Key; n: number; hint: string }[] = data
+  const tiles: Tile[] = data
     ? [
-        {
-          id: "users",
-          title: "admin.users",
-          n: data.users.length,
-          hint: summary(data.users.filter((u) => u.active).length, data.users.length),
-        },
-        {
-          id: "agencies",
-          title: "admin.agencies",
-          n: data.agencies.length,
-          hint: summary(data.agencies.filter((a) => a.active).length, data.agencies.length),
-        },
-        {
-          id: "categories",
-          title: "admin.categories",
-          n: data.categories.length,
-          hint: summary(data.categories.filter((c) => c.active).length, data.categories.length),
-        },
+        tile("users", "admin.users", data.users),
+        tile("agencies", "admin.agencies", data.agencies),
+        tile("categories", "admin.categories", data.categories),
         {
           id: "teams",
           title: "admin.teams",
@@ -180,11 +148,7 @@ export function AdminHome() {
     <section class="screen admin-home" data-testid="admin-home">
       <PageTitle>{t("admin.title")}</PageTitle>
       <p class="muted">{t("admin.intro")}</p>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {!data && !error && (
         <p class="loading" role="status">
           {t("app.loading")}
@@ -204,25 +168,22 @@ export function AdminHome() {
             ))}
           </ul>
           <Overview
-            id="admin-users"
-            title="admin.users"
+            tile={tiles[0]}
             summary={roles}
             rows={data.users}
             cols={[
               ["admin.col.name", (u) => u.full_name],
               ["admin.col.username", (u) => u.username],
               ["admin.col.role", (u) => roleName(u.role)],
-              ["admin.col.agency", (u) => agencyName(u.agency_id)],
-              ["admin.col.status", (u) => activeWord(u.active)],
+              agencyCol,
+              statusCol,
             ]}
           />
           <Overview
-            id="admin-agencies"
-            title="admin.agencies"
-            summary={tiles[1].hint}
+            tile={tiles[1]}
             rows={data.agencies}
             cols={[
-              ["admin.col.name", named],
+              nameCol,
               [
                 "admin.col.kind",
                 (a) => t(a.kind === "partner" ? "admin.kind.partner" : "admin.kind.opd"),
@@ -232,34 +193,30 @@ export function AdminHome() {
                 (a) => data.teams.filter((x) => x.agency_id === a.id).length,
                 true,
               ],
-              ["admin.col.status", (a) => activeWord(a.active)],
+              statusCol,
             ]}
           />
           <Overview
-            id="admin-categories"
-            title="admin.categories"
-            summary={tiles[2].hint}
+            tile={tiles[2]}
             rows={data.categories}
             cols={[
-              ["admin.col.name", named],
-              ["admin.col.agency", (c) => agencyName(c.agency_id)],
+              nameCol,
+              agencyCol,
               ["admin.col.priority", (c) => priorityLabel(c.priority)],
               [
                 "admin.col.sla",
                 (c) => `${c.sla_accept_min} / ${c.sla_arrive_min} / ${c.sla_resolve_min}`,
                 true,
               ],
-              ["admin.col.status", (c) => activeWord(c.active)],
+              statusCol,
             ]}
           />
           <Overview
-            id="admin-teams"
-            title="admin.teams"
-            summary={tiles[3].hint}
+            tile={tiles[3]}
             rows={data.teams}
             cols={[
               ["admin.col.name", (x) => x.name],
-              ["admin.col.agency", (x) => agencyName(x.agency_id)],
+              agencyCol,
               ["admin.col.members", (x) => x.member_ids.length, true],
               ["admin.col.duty", (x) => t(x.on_duty ? "teams.on_duty" : "teams.off_duty")],
             ]}

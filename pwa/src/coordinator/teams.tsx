@@ -5,27 +5,17 @@
 import "../operator/intake.css";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
+import type { Schema } from "../lib/api-types";
 import { t } from "../lib/i18n";
+import { mayOpen } from "../lib/router";
 import { api } from "../lib/session";
 import { useStore } from "../lib/store";
 import { app, showToast } from "../shell/state";
-import { PageTitle, useLanguage } from "../shell/ui";
+import { NotForRole, PageTitle, useLanguage } from "../shell/ui";
+import { ErrorText } from "../ui/room-table";
+import { type TeamItem, useTeams } from "../ui/room-teams";
 
-interface Member {
-  id: number;
-  full_name: string;
-  role: string;
-}
-
-interface TeamItem {
-  id: number;
-  agency_id: number;
-  name: string;
-  on_duty: boolean;
-  members: Member[];
-}
-
-const TEAM_ROLES = ["coordinator", "admin"];
+type Member = Schema<"TeamMember">;
 
 function TeamCard({ team, onChange }: { team: TeamItem; onChange: (t: TeamItem) => void }) {
   // null while loading: an empty list would read as "this team has no one".
@@ -105,11 +95,7 @@ function TeamCard({ team, onChange }: { team: TeamItem; onChange: (t: TeamItem) 
           </strong>
         </span>
       </button>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       <fieldset class="plain">
         <legend>{t("teams.members")}</legend>
         {candidatesFailed ? (
@@ -152,25 +138,11 @@ function TeamCard({ team, onChange }: { team: TeamItem; onChange: (t: TeamItem) 
 export function Teams() {
   useLanguage();
   const s = useStore(app);
-  const role = s.session?.user.role ?? "";
-  const allowed = TEAM_ROLES.includes(role);
-  const [teams, setTeams] = useState<TeamItem[] | null>(null);
-
-  useEffect(() => {
-    if (!allowed) return;
-    void api
-      .request<TeamItem[]>("/api/teams")
-      .then(setTeams)
-      .catch(() => setTeams([]));
-  }, [allowed]);
+  const allowed = mayOpen(s.session?.user.role, "teams");
+  const [teams, setTeams] = useTeams(allowed);
 
   if (!allowed) {
-    return (
-      <section class="screen">
-        <PageTitle>{t("teams.title")}</PageTitle>
-        <p>{t("teams.not_allowed")}</p>
-      </section>
-    );
+    return <NotForRole title={t("teams.title")} body={t("teams.not_allowed")} />;
   }
   return (
     <section class="screen console" data-testid="teams">

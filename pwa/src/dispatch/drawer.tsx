@@ -5,83 +5,21 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
-import { formatDistance, formatTime, hasKey, t } from "../lib/i18n";
-import { agencyName, categoryName } from "../lib/reference";
+import type { Schema } from "../lib/api-types";
+import { t } from "../lib/i18n";
 import { api } from "../lib/session";
 import { PriorityBadge, statusLabel } from "../shell/ui";
+import { ErrorText } from "../ui/room-table";
+import { type CaseDetailOut, CaseFacts, CaseTimeline } from "./case-facts";
+import {
+  AssignSection,
+  MergeSection,
+  ReasonSection,
+  type Similar,
+  type Suggestion,
+} from "./drawer-actions";
 
-export interface DetailCase {
-  id: string;
-  reference: string;
-  status: string;
-  priority: string;
-  version: number;
-  agency_id: number;
-  agency_name: string;
-  team_id: number | null;
-  team_name: string | null;
-  category: { id: number; code: string; name: string };
-  description: string;
-  address: string;
-  landmark: string;
-  lat: number;
-  lon: number;
-  overdue: boolean;
-  created_at: string;
-}
-
-export interface TimelineItem {
-  id: number;
-  kind: string;
-  at: string;
-  actor_name: string | null;
-  note: string;
-  to_status: string | null;
-}
-
-export interface CaseDetailOut {
-  case: DetailCase;
-  timeline: TimelineItem[];
-  photos: { id: string; thumb_url: string; caption: string }[];
-  actions: string[];
-}
-
-interface Suggestion {
-  team_id: number;
-  name: string;
-  distance_m: number | null;
-  position_age_s: number | null;
-  open_cases: number;
-}
-
-interface Agency {
-  id: number;
-  code: string;
-  name: string;
-}
-
-/** A timeline entry in words: the event's name, else the status it moved to; never its code. */
-export function eventLabel(e: Pick<TimelineItem, "kind" | "to_status">): string {
-  const key = `event.${e.kind}`;
-  if (hasKey(key)) return t(key);
-  return e.to_status ? statusLabel(e.to_status) : t("event.other");
-}
-
-/** A case's timeline, oldest first (the drawer and the supervisor's read-only case view). */
-export function CaseTimeline({ items }: { items: TimelineItem[] }) {
-  return (
-    <ol class="timeline" data-testid="case-timeline">
-      {items.map((e) => (
-        <li key={e.id} data-kind={e.kind}>
-          <span class="muted">{formatTime(e.at)}</span>{" "}
-          {e.to_status && e.kind !== "created" ? statusLabel(e.to_status) : eventLabel(e)}
-          {e.actor_name ? ` · ${e.actor_name}` : ""}
-          {e.note ? ` · ${e.note}` : ""}
-        </li>
-      ))}
-    </ol>
-  );
-}
+export type { CaseDetailOut };
 
 function errorText(err: unknown): string {
   return err instanceof ApiError && err.detail ? err.detail : t("error.unknown");
@@ -89,7 +27,7 @@ function errorText(err: unknown): string {
 
 export interface DrawerProps {
   caseId: string;
-  agencies: Agency[];
+  agencies: Schema<"AgencyRef">[];
   /** Bumped by the screen when a live event touches this case. */
   revision: number;
   onClose: () => void;
@@ -99,7 +37,7 @@ export interface DrawerProps {
 export function CaseDrawer({ caseId, agencies, revision, onClose, onLoaded }: DrawerProps) {
   const [detail, setDetail] = useState<CaseDetailOut | null>(null);
   const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
-  const [similar, setSimilar] = useState<{ case: DetailCase; distance_m: number }[]>([]);
+  const [similar, setSimilar] = useState<Similar[]>([]);
   const [reason, setReason] = useState("");
   const [agency, setAgency] = useState("");
   const [error, setError] = useState("");
@@ -124,7 +62,7 @@ export function CaseDrawer({ caseId, agencies, revision, onClose, onLoaded }: Dr
         if (d.actions.includes("merge")) {
           const q = `category=${d.case.category.code}&lat=${d.case.lat}&lon=${d.case.lon}`;
           api
-            .request<{ case: DetailCase; distance_m: number }[]>(`/api/cases/similar?${q}`)
+            .request<Similar[]>(`/api/cases/similar?${q}`)
             .then((s) => live && setSimilar(s.filter((x) => x.case.id !== caseId)))
             .catch(() => setSimilar([]));
         }
@@ -161,7 +99,6 @@ export function CaseDrawer({ caseId, agencies, revision, onClose, onLoaded }: Dr
   }
   const c = detail.case;
   const can = (a: string) => detail.actions.includes(a);
-  const needReason = !reason.trim();
 
   return (
     <aside class="drawer" aria-labelledby="drawer-h" data-testid="case-drawer">
@@ -171,26 +108,13 @@ export function CaseDrawer({ caseId, agencies, revision, onClose, onLoaded }: Dr
           {t("app.close")}
         </button>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       <p>
         <PriorityBadge priority={c.priority} />{" "}
         <strong data-testid="drawer-status">{statusLabel(c.status)}</strong>
         {c.overdue && <span class="badge overdue"> {t("tasks.overdue")}</span>}
       </p>
-      <dl class="facts">
-        <dt>{t("dispatch.category")}</dt>
-        <dd>{categoryName(c.category)}</dd>
-        <dt>{t("dispatch.agency")}</dt>
-        <dd>{agencyName(c.agency_id, c.agency_name)}</dd>
-        <dt>{t("dispatch.team")}</dt>
-        <dd data-testid="drawer-team">{c.team_name ?? t("dispatch.no_team")}</dd>
-        <dt>{t("dispatch.place")}</dt>
-        <dd>{[c.address, c.landmark].filter(Boolean).join(" · ") || "–"}</dd>
-      </dl>
+      <CaseFacts c={c} words="dispatch" teamTestid="drawer-team" />
       <p>{c.description}</p>
 
       {detail.photos.length > 0 && (
@@ -203,119 +127,22 @@ export function CaseDrawer({ caseId, agencies, revision, onClose, onLoaded }: Dr
         </ul>
       )}
 
-      {can("assign") && (
-        <section aria-labelledby="assign-h">
-          <h3 id="assign-h">{c.team_id ? t("dispatch.reassign") : t("dispatch.assign")}</h3>
-          <p class="muted">{t("dispatch.assign_hint")}</p>
-          <ul class="plain-list">
-            {suggestions.map((s) => (
-              <li key={s.team_id} class="row between">
-                <span>
-                  <strong>{s.name}</strong>{" "}
-                  <span class="muted">
-                    {s.distance_m === null ? "" : formatDistance(s.distance_m)} ·{" "}
-                    {t("intake.open_cases", { n: s.open_cases })}
-                  </span>
-                </span>
-                <button
-                  type="button"
-                  class="btn btn-secondary"
-                  disabled={busy || s.team_id === c.team_id}
-                  onClick={() => void act("assign", { team_id: s.team_id })}
-                >
-                  {t("intake.assign_to", { team: s.name })}
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-
+      {can("assign") && <AssignSection c={c} busy={busy} act={act} suggestions={suggestions} />}
       {(can("transfer") || can("cancel") || can("invalid")) && (
-        <section aria-labelledby="reason-h">
-          <h3 id="reason-h">{t("dispatch.other_actions")}</h3>
-          <label class="field">
-            <span>{t("dispatch.reason")}</span>
-            <input
-              type="text"
-              value={reason}
-              onInput={(e) => setReason((e.target as HTMLInputElement).value)}
-            />
-          </label>
-          {can("transfer") && (
-            <div class="row">
-              <label class="field grow">
-                <span>{t("dispatch.transfer_to")}</span>
-                <select
-                  value={agency}
-                  onChange={(e) => setAgency((e.target as HTMLSelectElement).value)}
-                >
-                  <option value="">–</option>
-                  {agencies
-                    .filter((a) => a.id !== c.agency_id)
-                    .map((a) => (
-                      <option key={a.id} value={a.id}>
-                        {agencyName(a.id, a.name)}
-                      </option>
-                    ))}
-                </select>
-              </label>
-              <button
-                type="button"
-                class="btn btn-secondary"
-                disabled={busy || needReason || !agency}
-                onClick={() => void act("transfer", { agency_id: Number(agency), note: reason })}
-              >
-                {t("dispatch.transfer")}
-              </button>
-            </div>
-          )}
-          <div class="row">
-            {can("cancel") && (
-              <button
-                type="button"
-                class="btn btn-outline-danger"
-                disabled={busy || needReason}
-                onClick={() => void act("transitions", { action: "cancel", note: reason })}
-              >
-                {t("dispatch.cancel")}
-              </button>
-            )}
-            {can("invalid") && (
-              <button
-                type="button"
-                class="btn btn-outline-danger"
-                disabled={busy || needReason}
-                onClick={() => void act("transitions", { action: "invalid", note: reason })}
-              >
-                {t("dispatch.invalid")}
-              </button>
-            )}
-          </div>
-        </section>
+        <ReasonSection
+          c={c}
+          busy={busy}
+          act={act}
+          can={can}
+          reason={reason}
+          setReason={setReason}
+          agencies={agencies}
+          agency={agency}
+          setAgency={setAgency}
+        />
       )}
-
       {can("merge") && similar.length > 0 && (
-        <section aria-labelledby="merge-h">
-          <h3 id="merge-h">{t("dispatch.merge")}</h3>
-          <ul class="plain-list">
-            {similar.map((s) => (
-              <li key={s.case.id} class="row between">
-                <span>
-                  {s.case.reference} · {formatDistance(s.distance_m)}
-                </span>
-                <button
-                  type="button"
-                  class="btn btn-secondary"
-                  disabled={busy}
-                  onClick={() => void act("merge", { parent_id: s.case.id })}
-                >
-                  {t("dispatch.merge_into", { ref: s.case.reference })}
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
+        <MergeSection busy={busy} act={act} similar={similar} />
       )}
 
       <section aria-labelledby="timeline-h">

@@ -8,8 +8,11 @@
  * (proxy logs, history): each (re)connection first asks for a single-use ticket valid for 30 s
  * (POST /api/events/tickets, with the bearer token) and opens `?ticket=...` with it.
  */
+import type { Schema } from "../lib/api-types";
 import { api } from "../lib/session";
 
+// The stream's events are not in the OpenAPI document (Server-Sent Events, not JSON answers):
+// their shapes are declared here, next to the one reader of the stream.
 export interface CaseLiveEvent {
   t: "case";
   id: number;
@@ -62,7 +65,7 @@ export function openLive(h: LiveHandlers): () => void {
     let ticket = "";
     try {
       // The bearer request refreshes the access token first when it is about to expire.
-      ticket = (await api.request<{ ticket: string }>("/api/events/tickets", { method: "POST" }))
+      ticket = (await api.request<Schema<"TicketOut">>("/api/events/tickets", { method: "POST" }))
         .ticket;
     } catch {
       retry();

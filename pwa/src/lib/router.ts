@@ -1,5 +1,6 @@
 /** History-API routing for a handful of screens; the API serves index.html for every deep link. */
 import { useEffect, useState } from "preact/hooks";
+import type { Schema } from "./api-types";
 
 export type Route =
   | { name: "home" }
@@ -22,21 +23,27 @@ const CASE = /^\/cases\/([0-9a-fA-F-]{36})\/?$/;
 // Citizen tracking links (public, no sign-in): /lacak/KDI-2026-000123.
 const LACAK = /^\/lacak\/([A-Za-z0-9-]{3,40})$/;
 
+/** The screens whose address is their name (`/tasks`); the others are spelled out below. */
+const NAMED = [
+  "login",
+  "tasks",
+  "outbox",
+  "intake",
+  "dispatch",
+  "teams",
+  "dashboard",
+  "lapor",
+  "menu",
+  "admin",
+] as const;
+
 export function parseRoute(path: string): Route {
   const p = path.replace(/\/+$/, "") || "/";
   if (p === "/") return { name: "home" };
-  if (p === "/login") return { name: "login" };
-  if (p === "/tasks") return { name: "tasks" };
-  if (p === "/outbox") return { name: "outbox" };
-  if (p === "/intake") return { name: "intake" };
-  if (p === "/dispatch") return { name: "dispatch" };
-  if (p === "/teams") return { name: "teams" };
-  if (p === "/dashboard") return { name: "dashboard" };
   if (p === "/dashboard/cases") return { name: "dashboard-cases" };
-  if (p === "/lapor") return { name: "lapor" };
-  if (p === "/menu") return { name: "menu" };
-  if (p === "/admin") return { name: "admin" };
   if (p === "/lacak") return { name: "lacak", reference: null };
+  const name = NAMED.find((n) => p === `/${n}`);
+  if (name) return { name };
   const lacak = LACAK.exec(p);
   if (lacak) return { name: "lacak", reference: lacak[1].toUpperCase() };
   const m = CASE.exec(p);
@@ -44,8 +51,14 @@ export function parseRoute(path: string): Route {
   return { name: "unknown" };
 }
 
+/**
+ * A staff role, as the API's schema spells it (`UserIn.role`; the signed-in user's `Me.role` is
+ * still a plain string in the generated types).
+ */
+export type Role = Schema<"UserIn">["role"];
+
 /** Where each role starts its day after signing in: its main screen, never a menu. */
-const LANDING: Record<string, string> = {
+const LANDING: Record<Role, string> = {
   operator: "/intake",
   dispatcher: "/dispatch",
   coordinator: "/teams",
@@ -55,27 +68,32 @@ const LANDING: Record<string, string> = {
 };
 
 export function landingFor(role: string | undefined): string {
-  return (role && LANDING[role]) || "/menu";
+  return (role && LANDING[role as Role]) || "/menu";
 }
 
-const CONTROL_ROOM = ["operator", "dispatcher", "coordinator", "supervisor", "admin"];
-/** Which roles each staff screen is for (the API checks again; this only keeps menus honest). */
-const SCREEN_ROLES: Partial<Record<Route["name"], string[]>> = {
+const CONTROL_ROOM: Role[] = ["operator", "dispatcher", "coordinator", "supervisor", "admin"];
+/** The roles the statistics API answers (docs/stats.md). */
+const STATS: Role[] = ["supervisor", "dispatcher", "coordinator", "admin"];
+/**
+ * The one role → screens table of the app: which roles each staff screen is for (the API checks
+ * again; this keeps menus honest and each screen's own "not for your role" notice).
+ */
+const SCREEN_ROLES: Partial<Record<Route["name"], Role[]>> = {
   tasks: ["field_officer"],
   case: ["field_officer"],
   intake: ["operator", "dispatcher", "admin"],
   dispatch: CONTROL_ROOM,
   teams: ["coordinator", "admin"],
-  dashboard: ["supervisor", "dispatcher", "coordinator", "admin"],
-  "dashboard-cases": ["supervisor", "dispatcher", "coordinator", "admin"],
+  dashboard: STATS,
+  "dashboard-cases": STATS,
   admin: ["admin"],
 };
 
 /** May a signed-in user of this role open this screen? (Outbox and menu: everyone.) */
-export function mayOpen(role: string | undefined, route: Route): boolean {
+export function mayOpen(role: string | undefined, route: Route | Route["name"]): boolean {
   if (!role) return false;
-  const roles = SCREEN_ROLES[route.name];
-  return roles ? roles.includes(role) : true;
+  const roles = SCREEN_ROLES[typeof route === "string" ? route : route.name];
+  return roles ? roles.includes(role as Role) : true;
 }
 
 const listeners = new Set<() => void>();

@@ -1,36 +1,24 @@
 /** The app shell: header (connectivity, outbox counter, language), prompts, and the screens. */
-import { type FunctionComponent, h } from "preact";
+import type { FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Tasks } from "../field/tasks";
 import { setLanguage, t } from "../lib/i18n";
-import { landingFor, mayOpen, navigate, onLinkClick, parseRoute, useRoute } from "../lib/router";
+import {
+  landingFor,
+  mayOpen,
+  navigate,
+  onLinkClick,
+  parseRoute,
+  type Route,
+  useRoute,
+} from "../lib/router";
 import { useStore } from "../lib/store";
 import { Home, Landing, NotFound } from "./home";
+import { lazyScreen } from "./lazy";
 import { Login } from "./login";
 import { OutboxScreen } from "./outbox-screen";
 import { app } from "./state";
 import { useLanguage } from "./ui";
-
-/**
- * A screen in its own chunk, fetched on first use (then precached for offline): maps, charts and
- * the control-room console never weigh on a field officer's or a citizen's first screen.
- */
-function lazyScreen<P extends object>(
-  load: () => Promise<FunctionComponent<P>>,
-): FunctionComponent<P> {
-  let loaded: FunctionComponent<P> | null = null;
-  return function LazyScreen(props: P) {
-    const [Comp, setComp] = useState(() => loaded);
-    useEffect(() => {
-      if (Comp) return;
-      void load().then((c) => {
-        loaded = c;
-        setComp(() => c);
-      });
-    }, [Comp]);
-    return Comp ? h(Comp, props) : <p class="loading">{t("app.loading")}</p>;
-  };
-}
 
 const LazyCase = lazyScreen(() => import("../field/case").then((m) => m.CaseScreen));
 const LazyCitizen = lazyScreen(() => import("../citizen/screens").then((m) => m.CitizenScreen));
@@ -41,6 +29,17 @@ const LazyDashboard = lazyScreen(() =>
   import("../supervisor/screens").then((m) => m.DashboardScreen),
 );
 const LazyAdmin = lazyScreen(() => import("../admin/home").then((m) => m.AdminHome));
+
+/** The screens that take no parameter, by route. */
+const PLAIN_SCREENS: Partial<Record<Route["name"], FunctionComponent>> = {
+  tasks: Tasks,
+  outbox: OutboxScreen,
+  menu: Home,
+  intake: LazyIntake,
+  dispatch: LazyDispatch,
+  teams: LazyTeams,
+  admin: LazyAdmin,
+};
 
 export interface AppProps {
   updateSW?: () => void;
@@ -218,34 +217,13 @@ function Screen() {
   if (route.name === "unknown") return <NotFound />;
   if (!signedIn) return route.name === "home" ? <Landing /> : <Login />;
   if (!mayOpen(role, route)) return <p class="loading">{t("app.loading")}</p>;
-  switch (route.name) {
-    case "tasks":
-      return <Tasks />;
-    case "case":
-      return <LazyCase id={route.id} />;
-    case "outbox":
-      return <OutboxScreen />;
-    case "menu":
-      return <Home />;
-    case "intake":
-      return <LazyIntake />;
-    case "dispatch":
-      return <LazyDispatch />;
-    case "teams":
-      return <LazyTeams />;
-    case "admin":
-      return <LazyAdmin />;
-    case "dashboard":
-    case "dashboard-cases":
-      return (
-        <LazyDashboard
-          which={route.name === "dashboard" ? "dashboard" : "cases"}
-          role={role ?? ""}
-        />
-      );
-    default:
-      return <p class="loading">{t("app.loading")}</p>;
+  if (route.name === "case") return <LazyCase id={route.id} />;
+  if (route.name === "dashboard" || route.name === "dashboard-cases") {
+    const which = route.name === "dashboard" ? "dashboard" : "cases";
+    return <LazyDashboard which={which} role={role ?? ""} />;
   }
+  const Plain = PLAIN_SCREENS[route.name];
+  return Plain ? <Plain /> : <p class="loading">{t("app.loading")}</p>;
 }
 
 export function App({ updateSW }: AppProps) {

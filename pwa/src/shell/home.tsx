@@ -5,8 +5,9 @@
 import { hasKey, type Key, setLanguage, t } from "../lib/i18n";
 import { landingFor, mayOpen, parseRoute } from "../lib/router";
 import { useStore } from "../lib/store";
+import { ButtonCard, LinkCard } from "../ui/room-link-card";
 import { app, signOut } from "./state";
-import { PageTitle, useLanguage } from "./ui";
+import { AsideLink, PageTitle, useLanguage } from "./ui";
 
 // The staff screens in the menu, in the order of a case's life.
 const SCREENS: { path: string; testid: string; title: Key; hint: Key }[] = [
@@ -39,31 +40,21 @@ export function Home() {
       <h2>{t("home.can_do")}</h2>
       <ul class="link-list">
         {SCREENS.filter((x) => mayOpen(user.role, parseRoute(x.path))).map((x) => (
-          <li key={x.path}>
-            <a class="link-card" href={x.path} data-testid={x.testid}>
-              <strong>{t(x.title)}</strong>
-              <span class="muted">{t(x.hint)}</span>
-            </a>
-          </li>
+          <LinkCard
+            key={x.path}
+            href={x.path}
+            testid={x.testid}
+            title={t(x.title)}
+            hint={t(x.hint)}
+          />
         ))}
-        <li>
-          <button
-            type="button"
-            class="link-card"
-            onClick={() => setLanguage(lang === "id" ? "en" : "id")}
-          >
-            <strong>{t("home.language")}</strong>
-            <span class="muted" lang={lang === "id" ? "en" : "id"}>
-              {t("lang.switch")}
-            </span>
-          </button>
-        </li>
-        <li>
-          <button type="button" class="link-card" onClick={() => void signOut()}>
-            <strong>{t("home.signout")}</strong>
-            <span class="muted">{user.username}</span>
-          </button>
-        </li>
+        <ButtonCard
+          onClick={() => setLanguage(lang === "id" ? "en" : "id")}
+          title={t("home.language")}
+          hint={t("lang.switch")}
+          hintLang={lang === "id" ? "en" : "id"}
+        />
+        <ButtonCard onClick={() => void signOut()} title={t("home.signout")} hint={user.username} />
       </ul>
     </section>
   );
@@ -86,24 +77,22 @@ export function Landing() {
         </span>
       </a>
       <ul class="link-list">
-        <li>
-          <a class="link-card" href="/lapor" data-testid="home-lapor">
-            <strong>{t("citizen.lapor")}</strong>
-            <span class="muted">{t("citizen.lapor_hint")}</span>
-          </a>
-        </li>
-        <li>
-          <a class="link-card" href="/lacak" data-testid="home-lacak">
-            <strong>{t("citizen.lacak")}</strong>
-            <span class="muted">{t("citizen.lacak_hint")}</span>
-          </a>
-        </li>
+        <LinkCard
+          href="/lapor"
+          testid="home-lapor"
+          title={t("citizen.lapor")}
+          hint={t("citizen.lapor_hint")}
+        />
+        <LinkCard
+          href="/lacak"
+          testid="home-lacak"
+          title={t("citizen.lacak")}
+          hint={t("citizen.lacak_hint")}
+        />
       </ul>
-      <p class="landing-staff">
-        <a href="/login" data-testid="staff-login">
-          {t("landing.staff")}
-        </a>
-      </p>
+      <AsideLink href="/login" testid="staff-login">
+        {t("landing.staff")}
+      </AsideLink>
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { ApiError, NetworkError } from "../lib/api";
 import { t } from "../lib/i18n";
 import { useStore } from "../lib/store";
 import { app, signIn } from "./state";
-import { PageTitle } from "./ui";
+import { AsideLink, PageTitle } from "./ui";
 
 export function Login() {
   const s = useStore(app);
@@ -31,6 +31,15 @@ export function Login() {
     }
   }
 
+  // One password field, shown as text or hidden (the typings want a literal `type` each).
+  const passwordField = {
+    id: "login-password",
+    name: "password",
+    autocomplete: "current-password",
+    required: true,
+    value: password,
+    onInput: (e: { currentTarget: HTMLInputElement }) => setPassword(e.currentTarget.value),
+  };
   return (
     <section class="screen narrow" aria-labelledby="login-title">
       <div id="login-title">
@@ -53,25 +62,9 @@ export function Login() {
         <label class="field" htmlFor="login-password">
           <span>{t("login.password")}</span>
           {show ? (
-            <input
-              id="login-password"
-              name="password"
-              type="text"
-              autocomplete="current-password"
-              required
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-            />
+            <input type="text" {...passwordField} />
           ) : (
-            <input
-              id="login-password"
-              name="password"
-              type="password"
-              autocomplete="current-password"
-              required
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-            />
+            <input type="password" {...passwordField} />
           )}
         </label>
         <label class="check">
@@ -91,11 +84,9 @@ export function Login() {
           {busy ? t("login.submitting") : t("login.submit")}
         </button>
       </form>
-      <p class="landing-staff">
-        <a href="/" data-testid="login-citizen">
-          {t("login.citizen")}
-        </a>
-      </p>
+      <AsideLink href="/" testid="login-citizen">
+        {t("login.citizen")}
+      </AsideLink>
     </section>
   );
 }

@@ -40,3 +40,24 @@ export function PageTitle({ children }: { children: ComponentChildren }) {
     </h1>
   );
 }
+
+/** What a screen says to a signed-in role it is not for. */
+export function NotForRole({ title, body }: { title: string; body: string }) {
+  return (
+    <section class="screen">
+      <PageTitle>{title}</PageTitle>
+      <p>{body}</p>
+    </section>
+  );
+}
+
+/** A quiet link under a page's content (staff sign-in; back to the citizens' page). */
+export function AsideLink(p: { href: string; testid: string; children: ComponentChildren }) {
+  return (
+    <p class="landing-staff">
+      <a href={p.href} data-testid={p.testid}>
+        {p.children}
+      </a>
+    </p>
+  );
+}

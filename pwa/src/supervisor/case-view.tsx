@@ -5,12 +5,12 @@
  * to the same list.
  */
 import { useEffect, useState } from "preact/hooks";
-import { type CaseDetailOut, CaseTimeline } from "../dispatch/drawer";
+import { type CaseDetailOut, CaseFacts, CaseTimeline } from "../dispatch/case-facts";
 import { ApiError } from "../lib/api";
 import { formatTime, t } from "../lib/i18n";
-import { agencyName, categoryName } from "../lib/reference";
 import { api } from "../lib/session";
 import { OverdueBadge, PageTitle, PriorityBadge, statusLabel } from "../shell/ui";
+import { ErrorBanner, Loading } from "../ui/room-table";
 
 export function CaseView({ id, backHref }: { id: string; backHref: string }) {
   const [detail, setDetail] = useState<CaseDetailOut | null>(null);
@@ -41,13 +41,9 @@ export function CaseView({ id, backHref }: { id: string; backHref: string }) {
           {t("dash.back_to_list")}
         </a>
       </p>
-      {error && (
-        <p class="banner banner-conflict" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorBanner error={error} />
       {!c ? (
-        !error && <p class="loading">{t("app.loading")}</p>
+        <Loading error={error} />
       ) : (
         <>
           <p class="muted">{t("dash.read_only")}</p>
@@ -56,18 +52,10 @@ export function CaseView({ id, backHref }: { id: string; backHref: string }) {
             <strong data-testid="ticket-status">{statusLabel(c.status)}</strong>{" "}
             {c.overdue && <OverdueBadge />}
           </p>
-          <dl class="facts">
-            <dt>{t("dash.category")}</dt>
-            <dd>{categoryName(c.category)}</dd>
-            <dt>{t("dash.agency")}</dt>
-            <dd>{agencyName(c.agency_id, c.agency_name)}</dd>
-            <dt>{t("dispatch.team")}</dt>
-            <dd>{c.team_name ?? t("dispatch.no_team")}</dd>
-            <dt>{t("dispatch.place")}</dt>
-            <dd>{[c.address, c.landmark].filter(Boolean).join(" · ") || "–"}</dd>
+          <CaseFacts c={c} words="dash">
             <dt>{t("dash.col_created_at")}</dt>
             <dd>{formatTime(c.created_at)}</dd>
-          </dl>
+          </CaseFacts>
           {c.description && <p>{c.description}</p>}
           <h2>{t("dispatch.timeline")}</h2>
           <CaseTimeline items={detail.timeline} />

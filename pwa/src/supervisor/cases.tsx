@@ -6,11 +6,12 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
+import type { Schema } from "../lib/api-types";
 import { formatTime, t } from "../lib/i18n";
 import { agencyName, categoryName, useReference } from "../lib/reference";
 import { api } from "../lib/session";
-import type { CaseSummary } from "../lib/types";
 import { OverdueBadge, PageTitle, PriorityBadge, statusLabel } from "../shell/ui";
+import { ErrorBanner, HeadRow, Loading } from "../ui/room-table";
 import { CaseView } from "./case-view";
 import { lastDashboard } from "./query";
 
@@ -39,10 +40,7 @@ export function listQuery(search: string): { query: URLSearchParams; dropped: st
   return { query, dropped };
 }
 
-interface Page {
-  items: CaseSummary[];
-  next_cursor: string | null;
-}
+type Page = Schema<"CasePage">;
 
 export function DashboardCases() {
   const lang = useReference();
@@ -56,7 +54,7 @@ export function DashboardCases() {
     p.set("case", id);
     return `/dashboard/cases?${p.toString()}`;
   };
-  const [items, setItems] = useState<CaseSummary[] | null>(null);
+  const [items, setItems] = useState<Page["items"] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -116,13 +114,9 @@ export function DashboardCases() {
         )}
       </dl>
       {dropped.includes("area_id") && <p class="muted">{t("dash.area_not_applied")}</p>}
-      {error && (
-        <p class="banner banner-conflict" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorBanner error={error} />
       {items === null ? (
-        !error && <p class="loading">{t("app.loading")}</p>
+        <Loading error={error} />
       ) : (
         <>
           <p role="status" data-testid="cases-count" data-count={items.length}>
@@ -133,16 +127,16 @@ export function DashboardCases() {
           <div class="table-wrap">
             <table class="dash-table text-table" data-testid="cases-table">
               <caption class="visually-hidden">{t("dash.cases_title")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("dash.col_reference")}</th>
-                  <th scope="col">{t("dash.category")}</th>
-                  <th scope="col">{t("dash.agency")}</th>
-                  <th scope="col">{t("dash.col_priority")}</th>
-                  <th scope="col">{t("dash.status")}</th>
-                  <th scope="col">{t("dash.col_created_at")}</th>
-                </tr>
-              </thead>
+              <HeadRow
+                cols={[
+                  t("dash.col_reference"),
+                  t("dash.category"),
+                  t("dash.agency"),
+                  t("dash.col_priority"),
+                  t("dash.status"),
+                  t("dash.col_created_at"),
+                ]}
+              />
               <tbody>
                 {items.map((c) => (
                   <tr

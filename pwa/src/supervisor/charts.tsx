@@ -3,7 +3,9 @@
  * (stacked bars) and response times per stage (median and 90th percentile). Each chart is an
  * image with a text label for screen readers and a data table beside it.
  */
+import type { ComponentChildren } from "preact";
 import { type Key, t } from "../lib/i18n";
+import { ChartTable } from "../ui/room-table";
 import { CALL_CLASSES, type CallStats, type ResponseTimes, STAGES } from "./query";
 
 // Colour-blind-safe (Okabe-Ito), each at least 3:1 against white.
@@ -16,6 +18,10 @@ export const CLASS_COLOURS: Record<string, string> = {
   wrong_number: "#9a6a00",
   unclassified: "#8a8a8a",
 };
+
+// The response-time bars: median, and the 90th percentile in a lighter tone.
+const MEDIAN = "#0072b2";
+const P90 = "#9ccbe8";
 
 const W = 640;
 const H = 220;
@@ -32,6 +38,47 @@ export function classLabel(c: string): string {
   return t(`dash.class.${c}` as Key);
 }
 
+/** A chart: its caption, the drawing (an image named by the caption), a legend, the table. */
+function Chart(p: {
+  name: "calls" | "times";
+  title: string;
+  height: number;
+  /** Stretch the drawing to the figure's width (the day bars), else keep its proportions. */
+  stretch?: boolean;
+  plot: ComponentChildren;
+  legend: { colour: string; label: string }[];
+  cols: string[];
+  children: ComponentChildren;
+}) {
+  const id = `chart-${p.name}`;
+  return (
+    <figure class="chart" data-testid={id}>
+      <figcaption id={`${id}-title`}>{p.title}</figcaption>
+      <svg
+        viewBox={`0 0 ${W} ${p.height}`}
+        role="img"
+        aria-labelledby={`${id}-title`}
+        aria-describedby={`${id}-table`}
+        preserveAspectRatio={p.stretch ? "none" : undefined}
+      >
+        <title>{p.title}</title>
+        {p.plot}
+      </svg>
+      <ul class="legend">
+        {p.legend.map((l) => (
+          <li key={l.label}>
+            <span class="swatch" style={{ background: l.colour }} aria-hidden="true" />
+            {l.label}
+          </li>
+        ))}
+      </ul>
+      <ChartTable id={`${id}-table`} caption={p.title} cols={p.cols}>
+        {p.children}
+      </ChartTable>
+    </figure>
+  );
+}
+
 export function CallsChart({ calls }: { calls: CallStats }) {
   const days = calls.by_day;
   const max = niceMax(Math.max(1, ...days.map((d) => d.total)));
@@ -40,94 +87,70 @@ export function CallsChart({ calls }: { calls: CallStats }) {
   const bw = plotW / Math.max(1, days.length);
   const labelEvery = Math.ceil(days.length / 10);
   const y = (v: number) => PAD.t + plotH - (v / max) * plotH;
-  return (
-    <figure class="chart" data-testid="chart-calls">
-      <figcaption id="chart-calls-title">{t("dash.chart_calls")}</figcaption>
-      <svg
-        viewBox={`0 0 ${W} ${H}`}
-        role="img"
-        aria-labelledby="chart-calls-title"
-        aria-describedby="chart-calls-table"
-        preserveAspectRatio="none"
-      >
-        <title>{t("dash.chart_calls")}</title>
-        {[0, 0.5, 1].map((f) => (
-          <g key={f}>
-            <line x1={PAD.l} x2={W - PAD.r} y1={y(max * f)} y2={y(max * f)} class="grid" />
-            <text x={PAD.l - 4} y={y(max * f) + 4} text-anchor="end" class="axis">
-              {Math.round(max * f)}
-            </text>
+  const plot = (
+    <>
+      {[0, 0.5, 1].map((f) => (
+        <g key={f}>
+          <line x1={PAD.l} x2={W - PAD.r} y1={y(max * f)} y2={y(max * f)} class="grid" />
+          <text x={PAD.l - 4} y={y(max * f) + 4} text-anchor="end" class="axis">
+            {Math.round(max * f)}
+          </text>
+        </g>
+      ))}
+      {days.map((d, i) => {
+        let acc = 0;
+        return (
+          <g key={d.date}>
+            {CALL_CLASSES.map((c) => {
+              const v = d[c];
+              if (!v) return null;
+              const y0 = y(acc);
+              acc += v;
+              const y1 = y(acc);
+              return (
+                <rect
+                  key={c}
+                  x={PAD.l + i * bw + bw * 0.1}
+                  width={bw * 0.8}
+                  y={y1}
+                  height={y0 - y1}
+                  fill={CLASS_COLOURS[c]}
+                />
+              );
+            })}
+            {i % labelEvery === 0 && (
+              <text x={PAD.l + i * bw + bw / 2} y={H - 10} text-anchor="middle" class="axis">
+                {d.date.slice(8)}
+              </text>
+            )}
           </g>
-        ))}
-        {days.map((d, i) => {
-          let acc = 0;
-          return (
-            <g key={d.date}>
-              {CALL_CLASSES.map((c) => {
-                const v = d[c];
-                if (!v) return null;
-                const y0 = y(acc);
-                acc += v;
-                const y1 = y(acc);
-                return (
-                  <rect
-                    key={c}
-                    x={PAD.l + i * bw + bw * 0.1}
-                    width={bw * 0.8}
-                    y={y1}
-                    height={y0 - y1}
-                    fill={CLASS_COLOURS[c]}
-                  />
-                );
-              })}
-              {i % labelEvery === 0 && (
-                <text x={PAD.l + i * bw + bw / 2} y={H - 10} text-anchor="middle" class="axis">
-                  {d.date.slice(8)}
-                </text>
-              )}
-            </g>
-          );
-        })}
-      </svg>
-      <ul class="legend">
-        {CALL_CLASSES.map((c) => (
-          <li key={c}>
-            <span class="swatch" style={{ background: CLASS_COLOURS[c] }} aria-hidden="true" />
-            {classLabel(c)}: {calls.by_class[c]}
-          </li>
-        ))}
-      </ul>
-      <details>
-        <summary>{t("dash.show_table")}</summary>
-        <div class="table-wrap">
-          <table id="chart-calls-table">
-            <caption class="visually-hidden">{t("dash.chart_calls")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("dash.col_day")}</th>
-                {CALL_CLASSES.map((c) => (
-                  <th scope="col" key={c}>
-                    {classLabel(c)}
-                  </th>
-                ))}
-                <th scope="col">{t("dash.col_total")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {days.map((d) => (
-                <tr key={d.date}>
-                  <th scope="row">{d.date}</th>
-                  {CALL_CLASSES.map((c) => (
-                    <td key={c}>{d[c]}</td>
-                  ))}
-                  <td>{d.total}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </details>
-    </figure>
+        );
+      })}
+    </>
+  );
+  return (
+    <Chart
+      name="calls"
+      title={t("dash.chart_calls")}
+      height={H}
+      stretch
+      plot={plot}
+      legend={CALL_CLASSES.map((c) => ({
+        colour: CLASS_COLOURS[c],
+        label: `${classLabel(c)}: ${calls.by_class[c]}`,
+      }))}
+      cols={[t("dash.col_day"), ...CALL_CLASSES.map(classLabel), t("dash.col_total")]}
+    >
+      {days.map((d) => (
+        <tr key={d.date}>
+          <th scope="row">{d.date}</th>
+          {CALL_CLASSES.map((c) => (
+            <td key={c}>{d[c]}</td>
+          ))}
+          <td>{d.total}</td>
+        </tr>
+      ))}
+    </Chart>
   );
 }
 
@@ -151,69 +174,38 @@ export function TimesChart({ times }: { times: ResponseTimes }) {
   const left = 150;
   const plotW = W - left - 80;
   const x = (v: number) => (v / max) * plotW;
+  const plot = rows.map((r, i) => (
+    <g key={r.stage} transform={`translate(0 ${i * rowH + 4})`}>
+      <text x={left - 8} y={22} text-anchor="end" class="axis-label">
+        {t(`dash.stage.${r.stage}` as Key)}
+      </text>
+      <rect x={left} y={6} height={14} width={x(r.h?.median_s ?? 0)} fill={MEDIAN} />
+      <rect x={left} y={22} height={10} width={x(r.h?.p90_s ?? 0)} fill={P90} />
+      <text x={left + x(Math.max(r.h?.median_s ?? 0, r.h?.p90_s ?? 0)) + 6} y={22} class="axis">
+        {formatDuration(r.h?.median_s ?? null)}
+      </text>
+    </g>
+  ));
   return (
-    <figure class="chart" data-testid="chart-times">
-      <figcaption id="chart-times-title">{t("dash.chart_times")}</figcaption>
-      <svg
-        viewBox={`0 0 ${W} ${h}`}
-        role="img"
-        aria-labelledby="chart-times-title"
-        aria-describedby="chart-times-table"
-      >
-        <title>{t("dash.chart_times")}</title>
-        {rows.map((r, i) => (
-          <g key={r.stage} transform={`translate(0 ${i * rowH + 4})`}>
-            <text x={left - 8} y={22} text-anchor="end" class="axis-label">
-              {t(`dash.stage.${r.stage}` as Key)}
-            </text>
-            <rect x={left} y={6} height={14} width={x(r.h?.median_s ?? 0)} fill="#0072b2" />
-            <rect x={left} y={22} height={10} width={x(r.h?.p90_s ?? 0)} fill="#9ccbe8" />
-            <text
-              x={left + x(Math.max(r.h?.median_s ?? 0, r.h?.p90_s ?? 0)) + 6}
-              y={22}
-              class="axis"
-            >
-              {formatDuration(r.h?.median_s ?? null)}
-            </text>
-          </g>
-        ))}
-      </svg>
-      <ul class="legend">
-        <li>
-          <span class="swatch" style={{ background: "#0072b2" }} aria-hidden="true" />
-          {t("dash.median")}
-        </li>
-        <li>
-          <span class="swatch" style={{ background: "#9ccbe8" }} aria-hidden="true" />
-          {t("dash.p90")}
-        </li>
-      </ul>
-      <details>
-        <summary>{t("dash.show_table")}</summary>
-        <div class="table-wrap">
-          <table id="chart-times-table">
-            <caption class="visually-hidden">{t("dash.chart_times")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("dash.col_stage")}</th>
-                <th scope="col">{t("dash.median")}</th>
-                <th scope="col">{t("dash.p90")}</th>
-                <th scope="col">{t("dash.col_cases")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.stage}>
-                  <th scope="row">{t(`dash.stage.${r.stage}` as Key)}</th>
-                  <td>{formatDuration(r.h?.median_s ?? null)}</td>
-                  <td>{formatDuration(r.h?.p90_s ?? null)}</td>
-                  <td>{r.h?.n ?? 0}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </details>
-    </figure>
+    <Chart
+      name="times"
+      title={t("dash.chart_times")}
+      height={h}
+      plot={plot}
+      legend={[
+        { colour: MEDIAN, label: t("dash.median") },
+        { colour: P90, label: t("dash.p90") },
+      ]}
+      cols={[t("dash.col_stage"), t("dash.median"), t("dash.p90"), t("dash.col_cases")]}
+    >
+      {rows.map((r) => (
+        <tr key={r.stage}>
+          <th scope="row">{t(`dash.stage.${r.stage}` as Key)}</th>
+          <td>{formatDuration(r.h?.median_s ?? null)}</td>
+          <td>{formatDuration(r.h?.p90_s ?? null)}</td>
+          <td>{r.h?.n ?? 0}</td>
+        </tr>
+      ))}
+    </Chart>
   );
 }

@@ -2,127 +2,26 @@
  * The dashboard's period and filters, kept in the address bar so every view can be linked, and
  * the shapes of the statistics API it reads (docs/stats.md). Pure functions: no I/O.
  */
+import type { Schema } from "../lib/api-types";
 
 export type PeriodKind = "day" | "week" | "month";
 
-export interface PeriodOut {
-  kind: string;
-  label: string;
-  from: string;
-  to: string;
-  start: string;
-  end: string;
-  days: number;
-  timezone: string;
-}
+// The statistics API's answers, as generated from its OpenAPI document.
+export type PeriodOut = Schema<"PeriodOut">;
+export type CallStats = Schema<"CallStats">;
+export type CaseStats = Schema<"CaseStats">;
+export type CaseRow = Schema<"CaseRow">;
+export type ResponseTimes = Schema<"ResponseTimes">;
+export type SlaStats = Schema<"SlaStats">;
 
-export interface Count {
-  value: number;
-  previous: number;
-}
+/** A case-list filter as the API hands it out (`cases_filter`): parameter names to values. */
+export type Filter = CaseStats["cases_filter"];
 
-export interface Share {
-  value: number | null;
-  previous: number | null;
-}
-
-export interface CallCounts {
-  total: number;
-  valid: number;
-  informasi: number;
-  curhat: number;
-  prank: number;
-  ghost: number;
-  wrong_number: number;
-  unclassified: number;
-}
-
-export interface CallStats {
-  period: PeriodOut;
-  previous_period: PeriodOut;
-  headline: {
-    total: Count;
-    valid: Count;
-    valid_ratio: Share;
-    valid_percent: Share;
-    prank: Count;
-    ghost: Count;
-    prank_or_ghost: Count;
-  };
-  by_class: CallCounts;
-  by_day: (CallCounts & { date: string })[];
-}
-
-export type Filter = Record<string, string | number | boolean>;
-
-export interface GroupKey {
-  id: number | string | null;
-  code: string;
-  name: string;
-}
-
-export interface CaseRow {
-  key: GroupKey;
-  created: number;
-  belum_ditindaklanjuti: number;
-  dalam_proses: number;
-  selesai: number;
-  void: number;
-  finished_percent: number | null;
-  overdue_now: number;
-  cases_filter: Filter;
-}
-
-export interface CaseStats {
-  period: PeriodOut;
-  previous_period: PeriodOut;
-  headline: {
-    created: Count;
-    belum_ditindaklanjuti: Count;
-    dalam_proses: Count;
-    selesai: Count;
-    finished_percent: Share;
-    overdue_now: number;
-  };
-  rows: CaseRow[];
-  cases_filter: Filter;
-  overdue_filter: Filter;
-  status_filters: Record<string, string>;
-}
-
-export interface TimingHeadline {
-  n: number;
-  median_s: number | null;
-  p90_s: number | null;
-  previous_n: number;
-  previous_median_s: number | null;
-  previous_p90_s: number | null;
-}
-
-export interface ResponseTimes {
-  headline: Record<string, TimingHeadline>;
-}
-
-export interface SlaStage {
-  met: number;
-  missed: number;
-  pending: number;
-  compliance_percent: number | null;
-}
-
-export interface SlaRow {
-  key: GroupKey | null;
-  all: SlaStage;
-  overdue_now: number;
-}
-
-export interface SlaStats {
-  overall: SlaRow;
-  rows: SlaRow[];
-}
-
-export interface HotspotFeature {
-  geometry: { type: "Point"; coordinates: [number, number] } | null;
+/**
+ * A hot spot (`GET /api/stats/hotspots`): the generated GeoJSON feature leaves `properties` and
+ * `meta` open, so this view model names what the grid and the district answers carry.
+ */
+export type HotspotFeature = Omit<Schema<"Feature">, "properties"> & {
   properties: {
     count: number;
     cell?: [number, number, number, number];
@@ -130,12 +29,12 @@ export interface HotspotFeature {
     name?: string;
     cases_filter?: Filter;
   };
-}
+};
 
-export interface Hotspots {
+export type Hotspots = Omit<Schema<"FeatureCollection">, "features" | "meta"> & {
   features: HotspotFeature[];
   meta: { total: number; cases_filter: Filter };
-}
+};
 
 export const STAGES = ["dispatch", "accept", "arrive", "resolve"] as const;
 export const CALL_CLASSES = [
@@ -146,7 +45,7 @@ export const CALL_CLASSES = [
   "ghost",
   "wrong_number",
   "unclassified",
-] as const;
+] as const satisfies readonly (keyof Schema<"CallCounts">)[];
 
 /** The stats parameters the dashboard keeps in its address (anything else is dropped). */
 const KEPT = ["month", "week", "day", "agency_id", "category_id", "area_id"] as const;
