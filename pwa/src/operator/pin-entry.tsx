@@ -6,23 +6,14 @@
  */
 import "./pin-entry.css";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { parseCoordinates } from "../lib/coords";
-import { t } from "../lib/i18n";
+import type { Schema } from "../lib/api-types";
+import { type LatLon, parseCoordinates } from "../lib/coords";
+import { type Key, t } from "../lib/i18n";
 import { looksLikePlusCode, plusCodeToPoint } from "../lib/pluscode";
 import { api } from "../lib/session";
 
-export interface PinPoint {
-  lat: number;
-  lon: number;
-}
-
-interface PlaceHit {
-  id: number;
-  name: string;
-  kind: "kecamatan" | "kelurahan" | "landmark";
-  lat: number;
-  lon: number;
-}
+type PinPoint = LatLon;
+type PlaceHit = Schema<"PlaceHit">;
 
 export interface PinEntryProps {
   /** Where short Plus Codes are read from: the city centre. */
@@ -139,7 +130,7 @@ export function PinEntry({ cityCenter, onPin, disabled, idPrefix = "pin" }: PinE
                   setQuery(h.name);
                 }}
               >
-                {h.name} <span class="muted">· {t(`pin.kind.${h.kind}`)}</span>
+                {h.name} <span class="muted">· {t(`pin.kind.${h.kind}` as Key)}</span>
               </button>
             </li>
           ))}
