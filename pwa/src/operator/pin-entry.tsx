@@ -11,6 +11,7 @@ import { type LatLon, parseCoordinates } from "../lib/coords";
 import { type Key, t } from "../lib/i18n";
 import { looksLikePlusCode, plusCodeToPoint } from "../lib/pluscode";
 import { api } from "../lib/session";
+import { TextField } from "../ui/form-field";
 
 type PinPoint = LatLon;
 type PlaceHit = Schema<"PlaceHit">;
@@ -65,28 +66,27 @@ export function PinEntry({ cityCenter, onPin, disabled, idPrefix = "pin" }: PinE
   return (
     <div class="pin-entry" data-testid="pin-entry">
       <div class="pin-entry-row">
-        <label class="field" for={`${idPrefix}-coords`}>
-          <span>{t("pin.coords_label")}</span>
-          <input
-            id={`${idPrefix}-coords`}
-            type="text"
-            inputMode="text"
-            autocomplete="off"
-            spellcheck={false}
-            placeholder={t("pin.coords_example")}
-            value={typed}
-            disabled={disabled}
-            data-testid="pin-coords"
-            onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
-            onKeyDown={(e) => {
+        <TextField
+          id={`${idPrefix}-coords`}
+          label={t("pin.coords_label")}
+          value={typed}
+          onValue={setTyped}
+          attrs={{
+            inputMode: "text",
+            autocomplete: "off",
+            spellcheck: false,
+            placeholder: t("pin.coords_example"),
+            disabled,
+            "data-testid": "pin-coords",
+            onKeyDown: (e) => {
               // Enter places the pin; it must not submit the surrounding form.
               if (e.key === "Enter") {
                 e.preventDefault();
                 void place();
               }
-            }}
-          />
-        </label>
+            },
+          }}
+        />
         <button
           type="button"
           class="btn btn-secondary"
@@ -102,19 +102,19 @@ export function PinEntry({ cityCenter, onPin, disabled, idPrefix = "pin" }: PinE
           {message}
         </p>
       )}
-      <label class="field" for={`${idPrefix}-place`}>
-        <span>{t("pin.place_label")}</span>
-        <input
-          id={`${idPrefix}-place`}
-          type="search"
-          autocomplete="off"
-          value={query}
-          disabled={disabled}
-          data-testid="place-search"
-          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
-          onKeyDown={(e) => e.key === "Enter" && e.preventDefault()}
-        />
-      </label>
+      <TextField
+        id={`${idPrefix}-place`}
+        label={t("pin.place_label")}
+        value={query}
+        onValue={setQuery}
+        attrs={{
+          type: "search",
+          autocomplete: "off",
+          disabled,
+          "data-testid": "place-search",
+          onKeyDown: (e) => e.key === "Enter" && e.preventDefault(),
+        }}
+      />
       {hits !== null && (
         <ul class="plain-list pin-places" data-testid="place-results" aria-live="polite">
           {hits.length === 0 && <li class="muted">{t("pin.place_none")}</li>}

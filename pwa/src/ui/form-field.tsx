@@ -16,7 +16,9 @@ interface Labelled<T> {
 }
 
 // The loose form: preact's strict input type is a union over `type` that a spread cannot meet.
-type InputAttrs = Omit<LooseInputHTMLAttributes<HTMLInputElement>, "value" | "onInput">;
+type InputAttrs = Omit<LooseInputHTMLAttributes<HTMLInputElement>, "value" | "onInput"> & {
+  "data-testid"?: string;
+};
 type AreaAttrs = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "value" | "onInput">;
 
 /** `id`, when given, ties the label to the input; otherwise the label wraps it. */
