@@ -4,11 +4,12 @@ import { distanceM, shouldPing } from "../src/lib/geo";
 import type { OutboxItem } from "../src/lib/outbox";
 import { fitWithin } from "../src/lib/photo";
 import type { CaseSummary } from "../src/lib/types";
+import { caseOut } from "./helpers";
 
 const at = (min: number) => new Date(Date.UTC(2025, 10, 23, 8, 0) + min * 60_000).toISOString();
 
 function c(id: string, priority: string, status: string, acceptIn: number): CaseSummary {
-  return {
+  return caseOut({
     id,
     reference: id,
     category: { id: 1, code: "X", name: "X" },
@@ -28,7 +29,7 @@ function c(id: string, priority: string, status: string, acceptIn: number): Case
     resolve_by: at(acceptIn + 120),
     overdue: false,
     version: 1,
-  };
+  });
 }
 
 describe("tasks", () => {

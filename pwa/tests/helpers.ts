@@ -2,6 +2,7 @@
 import { IDBFactory } from "fake-indexeddb";
 import type { Session, SessionStore } from "../src/lib/api";
 import { resetDbForTests } from "../src/lib/db";
+import type { CaseSummary } from "../src/lib/types";
 
 export function freshDb(): void {
   (globalThis as { indexedDB: IDBFactory }).indexedDB = new IDBFactory();
@@ -78,4 +79,40 @@ export function json(status: number, body: unknown, type = "application/json"): 
 
 export function problem(status: number, code: string, detail = code): Response {
   return json(status, { status, code, detail }, "application/problem+json");
+}
+
+/** A case as the API sends it (`CaseOut`): the given fields over plain defaults. */
+export function caseOut(fields: Partial<CaseSummary> & Pick<CaseSummary, "id">): CaseSummary {
+  const now = new Date().toISOString();
+  return {
+    reference: fields.id,
+    category: { id: 1, code: "X", name: "X" },
+    agency_id: 1,
+    agency_name: "",
+    area_id: null,
+    area_name: null,
+    team_id: null,
+    team_name: null,
+    channel: "phone",
+    priority: "P2",
+    status: "dispatched",
+    public_status: "dalam_proses",
+    lat: -3.97,
+    lon: 122.51,
+    address: "",
+    landmark: "",
+    description: "",
+    created_at: now,
+    updated_at: now,
+    accept_by: now,
+    arrive_by: now,
+    resolve_by: now,
+    overdue: false,
+    overdue_stages: [],
+    out_of_area: false,
+    sensitive: false,
+    duplicate_of_id: null,
+    version: 1,
+    ...fields,
+  };
 }

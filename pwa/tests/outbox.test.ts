@@ -16,6 +16,7 @@ import {
 } from "../src/lib/outbox";
 import type { CaseDetail } from "../src/lib/types";
 import {
+  caseOut,
   freshDb,
   json,
   memoryStore,
@@ -96,6 +97,7 @@ function fakeApi() {
 
 function detail(id: string, version = 1): CaseDetail {
   return {
+    ...caseOut({ id }),
     id,
     reference: id === CASE_A ? "KDI-A" : "KDI-B",
     category: { id: 1, code: "SAMPAH", name: "Sampah" },

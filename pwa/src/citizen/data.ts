@@ -9,83 +9,19 @@
  *   `online`, and whenever a citizen page opens.
  */
 import { ApiError, NetworkError } from "../lib/api";
+import type { Schema } from "../lib/api-types";
 import { kvGet, kvSet } from "../lib/db";
 import { uuid } from "../lib/outbox";
 import { api } from "../lib/session";
 
-export interface Category {
-  code: string;
-  name: string;
-  group: string;
-  agency: string;
-}
-
-export interface Similar {
-  reference: string;
-  category: string;
-  status: string;
-  status_text: string;
-  followable: boolean;
-  distance_m: number;
-  address: string;
-  description: string | null;
-  created_at: string;
-}
-
-export interface ReportAnswer {
-  reference: string;
-  tracking_token: string;
-  pin: string;
-  tracking_url: string;
-  photos_url: string;
-  status: string;
-  status_text: string;
-  agency: string;
-  expected_resolution: string;
-  created_at: string;
-  push: { public_key: string; subscribe_url: string };
-}
-
-export interface TrackPhoto {
-  id: string;
-  source: string;
-  created_at: string;
-  thumb_url: string;
-  display_url: string;
-}
-
-export interface Tracked {
-  reference: string;
-  status: string;
-  status_text: string;
-  category: { code: string; name: string };
-  agency: string;
-  description: string | null;
-  address: string;
-  area: string | null;
-  created_at: string;
-  updated_at: string;
-  expected_resolution: string;
-  merged_into: string | null;
-  timeline: { kind: string; at: string; label: string }[];
-  photos: TrackPhoto[];
-  can_rate: boolean;
-  can_dispute: boolean;
-  rated: boolean;
-}
-
-export interface ReportBody {
-  category: string;
-  description: string;
-  lat: number;
-  lon: number;
-  location_source: "gps" | "map";
-  accuracy_m: number | null;
-  address: string;
-  name: string | null;
-  phone: string | null;
-  language: "id" | "en";
-}
+export type Category = Schema<"public_CategoryOut">;
+export type Similar = Schema<"public_SimilarOut">;
+export type ReportAnswer = Schema<"ReportOut">;
+export type TrackPhoto = Schema<"PublicPhotoOut">;
+export type Tracked = Schema<"TrackOut">;
+/** The report as this page sends it; the server defaults `landmark` (the schema lists it as required). */
+export type ReportBody = Omit<Schema<"ReportIn">, "landmark"> & { landmark?: string };
+export type FollowBody = Schema<"FollowIn">;
 
 /** How this phone proves it may see a case: the report's token, or the reporter's phone + PIN. */
 export interface Credentials {
@@ -134,10 +70,7 @@ export function similar(category: string, lat: number, lon: number): Promise<Sim
   return api.request<Similar[]>(`/api/public/similar?${q}`, { auth: false });
 }
 
-export async function follow(
-  reference: string,
-  who: { name: string | null; phone: string | null; language: string },
-): Promise<ReportAnswer> {
+export async function follow(reference: string, who: FollowBody): Promise<ReportAnswer> {
   const answer = await api.request<ReportAnswer>(
     `/api/public/cases/${encodeURIComponent(reference)}/follow`,
     { auth: false, json: who },

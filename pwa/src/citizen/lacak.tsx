@@ -1,274 +1,19 @@
 /** Lacak: follow a report by its code; status, timeline, photos, push, rating or dispute. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, NetworkError } from "../lib/api";
+import { ApiError } from "../lib/api";
 import { formatTime, getLanguage, type Key, t } from "../lib/i18n";
-import { navigate } from "../lib/router";
+import { enablePush, type PushOutcome } from "../lib/push";
+import { api } from "../lib/session";
 import { useStore } from "../lib/store";
 import { app } from "../shell/state";
 import { PageTitle, useLanguage } from "../shell/ui";
-import {
-  type Credentials,
-  credentialsFor,
-  dispute,
-  knownReferences,
-  normaliseReference,
-  rate,
-  saveCredentials,
-  type Tracked,
-  track,
-} from "./data";
-import { followByPush } from "./push";
+import { type Credentials, credentialsFor, type Tracked, track } from "./data";
+import { Feedback } from "./lacak-feedback";
+import { FindForm } from "./lacak-find";
 
 const POLL_MS = 4000;
 
-function errorText(err: unknown): string {
-  if (err instanceof NetworkError) return t("error.network");
-  if (err instanceof ApiError) return err.detail || err.code;
-  return t("error.unknown");
-}
-
-/** The code form; with phone + PIN when the report was made on another phone. */
-function FindForm({ initial, problem }: { initial: string; problem?: string }) {
-  const [code, setCode] = useState(initial);
-  const [phone, setPhone] = useState("");
-  const [pin, setPin] = useState("");
-  const [error, setError] = useState("");
-  const [known, setKnown] = useState<string[]>([]);
-  useEffect(() => {
-    void knownReferences().then(setKnown);
-  }, []);
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    const ref = normaliseReference(code);
-    if (!ref) return;
-    if (phone.trim() && pin.trim()) {
-      const typed = { phone: phone.trim(), pin: pin.trim() };
-      setError("");
-      try {
-        await track(ref, typed);
-      } catch (err) {
-        // Only a PIN the server accepted is remembered: a wrong one never overwrites a good one.
-        setError(
-          err instanceof ApiError && err.status === 404 ? t("citizen.pin_wrong") : errorText(err),
-        );
-        return;
-      }
-      await saveCredentials(ref, typed);
-    }
-    navigate(`/lacak/${encodeURIComponent(ref)}`);
-    // Same path (after a refusal): the screen re-reads the credentials.
-    window.dispatchEvent(new Event("citizen-credentials"));
-  }
-
-  return (
-    <section class="screen citizen" data-testid="lacak-find">
-      <PageTitle>{t("citizen.lacak_title")}</PageTitle>
-      <p class="muted">{t("citizen.lacak_intro")}</p>
-      {(error || problem) && (
-        <p class="error" role="alert" data-testid="lacak-error">
-          {error || problem}
-        </p>
-      )}
-      <form onSubmit={(e) => void submit(e)}>
-        <label class="field" for="lacak-code">
-          <span>{t("citizen.code_label")}</span>
-          <input
-            id="lacak-code"
-            type="text"
-            required
-            autocapitalize="characters"
-            autocomplete="off"
-            spellcheck={false}
-            value={code}
-            onInput={(e) => setCode((e.target as HTMLInputElement).value)}
-          />
-        </label>
-        <fieldset class="field">
-          <legend>{t("citizen.other_phone")}</legend>
-          <p class="small muted">{t("citizen.other_phone_hint")}</p>
-          <label class="field" for="lacak-phone">
-            <span>{t("citizen.phone")}</span>
-            <input
-              id="lacak-phone"
-              type="tel"
-              autocomplete="tel"
-              inputMode="tel"
-              value={phone}
-              onInput={(e) => setPhone((e.target as HTMLInputElement).value)}
-            />
-          </label>
-          <label class="field" for="lacak-pin">
-            <span>{t("citizen.pin_label")}</span>
-            <input
-              id="lacak-pin"
-              type="text"
-              inputMode="numeric"
-              autocomplete="off"
-              value={pin}
-              onInput={(e) => setPin((e.target as HTMLInputElement).value)}
-            />
-          </label>
-        </fieldset>
-        <button type="submit" class="btn btn-primary btn-xl btn-block">
-          {t("citizen.lacak_submit")}
-        </button>
-      </form>
-      {known.length > 0 && (
-        <section aria-labelledby="known-title">
-          <h2 id="known-title">{t("citizen.known_title")}</h2>
-          <ul class="link-list">
-            {known.map((r) => (
-              <li key={r}>
-                <a class="link-card" href={`/lacak/${encodeURIComponent(r)}`}>
-                  <strong>{r}</strong>
-                </a>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-    </section>
-  );
-}
-
-function Stars({ value, onChange }: { value: number; onChange: (n: number) => void }) {
-  return (
-    <fieldset class="field stars">
-      <legend>{t("citizen.rate_score")}</legend>
-      <div class="star-row">
-        {[1, 2, 3, 4, 5].map((n) => (
-          <label key={n} class={`star ${n <= value ? "on" : ""}`}>
-            <input
-              type="radio"
-              name="score"
-              value={n}
-              checked={n === value}
-              onChange={() => onChange(n)}
-              class="visually-hidden"
-            />
-            <span aria-hidden="true">★</span>
-            <span class="visually-hidden">{t("citizen.stars", { n })}</span>
-          </label>
-        ))}
-      </div>
-    </fieldset>
-  );
-}
-
-function Feedback({
-  data,
-  creds,
-  onChanged,
-  onDisputed,
-}: {
-  data: Tracked;
-  creds: Credentials;
-  onChanged: () => void;
-  /** The reopened case no longer shows this form: the page keeps the confirmation. */
-  onDisputed: () => void;
-}) {
-  const [score, setScore] = useState(0);
-  const [comment, setComment] = useState("");
-  const [reason, setReason] = useState("");
-  const [showDispute, setShowDispute] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [msg, setMsg] = useState("");
-  const [err, setErr] = useState("");
-
-  async function sendRating(e: Event) {
-    e.preventDefault();
-    if (!score) return setErr(t("citizen.rate_need_score"));
-    setBusy(true);
-    setErr("");
-    try {
-      await rate(data.reference, creds, score, comment.trim());
-      setMsg(t("citizen.rate_thanks"));
-      onChanged();
-    } catch (error) {
-      setErr(errorText(error));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function sendDispute(e: Event) {
-    e.preventDefault();
-    if (!reason.trim()) return setErr(t("citizen.dispute_need_reason"));
-    setBusy(true);
-    setErr("");
-    try {
-      await dispute(data.reference, creds, reason.trim());
-      setMsg(t("citizen.dispute_sent"));
-      setShowDispute(false);
-      onDisputed();
-      onChanged();
-    } catch (error) {
-      setErr(errorText(error));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <section class="card" aria-labelledby="feedback-title" data-testid="lacak-feedback">
-      <h2 id="feedback-title">{t("citizen.feedback_title")}</h2>
-      <p role="status" data-testid="feedback-status">
-        {msg || (data.rated ? t("citizen.rated") : "")}
-      </p>
-      {err && (
-        <p class="error" role="alert">
-          {err}
-        </p>
-      )}
-      {data.can_rate && (
-        <form onSubmit={(e) => void sendRating(e)} data-testid="rating-form">
-          <Stars value={score} onChange={setScore} />
-          <label class="field" for="rate-comment">
-            <span>{t("citizen.rate_comment")}</span>
-            <textarea
-              id="rate-comment"
-              rows={3}
-              value={comment}
-              onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)}
-            />
-          </label>
-          <button type="submit" class="btn btn-primary btn-block" disabled={busy}>
-            {t("citizen.rate_submit")}
-          </button>
-        </form>
-      )}
-      {data.can_dispute && !showDispute && (
-        <button
-          type="button"
-          class="btn btn-secondary btn-block"
-          onClick={() => setShowDispute(true)}
-        >
-          {t("citizen.dispute_open")}
-        </button>
-      )}
-      {data.can_dispute && showDispute && (
-        <form onSubmit={(e) => void sendDispute(e)} data-testid="dispute-form">
-          <label class="field" for="dispute-reason">
-            <span>{t("citizen.dispute_reason")}</span>
-            <textarea
-              id="dispute-reason"
-              rows={3}
-              required
-              value={reason}
-              onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)}
-            />
-          </label>
-          <button type="submit" class="btn btn-danger btn-block" disabled={busy}>
-            {t("citizen.dispute_submit")}
-          </button>
-        </form>
-      )}
-    </section>
-  );
-}
-
-const PUSH_TEXT: Record<string, Key> = {
+const PUSH_TEXT: Record<PushOutcome, Key> = {
   enabled: "citizen.push_on",
   unsupported: "citizen.push_unsupported",
   denied: "push.denied",
@@ -276,17 +21,52 @@ const PUSH_TEXT: Record<string, Key> = {
   failed: "citizen.push_failed",
 };
 
-export function Lacak({ reference }: { reference: string | null }) {
-  const lang = useLanguage();
+/** "Beri tahu saya": this phone follows the case by push, with the report's tracking token. */
+function PushOptIn({ token }: { token: string }) {
   const s = useStore(app);
+  const [push, setPush] = useState<PushOutcome | "">("");
+  const [busy, setBusy] = useState(false);
+
+  async function ask() {
+    setBusy(true);
+    const r = await enablePush(api, {
+      language: getLanguage(),
+      configKey: s.config?.push.public_key,
+      trackingToken: token,
+    });
+    setPush(r.outcome);
+    setBusy(false);
+  }
+
+  return (
+    <div class="card">
+      <button
+        type="button"
+        class="btn btn-secondary btn-block"
+        onClick={() => void ask()}
+        disabled={busy || push === "enabled"}
+        data-testid="push-optin"
+      >
+        {t("citizen.push_button")}
+      </button>
+      <p role="status" class="small" data-testid="push-status">
+        {push ? t(PUSH_TEXT[push]) : t("citizen.push_hint")}
+      </p>
+    </div>
+  );
+}
+
+/**
+ * The tracked report, polled while the page is visible (a status change shows within seconds).
+ * `creds` is undefined while being read and null when this phone has none (or they were refused).
+ */
+function useTracked(reference: string | null) {
+  const lang = useLanguage();
   const [creds, setCreds] = useState<Credentials | null | undefined>(undefined);
   const [data, setData] = useState<Tracked | null>(null);
   const [problem, setProblem] = useState("");
   const [stale, setStale] = useState(false);
-  const [push, setPush] = useState<string>("");
-  const [pushBusy, setPushBusy] = useState(false);
   const [tick, setTick] = useState(0);
-  const [disputed, setDisputed] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
@@ -300,7 +80,6 @@ export function Lacak({ reference }: { reference: string | null }) {
     return () => window.removeEventListener("citizen-credentials", read);
   }, [reference]);
 
-  // Poll while the page is visible: a status change shows within seconds.
   useEffect(() => {
     if (!reference || !creds) return;
     let alive = true;
@@ -336,6 +115,13 @@ export function Lacak({ reference }: { reference: string | null }) {
     };
   }, [reference, creds, lang, tick]);
 
+  return { creds, data, problem, stale, reload: () => setTick((n) => n + 1) };
+}
+
+export function Lacak({ reference }: { reference: string | null }) {
+  const { creds, data, problem, stale, reload } = useTracked(reference);
+  const [disputed, setDisputed] = useState(false);
+
   if (!reference) return <FindForm initial="" />;
   if (creds === undefined) return <p class="loading">{t("app.loading")}</p>;
   if (creds === null) return <FindForm initial={reference} problem={problem} />;
@@ -346,14 +132,6 @@ export function Lacak({ reference }: { reference: string | null }) {
         <p class="loading">{stale ? t("error.network") : t("app.loading")}</p>
       </section>
     );
-  }
-
-  async function askPush() {
-    if (!creds?.token) return;
-    setPushBusy(true);
-    const r = await followByPush(creds.token, s.config?.push.public_key, getLanguage());
-    setPush(r.outcome);
-    setPushBusy(false);
   }
 
   return (
@@ -393,32 +171,28 @@ export function Lacak({ reference }: { reference: string | null }) {
       </dl>
       {data.description && <p class="description">{data.description}</p>}
 
-      {creds.token && (
-        <div class="card">
-          <button
-            type="button"
-            class="btn btn-secondary btn-block"
-            onClick={() => void askPush()}
-            disabled={pushBusy || push === "enabled"}
-            data-testid="push-optin"
-          >
-            {t("citizen.push_button")}
-          </button>
-          <p role="status" class="small" data-testid="push-status">
-            {push ? t(PUSH_TEXT[push] ?? "citizen.push_failed") : t("citizen.push_hint")}
-          </p>
-        </div>
-      )}
+      {creds.token && <PushOptIn token={creds.token} />}
 
       {(data.can_rate || data.can_dispute || data.rated) && (
         <Feedback
           data={data}
           creds={creds}
-          onChanged={() => setTick((n) => n + 1)}
+          onChanged={reload}
           onDisputed={() => setDisputed(true)}
         />
       )}
 
+      <TrackedHistory data={data} />
+      <a class="btn btn-text" href="/lacak">
+        {t("citizen.track_other")}
+      </a>
+    </section>
+  );
+}
+
+function TrackedHistory({ data }: { data: Tracked }) {
+  return (
+    <>
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">{t("citizen.timeline")}</h2>
         <ol class="timeline" data-testid="public-timeline">
@@ -451,9 +225,6 @@ export function Lacak({ reference }: { reference: string | null }) {
           </ul>
         </section>
       )}
-      <a class="btn btn-text" href="/lacak">
-        {t("citizen.track_other")}
-      </a>
-    </section>
+    </>
   );
 }

@@ -5,25 +5,25 @@
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
+import type { Schema } from "../lib/api-types";
 import { fieldActions, isOverdue, loadCase, withPending } from "../lib/cases";
 import { kvGet, kvSet } from "../lib/db";
-import { currentPosition, lastPosition, navigationUrl, type Position } from "../lib/geo";
-import { formatTime, hasKey, type Key, t } from "../lib/i18n";
+import { currentPosition, lastPosition, type Position } from "../lib/geo";
+import { formatTime, t } from "../lib/i18n";
 import { queueTransition } from "../lib/outbox";
 import { categoryName, useReference } from "../lib/reference";
 import { api } from "../lib/session";
 import { useStore } from "../lib/store";
-import type { CaseDetail, FieldAction, TimelineEvent } from "../lib/types";
+import type { CaseDetail, FieldAction } from "../lib/types";
 import { describeProblem } from "../shell/outbox-screen";
 import { app, requestBackgroundSync, showToast, syncNow } from "../shell/state";
 import { OverdueBadge, PageTitle, PriorityBadge, statusLabel } from "../shell/ui";
-import { CaseMap } from "./map";
-import { PhotoPicker, type PickedPhoto } from "./photo-picker";
+import { ActionButtons, ActionForm, type FormAction } from "./action-form";
+import { CasePhotos, CaseTimeline, CaseWhere, pendingEvents } from "./case-details";
+import type { PickedPhoto } from "./photo-picker";
 
-interface CategoryInfo {
-  id: number;
-  photo_required: boolean;
-}
+/** What the phone keeps of each category: whether resolving needs a photo. */
+type CategoryInfo = Pick<Schema<"CategoryItem">, "id" | "photo_required">;
 
 async function photoRequired(categoryId: number): Promise<boolean> {
   let cats: CategoryInfo[] | undefined;
@@ -39,96 +39,6 @@ async function photoRequired(categoryId: number): Promise<boolean> {
   return cats?.find((c) => c.id === categoryId)?.photo_required ?? false;
 }
 
-function eventLabel(e: TimelineEvent): string {
-  const kindKey = `event.${e.kind}`;
-  if (hasKey(kindKey)) return t(kindKey);
-  if (e.to_status) return statusLabel(e.to_status);
-  return t("event.other");
-}
-
-const ACTION_ICON: Record<FieldAction, string> = {
-  accept: "✓",
-  en_route: "➜",
-  on_scene: "⚑",
-  resolve: "✔",
-  return: "↩",
-};
-
-function ActionForm({
-  action,
-  needsPhoto,
-  onCancel,
-  onSubmit,
-}: {
-  action: "resolve" | "return";
-  needsPhoto: boolean;
-  onCancel: () => void;
-  onSubmit: (note: string, photos: PickedPhoto[]) => Promise<void>;
-}) {
-  const [note, setNote] = useState("");
-  const [photos, setPhotos] = useState<PickedPhoto[]>([]);
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
-  const resolve = action === "resolve";
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    if (!note.trim()) {
-      setError(t("form.required"));
-      return;
-    }
-    if (resolve && needsPhoto && photos.length === 0) {
-      setError(t("resolve.photo_required"));
-      return;
-    }
-    setBusy(true);
-    try {
-      await onSubmit(note, photos);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <form
-      class="card stack action-form"
-      onSubmit={submit}
-      data-testid={`${action}-form`}
-      noValidate
-    >
-      <h2>{resolve ? t("resolve.title") : t("return.title")}</h2>
-      <label class="field">
-        <span>{resolve ? t("resolve.note") : t("return.reason")}</span>
-        <textarea
-          name="note"
-          rows={4}
-          required
-          placeholder={resolve ? t("resolve.note_hint") : t("return.reason_hint")}
-          value={note}
-          onInput={(e) => setNote(e.currentTarget.value)}
-          aria-invalid={error === t("form.required")}
-        />
-      </label>
-      {resolve && <PhotoPicker photos={photos} onChange={setPhotos} required={needsPhoto} />}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <button
-        type="submit"
-        class={`btn btn-block btn-xl ${resolve ? "btn-primary" : "btn-danger"}`}
-        disabled={busy}
-      >
-        {resolve ? t("resolve.submit") : t("return.submit")}
-      </button>
-      <button type="button" class="btn btn-secondary btn-block" onClick={onCancel}>
-        {t("app.cancel")}
-      </button>
-    </form>
-  );
-}
-
 export function CaseScreen({ id }: { id: string }) {
   useReference();
   const s = useStore(app);
@@ -137,7 +47,7 @@ export function CaseScreen({ id }: { id: string }) {
   const [fromCache, setFromCache] = useState(false);
   const [cachedAt, setCachedAt] = useState(0);
   const [missing, setMissing] = useState<"" | "not_cached" | "not_found">("");
-  const [form, setForm] = useState<"resolve" | "return" | null>(null);
+  const [form, setForm] = useState<FormAction | null>(null);
   const [needsPhoto, setNeedsPhoto] = useState(false);
   const [here, setHere] = useState<Position | null>(lastPosition());
   const [busy, setBusy] = useState(false);
@@ -176,23 +86,6 @@ export function CaseScreen({ id }: { id: string }) {
   useEffect(() => {
     if (mine.length === 0 && s.online && detail && fromCache === false) void reload();
   }, [mine.length, s.online]);
-
-  // Object URLs for photos still waiting in the outbox.
-  const pendingPhotos = useMemo(
-    () =>
-      mine.flatMap((item) =>
-        item.photos
-          .filter((p) => !p.uploaded)
-          .map((p) => ({ key: p.key, url: URL.createObjectURL(p.blob) })),
-      ),
-    [mine],
-  );
-  useEffect(
-    () => () => {
-      for (const p of pendingPhotos) URL.revokeObjectURL(p.url);
-    },
-    [pendingPhotos],
-  );
 
   if (missing) {
     return (
@@ -244,29 +137,7 @@ export function CaseScreen({ id }: { id: string }) {
     }
   }
 
-  const pendingEvents: TimelineEvent[] = mine
-    .filter((i) => i.kind === "transition" && i.action)
-    .map((i, n) => ({
-      id: -1 - n,
-      kind: i.action as string,
-      from_status: null,
-      to_status: i.action
-        ? (
-            {
-              accept: "accepted",
-              en_route: "en_route",
-              on_scene: "on_scene",
-              resolve: "resolved",
-              return: "returned",
-            } as const
-          )[i.action]
-        : null,
-      at: new Date(i.createdAt).toISOString(),
-      actor_name: user.full_name,
-      note: i.note ?? "",
-      pending: true,
-    }));
-  const timeline = [...detail.timeline, ...pendingEvents];
+  const timeline = [...detail.timeline, ...pendingEvents(mine, user)];
   const overdue = isOverdue(c);
 
   return (
@@ -313,130 +184,21 @@ export function CaseScreen({ id }: { id: string }) {
             <p class="muted">{t("case.no_actions")}</p>
           )
         ) : (
-          actions.map((a, i) => (
-            <button
-              key={a}
-              type="button"
-              class={`btn btn-block btn-xl ${a === "return" ? "btn-outline-danger" : i === 0 ? "btn-primary" : "btn-secondary"}`}
-              data-action={a}
-              disabled={busy}
-              onClick={() => {
-                if (a !== "resolve" && a !== "return") return void act(a);
-                app.set({ toast: null }); // the last toast would sit over the form's photos
-                setForm(a);
-              }}
-            >
-              <span class="btn-icon" aria-hidden="true">
-                {ACTION_ICON[a]}
-              </span>
-              <span class="btn-text">
-                <span>{t(`action.${a}` as Key)}</span>
-                <span class="btn-hint">{t(`action.${a}_hint` as Key)}</span>
-              </span>
-            </button>
-          ))
+          <ActionButtons
+            actions={actions}
+            busy={busy}
+            onPick={(a) => {
+              if (a !== "resolve" && a !== "return") return void act(a);
+              app.set({ toast: null }); // the last toast would sit over the form's photos
+              setForm(a);
+            }}
+          />
         )}
       </div>
 
-      <h2>{t("case.location")}</h2>
-      {config && (
-        <CaseMap
-          lat={c.lat}
-          lon={c.lon}
-          here={here}
-          tileUrl={config.map.tile_url}
-          attribution={config.map.attribution}
-          maxZoom={config.map.max_zoom}
-        />
-      )}
-      <dl class="facts">
-        {c.address && (
-          <>
-            <dt>{t("case.address")}</dt>
-            <dd>{c.address}</dd>
-          </>
-        )}
-        {c.landmark && (
-          <>
-            <dt>{t("case.landmark")}</dt>
-            <dd>{c.landmark}</dd>
-          </>
-        )}
-        {c.area_name && (
-          <>
-            <dt>{t("case.area")}</dt>
-            <dd>{c.area_name}</dd>
-          </>
-        )}
-      </dl>
-      <a
-        class="btn btn-secondary btn-block"
-        href={navigationUrl(c.lat, c.lon, c.reference, navigator.userAgent)}
-        target="_blank"
-        rel="noopener"
-        data-testid="navigate"
-      >
-        {t("case.navigate")}
-      </a>
-
-      <h2>{t("case.description")}</h2>
-      <p class="description">{c.description}</p>
-
-      <h2>{t("case.deadlines")}</h2>
-      <dl class="facts">
-        <dt>{t("case.accept_by")}</dt>
-        <dd>{formatTime(c.accept_by)}</dd>
-        <dt>{t("case.arrive_by")}</dt>
-        <dd>{formatTime(c.arrive_by)}</dd>
-        <dt>{t("case.resolve_by")}</dt>
-        <dd>{formatTime(c.resolve_by)}</dd>
-      </dl>
-
-      <h2>{t("case.photos")}</h2>
-      {detail.photos.length === 0 && pendingPhotos.length === 0 ? (
-        <p class="muted">{t("case.photos_empty")}</p>
-      ) : (
-        <ul class="photos">
-          {detail.photos.map((p) => (
-            <li key={p.id}>
-              <a href={p.display_url} target="_blank" rel="noopener">
-                <img
-                  src={p.thumb_url}
-                  alt={p.caption || t("case.photo_alt", { ref: c.reference })}
-                  loading="lazy"
-                />
-              </a>
-            </li>
-          ))}
-          {pendingPhotos.map((p) => (
-            <li key={p.key} class="pending-photo">
-              <img src={p.url} alt={t("case.photo_alt", { ref: c.reference })} />
-              <span class="badge state-pending">{t("event.pending")}</span>
-            </li>
-          ))}
-        </ul>
-      )}
-
-      <h2>{t("case.timeline")}</h2>
-      {timeline.length === 0 ? (
-        <p class="muted">{t("case.timeline_empty")}</p>
-      ) : (
-        <ol class="timeline" data-testid="timeline">
-          {timeline.map((e) => (
-            <li key={e.id} class={e.pending ? "pending" : ""} data-kind={e.kind}>
-              <div class="tl-head">
-                <strong>{eventLabel(e)}</strong>
-                <time dateTime={e.at}>{formatTime(e.at)}</time>
-              </div>
-              {e.actor_name && (
-                <div class="muted small">{t("event.by", { name: e.actor_name })}</div>
-              )}
-              {e.note && <p class="note">{e.note}</p>}
-              {e.pending && <span class="badge state-pending">{t("event.pending")}</span>}
-            </li>
-          ))}
-        </ol>
-      )}
+      <CaseWhere c={c} here={here} config={config} />
+      <CasePhotos detail={detail} mine={mine} />
+      <CaseTimeline timeline={timeline} />
     </section>
   );
 }

@@ -1,67 +1,45 @@
 /** The case's location on a Leaflet map (tiles from /api/config), with the officer's position. */
 import L from "leaflet";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { t } from "../lib/i18n";
-import { createMap } from "../lib/map";
+import { pinMarker } from "../lib/map";
+import { type Tiles, tileSetup, useMap } from "../lib/use-map";
 
 export interface CaseMapProps {
   lat: number;
   lon: number;
   here: { lat: number; lon: number } | null;
-  tileUrl: string;
-  attribution: string;
-  maxZoom: number;
+  map: Tiles;
 }
 
-export function CaseMap({ lat, lon, here, tileUrl, attribution, maxZoom }: CaseMapProps) {
-  const el = useRef<HTMLDivElement>(null);
-  const map = useRef<L.Map | null>(null);
-  const youMarker = useRef<L.CircleMarker | null>(null);
-
-  useEffect(() => {
-    if (!el.current) return;
-    const m = createMap(el.current, {
-      tileUrl,
-      attribution,
-      maxZoom,
+export function CaseMap({ lat, lon, here, map: tiles }: CaseMapProps) {
+  const { ref, map } = useMap(
+    tileSetup(tiles, {
       center: [lat, lon],
       zoom: 16,
       // A map inside a scrolling page: one finger scrolls the page, two move the map.
       options: { scrollWheelZoom: false, dragging: !L.Browser.mobile },
-    });
-    L.circleMarker([lat, lon], {
-      radius: 12,
-      color: "#ffffff",
-      weight: 3,
-      fillColor: "#a3201b",
-      fillOpacity: 1,
-    }).addTo(m);
-    map.current = m;
-    return () => {
-      m.remove();
-      map.current = null;
-    };
-  }, [lat, lon, tileUrl]);
+    }),
+  );
 
   useEffect(() => {
-    const m = map.current;
-    if (!m || !here) return;
-    youMarker.current?.remove();
-    youMarker.current = L.circleMarker([here.lat, here.lon], {
-      radius: 8,
-      color: "#ffffff",
-      weight: 3,
-      fillColor: "#0b57d0",
-      fillOpacity: 1,
-    })
+    if (!map) return;
+    const marker = pinMarker([lat, lon]).addTo(map);
+    return () => marker.remove();
+  }, [map, lat, lon]);
+
+  useEffect(() => {
+    if (!map || !here) return;
+    const you = pinMarker([here.lat, here.lon], 8, "#0b57d0")
       .bindTooltip(t("case.map_you"))
-      .addTo(m);
-    m.fitBounds(L.latLngBounds([lat, lon], [here.lat, here.lon]).pad(0.3), { maxZoom: 16 });
-  }, [here?.lat, here?.lon]);
+      .addTo(map);
+    map.fitBounds(L.latLngBounds([lat, lon], [here.lat, here.lon]).pad(0.3), { maxZoom: 16 });
+    return () => you.remove();
+  }, [map, here?.lat, here?.lon]);
 
   return (
     <section aria-label={t("case.map")}>
-      <div ref={el} class="map" data-testid="case-map" />
+      <div ref={ref} class="map" data-testid="case-map" />
     </section>
   );
 }

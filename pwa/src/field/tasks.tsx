@@ -17,6 +17,7 @@ import { useStore } from "../lib/store";
 import type { CaseSummary } from "../lib/types";
 import { app, signOut, startPush } from "../shell/state";
 import { OverdueBadge, PageTitle, PriorityBadge, statusLabel } from "../shell/ui";
+import { FormError } from "../ui/form-field";
 import { duty, loadDuty, setDuty, stopTracking } from "./duty";
 
 function whenIdle(fn: () => void): void {
@@ -189,11 +190,7 @@ export function Tasks() {
           {t("tasks.refresh")}
         </button>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError text={error} />
       {list && items.length === 0 && <p data-testid="tasks-empty">{t("tasks.empty")}</p>}
       <ul class="tasks">
         {items.map((c) => (

@@ -138,6 +138,17 @@ function shareTileUrl(tileUrl: string): void {
   void navigator.serviceWorker.ready.then((reg) => reg.active?.postMessage(message));
 }
 
+/** The round marker every map uses for a case's place (red) or the officer's position (blue). */
+export function pinMarker(at: L.LatLngExpression, radius = 12, fill = "#a3201b"): L.CircleMarker {
+  return L.circleMarker(at, {
+    radius,
+    color: "#ffffff",
+    weight: 3,
+    fillColor: fill,
+    fillOpacity: 1,
+  });
+}
+
 /** Create a map in `el` with the base tiles, the tile notice and the city's geography layer. */
 export function createMap(el: HTMLElement, setup: MapSetup): L.Map {
   const map = L.map(el, { zoomControl: false, ...setup.options });

@@ -1,9 +1,11 @@
 /**
- * Web Push for field officers: subscribe after sign-in and register the subscription with the
- * API. `pushManager.subscribe` can hang forever (some headless and embedded browsers never
+ * Web Push, the one subscribe flow: staff subscribe after sign-in (the subscription is theirs),
+ * a citizen follows one report with its tracking token (no account, no session). Either way the
+ * browser's subscription is registered with the API. `pushManager.subscribe` can hang forever (some headless and embedded browsers never
  * answer), so every wait is raced with a timeout and ends in a plain outcome the UI can explain.
  */
 import { type Api, ApiError } from "./api";
+import type { Schema } from "./api-types";
 
 export type PushOutcome = "enabled" | "unsupported" | "denied" | "timeout" | "failed";
 
@@ -50,18 +52,30 @@ export function pushSupported(): boolean {
   );
 }
 
-async function publicKey(api: Api, fromConfig: string | null | undefined): Promise<string> {
+async function publicKey(
+  api: Api,
+  fromConfig: string | null | undefined,
+  auth: boolean,
+): Promise<string> {
   if (fromConfig) return fromConfig;
-  const r = await api.request<{ public_key: string }>("/api/push/public-key");
+  const r = await api.request<Schema<"PublicKeyOut">>("/api/push/public-key", { auth });
   return r.public_key;
 }
 
-export async function enablePush(
-  api: Api,
-  opts: { language: string; configKey?: string | null; timeoutMs?: number; ask?: boolean },
-): Promise<PushResult> {
+export interface PushOptions {
+  language: NonNullable<Schema<"SubscriptionIn">["language"]>;
+  configKey?: string | null;
+  timeoutMs?: number;
+  /** false: subscribe only if permission was already given (never prompt). */
+  ask?: boolean;
+  /** A citizen following one report: pushes for that case, without a session. */
+  trackingToken?: string;
+}
+
+export async function enablePush(api: Api, opts: PushOptions): Promise<PushResult> {
   if (!pushSupported()) return { outcome: "unsupported" };
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  const auth = !opts.trackingToken;
   try {
     let permission = Notification.permission;
     if (permission === "default" && opts.ask !== false) {
@@ -71,7 +85,7 @@ export async function enablePush(
     const reg = await withTimeout(navigator.serviceWorker.ready, timeoutMs);
     let sub = await withTimeout(reg.pushManager.getSubscription(), timeoutMs);
     if (!sub) {
-      const key = await publicKey(api, opts.configKey);
+      const key = await publicKey(api, opts.configKey, auth);
       sub = await withTimeout(
         reg.pushManager.subscribe({
           userVisibleOnly: true,
@@ -81,14 +95,13 @@ export async function enablePush(
       );
     }
     const json = sub.toJSON();
-    await api.request("/api/push/subscriptions", {
-      method: "POST",
-      json: {
-        endpoint: json.endpoint ?? sub.endpoint,
-        keys: { p256dh: json.keys?.p256dh ?? "", auth: json.keys?.auth ?? "" },
-        language: opts.language,
-      },
-    });
+    const body: Schema<"SubscriptionIn"> = {
+      endpoint: json.endpoint ?? sub.endpoint,
+      keys: { p256dh: json.keys?.p256dh ?? "", auth: json.keys?.auth ?? "" },
+      language: opts.language,
+      ...(opts.trackingToken ? { tracking_token: opts.trackingToken } : {}),
+    };
+    await api.request("/api/push/subscriptions", { method: "POST", auth, json: body });
     return { outcome: "enabled" };
   } catch (err) {
     if (err instanceof Timeout) return { outcome: "timeout" };

@@ -6,21 +6,15 @@
  * language renames lists already on screen without asking the server again.
  */
 import { useEffect, useState } from "preact/hooks";
+import type { Schema } from "./api-types";
 import { kvGet, kvSet } from "./db";
 import { getLanguage, type Lang, onLanguageChange } from "./i18n";
 import { api } from "./session";
 
-export interface NamedRef {
-  id: number;
-  code: string;
-  name_id: string;
-  name_en: string;
-}
+/** What is kept of each agency and category (the API's AgencyItem and CategoryItem). */
+export type NamedRef = Pick<Schema<"AgencyItem">, "id" | "code" | "name_id" | "name_en">;
 
-export interface CategoryRef extends NamedRef {
-  agency_id: number;
-  photo_required: boolean;
-}
+export type CategoryRef = NamedRef & Pick<Schema<"CategoryItem">, "agency_id" | "photo_required">;
 
 export interface Reference {
   categories: CategoryRef[];

@@ -6,23 +6,15 @@
  */
 import "./pin-entry.css";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { parseCoordinates } from "../lib/coords";
-import { t } from "../lib/i18n";
+import type { Schema } from "../lib/api-types";
+import { type LatLon, parseCoordinates } from "../lib/coords";
+import { type Key, t } from "../lib/i18n";
 import { looksLikePlusCode, plusCodeToPoint } from "../lib/pluscode";
 import { api } from "../lib/session";
+import { TextField } from "../ui/form-field";
 
-export interface PinPoint {
-  lat: number;
-  lon: number;
-}
-
-interface PlaceHit {
-  id: number;
-  name: string;
-  kind: "kecamatan" | "kelurahan" | "landmark";
-  lat: number;
-  lon: number;
-}
+type PinPoint = LatLon;
+type PlaceHit = Schema<"PlaceHit">;
 
 export interface PinEntryProps {
   /** Where short Plus Codes are read from: the city centre. */
@@ -74,28 +66,27 @@ export function PinEntry({ cityCenter, onPin, disabled, idPrefix = "pin" }: PinE
   return (
     <div class="pin-entry" data-testid="pin-entry">
       <div class="pin-entry-row">
-        <label class="field" for={`${idPrefix}-coords`}>
-          <span>{t("pin.coords_label")}</span>
-          <input
-            id={`${idPrefix}-coords`}
-            type="text"
-            inputMode="text"
-            autocomplete="off"
-            spellcheck={false}
-            placeholder={t("pin.coords_example")}
-            value={typed}
-            disabled={disabled}
-            data-testid="pin-coords"
-            onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
-            onKeyDown={(e) => {
+        <TextField
+          id={`${idPrefix}-coords`}
+          label={t("pin.coords_label")}
+          value={typed}
+          onValue={setTyped}
+          attrs={{
+            inputMode: "text",
+            autocomplete: "off",
+            spellcheck: false,
+            placeholder: t("pin.coords_example"),
+            disabled,
+            "data-testid": "pin-coords",
+            onKeyDown: (e) => {
               // Enter places the pin; it must not submit the surrounding form.
               if (e.key === "Enter") {
                 e.preventDefault();
                 void place();
               }
-            }}
-          />
-        </label>
+            },
+          }}
+        />
         <button
           type="button"
           class="btn btn-secondary"
@@ -111,19 +102,19 @@ export function PinEntry({ cityCenter, onPin, disabled, idPrefix = "pin" }: PinE
           {message}
         </p>
       )}
-      <label class="field" for={`${idPrefix}-place`}>
-        <span>{t("pin.place_label")}</span>
-        <input
-          id={`${idPrefix}-place`}
-          type="search"
-          autocomplete="off"
-          value={query}
-          disabled={disabled}
-          data-testid="place-search"
-          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
-          onKeyDown={(e) => e.key === "Enter" && e.preventDefault()}
-        />
-      </label>
+      <TextField
+        id={`${idPrefix}-place`}
+        label={t("pin.place_label")}
+        value={query}
+        onValue={setQuery}
+        attrs={{
+          type: "search",
+          autocomplete: "off",
+          disabled,
+          "data-testid": "place-search",
+          onKeyDown: (e) => e.key === "Enter" && e.preventDefault(),
+        }}
+      />
       {hits !== null && (
         <ul class="plain-list pin-places" data-testid="place-results" aria-live="polite">
           {hits.length === 0 && <li class="muted">{t("pin.place_none")}</li>}
@@ -139,7 +130,7 @@ export function PinEntry({ cityCenter, onPin, disabled, idPrefix = "pin" }: PinE
                   setQuery(h.name);
                 }}
               >
-                {h.name} <span class="muted">· {t(`pin.kind.${h.kind}`)}</span>
+                {h.name} <span class="muted">· {t(`pin.kind.${h.kind}` as Key)}</span>
               </button>
             </li>
           ))}

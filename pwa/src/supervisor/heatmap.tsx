@@ -6,8 +6,8 @@
 import L from "leaflet";
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "../lib/i18n";
-import { createMap } from "../lib/map";
 import { navigate } from "../lib/router";
+import { useMap } from "../lib/use-map";
 import { casesHref, type Filter, type Hotspots } from "./query";
 
 // Sequential yellow-to-dark-red scale; the map is also summarised in the district table.
@@ -38,31 +38,29 @@ export default function HeatMap({
   center,
   bbox,
 }: HeatMapProps) {
-  const el = useRef<HTMLDivElement>(null);
-  const map = useRef<L.Map | null>(null);
+  const { ref, map } = useMap({
+    tileUrl,
+    attribution,
+    maxZoom,
+    options: { scrollWheelZoom: false },
+  });
   const layer = useRef<L.LayerGroup | null>(null);
 
   useEffect(() => {
-    if (!el.current) return;
-    const m = createMap(el.current, {
-      tileUrl,
-      attribution,
-      maxZoom,
-      options: { scrollWheelZoom: false },
-    });
+    if (!map) return;
     if (bbox) {
-      m.fitBounds([
+      map.fitBounds([
         [bbox[1], bbox[0]],
         [bbox[3], bbox[2]],
       ]);
-    } else m.setView(center, 12);
-    map.current = m;
-    layer.current = L.layerGroup().addTo(m);
+    } else map.setView(center, 12);
+    const group = L.layerGroup().addTo(map);
+    layer.current = group;
     return () => {
-      m.remove();
-      map.current = null;
+      group.remove();
+      layer.current = null;
     };
-  }, [tileUrl]);
+  }, [map]);
 
   useEffect(() => {
     const group = layer.current;
@@ -90,19 +88,19 @@ export default function HeatMap({
         .addTo(group);
     }
     const cells = hotspots.features.flatMap((f) => (f.properties.cell ? [f.properties.cell] : []));
-    if (cells.length && map.current) {
+    if (cells.length && map) {
       // Frame the hot spots, not the whole service area, but never closer than a street.
       const bounds = L.latLngBounds(
         cells.flatMap(([w, s, e, n]) => [L.latLng(s, w), L.latLng(n, e)]),
       );
-      map.current.fitBounds(bounds.pad(0.5), { maxZoom: 14, animate: false });
+      map.fitBounds(bounds.pad(0.5), { maxZoom: 14, animate: false });
     }
-  }, [hotspots]);
+  }, [map, hotspots]);
 
   return (
     <section aria-label={t("dash.map_label", { n: hotspots.meta.total })}>
       <div
-        ref={el}
+        ref={ref}
         class="map dash-map"
         data-testid="heatmap"
         data-cells={hotspots.features.length}
