@@ -8,9 +8,9 @@ import "leaflet/dist/leaflet.css";
 import L from "leaflet";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../lib/i18n";
-import { createMap } from "../lib/map";
 import { categoryName } from "../lib/reference";
 import type { AppConfig } from "../lib/types";
+import { tileSetup, useMap } from "../lib/use-map";
 import { priorityLabel, statusLabel } from "../shell/ui";
 import type { TeamItem } from "../ui/room-teams";
 import { type Box, gridCluster, nearCluster, placeLabels } from "./cluster";
@@ -60,8 +60,10 @@ export interface DispatchMapProps {
 
 export function DispatchMap(props: DispatchMapProps) {
   const { config, features, teams, positions, selected, lang, onSelect, onBounds } = props;
-  const el = useRef<HTMLDivElement>(null);
-  const map = useRef<L.Map | null>(null);
+  const [lat, lon] = config?.city.center ?? [0, 0];
+  const { ref: el, map } = useMap(
+    config ? tileSetup(config.map, { center: [lat, lon], zoom: 13 }) : null,
+  );
   const caseLayer = useRef<L.LayerGroup | null>(null);
   const teamLayer = useRef<L.LayerGroup | null>(null);
   const [unlabelled, setUnlabelled] = useState<number[]>([]);
@@ -69,35 +71,27 @@ export function DispatchMap(props: DispatchMapProps) {
   const assignRef = useRef(props.onAssign);
   assignRef.current = props.onAssign;
 
-  // The map, once.
+  // The map's own layers, and the visible box reported upward whenever it moves.
   useEffect(() => {
-    if (!config || !el.current) return;
-    const [lat, lon] = config.city.center;
-    const m = createMap(el.current, {
-      tileUrl: config.map.tile_url,
-      attribution: config.map.attribution,
-      maxZoom: config.map.max_zoom,
-      center: [lat, lon],
-      zoom: 13,
-    });
-    caseLayer.current = L.layerGroup().addTo(m);
-    teamLayer.current = L.layerGroup().addTo(m);
+    if (!map) return;
+    caseLayer.current = L.layerGroup().addTo(map);
+    teamLayer.current = L.layerGroup().addTo(map);
     const moved = () => {
       setView((n) => n + 1);
-      onBounds(bboxOf(m));
+      onBounds(bboxOf(map));
     };
-    m.on("moveend", moved);
-    map.current = m;
+    map.on("moveend", moved);
     moved();
     return () => {
-      m.remove();
-      map.current = null;
+      map.off("moveend", moved);
+      caseLayer.current = null;
+      teamLayer.current = null;
     };
-  }, [config?.map.tile_url]);
+  }, [map]);
 
   // Case markers, clustered on a grid at the current zoom.
   useEffect(() => {
-    const m = map.current;
+    const m = map;
     const layer = caseLayer.current;
     if (!m || !layer) return;
     layer.clearLayers();
@@ -149,12 +143,12 @@ export function DispatchMap(props: DispatchMapProps) {
           .addTo(layer);
       }
     }
-  }, [features, selected, view, lang]);
+  }, [map, features, selected, view, lang]);
 
   // Team markers (on duty only) with their full names in labels that overlap nothing; a click on
   // either assigns the selected case.
   useEffect(() => {
-    const m = map.current;
+    const m = map;
     const layer = teamLayer.current;
     if (!m || !layer) return;
     layer.clearLayers();
@@ -242,7 +236,7 @@ export function DispatchMap(props: DispatchMapProps) {
         .addTo(layer);
     }
     setUnlabelled(hidden.flatMap((h) => h.g.items.map((p) => p.team_id)));
-  }, [teams, positions, features, view, lang]);
+  }, [map, teams, positions, features, view, lang]);
 
   const now = Date.now();
   const teamsWithFix = teams.filter((tm) => tm.on_duty && positions.has(tm.id));

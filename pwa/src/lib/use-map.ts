@@ -28,9 +28,10 @@ type MapSetupTiles = Pick<MapSetup, "tileUrl" | "attribution" | "maxZoom">;
 
 /**
  * Create the map when the container mounts; `setup` is read then (a new tile URL makes a new
- * map, anything else a screen changes later through `map`).
+ * map, anything else a screen changes later through `map`). A `null` set-up waits: a screen whose
+ * tiles come from /api/config passes `null` until the configuration has arrived.
  */
-export function useMap(setup: MapSetup): {
+export function useMap(setup: MapSetup | null): {
   ref: RefObject<HTMLDivElement | null>;
   map: L.Map | null;
 } {
@@ -40,14 +41,14 @@ export function useMap(setup: MapSetup): {
   initial.current = setup;
 
   useEffect(() => {
-    if (!ref.current) return;
+    if (!ref.current || !initial.current) return;
     const m = createMap(ref.current, initial.current);
     setMap(m);
     return () => {
       m.remove();
       setMap(null);
     };
-  }, [setup.tileUrl]);
+  }, [setup?.tileUrl]);
 
   return { ref, map };
 }
