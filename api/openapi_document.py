@@ -1,9 +1,10 @@
 """Write the API's OpenAPI document, from which the PWA's types are generated.
 
 ``python -m api.openapi_document pwa/openapi.json`` builds the app with its embedded defaults (no
-database is touched) and writes the schema Litestar serves at ``/schema/openapi.json``, with sorted
-keys so that the file changes only when the API does. ``make types`` runs it, then openapi-typescript;
-``make types-check`` (part of ``make test``) fails when the committed types are stale.
+database is touched) and writes the schema Litestar serves at ``/schema/openapi.json``, with
+sorted keys so that the file changes only when the API does. ``make types`` runs it, then
+openapi-typescript; ``make types-check`` (part of ``make test``) fails when the committed types
+are stale.
 """
 
 from __future__ import annotations
