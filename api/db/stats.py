@@ -10,7 +10,7 @@ number of hours from UTC, and the tests use it to prove both paths give the same
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -20,8 +20,6 @@ from sqlalchemy import (
     Date,
     Float,
     Integer,
-    Numeric,
-    Select,
     and_,
     cast,
     extract,
@@ -37,13 +35,12 @@ from sqlalchemy import (
 )
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.db.models import Agency, Area, Call, Case, Category, StatsCallHour, StatsCase, Team
-from api.domain.lifecycle import VOID
-from api.domain.sla import OPEN_STATUSES
+from api.db.models import Agency, Area, Call, Case, Category, StatsCallHour, StatsCase
 from api.domain.stats import METRIC_EVENT, METRICS, UNCLASSIFIED
+from api.domain.vocabulary import OPEN, PRIORITIES, VOID, Priority
 
 Dimension = Literal["agency", "category", "area", "priority"]
 DIMENSION_COLUMN = {
@@ -82,7 +79,7 @@ class CaseFilter:
     agency_id: int | None = None
     category_id: int | None = None
     area_id: int | None = None
-    priority: str | None = None
+    priority: Priority | None = None
 
     def between(self, start: datetime, end: datetime) -> CaseFilter:
         return CaseFilter(start, end, self.agency_id, self.category_id, self.area_id, self.priority)
@@ -118,11 +115,11 @@ def _narrow(f: CaseFilter) -> list[ColumnElement[bool]]:
     return out
 
 
-def _in_period(f: CaseFilter) -> list[ColumnElement[bool]]:
+def in_period(f: CaseFilter) -> list[ColumnElement[bool]]:
     return [StatsCase.created_at >= f.start, StatsCase.created_at < f.end, *_narrow(f)]
 
 
-def _local(tz: str, at: Any) -> ColumnElement[Any]:
+def local_time(tz: str, at: Any) -> ColumnElement[Any]:
     return func.timezone(tz, at)
 
 
@@ -130,14 +127,14 @@ def _local_day(tz: str, offset: int | None, at: Any) -> ColumnElement[Any]:
     """The local date of ``at``: epoch arithmetic when the offset is constant (several times
     cheaper per row than a time zone lookup), else the zone's rules."""
     if offset is None:
-        return cast(_local(tz, at), Date)
+        return cast(local_time(tz, at), Date)
     days = cast(func.floor((func.date_part("epoch", at) + offset) / 86400), Integer)
     return type_coerce(literal_column("DATE '1970-01-01'") + days, Date)
 
 
 def _local_hour(tz: str, offset: int | None, at: Any) -> ColumnElement[Any]:
     if offset is None:
-        return cast(extract("hour", _local(tz, at)), Integer)
+        return cast(extract("hour", local_time(tz, at)), Integer)
     hours = cast(func.floor((func.date_part("epoch", at) + offset) / 3600), BigInteger)
     return cast(hours % 24, Integer)
 
@@ -204,18 +201,18 @@ async def call_totals(
     if rollup:
         h = StatsCallHour
         q = (
-            select(h.call_class, func.sum(h.calls))
+            select(h.call_class.label("cls"), func.sum(h.calls).label("n"))
             .where(h.bucket >= start, h.bucket < end)
             .group_by(h.call_class)
         )
     else:
         cls = func.coalesce(Call.call_class, UNCLASSIFIED)
         q = (
-            select(cls, func.count())
+            select(cls.label("cls"), func.count().label("n"))
             .where(Call.started_at >= start, Call.started_at < end)
             .group_by(cls)
         )
-    return {k: int(n) for k, n in await _all(db, q)}
+    return {r.cls: int(r.n) for r in await _all(db, q)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +229,12 @@ async def repeated_prank_numbers(
     """Numbers with at least ``min_calls`` prank calls in the period, most first."""
     n = func.count().label("n")
     q = (
-        select(Call.number, n, func.min(Call.started_at), func.max(Call.started_at))
+        select(
+            Call.number,
+            n,
+            func.min(Call.started_at).label("first_at"),
+            func.max(Call.started_at).label("last_at"),
+        )
         .where(
             Call.call_class == "prank",
             Call.started_at >= start,
@@ -244,7 +246,7 @@ async def repeated_prank_numbers(
         .order_by(n.desc(), func.max(Call.started_at).desc(), Call.number)
         .limit(limit)
     )
-    return [PrankNumber(str(r[0]), int(r[1]), r[2], r[3]) for r in await _all(db, q)]
+    return [PrankNumber(str(r.number), int(r.n), r.first_at, r.last_at) for r in await _all(db, q)]
 
 
 # -------------------------------------------------------------------- cases
@@ -278,16 +280,17 @@ async def case_counts(
     current = StatsCase.created_at >= f.start
     key = DIMENSION_COLUMN[dim]
     sums = [func.sum(col).label(f"r{i}") for i, col in enumerate(RATING_COLUMNS, start=1)]
+    n = func.count().label("n")
     where = [StatsCase.created_at >= previous_start, StatsCase.created_at < f.end, *_narrow(f)]
     if not by_day:
         flat = (
-            select(current, key, StatsCase.status, func.count(), *sums)
+            select(current.label("cur"), key.label("key"), StatsCase.status, n, *sums)
             .where(*where)
             .group_by(current, key, StatsCase.status)
         )
         return [
-            CaseCountRow(bool(cur), k, None, status, int(n), (r1, r2, r3, r4, r5))
-            for cur, k, status, n, r1, r2, r3, r4, r5 in await _all(db, flat)
+            CaseCountRow(bool(r.cur), r.key, None, r.status, int(r.n), _ratings(r))
+            for r in await _all(db, flat)
         ]
     day = sql_case((current, _local_day(tz, offset, StatsCase.created_at)), else_=None)
     inner = (
@@ -296,7 +299,7 @@ async def case_counts(
             key.label("key"),
             day.label("day"),
             StatsCase.status,
-            func.count().label("n"),
+            n,
             *sums,
         )
         .where(*where)
@@ -309,25 +312,30 @@ async def case_counts(
         c.key,
         c.day,
         c.status,
-        func.sum(c.n),
-        *[func.sum(c[f"r{i}"]) for i in range(1, 6)],
-        func.grouping(c.day),
+        func.sum(c.n).label("n"),
+        *[func.sum(c[f"r{i}"]).label(f"r{i}") for i in range(1, 6)],
+        func.grouping(c.day).label("g"),
     ).group_by(func.grouping_sets(tuple_(c.cur, c.key, c.status), tuple_(c.cur, c.day, c.status)))
     out = []
-    for cur, k, d, status, n, r1, r2, r3, r4, r5, g in await _all(db, q):
-        if g == 0 and (d is None or not cur):
+    for r in await _all(db, q):
+        if r.g == 0 and (r.day is None or not r.cur):
             continue  # the previous period has no day series
         out.append(
             CaseCountRow(
-                bool(cur),
-                k if g == 1 else None,
-                d if g == 0 else None,
-                status,
-                int(n),
-                (int(r1), int(r2), int(r3), int(r4), int(r5)),
+                bool(r.cur),
+                r.key if r.g == 1 else None,
+                r.day if r.g == 0 else None,
+                r.status,
+                int(r.n),
+                _ratings(r),
             )
         )
     return out
+
+
+def _ratings(r: Any) -> tuple[int, int, int, int, int]:
+    """The five rating counts of a row with columns ``r1`` .. ``r5``."""
+    return (int(r.r1), int(r.r2), int(r.r3), int(r.r4), int(r.r5))
 
 
 CASE_DIMENSION_COLUMN = {
@@ -358,8 +366,12 @@ async def overdue_now(
     ):
         if value is not None:
             narrow.append(col == value)
-    q = select(key, func.count()).where(overdue_clause(now), *narrow).group_by(key)
-    return {k: int(n) for k, n in await _all(db, q)}
+    q = (
+        select(key.label("key"), func.count().label("n"))
+        .where(overdue_clause(now), *narrow)
+        .group_by(key)
+    )
+    return {r.key: int(r.n) for r in await _all(db, q)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,7 +399,7 @@ async def response_times(
         func.date_part("epoch", METRIC_COLUMN[m] - StatsCase.opened_at).label(m) for m in METRICS
     ]
     key = DIMENSION_COLUMN[dim] if dim else literal(None)
-    inner = select(key.label("key"), *cols).where(*_in_period(f)).subquery()
+    inner = select(key.label("key"), *cols).where(*in_period(f)).subquery()
     c = inner.c
     aggs = []
     for m in METRICS:
@@ -434,7 +446,7 @@ async def sla_counts(
     db: AsyncSession, f: CaseFilter, now: datetime, dim: Dimension | None
 ) -> list[SlaRow]:
     """Met / missed / pending per SLA stage (rules of :func:`api.domain.stats.sla_outcome`)."""
-    is_open = StatsCase.status.in_(sorted(OPEN_STATUSES))
+    is_open = StatsCase.status.in_(sorted(OPEN))
     aggs = []
     for stage, (moment, deadline) in STAGE_COLUMNS.items():
         aggs += [
@@ -446,7 +458,7 @@ async def sla_counts(
             .filter(and_(moment.is_(None), is_open, deadline > now))
             .label(f"{stage}_pending"),
         ]
-    where = [*_in_period(f), StatsCase.status.not_in(sorted(VOID))]
+    where = [*in_period(f), StatsCase.status.not_in(sorted(VOID))]
     if dim:
         key = DIMENSION_COLUMN[dim]
         q = (
@@ -468,24 +480,33 @@ async def sla_counts(
 
 
 # ---------------------------------------------------------------- hot spots
+@dataclass(frozen=True, slots=True)
+class GridCount:
+    """Cases in one grid cell: column ``gx`` = floor(lon / dlon), row ``gy`` = floor(lat / dlat)."""
+
+    gx: int
+    gy: int
+    cases: int
+
+
 async def hotspot_grid(
     db: AsyncSession, f: CaseFilter, dlon: float, dlat: float, *, open_only: bool = False
-) -> list[tuple[int, int, int]]:
-    """Cases per grid cell: (column, row, count), cell = floor(lon / dlon), floor(lat / dlat)."""
+) -> list[GridCount]:
+    """Cases per grid cell."""
     inner = (
         select(
             cast(func.floor(StatsCase.lon / dlon), Integer).label("gx"),
             cast(func.floor(StatsCase.lat / dlat), Integer).label("gy"),
         )
         .where(
-            *_in_period(f),
+            *in_period(f),
             StatsCase.lon.is_not(None),
-            StatsCase.status.in_(sorted(OPEN_STATUSES)) if open_only else true(),
+            StatsCase.status.in_(sorted(OPEN)) if open_only else true(),
         )
         .subquery()
     )
-    q = select(inner.c.gx, inner.c.gy, func.count()).group_by(inner.c.gx, inner.c.gy)
-    return [(int(x), int(y), int(n)) for x, y, n in await _all(db, q)]
+    q = select(inner.c.gx, inner.c.gy, func.count().label("n")).group_by(inner.c.gx, inner.c.gy)
+    return [GridCount(int(r.gx), int(r.gy), int(r.n)) for r in await _all(db, q)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,8 +525,8 @@ async def hotspot_areas(
     counts = (
         select(StatsCase.area_id, func.count().label("n"))
         .where(
-            *_in_period(f),
-            StatsCase.status.in_(sorted(OPEN_STATUSES)) if open_only else true(),
+            *in_period(f),
+            StatsCase.status.in_(sorted(OPEN)) if open_only else true(),
         )
         .group_by(StatsCase.area_id)
         .subquery()
@@ -533,21 +554,20 @@ class Label:
     name_id: str
     name_en: str
 
+    def name_in(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_id
+
 
 async def labels(db: AsyncSession, dim: Dimension) -> dict[Any, Label]:
     """Display names of a dimension's values."""
-    if dim == "agency":
-        rows = await db.execute(select(Agency.id, Agency.code, Agency.name_id, Agency.name_en))
-        return {r[0]: Label(r[0], r[1], r[2], r[3]) for r in rows}
-    if dim == "category":
-        rows = await db.execute(
-            select(Category.id, Category.code, Category.name_id, Category.name_en)
-        )
-        return {r[0]: Label(r[0], r[1], r[2], r[3]) for r in rows}
+    if dim in ("agency", "category"):
+        model = Agency if dim == "agency" else Category
+        q = select(model.id, model.code, model.name_id, model.name_en)
+        return {r.id: Label(r.id, r.code, r.name_id, r.name_en) for r in await _all(db, q)}
     if dim == "area":
-        rows = await db.execute(select(Area.id, Area.name))
-        return {r[0]: Label(r[0], r[1], r[1], r[1]) for r in rows}
-    return {p: Label(None, p, p, p) for p in ("P1", "P2", "P3")}
+        rows = await _all(db, select(Area.id, Area.name))
+        return {r.id: Label(r.id, r.name, r.name, r.name) for r in rows}
+    return {p: Label(None, p, p, p) for p in PRIORITIES}
 
 
 async def missing_references(
@@ -570,140 +590,3 @@ async def missing_references(
     )
     row = (await db.execute(q)).one()
     return [field for field, _, _ in wanted if not row._mapping[field]]
-
-
-# ------------------------------------------------------------------ exports
-CASE_EXPORT_COLUMNS = (
-    "reference",
-    "created_at",
-    "agency",
-    "category",
-    "priority",
-    "status",
-    "public_status",
-    "area",
-    "team",
-    "lon",
-    "lat",
-    "dispatched_at",
-    "accepted_at",
-    "arrived_at",
-    "resolved_at",
-    "closed_at",
-    "minutes_to_dispatch",
-    "minutes_to_accept",
-    "minutes_to_arrive",
-    "minutes_to_resolve",
-    "sla_accept",
-    "sla_arrive",
-    "sla_resolve",
-    "ratings",
-    "rating_average",
-)
-
-
-def _fmt_local(tz: str, at: Any) -> ColumnElement[str]:
-    return func.to_char(_local(tz, at), "YYYY-MM-DD HH24:MI:SS")
-
-
-def _minutes(moment: Any) -> ColumnElement[Any]:
-    return func.round(
-        cast(extract("epoch", moment - StatsCase.opened_at) / 60, Numeric),
-        1,
-    )
-
-
-def _sla_text(stage: str, now: datetime) -> ColumnElement[Any]:
-    moment, deadline = STAGE_COLUMNS[stage]
-    is_open = StatsCase.status.in_(sorted(OPEN_STATUSES))
-    return sql_case(
-        (StatsCase.status.in_(sorted(VOID)), literal("")),
-        (moment <= deadline, literal("met")),
-        (moment > deadline, literal("missed")),
-        (and_(is_open, deadline <= now), literal("missed")),
-        (is_open, literal("pending")),
-        else_=literal(""),
-    )
-
-
-def cases_export_query(tz: str, f: CaseFilter, now: datetime) -> Select[Any]:
-    """Rows of ``cases.csv``: no reporter, no free text (they may hold personal data)."""
-    rating_n = sum((col for col in RATING_COLUMNS), start=literal(0))
-    rating_sum = sum((col * i for i, col in enumerate(RATING_COLUMNS, start=1)), start=literal(0))
-    return (
-        select(
-            Case.reference,
-            _fmt_local(tz, StatsCase.created_at),
-            StatsCase.agency_id,
-            StatsCase.category_id,
-            StatsCase.priority,
-            StatsCase.status,
-            StatsCase.area_id,
-            Case.team_id,
-            func.round(cast(StatsCase.lon, Numeric), 6),
-            func.round(cast(StatsCase.lat, Numeric), 6),
-            _fmt_local(tz, StatsCase.dispatched_at),
-            _fmt_local(tz, StatsCase.accepted_at),
-            _fmt_local(tz, StatsCase.arrived_at),
-            _fmt_local(tz, StatsCase.resolved_at),
-            _fmt_local(tz, Case.closed_at),
-            *[_minutes(METRIC_COLUMN[m]) for m in METRICS],
-            *[_sla_text(s, now) for s in STAGE_COLUMNS],
-            rating_n,
-            sql_case(
-                (rating_n > 0, func.round(cast(rating_sum, Numeric) / rating_n, 2)),
-                else_=None,
-            ),
-        )
-        .join(Case, Case.id == StatsCase.case_id)
-        .where(*_in_period(f))
-        .order_by(StatsCase.created_at, Case.reference)
-    )
-
-
-CALL_EXPORT_COLUMNS = (
-    "id",
-    "started_at",
-    "ended_at",
-    "duration_s",
-    "class",
-    "channel",
-    "operator_id",
-    "case_references",
-)
-
-
-def calls_export_query(tz: str, start: datetime, end: datetime) -> Select[Any]:
-    """Rows of ``calls.csv``: never the caller's number, name or the operator's notes."""
-    refs = (
-        select(func.string_agg(Case.reference, literal_column("' '")))
-        .where(Case.call_id == Call.id)
-        .scalar_subquery()
-    )
-    return (
-        select(
-            Call.id,
-            _fmt_local(tz, Call.started_at),
-            _fmt_local(tz, Call.ended_at),
-            Call.duration_s,
-            func.coalesce(Call.call_class, UNCLASSIFIED),
-            Call.channel,
-            Call.operator_id,
-            refs,
-        )
-        .where(Call.started_at >= start, Call.started_at < end)
-        .order_by(Call.started_at, Call.id)
-    )
-
-
-async def stream_rows(
-    conn: AsyncConnection, query: Select[Any], chunk: int
-) -> AsyncIterator[Sequence[Any]]:
-    """Rows through a server-side cursor, ``chunk`` at a time: memory stays flat."""
-    result = await conn.stream(query.execution_options(yield_per=chunk))
-    async for part in result.partitions(chunk):
-        yield part
-
-
-async def team_names(db: AsyncSession) -> dict[int, str]:
-    return {i: n for i, n in (await db.execute(select(Team.id, Team.name))).all()}

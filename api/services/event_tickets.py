@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.auth import Principal
 from api.db.models import AuthSession, EventTicket, User
@@ -68,3 +68,12 @@ async def redeem(db: AsyncSession, ticket: str, now: datetime) -> Principal | No
     if row is None:
         return None
     return Principal(row.id, row.username, row.role, row.agency_id, row.language, session_id)
+
+
+async def open_stream(
+    sessions: async_sessionmaker[AsyncSession], ticket: str, now: datetime
+) -> Principal | None:
+    """Redeem ``ticket`` in a unit of work of its own (the stream it opens outlives the
+    request): the user behind it, or ``None``."""
+    async with sessions() as db, db.begin():
+        return await redeem(db, ticket, now)
