@@ -1,11 +1,9 @@
-"""Statistics SQL: every figure of the dashboards, read from the rollups of migration 0004.
+"""Statistics SQL: the case figures of the dashboards, read from the rollups of migration 0004.
 
-``stats_call_hours`` (calls per UTC hour and class) and ``stats_cases`` (one row per case with its
-timeline moments and ratings) are kept exact by triggers, so no figure joins the timeline or the
-ratings at query time. Two figures read partial indexes of the raw tables instead: repeated prank
-numbers (``calls``) and "overdue now" (the open ``cases``). Each call query can also run on the
-raw ``calls`` table (``rollup=False``): the service does when the city's zone is not a whole
-number of hours from UTC, and the tests use it to prove both paths give the same numbers.
+``stats_cases`` (one row per case with its timeline moments and ratings) is kept exact by
+triggers, so no figure joins the timeline or the ratings at query time; "overdue now" reads a
+partial index of the open ``cases`` instead. The call figures are in :mod:`api.db.stats_calls`,
+the export rows in :mod:`api.db.exports`; both use the filters and helpers defined here.
 """
 
 from __future__ import annotations
@@ -16,13 +14,12 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
-    BigInteger,
     Date,
     Float,
     Integer,
+    Select,
     and_,
     cast,
-    extract,
     func,
     literal,
     literal_column,
@@ -38,8 +35,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.db.models import Agency, Area, Call, Case, Category, StatsCallHour, StatsCase
-from api.domain.stats import METRIC_EVENT, METRICS, UNCLASSIFIED
+from api.db.models import Agency, Area, Case, Category, StatsCase
+from api.domain.stats import METRIC_EVENT, METRICS, SlaTally
 from api.domain.vocabulary import OPEN, PRIORITIES, VOID, Priority
 
 Dimension = Literal["agency", "category", "area", "priority"]
@@ -96,7 +93,7 @@ async def tune_for_statistics(db: AsyncSession) -> None:
     )
 
 
-async def _all(db: AsyncSession, q: Any) -> Sequence[Any]:
+async def all_rows(db: AsyncSession, q: Any) -> Sequence[Any]:
     """Rows of a Core statement on the session's connection (no ORM result machinery)."""
     conn = await db.connection()
     return (await conn.execute(q)).all()
@@ -123,130 +120,13 @@ def local_time(tz: str, at: Any) -> ColumnElement[Any]:
     return func.timezone(tz, at)
 
 
-def _local_day(tz: str, offset: int | None, at: Any) -> ColumnElement[Any]:
+def local_day(tz: str, offset: int | None, at: Any) -> ColumnElement[Any]:
     """The local date of ``at``: epoch arithmetic when the offset is constant (several times
     cheaper per row than a time zone lookup), else the zone's rules."""
     if offset is None:
         return cast(local_time(tz, at), Date)
     days = cast(func.floor((func.date_part("epoch", at) + offset) / 86400), Integer)
     return type_coerce(literal_column("DATE '1970-01-01'") + days, Date)
-
-
-def _local_hour(tz: str, offset: int | None, at: Any) -> ColumnElement[Any]:
-    if offset is None:
-        return cast(extract("hour", local_time(tz, at)), Integer)
-    hours = cast(func.floor((func.date_part("epoch", at) + offset) / 3600), BigInteger)
-    return cast(hours % 24, Integer)
-
-
-# -------------------------------------------------------------------- calls
-@dataclass(frozen=True, slots=True)
-class CallCountRow:
-    """Calls of one class on one local day (``hour`` is None) or at one local hour of the day
-    over the whole period (``day`` is None)."""
-
-    day: date | None
-    hour: int | None
-    call_class: str
-    calls: int
-
-
-def _call_rows(start: datetime, end: datetime, rollup: bool) -> Any:
-    """Per-row source for the call figures: (UTC time, class, number of calls)."""
-    if rollup:
-        h = StatsCallHour
-        q = select(h.bucket.label("at"), h.call_class.label("cls"), h.calls.label("n"))
-        return q.where(h.bucket >= start, h.bucket < end)
-    return select(
-        Call.started_at.label("at"),
-        func.coalesce(Call.call_class, UNCLASSIFIED).label("cls"),
-        literal(1).label("n"),
-    ).where(Call.started_at >= start, Call.started_at < end)
-
-
-async def call_counts(
-    db: AsyncSession,
-    tz: str,
-    start: datetime,
-    end: datetime,
-    *,
-    rollup: bool = True,
-    offset: int | None = None,
-) -> list[CallCountRow]:
-    """Calls per (local day, class) and per (local hour of day, class), in one pass."""
-    src = _call_rows(start, end, rollup).subquery()
-    day = _local_day(tz, offset, src.c.at).label("day")
-    hour = _local_hour(tz, offset, src.c.at).label("hour")
-    inner = select(day, hour, src.c.cls, src.c.n).subquery()
-    q = select(
-        inner.c.day,
-        inner.c.hour,
-        inner.c.cls,
-        func.sum(inner.c.n).label("calls"),
-        func.grouping(inner.c.day).label("g"),
-    ).group_by(
-        func.grouping_sets(tuple_(inner.c.day, inner.c.cls), tuple_(inner.c.hour, inner.c.cls))
-    )
-    rows = await _all(db, q)
-    return [
-        CallCountRow(r.day if r.g == 0 else None, r.hour if r.g == 1 else None, r.cls, int(r.calls))
-        for r in rows
-    ]
-
-
-async def call_totals(
-    db: AsyncSession, start: datetime, end: datetime, *, rollup: bool = True
-) -> dict[str, int]:
-    """Calls per class in [start, end)."""
-    if rollup:
-        h = StatsCallHour
-        q = (
-            select(h.call_class.label("cls"), func.sum(h.calls).label("n"))
-            .where(h.bucket >= start, h.bucket < end)
-            .group_by(h.call_class)
-        )
-    else:
-        cls = func.coalesce(Call.call_class, UNCLASSIFIED)
-        q = (
-            select(cls.label("cls"), func.count().label("n"))
-            .where(Call.started_at >= start, Call.started_at < end)
-            .group_by(cls)
-        )
-    return {r.cls: int(r.n) for r in await _all(db, q)}
-
-
-@dataclass(frozen=True, slots=True)
-class PrankNumber:
-    number: str
-    calls: int
-    first_at: datetime
-    last_at: datetime
-
-
-async def repeated_prank_numbers(
-    db: AsyncSession, start: datetime, end: datetime, *, min_calls: int = 2, limit: int = 20
-) -> list[PrankNumber]:
-    """Numbers with at least ``min_calls`` prank calls in the period, most first."""
-    n = func.count().label("n")
-    q = (
-        select(
-            Call.number,
-            n,
-            func.min(Call.started_at).label("first_at"),
-            func.max(Call.started_at).label("last_at"),
-        )
-        .where(
-            Call.call_class == "prank",
-            Call.started_at >= start,
-            Call.started_at < end,
-            Call.number.is_not(None),
-        )
-        .group_by(Call.number)
-        .having(func.count() >= min_calls)
-        .order_by(n.desc(), func.max(Call.started_at).desc(), Call.number)
-        .limit(limit)
-    )
-    return [PrankNumber(str(r.number), int(r.n), r.first_at, r.last_at) for r in await _all(db, q)]
 
 
 # -------------------------------------------------------------------- cases
@@ -290,9 +170,9 @@ async def case_counts(
         )
         return [
             CaseCountRow(bool(r.cur), r.key, None, r.status, int(r.n), _ratings(r))
-            for r in await _all(db, flat)
+            for r in await all_rows(db, flat)
         ]
-    day = sql_case((current, _local_day(tz, offset, StatsCase.created_at)), else_=None)
+    day = sql_case((current, local_day(tz, offset, StatsCase.created_at)), else_=None)
     inner = (
         select(
             current.label("cur"),
@@ -317,7 +197,7 @@ async def case_counts(
         func.grouping(c.day).label("g"),
     ).group_by(func.grouping_sets(tuple_(c.cur, c.key, c.status), tuple_(c.cur, c.day, c.status)))
     out = []
-    for r in await _all(db, q):
+    for r in await all_rows(db, q):
         if r.g == 0 and (r.day is None or not r.cur):
             continue  # the previous period has no day series
         out.append(
@@ -371,7 +251,24 @@ async def overdue_now(
         .where(overdue_clause(now), *narrow)
         .group_by(key)
     )
-    return {r.key: int(r.n) for r in await _all(db, q)}
+    return {r.key: int(r.n) for r in await all_rows(db, q)}
+
+
+def _overall_and_per_key(key: Any, aggs: list[Any], where: Sequence[Any] = ()) -> Select[Any]:
+    """``aggs`` over all the rows (``g`` = 1) and, with a ``key``, per key value (``g`` = 0)."""
+    if key is None:
+        return select(literal(None).label("key"), literal(1).label("g"), *aggs).where(*where)
+    return (
+        select(key.label("key"), func.grouping(key).label("g"), *aggs)
+        .where(*where)
+        .group_by(func.grouping_sets(tuple_(), tuple_(key)))
+    )
+
+
+def _key_and_overall(r: Any) -> tuple[Any, bool]:
+    """A row of :func:`_overall_and_per_key`: its key value (None on the overall row) and
+    whether it is the overall row."""
+    return (None, True) if r.g == 1 else (r.key, False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,38 +305,25 @@ async def response_times(
             func.count(c[m]).label(f"{m}_n"),
             type_coerce(quantiles, ARRAY(Float)).label(f"{m}_q"),
         ]
-    if dim:
-        q = select(c.key, func.grouping(c.key).label("g"), *aggs).group_by(
-            func.grouping_sets(tuple_(), tuple_(c.key))
-        )
-    else:
-        q = select(literal(None).label("key"), literal(1).label("g"), *aggs)
     out = []
-    for r in await _all(db, q):
+    for r in await all_rows(db, _overall_and_per_key(c.key if dim else None, aggs)):
         metrics = {}
         for m in METRICS:
-            qs = r._mapping[f"{m}_q"]
-            metrics[m] = Durations(
-                int(r._mapping[f"{m}_n"]),
-                float(qs[0]) if qs and qs[0] is not None else None,
-                float(qs[1]) if qs and qs[1] is not None else None,
-            )
-        out.append(ResponseTimeRow(r.key if r.g == 0 else None, r.g == 1, metrics))
+            median, p90 = r._mapping[f"{m}_q"] or (None, None)
+            metrics[m] = Durations(int(r._mapping[f"{m}_n"]), _float(median), _float(p90))
+        out.append(ResponseTimeRow(*_key_and_overall(r), metrics))
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class SlaCounts:
-    met: int
-    missed: int
-    pending: int
+def _float(x: Any) -> float | None:
+    return None if x is None else float(x)
 
 
 @dataclass(frozen=True, slots=True)
 class SlaRow:
     key: Any
     overall: bool
-    stages: dict[str, SlaCounts]
+    stages: dict[str, SlaTally]
 
 
 async def sla_counts(
@@ -459,23 +343,15 @@ async def sla_counts(
             .label(f"{stage}_pending"),
         ]
     where = [*in_period(f), StatsCase.status.not_in(sorted(VOID))]
-    if dim:
-        key = DIMENSION_COLUMN[dim]
-        q = (
-            select(key.label("key"), func.grouping(key).label("g"), *aggs)
-            .where(*where)
-            .group_by(func.grouping_sets(tuple_(), tuple_(key)))
-        )
-    else:
-        q = select(literal(None).label("key"), literal(1).label("g"), *aggs).where(*where)
+    key = DIMENSION_COLUMN[dim] if dim else None
     out = []
-    for r in await _all(db, q):
+    for r in await all_rows(db, _overall_and_per_key(key, aggs, where)):
         m = r._mapping
         stages = {
-            s: SlaCounts(int(m[f"{s}_met"]), int(m[f"{s}_missed"]), int(m[f"{s}_pending"]))
+            s: SlaTally(int(m[f"{s}_met"]), int(m[f"{s}_missed"]), int(m[f"{s}_pending"]))
             for s in STAGE_COLUMNS
         }
-        out.append(SlaRow(r.key if r.g == 0 else None, r.g == 1, stages))
+        out.append(SlaRow(*_key_and_overall(r), stages))
     return out
 
 
@@ -506,7 +382,7 @@ async def hotspot_grid(
         .subquery()
     )
     q = select(inner.c.gx, inner.c.gy, func.count().label("n")).group_by(inner.c.gx, inner.c.gy)
-    return [GridCount(int(r.gx), int(r.gy), int(r.n)) for r in await _all(db, q)]
+    return [GridCount(int(r.gx), int(r.gy), int(r.n)) for r in await all_rows(db, q)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,7 +419,7 @@ async def hotspot_areas(
         .outerjoin(Area, Area.id == counts.c.area_id)
         .order_by(counts.c.n.desc())
     )
-    return [AreaCount(r.area_id, r.name, r.lon, r.lat, int(r.n)) for r in await _all(db, q)]
+    return [AreaCount(r.area_id, r.name, r.lon, r.lat, int(r.n)) for r in await all_rows(db, q)]
 
 
 # ---------------------------------------------------------------- reference
@@ -563,9 +439,9 @@ async def labels(db: AsyncSession, dim: Dimension) -> dict[Any, Label]:
     if dim in ("agency", "category"):
         model = Agency if dim == "agency" else Category
         q = select(model.id, model.code, model.name_id, model.name_en)
-        return {r.id: Label(r.id, r.code, r.name_id, r.name_en) for r in await _all(db, q)}
+        return {r.id: Label(r.id, r.code, r.name_id, r.name_en) for r in await all_rows(db, q)}
     if dim == "area":
-        rows = await _all(db, select(Area.id, Area.name))
+        rows = await all_rows(db, select(Area.id, Area.name))
         return {r.id: Label(r.id, r.name, r.name, r.name) for r in rows}
     return {p: Label(None, p, p, p) for p in PRIORITIES}
 

@@ -48,7 +48,8 @@ def scope_dependency(max_days: int) -> dict[str, Provide]:
         area_id: FilterId = None,
         priority: FromQuery[Priority | None] = None,
     ) -> svc.StatsScope:
-        ask = svc.ScopeQuery(month, week, day, first, to, agency_id, category_id, area_id, priority)
+        period = svc.PeriodQuery(month, week, day, first, to)
+        ask = svc.ScopeQuery(period, agency_id, category_id, area_id, priority)
         return await svc.open_scope(
             db, principal, ask, zone=settings.tz, now=now, lang=lang, max_days=max_days
         )

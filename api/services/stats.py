@@ -10,7 +10,7 @@ one transaction (:func:`open_scope` tunes it for statistics).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
 from api.db import stats as q
+from api.db import stats_calls
 from api.domain.stats import (
     CALL_CLASSES_REPORTED,
     METRIC_EVENT,
@@ -27,6 +28,7 @@ from api.domain.stats import (
     SLA_STAGES,
     Period,
     PeriodError,
+    SlaTally,
     compliance,
     constant_offset,
     hour_aligned,
@@ -76,15 +78,22 @@ class StatsScope:
 
 
 @dataclass(frozen=True, slots=True)
-class ScopeQuery:
-    """What a statistics request asks for: one period (``month``, ``week``, ``day`` or
-    ``first``/``last``; this month if none) and the case filters."""
+class PeriodQuery:
+    """The period a request asks for: one of ``month``, ``week``, ``day`` or ``first``/``last``
+    (this month if none); the keywords of :func:`api.domain.stats.resolve_period`."""
 
     month: str | None = None
     week: str | None = None
     day: date | None = None
     first: date | None = None
     last: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeQuery:
+    """What a statistics request asks for: a period and the case filters."""
+
+    period: PeriodQuery
     agency_id: int | None = None
     category_id: int | None = None
     area_id: int | None = None
@@ -104,16 +113,8 @@ async def open_scope(
     """The period and filters of a statistics request, checked and scoped to the user:
     coordinators see their own agency only. Tunes the request's transaction for statistics."""
     try:
-        period = resolve_period(
-            tz=zone,
-            today=now.astimezone(zone).date(),
-            month=ask.month,
-            week=ask.week,
-            day=ask.day,
-            first=ask.first,
-            last=ask.last,
-            max_days=max_days,
-        )
+        today = now.astimezone(zone).date()
+        period = resolve_period(tz=zone, today=today, max_days=max_days, **asdict(ask.period))
     except PeriodError as e:
         raise BadRequest(e.code, **e.params) from None
     agency_id = ask.agency_id
@@ -317,8 +318,10 @@ async def call_stats(
     to the previous period's, and the numbers that made repeated prank calls."""
     p, prev, tz = scope.period, scope.previous, scope.tz
     use_rollup = scope.rollup_exact if rollup is None else rollup
-    rows = await q.call_counts(db, tz, p.start, p.end, rollup=use_rollup, offset=scope.offset)
-    prev_totals = await q.call_totals(db, prev.start, prev.end, rollup=use_rollup)
+    rows = await stats_calls.call_counts(
+        db, tz, p.start, p.end, rollup=use_rollup, offset=scope.offset
+    )
+    prev_totals = await stats_calls.call_totals(db, prev.start, prev.end, rollup=use_rollup)
     days = {d: DayCalls(date=d) for d in p.day_list()}
     hours = [HourCalls(hour=h) for h in range(24)]
     by_class = CallCounts()
@@ -329,7 +332,7 @@ async def call_stats(
             by_class.add(r.call_class, r.calls)
         elif r.hour is not None:
             hours[r.hour].add(r.call_class, r.calls)
-    pranks = await q.repeated_prank_numbers(db, p.start, p.end)
+    pranks = await stats_calls.repeated_prank_numbers(db, p.start, p.end)
     return CallStats(
         period=PeriodOut.of(p, tz),
         previous_period=PeriodOut.of(prev, tz),
@@ -427,8 +430,10 @@ class SlaStage(msgspec.Struct):
     compliance_percent: int | None
 
     @classmethod
-    def of(cls, met: int, missed: int, pending: int) -> SlaStage:
-        return cls(met, missed, pending, compliance(met, missed), percent(met, met + missed))
+    def of(cls, t: SlaTally) -> SlaStage:
+        return cls(
+            t.met, t.missed, t.pending, compliance(t.met, t.missed), percent(t.met, t.decided)
+        )
 
 
 class SlaRowOut(msgspec.Struct):
@@ -453,10 +458,7 @@ class SlaStats(msgspec.Struct):
 def _sla_row(
     scope: StatsScope, dim: Dimension, row: q.SlaRow, key: GroupKey | None, overdue: int
 ) -> SlaRowOut:
-    st = {s: SlaStage.of(c.met, c.missed, c.pending) for s, c in row.stages.items()}
-    met = sum(c.met for c in row.stages.values())
-    missed = sum(c.missed for c in row.stages.values())
-    pending = sum(c.pending for c in row.stages.values())
+    st = {s: SlaStage.of(c) for s, c in row.stages.items()}
     k = None if row.overall else row.key
     overdue_filter = overdue_list_filter(scope, dim, k)
     return SlaRowOut(
@@ -464,7 +466,7 @@ def _sla_row(
         accept=st["accept"],
         arrive=st["arrive"],
         resolve=st["resolve"],
-        all=SlaStage.of(met, missed, pending),
+        all=SlaStage.of(sum(row.stages.values(), SlaTally())),
         overdue_now=overdue,
         cases_filter=case_list_filter(scope, dim, k),
         overdue_filter=overdue_filter,

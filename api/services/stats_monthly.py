@@ -14,7 +14,8 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import stats as q
-from api.domain.stats import percent, round_half_up
+from api.db import stats_calls
+from api.domain.stats import SlaTally, percent, round_half_up
 from api.services.stats import (
     PeriodOut,
     StatsScope,
@@ -89,8 +90,8 @@ async def monthly_report(
     calls = None
     if with_calls:
         p, prev, rollup = scope.period, scope.previous, scope.rollup_exact
-        cur_c = tally_calls(await q.call_totals(db, p.start, p.end, rollup=rollup))
-        prev_c = tally_calls(await q.call_totals(db, prev.start, prev.end, rollup=rollup))
+        cur_c = tally_calls(await stats_calls.call_totals(db, p.start, p.end, rollup=rollup))
+        prev_c = tally_calls(await stats_calls.call_totals(db, prev.start, prev.end, rollup=rollup))
         ch = call_headline(cur_c, prev_c)
         calls = MonthlyCalls(
             received=cur_c.total,
@@ -111,8 +112,7 @@ async def monthly_report(
     cs = await case_stats(db, scope, "agency", by_day=False)
     times = (await q.response_times(db, scope.cases, None))[0]
     sla = next(r for r in await q.sla_counts(db, scope.cases, scope.now, None) if r.overall)
-    met = sum(c.met for c in sla.stages.values())
-    missed = sum(c.missed for c in sla.stages.values())
+    sla_all = sum(sla.stages.values(), SlaTally())
     agencies = [
         MonthlyAgency(
             agency_id=r.key.id if isinstance(r.key.id, int) else None,
@@ -149,6 +149,6 @@ async def monthly_report(
             m: None if d.median is None else float(round_half_up(d.median / 60, 1))
             for m, d in times.metrics.items()
         },
-        sla_compliance_percent=percent(met, met + missed),
+        sla_compliance_percent=percent(sla_all.met, sla_all.decided),
         rating_average=cs.ratings.average,
     )
