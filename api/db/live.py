@@ -1,5 +1,6 @@
-"""Live-stream SQL: the control room's events as committed, for a reconnect's replay, and the
-on-duty teams' last positions for a stream's first picture of the map."""
+"""Live-stream SQL: the control room's events as committed, for a reconnect's replay, the
+on-duty teams' last positions for a stream's first picture of the map, and the single-use
+tickets that open a stream (:mod:`api.services.event_tickets`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import AuthSession, EventTicket, User
 
 # A timeline event with the case fields the live map needs (the NOTIFY and the replay agree).
 LIVE_EVENT_SQL = """
@@ -87,3 +90,52 @@ async def on_duty_positions(db: AsyncSession, agency_scope: int | None) -> list[
     )
     rows = (await db.execute(text(sql), {"scope": agency_scope})).mappings()
     return [TeamPosition(**r) for r in rows]
+
+
+# ------------------------------------------------------------------ tickets
+@dataclass(frozen=True, slots=True)
+class SessionUser:
+    """The active user of a live, unrevoked session."""
+
+    id: int
+    username: str
+    role: str
+    agency_id: int | None
+    language: str
+
+
+async def add_ticket(
+    db: AsyncSession, digest: str, session_id: uuid.UUID, now: datetime, expires_at: datetime
+) -> None:
+    """Store a ticket's digest for its session; expired tickets are cleared on the way."""
+    await db.execute(delete(EventTicket).where(EventTicket.expires_at <= now))
+    db.add(EventTicket(digest=digest, session_id=session_id, expires_at=expires_at))
+    await db.flush()
+
+
+async def take_ticket(db: AsyncSession, digest: str, now: datetime) -> uuid.UUID | None:
+    """Delete an unexpired ticket and return its session (``None``: no such ticket)."""
+    return await db.scalar(
+        delete(EventTicket)
+        .where(EventTicket.digest == digest, EventTicket.expires_at > now)
+        .returning(EventTicket.session_id)
+    )
+
+
+async def session_user(db: AsyncSession, session_id: uuid.UUID) -> SessionUser | None:
+    """The user of a live, unrevoked session, if active (the auth middleware's checks)."""
+    row = (
+        await db.execute(
+            select(User.id, User.username, User.role, User.agency_id, User.language)
+            .join(AuthSession, AuthSession.user_id == User.id)
+            .where(
+                AuthSession.id == session_id,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > text("now()"),
+                User.active,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return SessionUser(row.id, row.username, row.role, row.agency_id, row.language)
