@@ -315,6 +315,12 @@ async def response_times(
     return out
 
 
+async def overall_response_times(db: AsyncSession, f: CaseFilter) -> ResponseTimeRow:
+    """The response times of all the cases ``f`` counts: the one, overall row."""
+    (overall,) = await response_times(db, f, None)
+    return overall
+
+
 def _float(x: Any) -> float | None:
     return None if x is None else float(x)
 

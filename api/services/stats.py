@@ -389,7 +389,7 @@ async def response_times(db: AsyncSession, scope: StatsScope, dim: Dimension) ->
     the timeline from the "created" event to the first event of each stage, for the cases
     created in the period."""
     rows = await q.response_times(db, scope.cases, dim)
-    prev = (await q.response_times(db, scope.previous_cases, None))[0]
+    prev = await q.overall_response_times(db, scope.previous_cases)
     labels = await q.labels(db, dim)
     overall = next(r for r in rows if r.overall)
     headline = {}

@@ -110,7 +110,7 @@ async def monthly_report(
             previous_valid_percent=percent(prev_c.valid, prev_c.total),
         )
     cs = await case_stats(db, scope, "agency", by_day=False)
-    times = (await q.response_times(db, scope.cases, None))[0]
+    times = await q.overall_response_times(db, scope.cases)
     sla = next(r for r in await q.sla_counts(db, scope.cases, scope.now, None) if r.overall)
     sla_all = sum(sla.stages.values(), SlaTally())
     agencies = [
