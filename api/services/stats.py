@@ -223,6 +223,27 @@ class Tally(msgspec.Struct, kw_only=True):
             setattr(self, name, getattr(self, name) + n)
 
 
+# GeoJSON of the hot spots (:mod:`api.services.stats_cases`). Defined here: the OpenAPI schema
+# names this ``Point`` after its module (``services_stats_Point``), beside other ``Point`` types.
+class Point(msgspec.Struct):
+    coordinates: tuple[float, float]
+    type: str = "Point"
+
+
+class Feature(msgspec.Struct):
+    geometry: Point | None
+    properties: dict[str, Any]
+    type: str = "Feature"
+
+
+class FeatureCollection(msgspec.Struct):
+    """GeoJSON (RFC 7946); ``meta`` is a foreign member with the period and the grid."""
+
+    features: list[Feature]
+    meta: dict[str, Any]
+    type: str = "FeatureCollection"
+
+
 class GroupKey(msgspec.Struct):
     id: int | str | None
     code: str

@@ -25,8 +25,11 @@ from api.domain.vocabulary import VOID
 from api.services.stats import (
     Count,
     Dimension,
+    Feature,
+    FeatureCollection,
     GroupKey,
     PeriodOut,
+    Point,
     Share,
     StatsScope,
     Tally,
@@ -202,25 +205,6 @@ async def case_stats(
 
 
 # ---------------------------------------------------------------- hot spots
-class Point(msgspec.Struct):
-    coordinates: tuple[float, float]
-    type: str = "Point"
-
-
-class Feature(msgspec.Struct):
-    geometry: Point | None
-    properties: dict[str, Any]
-    type: str = "Feature"
-
-
-class FeatureCollection(msgspec.Struct):
-    """GeoJSON (RFC 7946); ``meta`` is a foreign member with the period and the grid."""
-
-    features: list[Feature]
-    meta: dict[str, Any]
-    type: str = "FeatureCollection"
-
-
 async def hotspots(
     db: AsyncSession,
     scope: StatsScope,
