@@ -1,30 +1,25 @@
-"""Statistics SQL: every figure of the dashboards, read from the rollups of migration 0004.
+"""Statistics SQL: the case figures of the dashboards, read from the rollups of migration 0004.
 
-``stats_call_hours`` (calls per UTC hour and class) and ``stats_cases`` (one row per case with its
-timeline moments and ratings) are kept exact by triggers, so no figure joins the timeline or the
-ratings at query time. Two figures read partial indexes of the raw tables instead: repeated prank
-numbers (``calls``) and "overdue now" (the open ``cases``). Each call query can also run on the
-raw ``calls`` table (``rollup=False``): the service does when the city's zone is not a whole
-number of hours from UTC, and the tests use it to prove both paths give the same numbers.
+``stats_cases`` (one row per case with its timeline moments and ratings) is kept exact by
+triggers, so no figure joins the timeline or the ratings at query time; "overdue now" reads a
+partial index of the open ``cases`` instead. The call figures are in :mod:`api.db.stats_calls`,
+the export rows in :mod:`api.db.exports`; both use the filters and helpers defined here.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
-    BigInteger,
     Date,
     Float,
     Integer,
-    Numeric,
     Select,
     and_,
     cast,
-    extract,
     func,
     literal,
     literal_column,
@@ -37,13 +32,12 @@ from sqlalchemy import (
 )
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.db.models import Agency, Area, Call, Case, Category, StatsCallHour, StatsCase, Team
-from api.domain.lifecycle import VOID
-from api.domain.sla import OPEN_STATUSES
-from api.domain.stats import METRIC_EVENT, METRICS, UNCLASSIFIED
+from api.db.models import Agency, Area, Case, Category, StatsCase
+from api.domain.stats import METRIC_EVENT, METRICS, SlaTally
+from api.domain.vocabulary import OPEN, PRIORITIES, VOID, Priority
 
 Dimension = Literal["agency", "category", "area", "priority"]
 DIMENSION_COLUMN = {
@@ -82,7 +76,7 @@ class CaseFilter:
     agency_id: int | None = None
     category_id: int | None = None
     area_id: int | None = None
-    priority: str | None = None
+    priority: Priority | None = None
 
     def between(self, start: datetime, end: datetime) -> CaseFilter:
         return CaseFilter(start, end, self.agency_id, self.category_id, self.area_id, self.priority)
@@ -99,7 +93,7 @@ async def tune_for_statistics(db: AsyncSession) -> None:
     )
 
 
-async def _all(db: AsyncSession, q: Any) -> Sequence[Any]:
+async def all_rows(db: AsyncSession, q: Any) -> Sequence[Any]:
     """Rows of a Core statement on the session's connection (no ORM result machinery)."""
     conn = await db.connection()
     return (await conn.execute(q)).all()
@@ -118,133 +112,21 @@ def _narrow(f: CaseFilter) -> list[ColumnElement[bool]]:
     return out
 
 
-def _in_period(f: CaseFilter) -> list[ColumnElement[bool]]:
+def in_period(f: CaseFilter) -> list[ColumnElement[bool]]:
     return [StatsCase.created_at >= f.start, StatsCase.created_at < f.end, *_narrow(f)]
 
 
-def _local(tz: str, at: Any) -> ColumnElement[Any]:
+def local_time(tz: str, at: Any) -> ColumnElement[Any]:
     return func.timezone(tz, at)
 
 
-def _local_day(tz: str, offset: int | None, at: Any) -> ColumnElement[Any]:
+def local_day(tz: str, offset: int | None, at: Any) -> ColumnElement[Any]:
     """The local date of ``at``: epoch arithmetic when the offset is constant (several times
     cheaper per row than a time zone lookup), else the zone's rules."""
     if offset is None:
-        return cast(_local(tz, at), Date)
+        return cast(local_time(tz, at), Date)
     days = cast(func.floor((func.date_part("epoch", at) + offset) / 86400), Integer)
     return type_coerce(literal_column("DATE '1970-01-01'") + days, Date)
-
-
-def _local_hour(tz: str, offset: int | None, at: Any) -> ColumnElement[Any]:
-    if offset is None:
-        return cast(extract("hour", _local(tz, at)), Integer)
-    hours = cast(func.floor((func.date_part("epoch", at) + offset) / 3600), BigInteger)
-    return cast(hours % 24, Integer)
-
-
-# -------------------------------------------------------------------- calls
-@dataclass(frozen=True, slots=True)
-class CallCountRow:
-    """Calls of one class on one local day (``hour`` is None) or at one local hour of the day
-    over the whole period (``day`` is None)."""
-
-    day: date | None
-    hour: int | None
-    call_class: str
-    calls: int
-
-
-def _call_rows(start: datetime, end: datetime, rollup: bool) -> Any:
-    """Per-row source for the call figures: (UTC time, class, number of calls)."""
-    if rollup:
-        h = StatsCallHour
-        q = select(h.bucket.label("at"), h.call_class.label("cls"), h.calls.label("n"))
-        return q.where(h.bucket >= start, h.bucket < end)
-    return select(
-        Call.started_at.label("at"),
-        func.coalesce(Call.call_class, UNCLASSIFIED).label("cls"),
-        literal(1).label("n"),
-    ).where(Call.started_at >= start, Call.started_at < end)
-
-
-async def call_counts(
-    db: AsyncSession,
-    tz: str,
-    start: datetime,
-    end: datetime,
-    *,
-    rollup: bool = True,
-    offset: int | None = None,
-) -> list[CallCountRow]:
-    """Calls per (local day, class) and per (local hour of day, class), in one pass."""
-    src = _call_rows(start, end, rollup).subquery()
-    day = _local_day(tz, offset, src.c.at).label("day")
-    hour = _local_hour(tz, offset, src.c.at).label("hour")
-    inner = select(day, hour, src.c.cls, src.c.n).subquery()
-    q = select(
-        inner.c.day,
-        inner.c.hour,
-        inner.c.cls,
-        func.sum(inner.c.n).label("calls"),
-        func.grouping(inner.c.day).label("g"),
-    ).group_by(
-        func.grouping_sets(tuple_(inner.c.day, inner.c.cls), tuple_(inner.c.hour, inner.c.cls))
-    )
-    rows = await _all(db, q)
-    return [
-        CallCountRow(r.day if r.g == 0 else None, r.hour if r.g == 1 else None, r.cls, int(r.calls))
-        for r in rows
-    ]
-
-
-async def call_totals(
-    db: AsyncSession, start: datetime, end: datetime, *, rollup: bool = True
-) -> dict[str, int]:
-    """Calls per class in [start, end)."""
-    if rollup:
-        h = StatsCallHour
-        q = (
-            select(h.call_class, func.sum(h.calls))
-            .where(h.bucket >= start, h.bucket < end)
-            .group_by(h.call_class)
-        )
-    else:
-        cls = func.coalesce(Call.call_class, UNCLASSIFIED)
-        q = (
-            select(cls, func.count())
-            .where(Call.started_at >= start, Call.started_at < end)
-            .group_by(cls)
-        )
-    return {k: int(n) for k, n in await _all(db, q)}
-
-
-@dataclass(frozen=True, slots=True)
-class PrankNumber:
-    number: str
-    calls: int
-    first_at: datetime
-    last_at: datetime
-
-
-async def repeated_prank_numbers(
-    db: AsyncSession, start: datetime, end: datetime, *, min_calls: int = 2, limit: int = 20
-) -> list[PrankNumber]:
-    """Numbers with at least ``min_calls`` prank calls in the period, most first."""
-    n = func.count().label("n")
-    q = (
-        select(Call.number, n, func.min(Call.started_at), func.max(Call.started_at))
-        .where(
-            Call.call_class == "prank",
-            Call.started_at >= start,
-            Call.started_at < end,
-            Call.number.is_not(None),
-        )
-        .group_by(Call.number)
-        .having(func.count() >= min_calls)
-        .order_by(n.desc(), func.max(Call.started_at).desc(), Call.number)
-        .limit(limit)
-    )
-    return [PrankNumber(str(r[0]), int(r[1]), r[2], r[3]) for r in await _all(db, q)]
 
 
 # -------------------------------------------------------------------- cases
@@ -278,25 +160,26 @@ async def case_counts(
     current = StatsCase.created_at >= f.start
     key = DIMENSION_COLUMN[dim]
     sums = [func.sum(col).label(f"r{i}") for i, col in enumerate(RATING_COLUMNS, start=1)]
+    n = func.count().label("n")
     where = [StatsCase.created_at >= previous_start, StatsCase.created_at < f.end, *_narrow(f)]
     if not by_day:
         flat = (
-            select(current, key, StatsCase.status, func.count(), *sums)
+            select(current.label("cur"), key.label("key"), StatsCase.status, n, *sums)
             .where(*where)
             .group_by(current, key, StatsCase.status)
         )
         return [
-            CaseCountRow(bool(cur), k, None, status, int(n), (r1, r2, r3, r4, r5))
-            for cur, k, status, n, r1, r2, r3, r4, r5 in await _all(db, flat)
+            CaseCountRow(bool(r.cur), r.key, None, r.status, int(r.n), _ratings(r))
+            for r in await all_rows(db, flat)
         ]
-    day = sql_case((current, _local_day(tz, offset, StatsCase.created_at)), else_=None)
+    day = sql_case((current, local_day(tz, offset, StatsCase.created_at)), else_=None)
     inner = (
         select(
             current.label("cur"),
             key.label("key"),
             day.label("day"),
             StatsCase.status,
-            func.count().label("n"),
+            n,
             *sums,
         )
         .where(*where)
@@ -309,25 +192,30 @@ async def case_counts(
         c.key,
         c.day,
         c.status,
-        func.sum(c.n),
-        *[func.sum(c[f"r{i}"]) for i in range(1, 6)],
-        func.grouping(c.day),
+        func.sum(c.n).label("n"),
+        *[func.sum(c[f"r{i}"]).label(f"r{i}") for i in range(1, 6)],
+        func.grouping(c.day).label("g"),
     ).group_by(func.grouping_sets(tuple_(c.cur, c.key, c.status), tuple_(c.cur, c.day, c.status)))
     out = []
-    for cur, k, d, status, n, r1, r2, r3, r4, r5, g in await _all(db, q):
-        if g == 0 and (d is None or not cur):
+    for r in await all_rows(db, q):
+        if r.g == 0 and (r.day is None or not r.cur):
             continue  # the previous period has no day series
         out.append(
             CaseCountRow(
-                bool(cur),
-                k if g == 1 else None,
-                d if g == 0 else None,
-                status,
-                int(n),
-                (int(r1), int(r2), int(r3), int(r4), int(r5)),
+                bool(r.cur),
+                r.key if r.g == 1 else None,
+                r.day if r.g == 0 else None,
+                r.status,
+                int(r.n),
+                _ratings(r),
             )
         )
     return out
+
+
+def _ratings(r: Any) -> tuple[int, int, int, int, int]:
+    """The five rating counts of a row with columns ``r1`` .. ``r5``."""
+    return (int(r.r1), int(r.r2), int(r.r3), int(r.r4), int(r.r5))
 
 
 CASE_DIMENSION_COLUMN = {
@@ -358,8 +246,29 @@ async def overdue_now(
     ):
         if value is not None:
             narrow.append(col == value)
-    q = select(key, func.count()).where(overdue_clause(now), *narrow).group_by(key)
-    return {k: int(n) for k, n in await _all(db, q)}
+    q = (
+        select(key.label("key"), func.count().label("n"))
+        .where(overdue_clause(now), *narrow)
+        .group_by(key)
+    )
+    return {r.key: int(r.n) for r in await all_rows(db, q)}
+
+
+def _overall_and_per_key(key: Any, aggs: list[Any], where: Sequence[Any] = ()) -> Select[Any]:
+    """``aggs`` over all the rows (``g`` = 1) and, with a ``key``, per key value (``g`` = 0)."""
+    if key is None:
+        return select(literal(None).label("key"), literal(1).label("g"), *aggs).where(*where)
+    return (
+        select(key.label("key"), func.grouping(key).label("g"), *aggs)
+        .where(*where)
+        .group_by(func.grouping_sets(tuple_(), tuple_(key)))
+    )
+
+
+def _key_and_overall(r: Any) -> tuple[Any, bool]:
+    """A row of :func:`_overall_and_per_key`: its key value (None on the overall row) and
+    whether it is the overall row."""
+    return (None, True) if r.g == 1 else (r.key, False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,7 +296,7 @@ async def response_times(
         func.date_part("epoch", METRIC_COLUMN[m] - StatsCase.opened_at).label(m) for m in METRICS
     ]
     key = DIMENSION_COLUMN[dim] if dim else literal(None)
-    inner = select(key.label("key"), *cols).where(*_in_period(f)).subquery()
+    inner = select(key.label("key"), *cols).where(*in_period(f)).subquery()
     c = inner.c
     aggs = []
     for m in METRICS:
@@ -396,45 +305,38 @@ async def response_times(
             func.count(c[m]).label(f"{m}_n"),
             type_coerce(quantiles, ARRAY(Float)).label(f"{m}_q"),
         ]
-    if dim:
-        q = select(c.key, func.grouping(c.key).label("g"), *aggs).group_by(
-            func.grouping_sets(tuple_(), tuple_(c.key))
-        )
-    else:
-        q = select(literal(None).label("key"), literal(1).label("g"), *aggs)
     out = []
-    for r in await _all(db, q):
+    for r in await all_rows(db, _overall_and_per_key(c.key if dim else None, aggs)):
         metrics = {}
         for m in METRICS:
-            qs = r._mapping[f"{m}_q"]
-            metrics[m] = Durations(
-                int(r._mapping[f"{m}_n"]),
-                float(qs[0]) if qs and qs[0] is not None else None,
-                float(qs[1]) if qs and qs[1] is not None else None,
-            )
-        out.append(ResponseTimeRow(r.key if r.g == 0 else None, r.g == 1, metrics))
+            median, p90 = r._mapping[f"{m}_q"] or (None, None)
+            metrics[m] = Durations(int(r._mapping[f"{m}_n"]), _float(median), _float(p90))
+        out.append(ResponseTimeRow(*_key_and_overall(r), metrics))
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class SlaCounts:
-    met: int
-    missed: int
-    pending: int
+async def overall_response_times(db: AsyncSession, f: CaseFilter) -> ResponseTimeRow:
+    """The response times of all the cases ``f`` counts: the one, overall row."""
+    (overall,) = await response_times(db, f, None)
+    return overall
+
+
+def _float(x: Any) -> float | None:
+    return None if x is None else float(x)
 
 
 @dataclass(frozen=True, slots=True)
 class SlaRow:
     key: Any
     overall: bool
-    stages: dict[str, SlaCounts]
+    stages: dict[str, SlaTally]
 
 
 async def sla_counts(
     db: AsyncSession, f: CaseFilter, now: datetime, dim: Dimension | None
 ) -> list[SlaRow]:
     """Met / missed / pending per SLA stage (rules of :func:`api.domain.stats.sla_outcome`)."""
-    is_open = StatsCase.status.in_(sorted(OPEN_STATUSES))
+    is_open = StatsCase.status.in_(sorted(OPEN))
     aggs = []
     for stage, (moment, deadline) in STAGE_COLUMNS.items():
         aggs += [
@@ -446,46 +348,47 @@ async def sla_counts(
             .filter(and_(moment.is_(None), is_open, deadline > now))
             .label(f"{stage}_pending"),
         ]
-    where = [*_in_period(f), StatsCase.status.not_in(sorted(VOID))]
-    if dim:
-        key = DIMENSION_COLUMN[dim]
-        q = (
-            select(key.label("key"), func.grouping(key).label("g"), *aggs)
-            .where(*where)
-            .group_by(func.grouping_sets(tuple_(), tuple_(key)))
-        )
-    else:
-        q = select(literal(None).label("key"), literal(1).label("g"), *aggs).where(*where)
+    where = [*in_period(f), StatsCase.status.not_in(sorted(VOID))]
+    key = DIMENSION_COLUMN[dim] if dim else None
     out = []
-    for r in await _all(db, q):
+    for r in await all_rows(db, _overall_and_per_key(key, aggs, where)):
         m = r._mapping
         stages = {
-            s: SlaCounts(int(m[f"{s}_met"]), int(m[f"{s}_missed"]), int(m[f"{s}_pending"]))
+            s: SlaTally(int(m[f"{s}_met"]), int(m[f"{s}_missed"]), int(m[f"{s}_pending"]))
             for s in STAGE_COLUMNS
         }
-        out.append(SlaRow(r.key if r.g == 0 else None, r.g == 1, stages))
+        out.append(SlaRow(*_key_and_overall(r), stages))
     return out
 
 
 # ---------------------------------------------------------------- hot spots
+@dataclass(frozen=True, slots=True)
+class GridCount:
+    """Cases in one grid cell: column ``gx`` = floor(lon / dlon), row ``gy`` = floor(lat / dlat)."""
+
+    gx: int
+    gy: int
+    cases: int
+
+
 async def hotspot_grid(
     db: AsyncSession, f: CaseFilter, dlon: float, dlat: float, *, open_only: bool = False
-) -> list[tuple[int, int, int]]:
-    """Cases per grid cell: (column, row, count), cell = floor(lon / dlon), floor(lat / dlat)."""
+) -> list[GridCount]:
+    """Cases per grid cell."""
     inner = (
         select(
             cast(func.floor(StatsCase.lon / dlon), Integer).label("gx"),
             cast(func.floor(StatsCase.lat / dlat), Integer).label("gy"),
         )
         .where(
-            *_in_period(f),
+            *in_period(f),
             StatsCase.lon.is_not(None),
-            StatsCase.status.in_(sorted(OPEN_STATUSES)) if open_only else true(),
+            StatsCase.status.in_(sorted(OPEN)) if open_only else true(),
         )
         .subquery()
     )
-    q = select(inner.c.gx, inner.c.gy, func.count()).group_by(inner.c.gx, inner.c.gy)
-    return [(int(x), int(y), int(n)) for x, y, n in await _all(db, q)]
+    q = select(inner.c.gx, inner.c.gy, func.count().label("n")).group_by(inner.c.gx, inner.c.gy)
+    return [GridCount(int(r.gx), int(r.gy), int(r.n)) for r in await all_rows(db, q)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,8 +407,8 @@ async def hotspot_areas(
     counts = (
         select(StatsCase.area_id, func.count().label("n"))
         .where(
-            *_in_period(f),
-            StatsCase.status.in_(sorted(OPEN_STATUSES)) if open_only else true(),
+            *in_period(f),
+            StatsCase.status.in_(sorted(OPEN)) if open_only else true(),
         )
         .group_by(StatsCase.area_id)
         .subquery()
@@ -522,7 +425,7 @@ async def hotspot_areas(
         .outerjoin(Area, Area.id == counts.c.area_id)
         .order_by(counts.c.n.desc())
     )
-    return [AreaCount(r.area_id, r.name, r.lon, r.lat, int(r.n)) for r in await _all(db, q)]
+    return [AreaCount(r.area_id, r.name, r.lon, r.lat, int(r.n)) for r in await all_rows(db, q)]
 
 
 # ---------------------------------------------------------------- reference
@@ -533,21 +436,20 @@ class Label:
     name_id: str
     name_en: str
 
+    def name_in(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_id
+
 
 async def labels(db: AsyncSession, dim: Dimension) -> dict[Any, Label]:
     """Display names of a dimension's values."""
-    if dim == "agency":
-        rows = await db.execute(select(Agency.id, Agency.code, Agency.name_id, Agency.name_en))
-        return {r[0]: Label(r[0], r[1], r[2], r[3]) for r in rows}
-    if dim == "category":
-        rows = await db.execute(
-            select(Category.id, Category.code, Category.name_id, Category.name_en)
-        )
-        return {r[0]: Label(r[0], r[1], r[2], r[3]) for r in rows}
+    if dim in ("agency", "category"):
+        model = Agency if dim == "agency" else Category
+        q = select(model.id, model.code, model.name_id, model.name_en)
+        return {r.id: Label(r.id, r.code, r.name_id, r.name_en) for r in await all_rows(db, q)}
     if dim == "area":
-        rows = await db.execute(select(Area.id, Area.name))
-        return {r[0]: Label(r[0], r[1], r[1], r[1]) for r in rows}
-    return {p: Label(None, p, p, p) for p in ("P1", "P2", "P3")}
+        rows = await all_rows(db, select(Area.id, Area.name))
+        return {r.id: Label(r.id, r.name, r.name, r.name) for r in rows}
+    return {p: Label(None, p, p, p) for p in PRIORITIES}
 
 
 async def missing_references(
@@ -570,140 +472,3 @@ async def missing_references(
     )
     row = (await db.execute(q)).one()
     return [field for field, _, _ in wanted if not row._mapping[field]]
-
-
-# ------------------------------------------------------------------ exports
-CASE_EXPORT_COLUMNS = (
-    "reference",
-    "created_at",
-    "agency",
-    "category",
-    "priority",
-    "status",
-    "public_status",
-    "area",
-    "team",
-    "lon",
-    "lat",
-    "dispatched_at",
-    "accepted_at",
-    "arrived_at",
-    "resolved_at",
-    "closed_at",
-    "minutes_to_dispatch",
-    "minutes_to_accept",
-    "minutes_to_arrive",
-    "minutes_to_resolve",
-    "sla_accept",
-    "sla_arrive",
-    "sla_resolve",
-    "ratings",
-    "rating_average",
-)
-
-
-def _fmt_local(tz: str, at: Any) -> ColumnElement[str]:
-    return func.to_char(_local(tz, at), "YYYY-MM-DD HH24:MI:SS")
-
-
-def _minutes(moment: Any) -> ColumnElement[Any]:
-    return func.round(
-        cast(extract("epoch", moment - StatsCase.opened_at) / 60, Numeric),
-        1,
-    )
-
-
-def _sla_text(stage: str, now: datetime) -> ColumnElement[Any]:
-    moment, deadline = STAGE_COLUMNS[stage]
-    is_open = StatsCase.status.in_(sorted(OPEN_STATUSES))
-    return sql_case(
-        (StatsCase.status.in_(sorted(VOID)), literal("")),
-        (moment <= deadline, literal("met")),
-        (moment > deadline, literal("missed")),
-        (and_(is_open, deadline <= now), literal("missed")),
-        (is_open, literal("pending")),
-        else_=literal(""),
-    )
-
-
-def cases_export_query(tz: str, f: CaseFilter, now: datetime) -> Select[Any]:
-    """Rows of ``cases.csv``: no reporter, no free text (they may hold personal data)."""
-    rating_n = sum((col for col in RATING_COLUMNS), start=literal(0))
-    rating_sum = sum((col * i for i, col in enumerate(RATING_COLUMNS, start=1)), start=literal(0))
-    return (
-        select(
-            Case.reference,
-            _fmt_local(tz, StatsCase.created_at),
-            StatsCase.agency_id,
-            StatsCase.category_id,
-            StatsCase.priority,
-            StatsCase.status,
-            StatsCase.area_id,
-            Case.team_id,
-            func.round(cast(StatsCase.lon, Numeric), 6),
-            func.round(cast(StatsCase.lat, Numeric), 6),
-            _fmt_local(tz, StatsCase.dispatched_at),
-            _fmt_local(tz, StatsCase.accepted_at),
-            _fmt_local(tz, StatsCase.arrived_at),
-            _fmt_local(tz, StatsCase.resolved_at),
-            _fmt_local(tz, Case.closed_at),
-            *[_minutes(METRIC_COLUMN[m]) for m in METRICS],
-            *[_sla_text(s, now) for s in STAGE_COLUMNS],
-            rating_n,
-            sql_case(
-                (rating_n > 0, func.round(cast(rating_sum, Numeric) / rating_n, 2)),
-                else_=None,
-            ),
-        )
-        .join(Case, Case.id == StatsCase.case_id)
-        .where(*_in_period(f))
-        .order_by(StatsCase.created_at, Case.reference)
-    )
-
-
-CALL_EXPORT_COLUMNS = (
-    "id",
-    "started_at",
-    "ended_at",
-    "duration_s",
-    "class",
-    "channel",
-    "operator_id",
-    "case_references",
-)
-
-
-def calls_export_query(tz: str, start: datetime, end: datetime) -> Select[Any]:
-    """Rows of ``calls.csv``: never the caller's number, name or the operator's notes."""
-    refs = (
-        select(func.string_agg(Case.reference, literal_column("' '")))
-        .where(Case.call_id == Call.id)
-        .scalar_subquery()
-    )
-    return (
-        select(
-            Call.id,
-            _fmt_local(tz, Call.started_at),
-            _fmt_local(tz, Call.ended_at),
-            Call.duration_s,
-            func.coalesce(Call.call_class, UNCLASSIFIED),
-            Call.channel,
-            Call.operator_id,
-            refs,
-        )
-        .where(Call.started_at >= start, Call.started_at < end)
-        .order_by(Call.started_at, Call.id)
-    )
-
-
-async def stream_rows(
-    conn: AsyncConnection, query: Select[Any], chunk: int
-) -> AsyncIterator[Sequence[Any]]:
-    """Rows through a server-side cursor, ``chunk`` at a time: memory stays flat."""
-    result = await conn.stream(query.execution_options(yield_per=chunk))
-    async for part in result.partitions(chunk):
-        yield part
-
-
-async def team_names(db: AsyncSession) -> dict[int, str]:
-    return {i: n for i, n in (await db.execute(select(Team.id, Team.name))).all()}

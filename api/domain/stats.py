@@ -262,6 +262,25 @@ SlaOutcome = Literal["met", "missed", "pending"]
 SLA_STAGES = STAGES
 
 
+@dataclass(frozen=True, slots=True)
+class SlaTally:
+    """Cases by :func:`sla_outcome` on one SLA stage, or on several added up (``+``)."""
+
+    met: int = 0
+    missed: int = 0
+    pending: int = 0
+
+    def __add__(self, other: SlaTally) -> SlaTally:
+        return SlaTally(
+            self.met + other.met, self.missed + other.missed, self.pending + other.pending
+        )
+
+    @property
+    def decided(self) -> int:
+        """Stages met or missed (pending ones are not decided yet)."""
+        return self.met + self.missed
+
+
 def sla_outcome(
     moment: datetime | None, deadline: datetime, status: str, now: datetime
 ) -> SlaOutcome | None:

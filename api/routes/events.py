@@ -28,14 +28,13 @@ from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
-from sqlalchemy import text
 
 from api.auth import Principal, requires_login
 from api.errors import Unauthorized
 from api.routes.deps import CurrentUser, Db, Now
 from api.security import decode_access_token
-from api.services import event_tickets
-from api.services.notify import LIVE_CHANNEL, LIVE_EVENT_SQL, case_event_message
+from api.services import event_tickets, live
+from api.services.notify import LIVE_CHANNEL
 
 # More missed events than this and the client is told to reload its lists instead.
 MAX_REPLAY = 500
@@ -70,50 +69,10 @@ async def _authenticate(
         return user, float(claims.get("exp", now.timestamp())) - now.timestamp()
     if not (ticket or "").strip():
         raise Unauthorized()
-    async with app.state.sessionmaker() as db, db.begin():
-        principal = await event_tickets.redeem(db, (ticket or "").strip(), now)
+    principal = await event_tickets.open_stream(app.state.sessionmaker, (ticket or "").strip(), now)
     if principal is None:
         raise Unauthorized("event_ticket_invalid")
     return principal, float(app.state.settings.access_token_minutes * 60)
-
-
-def _scope_sql(principal: Principal) -> tuple[str, dict[str, Any]]:
-    if principal.agency_scope is None:
-        return "", {}
-    return (
-        " AND (c.agency_id = :scope OR (e.kind = 'transferred' "
-        "AND (e.data->>'from_agency_id')::int = :scope))",
-        {"scope": principal.agency_scope},
-    )
-
-
-async def _replay(app: Litestar, principal: Principal, after: int) -> list[dict[str, Any]]:
-    where, params = _scope_sql(principal)
-    sql = LIVE_EVENT_SQL + " WHERE e.id > :after" + where + " ORDER BY e.id LIMIT :limit"
-    async with app.state.sessionmaker() as db:
-        rows = await db.execute(text(sql), {"after": after, "limit": MAX_REPLAY + 1, **params})
-        return [case_event_message(r) for r in rows]
-
-
-async def _latest_id(app: Litestar) -> int:
-    async with app.state.sessionmaker() as db:
-        latest = await db.execute(text("SELECT coalesce(max(id), 0) FROM case_events"))
-        return int(latest.scalar_one())
-
-
-async def _positions(app: Litestar, principal: Principal) -> list[dict[str, Any]]:
-    sql = (
-        "SELECT id AS team_id, agency_id, ST_X(last_position::geometry) AS lon, "
-        "ST_Y(last_position::geometry) AS lat, last_accuracy_m AS accuracy_m, "
-        "last_position_at AS at FROM teams WHERE last_position IS NOT NULL AND on_duty "
-        "AND (CAST(:scope AS int) IS NULL OR agency_id = :scope)"
-    )
-    async with app.state.sessionmaker() as db:
-        rows = (await db.execute(text(sql), {"scope": principal.agency_scope})).mappings()
-        return [
-            {"t": "position", **dict(r), "at": r["at"].isoformat() if r["at"] else None}
-            for r in rows
-        ]
 
 
 def _case_sse(message: dict[str, Any]) -> ServerSentEventMessage:
@@ -126,6 +85,14 @@ def _position_sse(message: dict[str, Any]) -> ServerSentEventMessage:
 
 def _duty_sse(message: dict[str, Any]) -> ServerSentEventMessage:
     return ServerSentEventMessage(data=_encode(message).decode(), event="duty")
+
+
+def _hello_sse(event: str, hello: dict[str, Any], last_id: int | None) -> ServerSentEventMessage:
+    """The stream's first message (``hello``, or ``resync``: reload your lists), with the retry
+    interval; ``last_id`` when the stream continues from there rather than from a replay."""
+    return ServerSentEventMessage(
+        data=_encode(hello).decode(), event=event, id=last_id, retry=RETRY_MS
+    )
 
 
 async def _stream(
@@ -153,33 +120,20 @@ async def _stream(
     ):
         replayed: set[int] = set()
         hello: dict[str, Any] = {"user": principal.username, "agency_scope": principal.agency_scope}
+        sessions = app.state.sessionmaker
         if after is None:
-            yield ServerSentEventMessage(
-                data=_encode(hello).decode(),
-                event="hello",
-                id=await _latest_id(app),
-                retry=RETRY_MS,
-            )
+            yield _hello_sse("hello", hello, await live.latest_event_id(sessions))
         else:
-            missed = await _replay(app, principal, after)
+            missed = await live.missed_events(sessions, principal, after, MAX_REPLAY + 1)
             if len(missed) > MAX_REPLAY:
                 # Too much to replay: the client reloads its lists and continues from here.
-                yield ServerSentEventMessage(
-                    data=_encode(hello).decode(),
-                    event="resync",
-                    id=await _latest_id(app),
-                    retry=RETRY_MS,
-                )
+                yield _hello_sse("resync", hello, await live.latest_event_id(sessions))
             else:
-                yield ServerSentEventMessage(
-                    data=_encode({**hello, "replayed": len(missed)}).decode(),
-                    event="hello",
-                    retry=RETRY_MS,
-                )
+                yield _hello_sse("hello", {**hello, "replayed": len(missed)}, None)
                 for message in missed:
                     replayed.add(message["id"])
                     yield _case_sse(message)
-        for position in await _positions(app, principal):
+        for position in await live.team_positions(sessions, principal):
             yield _position_sse(position)
 
         while not overflowed.is_set():

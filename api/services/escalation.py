@@ -9,30 +9,13 @@ event and its outbox rows. Two workers, or a restart halfway, never escalate a s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, any_, literal, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.db import escalation as q
 from api.db.models import Case, CaseEvent
-from api.domain.sla import OPEN_STATUSES, Deadlines, Progress, stages_to_escalate
+from api.domain.sla import Deadlines, Progress, stages_to_escalate
 from api.services.notify import on_case_event
-
-
-def _overdue(now: datetime) -> ColumnElement[bool]:
-    def stage(deadline: Any, moment: Any, name: str) -> ColumnElement[bool]:
-        return and_(
-            deadline <= now, moment.is_(None), not_(literal(name) == any_(Case.escalated_stages))
-        )
-
-    return and_(
-        Case.status.in_(OPEN_STATUSES),
-        or_(
-            stage(Case.accept_by, Case.accepted_at, "accept"),
-            stage(Case.arrive_by, Case.arrived_at, "arrive"),
-            stage(Case.resolve_by, Case.resolved_at, "resolve"),
-        ),
-    )
 
 
 async def escalate_case(db: AsyncSession, case: Case, now: datetime) -> list[str]:
@@ -70,20 +53,7 @@ async def escalate_overdue(
     total = 0
     while True:
         async with sessionmaker() as db, db.begin():
-            cases = (
-                (
-                    await db.execute(
-                        select(Case)
-                        .where(_overdue(now))
-                        .order_by(Case.accept_by)
-                        .limit(batch)
-                        .with_for_update(skip_locked=True)
-                        .execution_options(populate_existing=True)
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            cases = await q.lock_newly_overdue(db, now, batch)
             done = 0
             for case in cases:
                 done += len(await escalate_case(db, case, now))

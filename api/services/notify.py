@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.adapters import jobs
+from api.db.live import LIVE_EVENT_SQL
 from api.db.models import (
     Case,
     CaseEvent,
@@ -170,14 +171,6 @@ async def _write_outbox(
 
 
 # --------------------------------------------------------------- live events
-LIVE_EVENT_SQL = """
-SELECT e.id, e.case_id, e.kind, e.from_status, e.to_status, e.at, e.data,
-       c.reference, c.status, c.priority, c.agency_id, c.team_id, c.category_id,
-       ST_X(c.location::geometry) AS lon, ST_Y(c.location::geometry) AS lat
-FROM case_events e JOIN cases c ON c.id = e.case_id
-"""
-
-
 def case_event_message(row: Any) -> dict[str, Any]:
     """The live form of a timeline event (the same for NOTIFY and for a reconnect's replay)."""
     data = row.data or {}

@@ -1,13 +1,16 @@
-"""Statistics use cases: the figures of the supervisor dashboards and the monthly report.
+"""Statistics use cases: the scope of a request, the call figures, response times and SLA.
 
 Each function reads :mod:`api.db.stats` and folds the rows into a response shaped for a dashboard:
 headline numbers next to the previous period's, per-day series, one row per agency (or category,
 area, priority) and, on every row, the ``GET /api/cases`` filters that list the cases behind it.
+The case figures and hot spots are in :mod:`api.services.stats_cases`, the monthly report and
+the exports in :mod:`api.services.reports`. Every use case here only reads, inside the request's
+one transaction (:func:`open_scope` tunes it for statistics).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -15,26 +18,28 @@ from zoneinfo import ZoneInfo
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth import Principal
 from api.db import stats as q
-from api.domain.lifecycle import VOID
+from api.db import stats_calls
 from api.domain.stats import (
     CALL_CLASSES_REPORTED,
     METRIC_EVENT,
     METRICS,
-    PUBLIC_STATUS_OF,
-    PUBLIC_STATUSES,
     SLA_STAGES,
     Period,
+    PeriodError,
+    SlaTally,
     compliance,
     constant_offset,
-    grid_steps,
     hour_aligned,
     percent,
+    previous_period,
     ratio,
-    round_half_up,
+    resolve_period,
     seconds,
-    statuses_with_public,
 )
+from api.domain.vocabulary import CALL_STATS_ROLES, Priority
+from api.errors import BadRequest, Forbidden
 
 Dimension = q.Dimension
 
@@ -60,8 +65,89 @@ class StatsScope:
         return constant_offset(self.zone, self.previous.start, self.period.end)
 
     @property
+    def rollup_exact(self) -> bool:
+        """Whether the hourly UTC call buckets give exact figures for both periods: only where
+        local days start on a whole UTC hour."""
+        return hour_aligned(self.zone, self.period.start, self.period.end) and hour_aligned(
+            self.zone, self.previous.start, self.previous.end
+        )
+
+    @property
     def previous_cases(self) -> q.CaseFilter:
         return self.cases.between(self.previous.start, self.previous.end)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodQuery:
+    """The period a request asks for: one of ``month``, ``week``, ``day`` or ``first``/``last``
+    (this month if none); the keywords of :func:`api.domain.stats.resolve_period`."""
+
+    month: str | None = None
+    week: str | None = None
+    day: date | None = None
+    first: date | None = None
+    last: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeQuery:
+    """What a statistics request asks for: a period and the case filters."""
+
+    period: PeriodQuery
+    agency_id: int | None = None
+    category_id: int | None = None
+    area_id: int | None = None
+    priority: Priority | None = None
+
+
+async def open_scope(
+    db: AsyncSession,
+    principal: Principal,
+    ask: ScopeQuery,
+    *,
+    zone: ZoneInfo,
+    now: datetime,
+    lang: str,
+    max_days: int,
+) -> StatsScope:
+    """The period and filters of a statistics request, checked and scoped to the user:
+    coordinators see their own agency only. Tunes the request's transaction for statistics."""
+    try:
+        today = now.astimezone(zone).date()
+        period = resolve_period(tz=zone, today=today, max_days=max_days, **asdict(ask.period))
+    except PeriodError as e:
+        raise BadRequest(e.code, **e.params) from None
+    agency_id = ask.agency_id
+    scope = principal.agency_scope
+    if scope is not None:
+        if agency_id is not None and agency_id != scope:
+            raise Forbidden()
+        agency_id = scope
+    missing = await q.missing_references(db, agency_id, ask.category_id, ask.area_id)
+    if missing:
+        raise BadRequest("unknown_reference", field=missing[0])
+    await q.tune_for_statistics(db)
+    return StatsScope(
+        period=period,
+        previous=previous_period(period, zone),
+        zone=zone,
+        cases=q.CaseFilter(
+            period.start, period.end, agency_id, ask.category_id, ask.area_id, ask.priority
+        ),
+        now=now,
+        lang=lang,
+    )
+
+
+def sees_calls(principal: Principal) -> bool:
+    """Call figures belong to the control room, not to one agency."""
+    return principal.role in CALL_STATS_ROLES
+
+
+def require_month(scope: StatsScope) -> None:
+    """The monthly report covers one calendar month (``month=YYYY-MM``)."""
+    if scope.period.kind != "month":
+        raise BadRequest("stats_month_required")
 
 
 # ------------------------------------------------------------------ shapes
@@ -94,7 +180,7 @@ class Share(msgspec.Struct):
     previous: float | None
 
 
-def _filter(
+def case_list_filter(
     scope: StatsScope, dim: Dimension | None = None, key: Any = None, **extra: Any
 ) -> dict[str, Any]:
     """Query parameters of ``GET /api/cases`` listing the cases behind a figure."""
@@ -117,19 +203,45 @@ def _filter(
     return out
 
 
-def _overdue_filter(
+def overdue_list_filter(
     scope: StatsScope, dim: Dimension | None = None, key: Any = None
 ) -> dict[str, Any]:
     """Cases overdue right now (whenever created): the case list's ``overdue=true``."""
-    out = _filter(scope, dim, key, overdue=True)
+    out = case_list_filter(scope, dim, key, overdue=True)
     del out["created_from"], out["created_to"]
     return out
 
 
-# ``status`` values of GET /api/cases (comma-separated) for each of the citizen's words.
-STATUS_FILTERS: dict[str, str] = {
-    word: ",".join(statuses_with_public(word)) for word in PUBLIC_STATUSES
-}
+class Tally(msgspec.Struct, kw_only=True):
+    """Counters of a response: :meth:`add` adds ``n`` to each counter that ``kind`` counts in."""
+
+    def counters(self, kind: str) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def add(self, kind: str, n: int) -> None:
+        for name in self.counters(kind):
+            setattr(self, name, getattr(self, name) + n)
+
+
+# GeoJSON of the hot spots (:mod:`api.services.stats_cases`). Defined here: the OpenAPI schema
+# names this ``Point`` after its module (``services_stats_Point``), beside other ``Point`` types.
+class Point(msgspec.Struct):
+    coordinates: tuple[float, float]
+    type: str = "Point"
+
+
+class Feature(msgspec.Struct):
+    geometry: Point | None
+    properties: dict[str, Any]
+    type: str = "Feature"
+
+
+class FeatureCollection(msgspec.Struct):
+    """GeoJSON (RFC 7946); ``meta`` is a foreign member with the period and the grid."""
+
+    features: list[Feature]
+    meta: dict[str, Any]
+    type: str = "FeatureCollection"
 
 
 class GroupKey(msgspec.Struct):
@@ -138,19 +250,19 @@ class GroupKey(msgspec.Struct):
     name: str
 
 
-def _key(labels: dict[Any, q.Label], dim: Dimension, key: Any, lang: str) -> GroupKey:
+def group_key(labels: dict[Any, q.Label], dim: Dimension, key: Any, lang: str) -> GroupKey:
     lab = labels.get(key)
     if lab is None:
         return GroupKey(key, "" if key is None else str(key), "-" if key is None else str(key))
     return GroupKey(
         key if dim != "priority" else lab.code,
         lab.code,
-        lab.name_en if lang == "en" else lab.name_id,
+        lab.name_in(lang),
     )
 
 
 # -------------------------------------------------------------------- calls
-class CallCounts(msgspec.Struct, kw_only=True):
+class CallCounts(Tally, kw_only=True):
     total: int = 0
     valid: int = 0
     informasi: int = 0
@@ -160,10 +272,9 @@ class CallCounts(msgspec.Struct, kw_only=True):
     wrong_number: int = 0
     unclassified: int = 0
 
-    def add(self, call_class: str, n: int) -> None:
-        if call_class in CALL_CLASSES_REPORTED:
-            setattr(self, call_class, getattr(self, call_class) + n)
-        self.total += n
+    def counters(self, kind: str) -> tuple[str, ...]:
+        """Every call counts in ``total``, and in its class if it is one the report shows."""
+        return ("total", kind) if kind in CALL_CLASSES_REPORTED else ("total",)
 
 
 class DayCalls(CallCounts, kw_only=True):
@@ -202,7 +313,7 @@ class CallStats(msgspec.Struct):
     source: Literal["rollup", "raw"]
 
 
-def _counts(totals: dict[str, int]) -> CallCounts:
+def tally_calls(totals: dict[str, int]) -> CallCounts:
     c = CallCounts()
     for k, n in totals.items():
         c.add(k, n)
@@ -227,14 +338,11 @@ async def call_stats(
     """Calls received: by class, per day and per hour of day (city time), the valid ratio next
     to the previous period's, and the numbers that made repeated prank calls."""
     p, prev, tz = scope.period, scope.previous, scope.tz
-    if rollup is None:
-        # Hourly UTC buckets are exact only where local days start on a whole UTC hour.
-        rollup = hour_aligned(scope.zone, p.start, p.end) and hour_aligned(
-            scope.zone, prev.start, prev.end
-        )
-    use_rollup = rollup
-    rows = await q.call_counts(db, tz, p.start, p.end, rollup=use_rollup, offset=scope.offset)
-    prev_totals = await q.call_totals(db, prev.start, prev.end, rollup=use_rollup)
+    use_rollup = scope.rollup_exact if rollup is None else rollup
+    rows = await stats_calls.call_counts(
+        db, tz, p.start, p.end, rollup=use_rollup, offset=scope.offset
+    )
+    prev_totals = await stats_calls.call_totals(db, prev.start, prev.end, rollup=use_rollup)
     days = {d: DayCalls(date=d) for d in p.day_list()}
     hours = [HourCalls(hour=h) for h in range(24)]
     by_class = CallCounts()
@@ -245,11 +353,11 @@ async def call_stats(
             by_class.add(r.call_class, r.calls)
         elif r.hour is not None:
             hours[r.hour].add(r.call_class, r.calls)
-    pranks = await q.repeated_prank_numbers(db, p.start, p.end)
+    pranks = await stats_calls.repeated_prank_numbers(db, p.start, p.end)
     return CallStats(
         period=PeriodOut.of(p, tz),
         previous_period=PeriodOut.of(prev, tz),
-        headline=call_headline(by_class, _counts(prev_totals)),
+        headline=call_headline(by_class, tally_calls(prev_totals)),
         by_class=by_class,
         by_day=list(days.values()),
         by_hour=hours,
@@ -257,169 +365,6 @@ async def call_stats(
             PrankNumberOut(x.number, x.calls, x.first_at, x.last_at) for x in pranks
         ],
         source="rollup" if use_rollup else "raw",
-    )
-
-
-# -------------------------------------------------------------------- cases
-class StatusCounts(msgspec.Struct, kw_only=True):
-    """Cases created, by the citizen's three words (``void``: duplicate, invalid or cancelled,
-    which citizens also see as finished)."""
-
-    created: int = 0
-    belum_ditindaklanjuti: int = 0
-    dalam_proses: int = 0
-    selesai: int = 0
-    void: int = 0
-
-    def add(self, status: str, n: int) -> None:
-        word = PUBLIC_STATUS_OF.get(status, "belum_ditindaklanjuti")
-        setattr(self, word, getattr(self, word) + n)
-        if status in VOID:
-            self.void += n
-        self.created += n
-
-
-class DayCases(StatusCounts, kw_only=True):
-    date: date
-
-
-class Ratings(msgspec.Struct):
-    count: int
-    average: float | None
-    distribution: dict[str, int]
-
-    @classmethod
-    def of(cls, dist: list[int]) -> Ratings:
-        n = sum(dist)
-        total = sum(i * k for i, k in enumerate(dist, start=1))
-        avg = ratio(total, n, 2)
-        return cls(n, avg, {str(i): k for i, k in enumerate(dist, start=1)})
-
-
-class CaseRow(StatusCounts, kw_only=True):
-    key: GroupKey
-    previous_created: int
-    finished_ratio: float | None
-    finished_percent: int | None
-    overdue_now: int
-    ratings: Ratings
-    cases_filter: dict[str, Any]
-
-
-class CaseHeadline(msgspec.Struct):
-    created: Count
-    belum_ditindaklanjuti: Count
-    dalam_proses: Count
-    selesai: Count
-    finished_ratio: Share
-    finished_percent: Share
-    rating_average: Share
-    ratings: Count
-    overdue_now: int
-
-
-class CaseStats(msgspec.Struct):
-    period: PeriodOut
-    previous_period: PeriodOut
-    group_by: str
-    as_of: datetime
-    headline: CaseHeadline
-    by_status: dict[str, int]
-    by_day: list[DayCases]
-    rows: list[CaseRow]
-    ratings: Ratings
-    cases_filter: dict[str, Any]
-    overdue_filter: dict[str, Any]
-    status_filters: dict[str, str]
-
-
-def _add_ratings(acc: list[int], r: tuple[int, ...]) -> None:
-    for i, k in enumerate(r):
-        acc[i] += k
-
-
-async def case_stats(
-    db: AsyncSession, scope: StatsScope, dim: Dimension, *, by_day: bool = True
-) -> CaseStats:
-    """Cases created in the period by the citizen's status words as of now, the finished ratio,
-    overdue cases right now and citizens' ratings, overall, per day and per ``dim`` value."""
-    rows = await q.case_counts(
-        db, scope.tz, scope.cases, scope.previous.start, dim, offset=scope.offset, by_day=by_day
-    )
-    overdue = await q.overdue_now(db, scope.cases, scope.now, dim)
-    labels = await q.labels(db, dim)
-    cur, prev = StatusCounts(), StatusCounts()
-    by_status = {s: 0 for s in PUBLIC_STATUS_OF}
-    days = {d: DayCases(date=d) for d in scope.period.day_list()}
-    per_key: dict[Any, StatusCounts] = {}
-    prev_key: dict[Any, int] = {}
-    ratings_key: dict[Any, list[int]] = {}
-    ratings_cur, ratings_prev = [0] * 5, [0] * 5
-    for r in rows:
-        if r.day is not None:
-            if r.day in days:
-                days[r.day].add(r.status, r.cases)
-            continue
-        if not r.current:
-            prev.add(r.status, r.cases)
-            prev_key[r.key] = prev_key.get(r.key, 0) + r.cases
-            _add_ratings(ratings_prev, r.ratings)
-            continue
-        cur.add(r.status, r.cases)
-        by_status[r.status] = by_status.get(r.status, 0) + r.cases
-        per_key.setdefault(r.key, StatusCounts()).add(r.status, r.cases)
-        _add_ratings(ratings_cur, r.ratings)
-        _add_ratings(ratings_key.setdefault(r.key, [0] * 5), r.ratings)
-    keys = set(per_key) | {k for k, n in overdue.items() if n}
-    out_rows = []
-    for k in keys:
-        c = per_key.get(k, StatusCounts())
-        out_rows.append(
-            CaseRow(
-                key=_key(labels, dim, k, scope.lang),
-                created=c.created,
-                belum_ditindaklanjuti=c.belum_ditindaklanjuti,
-                dalam_proses=c.dalam_proses,
-                selesai=c.selesai,
-                void=c.void,
-                previous_created=prev_key.get(k, 0),
-                finished_ratio=ratio(c.selesai, c.created),
-                finished_percent=percent(c.selesai, c.created),
-                overdue_now=overdue.get(k, 0),
-                ratings=Ratings.of(ratings_key.get(k, [0] * 5)),
-                cases_filter=_filter(scope, dim, k),
-            )
-        )
-    out_rows.sort(key=lambda r: (-r.created, -r.overdue_now, r.key.code))
-    rc, rp = Ratings.of(ratings_cur), Ratings.of(ratings_prev)
-    overdue_filter = _overdue_filter(scope)
-    return CaseStats(
-        period=PeriodOut.of(scope.period, scope.tz),
-        previous_period=PeriodOut.of(scope.previous, scope.tz),
-        group_by=dim,
-        as_of=scope.now,
-        headline=CaseHeadline(
-            created=Count(cur.created, prev.created),
-            belum_ditindaklanjuti=Count(cur.belum_ditindaklanjuti, prev.belum_ditindaklanjuti),
-            dalam_proses=Count(cur.dalam_proses, prev.dalam_proses),
-            selesai=Count(cur.selesai, prev.selesai),
-            finished_ratio=Share(
-                ratio(cur.selesai, cur.created), ratio(prev.selesai, prev.created)
-            ),
-            finished_percent=Share(
-                percent(cur.selesai, cur.created), percent(prev.selesai, prev.created)
-            ),
-            rating_average=Share(rc.average, rp.average),
-            ratings=Count(rc.count, rp.count),
-            overdue_now=sum(overdue.values()),
-        ),
-        by_status=by_status,
-        by_day=list(days.values()),
-        rows=out_rows,
-        ratings=rc,
-        cases_filter=_filter(scope),
-        overdue_filter=overdue_filter,
-        status_filters=STATUS_FILTERS,
     )
 
 
@@ -465,7 +410,7 @@ async def response_times(db: AsyncSession, scope: StatsScope, dim: Dimension) ->
     the timeline from the "created" event to the first event of each stage, for the cases
     created in the period."""
     rows = await q.response_times(db, scope.cases, dim)
-    prev = (await q.response_times(db, scope.previous_cases, None))[0]
+    prev = await q.overall_response_times(db, scope.previous_cases)
     labels = await q.labels(db, dim)
     overall = next(r for r in rows if r.overall)
     headline = {}
@@ -476,12 +421,12 @@ async def response_times(db: AsyncSession, scope: StatsScope, dim: Dimension) ->
         )
     out = [
         TimingRow(
-            key=_key(labels, dim, r.key, scope.lang),
+            key=group_key(labels, dim, r.key, scope.lang),
             dispatch=Timing.of(r.metrics["dispatch"]),
             accept=Timing.of(r.metrics["accept"]),
             arrive=Timing.of(r.metrics["arrive"]),
             resolve=Timing.of(r.metrics["resolve"]),
-            cases_filter=_filter(scope, dim, r.key),
+            cases_filter=case_list_filter(scope, dim, r.key),
         )
         for r in rows
         if not r.overall
@@ -506,8 +451,10 @@ class SlaStage(msgspec.Struct):
     compliance_percent: int | None
 
     @classmethod
-    def of(cls, met: int, missed: int, pending: int) -> SlaStage:
-        return cls(met, missed, pending, compliance(met, missed), percent(met, met + missed))
+    def of(cls, t: SlaTally) -> SlaStage:
+        return cls(
+            t.met, t.missed, t.pending, compliance(t.met, t.missed), percent(t.met, t.decided)
+        )
 
 
 class SlaRowOut(msgspec.Struct):
@@ -532,20 +479,17 @@ class SlaStats(msgspec.Struct):
 def _sla_row(
     scope: StatsScope, dim: Dimension, row: q.SlaRow, key: GroupKey | None, overdue: int
 ) -> SlaRowOut:
-    st = {s: SlaStage.of(c.met, c.missed, c.pending) for s, c in row.stages.items()}
-    met = sum(c.met for c in row.stages.values())
-    missed = sum(c.missed for c in row.stages.values())
-    pending = sum(c.pending for c in row.stages.values())
+    st = {s: SlaStage.of(c) for s, c in row.stages.items()}
     k = None if row.overall else row.key
-    overdue_filter = _overdue_filter(scope, dim, k)
+    overdue_filter = overdue_list_filter(scope, dim, k)
     return SlaRowOut(
         key=key,
         accept=st["accept"],
         arrive=st["arrive"],
         resolve=st["resolve"],
-        all=SlaStage.of(met, missed, pending),
+        all=SlaStage.of(sum(row.stages.values(), SlaTally())),
         overdue_now=overdue,
-        cases_filter=_filter(scope, dim, k),
+        cases_filter=case_list_filter(scope, dim, k),
         overdue_filter=overdue_filter,
     )
 
@@ -557,7 +501,7 @@ async def sla_stats(db: AsyncSession, scope: StatsScope, dim: Dimension) -> SlaS
     labels = await q.labels(db, dim)
     overall = next(r for r in rows if r.overall)
     out = [
-        _sla_row(scope, dim, r, _key(labels, dim, r.key, scope.lang), overdue.get(r.key, 0))
+        _sla_row(scope, dim, r, group_key(labels, dim, r.key, scope.lang), overdue.get(r.key, 0))
         for r in rows
         if not r.overall
     ]
@@ -569,215 +513,4 @@ async def sla_stats(db: AsyncSession, scope: StatsScope, dim: Dimension) -> SlaS
         as_of=scope.now,
         overall=_sla_row(scope, dim, overall, None, sum(overdue.values())),
         rows=out,
-    )
-
-
-# ---------------------------------------------------------------- hot spots
-class Point(msgspec.Struct):
-    coordinates: tuple[float, float]
-    type: str = "Point"
-
-
-class Feature(msgspec.Struct):
-    geometry: Point | None
-    properties: dict[str, Any]
-    type: str = "Feature"
-
-
-class FeatureCollection(msgspec.Struct):
-    """GeoJSON (RFC 7946); ``meta`` is a foreign member with the period and the grid."""
-
-    features: list[Feature]
-    meta: dict[str, Any]
-    type: str = "FeatureCollection"
-
-
-async def hotspots(
-    db: AsyncSession,
-    scope: StatsScope,
-    *,
-    by: Literal["grid", "area"],
-    cell_m: int,
-    centre_lat: float,
-    open_only: bool,
-) -> FeatureCollection:
-    """Cases as weighted points for a heat map: one per grid cell (its centre) or per kecamatan
-    (its centre point), ``count`` in the properties."""
-    meta: dict[str, Any] = {
-        "period": msgspec.to_builtins(PeriodOut.of(scope.period, scope.tz)),
-        "by": by,
-        "open_only": open_only,
-        "cases_filter": _filter(scope),
-    }
-    features = []
-    if by == "grid":
-        dlon, dlat = grid_steps(cell_m, centre_lat)
-        for gx, gy, n in await q.hotspot_grid(db, scope.cases, dlon, dlat, open_only=open_only):
-            west, south = gx * dlon, gy * dlat
-            features.append(
-                Feature(
-                    Point((round(west + dlon / 2, 6), round(south + dlat / 2, 6))),
-                    {
-                        "count": n,
-                        "cell": [
-                            round(west, 6),
-                            round(south, 6),
-                            round(west + dlon, 6),
-                            round(south + dlat, 6),
-                        ],
-                    },
-                )
-            )
-        meta.update(cell_m=cell_m, cell_deg=[round(dlon, 8), round(dlat, 8)])
-    else:
-        for a in await q.hotspot_areas(db, scope.cases, open_only=open_only):
-            geom = (
-                Point((round(a.lon, 6), round(a.lat, 6)))
-                if a.lon is not None and a.lat is not None
-                else None
-            )
-            features.append(
-                Feature(
-                    geom,
-                    {
-                        "count": a.cases,
-                        "area_id": a.area_id,
-                        "name": a.name,
-                        "cases_filter": _filter(scope, "area", a.area_id),
-                    },
-                )
-            )
-    features.sort(key=lambda f: -int(f.properties["count"]))
-    meta["total"] = sum(int(f.properties["count"]) for f in features)
-    return FeatureCollection(features, meta)
-
-
-# ------------------------------------------------------------------ monthly
-class MonthlyCalls(msgspec.Struct):
-    received: int
-    valid: int
-    valid_ratio: float | None
-    valid_percent: int | None
-    prank: int
-    ghost: int
-    prank_or_ghost: int
-    informasi: int
-    curhat: int
-    wrong_number: int
-    unclassified: int
-    previous_received: int
-    previous_valid: int
-    previous_valid_percent: int | None
-
-
-class MonthlyAgency(msgspec.Struct):
-    agency_id: int | None
-    code: str
-    name: str
-    created: int
-    selesai: int
-    dalam_proses: int
-    belum_ditindaklanjuti: int
-    finished_percent: int | None
-    cases_filter: dict[str, Any]
-
-
-class MonthlyTickets(msgspec.Struct):
-    created: int
-    selesai: int
-    dalam_proses: int
-    belum_ditindaklanjuti: int
-    finished_percent: int | None
-    previous_created: int
-    overdue_now: int
-
-
-class MonthlyReport(msgspec.Struct):
-    """The month as the city publishes it: calls received, valid and their ratio, prank and
-    ghost calls, tickets per agency finished / in process / not yet acted on."""
-
-    month: str
-    city: str
-    period: PeriodOut
-    as_of: datetime
-    calls: MonthlyCalls | None
-    tickets: MonthlyTickets
-    agencies: list[MonthlyAgency]
-    median_minutes: dict[str, float | None]
-    sla_compliance_percent: int | None
-    rating_average: float | None
-
-
-async def monthly_report(
-    db: AsyncSession, scope: StatsScope, city: str, *, with_calls: bool
-) -> MonthlyReport:
-    """Only what the report shows: call totals, tickets per agency, overall medians and SLA."""
-    calls = None
-    if with_calls:
-        p, prev = scope.period, scope.previous
-        rollup = hour_aligned(scope.zone, p.start, p.end) and hour_aligned(
-            scope.zone, prev.start, prev.end
-        )
-        cur_c = _counts(await q.call_totals(db, p.start, p.end, rollup=rollup))
-        prev_c = _counts(await q.call_totals(db, prev.start, prev.end, rollup=rollup))
-        ch = call_headline(cur_c, prev_c)
-        calls = MonthlyCalls(
-            received=cur_c.total,
-            valid=cur_c.valid,
-            valid_ratio=ch.valid_ratio.value,
-            valid_percent=percent(cur_c.valid, cur_c.total),
-            prank=cur_c.prank,
-            ghost=cur_c.ghost,
-            prank_or_ghost=cur_c.prank + cur_c.ghost,
-            informasi=cur_c.informasi,
-            curhat=cur_c.curhat,
-            wrong_number=cur_c.wrong_number,
-            unclassified=cur_c.unclassified,
-            previous_received=prev_c.total,
-            previous_valid=prev_c.valid,
-            previous_valid_percent=percent(prev_c.valid, prev_c.total),
-        )
-    cs = await case_stats(db, scope, "agency", by_day=False)
-    times = (await q.response_times(db, scope.cases, None))[0]
-    sla = next(r for r in await q.sla_counts(db, scope.cases, scope.now, None) if r.overall)
-    met = sum(c.met for c in sla.stages.values())
-    missed = sum(c.missed for c in sla.stages.values())
-    agencies = [
-        MonthlyAgency(
-            agency_id=r.key.id if isinstance(r.key.id, int) else None,
-            code=r.key.code,
-            name=r.key.name,
-            created=r.created,
-            selesai=r.selesai,
-            dalam_proses=r.dalam_proses,
-            belum_ditindaklanjuti=r.belum_ditindaklanjuti,
-            finished_percent=r.finished_percent,
-            cases_filter=r.cases_filter,
-        )
-        for r in cs.rows
-        if r.created
-    ]
-    h = cs.headline
-    return MonthlyReport(
-        month=scope.period.label,
-        city=city,
-        period=cs.period,
-        as_of=scope.now,
-        calls=calls,
-        tickets=MonthlyTickets(
-            created=h.created.value,
-            selesai=h.selesai.value,
-            dalam_proses=h.dalam_proses.value,
-            belum_ditindaklanjuti=h.belum_ditindaklanjuti.value,
-            finished_percent=percent(h.selesai.value, h.created.value),
-            previous_created=h.created.previous,
-            overdue_now=h.overdue_now,
-        ),
-        agencies=agencies,
-        median_minutes={
-            m: None if d.median is None else float(round_half_up(d.median / 60, 1))
-            for m, d in times.metrics.items()
-        },
-        sla_compliance_percent=percent(met, met + missed),
-        rating_average=cs.ratings.average,
     )

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from api.domain.lifecycle import PUBLIC_STATUS_TEXT
 from api.domain.stats import CALL_CLASSES_REPORTED, METRICS, csv_safe, percent
 from api.i18n import t
-from api.services.stats import MonthlyReport
+from api.services.stats_monthly import MonthlyReport
 
 _TEMPLATE = Template(files(__package__).joinpath("monthly_report.html").read_text("utf-8"))
 

@@ -15,7 +15,7 @@ import pytest_asyncio
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from api.db.stats import CALL_EXPORT_COLUMNS, CASE_EXPORT_COLUMNS
+from api.db.exports import CALL_EXPORT_COLUMNS, CASE_EXPORT_COLUMNS
 from api.routes import exports
 from tests.conftest import login
 from tests.support.stats_data import (

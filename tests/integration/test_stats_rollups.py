@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import stats as q
+from api.db import stats_calls
 from api.db.session import make_engine, make_sessionmaker
 from api.db.stats import CaseFilter
 from api.domain.stats import month_period, previous_period
@@ -256,8 +257,10 @@ async def test_local_days_by_offset_arithmetic_equal_the_time_zone_rules(
     db: AsyncSession
     async with make_sessionmaker(engine)() as db:
         for rollup in (True, False):
-            by_zone = await q.call_counts(db, "Asia/Makassar", nov.start, nov.end, rollup=rollup)
-            by_offset = await q.call_counts(
+            by_zone = await stats_calls.call_counts(
+                db, "Asia/Makassar", nov.start, nov.end, rollup=rollup
+            )
+            by_offset = await stats_calls.call_counts(
                 db, "Asia/Makassar", nov.start, nov.end, rollup=rollup, offset=8 * 3600
             )
             assert sorted(map(repr, by_zone)) == sorted(map(repr, by_offset))
