@@ -12,6 +12,7 @@ Both run inside the caller's transaction, right after the change they describe:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -110,8 +111,15 @@ async def _facts(
     )
 
 
-async def _devices(db: AsyncSession, case: Case, m: Message) -> list[tuple[int, str, int | None]]:
-    """``(subscription id, language, user id)`` of every device in the message's audience."""
+@dataclass(frozen=True)
+class _Device:
+    subscription_id: int
+    language: str
+    user_id: int | None
+
+
+async def _devices(db: AsyncSession, case: Case, m: Message) -> list[_Device]:
+    """Every device in the message's audience."""
     s = PushSubscription
     q: Any
     if m.audience is Audience.CITIZENS:
@@ -128,7 +136,7 @@ async def _devices(db: AsyncSession, case: Case, m: Message) -> list[tuple[int, 
             q = q.where(User.role == "dispatcher")
         else:
             q = q.where(User.role == "coordinator", User.agency_id == case.agency_id)
-    return [(r[0], r[1], r[2]) for r in await db.execute(q.order_by(s.id))]
+    return [_Device(r.id, r.language, r.user_id) for r in await db.execute(q.order_by(s.id))]
 
 
 async def _write_outbox(
@@ -138,16 +146,16 @@ async def _write_outbox(
     now: datetime = event.at
     rows: dict[int, dict[str, Any]] = {}
     for m in messages:
-        for sub_id, lang, user_id in await _devices(db, case, m):
-            if sub_id in rows:  # reached by an earlier, more specific message
+        for device in await _devices(db, case, m):
+            if device.subscription_id in rows:  # reached by an earlier, more specific message
                 continue
-            rows[sub_id] = {
+            rows[device.subscription_id] = {
                 "event_key": key,
                 "kind": m.kind,
-                "subscription_id": sub_id,
-                "user_id": user_id if m.audience is not Audience.CITIZENS else None,
+                "subscription_id": device.subscription_id,
+                "user_id": device.user_id if m.audience is not Audience.CITIZENS else None,
                 "case_id": case.id,
-                "payload": m.payload(lang),
+                "payload": m.payload(device.language),
                 "urgency": m.urgency,
                 "topic": m.topic,
                 "ttl_s": m.ttl_s,

@@ -73,7 +73,7 @@ class PushDelivery:
             ).first()
             if row is None:
                 return None
-            n, sub = row
+            n, sub = row.Notification, row.PushSubscription
             now = self._clock()
             if sub is None:
                 n.status, n.last_error = "gone", "subscription removed"
