@@ -7,10 +7,10 @@ the last word on each row. Queries return named results, never positional rows.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,36 +72,39 @@ def _row(r: Any) -> RequestRow:
     )
 
 
-async def requests(
-    db: AsyncSession,
-    *,
-    references: Collection[str] = (),
-    codes: Collection[str] = (),
-    start: datetime | None = None,
-    end: datetime | None = None,
-    status: Literal["open", "closed"] | None = None,
-    page: int = 1,
-    page_size: int = 1000,
-) -> list[RequestRow]:
-    """Publicly visible cases, newest first: by reference, or filtered by category code,
-    creation time and open/closed."""
+@dataclass(frozen=True)
+class RequestQuery:
+    """``GET requests``: ``ids`` (references) override every other filter, as the spec says."""
+
+    ids: Sequence[str] = ()
+    codes: Sequence[str] = ()
+    statuses: frozenset[str] = frozenset()  # "open", "closed": both or none is no filter
+    start: datetime | None = None
+    end: datetime | None = None
+    page: int = 1
+    page_size: int = 1000
+
+
+async def requests(db: AsyncSession, q: RequestQuery) -> list[RequestRow]:
+    """Publicly visible cases, newest first, as the query asks."""
     stmt = _request_select()
-    if references:
-        stmt = stmt.where(Case.reference.in_(list(references)))
-    if codes:
-        stmt = stmt.where(Category.code.in_(list(codes)))
-    if start is not None:
-        stmt = stmt.where(Case.created_at >= start)
-    if end is not None:
-        stmt = stmt.where(Case.created_at <= end)
-    if status == "open":
-        stmt = stmt.where(Case.status.in_(OPEN))
-    elif status == "closed":
-        stmt = stmt.where(Case.status.not_in(OPEN))
+    if q.ids:
+        stmt = stmt.where(Case.reference.in_([i.upper() for i in q.ids]))
+    else:
+        if q.codes:
+            stmt = stmt.where(Category.code.in_(list(q.codes)))
+        if q.start is not None:
+            stmt = stmt.where(Case.created_at >= q.start)
+        if q.end is not None:
+            stmt = stmt.where(Case.created_at <= q.end)
+        if q.statuses == {"open"}:
+            stmt = stmt.where(Case.status.in_(OPEN))
+        elif q.statuses == {"closed"}:
+            stmt = stmt.where(Case.status.not_in(OPEN))
     stmt = (
         stmt.order_by(Case.created_at.desc(), Case.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+        .offset((q.page - 1) * q.page_size)
+        .limit(q.page_size)
     )
     return [_row(r) for r in (await db.execute(stmt)).all()]
 

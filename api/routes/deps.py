@@ -96,17 +96,13 @@ PinHeader = Annotated[str | None, HeaderParameter(name="X-Tracking-Pin", require
 
 @dataclass(frozen=True)
 class CitizenAccess:
-    """A citizen's tracking credentials as sent (headers only, never the URL), ready to open
-    one case: the tracking token, or the reporter's phone and the PIN."""
+    """A citizen's tracking credentials as sent, ready to open one case with."""
 
     db: AsyncSession
     settings: Settings
     now: datetime
     pin_key: str
-    ip: str
-    token: str | None
-    phone: str | None
-    pin: str | None
+    credentials: tracking.Credentials
 
     async def open(self, reference: str, *, for_update: bool = False) -> tracking.Access:
         """The case and the reporter behind the credentials: 401 without any, and the same 404
@@ -116,11 +112,8 @@ class CitizenAccess:
             self.settings,
             self.pin_key,
             reference,
-            token=self.token,
-            phone=self.phone,
-            pin=self.pin,
+            self.credentials,
             now=self.now,
-            ip=self.ip,
             for_update=for_update,
         )
 
@@ -136,16 +129,10 @@ async def provide_citizen_access(
 ) -> CitizenAccess:
     """The ``citizen_access`` dependency: a route that takes ``citizen_access: Citizen`` gets
     the three headers documented and opens its case with ``await citizen_access.open(ref)``."""
-    return CitizenAccess(
-        db,
-        settings,
-        now,
-        request.app.state.pin_key,
-        client_ip(request),
-        x_tracking_token,
-        x_reporter_phone,
-        x_tracking_pin,
+    sent = tracking.Credentials(
+        x_tracking_token, x_reporter_phone, x_tracking_pin, client_ip(request)
     )
+    return CitizenAccess(db, settings, now, request.app.state.pin_key, sent)
 
 
 Citizen = NamedDependency[CitizenAccess]

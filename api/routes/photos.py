@@ -8,6 +8,7 @@ declared by hand below.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, Protocol
@@ -134,22 +135,26 @@ async def receive_photos(
     db: Db,
     settings: Settings,
     storage: Storage,
-    uploader: service.Uploader,
     now: datetime,
-) -> service.StoreResult:
-    """The request's multipart body through the one upload use case, under the uploader's
-    rules. Called inside :func:`upload_slot` by the staff and the citizens' upload routes."""
+    uploader: Callable[[], Awaitable[service.Uploader]],
+) -> tuple[list[service.StoredPhoto], int]:
+    """The request's multipart body through the one upload use case, for the staff and the
+    citizens' upload routes: an upload slot is taken first (503 when none is free), then the
+    uploader (who, to which case, under which rules) is settled. Answers the photos and the
+    status: 201 when something was stored, 200 when every photo was already on the case."""
     length = request.headers.get("content-length")
-    return await service.upload(
-        db,
-        storage,
-        settings,
-        uploader,
-        body=request.stream(),
-        content_type=request.headers.get("content-type", ""),
-        content_length=int(length) if length and length.isdigit() else None,
-        now=now,
-    )
+    async with upload_slot(request):
+        result = await service.upload(
+            db,
+            storage,
+            settings,
+            await uploader(),
+            body=request.stream(),
+            content_type=request.headers.get("content-type", ""),
+            content_length=int(length) if length and length.isdigit() else None,
+            now=now,
+        )
+    return result.photos, 201 if result.created else 200
 
 
 class PhotoController(Controller):
@@ -179,12 +184,16 @@ class PhotoController(Controller):
         storage: Store,
         case_id: FromPath[uuid.UUID],
     ) -> Response[PhotoUploadOut]:
-        async with upload_slot(request):
-            uploader = await service.upload_right(db, principal, case_id)
-            result = await receive_photos(request, db, settings, storage, uploader, now)
+        photos, status = await receive_photos(
+            request,
+            db,
+            settings,
+            storage,
+            now,
+            lambda: service.upload_right(db, principal, case_id),
+        )
         return Response(
-            PhotoUploadOut([photo_out(p, principal.role) for p in result.photos]),
-            status_code=201 if result.created else 200,
+            PhotoUploadOut([photo_out(p, principal.role) for p in photos]), status_code=status
         )
 
     @get(

@@ -19,17 +19,17 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.config import Settings
 from api.db.models import Case
 from api.domain.abuse import tracking_pin
 from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, public_status
 from api.i18n import t
-from api.routes.deps import Cfg, Citizen, Db, Lang, Now, Store, TokenHeader, client_ip, upload_slot
+from api.routes.deps import Cfg, Citizen, Db, Lang, Now, Store, TokenHeader, client_ip
 from api.routes.params import Lat, Lon
 from api.routes.photos import UploadOperation, receive_photos, serve_copy
 from api.security import token_digest
 from api.services import abuse, citizen, public_photos, tracking
 from api.services.idempotency import idempotent
+from api.services.photos import Uploader
 
 # Generous wire bounds; the precise, translated limits are checked by the citizen service.
 Text = Annotated[str, msgspec.Meta(max_length=20_000)]
@@ -283,9 +283,29 @@ class PublicController(Controller):
         translated 4xx: unknown category, outside the service area, text too long, a number
         flagged for prank calls (403), too many reports from this address or phone (429)."""
         language = data.language or lang
+        report = citizen.Report(
+            **msgspec.structs.asdict(data)
+            | {
+                "language": language,
+                "attributes": {
+                    k: v if isinstance(v, list) else [v] for k, v in data.attributes.items()
+                },
+            }
+        )
 
         async def run() -> ReportOut:
-            return await _report(request, db, settings, now, data, language)
+            created = await citizen.intake(
+                db,
+                settings,
+                report,
+                now=now,
+                channel="web",
+                actor_kind="citizen",
+                counters=[abuse.per_ip(settings, client_ip(request))],
+                issue_token=True,
+            )
+            assert created.tracking_token is not None
+            return await _answer(request, db, created.case, created.tracking_token, language)
 
         async def reissue(stored: ReportOut) -> ReportOut:
             # The replay proves itself with the Idempotency-Key: give it a fresh token.
@@ -403,14 +423,14 @@ class PublicController(Controller):
     ) -> Response[PhotosOut]:
         """Multipart upload (field ``files``, optional ``caption``) through the photo pipeline:
         checked by content, EXIF only in the private original. 201 when something was stored."""
-        async with upload_slot(request):
-            uploader = await public_photos.citizen_uploader(
-                db, await citizen_access.open(reference)
-            )
-            result = await receive_photos(request, db, settings, storage, uploader, now)
+
+        async def uploader() -> Uploader:
+            return await public_photos.citizen_uploader(db, await citizen_access.open(reference))
+
+        photos, status = await receive_photos(request, db, settings, storage, now, uploader)
+        key = _photo_key(request)
         return Response(
-            PhotosOut([_photo_out(_photo_key(request), p.photo, now) for p in result.photos]),
-            status_code=201 if result.created else 200,
+            PhotosOut([_photo_out(key, p.photo, now) for p in photos]), status_code=status
         )
 
     @post(
@@ -511,38 +531,3 @@ async def _answer(
             subscribe_url="/api/push/subscriptions",
         ),
     )
-
-
-async def _report(
-    request: Request[Any, Any, Any],
-    db: AsyncSession,
-    settings: Settings,
-    now: datetime,
-    data: ReportIn,
-    language: str,
-) -> ReportOut:
-    created = await citizen.intake(
-        db,
-        settings,
-        citizen.Report(
-            category_code=data.category,
-            description=data.description,
-            lat=data.lat,
-            lon=data.lon,
-            address=data.address,
-            landmark=data.landmark,
-            name=data.name,
-            phone=data.phone,
-            language=language,
-            attributes={k: v if isinstance(v, list) else [v] for k, v in data.attributes.items()},
-            location_source=data.location_source,
-            accuracy_m=data.accuracy_m,
-        ),
-        now=now,
-        channel="web",
-        actor_kind="citizen",
-        counters=[abuse.per_ip(settings, client_ip(request))],
-        issue_token=True,
-    )
-    assert created.tracking_token is not None
-    return await _answer(request, db, created.case, created.tracking_token, language)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db import public as db_public
-from api.db.models import Agency, Case, CaseReporter, Category
+from api.db.models import Agency, Case, CaseRating, CaseReporter, Category
 from api.domain import disclosure
 from api.domain.abuse import tracking_pin
 from api.domain.calls import is_flagged
@@ -54,7 +54,7 @@ async def agency(db: AsyncSession, case: Case) -> Agency | None:
 class Report:
     """What a citizen (or an Open311 client on their behalf) reports."""
 
-    category_code: str
+    category: str  # its code
     description: str
     lat: float
     lon: float
@@ -112,7 +112,7 @@ async def intake(
     address = checked("address", report.address)
     landmark = checked("landmark", report.landmark)
     name = checked("name", report.name or "") or None
-    category = await db_public.category_by_code(db, report.category_code)
+    category = await db_public.category_by_code(db, report.category)
     if category is None or not category.active:
         raise Unprocessable("unknown_category")
     try:
@@ -171,6 +171,26 @@ async def intake(
 
 
 # ------------------------------------------------------------------ follow
+async def citizen_step(
+    db: AsyncSession,
+    case: Case,
+    kind: str,
+    row: CaseReporter | CaseRating,
+    *,
+    now: datetime,
+    public: bool,
+    **data: Any,
+) -> None:
+    """Store a citizen's row (a follower, a rating) and the step it adds to the case's
+    timeline; the step's data names the reporter."""
+    await db_public.add(db, row)
+    reporter_id = row.id if isinstance(row, CaseReporter) else row.reporter_id
+    data["reporter_id"] = reporter_id
+    await case_service.record_event(
+        db, case, kind, now=now, actor_kind="citizen", data=data, public=public
+    )
+
+
 async def reissue_token(db: AsyncSession, reference: str) -> tuple[Case, str]:
     """A fresh tracking token for the reporter who filed ``reference`` (their old one stops).
 
@@ -228,17 +248,8 @@ async def follow(
         follower=True,
         created_at=now,
     )
-    await db_public.add(db, reporter)
     # For staff only: following adds no step to anyone's public timeline.
-    await case_service.record_event(
-        db,
-        case,
-        "reporter_added",
-        now=now,
-        actor_kind="citizen",
-        data={"reporter_id": reporter.id, "channel": "web"},
-        public=False,
-    )
+    await citizen_step(db, case, "reporter_added", reporter, now=now, public=False, channel="web")
     for counter in applied:
         await record_hit(db, counter, now)
     return Followed(case, reporter, token)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +18,7 @@ from api.config import Settings
 from api.db import open311 as db_open311
 from api.db import public as db_public
 from api.db.models import Category, Open311Key
+from api.db.open311 import RequestQuery
 from api.domain import disclosure
 from api.domain.abuse import Limit, limit_key
 from api.domain.lifecycle import PUBLIC_STATUS_TEXT, VOID, open311_status, public_status
@@ -188,7 +188,7 @@ async def create_request(
         db,
         settings,
         citizen.Report(
-            category_code=category.code,
+            category=category.code,
             description=description,
             lat=lat,
             lon=lon,
@@ -270,44 +270,16 @@ def request_out(row: db_open311.RequestRow, settings: Settings, lang: str) -> di
     }
 
 
-@dataclass(frozen=True)
-class RequestQuery:
-    ids: Sequence[str] = ()
-    codes: Sequence[str] = ()
-    statuses: frozenset[str] = frozenset()
-    start: datetime | None = None
-    end: datetime | None = None
-    page: int = 1
-    page_size: int = 1000
-
-
 async def query_requests(
     db: AsyncSession, settings: Settings, q: RequestQuery, lang: str
 ) -> list[dict[str, Any]]:
     """``service_request_id`` overrides every other argument, as the spec says."""
-    if q.ids:
-        if len(q.ids) > MAX_IDS:
-            raise Open311Refused(400, "open311_too_many_ids", max=MAX_IDS)
-        rows = await db_open311.requests(
-            db, references=[i.upper() for i in q.ids], page=q.page, page_size=q.page_size
-        )
-    else:
+    if len(q.ids) > MAX_IDS:
+        raise Open311Refused(400, "open311_too_many_ids", max=MAX_IDS)
+    if not q.ids:
         for code in q.codes:
             await known_category(db, code, active_only=False)
-        status: Literal["open", "closed"] | None = None
-        if q.statuses == {"open"}:
-            status = "open"
-        elif q.statuses == {"closed"}:
-            status = "closed"
-        rows = await db_open311.requests(
-            db,
-            codes=q.codes,
-            start=q.start,
-            end=q.end,
-            status=status,
-            page=q.page,
-            page_size=q.page_size,
-        )
+    rows = await db_open311.requests(db, q)
     found = (request_out(r, settings, lang) for r in rows)
     return [r for r in found if r is not None]
 

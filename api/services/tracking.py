@@ -28,9 +28,21 @@ from api.security import token_digest
 from api.services import calls as call_service
 from api.services import cases as case_service
 from api.services.abuse import check_limit, checked, count_attempt, per_ip_pin
+from api.services.citizen import citizen_step
 
 
 # ------------------------------------------------------------------ access
+@dataclass(frozen=True)
+class Credentials:
+    """What a citizen sent to open their case (headers only, never the URL): the tracking
+    token, or the phone given on the report and the PIN; and from which address."""
+
+    token: str | None
+    phone: str | None
+    pin: str | None
+    ip: str  # wrong PINs are counted per address
+
+
 @dataclass(frozen=True)
 class Access:
     case: Case
@@ -52,18 +64,16 @@ async def access(
     settings: Settings,
     secret: str,
     reference: str,
+    sent: Credentials,
     *,
-    token: str | None,
-    phone: str | None,
-    pin: str | None,
     now: datetime,
-    ip: str,
     for_update: bool = False,
 ) -> Access:
     """The case and the reporter behind the credentials, or 404 exactly as for an unknown
     reference: a wrong token says nothing about whether the case exists. Wrong PINs are
-    limited per requesting address (``ip``)."""
-    token = (token or "").strip()
+    limited per requesting address. ``secret`` is the key the PINs are derived with."""
+    token = (sent.token or "").strip()
+    phone, pin = sent.phone, sent.pin
     if not token and not ((phone or "").strip() and (pin or "").strip()):
         raise Unauthorized("tracking_token_required")
     case = await db_public.case_by_reference(db, reference, for_update=for_update)
@@ -72,7 +82,7 @@ async def access(
         if case is None or reporter is None or not belongs(reporter, case.id):
             raise NotFound("case_not_found")
         return Access(case, reporter)
-    counter = per_ip_pin(settings, ip)
+    counter = per_ip_pin(settings, sent.ip)
     await check_limit(db, counter, now)
     if case is not None:
         try:
@@ -177,16 +187,7 @@ async def rate(
         comment=comment,
         created_at=now,
     )
-    await db_public.add(db, rating)
-    await case_service.record_event(
-        db,
-        case,
-        "rated",
-        now=now,
-        actor_kind="citizen",
-        data={"score": score, "reporter_id": granted.reporter.id},
-        public=True,
-    )
+    await citizen_step(db, case, "rated", rating, now=now, public=True, score=score)
     return rating
 
 
