@@ -19,7 +19,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Case
 from api.domain.abuse import tracking_pin
 from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, public_status
 from api.i18n import t
@@ -305,12 +304,15 @@ class PublicController(Controller):
                 issue_token=True,
             )
             assert created.tracking_token is not None
-            return await _answer(request, db, created.case, created.tracking_token, language)
+            return await _answer(
+                request, db, citizen.Tracked(created.case, created.tracking_token), language
+            )
 
         async def reissue(stored: ReportOut) -> ReportOut:
             # The replay proves itself with the Idempotency-Key: give it a fresh token.
-            case, token = await citizen.reissue_token(db, stored.reference)
-            return await _answer(request, db, case, token, language)
+            return await _answer(
+                request, db, await citizen.reissue_token(db, stored.reference), language
+            )
 
         # A phone that queued the report offline replays it with the same Idempotency-Key. The
         # stored answer keeps no tracking token (only its hash is ever kept).
@@ -354,7 +356,7 @@ class PublicController(Controller):
             now=now,
         )
         return Response(
-            await _answer(request, db, followed.case, followed.tracking_token, language),
+            await _answer(request, db, followed, language),
             status_code=201,
         )
 
@@ -510,9 +512,10 @@ class PublicController(Controller):
 
 
 async def _answer(
-    request: Request[Any, Any, Any], db: AsyncSession, case: Case, token: str, lang: str
+    request: Request[Any, Any, Any], db: AsyncSession, tracked: citizen.Tracked, lang: str
 ) -> ReportOut:
     """The answer to a report or a follow: everything the PWA needs to track and subscribe."""
+    case, token = tracked.case, tracked.tracking_token
     agency = await citizen.agency(db, case)
     word, text = _status(case.status, lang)
     return ReportOut(

@@ -191,7 +191,16 @@ async def citizen_step(
     )
 
 
-async def reissue_token(db: AsyncSession, reference: str) -> tuple[Case, str]:
+@dataclass(frozen=True)
+class Tracked:
+    """A case and a tracking token of one of its reporters (shown once; only its hash is
+    kept)."""
+
+    case: Case
+    tracking_token: str
+
+
+async def reissue_token(db: AsyncSession, reference: str) -> Tracked:
     """A fresh tracking token for the reporter who filed ``reference`` (their old one stops).
 
     For a replayed report: the stored answer keeps no token, so the replay gets a new one.
@@ -205,12 +214,11 @@ async def reissue_token(db: AsyncSession, reference: str) -> tuple[Case, str]:
     token = new_refresh_token()
     reporter.tracking_token_hash = token_digest(token)
     await db.flush()
-    return case, token
+    return Tracked(case, token)
 
 
 @dataclass(frozen=True)
-class Followed:
-    case: Case
+class Followed(Tracked):
     reporter: CaseReporter
     tracking_token: str
 
@@ -252,7 +260,7 @@ async def follow(
     await citizen_step(db, case, "reporter_added", reporter, now=now, public=False, channel="web")
     for counter in applied:
         await record_hit(db, counter, now)
-    return Followed(case, reporter, token)
+    return Followed(case, token, reporter)
 
 
 # ----------------------------------------------------------------- similar
