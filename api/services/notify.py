@@ -12,26 +12,20 @@ Both run inside the caller's transaction, right after the change they describe:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.adapters import jobs
+from api.db import push as db_push
 from api.db.models import (
     Case,
     CaseEvent,
-    CaseReporter,
     Category,
-    Notification,
-    PushSubscription,
     Team,
-    User,
-    team_members,
 )
 from api.domain.notifications import Audience, EventFacts, Message, plan
 
@@ -111,32 +105,15 @@ async def _facts(
     )
 
 
-@dataclass(frozen=True)
-class _Device:
-    subscription_id: int
-    language: str
-    user_id: int | None
-
-
-async def _devices(db: AsyncSession, case: Case, m: Message) -> list[_Device]:
+async def _devices(db: AsyncSession, case: Case, m: Message) -> list[db_push.Device]:
     """Every device in the message's audience."""
-    s = PushSubscription
-    q: Any
     if m.audience is Audience.CITIZENS:
-        q = select(s.id, s.language, s.user_id).where(
-            s.reporter_id.in_(select(CaseReporter.id).where(CaseReporter.case_id == case.id))
-        )
-    else:
-        q = select(s.id, s.language, s.user_id).join(User, User.id == s.user_id).where(User.active)
-        if m.audience is Audience.TEAM:
-            q = q.join(team_members, team_members.c.user_id == User.id).where(
-                team_members.c.team_id == m.facts.team_id
-            )
-        elif m.audience is Audience.DISPATCHERS:
-            q = q.where(User.role == "dispatcher")
-        else:
-            q = q.where(User.role == "coordinator", User.agency_id == case.agency_id)
-    return [_Device(r.id, r.language, r.user_id) for r in await db.execute(q.order_by(s.id))]
+        return await db_push.citizen_devices(db, case.id)
+    if m.audience is Audience.TEAM:
+        return await db_push.team_devices(db, m.facts.team_id)
+    if m.audience is Audience.DISPATCHERS:
+        return await db_push.role_devices(db, "dispatcher")
+    return await db_push.role_devices(db, "coordinator", case.agency_id)
 
 
 async def _write_outbox(
@@ -167,13 +144,7 @@ async def _write_outbox(
             }
     if not rows:
         return
-    stmt = (
-        insert(Notification)
-        .values(list(rows.values()))
-        .on_conflict_do_nothing(constraint="uq_notifications_event_sub")
-        .returning(Notification.id)
-    )
-    ids = list((await db.execute(stmt)).scalars())
+    ids = await db_push.add_notifications(db, list(rows.values()))
     await jobs.enqueue_push(db, [(nid, case.priority == "P1") for nid in ids])
 
 
