@@ -368,8 +368,8 @@ class PublicController(Controller):
         settings: Cfg,
         now: Now,
         lang: Lang,
-        citizen_access: Citizen,
         reference: FromPath[Reference],
+        citizen_access: Citizen,
     ) -> Response[TrackOut]:
         """The city's three words, the public timeline, the responsible agency and the public
         photos. Never personal data: no reporter, no officer, no note."""
@@ -420,8 +420,8 @@ class PublicController(Controller):
         settings: Cfg,
         now: Now,
         storage: Store,
-        citizen_access: Citizen,
         reference: FromPath[Reference],
+        citizen_access: Citizen,
     ) -> Response[PhotosOut]:
         """Multipart upload (field ``files``, optional ``caption``) through the photo pipeline:
         checked by content, EXIF only in the private original. 201 when something was stored."""
@@ -444,8 +444,8 @@ class PublicController(Controller):
         self,
         db: Db,
         now: Now,
-        citizen_access: Citizen,
         reference: FromPath[Reference],
+        citizen_access: Citizen,
         data: JSONBody[RatingIn],
     ) -> Response[RatingOut]:
         """A score from 1 to 5 and an optional comment: once per reporter, only when the case
@@ -468,8 +468,8 @@ class PublicController(Controller):
         settings: Cfg,
         now: Now,
         lang: Lang,
-        citizen_access: Citizen,
         reference: FromPath[Reference],
+        citizen_access: Citizen,
         data: JSONBody[DisputeIn],
     ) -> TimelineItem:
         """With a reason; only once the case is resolved or closed. The responsible agency is
