@@ -1,23 +1,28 @@
-"""Dependencies shared by every route: settings, clock, database session, caller language."""
+"""Dependencies shared by every route: settings, clock, database session, caller language,
+object storage, and a citizen's tracking credentials."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.params import HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.adapters.storage import Storage
 from api.auth import Principal, provide_optional_principal, provide_principal
 from api.config import Settings
 from api.db.session import session_scope
 from api.domain.abuse import client_address
 from api.errors import Unavailable
 from api.i18n import negotiate
+from api.services import tracking
 
 
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -35,6 +40,10 @@ def provide_now(state: State) -> datetime:
 
 def provide_lang(request: Request[Any, Any, Any]) -> str:
     return negotiate(request.headers.get("accept-language"))
+
+
+def provide_storage(state: State) -> Storage:
+    return state.storage  # type: ignore[no-any-return]
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
@@ -76,6 +85,57 @@ Now = NamedDependency[datetime]
 Lang = NamedDependency[str]
 CurrentUser = NamedDependency[Principal]
 MaybeUser = NamedDependency[Principal | None]
+Store = NamedDependency[Storage]
+
+
+# ------------------------------------------------------- citizen credentials
+TokenHeader = Annotated[str | None, HeaderParameter(name="X-Tracking-Token", required=False)]
+PhoneHeader = Annotated[str | None, HeaderParameter(name="X-Reporter-Phone", required=False)]
+PinHeader = Annotated[str | None, HeaderParameter(name="X-Tracking-Pin", required=False)]
+
+
+@dataclass(frozen=True)
+class CitizenAccess:
+    """A citizen's tracking credentials as sent, ready to open one case with."""
+
+    db: AsyncSession
+    settings: Settings
+    now: datetime
+    pin_key: str
+    credentials: tracking.Credentials
+
+    async def open(self, reference: str, *, for_update: bool = False) -> tracking.Access:
+        """The case and the reporter behind the credentials: 401 without any, and the same 404
+        as for an unknown reference when they are wrong (wrong PINs are counted per address)."""
+        return await tracking.access(
+            self.db,
+            self.settings,
+            self.pin_key,
+            reference,
+            self.credentials,
+            now=self.now,
+            for_update=for_update,
+        )
+
+
+async def provide_citizen_access(
+    request: Request[Any, Any, Any],
+    db: Db,
+    settings: Cfg,
+    now: Now,
+    x_tracking_token: TokenHeader = None,
+    x_reporter_phone: PhoneHeader = None,
+    x_tracking_pin: PinHeader = None,
+) -> CitizenAccess:
+    """The ``citizen_access`` dependency: a route that takes ``citizen_access: Citizen`` gets
+    the three headers documented and opens its case with ``await citizen_access.open(ref)``."""
+    sent = tracking.Credentials(
+        x_tracking_token, x_reporter_phone, x_tracking_pin, client_ip(request)
+    )
+    return CitizenAccess(db, settings, now, request.app.state.pin_key, sent)
+
+
+Citizen = NamedDependency[CitizenAccess]
 
 DEPENDENCIES = {
     "db": Provide(provide_db),
@@ -84,4 +144,6 @@ DEPENDENCIES = {
     "lang": Provide(provide_lang, sync_to_thread=False),
     "principal": Provide(provide_principal),
     "maybe_principal": Provide(provide_optional_principal),
+    "storage": Provide(provide_storage, sync_to_thread=False),
+    "citizen_access": Provide(provide_citizen_access),
 }

@@ -8,16 +8,15 @@ declared by hand below.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import OpenAPIMediaType, Operation, Reference, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
@@ -27,17 +26,11 @@ from api.auth import requires_login, requires_roles
 from api.config import Settings
 from api.domain.photos import etag_matches, may_view
 from api.errors import NotFound
-from api.routes.deps import Cfg, CurrentUser, Db, Now, upload_slot
+from api.routes.deps import Cfg, CurrentUser, Db, Now, Store, upload_slot
 from api.services import photos as service
 
 # Who may show a team photo to the public.
 PUBLISH_ROLES = ("operator", "dispatcher", "coordinator", "supervisor", "admin")
-
-PhotoStorage = NamedDependency[Storage]
-
-
-def provide_storage(state: State) -> Storage:
-    return state.storage  # type: ignore[no-any-return]
 
 
 class GeoPoint(msgspec.Struct):
@@ -108,36 +101,66 @@ def photo_out(stored: service.StoredPhoto, role: str) -> PhotoOut:
 
 @dataclass
 class UploadOperation(Operation):
-    """OpenAPI for the upload: a multipart body the handler reads as a stream."""
+    """OpenAPI for a photo upload (staff here, citizens in ``api/routes/public.py``): a
+    multipart body the handler reads as a stream. A subclass changes the class variables."""
+
+    body_text: ClassVar[str] = (
+        "One or several photos (JPEG, PNG, WebP or HEIC), checked by content."
+    )
+    with_event: ClassVar[bool] = True  # the optional ``event_id`` field
 
     def __post_init__(self) -> None:
+        fields: dict[str, Schema | Reference] = {
+            "files": Schema(
+                type=OpenAPIType.ARRAY,
+                items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+            ),
+            "caption": Schema(type=OpenAPIType.STRING, max_length=service.MAX_CAPTION),
+        }
+        if self.with_event:
+            fields["event_id"] = Schema(type=OpenAPIType.INTEGER)
         self.request_body = RequestBody(
             required=True,
-            description="One or several photos (JPEG, PNG, WebP or HEIC), checked by content.",
+            description=self.body_text,
             content={
                 "multipart/form-data": OpenAPIMediaType(
-                    schema=Schema(
-                        type=OpenAPIType.OBJECT,
-                        required=["files"],
-                        properties={
-                            "files": Schema(
-                                type=OpenAPIType.ARRAY,
-                                items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
-                            ),
-                            "caption": Schema(type=OpenAPIType.STRING, max_length=1000),
-                            "event_id": Schema(type=OpenAPIType.INTEGER),
-                        },
-                    )
+                    schema=Schema(type=OpenAPIType.OBJECT, required=["files"], properties=fields)
                 )
             },
         )
+
+
+async def receive_photos(
+    request: Request[Any, Any, Any],
+    db: Db,
+    settings: Settings,
+    storage: Storage,
+    now: datetime,
+    uploader: Callable[[], Awaitable[service.Uploader]],
+) -> tuple[list[service.StoredPhoto], int]:
+    """The request's multipart body through the one upload use case, for the staff and the
+    citizens' upload routes: an upload slot is taken first (503 when none is free), then the
+    uploader (who, to which case, under which rules) is settled. Answers the photos and the
+    status: 201 when something was stored, 200 when every photo was already on the case."""
+    length = request.headers.get("content-length")
+    async with upload_slot(request):
+        result = await service.upload(
+            db,
+            storage,
+            settings,
+            await uploader(),
+            body=request.stream(),
+            content_type=request.headers.get("content-type", ""),
+            content_length=int(length) if length and length.isdigit() else None,
+            now=now,
+        )
+    return result.photos, 201 if result.created else 200
 
 
 class PhotoController(Controller):
     path = "/api"
     tags = ["photos"]
     guards = [requires_login]
-    dependencies = {"storage": Provide(provide_storage, sync_to_thread=False)}
 
     @post(
         "/cases/{case_id:uuid}/photos",
@@ -158,25 +181,19 @@ class PhotoController(Controller):
         principal: CurrentUser,
         settings: Cfg,
         now: Now,
-        storage: PhotoStorage,
+        storage: Store,
         case_id: FromPath[uuid.UUID],
     ) -> Response[PhotoUploadOut]:
-        async with upload_slot(request):
-            right = await service.upload_right(db, principal, case_id)
-            result = await service.add_uploaded_photos(
-                db,
-                storage,
-                settings,
-                right,
-                body=request.stream(),
-                content_type=request.headers.get("content-type", ""),
-                content_length=_int_or_none(request.headers.get("content-length")),
-                uploaded_by_id=principal.user_id,
-                now=now,
-            )
+        photos, status = await receive_photos(
+            request,
+            db,
+            settings,
+            storage,
+            now,
+            lambda: service.upload_right(db, principal, case_id),
+        )
         return Response(
-            PhotoUploadOut([photo_out(p, principal.role) for p in result.photos]),
-            status_code=201 if result.created else 200,
+            PhotoUploadOut([photo_out(p, principal.role) for p in photos]), status_code=status
         )
 
     @get(
@@ -195,7 +212,7 @@ class PhotoController(Controller):
         db: Db,
         principal: CurrentUser,
         settings: Cfg,
-        storage: PhotoStorage,
+        storage: Store,
         photo_id: FromPath[uuid.UUID],
         variant: FromQuery[Literal["thumb", "display", "original"]] = "display",
     ) -> Response[Any]:
@@ -300,10 +317,3 @@ async def serve_copy(
             "Content-Disposition": f'inline; filename="{name}.{extension}"',
         },
     )
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None

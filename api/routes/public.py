@@ -11,34 +11,25 @@ credential gets the same 404 as an unknown reference. Answers hold public fields
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
-from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
-from sqlalchemy import select
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.adapters.storage import Storage
-from api.config import Settings
-from api.db.models import Agency, Case, Category
 from api.domain.abuse import tracking_pin
 from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, public_status
 from api.i18n import t
-from api.routes.deps import Cfg, Db, Lang, Now, client_ip, upload_slot
+from api.routes.deps import Cfg, Citizen, Db, Lang, Now, Store, TokenHeader, client_ip
 from api.routes.params import Lat, Lon
-from api.routes.photos import serve_copy
+from api.routes.photos import UploadOperation, receive_photos, serve_copy
 from api.security import token_digest
-from api.services import citizen
+from api.services import abuse, citizen, public_photos, tracking
 from api.services.idempotency import idempotent
+from api.services.photos import Uploader
 
-PublicStorage = NamedDependency[Storage]
 # Generous wire bounds; the precise, translated limits are checked by the citizen service.
 Text = Annotated[str, msgspec.Meta(max_length=20_000)]
 Reference = Annotated[str, msgspec.Meta(max_length=40)]
@@ -46,14 +37,7 @@ Reference = Annotated[str, msgspec.Meta(max_length=40)]
 CategoryCode = Annotated[
     str, msgspec.Meta(min_length=1, max_length=48, pattern=r"^\s*[A-Za-z0-9_.-]+\s*$")
 ]
-TokenHeader = Annotated[str | None, HeaderParameter(name="X-Tracking-Token", required=False)]
-PhoneHeader = Annotated[str | None, HeaderParameter(name="X-Reporter-Phone", required=False)]
-PinHeader = Annotated[str | None, HeaderParameter(name="X-Tracking-Pin", required=False)]
 JSON_LIMIT = 64 * 1024
-
-
-def provide_storage(state: State) -> Storage:
-    return state.storage  # type: ignore[no-any-return]
 
 
 # ----------------------------------------------------------------- bodies
@@ -212,59 +196,37 @@ def _photo_out(secret: str, p: Any, now: datetime) -> PublicPhotoOut:
         id=p.id,
         source=p.source,
         created_at=p.created_at,
-        thumb_url=citizen.signed_photo_path(secret, p.id, "thumb", now),
-        display_url=citizen.signed_photo_path(secret, p.id, "display", now),
+        thumb_url=public_photos.signed_photo_path(secret, p.id, "thumb", now),
+        display_url=public_photos.signed_photo_path(secret, p.id, "display", now),
     )
 
 
-@dataclass
-class UploadOperation(Operation):
-    def __post_init__(self) -> None:
-        self.request_body = RequestBody(
-            required=True,
-            description="Photos (JPEG, PNG, WebP or HEIC), checked by content; EXIF is removed "
-            "from every copy anyone else sees.",
-            content={
-                "multipart/form-data": OpenAPIMediaType(
-                    schema=Schema(
-                        type=OpenAPIType.OBJECT,
-                        required=["files"],
-                        properties={
-                            "files": Schema(
-                                type=OpenAPIType.ARRAY,
-                                items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
-                            ),
-                            "caption": Schema(type=OpenAPIType.STRING, max_length=1000),
-                        },
-                    )
-                )
-            },
-        )
+class CitizenUploadOperation(UploadOperation):
+    """The citizens' upload: the same multipart body, without ``event_id``."""
+
+    body_text = (
+        "Photos (JPEG, PNG, WebP or HEIC), checked by content; EXIF is removed "
+        "from every copy anyone else sees."
+    )
+    with_event = False
 
 
 class PublicController(Controller):
     path = "/api/public"
     tags = ["citizens"]
     security = [{}]  # no account needed
-    dependencies = {"storage": Provide(provide_storage, sync_to_thread=False)}
 
     @get("/categories", summary="What a citizen can report, with each category's questions")
     async def categories(self, db: Db, lang: Lang) -> list[CategoryOut]:
-        rows = await db.execute(
-            select(Category, Agency.name_id, Agency.name_en)
-            .join(Agency, Agency.id == Category.agency_id)
-            .where(Category.active)
-            .order_by(Category.group, Category.code)
-        )
         return [
             CategoryOut(
-                c.code,
-                c.name_en if lang == "en" else c.name_id,
-                c.group,
-                agency_en if lang == "en" else agency_id,
-                list(c.attributes or []),
+                c.category.code,
+                c.category.name_en if lang == "en" else c.category.name_id,
+                c.category.group,
+                c.agency_name_en if lang == "en" else c.agency_name_id,
+                list(c.category.attributes or []),
             )
-            for c, agency_id, agency_en in rows
+            for c in await citizen.categories(db)
         ]
 
     @get("/similar", summary="Open cases of the same category nearby, before reporting")
@@ -320,14 +282,37 @@ class PublicController(Controller):
         translated 4xx: unknown category, outside the service area, text too long, a number
         flagged for prank calls (403), too many reports from this address or phone (429)."""
         language = data.language or lang
+        report = citizen.Report(
+            **msgspec.structs.asdict(data)
+            | {
+                "language": language,
+                "attributes": {
+                    k: v if isinstance(v, list) else [v] for k, v in data.attributes.items()
+                },
+            }
+        )
 
         async def run() -> ReportOut:
-            return await _report(request, db, settings, now, data, language)
+            created = await citizen.intake(
+                db,
+                settings,
+                report,
+                now=now,
+                channel="web",
+                actor_kind="citizen",
+                counters=[abuse.per_ip(settings, client_ip(request))],
+                issue_token=True,
+            )
+            assert created.tracking_token is not None
+            return await _answer(
+                request, db, citizen.Tracked(created.case, created.tracking_token), language
+            )
 
         async def reissue(stored: ReportOut) -> ReportOut:
             # The replay proves itself with the Idempotency-Key: give it a fresh token.
-            case, token = await citizen.reissue_token(db, stored.reference)
-            return await _answer(request, db, case, token, language)
+            return await _answer(
+                request, db, await citizen.reissue_token(db, stored.reference), language
+            )
 
         # A phone that queued the report offline replays it with the same Idempotency-Key. The
         # stored answer keeps no tracking token (only its hash is ever kept).
@@ -371,7 +356,7 @@ class PublicController(Controller):
             now=now,
         )
         return Response(
-            await _answer(request, db, followed.case, followed.tracking_token, language),
+            await _answer(request, db, followed, language),
             status_code=201,
         )
 
@@ -384,24 +369,12 @@ class PublicController(Controller):
         now: Now,
         lang: Lang,
         reference: FromPath[Reference],
-        x_tracking_token: TokenHeader = None,
-        x_reporter_phone: PhoneHeader = None,
-        x_tracking_pin: PinHeader = None,
+        citizen_access: Citizen,
     ) -> Response[TrackOut]:
         """The city's three words, the public timeline, the responsible agency and the public
         photos. Never personal data: no reporter, no officer, no note."""
-        granted = await citizen.access(
-            db,
-            settings,
-            _pin_key(request),
-            reference,
-            token=x_tracking_token,
-            phone=x_reporter_phone,
-            pin=x_tracking_pin,
-            now=now,
-            ip=client_ip(request),
-        )
-        view = await citizen.public_view(db, settings, granted, now)
+        granted = await citizen_access.open(reference)
+        view = await tracking.public_view(db, settings, granted, now)
         c = view.case
         word, text = _status(c.status, lang)
         body = TrackOut(
@@ -436,7 +409,7 @@ class PublicController(Controller):
     @post(
         "/cases/{reference:str}/photos",
         summary="Add photos to one's report",
-        operation_class=UploadOperation,
+        operation_class=CitizenUploadOperation,
         # Bounded by the photo limits instead (files x size), checked as the body streams in.
         request_max_body_size=None,
     )
@@ -446,40 +419,20 @@ class PublicController(Controller):
         db: Db,
         settings: Cfg,
         now: Now,
-        storage: PublicStorage,
+        storage: Store,
         reference: FromPath[Reference],
-        x_tracking_token: TokenHeader = None,
-        x_reporter_phone: PhoneHeader = None,
-        x_tracking_pin: PinHeader = None,
+        citizen_access: Citizen,
     ) -> Response[PhotosOut]:
         """Multipart upload (field ``files``, optional ``caption``) through the photo pipeline:
         checked by content, EXIF only in the private original. 201 when something was stored."""
-        async with upload_slot(request):
-            granted = await citizen.access(
-                db,
-                settings,
-                _pin_key(request),
-                reference,
-                token=x_tracking_token,
-                phone=x_reporter_phone,
-                pin=x_tracking_pin,
-                now=now,
-                ip=client_ip(request),
-            )
-            length = request.headers.get("content-length")
-            result = await citizen.add_photos(
-                db,
-                storage,
-                settings,
-                granted,
-                body=request.stream(),
-                content_type=request.headers.get("content-type", ""),
-                content_length=int(length) if length and length.isdigit() else None,
-                now=now,
-            )
+
+        async def uploader() -> Uploader:
+            return await public_photos.citizen_uploader(db, await citizen_access.open(reference))
+
+        photos, status = await receive_photos(request, db, settings, storage, now, uploader)
+        key = _photo_key(request)
         return Response(
-            PhotosOut([_photo_out(_photo_key(request), p.photo, now) for p in result.photos]),
-            status_code=201 if result.created else 200,
+            PhotosOut([_photo_out(key, p.photo, now) for p in photos]), status_code=status
         )
 
     @post(
@@ -489,31 +442,16 @@ class PublicController(Controller):
     )
     async def rating(
         self,
-        request: Request[Any, Any, Any],
         db: Db,
-        settings: Cfg,
         now: Now,
         reference: FromPath[Reference],
+        citizen_access: Citizen,
         data: JSONBody[RatingIn],
-        x_tracking_token: TokenHeader = None,
-        x_reporter_phone: PhoneHeader = None,
-        x_tracking_pin: PinHeader = None,
     ) -> Response[RatingOut]:
         """A score from 1 to 5 and an optional comment: once per reporter, only when the case
         is resolved or closed (409 otherwise)."""
-        granted = await citizen.access(
-            db,
-            settings,
-            _pin_key(request),
-            reference,
-            token=x_tracking_token,
-            phone=x_reporter_phone,
-            pin=x_tracking_pin,
-            now=now,
-            ip=client_ip(request),
-            for_update=True,
-        )
-        rating = await citizen.rate(db, granted, score=data.score, comment=data.comment, now=now)
+        granted = await citizen_access.open(reference, for_update=True)
+        rating = await tracking.rate(db, granted, score=data.score, comment=data.comment, now=now)
         return Response(
             RatingOut(granted.case.reference, rating.score, rating.created_at), status_code=201
         )
@@ -526,32 +464,18 @@ class PublicController(Controller):
     )
     async def dispute(
         self,
-        request: Request[Any, Any, Any],
         db: Db,
         settings: Cfg,
         now: Now,
         lang: Lang,
         reference: FromPath[Reference],
+        citizen_access: Citizen,
         data: JSONBody[DisputeIn],
-        x_tracking_token: TokenHeader = None,
-        x_reporter_phone: PhoneHeader = None,
-        x_tracking_pin: PinHeader = None,
     ) -> TimelineItem:
         """With a reason; only once the case is resolved or closed. The responsible agency is
         told through the usual notifications."""
-        granted = await citizen.access(
-            db,
-            settings,
-            _pin_key(request),
-            reference,
-            token=x_tracking_token,
-            phone=x_reporter_phone,
-            pin=x_tracking_pin,
-            now=now,
-            ip=client_ip(request),
-            for_update=True,
-        )
-        await citizen.dispute(db, settings, granted, reason=data.reason, now=now)
+        granted = await citizen_access.open(reference, for_update=True)
+        await tracking.dispute(db, settings, granted, reason=data.reason, now=now)
         return TimelineItem("reopened", now, t("public_event_reopened", lang))
 
     @get(
@@ -565,7 +489,7 @@ class PublicController(Controller):
         db: Db,
         settings: Cfg,
         now: Now,
-        storage: PublicStorage,
+        storage: Store,
         photo_id: FromPath[uuid.UUID],
         variant: FromQuery[Literal["thumb", "display"]] = "display",
         x_tracking_token: TokenHeader = None,
@@ -574,7 +498,7 @@ class PublicController(Controller):
     ) -> Response[Any]:
         """For the holder of a tracking token of the photo's case, or a signed URL from the
         tracking page. The copies carry no EXIF; the original is never served here."""
-        copy = await citizen.public_photo(
+        copy = await public_photos.public_photo(
             db,
             _photo_key(request),
             photo_id,
@@ -588,10 +512,11 @@ class PublicController(Controller):
 
 
 async def _answer(
-    request: Request[Any, Any, Any], db: AsyncSession, case: Case, token: str, lang: str
+    request: Request[Any, Any, Any], db: AsyncSession, tracked: citizen.Tracked, lang: str
 ) -> ReportOut:
     """The answer to a report or a follow: everything the PWA needs to track and subscribe."""
-    agency = await db.get(Agency, case.agency_id)
+    case, token = tracked.case, tracked.tracking_token
+    agency = await citizen.agency(db, case)
     word, text = _status(case.status, lang)
     return ReportOut(
         reference=case.reference,
@@ -609,38 +534,3 @@ async def _answer(
             subscribe_url="/api/push/subscriptions",
         ),
     )
-
-
-async def _report(
-    request: Request[Any, Any, Any],
-    db: AsyncSession,
-    settings: Settings,
-    now: datetime,
-    data: ReportIn,
-    language: str,
-) -> ReportOut:
-    created = await citizen.intake(
-        db,
-        settings,
-        citizen.Report(
-            category_code=data.category,
-            description=data.description,
-            lat=data.lat,
-            lon=data.lon,
-            address=data.address,
-            landmark=data.landmark,
-            name=data.name,
-            phone=data.phone,
-            language=language,
-            attributes={k: v if isinstance(v, list) else [v] for k, v in data.attributes.items()},
-            location_source=data.location_source,
-            accuracy_m=data.accuracy_m,
-        ),
-        now=now,
-        channel="web",
-        actor_kind="citizen",
-        counters=[citizen.per_ip(settings, client_ip(request))],
-        issue_token=True,
-    )
-    assert created.tracking_token is not None
-    return await _answer(request, db, created.case, created.tracking_token, language)

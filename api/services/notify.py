@@ -16,22 +16,17 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.adapters import jobs
+from api.db import push as db_push
 from api.db.live import LIVE_EVENT_SQL
 from api.db.models import (
     Case,
     CaseEvent,
-    CaseReporter,
     Category,
-    Notification,
-    PushSubscription,
     Team,
-    User,
-    team_members,
 )
 from api.domain.notifications import Audience, EventFacts, Message, plan
 
@@ -111,25 +106,15 @@ async def _facts(
     )
 
 
-async def _devices(db: AsyncSession, case: Case, m: Message) -> list[tuple[int, str, int | None]]:
-    """``(subscription id, language, user id)`` of every device in the message's audience."""
-    s = PushSubscription
-    q: Any
+async def _devices(db: AsyncSession, case: Case, m: Message) -> list[db_push.Device]:
+    """Every device in the message's audience."""
     if m.audience is Audience.CITIZENS:
-        q = select(s.id, s.language, s.user_id).where(
-            s.reporter_id.in_(select(CaseReporter.id).where(CaseReporter.case_id == case.id))
-        )
-    else:
-        q = select(s.id, s.language, s.user_id).join(User, User.id == s.user_id).where(User.active)
-        if m.audience is Audience.TEAM:
-            q = q.join(team_members, team_members.c.user_id == User.id).where(
-                team_members.c.team_id == m.facts.team_id
-            )
-        elif m.audience is Audience.DISPATCHERS:
-            q = q.where(User.role == "dispatcher")
-        else:
-            q = q.where(User.role == "coordinator", User.agency_id == case.agency_id)
-    return [(r[0], r[1], r[2]) for r in await db.execute(q.order_by(s.id))]
+        return await db_push.citizen_devices(db, case.id)
+    if m.audience is Audience.TEAM:
+        return await db_push.team_devices(db, m.facts.team_id)
+    if m.audience is Audience.DISPATCHERS:
+        return await db_push.role_devices(db, "dispatcher")
+    return await db_push.role_devices(db, "coordinator", case.agency_id)
 
 
 async def _write_outbox(
@@ -139,16 +124,16 @@ async def _write_outbox(
     now: datetime = event.at
     rows: dict[int, dict[str, Any]] = {}
     for m in messages:
-        for sub_id, lang, user_id in await _devices(db, case, m):
-            if sub_id in rows:  # reached by an earlier, more specific message
+        for device in await _devices(db, case, m):
+            if device.subscription_id in rows:  # reached by an earlier, more specific message
                 continue
-            rows[sub_id] = {
+            rows[device.subscription_id] = {
                 "event_key": key,
                 "kind": m.kind,
-                "subscription_id": sub_id,
-                "user_id": user_id if m.audience is not Audience.CITIZENS else None,
+                "subscription_id": device.subscription_id,
+                "user_id": device.user_id if m.audience is not Audience.CITIZENS else None,
                 "case_id": case.id,
-                "payload": m.payload(lang),
+                "payload": m.payload(device.language),
                 "urgency": m.urgency,
                 "topic": m.topic,
                 "ttl_s": m.ttl_s,
@@ -160,13 +145,7 @@ async def _write_outbox(
             }
     if not rows:
         return
-    stmt = (
-        insert(Notification)
-        .values(list(rows.values()))
-        .on_conflict_do_nothing(constraint="uq_notifications_event_sub")
-        .returning(Notification.id)
-    )
-    ids = list((await db.execute(stmt)).scalars())
+    ids = await db_push.add_notifications(db, list(rows.values()))
     await jobs.enqueue_push(db, [(nid, case.priority == "P1") for nid in ids])
 
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from geoalchemy2 import Geometry
-from sqlalchemy import Select, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.db.models import Agency, Area, Case, CaseEvent, Category, Open311Key
+from api.db import open311 as db_open311
+from api.db import public as db_public
+from api.db.models import Category, Open311Key
+from api.db.open311 import RequestQuery
 from api.domain import disclosure
 from api.domain.abuse import Limit, limit_key
-from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, VOID, open311_status, public_status
+from api.domain.lifecycle import PUBLIC_STATUS_TEXT, VOID, open311_status, public_status
 from api.domain.open311 import (
     CHANGESET,
     CONTENT_TYPES,
@@ -35,8 +35,9 @@ from api.domain.open311 import (
 from api.errors import NotFound
 from api.i18n import t
 from api.security import token_digest
-from api.services import cases as case_service
 from api.services import citizen
+from api.services.abuse import Counter, report_window
+from api.services.tracking import reporter_by_token
 
 KEY_PREFIX = "o311_"
 
@@ -65,14 +66,9 @@ def discovery(settings: Settings, base_url: str, lang: str) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ services
 async def services(db: AsyncSession, lang: str) -> list[dict[str, Any]]:
-    rows = await db.execute(
-        select(Category, Agency.name_id, Agency.name_en)
-        .join(Agency, Agency.id == Category.agency_id)
-        .where(Category.active)
-        .order_by(Category.group, Category.code)
-    )
     out = []
-    for c, agency_id_name, agency_en_name in rows:
+    for row in await citizen.categories(db):
+        c = row.category
         name = _name(lang, c.name_id, c.name_en)
         other = c.name_id if lang == "en" else c.name_en
         out.append(
@@ -83,7 +79,7 @@ async def services(db: AsyncSession, lang: str) -> list[dict[str, Any]]:
                     "open311_service_description",
                     lang,
                     name=name,
-                    agency=_name(lang, agency_id_name, agency_en_name),
+                    agency=_name(lang, row.agency_name_id, row.agency_name_en),
                 ),
                 "metadata": bool(c.attributes),
                 "type": "realtime",
@@ -95,7 +91,7 @@ async def services(db: AsyncSession, lang: str) -> list[dict[str, Any]]:
 
 
 async def known_category(db: AsyncSession, code: str, *, active_only: bool) -> Category:
-    category = await citizen.category_by_code(db, code)
+    category = await db_public.category_by_code(db, code)
     if category is None or (active_only and not category.active):
         raise Open311Refused(404, "open311_service_code_unknown", service_code=code)
     return category
@@ -114,14 +110,7 @@ async def authenticate(db: AsyncSession, raw_key: str | None, now: datetime) -> 
     """The issued, unrevoked key, or the spec's 403."""
     if raw_key is None or not raw_key.strip():
         raise Open311Refused(403, "open311_api_key_missing")
-    key = (
-        await db.execute(
-            select(Open311Key).where(
-                Open311Key.key_hash == token_digest(raw_key.strip()),
-                Open311Key.revoked_at.is_(None),
-            )
-        )
-    ).scalar_one_or_none()
+    key = await db_open311.live_key(db, token_digest(raw_key.strip()))
     if key is None:
         raise Open311Refused(403, "open311_api_key_invalid")
     key.last_used_at = now
@@ -140,17 +129,16 @@ async def issue_key(
         created_by_id=by_user_id,
         created_at=now,
     )
-    db.add(key)
-    await db.flush()
+    await db_open311.add_key(db, key)
     return key, raw
 
 
 async def list_keys(db: AsyncSession) -> list[Open311Key]:
-    return list((await db.execute(select(Open311Key).order_by(Open311Key.id))).scalars())
+    return await db_open311.keys(db)
 
 
 async def revoke_key(db: AsyncSession, key_id: int, now: datetime) -> Open311Key:
-    key = await db.get(Open311Key, key_id, with_for_update=True)
+    key = await db_open311.key_for_update(db, key_id)
     if key is None:
         raise NotFound()
     if key.revoked_at is None:
@@ -190,8 +178,8 @@ async def create_request(
     description = (fields.get("description") or "").strip() or _name(
         "id", category.name_id, category.name_en
     )
-    window = citizen.report_window(settings)
-    per_key = citizen.Counter(
+    window = report_window(settings)
+    per_key = Counter(
         limit_key("open311-key", str(key.id)),
         Limit("open311", settings.open311_requests_per_key, window),
         "rate_limited",
@@ -200,7 +188,7 @@ async def create_request(
         db,
         settings,
         citizen.Report(
-            category_code=category.code,
+            category=category.code,
             description=description,
             lat=lat,
             lon=lon,
@@ -218,7 +206,7 @@ async def create_request(
         issue_token=False,
         intake_data={"open311_key_id": key.id},
     )
-    agency = await db.get(Agency, created.case.agency_id)
+    agency = await citizen.agency(db, created.case)
     assert agency is not None
     notice = t(
         "open311_service_notice",
@@ -236,32 +224,6 @@ async def create_request(
 
 
 # ------------------------------------------------------------- GET requests
-LAT = func.ST_Y(cast(Case.location, Geometry))
-LON = func.ST_X(cast(Case.location, Geometry))
-
-
-def _request_select() -> Select[Any]:
-    return (
-        select(
-            Case,
-            Category.code,
-            Category.name_id,
-            Category.name_en,
-            Agency.name_id,
-            Agency.name_en,
-            Area.name,
-            LAT,
-            LON,
-            Category.sensitive,
-        )
-        .join(Category, Category.id == Case.category_id)
-        .join(Agency, Agency.id == Case.agency_id)
-        .outerjoin(Area, Area.id == Case.area_id)
-        # Sensitive cases never leave through Open311 (api/domain/disclosure.py).
-        .where(case_service.publicly_visible())
-    )
-
-
 def status_notes(status: str, lang: str) -> str:
     """Why the status is what it is, in public words: merged, not valid, cancelled, or one of
     the city's three words."""
@@ -270,31 +232,31 @@ def status_notes(status: str, lang: str) -> str:
     return PUBLIC_STATUS_TEXT[public_status(status)][lang]
 
 
-def request_out(row: Any, settings: Settings, lang: str) -> dict[str, Any] | None:
+def request_out(row: db_open311.RequestRow, settings: Settings, lang: str) -> dict[str, Any] | None:
     """A service request as the public may see it, or ``None`` when it may not at all."""
-    c: Case = row[0]
+    c = row.case
     shown = disclosure.public_case(
         disclosure.CaseFacts(
             c.channel,
             c.sensitive,
-            bool(row[9]),
+            row.category_sensitive,
             c.address,
             c.public_description,
-            float(row[7]),
-            float(row[8]),
+            row.lat,
+            row.lon,
         )
     )
     if shown is None:
         return None
-    address = ", ".join(p for p in (shown.address, row[6], settings.city_name) if p)
+    address = ", ".join(p for p in (shown.address, row.area_name, settings.city_name) if p)
     return {
         "service_request_id": c.reference,
         "status": open311_status(c.status),
         "status_notes": status_notes(c.status, lang),
-        "service_name": _name(lang, row[2], row[3]),
-        "service_code": row[1],
+        "service_name": _name(lang, row.category_name_id, row.category_name_en),
+        "service_code": row.category_code,
         "description": shown.description,
-        "agency_responsible": _name(lang, row[4], row[5]),
+        "agency_responsible": _name(lang, row.agency_name_id, row.agency_name_en),
         "service_notice": None,
         "requested_datetime": w3c(c.created_at, settings.tz),
         "updated_datetime": w3c(c.updated_at, settings.tz),
@@ -308,54 +270,24 @@ def request_out(row: Any, settings: Settings, lang: str) -> dict[str, Any] | Non
     }
 
 
-@dataclass(frozen=True)
-class RequestQuery:
-    ids: Sequence[str] = ()
-    codes: Sequence[str] = ()
-    statuses: frozenset[str] = frozenset()
-    start: datetime | None = None
-    end: datetime | None = None
-    page: int = 1
-    page_size: int = 1000
-
-
 async def query_requests(
     db: AsyncSession, settings: Settings, q: RequestQuery, lang: str
 ) -> list[dict[str, Any]]:
     """``service_request_id`` overrides every other argument, as the spec says."""
-    stmt = _request_select()
-    if q.ids:
-        if len(q.ids) > MAX_IDS:
-            raise Open311Refused(400, "open311_too_many_ids", max=MAX_IDS)
-        stmt = stmt.where(Case.reference.in_([i.upper() for i in q.ids]))
-    else:
+    if len(q.ids) > MAX_IDS:
+        raise Open311Refused(400, "open311_too_many_ids", max=MAX_IDS)
+    if not q.ids:
         for code in q.codes:
             await known_category(db, code, active_only=False)
-        if q.codes:
-            stmt = stmt.where(Category.code.in_(list(q.codes)))
-        if q.start is not None:
-            stmt = stmt.where(Case.created_at >= q.start)
-        if q.end is not None:
-            stmt = stmt.where(Case.created_at <= q.end)
-        if q.statuses == {"open"}:
-            stmt = stmt.where(Case.status.in_(OPEN))
-        elif q.statuses == {"closed"}:
-            stmt = stmt.where(Case.status.not_in(OPEN))
-    stmt = (
-        stmt.order_by(Case.created_at.desc(), Case.id.desc())
-        .offset((q.page - 1) * q.page_size)
-        .limit(q.page_size)
-    )
-    found = (request_out(r, settings, lang) for r in (await db.execute(stmt)).all())
+    rows = await db_open311.requests(db, q)
+    found = (request_out(r, settings, lang) for r in rows)
     return [r for r in found if r is not None]
 
 
 async def one_request(
     db: AsyncSession, settings: Settings, request_id: str, lang: str
 ) -> list[dict[str, Any]]:
-    row = (
-        await db.execute(_request_select().where(Case.reference == request_id.strip().upper()))
-    ).first()
+    row = await db_open311.request_by_reference(db, request_id.strip().upper())
     out = request_out(row, settings, lang) if row is not None else None
     if out is None:  # unknown, or not for the public: the same answer
         raise Open311Refused(404, "open311_request_not_found", id=request_id)
@@ -365,12 +297,10 @@ async def one_request(
 async def token_request(db: AsyncSession, token: str) -> list[dict[str, Any]]:
     """A citizen's tracking token → its service request. Every service here is ``realtime``, so
     ``POST requests`` never answers with a token; this resolves the tokens citizens hold."""
-    reporter = await citizen.reporter_by_token(db, token.strip())
+    reporter = await reporter_by_token(db, token.strip())
     reference = None
     if reporter is not None:
-        reference = await db.scalar(
-            select(Case.reference).where(Case.id == reporter.original_case_id)
-        )
+        reference = await db_public.reference_of(db, reporter.original_case_id)
     if reference is None:
         raise Open311Refused(404, "open311_token_not_found")
     return [{"service_request_id": reference, "token": token}]
@@ -388,29 +318,15 @@ async def updates(
     lang: str,
 ) -> list[dict[str, Any]]:
     """FixMyStreet's extension: every public status change in the window, oldest first."""
-    rows = await db.execute(
-        select(CaseEvent.id, Case.reference, CaseEvent.kind, CaseEvent.to_status, CaseEvent.at)
-        .join(Case, Case.id == CaseEvent.case_id)
-        .where(
-            CaseEvent.public.is_(True),
-            CaseEvent.to_status.is_not(None),
-            CaseEvent.kind.in_(citizen.PUBLIC_KINDS),
-            CaseEvent.at >= start,
-            CaseEvent.at <= end,
-            case_service.publicly_visible(),
-        )
-        .order_by(CaseEvent.at, CaseEvent.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    )
+    rows = await db_open311.status_updates(db, start=start, end=end, page=page, page_size=page_size)
     return [
         {
-            "update_id": str(event_id),
-            "service_request_id": reference,
-            "status": open311_status(str(to_status)),
-            "updated_datetime": w3c(at, settings.tz),
-            "description": t(f"public_event_{kind}", lang),
+            "update_id": str(u.event_id),
+            "service_request_id": u.reference,
+            "status": open311_status(u.to_status),
+            "updated_datetime": w3c(u.at, settings.tz),
+            "description": t(f"public_event_{u.kind}", lang),
             "media_url": None,
         }
-        for event_id, reference, kind, to_status, at in rows
+        for u in rows
     ]

@@ -1,5 +1,8 @@
 """Photo evidence use cases: adding photos to a case, serving their copies, deleting, sweeping.
 
+One upload use case serves staff and citizens (:func:`upload`); who uploads and the rules their
+upload follows (source, caption rule, event, cap) come in an :class:`Uploader`.
+
 Consistency between the database and object storage, in one direction only: a photo row never
 points at a missing object. Objects are written first and the row after; if storage fails, no row
 is written (503, retry); if the database fails after the objects were written, they are removed
@@ -15,22 +18,22 @@ import hashlib
 import logging
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from geoalchemy2 import Geometry
-from sqlalchemy import cast, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.adapters import imaging
 from api.adapters.storage import Storage, StorageError
-from api.adapters.uploads import ReceivedUpload, receive_upload
+from api.adapters.uploads import receive_upload
 from api.auth import Principal
 from api.config import Settings
-from api.db.models import Case, CaseEvent, Photo, team_members
+from api.db import photos as db_photos
+from api.db.models import Case, Photo
+from api.db.photos import photo_locations
 from api.db.session import release_connection
 from api.domain.photos import (
     COPY_CONTENT_TYPE,
@@ -92,58 +95,50 @@ def storage_unavailable() -> Unavailable:
 # ------------------------------------------------------------------ reading
 async def team_photo_count(db: AsyncSession, case_id: uuid.UUID) -> int:
     """Photos the team uploaded to this case and nobody deleted (the resolve rule counts them)."""
-    count = await db.scalar(
-        select(func.count())
-        .select_from(Photo)
-        .where(Photo.case_id == case_id, Photo.source == "team", Photo.deleted_at.is_(None))
-    )
-    return int(count or 0)
-
-
-async def photo_locations(
-    db: AsyncSession, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, tuple[float, float]]:
-    """(lon, lat) from EXIF of these photos, for those that had one."""
-    if not ids:
-        return {}
-    point = cast(Photo.exif_location, Geometry)
-    rows = await db.execute(
-        select(Photo.id, func.ST_X(point), func.ST_Y(point)).where(
-            Photo.id.in_(ids), Photo.exif_location.is_not(None)
-        )
-    )
-    return {pid: (float(x), float(y)) for pid, x, y in rows}
+    return await db_photos.photo_count(db, case_id, "team")
 
 
 # ------------------------------------------------------------------ adding
+MAX_CAPTION = 1000
+
+
+def staff_caption(raw: str) -> str:
+    """A staff caption: stripped, at most :data:`MAX_CAPTION` characters."""
+    caption = raw.strip()
+    if len(caption) > MAX_CAPTION:
+        raise BadRequest("upload_field_too_long", field="caption")
+    return caption
+
+
 @dataclass(frozen=True)
-class UploadRight:
-    """May this user add photos to this case, and as whom."""
+class Uploader:
+    """Who adds photos to which case, as whom, and the rules their upload follows."""
 
     case: Case
     source: Source
-    team_id: int | None
+    team_id: int | None = None
+    uploaded_by_id: int | None = None
+    # The caption's check: the staff rule, or the citizens' text rule (api.domain.abuse).
+    caption: Callable[[str], str] = staff_caption
+    # Staff may tie the photos to an event of the case; a citizen's ``event_id`` is ignored.
+    with_event: bool = True
+    # Citizens' photos already on the case when their number is capped (photo_max_files in
+    # all); None for staff, who have no such cap.
+    citizen_photos: int | None = None
 
 
-async def upload_right(db: AsyncSession, principal: Principal, case_id: uuid.UUID) -> UploadRight:
+async def upload_right(db: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Uploader:
     """404 for a case the user cannot see, 403 for one they see but may not add photos to."""
     case = await visible_case(db, principal, case_id)
     in_team = False
     if case.team_id is not None and principal.role in {"field_officer", "coordinator"}:
-        in_team = bool(
-            await db.scalar(
-                select(
-                    exists().where(
-                        team_members.c.team_id == case.team_id,
-                        team_members.c.user_id == principal.user_id,
-                    )
-                )
-            )
-        )
+        in_team = await db_photos.in_team(db, case.team_id, principal.user_id)
     source = upload_source(principal.role, in_team=in_team)
     if source is None:
         raise Forbidden("photo_upload_forbidden")
-    return UploadRight(case, source, case.team_id if source == "team" else None)
+    return Uploader(
+        case, source, case.team_id if source == "team" else None, uploaded_by_id=principal.user_id
+    )
 
 
 @dataclass(frozen=True)
@@ -256,18 +251,7 @@ async def _store_once(
     event_id: int | None,
     caption: str,
 ) -> StoreResult:
-    existing = {
-        p.sha256: p
-        for p in (
-            await db.execute(
-                select(Photo).where(
-                    Photo.case_id == case_id,
-                    Photo.sha256.in_(list(prepared)),
-                    Photo.deleted_at.is_(None),
-                )
-            )
-        ).scalars()
-    }
+    existing = await db_photos.existing_by_hash(db, case_id, prepared)
     result = StoreResult()
     new_rows: dict[str, tuple[Photo, tuple[float, float] | None]] = {}
     try:
@@ -371,54 +355,55 @@ async def check_event(db: AsyncSession, case_id: uuid.UUID, raw: str | None) -> 
         event_id = int(raw)
     except ValueError:
         raise Unprocessable("event_not_in_case") from None
-    found = await db.scalar(
-        select(exists().where(CaseEvent.id == event_id, CaseEvent.case_id == case_id))
-    )
-    if not found:
+    if not await db_photos.event_in_case(db, event_id, case_id):
         raise Unprocessable("event_not_in_case")
     return event_id
 
 
-MAX_CAPTION = 1000
-
-
-async def add_uploaded_photos(
+async def upload(
     db: AsyncSession,
     storage: Storage,
     settings: Settings,
-    right: UploadRight,
+    uploader: Uploader,
     *,
     body: AsyncIterator[bytes],
     content_type: str,
     content_length: int | None,
-    uploaded_by_id: int,
     now: datetime,
 ) -> StoreResult:
-    """The upload route's use case: read the multipart body, store its photos, commit."""
+    """The upload use case, for staff and citizens alike: read the multipart body off the
+    stream, check it under the uploader's rules, store its photos, commit (once, at the end)."""
     # Nothing is written yet: no pooled connection is held while a slow phone sends megabytes.
     await release_connection(db)
     with tempfile.TemporaryDirectory(prefix="tanggap-upload-") as tmp:
         try:
-            received: ReceivedUpload = await receive_upload(
+            received = await receive_upload(
                 body, content_type, content_length, limits_of(settings), Path(tmp)
             )
         except PhotoRejected as exc:
             raise rejection(exc) from None
-        caption = received.fields.get("caption", "").strip()
-        if len(caption) > MAX_CAPTION:
-            raise BadRequest("upload_field_too_long", field="caption")
-        event_id = await check_event(db, right.case.id, received.fields.get("event_id"))
+        caption = uploader.caption(received.fields.get("caption", ""))
+        already = uploader.citizen_photos
+        if (
+            already is not None
+            and received.files
+            and (already + len(received.files) > settings.photo_max_files)
+        ):
+            raise Unprocessable("too_many_citizen_photos", max=settings.photo_max_files)
+        event_id = None
+        if uploader.with_event:
+            event_id = await check_event(db, uploader.case.id, received.fields.get("event_id"))
         # ... nor while the photos decode.
         await release_connection(db)
         result = await store_photos(
             db,
             storage,
             settings,
-            case_id=right.case.id,
+            case_id=uploader.case.id,
             files=[PhotoFile(f.path, f.sha256) for f in received.files],
-            source=right.source,
-            team_id=right.team_id,
-            uploaded_by_id=uploaded_by_id,
+            source=uploader.source,
+            team_id=uploader.team_id,
+            uploaded_by_id=uploader.uploaded_by_id,
             event_id=event_id,
             caption=caption,
             now=now,
@@ -445,8 +430,8 @@ async def _visible_photo(
     db: AsyncSession, principal: Principal, photo_id: uuid.UUID, *, for_update: bool = False
 ) -> Photo:
     """The photo, if this user may see its case; 404 otherwise."""
-    photo = await db.get(Photo, photo_id, with_for_update=for_update)
-    if photo is None or photo.deleted_at is not None:
+    photo = await db_photos.photo(db, photo_id, for_update=for_update)
+    if photo is None:
         raise NotFound("photo_not_found")
     try:
         await visible_case(db, principal, photo.case_id)
@@ -490,8 +475,8 @@ async def delete_photo(
 ) -> None:
     """Soft delete: the row and the objects stay (evidence); the photo stops counting and
     stops being served."""
-    photo = await db.get(Photo, photo_id, with_for_update=True)
-    if photo is None or photo.deleted_at is not None:
+    photo = await db_photos.photo(db, photo_id, for_update=True)
+    if photo is None:
         raise NotFound("photo_not_found")
     photo.deleted_at = now
     photo.deleted_by_id = by_user_id
@@ -524,10 +509,7 @@ async def sweep_orphans(
     batch: list[tuple[str, datetime, uuid.UUID | None]] = []
 
     async def settle() -> None:
-        ids = {pid for _, _, pid in batch if pid is not None}
-        known: set[uuid.UUID] = set()
-        if ids:
-            known = set((await db.execute(select(Photo.id).where(Photo.id.in_(ids)))).scalars())
+        known = await db_photos.known_ids(db, {pid for _, _, pid in batch if pid is not None})
         doomed = []
         for key, modified, pid in batch:
             if pid is None or pid not in known:

@@ -21,12 +21,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import msgspec
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.adapters import jobs
 from api.adapters.webpush import PushResult, Subscription, WebPushSender
-from api.db.models import Notification, PushSubscription
+from api.db import push as db_push
 from api.domain.notifications import (
     MAX_ATTEMPTS,
     outcome_of,
@@ -61,19 +60,10 @@ class PushDelivery:
         """Try one outbox row once. Returns the seconds to wait before trying again, or ``None``
         when there is nothing more to do (sent, gone, failed, or another worker has it)."""
         async with self._sessionmaker() as db, db.begin():
-            row = (
-                await db.execute(
-                    select(Notification, PushSubscription)
-                    .outerjoin(
-                        PushSubscription, PushSubscription.id == Notification.subscription_id
-                    )
-                    .where(Notification.id == notification_id, Notification.status == "pending")
-                    .with_for_update(of=Notification, skip_locked=True)
-                )
-            ).first()
+            row = await db_push.pending_for_delivery(db, notification_id)
             if row is None:
                 return None
-            n, sub = row
+            n, sub = row.notification, row.subscription
             now = self._clock()
             if sub is None:
                 n.status, n.last_error = "gone", "subscription removed"
@@ -132,13 +122,7 @@ class PushDelivery:
         """The delivery itself broke (e.g. the database answered an error): still an attempt.
         Returns the seconds before the next one, or ``None`` once the row has given up."""
         async with self._sessionmaker() as db, db.begin():
-            n = (
-                await db.execute(
-                    select(Notification)
-                    .where(Notification.id == notification_id, Notification.status == "pending")
-                    .with_for_update(skip_locked=True)
-                )
-            ).scalar_one_or_none()
+            n = await db_push.pending_notification(db, notification_id)
             if n is None:
                 return None
             now = self._clock()
@@ -159,13 +143,6 @@ class PushDelivery:
         """
         cutoff = self._clock() - ORPHAN_GRACE
         async with self._sessionmaker() as db, db.begin():
-            rows = (
-                await db.execute(
-                    select(Notification.id, Notification.urgency)
-                    .where(Notification.status == "pending", Notification.next_attempt_at < cutoff)
-                    .order_by(Notification.next_attempt_at)
-                    .limit(limit)
-                )
-            ).all()
+            rows = await db_push.overdue_pending(db, cutoff, limit)
             await jobs.enqueue_push(db, [(r.id, r.urgency == "high") for r in rows])
         return len(rows)

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db.models import Call, Case, Category
 from api.domain.disclosure import SMALL_COUNT_THRESHOLD, public_count
 from api.services.calls import sign
-from api.services.citizen import signed_photo_path
+from api.services.public_photos import signed_photo_path
 from tests.conftest import Clock, login
 from tests.factories import category_by_code, field_team
 from tests.support import images

@@ -724,3 +724,29 @@ async def test_a_replayed_report_is_answered_again_and_no_token_is_stored(
     assert stored and not any(
         token.encode() in b or first.json()["tracking_token"].encode() in b for b in stored
     )
+
+
+def test_every_route_that_opens_a_case_documents_the_credential_headers() -> None:
+    """One citizen-access dependency (``provide_citizen_access``) serves every route that opens
+    a case with tracking credentials: each documents the same three headers, and the citizens'
+    upload has no ``event_id`` while the staff's has (one upload operation, two policies)."""
+    from tests.integration.test_fuzz import served_spec
+
+    paths = served_spec()["paths"]
+    base = "/api/public/cases/{reference}"
+    opened = [
+        ("get", base),
+        ("post", base + "/photos"),
+        ("post", base + "/rating"),
+        ("post", base + "/dispute"),
+    ]
+    for method, path in opened:
+        headers = {p["name"] for p in paths[path][method]["parameters"] if p["in"] == "header"}
+        assert {"X-Tracking-Token", "X-Reporter-Phone", "X-Tracking-Pin"} <= headers, path
+
+    def upload_fields(path: str) -> set[str]:
+        body = paths[path]["post"]["requestBody"]["content"]["multipart/form-data"]
+        return set(body["schema"]["properties"])
+
+    assert upload_fields(base + "/photos") == {"files", "caption"}
+    assert upload_fields("/api/cases/{case_id}/photos") == {"files", "caption", "event_id"}
