@@ -271,13 +271,22 @@ async def reporters(db: AsyncSession, case_id: uuid.UUID) -> list[CaseReporter]:
     return list((await db.execute(q)).scalars())
 
 
-async def photos_of(db: AsyncSession, case_id: uuid.UUID) -> list[Photo]:
+@dataclass(frozen=True)
+class PhotoItem:
+    id: uuid.UUID
+    source: str
+    caption: str
+    created_at: datetime
+
+
+async def photos_of(db: AsyncSession, case_id: uuid.UUID) -> list[PhotoItem]:
+    """The case's photos nobody deleted, oldest first."""
     q = (
-        sql_select(Photo)
+        sql_select(Photo.id, Photo.source, Photo.caption, Photo.created_at)
         .where(Photo.case_id == case_id, Photo.deleted_at.is_(None))
         .order_by(Photo.created_at)
     )
-    return list((await db.execute(q)).scalars())
+    return [PhotoItem(r.id, r.source, r.caption, r.created_at) for r in await db.execute(q)]
 
 
 @dataclass(frozen=True)

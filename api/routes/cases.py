@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal, Protocol, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -16,96 +16,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal, requires_login, requires_roles
 from api.domain import sla
-from api.domain.lifecycle import STATUSES, public_status
+from api.domain.lifecycle import public_status
 from api.domain.transitions import FIELD_ACTIONS
 from api.domain.vocabulary import (
     DISPATCH_ROLES,
     INTAKE_ROLES,
     OVERSIGHT_ROLES,
-    PRIORITIES,
-    Priority,
 )
 from api.errors import BadRequest, Unprocessable
+from api.routes.case_bodies import (
+    AssignIn,
+    CaseIn,
+    MergeIn,
+    NoteIn,
+    TransferIn,
+    TransitionIn,
+)
 from api.routes.deps import Cfg, CurrentUser, Db, Lang, Now
-from api.routes.params import Id, Lat, Lon
 from api.services import case_views as views
 from api.services import cases as svc
-from api.services.case_views import CaseFilter, CaseRow, TimelineEntry
+from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
 from api.services.citizen import caller_tracking
 from api.services.idempotency import idempotent
-
-T = TypeVar("T")
-Accuracy = Annotated[float, msgspec.Meta(ge=0, le=100_000)]
-Note = Annotated[str, msgspec.Meta(max_length=2000)]
-Version = Id
-#: Who may see the teams to offer for a case: dispatchers and the agency's coordinator.
-SUGGESTION_ROLES = (*sorted(DISPATCH_ROLES | OVERSIGHT_ROLES), "coordinator")
-
-
-# ----------------------------------------------------------------- bodies
-class ReporterIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
-
-
-class CaseIn(msgspec.Struct, forbid_unknown_fields=True):
-    category_id: Id
-    lat: Lat
-    lon: Lon
-    description: Annotated[str, msgspec.Meta(min_length=3, max_length=4000)]
-    address: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    landmark: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    priority: Priority | None = None
-    channel: Literal["phone", "walk_in", "social", "app"] = "phone"
-    call_id: Id | None = None
-    reporter: ReporterIn | None = None
-    # About a person (a victim, a patient...): never on a public surface. A case in a
-    # sensitive category always is.
-    sensitive: bool = False
-    # The operator confirms a place outside the city's service area on purpose.
-    allow_out_of_area: bool = False
-
-
-class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
-    action: Literal[
-        "accept",
-        "en_route",
-        "on_scene",
-        "resolve",
-        "return",
-        "close",
-        "cancel",
-        "invalid",
-        "reopen",
-    ]
-    version: Version | None = None
-    note: Note = ""
-    lat: Lat | None = None
-    lon: Lon | None = None
-    accuracy_m: Accuracy | None = None
-
-
-class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
-    team_id: Id
-    version: Version
-    note: Note = ""
-
-
-class TransferIn(msgspec.Struct, forbid_unknown_fields=True):
-    agency_id: Id
-    version: Version
-    note: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-
-
-class MergeIn(msgspec.Struct, forbid_unknown_fields=True):
-    parent_id: uuid.UUID
-    version: Version
-    note: Note = ""
-
-
-class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
-    note: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-    public: bool = False
 
 
 # ---------------------------------------------------------------- answers
@@ -286,20 +218,14 @@ def event_out(t: TimelineEntry) -> EventOut:
     )
 
 
-class StoredPhoto(Protocol):
-    @property
-    def id(self) -> uuid.UUID: ...
-    @property
-    def source(self) -> str: ...
-    @property
-    def caption(self) -> str: ...
-    @property
-    def created_at(self) -> datetime: ...
-
-
-def photo_ref(p: StoredPhoto) -> PhotoRef:
+def photo_ref(p: PhotoItem) -> PhotoRef:
     base = f"/api/photos/{p.id}?variant="
     return PhotoRef(p.id, p.source, p.caption, p.created_at, base + "thumb", base + "display")
+
+
+T = TypeVar("T")
+#: Who may see the teams to offer for a case: dispatchers and the agency's coordinator.
+SUGGESTION_ROLES = (*sorted(DISPATCH_ROLES | OVERSIGHT_ROLES), "coordinator")
 
 
 def _version(if_match: str | None, body_version: int | None) -> int | None:
@@ -310,44 +236,6 @@ def _version(if_match: str | None, body_version: int | None) -> int | None:
         except ValueError:
             raise BadRequest("invalid_if_match") from None
     return body_version
-
-
-def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:
-    if raw is None:
-        return None
-    try:
-        parts = [float(p) for p in raw.split(",")]
-    except ValueError:
-        raise BadRequest("invalid_bbox") from None
-    if len(parts) != 4:
-        raise BadRequest("invalid_bbox")
-    min_lon, min_lat, max_lon, max_lat = parts
-    if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
-        raise BadRequest("invalid_bbox")
-    return (min_lon, min_lat, max_lon, max_lat)
-
-
-def _filter(
-    status: str | None,
-    priority: str | None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    **given: Any,
-) -> CaseFilter:
-    statuses = tuple(s for s in (status or "").split(",") if s)
-    if any(s not in STATUSES for s in statuses):
-        raise BadRequest("invalid_status_filter")
-    if priority is not None and priority not in PRIORITIES:
-        raise BadRequest("invalid_priority_filter")
-    if created_from and created_to and created_from > created_to:
-        raise BadRequest("invalid_time_range")
-    return CaseFilter(
-        statuses=statuses,
-        priority=priority,
-        created_from=created_from,
-        created_to=created_to,
-        **given,
-    )
 
 
 def list_filter(
@@ -365,7 +253,7 @@ def list_filter(
     area_id: FromQuery[int | None] = None,
 ) -> CaseFilter:
     """The case list's filters, checked."""
-    return _filter(
+    return views.checked_filter(
         status,
         priority,
         created_from,
@@ -375,7 +263,7 @@ def list_filter(
         category_id=category_id,
         overdue=overdue,
         text=(q or "").strip()[:100] or None,
-        bbox=_bbox(bbox),
+        bbox=bbox,
         mine=mine,
         area_id=area_id,
     )
@@ -390,13 +278,13 @@ def map_filter(
     overdue: FromQuery[bool | None] = None,
 ) -> CaseFilter:
     """The map layer's filters, checked: a bounding box is required."""
-    return _filter(
+    return views.checked_filter(
         status,
         priority,
         agency_id=agency_id,
         category_id=category_id,
         overdue=overdue,
-        bbox=_bbox(bbox),
+        bbox=bbox,
     )
 
 
@@ -422,14 +310,33 @@ class Caller:
         """``run`` applied once per Idempotency-Key (see :func:`idempotent`)."""
         return await idempotent(self.request, self.db, self.principal.user_id, out_type, run, **kw)
 
-    async def move(self, case_id: uuid.UUID, move: svc.Move) -> CaseOut:
-        """One lifecycle move, applied once; the answer is the case as seen now."""
+    async def change(
+        self,
+        case_id: uuid.UUID,
+        run: Callable[[], Awaitable[object]],
+        view: Callable[[uuid.UUID], Awaitable[CaseRow]] | None = None,
+    ) -> CaseOut:
+        """A change to a case, applied once per Idempotency-Key; the answer is the case as seen
+        now (through ``view``, if given)."""
 
-        async def run() -> CaseOut:
-            await svc.act(self.db, self.principal, case_id, move, self.now)
-            return await self.case(case_id)
+        async def once() -> CaseOut:
+            await run()
+            if view is None:
+                return await self.case(case_id)
+            return case_out(await view(case_id), self.now, self.lang)
 
-        return await self.once(CaseOut, run)
+        return await self.once(CaseOut, once)
+
+    async def move(
+        self,
+        case_id: uuid.UUID,
+        move: svc.Move,
+        view: Callable[[uuid.UUID], Awaitable[CaseRow]] | None = None,
+    ) -> CaseOut:
+        """One lifecycle move, applied once."""
+        return await self.change(
+            case_id, lambda: svc.act(self.db, self.principal, case_id, move, self.now), view
+        )
 
 
 async def provide_caller(
@@ -593,13 +500,8 @@ class CaseController(Controller):
         move = svc.Move(
             action="transfer", version=data.version, note=data.note, agency_id=data.agency_id
         )
-
-        async def run() -> CaseOut:
-            await svc.act(caller.db, caller.principal, case_id, move, caller.now)
-            # The case may now be outside a coordinator's agency: answer from the control view.
-            return case_out(await views.control_view(caller.db, case_id), caller.now, caller.lang)
-
-        return await caller.once(CaseOut, run)
+        # The case may now be outside a coordinator's agency: answer from the control view.
+        return await caller.move(case_id, move, lambda cid: views.control_view(caller.db, cid))
 
     @post(
         "/{case_id:uuid}/merge",
@@ -609,19 +511,11 @@ class CaseController(Controller):
     async def merge(
         self, caller: CallerDep, case_id: FromPath[uuid.UUID], data: JSONBody[MergeIn]
     ) -> CaseOut:
-        async def run() -> CaseOut:
-            await svc.merge(
-                caller.db,
-                caller.principal,
-                case_id,
-                data.parent_id,
-                data.version,
-                data.note,
-                caller.now,
-            )
-            return await caller.case(case_id)
+        def run() -> Awaitable[object]:
+            p, d = caller.principal, data
+            return svc.merge(caller.db, p, case_id, d.parent_id, d.version, d.note, caller.now)
 
-        return await caller.once(CaseOut, run)
+        return await caller.change(case_id, run)
 
     @post("/{case_id:uuid}/notes", status_code=201, summary="Add a note to the timeline")
     async def add_note(

@@ -9,6 +9,7 @@ import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,16 +17,17 @@ from api.auth import Principal
 from api.config import Settings
 from api.db import case_queries as q
 from api.db import cases as case_db
-from api.db.case_queries import CaseFilter, CaseRow, SimilarRow, TimelineEntry
-from api.db.models import Case, CaseReporter, Category, Photo
+from api.db.case_queries import CaseFilter, CaseRow, PhotoItem, SimilarRow, TimelineEntry
+from api.db.models import Case, CaseReporter, Category
 from api.domain import dispatch, routing
+from api.domain.lifecycle import STATUSES
 from api.domain.transitions import Action, available_actions
-from api.domain.vocabulary import CITYWIDE_ROLES
+from api.domain.vocabulary import CITYWIDE_ROLES, PRIORITIES
 from api.errors import BadRequest, NotFound
 from api.services.access import visible_case
 from api.services.cases import actor_of, facts_of
 
-__all__ = ["CaseFilter", "CaseRow", "TimelineEntry"]
+__all__ = ["CaseFilter", "CaseRow", "PhotoItem", "TimelineEntry"]
 
 
 def encode_cursor(created_at: datetime, case_id: uuid.UUID) -> str:
@@ -40,6 +42,48 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return datetime.fromisoformat(at), uuid.UUID(cid)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("invalid_cursor") from None
+
+
+def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    if raw is None:
+        return None
+    try:
+        parts = [float(p) for p in raw.split(",")]
+    except ValueError:
+        raise BadRequest("invalid_bbox") from None
+    if len(parts) != 4:
+        raise BadRequest("invalid_bbox")
+    min_lon, min_lat, max_lon, max_lat = parts
+    if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+        raise BadRequest("invalid_bbox")
+    return (min_lon, min_lat, max_lon, max_lat)
+
+
+def checked_filter(
+    status: str | None,
+    priority: str | None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    bbox: str | None = None,
+    **given: Any,
+) -> CaseFilter:
+    """A case filter from a query, checked: known statuses and priorities, a time range that
+    runs forward, a bounding box inside the world (``given`` names the rest)."""
+    statuses = tuple(s for s in (status or "").split(",") if s)
+    if any(s not in STATUSES for s in statuses):
+        raise BadRequest("invalid_status_filter")
+    if priority is not None and priority not in PRIORITIES:
+        raise BadRequest("invalid_priority_filter")
+    if created_from and created_to and created_from > created_to:
+        raise BadRequest("invalid_time_range")
+    return CaseFilter(
+        statuses=statuses,
+        priority=priority,
+        created_from=created_from,
+        created_to=created_to,
+        bbox=_bbox(bbox),
+        **given,
+    )
 
 
 async def _scope(db: AsyncSession, principal: Principal, f: CaseFilter) -> q.Scope:
@@ -93,7 +137,7 @@ async def control_view(db: AsyncSession, case_id: uuid.UUID) -> CaseRow:
 class CaseView:
     row: CaseRow
     timeline: list[TimelineEntry]
-    photos: list[Photo]
+    photos: list[PhotoItem]
     reporters: list[CaseReporter]
     actions: list[Action]
 
