@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -224,6 +225,8 @@ def photo_ref(p: PhotoItem) -> PhotoRef:
 
 
 T = TypeVar("T")
+#: A change to a case: answered 200 with the case as it is now.
+change_route = partial(post, status_code=200)
 #: Who may see the teams to offer for a case: dispatchers and the agency's coordinator.
 SUGGESTION_ROLES = (*sorted(DISPATCH_ROLES | OVERSIGHT_ROLES), "coordinator")
 
@@ -452,9 +455,8 @@ class CaseController(Controller):
             list(seen.actions),
         )
 
-    @post(
+    @change_route(
         "/{case_id:uuid}/transitions",
-        status_code=200,
         summary="Move a case: accept, en_route, on_scene, resolve, return, close, cancel, "
         "invalid, reopen. Honours Idempotency-Key and If-Match.",
     )
@@ -478,20 +480,15 @@ class CaseController(Controller):
         )
         return await caller.move(case_id, move)
 
-    @post(
-        "/{case_id:uuid}/assign",
-        status_code=200,
-        summary="Assign or reassign a team (notifies the team)",
-    )
+    @change_route("/{case_id:uuid}/assign", summary="Assign or reassign a team (notifies the team)")
     async def assign(
         self, caller: CallerDep, case_id: FromPath[uuid.UUID], data: JSONBody[AssignIn]
     ) -> CaseOut:
         move = svc.Move(action="assign", version=data.version, note=data.note, team_id=data.team_id)
         return await caller.move(case_id, move)
 
-    @post(
+    @change_route(
         "/{case_id:uuid}/transfer",
-        status_code=200,
         summary="Transfer to another agency (bukan wewenang); needs a reason",
     )
     async def transfer(
@@ -503,9 +500,8 @@ class CaseController(Controller):
         # The case may now be outside a coordinator's agency: answer from the control view.
         return await caller.move(case_id, move, lambda cid: views.control_view(caller.db, cid))
 
-    @post(
+    @change_route(
         "/{case_id:uuid}/merge",
-        status_code=200,
         summary="Merge this case into a parent: it becomes a duplicate, reporters follow",
     )
     async def merge(

@@ -350,16 +350,8 @@ async def act(
         effects = plan(move.action, actor, await _facts(db, case, move.action), ask, now)
     except TransitionRefused as exc:
         raise refused(exc) from None
-    await _persist(
-        db,
-        case,
-        effects,
-        now,
-        actor_id=principal.user_id,
-        lat=move.lat,
-        lon=move.lon,
-        accuracy_m=move.accuracy_m,
-    )
+    place = {"lat": move.lat, "lon": move.lon, "accuracy_m": move.accuracy_m}
+    await _persist(db, case, effects, now, actor_id=principal.user_id, **place)
     return case
 
 
