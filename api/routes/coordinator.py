@@ -42,4 +42,5 @@ class CoordinatorTeamController(Controller):
     ) -> TeamItem:
         team = await case_teams.own_team(db, principal, team_id)
         await _set_members(db, team, data.user_ids)
-        return (await teams_out(db, [team]))[0]
+        [item] = await teams_out(db, [team])
+        return item
