@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from api.domain.lifecycle import OPEN, VOID
+from api.domain.lifecycle import FINISHED, OPEN, VOID
 from api.domain.vocabulary import DISPATCH_ROLES, OVERSIGHT_ROLES
 
 Action = Literal[
@@ -355,3 +355,12 @@ def plan_merge(
         {"parent_id": str(parent.id), "parent_reference": parent.reference},
     )
     return MergePlan(Effects(changes, event), note.strip())
+
+
+def check_rating(*, follower: bool, status: str) -> None:
+    """A citizen rates a case once it is finished, and only as its original reporter (a
+    follower of a merged or similar case never does); :class:`TransitionRefused` otherwise."""
+    if follower:
+        raise TransitionRefused("rating_followers_cannot", 403)
+    if status not in FINISHED:
+        raise TransitionRefused("rating_not_allowed", 409)

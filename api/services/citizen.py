@@ -56,6 +56,7 @@ from api.domain.lifecycle import EVENT_KINDS, FINISHED, OPEN, VOID
 from api.domain.open311 import AttributeRefused, check_attributes
 from api.domain.photos import COPY_CONTENT_TYPE, PhotoRejected, Variant, etag
 from api.domain.places import valid_coordinates
+from api.domain.transitions import TransitionRefused, check_rating
 from api.errors import (
     BadRequest,
     Conflict,
@@ -631,10 +632,10 @@ async def rate(
     """A 1-5 rating with a comment, once per original reporter (never a follower), after the
     case is resolved or closed."""
     case = granted.case
-    if granted.reporter.follower:
-        raise Forbidden("rating_followers_cannot")
-    if case.status not in FINISHED:
-        raise Conflict("rating_not_allowed")
+    try:
+        check_rating(follower=granted.reporter.follower, status=case.status)
+    except TransitionRefused as exc:
+        raise case_service.refused(exc) from None
     comment = checked("comment", comment)
     already = await db.scalar(
         select(

@@ -18,6 +18,7 @@ from api.domain.transitions import (
     CaseRef,
     Happened,
     TransitionRefused,
+    check_rating,
     merge_refusal,
     plan,
     plan_dispute,
@@ -221,3 +222,17 @@ def test_only_the_control_room_or_the_agency_coordinator_may_merge() -> None:
     assert refusal(lambda: plan_merge(OFFICER, case, parent, "", NOW))[:2] == (403, "forbidden")
     coordinator = Actor(role="coordinator", agency_id=AGENCY)
     assert plan_merge(coordinator, case, parent, "", NOW).child.changes["status"] == "duplicate"
+
+
+def test_only_an_original_reporter_rates_and_only_a_finished_case() -> None:
+    for status in ("resolved", "closed"):
+        check_rating(follower=False, status=status)
+    assert refusal(lambda: check_rating(follower=True, status="resolved"))[:2] == (
+        403,
+        "rating_followers_cannot",
+    )
+    for status in ("new", "dispatched", "on_scene", "reopened", "duplicate"):
+        assert refusal(lambda s=status: check_rating(follower=False, status=s))[:2] == (
+            409,
+            "rating_not_allowed",
+        )
