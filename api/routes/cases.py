@@ -30,6 +30,7 @@ from api.routes.case_bodies import (
     CaseIn,
     MergeIn,
     NoteIn,
+    ReporterIn,
     TransferIn,
     TransitionIn,
 )
@@ -383,7 +384,16 @@ class CaseController(Controller):
         self, caller: CallerDep, settings: Cfg, data: JSONBody[CaseIn]
     ) -> IntakeOut:
         secret: str = caller.request.app.state.pin_key
-        phone = data.reporter.phone if data.reporter else None
+        given = msgspec.structs.asdict(data)
+        reporter: ReporterIn | None = given.pop("reporter")
+        phone = reporter.phone if reporter else None
+        new = svc.NewCase(
+            **given,
+            reporter_name=reporter.name if reporter else None,
+            reporter_phone=phone,
+            # A caller with a number can follow their case with code + PIN.
+            issue_tracking_token=bool(phone) or data.call_id is not None,
+        )
 
         async def answer(case_id: uuid.UUID) -> IntakeOut:
             out = await caller.case(case_id)
@@ -393,27 +403,7 @@ class CaseController(Controller):
 
         async def run() -> IntakeOut:
             created = await svc.create_case(
-                caller.db,
-                settings,
-                svc.NewCase(
-                    category_id=data.category_id,
-                    lat=data.lat,
-                    lon=data.lon,
-                    description=data.description,
-                    address=data.address,
-                    landmark=data.landmark,
-                    priority=data.priority,
-                    channel=data.channel,
-                    call_id=data.call_id,
-                    reporter_name=data.reporter.name if data.reporter else None,
-                    reporter_phone=phone,
-                    allow_out_of_area=data.allow_out_of_area,
-                    # A caller with a number can follow their case with code + PIN.
-                    issue_tracking_token=bool(phone) or data.call_id is not None,
-                    sensitive=data.sensitive,
-                ),
-                now=caller.now,
-                actor_id=caller.principal.user_id,
+                caller.db, settings, new, now=caller.now, actor_id=caller.principal.user_id
             )
             return await answer(created.case.id)
 
@@ -470,21 +460,14 @@ class CaseController(Controller):
         version = _version(if_match, data.version)
         if version is None and data.action not in FIELD_ACTIONS:
             raise Unprocessable("version_required")
-        move = svc.Move(
-            action=data.action,
-            version=version,
-            note=data.note,
-            lat=data.lat,
-            lon=data.lon,
-            accuracy_m=data.accuracy_m,
-        )
+        move = svc.Move(**msgspec.structs.asdict(data) | {"version": version})
         return await caller.move(case_id, move)
 
     @change_route("/{case_id:uuid}/assign", summary="Assign or reassign a team (notifies the team)")
     async def assign(
         self, caller: CallerDep, case_id: FromPath[uuid.UUID], data: JSONBody[AssignIn]
     ) -> CaseOut:
-        move = svc.Move(action="assign", version=data.version, note=data.note, team_id=data.team_id)
+        move = svc.Move(action="assign", **msgspec.structs.asdict(data))
         return await caller.move(case_id, move)
 
     @change_route(
@@ -494,9 +477,7 @@ class CaseController(Controller):
     async def transfer(
         self, caller: CallerDep, case_id: FromPath[uuid.UUID], data: JSONBody[TransferIn]
     ) -> CaseOut:
-        move = svc.Move(
-            action="transfer", version=data.version, note=data.note, agency_id=data.agency_id
-        )
+        move = svc.Move(action="transfer", **msgspec.structs.asdict(data))
         # The case may now be outside a coordinator's agency: answer from the control view.
         return await caller.move(case_id, move, lambda cid: views.control_view(caller.db, cid))
 
