@@ -272,14 +272,8 @@ def plan(action: Action, actor: Actor, case: CaseFacts, ask: Ask, now: datetime)
             raise TransitionRefused("already_assigned", 409)
     if action == "transfer" and ask.agency_id is not None and not ask.agency_active:
         raise TransitionRefused("unknown_reference", 422, field="agency_id")
-    decision = decide(
-        action,
-        actor,
-        case,
-        note=ask.note,
-        target_agency_id=ask.agency_id,
-        target_team_agency_id=ask.team_agency_id,
-    )
+    targets = {"target_agency_id": ask.agency_id, "target_team_agency_id": ask.team_agency_id}
+    decision = decide(action, actor, case, note=ask.note, **targets)
     changes = _bookkeeping(decision, case, now)
     data: dict[str, Any] = {}
     if action == "assign":
