@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.cases import LAT, LON, publicly_visible
 from api.db.models import Agency, Area, Case, CaseEvent, Category, Open311Key
-from api.db.public import LAT, LON, publicly_visible
 from api.domain.lifecycle import OPEN
 
 

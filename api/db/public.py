@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from geoalchemy2 import Geometry
-from sqlalchemy import ColumnElement, and_, cast, delete, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
+from api.db.cases import LAT, LON
 from api.db.models import (
     Agency,
     Area,
@@ -32,24 +31,8 @@ from api.db.models import (
 )
 from api.domain import disclosure
 
-LAT = func.ST_Y(cast(Case.location, Geometry))
-LON = func.ST_X(cast(Case.location, Geometry))
-
 
 # --------------------------------------------------------- disclosure in SQL
-def publicly_visible() -> ColumnElement[bool]:
-    """The SQL side of :func:`api.domain.disclosure.is_sensitive`: neither the case nor its
-    category is sensitive. Every public list filters with it before paging."""
-    category = aliased(Category)  # never correlated with a Category the caller joined
-    sensitive_category = (
-        select(category.id)
-        .where(category.id == Case.category_id, category.sensitive.is_(True))
-        .correlate(Case)
-        .exists()
-    )
-    return and_(Case.sensitive.is_(False), ~sensitive_category)
-
-
 def public_photo_filter() -> ColumnElement[bool]:
     """The SQL side of :func:`api.domain.disclosure.photo_is_public`."""
     return and_(

@@ -234,7 +234,7 @@ async def overdue_now(
     This is the live state the case list shows (``GET /api/cases?overdue=true``), so it uses
     the case service's own rule on the case's current-cycle moments, not the timeline's first
     ones (a returned case must be accepted again in time)."""
-    from api.services.cases import overdue_clause
+    from api.db.cases import overdue_clause
 
     key = CASE_DIMENSION_COLUMN[dim]
     narrow = []

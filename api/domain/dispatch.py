@@ -7,7 +7,7 @@ they are already working. Teams without a fresh position follow, least busy firs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 DISTANCE_BAND_M = 250
@@ -24,14 +24,11 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class Suggestion:
-    team_id: int
-    name: str
-    distance_m: float | None
-    position_age_s: int | None
-    fresh: bool
-    open_cases: int
-    preferred: bool
+class Suggestion(Candidate):
+    """A candidate with the age of its position judged: fresh or not."""
+
+    position_age_s: int | None = None
+    fresh: bool = False
 
 
 def suggest_teams(
@@ -41,17 +38,7 @@ def suggest_teams(
     for c in candidates:
         age = int((now - c.position_at).total_seconds()) if c.position_at else None
         fresh = age is not None and c.distance_m is not None and age <= fresh_within.total_seconds()
-        out.append(
-            Suggestion(
-                c.team_id,
-                c.name,
-                c.distance_m,
-                age,
-                fresh,
-                c.open_cases,
-                c.preferred,
-            )
-        )
+        out.append(Suggestion(**asdict(c), position_age_s=age, fresh=fresh))
 
     def key(s: Suggestion) -> tuple[object, ...]:
         band = int((s.distance_m or 0) // DISTANCE_BAND_M) if s.fresh else 0

@@ -3,97 +3,43 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal, requires_login, requires_roles
-from api.db.models import Case, Category, Photo
 from api.domain import sla
-from api.domain.lifecycle import STATUSES, public_status
-from api.domain.transitions import FIELD_ACTIONS, CaseFacts, available_actions
-from api.errors import BadRequest, NotFound, Unprocessable
+from api.domain.lifecycle import public_status
+from api.domain.transitions import FIELD_ACTIONS
+from api.domain.vocabulary import (
+    DISPATCH_ROLES,
+    INTAKE_ROLES,
+    OVERSIGHT_ROLES,
+)
+from api.errors import BadRequest, Unprocessable
+from api.routes.case_bodies import (
+    AssignIn,
+    CaseIn,
+    MergeIn,
+    NoteIn,
+    ReporterIn,
+    TransferIn,
+    TransitionIn,
+)
 from api.routes.deps import Cfg, CurrentUser, Db, Lang, Now
-from api.routes.params import Lat, Lon
+from api.services import case_views as views
 from api.services import cases as svc
-from api.services.access import visible_case
+from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
 from api.services.citizen import caller_tracking
 from api.services.idempotency import idempotent
-
-Accuracy = Annotated[float, msgspec.Meta(ge=0, le=100_000)]
-Note = Annotated[str, msgspec.Meta(max_length=2000)]
-Version = Annotated[int, msgspec.Meta(ge=1)]
-INTAKE_ROLES = ("operator", "dispatcher", "admin")
-CONTROL_ROOM_READERS = frozenset({"operator", "dispatcher", "supervisor", "admin"})
-
-
-# ----------------------------------------------------------------- bodies
-class ReporterIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
-
-
-class CaseIn(msgspec.Struct, forbid_unknown_fields=True):
-    category_id: Annotated[int, msgspec.Meta(ge=1)]
-    lat: Lat
-    lon: Lon
-    description: Annotated[str, msgspec.Meta(min_length=3, max_length=4000)]
-    address: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    landmark: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    priority: Literal["P1", "P2", "P3"] | None = None
-    channel: Literal["phone", "walk_in", "social", "app"] = "phone"
-    call_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
-    reporter: ReporterIn | None = None
-    # About a person (a victim, a patient...): never on a public surface. A case in a
-    # sensitive category always is.
-    sensitive: bool = False
-    # The operator confirms a place outside the city's service area on purpose.
-    allow_out_of_area: bool = False
-
-
-class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
-    action: Literal[
-        "accept",
-        "en_route",
-        "on_scene",
-        "resolve",
-        "return",
-        "close",
-        "cancel",
-        "invalid",
-        "reopen",
-    ]
-    version: Version | None = None
-    note: Note = ""
-    lat: Lat | None = None
-    lon: Lon | None = None
-    accuracy_m: Accuracy | None = None
-
-
-class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
-    team_id: Annotated[int, msgspec.Meta(ge=1)]
-    version: Version
-    note: Note = ""
-
-
-class TransferIn(msgspec.Struct, forbid_unknown_fields=True):
-    agency_id: Annotated[int, msgspec.Meta(ge=1)]
-    version: Version
-    note: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-
-
-class MergeIn(msgspec.Struct, forbid_unknown_fields=True):
-    parent_id: uuid.UUID
-    version: Version
-    note: Note = ""
-
-
-class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
-    note: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-    public: bool = False
 
 
 # ---------------------------------------------------------------- answers
@@ -213,8 +159,8 @@ class SuggestionOut(msgspec.Struct):
     preferred: bool
 
 
-def case_out(row: Any, now: datetime, lang: str) -> CaseOut:
-    c: Case = row[0]
+def case_out(row: CaseRow, now: datetime, lang: str) -> CaseOut:
+    c = row.case
     progress = sla.Progress(c.status, c.accepted_at, c.arrived_at, c.resolved_at)
     stages = sla.overdue_stages(
         progress, sla.Deadlines(c.accept_by, c.arrive_by, c.resolve_by), now
@@ -223,20 +169,22 @@ def case_out(row: Any, now: datetime, lang: str) -> CaseOut:
     return CaseOut(
         id=c.id,
         reference=c.reference,
-        category=CategoryRef(c.category_id, row[3], row[5] if en else row[4]),
+        category=CategoryRef(
+            c.category_id, row.category_code, row.category_name_en if en else row.category_name_id
+        ),
         agency_id=c.agency_id,
-        agency_name=row[10] if en else row[9],
+        agency_name=row.agency_name_en if en else row.agency_name_id,
         team_id=c.team_id,
-        team_name=row[6],
+        team_name=row.team_name,
         priority=c.priority,
         status=c.status,
         public_status=public_status(c.status),
-        lat=float(row[1]),
-        lon=float(row[2]),
+        lat=float(row.lat),
+        lon=float(row.lon),
         address=c.address,
         landmark=c.landmark,
         area_id=c.area_id,
-        area_name=row[7],
+        area_name=row.area_name,
         description=c.description,
         channel=c.channel,
         out_of_area=c.out_of_area,
@@ -253,9 +201,35 @@ def case_out(row: Any, now: datetime, lang: str) -> CaseOut:
     )
 
 
-def photo_ref(p: Photo) -> PhotoRef:
+def event_out(t: TimelineEntry) -> EventOut:
+    e = t.event
+    return EventOut(
+        e.id,
+        e.kind,
+        e.from_status,
+        e.to_status,
+        e.at,
+        e.actor_id,
+        t.actor_name,
+        e.actor_kind,
+        e.note,
+        e.data,
+        t.lat,
+        t.lon,
+        e.public,
+    )
+
+
+def photo_ref(p: PhotoItem) -> PhotoRef:
     base = f"/api/photos/{p.id}?variant="
     return PhotoRef(p.id, p.source, p.caption, p.created_at, base + "thumb", base + "display")
+
+
+T = TypeVar("T")
+#: A change to a case: answered 200 with the case as it is now.
+change_route = partial(post, status_code=200)
+#: Who may see the teams to offer for a case: dispatchers and the agency's coordinator.
+SUGGESTION_ROLES = (*sorted(DISPATCH_ROLES | OVERSIGHT_ROLES), "coordinator")
 
 
 def _version(if_match: str | None, body_version: int | None) -> int | None:
@@ -268,168 +242,137 @@ def _version(if_match: str | None, body_version: int | None) -> int | None:
     return body_version
 
 
-def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:
-    if raw is None:
-        return None
-    try:
-        parts = [float(p) for p in raw.split(",")]
-    except ValueError:
-        raise BadRequest("invalid_bbox") from None
-    if len(parts) != 4:
-        raise BadRequest("invalid_bbox")
-    min_lon, min_lat, max_lon, max_lat = parts
-    if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
-        raise BadRequest("invalid_bbox")
-    return (min_lon, min_lat, max_lon, max_lat)
-
-
-def _filter(
-    status: str | None,
-    agency_id: int | None,
-    team_id: int | None,
-    category_id: int | None,
-    priority: str | None,
-    overdue: bool | None,
-    q: str | None,
-    created_from: datetime | None,
-    created_to: datetime | None,
-    bbox: str | None,
-    mine: bool,
-    area_id: int | None = None,
-) -> svc.CaseFilter:
-    statuses = tuple(s for s in (status or "").split(",") if s)
-    if any(s not in STATUSES for s in statuses):
-        raise BadRequest("invalid_status_filter")
-    if priority is not None and priority not in {"P1", "P2", "P3"}:
-        raise BadRequest("invalid_priority_filter")
-    if created_from and created_to and created_from > created_to:
-        raise BadRequest("invalid_time_range")
-    return svc.CaseFilter(
-        statuses,
-        agency_id,
-        team_id,
-        category_id,
+def list_filter(
+    status: FromQuery[str | None] = None,
+    agency_id: FromQuery[int | None] = None,
+    team_id: FromQuery[int | None] = None,
+    category_id: FromQuery[int | None] = None,
+    priority: FromQuery[str | None] = None,
+    overdue: FromQuery[bool | None] = None,
+    q: FromQuery[str | None] = None,
+    created_from: FromQuery[datetime | None] = None,
+    created_to: FromQuery[datetime | None] = None,
+    bbox: FromQuery[str | None] = None,
+    mine: FromQuery[bool] = False,
+    area_id: FromQuery[int | None] = None,
+) -> CaseFilter:
+    """The case list's filters, checked."""
+    return views.checked_filter(
+        status,
         priority,
-        overdue,
-        (q or "").strip()[:100] or None,
         created_from,
         created_to,
-        _bbox(bbox),
-        mine,
-        area_id,
+        agency_id=agency_id,
+        team_id=team_id,
+        category_id=category_id,
+        overdue=overdue,
+        text=(q or "").strip()[:100] or None,
+        bbox=bbox,
+        mine=mine,
+        area_id=area_id,
     )
 
 
-async def detail(
-    db: Any, principal: Principal, case_id: uuid.UUID, now: datetime, lang: str
-) -> CaseDetail:
-    row = await svc.get_case_row(db, principal, case_id)
-    c: Case = row[0]
-    events = [
-        EventOut(
-            e.id,
-            e.kind,
-            e.from_status,
-            e.to_status,
-            e.at,
-            e.actor_id,
-            name,
-            e.actor_kind,
-            e.note,
-            e.data,
-            lat,
-            lon,
-            e.public,
+def map_filter(
+    bbox: FromQuery[str],
+    status: FromQuery[str | None] = None,
+    agency_id: FromQuery[int | None] = None,
+    category_id: FromQuery[int | None] = None,
+    priority: FromQuery[str | None] = None,
+    overdue: FromQuery[bool | None] = None,
+) -> CaseFilter:
+    """The map layer's filters, checked: a bounding box is required."""
+    return views.checked_filter(
+        status,
+        priority,
+        agency_id=agency_id,
+        category_id=category_id,
+        overdue=overdue,
+        bbox=bbox,
+    )
+
+
+CaseFilterDep = NamedDependency[CaseFilter]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls a case route and what every answer needs: the session, the caller, the time,
+    the language and the request (for its Idempotency-Key)."""
+
+    db: AsyncSession
+    principal: Principal
+    now: datetime
+    lang: str
+    request: Request[Any, Any, Any]
+
+    async def case(self, case_id: uuid.UUID) -> CaseOut:
+        """The case as the caller sees it now."""
+        return case_out(await views.case_row(self.db, self.principal, case_id), self.now, self.lang)
+
+    async def once(self, out_type: type[T], run: Callable[[], Awaitable[T]], **kw: Any) -> T:
+        """``run`` applied once per Idempotency-Key (see :func:`idempotent`)."""
+        return await idempotent(self.request, self.db, self.principal.user_id, out_type, run, **kw)
+
+    async def change(
+        self,
+        case_id: uuid.UUID,
+        run: Callable[[], Awaitable[object]],
+        view: Callable[[uuid.UUID], Awaitable[CaseRow]] | None = None,
+    ) -> CaseOut:
+        """A change to a case, applied once per Idempotency-Key; the answer is the case as seen
+        now (through ``view``, if given)."""
+
+        async def once() -> CaseOut:
+            await run()
+            if view is None:
+                return await self.case(case_id)
+            return case_out(await view(case_id), self.now, self.lang)
+
+        return await self.once(CaseOut, once)
+
+    async def move(
+        self,
+        case_id: uuid.UUID,
+        move: svc.Move,
+        view: Callable[[uuid.UUID], Awaitable[CaseRow]] | None = None,
+    ) -> CaseOut:
+        """One lifecycle move, applied once."""
+        return await self.change(
+            case_id, lambda: svc.act(self.db, self.principal, case_id, move, self.now), view
         )
-        for e, name, lat, lon in await svc.timeline(db, case_id)
-    ]
-    reporters: list[ReporterOut] = []
-    # Reporter contact is private: the control room and the agency working the case only.
-    if principal.role in CONTROL_ROOM_READERS or principal.agency_id == c.agency_id:
-        reporters = [
-            ReporterOut(
-                r.id, r.name, r.phone, r.channel, r.call_id, r.original_case_id, r.created_at
-            )
-            for r in await svc.reporters(db, case_id)
-        ]
-    actor = await svc.actor_of(db, principal)
-    actions = available_actions(actor, CaseFacts(c.status, c.agency_id, c.team_id))
-    return CaseDetail(
-        case_out(row, now, lang),
-        events,
-        [photo_ref(p) for p in await svc.photos_of(db, case_id)],
-        reporters,
-        list(actions),
-    )
 
 
-async def summary(
-    db: Any, principal: Principal, case_id: uuid.UUID, now: datetime, lang: str
-) -> CaseOut:
-    return case_out(await svc.get_case_row(db, principal, case_id), now, lang)
+async def provide_caller(
+    db: Db, principal: CurrentUser, now: Now, lang: Lang, request: Request[Any, Any, Any]
+) -> Caller:
+    return Caller(db, principal, now, lang, request)
 
 
-async def _act_once(
-    request: Request[Any, Any, Any],
-    db: Any,
-    principal: Principal,
-    case_id: uuid.UUID,
-    move: svc.Move,
-    now: datetime,
-    lang: str,
-) -> CaseOut:
-    """One lifecycle move, applied once per Idempotency-Key; the answer is the case as seen now."""
-
-    async def run() -> CaseOut:
-        await svc.act(db, principal, case_id, move, now)
-        return await summary(db, principal, case_id, now, lang)
-
-    return await idempotent(request, db, principal.user_id, CaseOut, run)
+CallerDep = NamedDependency[Caller]
 
 
 class CaseController(Controller):
     path = "/api/cases"
     tags = ["cases"]
     guards = [requires_login]
+    dependencies = {
+        "caller": Provide(provide_caller),
+        "f": Provide(list_filter, sync_to_thread=False),
+    }
 
     @get("/", summary="List cases (filters, cursor pagination), scoped to the caller's agency")
     async def list_cases(
         self,
-        db: Db,
-        principal: CurrentUser,
-        now: Now,
-        lang: Lang,
-        status: FromQuery[str | None] = None,
-        agency_id: FromQuery[int | None] = None,
-        team_id: FromQuery[int | None] = None,
-        category_id: FromQuery[int | None] = None,
-        priority: FromQuery[str | None] = None,
-        overdue: FromQuery[bool | None] = None,
-        q: FromQuery[str | None] = None,
-        created_from: FromQuery[datetime | None] = None,
-        created_to: FromQuery[datetime | None] = None,
-        bbox: FromQuery[str | None] = None,
-        mine: FromQuery[bool] = False,
-        area_id: FromQuery[int | None] = None,
+        caller: CallerDep,
+        f: CaseFilterDep,
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> CasePage:
-        f = _filter(
-            status,
-            agency_id,
-            team_id,
-            category_id,
-            priority,
-            overdue,
-            q,
-            created_from,
-            created_to,
-            bbox,
-            mine,
-            area_id,
+        rows, next_cursor = await views.list_cases(
+            caller.db, caller.principal, f, caller.now, cursor=cursor, limit=limit
         )
-        rows, next_cursor = await svc.list_cases(db, principal, f, now, cursor=cursor, limit=limit)
-        return CasePage([case_out(r, now, lang) for r in rows], next_cursor)
+        return CasePage([case_out(r, caller.now, caller.lang) for r in rows], next_cursor)
 
     @post(
         "/",
@@ -438,55 +381,34 @@ class CaseController(Controller):
         guards=[requires_roles(*INTAKE_ROLES)],
     )
     async def create_case(
-        self,
-        db: Db,
-        settings: Cfg,
-        principal: CurrentUser,
-        now: Now,
-        lang: Lang,
-        data: JSONBody[CaseIn],
-        request: Request[Any, Any, Any],
+        self, caller: CallerDep, settings: Cfg, data: JSONBody[CaseIn]
     ) -> IntakeOut:
-        secret: str = request.app.state.pin_key
-        phone = data.reporter.phone if data.reporter else None
+        secret: str = caller.request.app.state.pin_key
+        given = msgspec.structs.asdict(data)
+        reporter: ReporterIn | None = given.pop("reporter")
+        phone = reporter.phone if reporter else None
+        new = svc.NewCase(
+            **given,
+            reporter_name=reporter.name if reporter else None,
+            reporter_phone=phone,
+            # A caller with a number can follow their case with code + PIN.
+            issue_tracking_token=bool(phone) or data.call_id is not None,
+        )
 
         async def answer(case_id: uuid.UUID) -> IntakeOut:
-            out = await summary(db, principal, case_id, now, lang)
-            found = await caller_tracking(db, secret, case_id)
+            out = await caller.case(case_id)
+            found = await caller_tracking(caller.db, secret, case_id)
             tracking = CallerTracking(*found) if found else None
             return IntakeOut(**msgspec.structs.asdict(out), caller_tracking=tracking)
 
         async def run() -> IntakeOut:
             created = await svc.create_case(
-                db,
-                settings,
-                svc.NewCase(
-                    category_id=data.category_id,
-                    lat=data.lat,
-                    lon=data.lon,
-                    description=data.description,
-                    address=data.address,
-                    landmark=data.landmark,
-                    priority=data.priority,
-                    channel=data.channel,
-                    call_id=data.call_id,
-                    reporter_name=data.reporter.name if data.reporter else None,
-                    reporter_phone=phone,
-                    allow_out_of_area=data.allow_out_of_area,
-                    # A caller with a number can follow their case with code + PIN.
-                    issue_tracking_token=bool(phone) or data.call_id is not None,
-                    sensitive=data.sensitive,
-                ),
-                now=now,
-                actor_id=principal.user_id,
+                caller.db, settings, new, now=caller.now, actor_id=caller.principal.user_id
             )
             return await answer(created.case.id)
 
         # The PIN is not stored with the replayable answer; a replay derives it again.
-        return await idempotent(
-            request,
-            db,
-            principal.user_id,
+        return await caller.once(
             IntakeOut,
             run,
             redact=lambda a: msgspec.structs.replace(a, caller_tracking=None),
@@ -496,176 +418,101 @@ class CaseController(Controller):
     @get("/similar", summary="Open or recent cases of a category near a point, nearest first")
     async def similar(
         self,
-        db: Db,
-        principal: CurrentUser,
-        now: Now,
-        lang: Lang,
+        caller: CallerDep,
         category: FromQuery[str],
         lat: Annotated[float, QueryParameter(ge=-90, le=90)],
         lon: Annotated[float, QueryParameter(ge=-180, le=180)],
     ) -> list[SimilarOut]:
-        cat = await _category(db, category)
-        found = await svc.similar_cases(db, cat, lat, lon, now, agency_scope=principal.agency_scope)
-        out = []
-        for c, dist in found:
-            row = await svc.get_case_row(db, principal, c.id)
-            out.append(SimilarOut(case_out(row, now, lang), round(dist, 1)))
-        return out
+        found = await views.similar(caller.db, caller.principal, category, lat, lon, caller.now)
+        return [
+            SimilarOut(case_out(s.row, caller.now, caller.lang), round(s.distance_m, 1))
+            for s in found
+        ]
 
     @get("/{case_id:uuid}", summary="A case with its timeline, photos and the caller's actions")
-    async def get_case(
-        self, db: Db, principal: CurrentUser, now: Now, lang: Lang, case_id: FromPath[uuid.UUID]
-    ) -> CaseDetail:
-        return await detail(db, principal, case_id, now, lang)
+    async def get_case(self, caller: CallerDep, case_id: FromPath[uuid.UUID]) -> CaseDetail:
+        seen = await views.case_view(caller.db, caller.principal, case_id)
+        return CaseDetail(
+            case_out(seen.row, caller.now, caller.lang),
+            [event_out(t) for t in seen.timeline],
+            [photo_ref(p) for p in seen.photos],
+            [
+                ReporterOut(
+                    r.id, r.name, r.phone, r.channel, r.call_id, r.original_case_id, r.created_at
+                )
+                for r in seen.reporters
+            ],
+            list(seen.actions),
+        )
 
-    @post(
+    @change_route(
         "/{case_id:uuid}/transitions",
-        status_code=200,
         summary="Move a case: accept, en_route, on_scene, resolve, return, close, cancel, "
         "invalid, reopen. Honours Idempotency-Key and If-Match.",
     )
     async def transition(
         self,
-        db: Db,
-        principal: CurrentUser,
-        now: Now,
-        lang: Lang,
+        caller: CallerDep,
         case_id: FromPath[uuid.UUID],
         data: JSONBody[TransitionIn],
-        request: Request[Any, Any, Any],
         if_match: Annotated[str | None, HeaderParameter(name="If-Match")] = None,
     ) -> CaseOut:
         version = _version(if_match, data.version)
         if version is None and data.action not in FIELD_ACTIONS:
             raise Unprocessable("version_required")
+        move = svc.Move(**msgspec.structs.asdict(data) | {"version": version})
+        return await caller.move(case_id, move)
 
-        move = svc.Move(
-            action=data.action,
-            version=version,
-            note=data.note,
-            lat=data.lat,
-            lon=data.lon,
-            accuracy_m=data.accuracy_m,
-        )
-        return await _act_once(request, db, principal, case_id, move, now, lang)
-
-    @post(
-        "/{case_id:uuid}/assign",
-        status_code=200,
-        summary="Assign or reassign a team (notifies the team)",
-    )
+    @change_route("/{case_id:uuid}/assign", summary="Assign or reassign a team (notifies the team)")
     async def assign(
-        self,
-        db: Db,
-        principal: CurrentUser,
-        now: Now,
-        lang: Lang,
-        case_id: FromPath[uuid.UUID],
-        data: JSONBody[AssignIn],
-        request: Request[Any, Any, Any],
+        self, caller: CallerDep, case_id: FromPath[uuid.UUID], data: JSONBody[AssignIn]
     ) -> CaseOut:
-        move = svc.Move(action="assign", version=data.version, note=data.note, team_id=data.team_id)
-        return await _act_once(request, db, principal, case_id, move, now, lang)
+        move = svc.Move(action="assign", **msgspec.structs.asdict(data))
+        return await caller.move(case_id, move)
 
-    @post(
+    @change_route(
         "/{case_id:uuid}/transfer",
-        status_code=200,
         summary="Transfer to another agency (bukan wewenang); needs a reason",
     )
     async def transfer(
-        self,
-        db: Db,
-        principal: CurrentUser,
-        now: Now,
-        lang: Lang,
-        case_id: FromPath[uuid.UUID],
-        data: JSONBody[TransferIn],
-        request: Request[Any, Any, Any],
+        self, caller: CallerDep, case_id: FromPath[uuid.UUID], data: JSONBody[TransferIn]
     ) -> CaseOut:
-        async def run() -> CaseOut:
-            await svc.act(
-                db,
-                principal,
-                case_id,
-                svc.Move(
-                    action="transfer",
-                    version=data.version,
-                    note=data.note,
-                    agency_id=data.agency_id,
-                ),
-                now,
-            )
-            # The case may now be outside a coordinator's agency: answer from the control view.
-            row = (await db.execute(svc.summary_select().where(Case.id == case_id))).one()
-            return case_out(row, now, lang)
+        move = svc.Move(action="transfer", **msgspec.structs.asdict(data))
+        # The case may now be outside a coordinator's agency: answer from the control view.
+        return await caller.move(case_id, move, lambda cid: views.control_view(caller.db, cid))
 
-        return await idempotent(request, db, principal.user_id, CaseOut, run)
-
-    @post(
+    @change_route(
         "/{case_id:uuid}/merge",
-        status_code=200,
         summary="Merge this case into a parent: it becomes a duplicate, reporters follow",
     )
     async def merge(
-        self,
-        db: Db,
-        principal: CurrentUser,
-        now: Now,
-        lang: Lang,
-        case_id: FromPath[uuid.UUID],
-        data: JSONBody[MergeIn],
-        request: Request[Any, Any, Any],
+        self, caller: CallerDep, case_id: FromPath[uuid.UUID], data: JSONBody[MergeIn]
     ) -> CaseOut:
-        async def run() -> CaseOut:
-            await svc.merge(db, principal, case_id, data.parent_id, data.version, data.note, now)
-            return await summary(db, principal, case_id, now, lang)
+        def run() -> Awaitable[object]:
+            p, d = caller.principal, data
+            return svc.merge(caller.db, p, case_id, d.parent_id, d.version, d.note, caller.now)
 
-        return await idempotent(request, db, principal.user_id, CaseOut, run)
+        return await caller.change(case_id, run)
 
     @post("/{case_id:uuid}/notes", status_code=201, summary="Add a note to the timeline")
     async def add_note(
-        self,
-        db: Db,
-        principal: CurrentUser,
-        now: Now,
-        case_id: FromPath[uuid.UUID],
-        data: JSONBody[NoteIn],
+        self, caller: CallerDep, case_id: FromPath[uuid.UUID], data: JSONBody[NoteIn]
     ) -> EventOut:
-        case = await visible_case(db, principal, case_id, for_update=True)
-        event = await svc.record_event(
-            db,
-            case,
-            "note",
-            now=now,
-            actor_id=principal.user_id,
-            note=data.note.strip(),
-            public=data.public,
-        )
-        return EventOut(
-            event.id,
-            event.kind,
-            None,
-            None,
-            event.at,
-            principal.user_id,
-            principal.username,
-            "user",
-            event.note,
-            {},
-            None,
-            None,
-            event.public,
-        )
+        p = caller.principal
+        event = await svc.add_note(caller.db, p, case_id, data.note, data.public, caller.now)
+        return event_out(TimelineEntry(event, p.username, None, None))
 
     @get(
         "/{case_id:uuid}/team-suggestions",
         summary="Available on-duty teams of the responsible agency, nearest fresh first",
-        guards=[requires_roles("operator", "dispatcher", "admin", "supervisor", "coordinator")],
+        guards=[requires_roles(*SUGGESTION_ROLES)],
     )
     async def suggestions(
-        self, db: Db, settings: Cfg, principal: CurrentUser, now: Now, case_id: FromPath[uuid.UUID]
+        self, caller: CallerDep, settings: Cfg, case_id: FromPath[uuid.UUID]
     ) -> list[SuggestionOut]:
-        case = await visible_case(db, principal, case_id)
+        found = await views.team_suggestions(
+            caller.db, settings, caller.principal, case_id, caller.now
+        )
         return [
             SuggestionOut(
                 s.team_id,
@@ -676,20 +523,8 @@ class CaseController(Controller):
                 s.open_cases,
                 s.preferred,
             )
-            for s in await svc.team_suggestions(db, settings, case, now)
+            for s in found
         ]
-
-
-async def _category(db: Any, raw: str) -> Category:
-    from sqlalchemy import select
-
-    q = select(Category).where(Category.code == raw.upper())
-    if raw.isdigit():
-        q = select(Category).where(Category.id == int(raw))
-    cat = (await db.execute(q)).scalar_one_or_none()
-    if cat is None:
-        raise NotFound("unknown_category")
-    return cat
 
 
 class GeoJsonFeatureCollection(msgspec.Struct):
@@ -703,22 +538,15 @@ class GeoJsonFeatureCollection(msgspec.Struct):
     tags=["cases"],
     media_type="application/geo+json",
     summary="Cases in a bounding box as an RFC 7946 FeatureCollection (lon, lat)",
+    dependencies={"f": Provide(map_filter, sync_to_thread=False)},
 )
 async def cases_geojson(
     db: Db,
     principal: CurrentUser,
     now: Now,
-    bbox: FromQuery[str],
-    status: FromQuery[str | None] = None,
-    agency_id: FromQuery[int | None] = None,
-    category_id: FromQuery[int | None] = None,
-    priority: FromQuery[str | None] = None,
-    overdue: FromQuery[bool | None] = None,
+    f: CaseFilterDep,
     limit: Annotated[int, QueryParameter(ge=1, le=10_000)] = 5000,
 ) -> Response[GeoJsonFeatureCollection]:
-    f = _filter(
-        status, agency_id, None, category_id, priority, overdue, None, None, None, bbox, False
-    )
-    body = await svc.geojson_collection(db, principal, f, now, limit)
+    body = await views.geojson(db, principal, f, now, limit)
     # Already JSON, written by PostGIS; the annotation documents its shape in OpenAPI.
     return Response(body, media_type="application/geo+json")  # type: ignore[arg-type]

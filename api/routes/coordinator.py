@@ -11,29 +11,17 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get, put
 from litestar.params import FromPath, JSONBody
-from sqlalchemy import select
 
-from api.auth import Principal, requires_roles
-from api.db.models import Team, User
-from api.errors import Forbidden, NotFound
+from api.auth import requires_roles
 from api.routes.admin import _set_members
 from api.routes.deps import CurrentUser, Db
 from api.routes.params import Id
 from api.routes.reference import TeamItem, TeamMember, teams_out
+from api.services import case_teams
 
 
 class MembersIn(msgspec.Struct, forbid_unknown_fields=True):
     user_ids: Annotated[list[Id], msgspec.Meta(max_length=200)]
-
-
-async def _own_team(db: Db, principal: Principal, team_id: int) -> Team:
-    """The team, if the caller is an admin or the coordinator of its agency."""
-    team = await db.get(Team, team_id)
-    if team is None or not principal.may_see_agency(team.agency_id):
-        raise NotFound()
-    if principal.role != "admin" and principal.agency_id != team.agency_id:
-        raise Forbidden()
-    return team
 
 
 class CoordinatorTeamController(Controller):
@@ -45,23 +33,14 @@ class CoordinatorTeamController(Controller):
     async def candidates(
         self, db: Db, principal: CurrentUser, team_id: FromPath[int]
     ) -> list[TeamMember]:
-        team = await _own_team(db, principal, team_id)
-        rows = await db.execute(
-            select(User.id, User.full_name, User.role)
-            .where(
-                User.agency_id == team.agency_id,
-                User.active,
-                User.role.in_(("field_officer", "coordinator")),
-            )
-            .order_by(User.full_name)
-        )
-        return [TeamMember(uid, name, role) for uid, name, role in rows]
+        staff = await case_teams.candidates(db, principal, team_id)
+        return [TeamMember(s.id, s.full_name, s.role) for s in staff]
 
     @put("/{team_id:int}/members", summary="Set a team's members (staff of the team's agency)")
     async def set_members(
         self, db: Db, principal: CurrentUser, team_id: FromPath[int], data: JSONBody[MembersIn]
     ) -> TeamItem:
-        team = await _own_team(db, principal, team_id)
+        team = await case_teams.own_team(db, principal, team_id)
         await _set_members(db, team, data.user_ids)
-        await db.flush()
-        return (await teams_out(db, [team]))[0]
+        [item] = await teams_out(db, [team])
+        return item

@@ -23,6 +23,7 @@ from api.db.public import PublicEvent, PublicPhoto
 from api.domain import disclosure
 from api.domain.abuse import pin_matches
 from api.domain.lifecycle import FINISHED
+from api.domain.transitions import TransitionRefused, check_rating
 from api.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from api.security import token_digest
 from api.services import calls as call_service
@@ -173,10 +174,10 @@ async def rate(
     """A 1-5 rating with a comment, once per original reporter (never a follower), after the
     case is resolved or closed."""
     case = granted.case
-    if granted.reporter.follower:
-        raise Forbidden("rating_followers_cannot")
-    if case.status not in FINISHED:
-        raise Conflict("rating_not_allowed")
+    try:
+        check_rating(follower=granted.reporter.follower, status=case.status)
+    except TransitionRefused as exc:
+        raise case_service.refused(exc) from None
     comment = checked("comment", comment)
     if await db_public.has_rated(db, case.id, granted.reporter.id):
         raise Conflict("already_rated")

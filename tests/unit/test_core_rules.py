@@ -131,7 +131,7 @@ def test_team_suggestions_order() -> None:
 def test_the_sql_citizen_words_are_generated_from_the_domain() -> None:
     from sqlalchemy.dialects import postgresql
 
-    from api.services.cases import public_status_sql
+    from api.db.cases import public_status_sql
 
     sql = str(
         public_status_sql().compile(
