@@ -1,6 +1,6 @@
 """Open311 SQL: service requests as the public may list them, public status changes, API keys.
 
-Every list filters with :func:`api.db.public.publicly_visible` before it pages, so a sensitive
+Every list filters with :func:`api.db.cases.publicly_visible` before it pages, so a sensitive
 case never leaves through Open311; the disclosure rule (:mod:`api.domain.disclosure`) still has
 the last word on each row. Queries return named results, never positional rows.
 """
