@@ -6,9 +6,10 @@ checks every admin write makes before it touches anything.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import msgspec
 from sqlalchemy import exists, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,9 +61,8 @@ async def agency_in_use(db: AsyncSession, agency_id: int) -> bool:
 
 
 # ------------------------------------------------------------ categories
-@dataclass(frozen=True, slots=True)
-class CategoryRow:
-    """A category with the ids of its supporting agencies."""
+class CategoryRow(msgspec.Struct):
+    """A category with the ids of its supporting agencies (the admin's answer extends it)."""
 
     id: int
     code: str
@@ -97,7 +97,7 @@ async def category_rows(db: AsyncSession, *where: Any) -> list[CategoryRow]:
     categories = await all_rows(db, Category, Category.code, *where)
     support = await supporting_agencies(db, [c.id for c in categories])
     own = {"supporting_agency_ids", "attributes"}
-    taken = [f.name for f in fields(CategoryRow) if f.name not in own]
+    taken = [f for f in CategoryRow.__struct_fields__ if f not in own]
     return [
         CategoryRow(
             **{f: getattr(c, f) for f in taken},

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -90,8 +91,9 @@ async def alerted_since(db: AsyncSession, user_id: int, since: datetime) -> bool
     return (await db.execute(q.limit(1))).first() is not None
 
 
-@dataclass(frozen=True, slots=True)
-class AlertRow:
+class AlertRow(msgspec.Struct):
+    """A security alert with the account's username (None once the account is gone)."""
+
     id: int
     kind: str
     user_id: int | None

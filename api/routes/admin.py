@@ -9,7 +9,7 @@ and changes nothing.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 import msgspec
 from litestar import Controller, delete, get, patch, post, put
@@ -43,6 +43,18 @@ def fields(data: msgspec.Struct) -> dict[str, Any]:
     return msgspec.to_builtins(data)  # type: ignore[no-any-return]
 
 
+def patch_of(body: type[msgspec.Struct], name: str, skip: tuple[str, ...] = ()) -> Any:
+    """The body of a change to what ``body`` creates: its fields (but ``skip``) with the same
+    bounds, each optional and UNSET when not sent, so a change names only what it changes."""
+    wanted = [f for f in msgspec.structs.fields(body) if f.name not in skip]
+    return msgspec.defstruct(
+        name,
+        [(f.name, f.type, UNSET) for f in wanted],
+        forbid_unknown_fields=True,
+        module=__name__,
+    )
+
+
 class AdminController(Controller):
     """The admin console's resources: tagged ``admin``, for admins only."""
 
@@ -58,15 +70,6 @@ class AgencyIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["opd", "partner"] = "opd"
     notes: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     active: bool = True
-
-
-class AgencyPatch(msgspec.Struct, forbid_unknown_fields=True):
-    code: Code = UNSET
-    name_id: Name = UNSET
-    name_en: Name = UNSET
-    kind: Literal["opd", "partner"] = UNSET
-    notes: Annotated[str, msgspec.Meta(max_length=2000)] = UNSET
-    active: bool = UNSET
 
 
 class AgencyController(AdminController):
@@ -127,42 +130,7 @@ class CategoryIn(msgspec.Struct, forbid_unknown_fields=True):
     sensitive: bool = False
 
 
-class CategoryPatch(msgspec.Struct, forbid_unknown_fields=True):
-    code: Code = UNSET
-    name_id: Name = UNSET
-    name_en: Name = UNSET
-    group: Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{2,32}$")] = UNSET
-    agency_id: Id = UNSET
-    priority: Priority = UNSET
-    sla_accept_min: Minutes = UNSET
-    sla_arrive_min: Minutes = UNSET
-    sla_resolve_min: Minutes = UNSET
-    dedupe_radius_m: Radius = UNSET
-    photo_required: bool = UNSET
-    supporting_agency_ids: list[Id] = UNSET
-    attributes: list[Attribute] = UNSET
-    active: bool = UNSET
-    sensitive: bool = UNSET
-
-
-class CategoryOut(msgspec.Struct):
-    id: int
-    code: str
-    name_id: str
-    name_en: str
-    group: str
-    agency_id: int
-    priority: str
-    sla_accept_min: int
-    sla_arrive_min: int
-    sla_resolve_min: int
-    dedupe_radius_m: int
-    photo_required: bool
-    supporting_agency_ids: list[int]
-    attributes: list[dict[str, Any]]
-    active: bool
-    sensitive: bool
-
+class CategoryOut(CategoryRow):
     @classmethod
     def of(cls, row: CategoryRow) -> CategoryOut:
         return result(cls, row)
@@ -206,13 +174,6 @@ class AreaIn(msgspec.Struct, forbid_unknown_fields=True):
     # GeoJSON Polygon or MultiPolygon geometry (RFC 7946, lon/lat).
     boundary: dict[str, Any] | None = None
     kind: Literal["kecamatan", "kelurahan"] = "kecamatan"
-
-
-class AreaPatch(msgspec.Struct, forbid_unknown_fields=True):
-    name: ShortName = UNSET
-    center: Point = UNSET
-    boundary: dict[str, Any] | None = UNSET
-    kind: Literal["kecamatan", "kelurahan"] = UNSET
 
 
 class AreaOut(msgspec.Struct):
@@ -267,11 +228,6 @@ class TeamIn(msgspec.Struct, forbid_unknown_fields=True):
     member_ids: list[Id] = []
 
 
-class TeamPatch(msgspec.Struct, forbid_unknown_fields=True):
-    name: ShortName = UNSET
-    on_duty: bool = UNSET
-
-
 class MembersIn(msgspec.Struct, forbid_unknown_fields=True):
     user_ids: list[Id]
 
@@ -318,16 +274,6 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
     phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
     language: Literal["id", "en"] = "id"
     active: bool = True
-
-
-class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
-    full_name: Name = UNSET
-    role: Role = UNSET
-    password: Password = UNSET
-    agency_id: Id | None = UNSET
-    phone: Annotated[str, msgspec.Meta(max_length=32)] | None = UNSET
-    language: Literal["id", "en"] = UNSET
-    active: bool = UNSET
 
 
 class UserController(AdminController):
@@ -392,6 +338,21 @@ class RoutingRuleController(AdminController):
     @delete("/{rule_id:int}", summary="Delete a routing rule")
     async def delete_rule(self, db: Db, rule_id: FromPath[int]) -> None:
         await admin.delete_rule(db, rule_id)
+
+
+# ------------------------------------------------------- bodies of changes
+if TYPE_CHECKING:  # made at run time below; the type checker sees the structs they are
+    AgencyPatch: TypeAlias = msgspec.Struct
+    CategoryPatch: TypeAlias = msgspec.Struct
+    AreaPatch: TypeAlias = msgspec.Struct
+    TeamPatch: TypeAlias = msgspec.Struct
+    UserPatch: TypeAlias = msgspec.Struct
+else:
+    AgencyPatch = patch_of(AgencyIn, "AgencyPatch")
+    CategoryPatch = patch_of(CategoryIn, "CategoryPatch")
+    AreaPatch = patch_of(AreaIn, "AreaPatch")
+    TeamPatch = patch_of(TeamIn, "TeamPatch", skip=("agency_id", "member_ids"))
+    UserPatch = patch_of(UserIn, "UserPatch", skip=("username",))
 
 
 CONTROLLERS = [

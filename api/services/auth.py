@@ -42,6 +42,7 @@ from api.security import (
     token_digest,
     verify_password,
 )
+from api.services.admin import result
 
 log = logging.getLogger("tanggap.auth")
 
@@ -305,13 +306,7 @@ async def logout(db: AsyncSession, session_id: uuid.UUID, now: datetime) -> None
     await q.revoke_sessions(db, now, session_id=session_id)
 
 
-class SecurityAlertOut(msgspec.Struct):
-    id: int
-    kind: str
-    user_id: int | None
-    username: str | None
-    failures: int
-    at: datetime
+class SecurityAlertOut(q.AlertRow):
     message: str
 
 
@@ -320,14 +315,10 @@ async def security_alerts(
 ) -> list[SecurityAlertOut]:
     """The newest 200 alerts, each explained in the reader's language."""
     return [
-        SecurityAlertOut(
-            a.id,
-            a.kind,
-            a.user_id,
-            a.username,
-            a.failures,
-            a.at,
-            t(
+        result(
+            SecurityAlertOut,
+            a,
+            message=t(
                 f"security_alert_{a.kind}",
                 lang,
                 failures=a.failures,
