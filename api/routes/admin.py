@@ -21,7 +21,8 @@ from api.domain.vocabulary import Priority, Role
 from api.routes.deps import CurrentUser, Db, Now
 from api.routes.params import Id, Lat, Lon
 from api.services import admin, areas, teams, users
-from api.services.admin import AgencyOut, RoutingRuleOut, result
+from api.services.admin import AgencyOut, RoutingRuleOut
+from api.services.results import result
 from api.services.teams import TeamOut
 from api.services.teams import set_members as _set_members  # routes/coordinator.py uses it
 from api.services.users import UserOut

@@ -17,6 +17,7 @@ from api.routes.deps import Cfg, CurrentUser, Db, Now
 from api.routes.params import Lat, Lon
 from api.services import calls as svc
 from api.services.calls import CallOut, FlaggedOut, HistoryOut
+from api.services.results import result
 
 Phone = Annotated[str, msgspec.Meta(max_length=32)]
 # A caller's number is personal data: it travels in a header, never in a URL (proxy logs,
@@ -64,7 +65,7 @@ class CallController(Controller):
             raise BadRequest("call_in_future")
         fields = msgspec.structs.asdict(data) | {"started_at": started}
         call = await svc.log_call(db, svc.CallIn(**fields), principal.user_id)
-        return svc.result(CallOut, call)
+        return result(CallOut, call)
 
     @patch("/{call_id:int}", summary="Classify a call, add notes, or close it")
     async def update_call(
@@ -72,7 +73,7 @@ class CallController(Controller):
     ) -> CallOut:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
         call = await svc.update_call(db, call_id, changes=changes, operator_id=principal.user_id)
-        return svc.result(CallOut, call)
+        return result(CallOut, call)
 
     @get("/", summary="Recent calls, newest first")
     async def list_calls(
@@ -183,4 +184,4 @@ async def pbx_webhook(
         raise BadRequest("validation_failed") from None
     fields = msgspec.structs.asdict(event) | {"number": svc.phone_or_400(event.number)}
     call = await svc.pbx_event(db, **fields)
-    return PbxAck(svc.result(CallOut, call))
+    return PbxAck(result(CallOut, call))

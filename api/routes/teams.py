@@ -13,7 +13,7 @@ from api.auth import requires_login
 from api.routes.deps import Cfg, CurrentUser, Db, Now
 from api.routes.params import Lat, Lon
 from api.services import positions
-from api.services.admin import result
+from api.services.results import result
 
 
 class PositionIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -17,9 +17,9 @@ from api.db import admin as q
 from api.db.admin import CategoryRow
 from api.db.models import Agency, Area, Category, RoutingRule, Team
 from api.errors import Conflict, NotFound, Unprocessable
+from api.services.results import result
 
 M = TypeVar("M")
-S = TypeVar("S", bound=msgspec.Struct)
 
 #: A request body as plain data: every field for a create, only the fields sent for a change
 #: (``msgspec.to_builtins`` of the parsed body leaves unset fields out).
@@ -27,14 +27,6 @@ Fields = dict[str, Any]
 
 
 # ------------------------------------------------------------ shared checks
-def result(cls: type[S], obj: object, **fields: Any) -> S:
-    """The answer ``cls`` read from a row's attributes, with ``fields`` given explicitly."""
-    if fields:
-        taken = {f: getattr(obj, f) for f in cls.__struct_fields__ if f not in fields}
-        return cls(**taken, **fields)
-    return msgspec.convert(obj, cls, from_attributes=True)
-
-
 async def get_or_404(db: AsyncSession, model: type[M], ident: int) -> M:
     obj = await db.get(model, ident)
     if obj is None:

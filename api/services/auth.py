@@ -42,7 +42,7 @@ from api.security import (
     token_digest,
     verify_password,
 )
-from api.services.admin import result
+from api.services.results import result
 
 log = logging.getLogger("tanggap.auth")
 

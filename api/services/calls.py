@@ -17,7 +17,7 @@ from api.db.models import Call, IdempotentRequest
 from api.domain.calls import PrankPolicy, auto_class, flagged_until
 from api.domain.phone import InvalidPhone, normalise_phone
 from api.errors import BadRequest, Conflict, NotFound, Unauthorized
-from api.services.admin import result
+from api.services.results import result
 
 
 def policy(settings: Settings) -> PrankPolicy:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import admin as q
 from api.db.admin import CategoryRow
 from api.db.models import Agency, Category
-from api.services.admin import result
+from api.services.results import result
 
 
 class AgencyItem(msgspec.Struct):
