@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.domain.health import QueueFacts
 
@@ -51,6 +51,14 @@ async def readiness(conn: AsyncConnection) -> Readiness:
         ),
         sla_scan_at=row.sla_scan_at,
     )
+
+
+async def readiness_of(engine: AsyncEngine) -> Readiness:
+    """:func:`readiness` on a connection of its own, outside any transaction: a probe must not
+    wait on a request's session, and reads only."""
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        return await readiness(conn)
 
 
 # ---------------------------------------------------------------- the worker's own rows

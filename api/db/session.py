@@ -48,6 +48,7 @@ async def release_connection(db: AsyncSession) -> None:
     long wait (a phone sending megabytes, photos decoding); the next statement takes one again.
 
     Only for a use case that has written nothing yet: it commits. ``expire_on_commit`` is off, so
-    the objects already loaded stay usable.
+    the objects already loaded stay usable. The one other use: keeping what a use case must record
+    although it then refuses the request (a failed sign-in counted), just before it raises.
     """
     await db.commit()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -10,22 +9,22 @@ import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
-from sqlalchemy import select
 
 from api.auth import requires_roles
-from api.db.models import Call
+from api.domain.vocabulary import CALL_LOG_ROLES, CallClass
 from api.errors import AppError, BadRequest, Forbidden, Unauthorized
 from api.routes.deps import Cfg, CurrentUser, Db, Now
+from api.routes.params import Lat, Lon
 from api.services import calls as svc
+from api.services.calls import CallOut, FlaggedOut, HistoryOut
+from api.services.results import result
 
-CallClass = Literal["valid", "informasi", "curhat", "prank", "ghost", "wrong_number"]
 Phone = Annotated[str, msgspec.Meta(max_length=32)]
 # A caller's number is personal data: it travels in a header, never in a URL (proxy logs,
 # browser history); ``?number=`` is refused with the other credentials (api/middleware.py).
 CallerNumber = Annotated[
     str | None, HeaderParameter(name="X-Caller-Number", required=False, max_length=32)
 ]
-CALL_ROLES = ("operator", "dispatcher", "supervisor", "admin")
 
 
 class CallIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -36,8 +35,8 @@ class CallIn(msgspec.Struct, forbid_unknown_fields=True):
     duration_s: Annotated[int, msgspec.Meta(ge=0, le=86_400)] | None = None
     call_class: CallClass | None = msgspec.field(default=None, name="class")
     notes: Annotated[str, msgspec.Meta(max_length=4000)] = ""
-    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
-    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
+    lat: Lat | None = None
+    lon: Lon | None = None
     location_source: Literal["caller", "network", "aml"] | None = None
 
 
@@ -48,60 +47,10 @@ class CallPatch(msgspec.Struct, forbid_unknown_fields=True):
     duration_s: Annotated[int, msgspec.Meta(ge=0, le=86_400)] | None = None
 
 
-class CallOut(msgspec.Struct):
-    id: int
-    number: str | None
-    channel: str
-    started_at: datetime
-    ended_at: datetime | None
-    duration_s: int | None
-    call_class: str | None = msgspec.field(name="class")
-    operator_id: int | None
-    notes: str
-    pbx_call_id: str | None
-
-    @classmethod
-    def of(cls, c: Call) -> CallOut:
-        return cls(
-            c.id,
-            c.number,
-            c.channel,
-            c.started_at,
-            c.ended_at,
-            c.duration_s,
-            c.call_class,
-            c.operator_id,
-            c.notes,
-            c.pbx_call_id,
-        )
-
-
-class CaseBrief(msgspec.Struct):
-    id: str
-    reference: str
-    status: str
-    created_at: datetime
-
-
-class HistoryOut(msgspec.Struct):
-    number: str
-    prank_count: int
-    flagged: bool
-    flagged_until: datetime | None
-    calls: list[CallOut]
-    cases: list[CaseBrief]
-
-
-class FlaggedOut(msgspec.Struct):
-    number: str
-    prank_calls: int
-    flagged_until: datetime
-
-
 class CallController(Controller):
     path = "/api/calls"
     tags = ["calls"]
-    guards = [requires_roles(*CALL_ROLES)]
+    guards = [requires_roles(*CALL_LOG_ROLES)]
 
     @post(
         "/",
@@ -114,23 +63,9 @@ class CallController(Controller):
         started = data.started_at or now
         if started > now:
             raise BadRequest("call_in_future")
-        call = await svc.log_call(
-            db,
-            svc.CallIn(
-                number=data.number,
-                channel=data.channel,
-                started_at=started,
-                ended_at=data.ended_at,
-                duration_s=data.duration_s,
-                call_class=data.call_class,
-                notes=data.notes,
-                lat=data.lat,
-                lon=data.lon,
-                location_source=data.location_source,
-            ),
-            principal.user_id,
-        )
-        return CallOut.of(call)
+        fields = msgspec.structs.asdict(data) | {"started_at": started}
+        call = await svc.log_call(db, svc.CallIn(**fields), principal.user_id)
+        return result(CallOut, call)
 
     @patch("/{call_id:int}", summary="Classify a call, add notes, or close it")
     async def update_call(
@@ -138,7 +73,7 @@ class CallController(Controller):
     ) -> CallOut:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
         call = await svc.update_call(db, call_id, changes=changes, operator_id=principal.user_id)
-        return CallOut.of(call)
+        return result(CallOut, call)
 
     @get("/", summary="Recent calls, newest first")
     async def list_calls(
@@ -149,13 +84,7 @@ class CallController(Controller):
         x_caller_number: CallerNumber = None,
     ) -> list[CallOut]:
         """Newest first; only one number's calls with the ``X-Caller-Number`` header."""
-        number = x_caller_number
-        q = select(Call).order_by(Call.started_at.desc()).limit(limit)
-        if number:
-            q = q.where(Call.number == svc.phone_or_400(number))
-        if call_class:
-            q = q.where(Call.call_class == call_class)
-        return [CallOut.of(c) for c in (await db.execute(q)).scalars()]
+        return await svc.recent_calls(db, limit, raw_number=x_caller_number, call_class=call_class)
 
     @get("/history", summary="A number's earlier calls and cases, with its prank count and flag")
     async def history(
@@ -165,15 +94,7 @@ class CallController(Controller):
         number = (x_caller_number or "").strip()
         if not number:
             raise BadRequest("caller_number_required")
-        h = await svc.history(db, settings, number, now)
-        return HistoryOut(
-            h.number,
-            h.prank_count,
-            h.flagged_until is not None,
-            h.flagged_until,
-            [CallOut.of(c) for c in h.calls],
-            [CaseBrief(str(c.id), c.reference, c.status, c.created_at) for c in h.cases],
-        )
+        return await svc.history(db, settings, number, now)
 
 
 @get(
@@ -192,19 +113,14 @@ async def flagged_numbers(
 ) -> list[FlaggedOut]:
     user = request.scope.get("user")
     if signature is not None and timestamp is not None:
-        # A read: signed over an empty body; replays within the window are harmless.
-        expected = svc.sign(state.pbx_secret, timestamp, b"")
-        if not hmac.compare_digest(expected, signature.strip().lower()):
-            raise Unauthorized("webhook_signature_invalid")
-        if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > (
-            settings.pbx_replay_window_s
-        ):
-            raise Unauthorized("webhook_stale")
+        svc.verify_signed_read(
+            settings, state.pbx_secret, timestamp=timestamp, signature=signature, now=now
+        )
     elif user is None:
         raise Unauthorized()
-    elif user.role not in CALL_ROLES:
+    elif user.role not in CALL_LOG_ROLES:
         raise Forbidden()
-    return [FlaggedOut(n, c, u) for n, c, u in await svc.flagged_numbers(db, settings, now)]
+    return await svc.flagged_numbers(db, settings, now)
 
 
 class PbxEvent(msgspec.Struct, forbid_unknown_fields=True):
@@ -213,8 +129,8 @@ class PbxEvent(msgspec.Struct, forbid_unknown_fields=True):
     at: datetime
     number: Phone | None = None
     duration_s: Annotated[int, msgspec.Meta(ge=0, le=86_400)] | None = None
-    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
-    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
+    lat: Lat | None = None
+    lon: Lon | None = None
     accuracy_m: Annotated[float, msgspec.Meta(ge=0)] | None = None
     source: Literal["aml", "network", "caller"] | None = None
 
@@ -266,16 +182,6 @@ async def pbx_webhook(
         raise BadRequest("validation_failed", extra={"errors": [{"message": str(exc)}]}) from None
     except msgspec.DecodeError:
         raise BadRequest("validation_failed") from None
-    call = await svc.pbx_event(
-        db,
-        event.event,
-        event.call_id,
-        number=svc.phone_or_400(event.number),
-        at=event.at,
-        duration_s=event.duration_s,
-        lat=event.lat,
-        lon=event.lon,
-        accuracy_m=event.accuracy_m,
-        source=event.source,
-    )
-    return PbxAck(CallOut.of(call))
+    fields = msgspec.structs.asdict(event) | {"number": svc.phone_or_400(event.number)}
+    call = await svc.pbx_event(db, **fields)
+    return PbxAck(result(CallOut, call))

@@ -16,7 +16,7 @@ import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
 
-from api.db.health import readiness
+from api.db.health import readiness_of
 from api.domain.health import degraded_reasons, thresholds
 
 
@@ -59,9 +59,7 @@ async def ready(state: State) -> Response[Any]:
     """200 ``ok`` or ``degraded`` (worker stalled, SLA scan late, queue too old: the reasons
     say which), 503 + Retry-After when the database does not answer."""
     try:
-        async with state.engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            found = await readiness(conn)
+        found = await readiness_of(state.engine)
     except Exception:  # any failure means "not ready"; the reason is in the server log
         return Response(
             Health(status="unavailable", database="down"),

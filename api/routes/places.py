@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, delete, get, post
+from litestar import delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from api.auth import requires_roles
 from api.db.geography import PlaceRow
+from api.routes.admin import AdminController
 from api.routes.deps import Cfg, Db
-from api.routes.params import Lat, Lon
+from api.routes.params import Id, Lat, Lon
 from api.services import geography
 from api.services.geography import PlaceKind
 
 PlaceName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-AreaId = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 
 
 class PlaceIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -24,13 +23,11 @@ class PlaceIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: PlaceKind
     lat: Lat
     lon: Lon
-    area_id: AreaId | None = None
+    area_id: Id | None = None
 
 
-class PlaceController(Controller):
+class PlaceController(AdminController):
     path = "/api/admin/places"
-    tags = ["admin"]
-    guards = [requires_roles("admin")]
 
     @get("/", summary="List the gazetteer, retired places included")
     async def list_places(self, db: Db) -> list[PlaceRow]:
@@ -38,15 +35,7 @@ class PlaceController(Controller):
 
     @post("/", summary="Add a kelurahan or a landmark (a point inside the service area)")
     async def create_place(self, db: Db, settings: Cfg, data: JSONBody[PlaceIn]) -> PlaceRow:
-        return await geography.add_place(
-            db,
-            settings,
-            name=data.name,
-            kind=data.kind,
-            lat=data.lat,
-            lon=data.lon,
-            area_id=data.area_id,
-        )
+        return await geography.add_place(db, settings, **msgspec.structs.asdict(data))
 
     @delete("/{place_id:int}", summary="Retire a place: it leaves the search, kept for history")
     async def retire_place(self, db: Db, place_id: FromPath[int]) -> None:

@@ -11,12 +11,14 @@ from litestar.params import FromPath, JSONBody
 
 from api.auth import requires_login
 from api.routes.deps import Cfg, CurrentUser, Db, Now
+from api.routes.params import Lat, Lon
 from api.services import positions
+from api.services.results import result
 
 
 class PositionIn(msgspec.Struct, forbid_unknown_fields=True):
-    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)]
-    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)]
+    lat: Lat
+    lon: Lon
     accuracy_m: Annotated[float, msgspec.Meta(ge=0, le=100_000)]
     at: datetime | None = None
 
@@ -51,22 +53,13 @@ class TeamFieldController(Controller):
         team_id: FromPath[int],
         data: JSONBody[PositionIn],
     ) -> TeamState:
-        team = await positions.ping(
-            db,
-            settings,
-            principal,
-            team_id,
-            lat=data.lat,
-            lon=data.lon,
-            accuracy_m=data.accuracy_m,
-            at=data.at,
-            now=now,
-        )
-        return TeamState(team.id, team.on_duty, team.last_position_at, team.last_accuracy_m)
+        fields = msgspec.structs.asdict(data)
+        team = await positions.ping(db, settings, principal, team_id, **fields, now=now)
+        return result(TeamState, team, team_id=team.id)
 
     @put("/{team_id:int}/duty", summary="Put a team on or off duty")
     async def duty(
         self, db: Db, principal: CurrentUser, team_id: FromPath[int], data: JSONBody[DutyIn]
     ) -> TeamState:
         team = await positions.set_duty(db, principal, team_id, data.on_duty)
-        return TeamState(team.id, team.on_duty, team.last_position_at, team.last_accuracy_m)
+        return result(TeamState, team, team_id=team.id)

@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.db.models import AuthSession, LoginFailure, SecurityAlert, User
+from api.db import teams as team_q
+from api.db import users as q
+from api.db.models import Agency, AuthSession, LoginFailure, SecurityAlert, User
+from api.db.session import release_connection
 from api.domain.abuse import (
     LOCK_HORIZON,
     FailureCount,
@@ -30,6 +33,7 @@ from api.domain.abuse import (
     should_alert,
 )
 from api.errors import RateLimited, Unauthorized
+from api.i18n import t
 from api.security import (
     hash_password,
     make_access_token,
@@ -38,6 +42,7 @@ from api.security import (
     token_digest,
     verify_password,
 )
+from api.services.results import result
 
 log = logging.getLogger("tanggap.auth")
 
@@ -45,28 +50,56 @@ log = logging.getLogger("tanggap.auth")
 REFRESH_RETRY_GRACE = timedelta(seconds=30)
 
 
+class AgencyRef(msgspec.Struct):
+    id: int
+    code: str
+    name: str
+
+
+class Me(msgspec.Struct):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    language: str
+    agency: AgencyRef | None
+    team_ids: list[int]
+
+
 @dataclass(frozen=True)
 class Tokens:
     access_token: str
     refresh_token: str
     expires_in: int
-    user: User
+    me: Me
+
+
+async def me_of(db: AsyncSession, user: User, lang: str) -> Me:
+    """The signed-in user as the PWA keeps it: agency name in their language, team ids."""
+    agency = await db.get(Agency, user.agency_id) if user.agency_id else None
+    return Me(
+        user.id,
+        user.username,
+        user.full_name,
+        user.role,
+        user.language,
+        AgencyRef(agency.id, agency.code, agency.name_en if lang == "en" else agency.name_id)
+        if agency
+        else None,
+        await team_q.team_ids_of(db, user.id),
+    )
+
+
+async def me(db: AsyncSession, user_id: int, lang: str) -> Me:
+    user = await db.get(User, user_id)
+    assert user is not None  # the auth middleware just read it
+    return await me_of(db, user, lang)
 
 
 async def _count(db: AsyncSession, *where: Any, now: datetime, limit: int) -> FailureCount:
     since = LoginFailure.at > now - LOCK_HORIZON
-    total = (
-        await db.execute(select(func.count()).select_from(LoginFailure).where(*where, since))
-    ).scalar_one()
-    recent = (
-        await db.execute(
-            select(LoginFailure.at)
-            .where(*where, since)
-            .order_by(LoginFailure.at.desc())
-            .limit(max(1, limit))
-        )
-    ).scalars()
-    return FailureCount(int(total), list(recent))
+    total = await q.count_failures(db, *where, since)
+    return FailureCount(total, await q.latest_failures(db, *where, since, limit=max(1, limit)))
 
 
 async def _check_rate(
@@ -100,8 +133,8 @@ async def _record_failure(
     address: str,
     now: datetime,
 ) -> None:
-    """Count the failure (committed on its own: the request fails) and alert the admins when
-    the account's failures from everywhere reach the ceiling."""
+    """Count the failure and alert the admins when the account's failures from everywhere reach
+    the ceiling. Committed on its own: the request fails, and the count must outlive it."""
     db.add_all(
         [
             LoginFailure(key=f"user:{username}", address=address, at=now),
@@ -111,20 +144,10 @@ async def _record_failure(
     await db.flush()
     window = timedelta(minutes=settings.login_window_minutes)
     if user_id is not None:
-        failures = (
-            await db.execute(
-                select(func.count())
-                .select_from(LoginFailure)
-                .where(LoginFailure.key == f"user:{username}", LoginFailure.at > now - window)
-            )
-        ).scalar_one()
-        alerted = (
-            await db.execute(
-                select(func.count())
-                .select_from(SecurityAlert)
-                .where(SecurityAlert.user_id == user_id, SecurityAlert.at > now - window)
-            )
-        ).scalar_one() > 0
+        failures = await q.count_failures(
+            db, LoginFailure.key == f"user:{username}", LoginFailure.at > now - window
+        )
+        alerted = await q.alerted_since(db, user_id, now - window)
         if should_alert(failures, settings.login_account_alert_failures, alerted):
             db.add(SecurityAlert(kind="login_failures", user_id=user_id, failures=failures, at=now))
             # No name, no address: the admins read who it is in the alert list.
@@ -135,13 +158,12 @@ async def _record_failure(
                 settings.login_window_minutes,
             )
     # Keep the table small: this key's rows older than the lock-out horizon are spent.
-    await db.execute(
-        delete(LoginFailure).where(
-            LoginFailure.key.in_([f"user:{username}", f"ip:{address}"]),
-            LoginFailure.at < now - LOCK_HORIZON,
-        )
+    await q.forget_failures(
+        db,
+        LoginFailure.key.in_([f"user:{username}", f"ip:{address}"]),
+        LoginFailure.at < now - LOCK_HORIZON,
     )
-    await db.commit()
+    await release_connection(db)
 
 
 async def login(
@@ -154,26 +176,25 @@ async def login(
     client_ip: str,
     user_agent: str,
     now: datetime,
+    lang: str,
 ) -> Tokens:
     username = username.strip().lower()
     address = hashed_address(client_ip)
     await _check_rate(db, settings, username, address, now)
-    user = (await db.execute(select(User).where(User.username == username))).scalar_one_or_none()
+    user = await q.user_by_username(db, username)
     # Argon2 takes tens of milliseconds of CPU: off the event loop, and with no database
     # connection held while it runs (the transaction so far only read).
-    await db.commit()
+    await release_connection(db)
     ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         await _record_failure(db, settings, username, user.id if user else None, address, now)
         raise Unauthorized("invalid_credentials")
     if needs_rehash(user.password_hash):
         user.password_hash = await asyncio.to_thread(hash_password, password)
-    await db.execute(
-        delete(LoginFailure).where(
-            LoginFailure.key == f"user:{username}", LoginFailure.address == address
-        )
+    await q.forget_failures(
+        db, LoginFailure.key == f"user:{username}", LoginFailure.address == address
     )
-    return await _open_session(db, settings, secret, user, user_agent, now)
+    return await _open_session(db, settings, secret, user, user_agent, now, lang)
 
 
 async def accounts_with_known_password(db: AsyncSession) -> list[str]:
@@ -183,12 +204,9 @@ async def accounts_with_known_password(db: AsyncSession) -> list[str]:
     """
     from api.seed import KNOWN_PASSWORDS
 
-    rows = (
-        await db.execute(select(User.username, User.password_hash).where(User.active.is_(True)))
-    ).all()
     by_hash: dict[str, list[str]] = {}
-    for username, password_hash in rows:
-        by_hash.setdefault(password_hash, []).append(username)
+    for row in await q.active_password_hashes(db):
+        by_hash.setdefault(row.password_hash, []).append(row.username)
 
     def known(password_hash: str) -> bool:
         return any(verify_password(password_hash, p) for p in KNOWN_PASSWORDS)
@@ -198,7 +216,13 @@ async def accounts_with_known_password(db: AsyncSession) -> list[str]:
 
 
 async def _open_session(
-    db: AsyncSession, settings: Settings, secret: str, user: User, user_agent: str, now: datetime
+    db: AsyncSession,
+    settings: Settings,
+    secret: str,
+    user: User,
+    user_agent: str,
+    now: datetime,
+    lang: str,
 ) -> Tokens:
     refresh = new_refresh_token()
     session = AuthSession(
@@ -211,12 +235,20 @@ async def _open_session(
     )
     db.add(session)
     await db.flush()
-    return _tokens(settings, secret, user, session, refresh, now)
+    return await _tokens(db, settings, secret, session, user, refresh, now, lang)
 
 
-def _tokens(
-    settings: Settings, secret: str, user: User, session: AuthSession, refresh: str, now: datetime
+async def _tokens(
+    db: AsyncSession,
+    settings: Settings,
+    secret: str,
+    session: AuthSession,
+    user: User,
+    refresh: str,
+    now: datetime,
+    lang: str,
 ) -> Tokens:
+    """A fresh access token for the session, beside its refresh token and the user."""
     ttl = timedelta(minutes=settings.access_token_minutes)
     access = make_access_token(
         secret,
@@ -227,58 +259,72 @@ def _tokens(
         now=now,
         ttl=ttl,
     )
-    return Tokens(access, refresh, int(ttl.total_seconds()), user)
+    return Tokens(access, refresh, int(ttl.total_seconds()), await me_of(db, user, lang))
 
 
 async def refresh(
-    db: AsyncSession, settings: Settings, secret: str, *, refresh_token: str, now: datetime
+    db: AsyncSession,
+    settings: Settings,
+    secret: str,
+    *,
+    refresh_token: str,
+    now: datetime,
+    lang: str,
 ) -> Tokens:
     digest = token_digest(refresh_token)
-    session = (
-        await db.execute(
-            select(AuthSession).where(AuthSession.refresh_hash == digest).with_for_update()
-        )
-    ).scalar_one_or_none()
+    session = await q.session_by_hash(db, AuthSession.refresh_hash, digest)
     if session is None:
-        earlier = (
-            await db.execute(
-                select(AuthSession).where(AuthSession.previous_hash == digest).with_for_update()
-            )
-        ).scalar_one_or_none()
+        earlier = await q.session_by_hash(db, AuthSession.previous_hash, digest)
         if earlier is None or earlier.revoked_at is not None:
             raise Unauthorized("token_invalid")
         rotated = earlier.rotated_at
         if rotated is None or now - rotated > REFRESH_RETRY_GRACE:
             # The token from before the last rotation came back: it was copied.
             earlier.revoked_at = now
-            await db.commit()
+            # The revocation must outlive the refused request.
+            await release_connection(db)
             raise Unauthorized("token_invalid")
         # A phone on a bad network retried a refresh whose answer it never got: answer again
         # (the unseen token is replaced), rather than treating the retry as theft.
-        session = earlier
-        if session.expires_at <= now:
-            raise Unauthorized("token_invalid")
-        user = await db.get(User, session.user_id)
-        if user is None or not user.active:
-            raise Unauthorized("token_invalid")
-        retry = new_refresh_token()
-        session.refresh_hash = token_digest(retry)
-        return _tokens(settings, secret, user, session, retry, now)
+        session, retry = earlier, True
+    else:
+        retry = False
     if session.revoked_at is not None or session.expires_at <= now:
         raise Unauthorized("token_invalid")
     user = await db.get(User, session.user_id)
     if user is None or not user.active:
         raise Unauthorized("token_invalid")
     new = new_refresh_token()
-    session.previous_hash = session.refresh_hash
+    if not retry:
+        session.previous_hash = session.refresh_hash
+        session.rotated_at = now
     session.refresh_hash = token_digest(new)
-    session.rotated_at = now
-    return _tokens(settings, secret, user, session, new, now)
+    return await _tokens(db, settings, secret, session, user, new, now, lang)
 
 
 async def logout(db: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:
-    await db.execute(
-        update(AuthSession)
-        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    await q.revoke_sessions(db, now, session_id=session_id)
+
+
+class SecurityAlertOut(q.AlertRow):
+    message: str
+
+
+async def security_alerts(
+    db: AsyncSession, settings: Settings, lang: str
+) -> list[SecurityAlertOut]:
+    """The newest 200 alerts, each explained in the reader's language."""
+    return [
+        result(
+            SecurityAlertOut,
+            a,
+            message=t(
+                f"security_alert_{a.kind}",
+                lang,
+                failures=a.failures,
+                username=a.username or "?",
+                minutes=settings.login_window_minutes,
+            ),
+        )
+        for a in await q.security_alerts(db, limit=200)
+    ]

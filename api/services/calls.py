@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.db.models import Call, Case, CaseReporter, IdempotentRequest
+from api.db import calls as q
+from api.db.models import Call, IdempotentRequest
 from api.domain.calls import PrankPolicy, auto_class, flagged_until
 from api.domain.phone import InvalidPhone, normalise_phone
 from api.errors import BadRequest, Conflict, NotFound, Unauthorized
+from api.services.results import result
 
 
 def policy(settings: Settings) -> PrankPolicy:
@@ -107,82 +109,106 @@ async def update_call(
     return call
 
 
-@dataclass(frozen=True)
-class History:
+class CallOut(msgspec.Struct):
+    id: int
+    number: str | None
+    channel: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_s: int | None
+    call_class: str | None = msgspec.field(name="class")
+    operator_id: int | None
+    notes: str
+    pbx_call_id: str | None
+
+
+class CaseBrief(msgspec.Struct):
+    id: str
+    reference: str
+    status: str
+    created_at: datetime
+
+
+class HistoryOut(msgspec.Struct):
     number: str
-    calls: list[Call]
-    cases: list[Case]
     prank_count: int
+    flagged: bool
     flagged_until: datetime | None
+    calls: list[CallOut]
+    cases: list[CaseBrief]
+
+
+class FlaggedOut(msgspec.Struct):
+    number: str
+    prank_calls: int
+    flagged_until: datetime
+
+
+async def recent_calls(
+    db: AsyncSession, limit: int, *, raw_number: str | None, call_class: str | None
+) -> list[CallOut]:
+    """Newest first; one number's (normalised first) or one class's when given."""
+    number = phone_or_400(raw_number) if raw_number else None
+    calls = await q.recent_calls(db, limit, number=number, call_class=call_class)
+    return [result(CallOut, c) for c in calls]
 
 
 async def prank_times(db: AsyncSession, number: str) -> list[datetime]:
-    rows = await db.execute(
-        select(Call.started_at)
-        .where(Call.number == number, Call.call_class == "prank")
-        .order_by(Call.started_at)
-    )
-    return list(rows.scalars())
+    return await q.prank_times(db, number)
 
 
 async def history(
     db: AsyncSession, settings: Settings, raw_number: str, now: datetime, limit: int = 20
-) -> History:
+) -> HistoryOut:
+    """A number's earlier calls and reported cases, its prank count and whether it is flagged."""
     number = phone_or_400(raw_number)
     assert number is not None
-    calls = list(
-        (
-            await db.execute(
-                select(Call)
-                .where(Call.number == number)
-                .order_by(Call.started_at.desc())
-                .limit(limit)
-            )
-        ).scalars()
-    )
-    cases = list(
-        (
-            await db.execute(
-                select(Case)
-                .join(CaseReporter, CaseReporter.original_case_id == Case.id)
-                .where(CaseReporter.phone == number)
-                .order_by(Case.created_at.desc())
-                .limit(limit)
-            )
-        )
-        .scalars()
-        .unique()
-    )
+    calls = await recent_calls(db, limit, raw_number=number, call_class=None)
+    cases = [
+        CaseBrief(str(c.id), c.reference, c.status, c.created_at)
+        for c in await q.cases_reported_by(db, number, limit)
+    ]
     pranks = await prank_times(db, number)
     until = flagged_until(pranks, policy(settings))
-    return History(
-        number, calls, cases, len(pranks), until if until is not None and until > now else None
-    )
+    until = until if until is not None and until > now else None
+    return HistoryOut(number, len(pranks), until is not None, until, calls, cases)
 
 
-async def flagged_numbers(
-    db: AsyncSession, settings: Settings, now: datetime
-) -> list[tuple[str, int, datetime]]:
-    """Numbers flagged now, for the PBX to block: (number, pranks in window, flagged until)."""
+async def flagged_numbers(db: AsyncSession, settings: Settings, now: datetime) -> list[FlaggedOut]:
+    """Numbers flagged now, for the PBX to block, the longest flagged first."""
     p = policy(settings)
-    since = now - p.flag_for - p.window
-    rows = await db.execute(
-        select(Call.number, func.array_agg(Call.started_at))
-        .where(Call.call_class == "prank", Call.number.is_not(None), Call.started_at >= since)
-        .group_by(Call.number)
-    )
-    out: list[tuple[str, int, datetime]] = []
-    for number, times in rows:
-        until = flagged_until(list(times), p)
-        if number is not None and until is not None and until > now:
-            out.append((number, len(times), until))
-    return sorted(out, key=lambda r: r[2], reverse=True)
+    out: list[FlaggedOut] = []
+    for run in await q.prank_runs_since(db, now - p.flag_for - p.window):
+        until = flagged_until(run.times, p)
+        if until is not None and until > now:
+            out.append(FlaggedOut(run.number, len(run.times), until))
+    return sorted(out, key=lambda f: f.flagged_until, reverse=True)
 
 
 # --------------------------------------------------------------------- PBX
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return mac.hexdigest()
+
+
+def _check_signature(secret: str, timestamp: str, signature: str, body: bytes) -> str:
+    expected = sign(secret, timestamp, body)
+    if not hmac.compare_digest(expected, signature.strip().lower()):
+        raise Unauthorized("webhook_signature_invalid")
+    return expected
+
+
+def _check_fresh(settings: Settings, ts: int | None, now: datetime) -> None:
+    if ts is None or abs(now.timestamp() - ts) > settings.pbx_replay_window_s:
+        raise Unauthorized("webhook_stale")
+
+
+def verify_signed_read(
+    settings: Settings, secret: str, *, timestamp: str, signature: str, now: datetime
+) -> None:
+    """A read the PBX signs over an empty body; replays within the window are harmless."""
+    _check_signature(secret, timestamp, signature, b"")
+    _check_fresh(settings, int(timestamp) if timestamp.isdigit() else None, now)
 
 
 async def verify_webhook(
@@ -200,11 +226,8 @@ async def verify_webhook(
         ts = int(timestamp)
     except ValueError:
         raise Unauthorized("webhook_signature_invalid") from None
-    expected = sign(secret, timestamp, body)
-    if not hmac.compare_digest(expected, signature.strip().lower()):
-        raise Unauthorized("webhook_signature_invalid")
-    if abs(now.timestamp() - ts) > settings.pbx_replay_window_s:
-        raise Unauthorized("webhook_stale")
+    expected = _check_signature(secret, timestamp, signature, body)
+    _check_fresh(settings, ts, now)
     key = f"pbx:{expected}"
     if await db.get(IdempotentRequest, key) is not None:
         raise Conflict("webhook_replayed")
@@ -215,7 +238,7 @@ async def verify_webhook(
 async def pbx_event(
     db: AsyncSession,
     event: str,
-    pbx_call_id: str,
+    call_id: str,
     *,
     number: str | None,
     at: datetime,
@@ -225,19 +248,11 @@ async def pbx_event(
     accuracy_m: float | None,
     source: str | None,
 ) -> Call:
-    call = (
-        await db.execute(select(Call).where(Call.pbx_call_id == pbx_call_id).with_for_update())
-    ).scalar_one_or_none()
-    if event == "call.started":
-        if call is not None:
-            return call
-        return await log_call(
-            db, CallIn(number=number, channel="phone", started_at=at, pbx_call_id=pbx_call_id), None
-        )
+    call = await q.call_by_pbx_id(db, call_id)
     if call is None:
-        # The start was lost: open the call now so nothing is dropped.
+        # Opened by its start, or by a later event when the start was lost: nothing is dropped.
         call = await log_call(
-            db, CallIn(number=number, channel="phone", started_at=at, pbx_call_id=pbx_call_id), None
+            db, CallIn(number=number, channel="phone", started_at=at, pbx_call_id=call_id), None
         )
     if event == "call.ended":
         call.ended_at = at

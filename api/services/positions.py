@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
 from api.config import Settings
+from api.db import teams as team_q
 from api.db.models import Team, TeamPosition
 from api.domain.places import valid_coordinates
 from api.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -88,5 +88,4 @@ async def set_duty(db: AsyncSession, principal: Principal, team_id: int, on_duty
 async def prune(db: AsyncSession, settings: Settings, now: datetime) -> int:
     """Drop position history past the retention period; the last position stays on the team."""
     cutoff = now - timedelta(days=settings.position_retention_days)
-    result = await db.execute(delete(TeamPosition).where(TeamPosition.at < cutoff))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await team_q.prune_positions(db, cutoff)

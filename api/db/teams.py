@@ -1,0 +1,71 @@
+"""SQL for teams: listing, membership, and the position history kept for a while."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import Team, TeamPosition, User, team_members
+
+
+async def teams(
+    db: AsyncSession, *, agency_ids: tuple[int | None, ...] = (), for_update: bool = False
+) -> list[Team]:
+    """Teams by agency and name, limited to each agency id given (None limits nothing)."""
+    q = select(Team).order_by(Team.agency_id, Team.name)
+    for agency_id in agency_ids:
+        if agency_id is not None:
+            q = q.where(Team.agency_id == agency_id)
+    return list((await db.execute(q)).scalars())
+
+
+async def team_name_taken(db: AsyncSession, agency_id: int, name: str) -> bool:
+    q = select(Team.id).where(Team.agency_id == agency_id, Team.name == name).limit(1)
+    return (await db.execute(q)).first() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    team_id: int
+    id: int
+    full_name: str
+    role: str
+
+
+async def members(db: AsyncSession, team_ids: list[int]) -> list[MemberRow]:
+    """The members of these teams, by name."""
+    if not team_ids:
+        return []
+    rows = await db.execute(
+        select(team_members.c.team_id, User.id, User.full_name, User.role)
+        .join(User, User.id == team_members.c.user_id)
+        .where(team_members.c.team_id.in_(team_ids))
+        .order_by(User.full_name)
+    )
+    return [MemberRow(**row) for row in rows.mappings()]
+
+
+async def member_ids(db: AsyncSession, team_id: int) -> list[int]:
+    q = select(team_members.c.user_id).where(team_members.c.team_id == team_id)
+    return sorted((await db.execute(q)).scalars())
+
+
+async def team_ids_of(db: AsyncSession, user_id: int) -> list[int]:
+    """The teams a user is in, by id."""
+    q = select(team_members.c.team_id).where(team_members.c.user_id == user_id)
+    return sorted((await db.execute(q)).scalars())
+
+
+async def replace_members(db: AsyncSession, team_id: int, user_ids: list[int]) -> None:
+    await db.execute(team_members.delete().where(team_members.c.team_id == team_id))
+    for uid in sorted(set(user_ids)):
+        await db.execute(team_members.insert().values(team_id=team_id, user_id=uid))
+
+
+async def prune_positions(db: AsyncSession, before: datetime) -> int:
+    """Drop position history older than ``before``; answers how many rows went."""
+    result = await db.execute(delete(TeamPosition).where(TeamPosition.at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

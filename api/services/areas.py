@@ -1,0 +1,72 @@
+"""The admin console's areas (kecamatan, kelurahan): a centre, and a boundary imported as GeoJSON
+that PostGIS checks before it is stored. Each answers the area as stored (:class:`AreaRow`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import admin as q
+from api.db.admin import AreaRow
+from api.db.models import Area
+from api.errors import BadRequest
+from api.services.admin import Fields, add, delete_row, ensure_unique, get_or_404
+
+
+def _point_ewkt(p: dict[str, float]) -> str:
+    return f"SRID=4326;POINT({p['lon']} {p['lat']})"
+
+
+async def _boundary_ewkt(db: AsyncSession, geojson: dict[str, Any] | None) -> str | None:
+    """Validate a GeoJSON polygon in PostGIS and return it as EWKT MultiPolygon."""
+    if geojson is None:
+        return None
+    if geojson.get("type") not in {"Polygon", "MultiPolygon"}:
+        raise BadRequest("invalid_geometry", detail="type must be Polygon or MultiPolygon")
+    check = await q.check_boundary(db, geojson)
+    if check is None:
+        raise BadRequest("invalid_geometry", detail="not readable GeoJSON")
+    if not check.valid:
+        raise BadRequest("invalid_geometry", detail=check.reason)
+    if not check.in_range:
+        raise BadRequest("invalid_geometry", detail="coordinates out of range")
+    return check.ewkt
+
+
+async def _saved(db: AsyncSession, area: Area, changes: Fields) -> AreaRow:
+    """Apply a create's or change's fields to the area, and answer it as stored."""
+    await ensure_unique(db, Area.name, changes.get("name"), "area", area.id)
+    if "boundary" in changes:
+        area.boundary = await _boundary_ewkt(db, changes["boundary"])
+    if "center" in changes:
+        area.center = _point_ewkt(changes["center"])
+    for field in ("name", "kind"):
+        if field in changes:
+            setattr(area, field, changes[field])
+    if area.id is None:
+        await add(db, area)
+    await db.flush()
+    return (await q.area_rows(db, area.id))[0]
+
+
+async def list_areas(db: AsyncSession) -> list[AreaRow]:
+    return await q.area_rows(db)
+
+
+async def get_area(db: AsyncSession, area_id: int) -> AreaRow:
+    await get_or_404(db, Area, area_id)
+    return (await q.area_rows(db, area_id))[0]
+
+
+async def create_area(db: AsyncSession, fields: Fields) -> AreaRow:
+    """A new area; its boundary (GeoJSON Polygon or MultiPolygon) is optional."""
+    return await _saved(db, Area(boundary=None), fields)
+
+
+async def update_area(db: AsyncSession, area_id: int, changes: Fields) -> AreaRow:
+    return await _saved(db, await get_or_404(db, Area, area_id), changes)
+
+
+async def delete_area(db: AsyncSession, area_id: int) -> None:
+    await delete_row(db, Area, area_id)

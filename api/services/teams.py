@@ -1,0 +1,127 @@
+"""Teams: the admin console's team management, membership, and the team lists every signed-in
+user reads (coordinators and field officers see their own agency's only)."""
+
+from __future__ import annotations
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import Principal
+from api.db import teams as q
+from api.db import users as user_q
+from api.db.models import Team
+from api.errors import Conflict, NotFound, Unprocessable
+from api.services.admin import (
+    Fields,
+    add,
+    apply_changes,
+    delete_row,
+    ensure_agencies,
+    get_or_404,
+    result,
+)
+
+
+class TeamMember(msgspec.Struct):
+    id: int
+    full_name: str
+    role: str
+
+
+class TeamItem(msgspec.Struct):
+    id: int
+    agency_id: int
+    name: str
+    on_duty: bool
+    members: list[TeamMember]
+
+
+class TeamOut(msgspec.Struct):
+    id: int
+    agency_id: int
+    name: str
+    on_duty: bool
+    member_ids: list[int]
+
+
+async def teams_out(db: AsyncSession, teams: list[Team]) -> list[TeamItem]:
+    """The teams with their members, by name."""
+    members: dict[int, list[TeamMember]] = {t.id: [] for t in teams}
+    for m in await q.members(db, list(members)):
+        members[m.team_id].append(result(TeamMember, m))
+    return [result(TeamItem, t, members=members[t.id]) for t in teams]
+
+
+async def visible_teams(
+    db: AsyncSession, principal: Principal, agency_id: int | None
+) -> list[TeamItem]:
+    """Teams by agency and name, within the caller's agency scope."""
+    return await teams_out(db, await q.teams(db, agency_ids=(principal.agency_scope, agency_id)))
+
+
+async def visible_team(db: AsyncSession, principal: Principal, team_id: int) -> TeamItem:
+    """One team; 404 outside the caller's agency."""
+    team = await db.get(Team, team_id)
+    if team is None or not principal.may_see_agency(team.agency_id):
+        raise NotFound()
+    return (await teams_out(db, [team]))[0]
+
+
+async def set_members(db: AsyncSession, team: Team, user_ids: list[int]) -> None:
+    """Replace the team's members; every one must exist and belong to the team's agency."""
+    ids = sorted(set(user_ids))
+    if ids:
+        users = await user_q.users_by_ids(db, ids)
+        if len(users) != len(ids):
+            raise Unprocessable("unknown_reference", field="user_ids")
+        if any(u.agency_id != team.agency_id for u in users):
+            raise Unprocessable("team_member_wrong_agency")
+    await q.replace_members(db, team.id, ids)
+
+
+# ------------------------------------------------------------ admin console
+async def _team_out(db: AsyncSession, team: Team) -> TeamOut:
+    return result(TeamOut, team, member_ids=await q.member_ids(db, team.id))
+
+
+async def _ensure_new_name(db: AsyncSession, agency_id: int, name: str | None) -> None:
+    if name is not None and await q.team_name_taken(db, agency_id, name):
+        raise Conflict("already_exists", what="team")
+
+
+async def list_teams(db: AsyncSession, agency_id: int | None) -> list[TeamOut]:
+    return [await _team_out(db, t) for t in await q.teams(db, agency_ids=(agency_id,))]
+
+
+async def get_team(db: AsyncSession, team_id: int) -> TeamOut:
+    return await _team_out(db, await get_or_404(db, Team, team_id))
+
+
+async def create_team(db: AsyncSession, fields: Fields) -> TeamOut:
+    """A new team of one agency, with a name new in that agency and members from it."""
+    member_ids = fields.pop("member_ids", [])
+    await ensure_agencies(db, [fields["agency_id"]], "agency_id")
+    await _ensure_new_name(db, fields["agency_id"], fields["name"])
+    team = await add(db, Team(**fields))
+    await set_members(db, team, member_ids)
+    return await _team_out(db, team)
+
+
+async def update_team(db: AsyncSession, team_id: int, changes: Fields) -> TeamOut:
+    """Rename a team or set it on or off duty."""
+    team = await get_or_404(db, Team, team_id)
+    if changes.get("name", team.name) != team.name:
+        await _ensure_new_name(db, team.agency_id, changes["name"])
+    apply_changes(team, changes)
+    await db.flush()
+    return await _team_out(db, team)
+
+
+async def replace_members(db: AsyncSession, team_id: int, user_ids: list[int]) -> TeamOut:
+    team = await get_or_404(db, Team, team_id)
+    await set_members(db, team, user_ids)
+    return await _team_out(db, team)
+
+
+async def delete_team(db: AsyncSession, team_id: int) -> None:
+    await delete_row(db, Team, team_id)
