@@ -19,15 +19,14 @@ from api.auth import requires_roles
 from api.db.admin import AreaRow, CategoryRow
 from api.domain.vocabulary import Priority, Role
 from api.routes.deps import CurrentUser, Db, Now
-from api.routes.params import Id, Lat, Lon
+from api.routes.params import Id, Lat, Lon, MembersIn
 from api.services import admin, areas, teams, users
 from api.services.admin import AgencyOut, RoutingRuleOut
 from api.services.results import result
 from api.services.teams import TeamOut
-from api.services.teams import set_members as _set_members  # routes/coordinator.py uses it
 from api.services.users import UserOut
 
-__all__ = ["CONTROLLERS", "AdminController", "_set_members"]
+__all__ = ["CONTROLLERS", "AdminController"]
 
 Code = Annotated[str, msgspec.Meta(pattern=r"^[A-Z][A-Z0-9_]{1,47}$")]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -227,10 +226,6 @@ class TeamIn(msgspec.Struct, forbid_unknown_fields=True):
     name: ShortName
     on_duty: bool = False
     member_ids: list[Id] = []
-
-
-class MembersIn(msgspec.Struct, forbid_unknown_fields=True):
-    user_ids: list[Id]
 
 
 class TeamController(AdminController):

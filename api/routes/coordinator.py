@@ -6,22 +6,15 @@ own agency's, so these routes check that the team and every member belong to it.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import msgspec
 from litestar import Controller, get, put
 from litestar.params import FromPath, JSONBody
 
 from api.auth import requires_roles
-from api.routes.admin import _set_members
 from api.routes.deps import CurrentUser, Db
-from api.routes.params import Id
+from api.routes.params import MembersIn
 from api.routes.reference import TeamItem, TeamMember, teams_out
 from api.services import case_teams
-
-
-class MembersIn(msgspec.Struct, forbid_unknown_fields=True):
-    user_ids: Annotated[list[Id], msgspec.Meta(max_length=200)]
+from api.services.teams import set_members as set_team_members
 
 
 class CoordinatorTeamController(Controller):
@@ -41,6 +34,6 @@ class CoordinatorTeamController(Controller):
         self, db: Db, principal: CurrentUser, team_id: FromPath[int], data: JSONBody[MembersIn]
     ) -> TeamItem:
         team = await case_teams.own_team(db, principal, team_id)
-        await _set_members(db, team, data.user_ids)
+        await set_team_members(db, team, data.user_ids)
         [item] = await teams_out(db, [team])
         return item

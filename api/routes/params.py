@@ -16,3 +16,9 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 #: WGS84 longitude in degrees.
 Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+
+
+class MembersIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A team's members, set whole (by an admin for any team, by a coordinator for their own)."""
+
+    user_ids: Annotated[list[Id], msgspec.Meta(max_length=200)]
