@@ -172,7 +172,7 @@ async def area_rules(
 class StaffMember:
     id: int
     full_name: str
-    role: str
+    role: Role
 
 
 async def agency_staff(

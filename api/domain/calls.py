@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from api.domain.vocabulary import CallClass
+
 GHOST_MAX_SECONDS = 10
 
 
-def auto_class(duration_s: int | None, has_content: bool, chosen: str | None) -> str | None:
+def auto_class(
+    duration_s: int | None, has_content: bool, chosen: CallClass | None
+) -> CallClass | None:
     """The class a call gets when the operator has not chosen one.
 
     A call under 10 s with nothing said is a ghost call. Otherwise the class waits for the

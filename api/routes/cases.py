@@ -17,12 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal, requires_login, requires_roles
 from api.domain import sla
-from api.domain.lifecycle import public_status
+from api.domain.lifecycle import PublicStatus, public_status
 from api.domain.transitions import FIELD_ACTIONS
 from api.domain.vocabulary import (
     DISPATCH_ROLES,
     INTAKE_ROLES,
     OVERSIGHT_ROLES,
+    Channel,
+    EventKind,
+    Priority,
+    Status,
 )
 from api.errors import BadRequest, Unprocessable
 from api.routes.case_bodies import (
@@ -57,9 +61,9 @@ class CaseOut(msgspec.Struct):
     agency_name: str
     team_id: int | None
     team_name: str | None
-    priority: str
-    status: str
-    public_status: str
+    priority: Priority
+    status: Status
+    public_status: PublicStatus
     lat: float
     lon: float
     address: str
@@ -67,7 +71,7 @@ class CaseOut(msgspec.Struct):
     area_id: int | None
     area_name: str | None
     description: str
-    channel: str
+    channel: Channel
     out_of_area: bool
     duplicate_of_id: uuid.UUID | None
     created_at: datetime
@@ -98,9 +102,9 @@ class IntakeOut(CaseOut):
 
 class EventOut(msgspec.Struct):
     id: int
-    kind: str
-    from_status: str | None
-    to_status: str | None
+    kind: EventKind
+    from_status: Status | None
+    to_status: Status | None
     at: datetime
     actor_id: int | None
     actor_name: str | None

@@ -32,6 +32,7 @@ from api.domain.abuse import (
     lockout_wait,
     should_alert,
 )
+from api.domain.vocabulary import Role
 from api.errors import RateLimited, Unauthorized
 from api.i18n import t
 from api.security import (
@@ -60,7 +61,7 @@ class Me(msgspec.Struct):
     id: int
     username: str
     full_name: str
-    role: str
+    role: Role
     language: str
     agency: AgencyRef | None
     team_ids: list[int]

@@ -16,6 +16,7 @@ from api.db import calls as q
 from api.db.models import Call, IdempotentRequest
 from api.domain.calls import PrankPolicy, auto_class, flagged_until
 from api.domain.phone import InvalidPhone, normalise_phone
+from api.domain.vocabulary import CallClass, Channel
 from api.errors import BadRequest, Conflict, NotFound, Unauthorized
 from api.services.results import result
 
@@ -52,11 +53,11 @@ def duration_of(
 @dataclass(frozen=True)
 class CallIn:
     number: str | None
-    channel: str
+    channel: Channel
     started_at: datetime
     ended_at: datetime | None = None
     duration_s: int | None = None
-    call_class: str | None = None
+    call_class: CallClass | None = None
     notes: str = ""
     lat: float | None = None
     lon: float | None = None
@@ -116,7 +117,7 @@ class CallOut(msgspec.Struct):
     started_at: datetime
     ended_at: datetime | None
     duration_s: int | None
-    call_class: str | None = msgspec.field(name="class")
+    call_class: CallClass | None = msgspec.field(name="class")
     operator_id: int | None
     notes: str
     pbx_call_id: str | None

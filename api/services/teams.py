@@ -10,6 +10,7 @@ from api.auth import Principal
 from api.db import teams as q
 from api.db import users as user_q
 from api.db.models import Team
+from api.domain.vocabulary import Role
 from api.errors import Conflict, NotFound, Unprocessable
 from api.services.admin import (
     Fields,
@@ -25,7 +26,7 @@ from api.services.admin import (
 class TeamMember(msgspec.Struct):
     id: int
     full_name: str
-    role: str
+    role: Role
 
 
 class TeamItem(msgspec.Struct):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import users as q
 from api.db.models import User
-from api.domain.vocabulary import AGENCY_ROLES
+from api.domain.vocabulary import AGENCY_ROLES, Role
 from api.errors import Unprocessable
 from api.security import hash_password
 from api.services.admin import (
@@ -29,7 +29,7 @@ class UserOut(msgspec.Struct):
     id: int
     username: str
     full_name: str
-    role: str
+    role: Role
     agency_id: int | None
     phone: str | None
     language: str

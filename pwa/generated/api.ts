@@ -1490,10 +1490,6 @@ export interface components {
             sla_resolve_min: number;
             supporting_agency_ids: number[];
         };
-        /** MembersIn */
-        admin_MembersIn: {
-            user_ids: number[];
-        };
         /** AgencyIn */
         AgencyIn: {
             /** @default true */
@@ -1657,7 +1653,8 @@ export interface components {
         /** CallOut */
         CallOut: {
             channel: string;
-            class: string | null;
+            /** @enum {null|string} */
+            class: "valid" | "informasi" | "curhat" | "prank" | "ghost" | "wrong_number" | null;
             duration_s: number | null;
             ended_at: string | null;
             id: number;
@@ -1752,7 +1749,8 @@ export interface components {
             /** Format: date-time */
             arrive_by: string;
             category: components["schemas"]["cases_CategoryRef"];
-            channel: string;
+            /** @enum {string} */
+            channel: "phone" | "walk_in" | "social" | "app" | "web" | "open311";
             /** Format: date-time */
             created_at: string;
             description: string;
@@ -1765,14 +1763,17 @@ export interface components {
             out_of_area: boolean;
             overdue: boolean;
             overdue_stages: string[];
-            priority: string;
-            public_status: string;
+            /** @enum {string} */
+            priority: "P1" | "P2" | "P3";
+            /** @enum {string} */
+            public_status: "belum_ditindaklanjuti" | "dalam_proses" | "selesai";
             reference: string;
             /** Format: date-time */
             resolve_by: string;
             /** @default false */
             sensitive: boolean;
-            status: string;
+            /** @enum {string} */
+            status: "new" | "dispatched" | "accepted" | "en_route" | "on_scene" | "resolved" | "closed" | "returned" | "duplicate" | "invalid" | "cancelled" | "reopened";
             team_id: number | null;
             team_name: string | null;
             /** Format: date-time */
@@ -1927,10 +1928,6 @@ export interface components {
             map: components["schemas"]["MapOut"];
             push: components["schemas"]["PushOut"];
         };
-        /** MembersIn */
-        coordinator_MembersIn: {
-            user_ids: number[];
-        };
         /** Count */
         Count: {
             previous: number;
@@ -1990,14 +1987,17 @@ export interface components {
             data: {
                 [key: string]: unknown;
             };
-            from_status: string | null;
+            /** @enum {null|string} */
+            from_status: "new" | "dispatched" | "accepted" | "en_route" | "on_scene" | "resolved" | "closed" | "returned" | "duplicate" | "invalid" | "cancelled" | "reopened" | null;
             id: number;
-            kind: string;
+            /** @enum {string} */
+            kind: "created" | "dispatched" | "reassigned" | "transferred" | "accepted" | "en_route" | "on_scene" | "resolved" | "closed" | "returned" | "merged" | "duplicate" | "invalid" | "cancelled" | "reopened" | "escalated" | "note" | "rated" | "reporter_added";
             lat: number | null;
             lon: number | null;
             note: string;
             public: boolean;
-            to_status: string | null;
+            /** @enum {null|string} */
+            to_status: "new" | "dispatched" | "accepted" | "en_route" | "on_scene" | "resolved" | "closed" | "returned" | "duplicate" | "invalid" | "cancelled" | "reopened" | null;
         };
         /** Feature */
         Feature: {
@@ -2097,7 +2097,8 @@ export interface components {
             arrive_by: string;
             caller_tracking?: components["schemas"]["CallerTracking"] | null;
             category: components["schemas"]["cases_CategoryRef"];
-            channel: string;
+            /** @enum {string} */
+            channel: "phone" | "walk_in" | "social" | "app" | "web" | "open311";
             /** Format: date-time */
             created_at: string;
             description: string;
@@ -2110,14 +2111,17 @@ export interface components {
             out_of_area: boolean;
             overdue: boolean;
             overdue_stages: string[];
-            priority: string;
-            public_status: string;
+            /** @enum {string} */
+            priority: "P1" | "P2" | "P3";
+            /** @enum {string} */
+            public_status: "belum_ditindaklanjuti" | "dalam_proses" | "selesai";
             reference: string;
             /** Format: date-time */
             resolve_by: string;
             /** @default false */
             sensitive: boolean;
-            status: string;
+            /** @enum {string} */
+            status: "new" | "dispatched" | "accepted" | "en_route" | "on_scene" | "resolved" | "closed" | "returned" | "duplicate" | "invalid" | "cancelled" | "reopened";
             team_id: number | null;
             team_name: string | null;
             /** Format: date-time */
@@ -2163,9 +2167,14 @@ export interface components {
             full_name: string;
             id: number;
             language: string;
-            role: string;
+            /** @enum {string} */
+            role: "admin" | "supervisor" | "operator" | "dispatcher" | "coordinator" | "field_officer";
             team_ids: number[];
             username: string;
+        };
+        /** MembersIn */
+        MembersIn: {
+            user_ids: number[];
         };
         /** MergeIn */
         MergeIn: {
@@ -2644,7 +2653,8 @@ export interface components {
         TeamMember: {
             full_name: string;
             id: number;
-            role: string;
+            /** @enum {string} */
+            role: "admin" | "supervisor" | "operator" | "dispatcher" | "coordinator" | "field_officer";
         };
         /** TeamOut */
         TeamOut: {
@@ -2781,7 +2791,8 @@ export interface components {
             id: number;
             language: string;
             phone: string | null;
-            role: string;
+            /** @enum {string} */
+            role: "admin" | "supervisor" | "operator" | "dispatcher" | "coordinator" | "field_officer";
             username: string;
         };
         /** UserPatch */
@@ -3825,7 +3836,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["admin_MembersIn"];
+                "application/json": components["schemas"]["MembersIn"];
             };
         };
         responses: {
@@ -6269,7 +6280,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["coordinator_MembersIn"];
+                "application/json": components["schemas"]["MembersIn"];
             };
         };
         responses: {

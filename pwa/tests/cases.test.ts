@@ -3,12 +3,12 @@ import { fieldActions, isOverdue, normalizeDetail, sortTasks, withPending } from
 import { distanceM, shouldPing } from "../src/lib/geo";
 import type { OutboxItem } from "../src/lib/outbox";
 import { fitWithin } from "../src/lib/photo";
-import type { CaseSummary } from "../src/lib/types";
+import type { CaseSummary, Priority, Status } from "../src/lib/types";
 import { caseOut } from "./helpers";
 
 const at = (min: number) => new Date(Date.UTC(2025, 10, 23, 8, 0) + min * 60_000).toISOString();
 
-function c(id: string, priority: string, status: string, acceptIn: number): CaseSummary {
+function c(id: string, priority: Priority, status: Status, acceptIn: number): CaseSummary {
   return caseOut({
     id,
     reference: id,

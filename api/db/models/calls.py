@@ -16,7 +16,7 @@ from api.db.models.base import (
     moment,
     one_of,
 )
-from api.domain.vocabulary import CALL_CLASSES, CHANNELS
+from api.domain.vocabulary import CALL_CLASSES, CHANNELS, CallClass, Channel
 
 
 class Call(Base):
@@ -26,11 +26,11 @@ class Call(Base):
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     number: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)  # E.164
-    channel: Mapped[str] = mapped_column(sa.String(16), default="phone")
+    channel: Mapped[Channel] = mapped_column(sa.String(16), default="phone")
     started_at: Mapped[datetime] = moment()
     ended_at: Mapped[datetime | None] = moment(nullable=True)
     duration_s: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
-    call_class: Mapped[str | None] = mapped_column("class", sa.String(16), nullable=True)
+    call_class: Mapped[CallClass | None] = mapped_column("class", sa.String(16), nullable=True)
     operator_id: Mapped[int | None] = foreign_key("users.id", "SET NULL", nullable=True)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     location: Mapped[Any | None] = mapped_column(

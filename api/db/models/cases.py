@@ -12,7 +12,16 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db.models.base import Base, foreign_key, moment, one_of, trigram_index
-from api.domain.vocabulary import CHANNELS, OPEN, PRIORITIES, STATUSES
+from api.domain.vocabulary import (
+    CHANNELS,
+    OPEN,
+    PRIORITIES,
+    STATUSES,
+    Channel,
+    EventKind,
+    Priority,
+    Status,
+)
 
 
 class SlaClock:
@@ -39,8 +48,8 @@ class Case(SlaClock, Base):
     category_id: Mapped[int] = foreign_key("categories.id", "RESTRICT")
     agency_id: Mapped[int] = foreign_key("agencies.id", "RESTRICT")
     team_id: Mapped[int | None] = foreign_key("teams.id", "SET NULL", nullable=True)
-    priority: Mapped[str] = mapped_column(sa.String(2))
-    status: Mapped[str] = mapped_column(sa.String(16), default="new")
+    priority: Mapped[Priority] = mapped_column(sa.String(2))
+    status: Mapped[Status] = mapped_column(sa.String(16), default="new")
     location: Mapped[Any] = mapped_column(Geography("POINT", srid=4326, spatial_index=False))
     address: Mapped[str] = mapped_column(sa.Text, default="")
     landmark: Mapped[str] = mapped_column(sa.Text, default="")
@@ -51,7 +60,7 @@ class Case(SlaClock, Base):
     public_description: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     # Marked by an operator, or its category was sensitive at intake: never public.
     sensitive: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
-    channel: Mapped[str] = mapped_column(sa.String(16), default="phone")
+    channel: Mapped[Channel] = mapped_column(sa.String(16), default="phone")
     call_id: Mapped[int | None] = foreign_key("calls.id", "SET NULL", nullable=True)
     duplicate_of_id: Mapped[uuid.UUID | None] = foreign_key("cases.id", "SET NULL", nullable=True)
     out_of_area: Mapped[bool] = mapped_column(sa.Boolean, default=False)
@@ -90,9 +99,9 @@ class CaseEvent(Base):
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     case_id: Mapped[uuid.UUID] = foreign_key("cases.id", "CASCADE")
-    kind: Mapped[str] = mapped_column(sa.String(24))
-    from_status: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
-    to_status: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    kind: Mapped[EventKind] = mapped_column(sa.String(24))
+    from_status: Mapped[Status | None] = mapped_column(sa.String(16), nullable=True)
+    to_status: Mapped[Status | None] = mapped_column(sa.String(16), nullable=True)
     actor_id: Mapped[int | None] = foreign_key("users.id", "SET NULL", nullable=True)
     # "user", "citizen", "system", "pbx", "open311": who acted when there is no user.
     actor_kind: Mapped[str] = mapped_column(sa.String(12), default="user")
@@ -126,7 +135,7 @@ class CaseReporter(Base):
     call_id: Mapped[int | None] = foreign_key("calls.id", "SET NULL", nullable=True)
     name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     phone: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
-    channel: Mapped[str] = mapped_column(sa.String(16), default="phone")
+    channel: Mapped[Channel] = mapped_column(sa.String(16), default="phone")
     # SHA-256 of the citizen's secret tracking token; the token itself is never stored.
     tracking_token_hash: Mapped[str | None] = mapped_column(
         sa.String(64), unique=True, nullable=True

@@ -17,7 +17,7 @@ from api.db.models.base import (
     moment,
     one_of,
 )
-from api.domain.vocabulary import AGENCY_ROLES, ROLES
+from api.domain.vocabulary import AGENCY_ROLES, ROLES, Role
 
 
 class Agency(BilingualName, Base):
@@ -53,7 +53,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200))
     phone: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
-    role: Mapped[str] = mapped_column(sa.String(16))
+    role: Mapped[Role] = mapped_column(sa.String(16))
     agency_id: Mapped[int | None] = foreign_key("agencies.id", "RESTRICT", nullable=True)
     password_hash: Mapped[str] = mapped_column(sa.Text)
     language: Mapped[str] = mapped_column(sa.String(2), default="id")

@@ -7,7 +7,14 @@ import { useEffect, useMemo } from "preact/hooks";
 import { navigationUrl, type Position } from "../lib/geo";
 import { formatTime, hasKey, t } from "../lib/i18n";
 import { type OutboxItem, TARGET_STATUS } from "../lib/outbox";
-import type { AppConfig, CaseDetail, CaseSummary, TimelineEvent, User } from "../lib/types";
+import type {
+  AppConfig,
+  CaseDetail,
+  CaseSummary,
+  FieldAction,
+  TimelineEvent,
+  User,
+} from "../lib/types";
 import { statusLabel } from "../shell/ui";
 import { CaseMap } from "./map";
 
@@ -24,7 +31,7 @@ export function pendingEvents(mine: OutboxItem[], user: User): TimelineEvent[] {
     .filter((i) => i.kind === "transition" && i.action)
     .map((i, n) => ({
       id: -1 - n,
-      kind: i.action as string,
+      kind: i.action as FieldAction,
       from_status: null,
       to_status: i.action ? TARGET_STATUS[i.action] : null,
       at: new Date(i.createdAt).toISOString(),

@@ -15,7 +15,7 @@
  */
 import { type Api, ApiError, NetworkError, SessionExpired, webLock } from "./api";
 import { cacheCase, cachedCase, db } from "./db";
-import type { CaseDetail, FieldAction } from "./types";
+import type { CaseDetail, FieldAction, Status } from "./types";
 
 export type OutboxState = "pending" | "conflict" | "failed";
 
@@ -54,7 +54,7 @@ export interface OutboxItem {
   error?: { status: number; code: string; detail: string };
 }
 
-export const TARGET_STATUS: Record<FieldAction, string> = {
+export const TARGET_STATUS: Record<FieldAction, Status> = {
   accept: "accepted",
   en_route: "en_route",
   on_scene: "on_scene",

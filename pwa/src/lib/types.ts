@@ -13,6 +13,9 @@ export type Tokens = Schema<"TokensOut">;
 
 export type Priority = NonNullable<Schema<"CaseIn">["priority"]>;
 
+/** A case's status (the API's vocabulary). */
+export type Status = Schema<"CaseOut">["status"];
+
 /** The moves a field officer makes (a subset of the API's transition actions). */
 export type FieldAction = Extract<
   Schema<"TransitionIn">["action"],
@@ -21,7 +24,9 @@ export type FieldAction = Extract<
 
 export type CaseSummary = Schema<"CaseOut">;
 
-export type TimelineEvent = Schema<"EventOut"> & {
+export type TimelineEvent = Omit<Schema<"EventOut">, "kind"> & {
+  /** An event kind; for an entry still in the outbox, the field action it will become. */
+  kind: Schema<"EventOut">["kind"] | FieldAction;
   /** Shown on the phone for an action still in the outbox. */
   pending?: boolean;
 };
