@@ -10,7 +10,7 @@ only, no personal data, so it is public like the probe itself.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Literal
 
 import msgspec
 from litestar import Response, get
@@ -21,7 +21,7 @@ from api.domain.health import degraded_reasons, thresholds
 
 
 class Health(msgspec.Struct, omit_defaults=True):
-    status: str
+    status: Literal["ok", "unavailable"]
     database: str | None = None
     postgis: str | None = None
 
@@ -38,7 +38,7 @@ class QueueHealth(msgspec.Struct):
 
 
 class Ready(msgspec.Struct):
-    status: str  # ok | degraded
+    status: Literal["ok", "degraded"]
     database: str
     postgis: str
     reasons: list[str]  # why degraded: worker_stalled, queue_backlog, sla_scan_late
@@ -55,7 +55,7 @@ async def live() -> Health:
     summary="Readiness: the database answers; the queue and the worker are reported",
     tags=["health"],
 )
-async def ready(state: State) -> Response[Any]:
+async def ready(state: State) -> Response[Ready | Health]:
     """200 ``ok`` or ``degraded`` (worker stalled, SLA scan late, queue too old: the reasons
     say which), 503 + Retry-After when the database does not answer."""
     try:

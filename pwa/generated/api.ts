@@ -2053,7 +2053,8 @@ export interface components {
         Health: {
             database?: string | null;
             postgis?: string | null;
-            status: string;
+            /** @enum {string} */
+            status: "ok" | "unavailable";
         };
         /** HistoryOut */
         HistoryOut: {
@@ -2422,6 +2423,16 @@ export interface components {
         PushOut: {
             public_key: string;
         };
+        /** QueueHealth */
+        QueueHealth: {
+            due_jobs: number;
+            last_sla_scan_at: string | null;
+            oldest_due_age_s: number | null;
+            queue_max_age_s: number;
+            sla_scan_late_s: number;
+            worker_heartbeat_age_s: number | null;
+            worker_stall_s: number;
+        };
         /** RatingIn */
         RatingIn: {
             /** @default  */
@@ -2442,6 +2453,15 @@ export interface components {
             distribution: {
                 [key: string]: number;
             };
+        };
+        /** Ready */
+        Ready: {
+            database: string;
+            postgis: string;
+            queue: components["schemas"]["QueueHealth"];
+            reasons: string[];
+            /** @enum {string} */
+            status: "ok" | "degraded";
         };
         /** RefreshIn */
         RefreshIn: {
@@ -6386,7 +6406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Ready"] | components["schemas"]["Health"];
                 };
             };
         };

@@ -46,8 +46,18 @@ describe("system health banner", () => {
   it("explains each degraded reason in words, with the queue's age in minutes", () => {
     const lines = healthNotice({
       status: "degraded",
+      database: "up",
+      postgis: "3.4",
       reasons: ["worker_stalled", "queue_backlog"],
-      queue: { oldest_due_age_s: 600 },
+      queue: {
+        due_jobs: 12,
+        oldest_due_age_s: 600,
+        worker_heartbeat_age_s: 900,
+        last_sla_scan_at: null,
+        worker_stall_s: 120,
+        queue_max_age_s: 300,
+        sla_scan_late_s: 180,
+      },
     });
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain("10 menit");

@@ -3,13 +3,11 @@
  * (public: counts and ages only). Nothing is shown while all is well; a degraded worker or queue
  * and an unreachable database each get a plain sentence, never a raw reason code.
  */
+import type { Schema } from "../lib/api-types";
 import { type Key, t } from "../lib/i18n";
 
-export interface Readiness {
-  status: "ok" | "degraded" | "unavailable";
-  reasons?: string[];
-  queue?: { oldest_due_age_s: number | null };
-}
+/** `GET /health/ready`: `Ready` (ok or degraded) while the database answers, else `Health`. */
+export type Readiness = Schema<"Ready"> | Schema<"Health">;
 
 const REASONS: Record<string, Key> = {
   worker_stalled: "health.worker_stalled",
