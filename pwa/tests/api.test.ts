@@ -83,6 +83,30 @@ describe("api client", () => {
     expect(store.value).toBeNull();
   });
 
+  it("ends the session when the stored refresh token is malformed (400), not only refused", async () => {
+    const store = memoryStore(session("expired"));
+    const { fetch } = scriptedFetch((req) =>
+      req.path === "/api/auth/refresh"
+        ? problem(400, "bad_request")
+        : problem(401, "token_expired"),
+    );
+    const api = new Api({ store, language: () => lang, fetch });
+    await expect(api.request("/api/teams")).rejects.toBeInstanceOf(SessionExpired);
+    expect(store.value).toBeNull();
+  });
+
+  it("keeps the session when the refresh is only rate limited (429)", async () => {
+    const store = memoryStore(session("expired"));
+    const { fetch } = scriptedFetch((req) =>
+      req.path === "/api/auth/refresh"
+        ? problem(429, "rate_limited")
+        : problem(401, "token_expired"),
+    );
+    const api = new Api({ store, language: () => lang, fetch });
+    await expect(api.request("/api/teams")).rejects.toBeInstanceOf(ApiError);
+    expect(store.value).not.toBeNull();
+  });
+
   it("turns problem details into ApiError with code and translated detail", async () => {
     const { fetch } = scriptedFetch(() => problem(409, "version_conflict", "Kasus telah diubah"));
     const api = new Api({ store: memoryStore(session()), language: () => lang, fetch });

@@ -49,6 +49,11 @@ export class NetworkError extends Error {
   }
 }
 
+/** Whether a refresh answer means the stored refresh token can never work again. */
+export function refreshRefused(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
 /** The refresh token was refused: the user must sign in again. */
 export class SessionExpired extends ApiError {
   constructor(detail = "") {
@@ -208,7 +213,9 @@ export class Api {
         { json: { refresh_token: current.refresh_token }, auth: false },
         null,
       );
-      if (res.status === 401 || res.status === 403) {
+      // A refused or malformed refresh token (401, 403, 400, 422) will never be accepted: the
+      // session is over. Only a busy server (408, 429) or an outage is worth another try later.
+      if (refreshRefused(res.status)) {
         await this.store.clear();
         throw new SessionExpired((await problemOf(res)).detail);
       }
