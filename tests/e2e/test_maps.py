@@ -165,6 +165,13 @@ async def test_operator_places_the_pin_by_coordinates_plus_code_and_gazetteer(
     await sign_in(page, "operator")
     await page.goto("/intake")
     await expect(page.get_by_role("status").filter(has_text=NOTICE["id"])).to_be_visible()
+    # The map's own words follow a language switch, like the rest of the screen, and back.
+    switch = page.get_by_role("button", name=re.compile("English|Bahasa Indonesia"))
+    await switch.click()
+    await expect(page.get_by_role("status").filter(has_text=NOTICE["en"])).to_be_visible()
+    await expect(page.get_by_test_id("map-area-legend")).to_contain_text(LEGEND["en"])
+    await switch.click()
+    await expect(page.get_by_role("status").filter(has_text=NOTICE["id"])).to_be_visible()
     status = page.get_by_test_id("pin-status")
 
     # Degrees, minutes and seconds, as read off a phone's compass app.

@@ -9,7 +9,7 @@
 import "leaflet/dist/leaflet.css";
 import "./map.css";
 import L from "leaflet";
-import { t } from "./i18n";
+import { type Key, onLanguageChange, t } from "./i18n";
 
 export interface MapSetup {
   tileUrl: string;
@@ -96,10 +96,35 @@ export function drawGeography(map: L.Map, geo: Geography): void {
       const swatch = L.DomUtil.create("span", "map-legend-dashed", box);
       swatch.setAttribute("aria-hidden", "true");
       const text = L.DomUtil.create("span", "", box);
-      text.textContent = t("map.areas_approximate");
+      worded(text, "map.areas_approximate");
       return box;
     };
     legend.addTo(map);
+  }
+}
+
+/** Give a map element its words, and remember the key so a language switch re-words it. */
+function worded(el: HTMLElement, key: Key): void {
+  el.dataset.words = key;
+  el.textContent = t(key);
+}
+
+/** Mark a control button's title (and accessible name) for re-wording on a language switch. */
+function titled(el: Element | null, key: Key): void {
+  if (!(el instanceof HTMLElement)) return;
+  el.dataset.title = key;
+  el.title = t(key);
+  el.setAttribute("aria-label", t(key));
+}
+
+/** Re-word everything the map itself drew (notice, legend, zoom buttons) in the current language. */
+function reword(container: HTMLElement): void {
+  for (const el of container.querySelectorAll<HTMLElement>("[data-words]")) {
+    el.textContent = t(el.dataset.words as Key);
+  }
+  for (const el of container.querySelectorAll<HTMLElement>("[data-title]")) {
+    el.title = t(el.dataset.title as Key);
+    el.setAttribute("aria-label", el.title);
   }
 }
 
@@ -120,7 +145,7 @@ function tileNotice(map: L.Map, tiles: L.TileLayer): void {
   tiles.on("tileerror", () => {
     failed += 1;
     if (notice.hidden) {
-      notice.textContent = t("map.tiles_unavailable");
+      worded(notice, "map.tiles_unavailable");
       notice.hidden = false;
     }
   });
@@ -155,6 +180,8 @@ export function createMap(el: HTMLElement, setup: MapSetup): L.Map {
   if (setup.center) map.setView(setup.center, setup.zoom ?? 13);
   map.attributionControl.setPrefix(false);
   L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(map);
+  titled(el.querySelector(".leaflet-control-zoom-in"), "map.zoom_in");
+  titled(el.querySelector(".leaflet-control-zoom-out"), "map.zoom_out");
   map.createPane(AREA_PANE).style.zIndex = "350";
   const labelPane = map.createPane(LABEL_PANE);
   labelPane.style.zIndex = "380";
@@ -169,8 +196,11 @@ export function createMap(el: HTMLElement, setup: MapSetup): L.Map {
   tiles.addTo(map);
   shareTileUrl(setup.tileUrl);
   let removed = false;
+  // The map's own words follow the language switch, like the rest of the screen.
+  const stopWording = onLanguageChange(() => reword(el));
   map.on("unload", () => {
     removed = true;
+    stopWording();
   });
   void loadGeography()
     .then((geo) => {
