@@ -12,6 +12,7 @@ from api.db.admin import AreaRow
 from api.db.models import Area
 from api.errors import BadRequest
 from api.services.admin import Fields, add, delete_row, ensure_unique, get_or_404
+from api.services.audit import Actor, record
 
 
 def _point_ewkt(p: dict[str, float]) -> str:
@@ -59,14 +60,22 @@ async def get_area(db: AsyncSession, area_id: int) -> AreaRow:
     return (await q.area_rows(db, area_id))[0]
 
 
-async def create_area(db: AsyncSession, fields: Fields) -> AreaRow:
+async def create_area(db: AsyncSession, fields: Fields, by: Actor) -> AreaRow:
     """A new area; its boundary (GeoJSON Polygon or MultiPolygon) is optional."""
-    return await _saved(db, Area(boundary=None), fields)
+    out = await _saved(db, Area(boundary=None), fields)
+    await record(db, by, "create", "area", out.id, after=out)
+    return out
 
 
-async def update_area(db: AsyncSession, area_id: int, changes: Fields) -> AreaRow:
-    return await _saved(db, await get_or_404(db, Area, area_id), changes)
+async def update_area(db: AsyncSession, area_id: int, changes: Fields, by: Actor) -> AreaRow:
+    area = await get_or_404(db, Area, area_id)
+    before = (await q.area_rows(db, area_id))[0]
+    out = await _saved(db, area, changes)
+    await record(db, by, "update", "area", area_id, before=before, after=out)
+    return out
 
 
-async def delete_area(db: AsyncSession, area_id: int) -> None:
+async def delete_area(db: AsyncSession, area_id: int, by: Actor) -> None:
+    before = (await q.area_rows(db, area_id))[0] if await db.get(Area, area_id) else None
     await delete_row(db, Area, area_id)
+    await record(db, by, "delete", "area", area_id, before=before)
