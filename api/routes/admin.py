@@ -208,14 +208,18 @@ class AreaController(AdminController):
         return AreaOut.of(await areas.get_area(db, area_id))
 
     @post("/", summary="Create an area, optionally with its boundary as GeoJSON")
-    async def create_area(self, db: Db, actor: By, data: JSONBody[AreaIn]) -> AreaOut:
-        return AreaOut.of(await areas.create_area(db, fields(data), actor))
+    async def create_area(
+        self, db: Db, settings: Cfg, actor: By, data: JSONBody[AreaIn]
+    ) -> AreaOut:
+        created = await areas.create_area(db, fields(data), actor, settings.city_bbox)
+        return AreaOut.of(created)
 
     @patch("/{area_id:int}", summary="Change an area")
     async def update_area(
-        self, db: Db, actor: By, area_id: FromPath[int], data: JSONBody[AreaPatch]
+        self, db: Db, settings: Cfg, actor: By, area_id: FromPath[int], data: JSONBody[AreaPatch]
     ) -> AreaOut:
-        return AreaOut.of(await areas.update_area(db, area_id, fields(data), actor))
+        changed = await areas.update_area(db, area_id, fields(data), actor, settings.city_bbox)
+        return AreaOut.of(changed)
 
     @delete("/{area_id:int}", summary="Delete an area")
     async def delete_area(self, db: Db, actor: By, area_id: FromPath[int]) -> None:
