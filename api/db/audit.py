@@ -4,14 +4,15 @@ The table refuses UPDATE and DELETE (a trigger); nothing here offers either."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import AdminAudit, User
+from api.domain.audit import AuditAction, AuditEntity
 
 
 async def append(
@@ -40,14 +41,15 @@ async def append(
     await db.flush()
 
 
-@dataclass(frozen=True, slots=True)
-class AuditRow:
+class AuditEntry(msgspec.Struct):
+    """One entry with the actor's full name (None for the system or a removed account)."""
+
     id: int
     at: datetime
     actor_id: int | None
     actor_name: str | None
-    action: str
-    entity: str
+    action: AuditAction
+    entity: AuditEntity
     entity_id: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
@@ -61,7 +63,7 @@ async def entries(
     actor_id: int | None,
     before_id: int | None,
     limit: int,
-) -> list[AuditRow]:
+) -> list[AuditEntry]:
     """Entries newest first, below ``before_id`` when given, of one entity/record/actor."""
     q = (
         select(
@@ -87,4 +89,4 @@ async def entries(
         q = q.where(AdminAudit.actor_id == actor_id)
     if before_id is not None:
         q = q.where(AdminAudit.id < before_id)
-    return [AuditRow(**row) for row in (await db.execute(q)).mappings()]
+    return [AuditEntry(**row) for row in (await db.execute(q)).mappings()]

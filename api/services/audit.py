@@ -13,7 +13,10 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import audit as q
+from api.db.audit import AuditEntry
 from api.domain.audit import AuditAction, AuditEntity, page_size, snapshot
+
+__all__ = ["Actor", "AuditEntry", "AuditPage", "page", "plain", "record"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +61,6 @@ async def record(
     )
 
 
-class AuditEntry(msgspec.Struct):
-    id: int
-    at: datetime
-    actor_id: int | None
-    actor_name: str | None
-    action: AuditAction
-    entity: AuditEntity
-    entity_id: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
 class AuditPage(msgspec.Struct):
     """Entries newest first; ``next_before`` is the ``before`` of the next page (None: no more)."""
 
@@ -95,5 +86,5 @@ async def page(
         before_id=before,
         limit=size + 1,
     )
-    items = [msgspec.convert(r, AuditEntry, from_attributes=True) for r in rows[:size]]
+    items = rows[:size]
     return AuditPage(items, items[-1].id if len(rows) > size else None)
