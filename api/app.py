@@ -30,6 +30,7 @@ from api.middleware import (
 )
 from api.routes import (
     admin,
+    audit,
     auth,
     calls,
     cases,
@@ -92,6 +93,7 @@ def create_app(
             auth.SecurityAlertController,
             reference.ReferenceController,
             *admin.CONTROLLERS,
+            audit.AuditController,
             cases.CaseController,
             cases.cases_geojson,
             calls.CallController,

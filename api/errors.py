@@ -80,6 +80,14 @@ class Conflict(AppError, status=409, code="conflict"): ...
 class Unprocessable(AppError, status=422, code="validation_failed"): ...
 
 
+def field_error(code: str, field: str, **params: Any) -> Unprocessable:
+    """A 422 about one body field: ``errors`` names it (``key``, ``source: "body"``) with the
+    code and the message in the caller's language, so a form shows it beside the field."""
+    return Unprocessable(
+        code, extra={"errors": [{"key": field, "source": "body", "code": code}]}, **params
+    )
+
+
 class RateLimited(AppError, status=429, code="rate_limited"):
     def __init__(self, retry_after: int, code: str = "rate_limited", **params: Any) -> None:
         super().__init__(
@@ -104,6 +112,13 @@ def problem_title(status: int, lang: str) -> str:
     return str(status)  # pragma: no cover - both fallbacks exist
 
 
+def _said(error: Any, lang: str, params: dict[str, Any]) -> Any:
+    """A field error with its message in ``lang`` (from its code, when it has no message)."""
+    if isinstance(error, dict) and "code" in error and "message" not in error:
+        return {**error, "message": t(error["code"], lang, **params)}
+    return error
+
+
 def problem(
     request: Request[Any, Any, Any],
     status: int,
@@ -124,6 +139,9 @@ def problem(
     }
     if extra:
         body.update(extra)
+        # A field error carries its code; its message is said in the caller's language.
+        if isinstance(body.get("errors"), list):
+            body["errors"] = [_said(e, lang, params) for e in body["errors"]]
     rid = request.scope.get("state", {}).get("request_id")
     if rid:
         body["request_id"] = rid

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Area, Category, Team, User, category_supporting_agencies
+from api.domain.boundaries import Verdict
 
 M = TypeVar("M")
 
@@ -118,30 +119,45 @@ async def replace_supporting_agencies(db: AsyncSession, category_id: int, ids: l
 # ------------------------------------------------------------------ areas
 @dataclass(frozen=True, slots=True)
 class BoundaryCheck:
-    """What PostGIS says of a GeoJSON polygon: valid (or why not), in range, and its EWKT."""
+    """What PostGIS says of a GeoJSON polygon: valid (or why not), in range, inside the service
+    area, and its EWKT as a MultiPolygon with every exterior ring counter-clockwise."""
 
-    valid: bool
-    reason: str
-    in_range: bool
+    verdict: Verdict
     ewkt: str
 
 
 _BOUNDARY_SQL = text(
     "SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason, "
     "ST_XMin(g) >= -180 AND ST_XMax(g) <= 180 AND ST_YMin(g) >= -90 "
-    "AND ST_YMax(g) <= 90 AS in_range, ST_AsEWKT(ST_Multi(g)) AS ewkt "
+    "AND ST_YMax(g) <= 90 AS in_range, "
+    # GEOS cannot answer for an invalid geometry: it is refused for that first.
+    "ST_IsValid(g) AND ST_CoveredBy(g, ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, :max_lat, "
+    "4326)) AS inside, "
+    "ST_AsEWKT(ST_ForcePolygonCCW(ST_Multi(g))) AS ewkt "
     "FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326) AS g) s"
 )
 
 
-async def check_boundary(db: AsyncSession, geojson: dict[str, Any]) -> BoundaryCheck | None:
-    """PostGIS's view of a GeoJSON geometry as a MultiPolygon; None when it cannot read it."""
+async def check_boundary(
+    db: AsyncSession, geojson: dict[str, Any], service_area: tuple[float, float, float, float]
+) -> BoundaryCheck | None:
+    """PostGIS's view of a GeoJSON geometry as a MultiPolygon, against the service area (min
+    lon, min lat, max lon, max lat); None when it cannot read it."""
+    min_lon, min_lat, max_lon, max_lat = service_area
+    params = {
+        "g": json.dumps(geojson),
+        "min_lon": min_lon,
+        "min_lat": min_lat,
+        "max_lon": max_lon,
+        "max_lat": max_lat,
+    }
     try:
         async with db.begin_nested():
-            row = (await db.execute(_BOUNDARY_SQL, {"g": json.dumps(geojson)})).one()
+            row = (await db.execute(_BOUNDARY_SQL, params)).one()
     except DBAPIError:
         return None
-    return BoundaryCheck(bool(row.valid), str(row.reason), bool(row.in_range), str(row.ewkt))
+    verdict = Verdict(bool(row.valid), str(row.reason), bool(row.in_range), bool(row.inside))
+    return BoundaryCheck(verdict, str(row.ewkt))
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,9 +163,33 @@ async def area_rules(
             row.RoutingRule.agency_id,
             row.RoutingRule.team_id,
             row.team_agency_id,
+            row.RoutingRule.id,
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingNames:
+    agency_id: str  # the agency's name in Indonesian
+    agency_en: str
+    team: str | None
+    area: str | None
+
+
+async def routing_names(
+    db: AsyncSession, agency_id: int, team_id: int | None, area_id: int | None
+) -> RoutingNames:
+    """The names of a route's agency (both languages), team and area."""
+    agency = await db.get(Agency, agency_id)
+    team = await db.get(Team, team_id) if team_id is not None else None
+    area = await db.get(Area, area_id) if area_id is not None else None
+    return RoutingNames(
+        agency.name_id if agency else "",
+        agency.name_en if agency else "",
+        team.name if team else None,
+        area.name if area else None,
+    )
 
 
 @dataclass(frozen=True)

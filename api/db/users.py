@@ -16,14 +16,27 @@ from api.db.models import AuthSession, LoginFailure, SecurityAlert, User
 
 
 async def users(
-    db: AsyncSession, *, role: str | None = None, agency_id: int | None = None
+    db: AsyncSession,
+    *,
+    role: str | None = None,
+    agency_id: int | None = None,
+    text: str | None = None,
+    active: bool | None = None,
 ) -> list[User]:
-    """Users by username, of one role and one agency when given."""
+    """Users by username, of one role, one agency and one state when given, and whose username
+    or full name contains ``text`` in any case."""
     q = select(User).order_by(User.username)
     if role:
         q = q.where(User.role == role)
     if agency_id is not None:
         q = q.where(User.agency_id == agency_id)
+    if active is not None:
+        q = q.where(User.active.is_(active))
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        q = q.where(
+            User.username.ilike(pattern, escape="\\") | User.full_name.ilike(pattern, escape="\\")
+        )
     return list((await db.execute(q)).scalars())
 
 

@@ -16,6 +16,7 @@ class AreaRule:
     agency_id: int | None
     team_id: int | None
     team_agency_id: int | None = None  # the agency the named team belongs to
+    id: int | None = None  # the rule's id, to say which rule decided
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class Route:
     agency_id: int
     preferred_team_id: int | None
     supporting_agency_ids: tuple[int, ...]
+    rule_id: int | None = None  # the rule that chose the agency, else the team (None: no rule)
 
 
 def route(
@@ -41,14 +43,17 @@ def route(
     ]
     # Category-specific rules first, then area-wide ones.
     applicable.sort(key=lambda r: r.category_id is None)
+    deciding: AreaRule | None = None
     for r in applicable:
         if r.agency_id is not None:
             agency_id = r.agency_id
+            deciding = r
             break
     for r in applicable:
         # A team can only be suggested to work for its own agency.
         if r.team_id is not None and r.team_agency_id == agency_id:
             team_id = r.team_id
+            deciding = deciding or r
             break
     support = tuple(a for a in sorted(set(supporting_agency_ids)) if a != agency_id)
-    return Route(agency_id, team_id, support)
+    return Route(agency_id, team_id, support, deciding.id if deciding else None)

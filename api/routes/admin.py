@@ -13,18 +13,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 import msgspec
 from litestar import Controller, delete, get, patch, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth import requires_roles
 from api.db.admin import AreaRow, CategoryRow
 from api.domain.vocabulary import Priority, Role
-from api.routes.deps import CurrentUser, Db, Now
+from api.routes.deps import By, Cfg, Db, Lang
 from api.routes.params import Id, Lat, Lon, MembersIn
 from api.services import admin, areas, teams, users
 from api.services.admin import AgencyOut, RoutingRuleOut
+from api.services.cases import RoutingPreview, routing_preview
 from api.services.results import result
 from api.services.teams import TeamOut
-from api.services.users import UserOut
+from api.services.users import PasswordShownOnce, UserCreated, UserOut
 
 __all__ = ["CONTROLLERS", "AdminController"]
 
@@ -84,18 +85,18 @@ class AgencyController(AdminController):
         return await admin.get_agency(db, agency_id)
 
     @post("/", summary="Create an agency")
-    async def create_agency(self, db: Db, data: JSONBody[AgencyIn]) -> AgencyOut:
-        return await admin.create_agency(db, fields(data))
+    async def create_agency(self, db: Db, actor: By, data: JSONBody[AgencyIn]) -> AgencyOut:
+        return await admin.create_agency(db, fields(data), actor)
 
     @patch("/{agency_id:int}", summary="Change an agency")
     async def update_agency(
-        self, db: Db, agency_id: FromPath[int], data: JSONBody[AgencyPatch]
+        self, db: Db, actor: By, agency_id: FromPath[int], data: JSONBody[AgencyPatch]
     ) -> AgencyOut:
-        return await admin.update_agency(db, agency_id, fields(data))
+        return await admin.update_agency(db, agency_id, fields(data), actor)
 
     @delete("/{agency_id:int}", summary="Delete an agency that nothing refers to")
-    async def delete_agency(self, db: Db, agency_id: FromPath[int]) -> None:
-        await admin.delete_agency(db, agency_id)
+    async def delete_agency(self, db: Db, actor: By, agency_id: FromPath[int]) -> None:
+        await admin.delete_agency(db, agency_id, actor)
 
 
 # -------------------------------------------------------------- categories
@@ -148,18 +149,19 @@ class CategoryController(AdminController):
         return CategoryOut.of(await admin.get_category(db, category_id))
 
     @post("/", summary="Create a category")
-    async def create_category(self, db: Db, data: JSONBody[CategoryIn]) -> CategoryOut:
-        return CategoryOut.of(await admin.create_category(db, fields(data)))
+    async def create_category(self, db: Db, actor: By, data: JSONBody[CategoryIn]) -> CategoryOut:
+        return CategoryOut.of(await admin.create_category(db, fields(data), actor))
 
     @patch("/{category_id:int}", summary="Change a category")
     async def update_category(
-        self, db: Db, category_id: FromPath[int], data: JSONBody[CategoryPatch]
+        self, db: Db, actor: By, category_id: FromPath[int], data: JSONBody[CategoryPatch]
     ) -> CategoryOut:
-        return CategoryOut.of(await admin.update_category(db, category_id, fields(data)))
+        changed = await admin.update_category(db, category_id, fields(data), actor)
+        return CategoryOut.of(changed)
 
     @delete("/{category_id:int}", summary="Retire a category (kept for history)")
-    async def delete_category(self, db: Db, category_id: FromPath[int]) -> None:
-        await admin.retire_category(db, category_id)
+    async def delete_category(self, db: Db, actor: By, category_id: FromPath[int]) -> None:
+        await admin.retire_category(db, category_id, actor)
 
 
 # ------------------------------------------------------------------- areas
@@ -206,18 +208,22 @@ class AreaController(AdminController):
         return AreaOut.of(await areas.get_area(db, area_id))
 
     @post("/", summary="Create an area, optionally with its boundary as GeoJSON")
-    async def create_area(self, db: Db, data: JSONBody[AreaIn]) -> AreaOut:
-        return AreaOut.of(await areas.create_area(db, fields(data)))
+    async def create_area(
+        self, db: Db, settings: Cfg, actor: By, data: JSONBody[AreaIn]
+    ) -> AreaOut:
+        created = await areas.create_area(db, fields(data), actor, settings.city_bbox)
+        return AreaOut.of(created)
 
     @patch("/{area_id:int}", summary="Change an area")
     async def update_area(
-        self, db: Db, area_id: FromPath[int], data: JSONBody[AreaPatch]
+        self, db: Db, settings: Cfg, actor: By, area_id: FromPath[int], data: JSONBody[AreaPatch]
     ) -> AreaOut:
-        return AreaOut.of(await areas.update_area(db, area_id, fields(data)))
+        changed = await areas.update_area(db, area_id, fields(data), actor, settings.city_bbox)
+        return AreaOut.of(changed)
 
     @delete("/{area_id:int}", summary="Delete an area")
-    async def delete_area(self, db: Db, area_id: FromPath[int]) -> None:
-        await areas.delete_area(db, area_id)
+    async def delete_area(self, db: Db, actor: By, area_id: FromPath[int]) -> None:
+        await areas.delete_area(db, area_id, actor)
 
 
 # ------------------------------------------------------------------- teams
@@ -240,24 +246,24 @@ class TeamController(AdminController):
         return await teams.get_team(db, team_id)
 
     @post("/", summary="Create a team")
-    async def create_team(self, db: Db, data: JSONBody[TeamIn]) -> TeamOut:
-        return await teams.create_team(db, fields(data))
+    async def create_team(self, db: Db, actor: By, data: JSONBody[TeamIn]) -> TeamOut:
+        return await teams.create_team(db, fields(data), actor)
 
     @patch("/{team_id:int}", summary="Rename a team or set it on/off duty")
     async def update_team(
-        self, db: Db, team_id: FromPath[int], data: JSONBody[TeamPatch]
+        self, db: Db, actor: By, team_id: FromPath[int], data: JSONBody[TeamPatch]
     ) -> TeamOut:
-        return await teams.update_team(db, team_id, fields(data))
+        return await teams.update_team(db, team_id, fields(data), actor)
 
     @put("/{team_id:int}/members", summary="Replace a team's members")
     async def set_members(
-        self, db: Db, team_id: FromPath[int], data: JSONBody[MembersIn]
+        self, db: Db, actor: By, team_id: FromPath[int], data: JSONBody[MembersIn]
     ) -> TeamOut:
-        return await teams.replace_members(db, team_id, data.user_ids)
+        return await teams.replace_members(db, team_id, data.user_ids, actor)
 
     @delete("/{team_id:int}", summary="Delete a team")
-    async def delete_team(self, db: Db, team_id: FromPath[int]) -> None:
-        await teams.delete_team(db, team_id)
+    async def delete_team(self, db: Db, actor: By, team_id: FromPath[int]) -> None:
+        await teams.delete_team(db, team_id, actor)
 
 
 # ------------------------------------------------------------------- users
@@ -265,7 +271,8 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
     username: Username
     full_name: Name
     role: Role
-    password: Password
+    # Left out: a random one is made and answered once (``UserCreated.password``).
+    password: Password | None = None
     agency_id: Id | None = None
     phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
     language: Literal["id", "en"] = "id"
@@ -275,38 +282,48 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
 class UserController(AdminController):
     path = "/api/admin/users"
 
-    @get("/", summary="List users")
+    @get("/", summary="List users: by role, agency, active, and username or full name (q)")
     async def list_users(
-        self, db: Db, role: FromQuery[str | None] = None, agency_id: FromQuery[int | None] = None
+        self,
+        db: Db,
+        role: FromQuery[str | None] = None,
+        agency_id: FromQuery[int | None] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        active: FromQuery[bool | None] = None,
     ) -> list[UserOut]:
-        return await users.list_users(db, role, agency_id)
+        return await users.list_users(db, role, agency_id, text=q, active=active)
 
     @get("/{user_id:int}", summary="One user")
     async def get_user(self, db: Db, user_id: FromPath[int]) -> UserOut:
         return await users.get_user(db, user_id)
 
-    @post("/", summary="Create a user (the password is stored as an argon2id hash)")
-    async def create_user(self, db: Db, data: JSONBody[UserIn]) -> UserOut:
-        return await users.create_user(db, fields(data))
+    @post("/", summary="Create a user; without a password one is made and shown once")
+    async def create_user(self, db: Db, actor: By, data: JSONBody[UserIn]) -> UserCreated:
+        return await users.create_user(db, fields(data), actor)
 
     @patch("/{user_id:int}", summary="Change a user; a new password or deactivation signs them out")
     async def update_user(
-        self,
-        db: Db,
-        user_id: FromPath[int],
-        data: JSONBody[UserPatch],
-        principal: CurrentUser,
-        now: Now,
+        self, db: Db, actor: By, user_id: FromPath[int], data: JSONBody[UserPatch]
     ) -> UserOut:
-        return await users.update_user(
-            db, user_id, fields(data), by_user_id=principal.user_id, now=now
-        )
+        return await users.update_user(db, user_id, fields(data), actor)
 
     @delete("/{user_id:int}", summary="Deactivate a user and revoke their sessions")
-    async def deactivate_user(
-        self, db: Db, user_id: FromPath[int], principal: CurrentUser, now: Now
-    ) -> None:
-        await users.deactivate_user(db, user_id, by_user_id=principal.user_id, now=now)
+    async def deactivate_user(self, db: Db, actor: By, user_id: FromPath[int]) -> None:
+        await users.deactivate_user(db, user_id, actor)
+
+    @post(
+        "/{user_id:int}/reactivate", summary="Let a deactivated user sign in again", status_code=200
+    )
+    async def reactivate_user(self, db: Db, actor: By, user_id: FromPath[int]) -> UserOut:
+        return await users.reactivate_user(db, user_id, actor)
+
+    @post(
+        "/{user_id:int}/reset-password",
+        summary="A new random password, shown once; every session of the user is revoked",
+        status_code=200,
+    )
+    async def reset_password(self, db: Db, actor: By, user_id: FromPath[int]) -> PasswordShownOnce:
+        return await users.reset_password(db, user_id, actor)
 
 
 # ----------------------------------------------------------- routing rules
@@ -316,6 +333,12 @@ class RoutingRuleIn(msgspec.Struct, forbid_unknown_fields=True):
     agency_id: Id | None = None
     team_id: Id | None = None
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class RoutingPreviewIn(msgspec.Struct, forbid_unknown_fields=True):
+    category_id: Id
+    lat: Lat
+    lon: Lon
 
 
 class RoutingRuleController(AdminController):
@@ -328,12 +351,22 @@ class RoutingRuleController(AdminController):
         return await admin.list_rules(db)
 
     @post("/", summary="Create a routing rule")
-    async def create_rule(self, db: Db, data: JSONBody[RoutingRuleIn]) -> RoutingRuleOut:
-        return await admin.create_rule(db, fields(data))
+    async def create_rule(self, db: Db, actor: By, data: JSONBody[RoutingRuleIn]) -> RoutingRuleOut:
+        return await admin.create_rule(db, fields(data), actor)
+
+    @post(
+        "/preview",
+        summary="Where a case of this category at this point would go (the intake's own routing)",
+        status_code=200,
+    )
+    async def preview(
+        self, db: Db, settings: Cfg, lang: Lang, data: JSONBody[RoutingPreviewIn]
+    ) -> RoutingPreview:
+        return await routing_preview(db, settings, data.category_id, data.lat, data.lon, lang)
 
     @delete("/{rule_id:int}", summary="Delete a routing rule")
-    async def delete_rule(self, db: Db, rule_id: FromPath[int]) -> None:
-        await admin.delete_rule(db, rule_id)
+    async def delete_rule(self, db: Db, actor: By, rule_id: FromPath[int]) -> None:
+        await admin.delete_rule(db, rule_id, actor)
 
 
 # ------------------------------------------------------- bodies of changes

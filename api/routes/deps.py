@@ -23,6 +23,7 @@ from api.domain.abuse import client_address
 from api.errors import Unavailable
 from api.i18n import negotiate
 from api.services import tracking
+from api.services.audit import Actor
 
 
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -88,6 +89,14 @@ MaybeUser = NamedDependency[Principal | None]
 Store = NamedDependency[Storage]
 
 
+def provide_actor(principal: CurrentUser, now: Now) -> Actor:
+    """The ``actor`` dependency: the signed-in admin making a change, and when (for the audit)."""
+    return Actor(principal.user_id, now)
+
+
+By = NamedDependency[Actor]
+
+
 # ------------------------------------------------------- citizen credentials
 TokenHeader = Annotated[str | None, HeaderParameter(name="X-Tracking-Token", required=False)]
 PhoneHeader = Annotated[str | None, HeaderParameter(name="X-Reporter-Phone", required=False)]
@@ -146,4 +155,5 @@ DEPENDENCIES = {
     "maybe_principal": Provide(provide_optional_principal),
     "storage": Provide(provide_storage, sync_to_thread=False),
     "citizen_access": Provide(provide_citizen_access),
+    "actor": Provide(provide_actor, sync_to_thread=False),
 }

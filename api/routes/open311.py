@@ -37,7 +37,7 @@ from api.domain.open311 import (
 )
 from api.errors import AppError, request_language
 from api.i18n import t
-from api.routes.deps import Cfg, CurrentUser, Db, Lang, Now
+from api.routes.deps import By, Cfg, Db, Lang, Now
 from api.services import open311 as svc
 
 FORM = "application/x-www-form-urlencoded"
@@ -310,12 +310,10 @@ class Open311KeyController(Controller):
         return [_key_out(k) for k in await svc.list_keys(db)]
 
     @post("/", summary="Issue an Open311 API key (shown once)")
-    async def issue(
-        self, db: Db, principal: CurrentUser, now: Now, data: JSONBody[KeyIn]
-    ) -> IssuedKeyOut:
-        key, raw = await svc.issue_key(db, data.name, principal.user_id, now)
+    async def issue(self, db: Db, actor: By, data: JSONBody[KeyIn]) -> IssuedKeyOut:
+        key, raw = await svc.issue_key(db, data.name, actor)
         return IssuedKeyOut(key.id, key.name, raw, key.created_at)
 
     @delete("/{key_id:int}", summary="Revoke an Open311 API key", status_code=200)
-    async def revoke(self, db: Db, now: Now, key_id: FromPath[int]) -> KeyOut:
-        return _key_out(await svc.revoke_key(db, key_id, now))
+    async def revoke(self, db: Db, actor: By, key_id: FromPath[int]) -> KeyOut:
+        return _key_out(await svc.revoke_key(db, key_id, actor))

@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from api.db.geography import PlaceRow
 from api.routes.admin import AdminController
-from api.routes.deps import Cfg, Db
+from api.routes.deps import By, Cfg, Db
 from api.routes.params import Id, Lat, Lon
 from api.services import geography
 from api.services.geography import PlaceKind
@@ -34,9 +34,11 @@ class PlaceController(AdminController):
         return await geography.list_places(db)
 
     @post("/", summary="Add a kelurahan or a landmark (a point inside the service area)")
-    async def create_place(self, db: Db, settings: Cfg, data: JSONBody[PlaceIn]) -> PlaceRow:
-        return await geography.add_place(db, settings, **msgspec.structs.asdict(data))
+    async def create_place(
+        self, db: Db, settings: Cfg, actor: By, data: JSONBody[PlaceIn]
+    ) -> PlaceRow:
+        return await geography.add_place(db, settings, **msgspec.structs.asdict(data), by=actor)
 
     @delete("/{place_id:int}", summary="Retire a place: it leaves the search, kept for history")
-    async def retire_place(self, db: Db, place_id: FromPath[int]) -> None:
-        await geography.retire_place(db, place_id)
+    async def retire_place(self, db: Db, actor: By, place_id: FromPath[int]) -> None:
+        await geography.retire_place(db, place_id, actor)

@@ -17,6 +17,7 @@ from api.db import admin as q
 from api.db.admin import CategoryRow
 from api.db.models import Agency, Area, Category, RoutingRule, Team
 from api.errors import Conflict, NotFound, Unprocessable
+from api.services.audit import Actor, record
 from api.services.results import result
 
 M = TypeVar("M")
@@ -95,25 +96,32 @@ async def get_agency(db: AsyncSession, agency_id: int) -> AgencyOut:
     return result(AgencyOut, await get_or_404(db, Agency, agency_id))
 
 
-async def create_agency(db: AsyncSession, fields: Fields) -> AgencyOut:
+async def create_agency(db: AsyncSession, fields: Fields, by: Actor) -> AgencyOut:
     await ensure_unique(db, Agency.code, fields["code"], "agency")
-    return result(AgencyOut, await add(db, Agency(**fields)))
+    out = result(AgencyOut, await add(db, Agency(**fields)))
+    await record(db, by, "create", "agency", out.id, after=out)
+    return out
 
 
-async def update_agency(db: AsyncSession, agency_id: int, changes: Fields) -> AgencyOut:
+async def update_agency(db: AsyncSession, agency_id: int, changes: Fields, by: Actor) -> AgencyOut:
     agency = await get_or_404(db, Agency, agency_id)
     await ensure_unique(db, Agency.code, changes.get("code"), "agency", agency_id)
+    before = result(AgencyOut, agency)
     apply_changes(agency, changes)
     await db.flush()
-    return result(AgencyOut, agency)
+    out = result(AgencyOut, agency)
+    await record(db, by, "update", "agency", agency_id, before=before, after=out)
+    return out
 
 
-async def delete_agency(db: AsyncSession, agency_id: int) -> None:
+async def delete_agency(db: AsyncSession, agency_id: int, by: Actor) -> None:
     """Delete an agency that nothing refers to (409 otherwise)."""
     agency = await get_or_404(db, Agency, agency_id)
     if await q.agency_in_use(db, agency_id):
         raise Conflict("in_use", what="agency")
+    before = result(AgencyOut, agency)
     await db.delete(agency)
+    await record(db, by, "delete", "agency", agency_id, before=before)
 
 
 # -------------------------------------------------------------- categories
@@ -153,23 +161,35 @@ async def get_category(db: AsyncSession, category_id: int) -> CategoryRow:
     return await _category(db, category_id)
 
 
-async def create_category(db: AsyncSession, fields: Fields) -> CategoryRow:
+async def create_category(db: AsyncSession, fields: Fields, by: Actor) -> CategoryRow:
     await _check_category(db, fields, None)
     category = Category()
     db.add(category)
-    return await _save_category(db, category, fields)
+    out = await _save_category(db, category, fields)
+    await record(db, by, "create", "category", out.id, after=out)
+    return out
 
 
-async def update_category(db: AsyncSession, category_id: int, changes: Fields) -> CategoryRow:
+async def update_category(
+    db: AsyncSession, category_id: int, changes: Fields, by: Actor
+) -> CategoryRow:
+    """Change a category (its supporting agencies too); cases already made keep theirs."""
     category = await get_or_404(db, Category, category_id)
     await _check_category(db, changes, category)
-    return await _save_category(db, category, changes)
+    before = await _category(db, category_id)
+    out = await _save_category(db, category, changes)
+    await record(db, by, "update", "category", category_id, before=before, after=out)
+    return out
 
 
-async def retire_category(db: AsyncSession, category_id: int) -> None:
+async def retire_category(db: AsyncSession, category_id: int, by: Actor) -> None:
     """Categories are kept for the cases' history: deleting one retires it."""
     category = await get_or_404(db, Category, category_id)
+    before = await _category(db, category_id)
     category.active = False
+    await db.flush()
+    after = await _category(db, category_id)
+    await record(db, by, "deactivate", "category", category_id, before=before, after=after)
 
 
 # ----------------------------------------------------------- routing rules
@@ -186,7 +206,7 @@ async def list_rules(db: AsyncSession) -> list[RoutingRuleOut]:
     return [result(RoutingRuleOut, r) for r in await q.all_rows(db, RoutingRule, RoutingRule.id)]
 
 
-async def create_rule(db: AsyncSession, fields: Fields) -> RoutingRuleOut:
+async def create_rule(db: AsyncSession, fields: Fields, by: Actor) -> RoutingRuleOut:
     """A rule sends an area's cases (of one category, or all) to an agency, or a team first."""
     agency_id, team_id = fields.get("agency_id"), fields.get("team_id")
     if agency_id is None and team_id is None:
@@ -199,8 +219,12 @@ async def create_rule(db: AsyncSession, fields: Fields) -> RoutingRuleOut:
         team = await get_ref(db, Team, team_id, "team_id")
         if agency_id is not None and team.agency_id != agency_id:
             raise Unprocessable("team_wrong_agency")
-    return result(RoutingRuleOut, await add(db, RoutingRule(**fields)))
+    out = result(RoutingRuleOut, await add(db, RoutingRule(**fields)))
+    await record(db, by, "create", "routing_rule", out.id, after=out)
+    return out
 
 
-async def delete_rule(db: AsyncSession, rule_id: int) -> None:
+async def delete_rule(db: AsyncSession, rule_id: int, by: Actor) -> None:
+    before = result(RoutingRuleOut, await get_or_404(db, RoutingRule, rule_id))
     await delete_row(db, RoutingRule, rule_id)
+    await record(db, by, "delete", "routing_rule", rule_id, before=before)

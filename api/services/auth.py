@@ -192,6 +192,7 @@ async def login(
         raise Unauthorized("invalid_credentials")
     if needs_rehash(user.password_hash):
         user.password_hash = await asyncio.to_thread(hash_password, password)
+    user.last_login_at = now
     await q.forget_failures(
         db, LoginFailure.key == f"user:{username}", LoginFailure.address == address
     )

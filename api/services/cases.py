@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
@@ -78,6 +79,51 @@ async def _route(db: AsyncSession, category: Category, area_id: int | None) -> r
     support = await case_db.supporting_agencies(db, category.id)
     rules = await case_db.area_rules(db, area_id) if area_id is not None else []
     return routing.route(category.id, category.agency_id, support, area_id, rules)
+
+
+async def place_and_route(
+    db: AsyncSession, category: Category, lat: float, lon: float
+) -> tuple[int | None, routing.Route]:
+    """The area a case at the point falls in, and where a case of ``category`` there goes:
+    the intake's routing, which the admin console's preview asks too."""
+    area_id = await case_db.area_at(db, lon, lat)
+    return area_id, await _route(db, category, area_id)
+
+
+class RoutingPreview(msgspec.Struct):
+    """Where a new case of a category at a point would go: the agency, the team suggested
+    first, the area it falls in, and the routing rule that decided (None: the category's own
+    agency). ``out_of_area``: the point is outside the service area (intake asks to confirm)."""
+
+    agency_id: int
+    agency_name: str
+    team_id: int | None
+    team_name: str | None
+    area_id: int | None
+    area_name: str | None
+    rule_id: int | None
+    out_of_area: bool
+
+
+async def routing_preview(
+    db: AsyncSession, settings: Settings, category_id: int, lat: float, lon: float, lang: str
+) -> RoutingPreview:
+    """The admin console's routing preview: intake's own routing, nothing written."""
+    category = await db.get(Category, category_id)
+    if category is None:
+        raise Unprocessable("unknown_reference", field="category_id")
+    area_id, route = await place_and_route(db, category, lat, lon)
+    names = await case_db.routing_names(db, route.agency_id, route.preferred_team_id, area_id)
+    return RoutingPreview(
+        agency_id=route.agency_id,
+        agency_name=names.agency_en if lang == "en" else names.agency_id,
+        team_id=route.preferred_team_id,
+        team_name=names.team,
+        area_id=area_id,
+        area_name=names.area,
+        rule_id=route.rule_id,
+        out_of_area=not in_service_area(lat, lon, settings.city_bbox),
+    )
 
 
 async def record_event(
@@ -171,8 +217,7 @@ async def create_case(
         if call is None:
             raise Unprocessable("unknown_reference", field="call_id")
         phone = phone or call.number
-    area_id = await case_db.area_at(db, new.lon, new.lat)
-    route = await _route(db, category, area_id)
+    area_id, route = await place_and_route(db, category, new.lat, new.lon)
     d = sla.deadlines(
         now,
         sla.SlaTargets(category.sla_accept_min, category.sla_arrive_min, category.sla_resolve_min),

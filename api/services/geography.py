@@ -19,6 +19,7 @@ from api.db import geography as q
 from api.db.geography import PlaceRow
 from api.domain.places import in_service_area, valid_coordinates
 from api.errors import BadRequest, Conflict, NotFound, Unprocessable
+from api.services.audit import Actor, record
 
 PlaceKind = Literal["kecamatan", "kelurahan", "landmark"]
 
@@ -87,6 +88,7 @@ async def add_place(
     lat: float,
     lon: float,
     area_id: int | None,
+    by: Actor,
 ) -> PlaceRow:
     """Add a place to the gazetteer; it must lie in the service area and be new for its kind."""
     name = " ".join(name.split())
@@ -103,10 +105,14 @@ async def add_place(
     place_id = await q.insert_place(db, name, kind, lat, lon, area_id)
     place = await q.get_place(db, place_id)
     assert place is not None
+    await record(db, by, "create", "place", place_id, after=place)
     return place
 
 
-async def retire_place(db: AsyncSession, place_id: int) -> None:
+async def retire_place(db: AsyncSession, place_id: int, by: Actor) -> None:
     """Take a place out of the search; it stays for the record."""
-    if not await q.retire_place(db, place_id):
+    before = await q.get_place(db, place_id)
+    if before is None or not await q.retire_place(db, place_id):
         raise NotFound()
+    after = await q.get_place(db, place_id)
+    await record(db, by, "deactivate", "place", place_id, before=before, after=after)

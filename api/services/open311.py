@@ -37,6 +37,7 @@ from api.i18n import t
 from api.security import token_digest
 from api.services import citizen
 from api.services.abuse import Counter, report_window
+from api.services.audit import Actor, record
 from api.services.tracking import reporter_by_token
 
 KEY_PREFIX = "o311_"
@@ -117,19 +118,30 @@ async def authenticate(db: AsyncSession, raw_key: str | None, now: datetime) -> 
     return key
 
 
-async def issue_key(
-    db: AsyncSession, name: str, by_user_id: int | None, now: datetime
-) -> tuple[Open311Key, str]:
-    """A new key; the raw key is returned once and never stored."""
+def key_record(key: Open311Key) -> dict[str, Any]:
+    """What the admin API (and the audit record) shows of a key: never the key or its hash."""
+    return {
+        "id": key.id,
+        "name": key.name,
+        "key_prefix": key.key_prefix,
+        "created_at": key.created_at,
+        "last_used_at": key.last_used_at,
+        "revoked_at": key.revoked_at,
+    }
+
+
+async def issue_key(db: AsyncSession, name: str, by: Actor) -> tuple[Open311Key, str]:
+    """A new key; the raw key is returned once and never stored (nor recorded)."""
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = Open311Key(
         name=name.strip(),
         key_hash=token_digest(raw),
         key_prefix=raw[:12],
-        created_by_id=by_user_id,
-        created_at=now,
+        created_by_id=by.user_id,
+        created_at=by.now,
     )
     await db_open311.add_key(db, key)
+    await record(db, by, "create", "open311_key", key.id, after=key_record(key))
     return key, raw
 
 
@@ -137,13 +149,16 @@ async def list_keys(db: AsyncSession) -> list[Open311Key]:
     return await db_open311.keys(db)
 
 
-async def revoke_key(db: AsyncSession, key_id: int, now: datetime) -> Open311Key:
+async def revoke_key(db: AsyncSession, key_id: int, by: Actor) -> Open311Key:
+    """Revoke a key (once: revoking a revoked key changes and records nothing)."""
     key = await db_open311.key_for_update(db, key_id)
     if key is None:
         raise NotFound()
     if key.revoked_at is None:
-        key.revoked_at = now
+        before = key_record(key)
+        key.revoked_at = by.now
         await db.flush()
+        await record(db, by, "revoke", "open311_key", key_id, before=before, after=key_record(key))
     return key
 
 

@@ -21,6 +21,7 @@ from api.services.admin import (
     get_or_404,
     result,
 )
+from api.services.audit import Actor, record
 
 
 class TeamMember(msgspec.Struct):
@@ -98,31 +99,43 @@ async def get_team(db: AsyncSession, team_id: int) -> TeamOut:
     return await _team_out(db, await get_or_404(db, Team, team_id))
 
 
-async def create_team(db: AsyncSession, fields: Fields) -> TeamOut:
+async def create_team(db: AsyncSession, fields: Fields, by: Actor) -> TeamOut:
     """A new team of one agency, with a name new in that agency and members from it."""
     member_ids = fields.pop("member_ids", [])
     await ensure_agencies(db, [fields["agency_id"]], "agency_id")
     await _ensure_new_name(db, fields["agency_id"], fields["name"])
     team = await add(db, Team(**fields))
     await set_members(db, team, member_ids)
-    return await _team_out(db, team)
+    out = await _team_out(db, team)
+    await record(db, by, "create", "team", team.id, after=out)
+    return out
 
 
-async def update_team(db: AsyncSession, team_id: int, changes: Fields) -> TeamOut:
+async def update_team(db: AsyncSession, team_id: int, changes: Fields, by: Actor) -> TeamOut:
     """Rename a team or set it on or off duty."""
     team = await get_or_404(db, Team, team_id)
     if changes.get("name", team.name) != team.name:
         await _ensure_new_name(db, team.agency_id, changes["name"])
+    before = await _team_out(db, team)
     apply_changes(team, changes)
     await db.flush()
-    return await _team_out(db, team)
+    out = await _team_out(db, team)
+    await record(db, by, "update", "team", team_id, before=before, after=out)
+    return out
 
 
-async def replace_members(db: AsyncSession, team_id: int, user_ids: list[int]) -> TeamOut:
+async def replace_members(
+    db: AsyncSession, team_id: int, user_ids: list[int], by: Actor
+) -> TeamOut:
     team = await get_or_404(db, Team, team_id)
+    before = await _team_out(db, team)
     await set_members(db, team, user_ids)
-    return await _team_out(db, team)
+    out = await _team_out(db, team)
+    await record(db, by, "set_members", "team", team_id, before=before, after=out)
+    return out
 
 
-async def delete_team(db: AsyncSession, team_id: int) -> None:
+async def delete_team(db: AsyncSession, team_id: int, by: Actor) -> None:
+    before = await _team_out(db, await get_or_404(db, Team, team_id))
     await delete_row(db, Team, team_id)
+    await record(db, by, "delete", "team", team_id, before=before)

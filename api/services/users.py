@@ -1,8 +1,12 @@
-"""The admin console's staff accounts: create, change, deactivate. A new password or a
-deactivation signs the person out everywhere; an admin cannot lock themselves out."""
+"""The admin console's staff accounts: create, change, deactivate, reactivate, reset a password.
+A new password or a deactivation signs the person out everywhere; an admin cannot lock
+themselves out. A password made here is answered once and never logged or recorded; every
+change is in the audit record (without passwords or hashes)."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from datetime import datetime
 
 import msgspec
@@ -22,6 +26,7 @@ from api.services.admin import (
     get_or_404,
     result,
 )
+from api.services.audit import Actor, record
 from api.services.calls import phone_or_400
 
 
@@ -35,6 +40,30 @@ class UserOut(msgspec.Struct):
     language: str
     active: bool
     created_at: datetime
+    last_login_at: datetime | None
+
+
+class UserCreated(msgspec.Struct):
+    """The new account, and the password made for it when none was given (shown this once)."""
+
+    user: UserOut
+    password: str | None
+
+
+class PasswordShownOnce(msgspec.Struct):
+    """A new password, shown this once: only its argon2 hash is stored."""
+
+    password: str
+
+
+def new_password() -> str:
+    """A random password of 20 URL-safe characters (120 bits)."""
+    return secrets.token_urlsafe(15)
+
+
+async def _hashed(password: str) -> str:
+    # Argon2 takes tens of milliseconds of CPU: off the event loop.
+    return await asyncio.to_thread(hash_password, password)
 
 
 def _check_agency_role(role: str, agency_id: int | None) -> None:
@@ -42,52 +71,95 @@ def _check_agency_role(role: str, agency_id: int | None) -> None:
         raise Unprocessable("agency_required")
 
 
-async def list_users(db: AsyncSession, role: str | None, agency_id: int | None) -> list[UserOut]:
-    return [result(UserOut, u) for u in await q.users(db, role=role, agency_id=agency_id)]
+async def list_users(
+    db: AsyncSession,
+    role: str | None,
+    agency_id: int | None,
+    *,
+    text: str | None = None,
+    active: bool | None = None,
+) -> list[UserOut]:
+    """Users by username: of one role, agency or state when given, and whose username or full
+    name contains ``text`` (any case)."""
+    found = await q.users(db, role=role, agency_id=agency_id, text=text, active=active)
+    return [result(UserOut, u) for u in found]
 
 
 async def get_user(db: AsyncSession, user_id: int) -> UserOut:
     return result(UserOut, await get_or_404(db, User, user_id))
 
 
-async def create_user(db: AsyncSession, fields: Fields) -> UserOut:
-    """A new account; the password is stored as an argon2id hash."""
+async def create_user(db: AsyncSession, fields: Fields, by: Actor) -> UserCreated:
+    """A new account; the password (made here when none is given) is stored as an argon2id
+    hash, and a made one is answered once."""
     _check_agency_role(fields["role"], fields.get("agency_id"))
     fields["phone"] = phone_or_400(fields.get("phone"))
     await ensure_agencies(db, [fields.get("agency_id")], "agency_id")
     await ensure_unique(db, User.username, fields["username"], "user")
-    fields["password_hash"] = hash_password(fields.pop("password"))
-    return result(UserOut, await add(db, User(**fields)))
+    given: str | None = fields.pop("password", None)
+    password = given if given is not None else new_password()
+    fields["password_hash"] = await _hashed(password)
+    out = result(UserOut, await add(db, User(**fields)))
+    await record(db, by, "create", "user", out.id, after=out)
+    return UserCreated(out, None if given is not None else password)
 
 
-async def update_user(
-    db: AsyncSession, user_id: int, changes: Fields, *, by_user_id: int, now: datetime
-) -> UserOut:
+async def update_user(db: AsyncSession, user_id: int, changes: Fields, by: Actor) -> UserOut:
     """Change an account; a new password or a deactivation revokes its sessions."""
     user = await get_or_404(db, User, user_id)
     _check_agency_role(changes.get("role", user.role), changes.get("agency_id", user.agency_id))
     await ensure_agencies(db, [changes.get("agency_id")], "agency_id")
-    if user.id == by_user_id and (
+    if user.id == by.user_id and (
         changes.get("active") is False or changes.get("role", "admin") != "admin"
     ):
         raise Unprocessable("cannot_delete_self")
     if "phone" in changes:
         changes["phone"] = phone_or_400(changes["phone"])
-    if "password" in changes:
-        changes["password_hash"] = hash_password(changes.pop("password"))
+    if changes.get("password") is not None:
+        changes["password_hash"] = await _hashed(changes.pop("password"))
+    changes.pop("password", None)
+    before = result(UserOut, user)
     apply_changes(user, changes)
     if "password_hash" in changes or changes.get("active") is False:
-        await q.revoke_sessions(db, now, user_id=user.id)
+        await q.revoke_sessions(db, by.now, user_id=user.id)
     await db.flush()
-    return result(UserOut, user)
+    out = result(UserOut, user)
+    await record(db, by, "update", "user", user_id, before=before, after=out)
+    return out
 
 
-async def deactivate_user(
-    db: AsyncSession, user_id: int, *, by_user_id: int, now: datetime
-) -> None:
+async def deactivate_user(db: AsyncSession, user_id: int, by: Actor) -> None:
     """Deactivate an account (never one's own) and revoke its sessions."""
     user = await get_or_404(db, User, user_id)
-    if user.id == by_user_id:
+    if user.id == by.user_id:
         raise Unprocessable("cannot_delete_self")
+    before = result(UserOut, user)
     user.active = False
-    await q.revoke_sessions(db, now, user_id=user.id)
+    await q.revoke_sessions(db, by.now, user_id=user.id)
+    await db.flush()
+    await record(db, by, "deactivate", "user", user_id, before=before, after=result(UserOut, user))
+
+
+async def reactivate_user(db: AsyncSession, user_id: int, by: Actor) -> UserOut:
+    """Let a deactivated account sign in again (its old sessions stay revoked)."""
+    user = await get_or_404(db, User, user_id)
+    before = result(UserOut, user)
+    user.active = True
+    await db.flush()
+    out = result(UserOut, user)
+    await record(db, by, "reactivate", "user", user_id, before=before, after=out)
+    return out
+
+
+async def reset_password(db: AsyncSession, user_id: int, by: Actor) -> PasswordShownOnce:
+    """A new random password for the account, answered once; every session of it is revoked.
+    The audit records that it happened, never the password or its hash."""
+    user = await get_or_404(db, User, user_id)
+    password = new_password()
+    before = result(UserOut, user)
+    user.password_hash = await _hashed(password)
+    await q.revoke_sessions(db, by.now, user_id=user.id)
+    await db.flush()
+    after = result(UserOut, user)
+    await record(db, by, "reset_password", "user", user_id, before=before, after=after)
+    return PasswordShownOnce(password)

@@ -78,6 +78,23 @@ export interface paths {
         patch: operations["ApiAdminAreasAreaIdUpdateArea"];
         trace?: never;
     };
+    "/api/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The admin audit record, newest first (page with next_before) */
+        get: operations["ApiAdminAuditListAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/categories": {
         parameters: {
             query?: never;
@@ -220,6 +237,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/routing-rules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Where a case of this category at this point would go (the intake's own routing) */
+        post: operations["ApiAdminRoutingRulesPreviewPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/security-alerts": {
         parameters: {
             query?: never;
@@ -298,10 +332,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users */
+        /** List users: by role, agency, active, and username or full name (q) */
         get: operations["ApiAdminUsersListUsers"];
         put?: never;
-        /** Create a user (the password is stored as an argon2id hash) */
+        /** Create a user; without a password one is made and shown once */
         post: operations["ApiAdminUsersCreateUser"];
         delete?: never;
         options?: never;
@@ -326,6 +360,40 @@ export interface paths {
         head?: never;
         /** Change a user; a new password or deactivation signs them out */
         patch: operations["ApiAdminUsersUserIdUpdateUser"];
+        trace?: never;
+    };
+    "/api/admin/users/{user_id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let a deactivated user sign in again */
+        post: operations["ApiAdminUsersUserIdReactivateReactivateUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{user_id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new random password, shown once; every session of the user is revoked */
+        post: operations["ApiAdminUsersUserIdResetPasswordResetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/agencies": {
@@ -1595,6 +1663,30 @@ export interface components {
                 [key: string]: string;
             }[];
         };
+        /** AuditEntry */
+        AuditEntry: {
+            /** @enum {string} */
+            action: "create" | "update" | "delete" | "deactivate" | "reactivate" | "reset_password" | "revoke" | "set_members";
+            actor_id: number | null;
+            actor_name: string | null;
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            at: string;
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string} */
+            entity: "agency" | "category" | "area" | "team" | "user" | "routing_rule" | "open311_key" | "place";
+            entity_id: string;
+            id: number;
+        };
+        /** AuditPage */
+        AuditPage: {
+            items: components["schemas"]["AuditEntry"][];
+            next_before: number | null;
+        };
         /** CallCounts */
         CallCounts: {
             /** @default 0 */
@@ -2248,6 +2340,10 @@ export interface components {
             /** @default false */
             public: boolean;
         };
+        /** PasswordShownOnce */
+        PasswordShownOnce: {
+            password: string;
+        };
         /** PbxAck */
         PbxAck: {
             call: components["schemas"]["CallOut"];
@@ -2542,6 +2638,23 @@ export interface components {
             lat: number;
             lon: number;
         };
+        /** RoutingPreview */
+        RoutingPreview: {
+            agency_id: number;
+            agency_name: string;
+            area_id: number | null;
+            area_name: string | null;
+            out_of_area: boolean;
+            rule_id: number | null;
+            team_id: number | null;
+            team_name: string | null;
+        };
+        /** RoutingPreviewIn */
+        RoutingPreviewIn: {
+            category_id: number;
+            lat: number;
+            lon: number;
+        };
         /** RoutingRuleIn */
         RoutingRuleIn: {
             agency_id?: number | null;
@@ -2784,6 +2897,11 @@ export interface components {
             note: string;
             version?: number | null;
         };
+        /** UserCreated */
+        UserCreated: {
+            password: string | null;
+            user: components["schemas"]["UserOut"];
+        };
         /** UserIn */
         UserIn: {
             /** @default true */
@@ -2795,7 +2913,7 @@ export interface components {
              * @enum {string}
              */
             language: "id" | "en";
-            password: string;
+            password?: string | null;
             phone?: string | null;
             /** @enum {string} */
             role: "admin" | "supervisor" | "operator" | "dispatcher" | "coordinator" | "field_officer";
@@ -2810,6 +2928,7 @@ export interface components {
             full_name: string;
             id: number;
             language: string;
+            last_login_at: string | null;
             phone: string | null;
             /** @enum {string} */
             role: "admin" | "supervisor" | "operator" | "dispatcher" | "coordinator" | "field_officer";
@@ -2822,7 +2941,7 @@ export interface components {
             full_name?: string;
             /** @enum {string} */
             language?: "id" | "en";
-            password?: string;
+            password?: string | null;
             phone?: string | null;
             /** @enum {string} */
             role?: "admin" | "supervisor" | "operator" | "dispatcher" | "coordinator" | "field_officer";
@@ -3161,6 +3280,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AreaOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminAuditListAudit: {
+        parameters: {
+            query?: {
+                actor_id?: number | null;
+                before?: number | null;
+                entity?: "agency" | "category" | "area" | "team" | "user" | "routing_rule" | "open311_key" | "place" | null;
+                entity_id?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -3636,6 +3796,45 @@ export interface operations {
             };
         };
     };
+    ApiAdminRoutingRulesPreviewPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoutingPreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingPreview"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiAdminSecurityAlertsListAlerts: {
         parameters: {
             query?: never;
@@ -3889,7 +4088,9 @@ export interface operations {
     ApiAdminUsersListUsers: {
         parameters: {
             query?: {
+                active?: boolean | null;
                 agency_id?: number | null;
+                q?: string | null;
                 role?: string | null;
             };
             header?: never;
@@ -3943,7 +4144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserOut"];
+                    "application/json": components["schemas"]["UserCreated"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -4057,6 +4258,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminUsersUserIdReactivateReactivateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminUsersUserIdResetPasswordResetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordShownOnce"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

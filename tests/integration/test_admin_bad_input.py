@@ -23,6 +23,7 @@ TABLES = [
     "users",
     "routing_rules",
     "auth_sessions",
+    "admin_audit",  # a refused change is not recorded either
 ]
 
 GOOD_CATEGORY = {

@@ -189,12 +189,20 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ("GET", "/api/admin/users/{user_id:int}"): (NO, "U2FFFFF"),
     ("PATCH", "/api/admin/users/{user_id:int}"): (Req(json={"language": "en"}), "U2FFFFF"),
     ("DELETE", "/api/admin/users/{user_id:int}"): (NO, "U2FFFFF"),
+    ("POST", "/api/admin/users/{user_id:int}/reactivate"): (NO, "U2FFFFF"),
+    ("POST", "/api/admin/users/{user_id:int}/reset-password"): (NO, "U2FFFFF"),
+    # The admin audit record: read by admins only; no route changes it.
+    ("GET", "/api/admin/audit"): (NO, "U2FFFFF"),
     ("GET", "/api/admin/routing-rules"): (NO, "U2FFFFF"),
     ("POST", "/api/admin/routing-rules"): (
         Req(json={"area_id": "{rule_area_id}", "agency_id": "{dlhk_agency_id}"}),
         "U2FFFFF",
     ),
     ("DELETE", "/api/admin/routing-rules/{rule_id:int}"): (NO, "U2FFFFF"),
+    ("POST", "/api/admin/routing-rules/preview"): (
+        Req(json={"category_id": "{dlhk_category_id}", "lat": -3.99, "lon": 122.51}),
+        "U2FFFFF",
+    ),
     ("GET", "/api/admin/open311-keys"): (NO, "U2FFFFF"),
     ("POST", "/api/admin/open311-keys"): (Req(json={"name": "Portal kota"}), "U2FFFFF"),
     ("DELETE", "/api/admin/open311-keys/{key_id:int}"): (NO, "U2FFFFF"),

@@ -15,10 +15,16 @@ from api.db.models.media import Photo
 from api.db.models.people import Agency, Team, TeamPosition, User, team_members
 from api.db.models.push import Notification, PushSubscription
 from api.db.models.stats import StatsCallHour, StatsCase
-from api.db.models.system import IdempotentRequest, RateLimitHit, WorkerHeartbeat
+from api.db.models.system import (
+    AdminAudit,
+    IdempotentRequest,
+    RateLimitHit,
+    WorkerHeartbeat,
+)
 
 __all__ = [
     "NAMING",
+    "AdminAudit",
     "Agency",
     "Area",
     "AuthSession",

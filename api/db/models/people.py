@@ -59,6 +59,7 @@ class User(Base):
     language: Mapped[str] = mapped_column(sa.String(2), default="id")
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = created_now()
+    last_login_at: Mapped[datetime | None] = moment(nullable=True)  # the last sign-in
 
     agency: Mapped[Agency | None] = relationship(lazy="raise")
     teams: Mapped[list[Team]] = relationship(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db.models.base import Base, created_now, foreign_key, moment
+from api.db.models.base import Base, created_now, foreign_key, moment, one_of
+from api.domain.audit import ACTIONS, ENTITIES
 
 
 class IdempotentRequest(Base):
@@ -55,3 +58,26 @@ class WorkerHeartbeat(Base):
     started_at: Mapped[datetime] = moment()
     beat_at: Mapped[datetime] = moment()
     sla_scan_at: Mapped[datetime | None] = moment(nullable=True)
+
+
+class AdminAudit(Base):
+    """One admin change: who, when, what, and the record before and after (no secrets; see
+    :mod:`api.domain.audit`). Append-only: a trigger refuses every UPDATE and DELETE."""
+
+    __tablename__ = "admin_audit"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    at: Mapped[datetime] = moment()
+    actor_id: Mapped[int | None] = foreign_key("users.id", "RESTRICT", nullable=True)
+    action: Mapped[str] = mapped_column(sa.Text)
+    entity: Mapped[str] = mapped_column(sa.Text)
+    entity_id: Mapped[str] = mapped_column(sa.Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True), nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True), nullable=True)
+
+    __table_args__ = (
+        sa.CheckConstraint(one_of("action", ACTIONS), name="action"),
+        sa.CheckConstraint(one_of("entity", ENTITIES), name="entity"),
+        sa.Index("ix_admin_audit_entity", "entity", "entity_id", "id"),
+        sa.Index("ix_admin_audit_actor_id", "actor_id", "id"),
+    )
