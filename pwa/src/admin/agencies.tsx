@@ -1,0 +1,4 @@
+/** Stub: replaced in the following commits. */
+export function AgenciesScreen() {
+  return null;
+}
