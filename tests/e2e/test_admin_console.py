@@ -10,9 +10,13 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.e2e.conftest import LiveServer, Shot, dump, sign_in, staff_client
+from api.db.models import Team
+from tests.e2e.conftest import PASSWORD, LiveServer, Shot, dump, sign_in, staff_client
 from tests.e2e.test_shell import DESKTOP, desktop_context, in_both_languages
+from tests.factories import category_by_code, make_case
 
 pytestmark = [pytest.mark.e2e]
 __all__ = ["desktop_context"]  # the desktop browser context fixture, shared with the shell tests
@@ -122,3 +126,95 @@ async def test_no_other_role_reaches_the_console(browser: Browser, live_server: 
             await expect(page).not_to_have_url(re.compile(r"/admin"))
             await expect(page.get_by_test_id("admin-nav")).to_have_count(0)
         await ctx.close()
+
+
+async def fill(page: Page, form: str, values: dict[str, str]) -> None:
+    """Fill a console form's inputs and selects by their API field names."""
+    for name, value in values.items():
+        el = page.locator(f"#{form}-{name}")
+        if await el.evaluate("e => e.tagName") == "SELECT":
+            await el.select_option(value)
+        else:
+            await el.fill(value)
+
+
+async def submit(page: Page, form: str) -> None:
+    await page.get_by_test_id(form).locator("button[type=submit]").click()
+
+
+async def test_agencies_and_teams_are_made_here_and_a_new_member_sees_the_teams_tasks(
+    desktop_context: BrowserContext, live_server: LiveServer, db: AsyncSession, shot: Shot
+) -> None:
+    a11y: dict[str, Any] = {}
+    admin = await staff_client(live_server, "admin")
+    agencies = (await admin.get("/api/admin/agencies")).json()
+    dlhk = next(a for a in agencies if a["code"] == "DLHK")
+    page = await desktop_context.new_page()
+    await sign_in(page, "admin")
+    await console(page, "agencies")
+    table = page.get_by_test_id("agencies-table")
+    await expect(table.get_by_role("cell", name="DLHK", exact=True)).to_be_visible()
+    await in_both_languages(page, shot, "admin-console-agencies", a11y, table)
+
+    # Bad input: an empty code, then one already taken; nothing is added.
+    await fill(page, "agency-new", {"name_id": "Dinas Uji", "name_en": "Test Office"})
+    await submit(page, "agency-new")
+    await field_error(page, "agency-new", "code")
+    await fill(page, "agency-new", {"code": "DLHK"})
+    await submit(page, "agency-new")
+    assert "sudah ada" in await field_error(page, "agency-new", "code")
+    assert len((await admin.get("/api/admin/agencies")).json()) == len(agencies)
+    await fill(page, "agency-new", {"code": "UJI", "notes": "0401 123456"})
+    await submit(page, "agency-new")
+    await expect(table.get_by_role("cell", name="UJI", exact=True)).to_be_visible()
+    made = [a for a in (await admin.get("/api/admin/agencies")).json() if a["code"] == "UJI"]
+    assert made and made[0]["name_en"] == "Test Office" and made[0]["notes"] == "0401 123456"
+
+    # A team: an empty name is refused beside it; then made, and an officer found and added.
+    teams = len((await admin.get("/api/admin/teams")).json())
+    await fill(page, "team-new", {"agency_id": str(dlhk["id"])})
+    await submit(page, "team-new")
+    await field_error(page, "team-new", "name")
+    assert len((await admin.get("/api/admin/teams")).json()) == teams
+    await fill(page, "team-new", {"name": "Tim Uji DLHK"})
+    await submit(page, "team-new")
+    await expect(
+        page.get_by_test_id("teams-table").get_by_role("cell", name="Tim Uji DLHK")
+    ).to_be_visible()
+    team = next(
+        x for x in (await admin.get("/api/admin/teams")).json() if x["name"] == "Tim Uji DLHK"
+    )
+    assert team["agency_id"] == dlhk["id"] and team["member_ids"] == []
+    officer = await admin.post(
+        "/api/admin/users",
+        json={
+            "username": "uji.petugas",
+            "full_name": "Uji Petugas Baru",
+            "role": "field_officer",
+            "agency_id": dlhk["id"],
+            "password": PASSWORD,
+        },
+    )
+    assert officer.status_code == 201, officer.text
+    await page.reload()
+    await page.get_by_test_id("team-members-Tim Uji DLHK").click()
+    members = page.get_by_test_id("team-members")
+    await members.get_by_label("Cari petugas").fill("uji pet")
+    await members.get_by_role("button", name="Tambahkan Uji Petugas Baru").click()
+    await expect(members.get_by_role("button", name="Keluarkan Uji Petugas Baru")).to_be_visible()
+    await in_both_languages(page, shot, "admin-console-team-members", a11y, members)
+    team = (await admin.get(f"/api/admin/teams/{team['id']}")).json()
+    assert team["member_ids"] == [officer.json()["id"]], dump(team)
+
+    # The new member sees the team's task.
+    row = (await db.execute(select(Team).where(Team.id == team["id"]))).scalar_one()
+    case = await make_case(
+        db, category=await category_by_code(db, "POHON_TUMBANG"), team=row, status="dispatched"
+    )
+    await db.commit()
+    member = await staff_client(live_server, "uji.petugas")
+    mine = (await member.get("/api/cases", params={"mine": "true"})).json()
+    assert str(case.id) in dump(mine), dump(mine)
+    await member.aclose()
+    await admin.aclose()
+    assert not a11y, dump(a11y)
