@@ -14,7 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Team
-from tests.e2e.conftest import PASSWORD, LiveServer, Shot, dump, sign_in, staff_client
+from tests.e2e.conftest import (
+    PASSWORD,
+    LiveServer,
+    Shot,
+    dump,
+    sign_in,
+    staff_client,
+    switch_language,
+)
 from tests.e2e.test_shell import DESKTOP, desktop_context, in_both_languages
 from tests.factories import category_by_code, make_case
 
@@ -216,5 +224,80 @@ async def test_agencies_and_teams_are_made_here_and_a_new_member_sees_the_teams_
     mine = (await member.get("/api/cases", params={"mine": "true"})).json()
     assert str(case.id) in dump(mine), dump(mine)
     await member.aclose()
+    await admin.aclose()
+    assert not a11y, dump(a11y)
+
+
+async def test_a_category_made_here_takes_cases_and_bad_input_changes_nothing(
+    desktop_context: BrowserContext, live_server: LiveServer, shot: Shot
+) -> None:
+    a11y: dict[str, Any] = {}
+    admin = await staff_client(live_server, "admin")
+    agencies = (await admin.get("/api/admin/agencies")).json()
+    dlhk = next(a for a in agencies if a["code"] == "DLHK")
+    before = len((await admin.get("/api/admin/categories")).json())
+    page = await desktop_context.new_page()
+    await sign_in(page, "admin")
+    await console(page, "categories")
+    await expect(page.get_by_test_id("category-new-cases-only")).to_contain_text("kasus baru")
+    table = page.get_by_test_id("categories-table")
+    await in_both_languages(page, shot, "admin-console-categories", a11y, table)
+
+    # An SLA of zero, an empty name and a code already taken: each said beside its field.
+    good = {
+        "code": "UJI_SAMPAH",
+        "name_id": "Sampah uji",
+        "name_en": "Test rubbish",
+        "group": "lingkungan",
+        "agency_id": str(dlhk["id"]),
+        "sla_accept_min": "0",
+    }
+    await fill(page, "category-new", good)
+    await submit(page, "category-new")
+    assert "tidak valid" in await field_error(page, "category-new", "sla_accept_min")
+    await fill(page, "category-new", {"sla_accept_min": "10", "name_id": ""})
+    await submit(page, "category-new")
+    await field_error(page, "category-new", "name_id")
+    await fill(page, "category-new", {"name_id": "Sampah uji", "code": "POHON_TUMBANG"})
+    await submit(page, "category-new")
+    assert "sudah ada" in await field_error(page, "category-new", "code")
+    await shot(page, "admin-console-categories-errors-id")
+    assert len((await admin.get("/api/admin/categories")).json()) == before
+
+    # Made, in English this time; then a case is created in it.
+    await switch_language(page, "en")
+    await fill(page, "category-new", {"code": "UJI_SAMPAH"})
+    await page.locator("#category-new-photo_required").check()
+    await submit(page, "category-new")
+    await expect(page.get_by_test_id("category-notice")).to_contain_text("Test rubbish")
+    made = next(
+        c for c in (await admin.get("/api/admin/categories")).json() if c["code"] == "UJI_SAMPAH"
+    )
+    assert (
+        made["sla_accept_min"] == 10 and made["photo_required"] and made["agency_id"] == dlhk["id"]
+    )
+    # An edit with the arrive target below the accept target is refused beside it, in English.
+    await page.get_by_test_id("category-edit-UJI_SAMPAH").click()
+    await fill(page, "category-edit", {"sla_accept_min": "120", "sla_arrive_min": "60"})
+    await submit(page, "category-edit")
+    assert "ordered" in await field_error(page, "category-edit", "sla_arrive_min")
+    assert (await admin.get(f"/api/admin/categories/{made['id']}")).json()["sla_accept_min"] == 10
+    await switch_language(page, "id")
+    operator = await staff_client(live_server, "operator")
+    r = await operator.post(
+        "/api/cases",
+        json={
+            "category_id": made["id"],
+            "lat": -3.9712,
+            "lon": 122.5168,
+            "description": "Sampah menumpuk di tepi jalan.",
+            "address": "Jl. Ahmad Yani, Kadia",
+            "reporter": {"name": "Penelepon Uji", "phone": "081234567890"},
+        },
+    )
+    assert r.status_code == 201, r.text
+    case = (await operator.get(f"/api/cases/{r.json()['id']}")).json()
+    assert case["case"]["category"]["id"] == made["id"], dump(case)
+    await operator.aclose()
     await admin.aclose()
     assert not a11y, dump(a11y)
