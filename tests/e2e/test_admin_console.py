@@ -301,3 +301,48 @@ async def test_a_category_made_here_takes_cases_and_bad_input_changes_nothing(
     await operator.aclose()
     await admin.aclose()
     assert not a11y, dump(a11y)
+
+
+async def open311_post(server: LiveServer, key: str) -> httpx.Response:
+    """A GeoReport v2 POST of a service request, form-encoded, with this key."""
+    form = {
+        "api_key": key,
+        "service_code": "KECELAKAAN_LALU_LINTAS",
+        "lat": "-3.9712",
+        "long": "122.5168",
+        "description": "Tabrakan di depan pasar",
+    }
+    async with httpx.AsyncClient(base_url=server.base_url) as c:
+        return await c.post("/open311/v2/requests.json", data=form)
+
+
+async def test_an_open311_key_issued_here_works_until_revoked_here(
+    desktop_context: BrowserContext, live_server: LiveServer, shot: Shot
+) -> None:
+    a11y: dict[str, Any] = {}
+    admin = await staff_client(live_server, "admin")
+    page = await desktop_context.new_page()
+    await sign_in(page, "admin")
+    await console(page, "keys")
+    # No holder named: said beside the field, and no key is issued.
+    await submit(page, "key-new")
+    await field_error(page, "key-new", "name")
+    assert (await admin.get("/api/admin/open311-keys")).json() == []
+    await fill(page, "key-new", {"name": "Portal Warga Uji"})
+    await submit(page, "key-new")
+    notice = page.get_by_test_id("key-issued")
+    await expect(notice).to_contain_text("Portal Warga Uji")
+    key = re.search(r"(o311_\S+)", await notice.inner_text())
+    assert key, await notice.inner_text()
+    listed = (await admin.get("/api/admin/open311-keys")).json()
+    assert [k["name"] for k in listed] == ["Portal Warga Uji"], dump(listed)
+    assert (await open311_post(live_server, key.group(1))).status_code == 200
+    await page.reload()
+    table = page.get_by_test_id("keys-table")
+    await in_both_languages(page, shot, "admin-console-keys", a11y, table)
+    await page.get_by_test_id("key-revoke-Portal Warga Uji").click()
+    await expect(table.get_by_role("cell", name="Dicabut")).to_be_visible()
+    assert (await admin.get("/api/admin/open311-keys")).json()[0]["revoked_at"]
+    assert (await open311_post(live_server, key.group(1))).status_code == 403
+    await admin.aclose()
+    assert not a11y, dump(a11y)

@@ -36,6 +36,9 @@ export function CategoriesScreen() {
       </p>
       <ErrorText error={categories.error || agencies.error} />
       <OnceNotice text={notice} testid="category-notice" />
+      {editing && (
+        <CategoryForm key={editing.id} editing={editing} agencies={agencies.rows} done={saved} />
+      )}
       <AdminTable
         id="categories"
         title={t("admin.categories")}
@@ -62,9 +65,6 @@ export function CategoriesScreen() {
           </button>
         )}
       />
-      {editing && (
-        <CategoryForm key={editing.id} editing={editing} agencies={agencies.rows} done={saved} />
-      )}
       <CategoryForm editing={null} agencies={agencies.rows} done={saved} />
     </>
   );
