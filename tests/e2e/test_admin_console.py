@@ -346,3 +346,121 @@ async def test_an_open311_key_issued_here_works_until_revoked_here(
     assert (await open311_post(live_server, key.group(1))).status_code == 403
     await admin.aclose()
     assert not a11y, dump(a11y)
+
+
+LAT, LON = -3.9712, 122.5168
+D = 0.004
+SQUARE = {
+    "type": "Feature",
+    "properties": {"name": "Wilayah Uji"},
+    "geometry": {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [LON - D, LAT - D],
+                [LON + D, LAT - D],
+                [LON + D, LAT + D],
+                [LON - D, LAT + D],
+                [LON - D, LAT - D],
+            ]
+        ],
+    },
+}
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [LON - D, LAT - D],
+            [LON + D, LAT + D],
+            [LON + D, LAT - D],
+            [LON - D, LAT + D],
+            [LON - D, LAT - D],
+        ]
+    ],
+}
+
+
+async def upload(page: Page, name: str, content: str) -> None:
+    await page.locator("#area-new-boundary").set_input_files(
+        {"name": name, "mimeType": "application/geo+json", "buffer": content.encode()}
+    )
+    # The file is read asynchronously; the submit waits until the input holds it.
+    await expect(page.locator("#area-new-boundary")).to_have_js_property("files.length", 1)
+
+
+async def test_an_area_uploaded_here_places_cases_and_a_rule_made_here_routes_them(
+    desktop_context: BrowserContext, live_server: LiveServer, shot: Shot
+) -> None:
+    a11y: dict[str, Any] = {}
+    admin = await staff_client(live_server, "admin")
+    agencies = (await admin.get("/api/admin/agencies")).json()
+    damkar = next(a for a in agencies if a["code"] == "DAMKARMAT")
+    tree = next(
+        c for c in (await admin.get("/api/admin/categories")).json() if c["code"] == "POHON_TUMBANG"
+    )
+    areas = len((await admin.get("/api/admin/areas")).json())
+    page = await desktop_context.new_page()
+    await sign_in(page, "admin")
+    await console(page, "areas")
+    await expect(page.get_by_test_id("area-map")).to_be_visible()
+
+    # Not GeoJSON, then a polygon that crosses itself: said beside the file, nothing stored.
+    await fill(page, "area-new", {"name": "Wilayah Uji"})
+    await upload(page, "peta.txt", "bukan peta")
+    await submit(page, "area-new")
+    assert "GeoJSON" in await field_error(page, "area-new", "boundary")
+    await upload(page, "bowtie.geojson", dump(BOWTIE))
+    await submit(page, "area-new")
+    assert "tidak valid" in (await field_error(page, "area-new", "boundary")).lower()
+    assert len((await admin.get("/api/admin/areas")).json()) == areas
+    await upload(page, "wilayah-uji.geojson", dump(SQUARE))
+    await submit(page, "area-new")
+    await expect(
+        page.get_by_test_id("areas-table").get_by_role("cell", name="Wilayah Uji", exact=True)
+    ).to_be_visible()
+    await expect(
+        page.locator(".admin-map path.leaflet-interactive[stroke='#a3201b']")
+    ).to_have_count(1)
+    area = next(
+        a for a in (await admin.get("/api/admin/areas")).json() if a["name"] == "Wilayah Uji"
+    )
+    assert area["boundary"]["type"] in ("Polygon", "MultiPolygon"), dump(area)
+
+    # A rule needs an agency or a team: said beside the agency; then in this area, fallen
+    # trees go to the fire service.
+    await fill(page, "rule-new", {"area_id": str(area["id"]), "category_id": str(tree["id"])})
+    await submit(page, "rule-new")
+    await field_error(page, "rule-new", "agency_id")
+    assert (await admin.get("/api/admin/routing-rules")).json() == []
+    await fill(page, "rule-new", {"agency_id": str(damkar["id"]), "note": "Uji"})
+    await submit(page, "rule-new")
+    await expect(
+        page.get_by_test_id("rules-table").get_by_role("cell", name="Uji", exact=True)
+    ).to_be_visible()
+    rules = (await admin.get("/api/admin/routing-rules")).json()
+    assert [(r["area_id"], r["category_id"], r["agency_id"]) for r in rules] == [
+        (area["id"], tree["id"], damkar["id"])
+    ], dump(rules)
+    await in_both_languages(
+        page, shot, "admin-console-areas", a11y, page.get_by_test_id("rules-table")
+    )
+
+    # A case inside the area is placed in it and routed by the rule.
+    operator = await staff_client(live_server, "operator")
+    r = await operator.post(
+        "/api/cases",
+        json={
+            "category_id": tree["id"],
+            "lat": LAT,
+            "lon": LON,
+            "description": "Pohon tumbang menutup jalan.",
+            "address": "Jl. Uji, Kadia",
+            "reporter": {"name": "Penelepon Uji", "phone": "081234567891"},
+        },
+    )
+    assert r.status_code == 201, r.text
+    case = (await operator.get(f"/api/cases/{r.json()['id']}")).json()["case"]
+    assert case["area_id"] == area["id"] and case["agency_id"] == damkar["id"], dump(case)
+    await operator.aclose()
+    await admin.aclose()
+    assert not a11y, dump(a11y)
