@@ -464,3 +464,45 @@ async def test_an_area_uploaded_here_places_cases_and_a_rule_made_here_routes_th
     await operator.aclose()
     await admin.aclose()
     assert not a11y, dump(a11y)
+
+
+SECTIONS = ["overview", "users", "agencies", "categories", "areas", "keys", "history"]
+
+
+async def test_every_console_screen_is_reachable_from_its_navigation_and_fits_a_tablet(
+    browser: Browser, live_server: LiveServer, shot: Shot
+) -> None:
+    """Each screen at desktop and tablet (iPad, 820 wide) size, in both languages: its link is
+    the current page, axe finds nothing serious, and the page never scrolls sideways."""
+    a11y: dict[str, Any] = {}
+    wide: dict[str, Any] = {}
+    for size, viewport in (
+        ("desktop", DESKTOP["viewport"]),
+        ("tablet", {"width": 820, "height": 1180}),
+    ):
+        ctx = await browser.new_context(
+            **{**DESKTOP, "viewport": viewport}, base_url=live_server.base_url
+        )
+        page = await ctx.new_page()
+        await sign_in(page, "admin")
+        for section in SECTIONS:
+            href = "/admin" if section == "overview" else f"/admin/{section}"
+            await page.get_by_test_id("admin-nav").locator(f'a[href="{href}"]').click()
+            screen = page.get_by_test_id(f"admin-{section}")
+            await expect(screen).to_be_visible()
+            await expect(page.locator(f'.admin-nav a[href="{href}"]')).to_have_attribute(
+                "aria-current", "page"
+            )
+            await expect(page.locator("p.loading")).to_have_count(0)
+            await in_both_languages(page, shot, f"admin-console-{section}-{size}", a11y, screen)
+            width = await page.evaluate("document.scrollingElement.scrollWidth")
+            if width > viewport["width"]:
+                wide[f"{section} {size}"] = await page.evaluate(
+                    """w => [...document.querySelectorAll('body *')]
+                    .filter(e => !e.closest('.leaflet-container') && e.getBoundingClientRect().right > w)
+                    .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)""",
+                    viewport["width"],
+                )
+        await ctx.close()
+    assert not a11y, dump(a11y)
+    assert not wide, dump(wide)

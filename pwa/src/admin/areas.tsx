@@ -122,6 +122,7 @@ export function AreasScreen() {
   const { config } = useStore(app);
   const areas = useList<Area>("/api/admin/areas");
   const [chosen, setChosen] = useState<number | null>(null);
+  const [point, setPoint] = useState<{ lat: number; lon: number } | null>(null);
   const center: [number, number] = config?.city?.center
     ? [config.city.center[0], config.city.center[1]]
     : [-3.99, 122.52];
@@ -133,7 +134,14 @@ export function AreasScreen() {
     <>
       <ErrorText error={areas.error} />
       {config && (
-        <AreaMap tiles={config.map} center={center} areas={areas.rows ?? []} chosen={chosen} />
+        <AreaMap
+          tiles={config.map}
+          center={center}
+          areas={areas.rows ?? []}
+          chosen={chosen}
+          point={point}
+          onPoint={setPoint}
+        />
       )}
       <AdminTable
         id="areas"
@@ -163,7 +171,7 @@ export function AreasScreen() {
         }
       />
       <UploadArea done={uploaded} />
-      <RulesPanel areas={areas.rows ?? []} onArea={setChosen} />
+      <RulesPanel areas={areas.rows ?? []} onArea={setChosen} point={point} />
     </>
   );
 }

@@ -9,6 +9,7 @@ import { CheckedForm, CheckedSelect, CheckedText } from "../ui/checked-field";
 import { useFormProblem } from "../ui/form-problem";
 import { ErrorText } from "../ui/room-table";
 import { idOrNull, loadError, named, namedOptions, send, useList } from "./data";
+import { RoutingPreviewBox } from "./preview";
 import { AdminTable } from "./table";
 
 type Area = Schema<"AreaOut">;
@@ -20,7 +21,15 @@ type Team = Schema<"TeamOut">;
 const FIELDS = ["area_id", "category_id", "agency_id", "team_id", "note"] as const;
 const CODES = { routing_rule_empty: "agency_id", unknown_reference: "area_id" };
 
-export function RulesPanel({ areas, onArea }: { areas: Area[]; onArea: (id: number) => void }) {
+export function RulesPanel({
+  areas,
+  onArea,
+  point,
+}: {
+  areas: Area[];
+  onArea: (id: number) => void;
+  point: { lat: number; lon: number } | null;
+}) {
   const rules = useList<Rule>("/api/admin/routing-rules");
   const agencies = useList<Agency>("/api/admin/agencies");
   const categories = useList<Category>("/api/admin/categories");
@@ -148,6 +157,7 @@ export function RulesPanel({ areas, onArea }: { areas: Area[]; onArea: (id: numb
         />
         <CheckedText {...field("note")} label={t("admin.rule.note")} />
       </CheckedForm>
+      <RoutingPreviewBox categories={categories.rows} point={point} />
     </>
   );
 }
