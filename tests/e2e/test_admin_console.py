@@ -466,6 +466,10 @@ async def test_an_area_uploaded_here_places_cases_and_a_rule_made_here_routes_th
     assert not a11y, dump(a11y)
 
 
+# The first elements wider than the page (map internals aside): what makes it scroll sideways.
+WIDER = """w => [...document.querySelectorAll('body *')]
+  .filter(e => !e.closest('.leaflet-container') && e.getBoundingClientRect().right > w)
+  .slice(0, 5).map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)"""
 SECTIONS = ["overview", "users", "agencies", "categories", "areas", "keys", "history"]
 
 
@@ -497,12 +501,7 @@ async def test_every_console_screen_is_reachable_from_its_navigation_and_fits_a_
             await in_both_languages(page, shot, f"admin-console-{section}-{size}", a11y, screen)
             width = await page.evaluate("document.scrollingElement.scrollWidth")
             if width > viewport["width"]:
-                wide[f"{section} {size}"] = await page.evaluate(
-                    """w => [...document.querySelectorAll('body *')]
-                    .filter(e => !e.closest('.leaflet-container') && e.getBoundingClientRect().right > w)
-                    .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)""",
-                    viewport["width"],
-                )
+                wide[f"{section} {size}"] = await page.evaluate(WIDER, viewport["width"])
         await ctx.close()
     assert not a11y, dump(a11y)
     assert not wide, dump(wide)
