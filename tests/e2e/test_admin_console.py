@@ -5,10 +5,13 @@ changes nothing, and no other role reaches the console."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,13 +53,28 @@ async def login(server: LiveServer, username: str, password: str) -> httpx.Respo
         return await c.post("/api/auth/login", json={"username": username, "password": password})
 
 
-async def test_users_are_created_deactivated_reactivated_and_reset_from_the_console(
-    desktop_context: BrowserContext, live_server: LiveServer, shot: Shot
-) -> None:
-    a11y: dict[str, Any] = {}
-    admin = await staff_client(live_server, "admin")
+@dataclass
+class Console:
+    """The admin signed in: the console in a desktop page, and an API client for the checks."""
+
+    page: Page
+    api: httpx.AsyncClient
+
+
+@pytest_asyncio.fixture
+async def admin(desktop_context: BrowserContext, live_server: LiveServer) -> AsyncIterator[Console]:
+    api = await staff_client(live_server, "admin")
     page = await desktop_context.new_page()
     await sign_in(page, "admin")
+    yield Console(page, api)
+    await api.aclose()
+
+
+async def test_users_are_created_deactivated_reactivated_and_reset_from_the_console(
+    admin: Console, live_server: LiveServer, shot: Shot
+) -> None:
+    a11y: dict[str, Any] = {}
+    page = admin.page
     await expect(page.get_by_test_id("admin-overview")).to_be_visible()
     await in_both_languages(
         page, shot, "admin-console-overview", a11y, page.get_by_test_id("admin-home")
@@ -65,12 +83,18 @@ async def test_users_are_created_deactivated_reactivated_and_reset_from_the_cons
     users = page.get_by_test_id("users-table")
     await expect(users.get_by_role("cell", name="Dimas Dispatcher")).to_be_visible()
     await in_both_languages(page, shot, "admin-console-users", a11y, users)
-    before = len((await admin.get("/api/admin/users")).json())
+    before = len((await admin.api.get("/api/admin/users")).json())
 
     # Filters narrow the list here, before the API has them.
     await page.get_by_test_id("user-role").select_option("supervisor")
     await expect(users.locator("tbody tr")).to_have_count(
-        len([u for u in (await admin.get("/api/admin/users")).json() if u["role"] == "supervisor"])
+        len(
+            [
+                u
+                for u in (await admin.api.get("/api/admin/users")).json()
+                if u["role"] == "supervisor"
+            ]
+        )
     )
     await page.get_by_test_id("user-role").select_option("")
 
@@ -84,7 +108,7 @@ async def test_users_are_created_deactivated_reactivated_and_reset_from_the_cons
     await form.get_by_role("button", name="Buat pengguna").click()
     assert "sudah ada" in await field_error(page, "user-new", "username")
     await shot(page, "admin-console-users-errors-id")
-    assert len((await admin.get("/api/admin/users")).json()) == before
+    assert len((await admin.api.get("/api/admin/users")).json()) == before
 
     # A user created here signs in with the password shown once.
     await form.get_by_label("Nama pengguna").fill("uji.operator")
@@ -93,7 +117,9 @@ async def test_users_are_created_deactivated_reactivated_and_reset_from_the_cons
     await expect(page.get_by_test_id("user-created")).to_contain_text(password)
     await expect(users.get_by_role("cell", name="uji.operator")).to_be_visible()
     made = [
-        u for u in (await admin.get("/api/admin/users")).json() if u["username"] == "uji.operator"
+        u
+        for u in (await admin.api.get("/api/admin/users")).json()
+        if u["username"] == "uji.operator"
     ]
     assert made and made[0]["role"] == "operator" and made[0]["active"], dump(made)
     r = await login(live_server, "uji.operator", password)
@@ -105,19 +131,18 @@ async def test_users_are_created_deactivated_reactivated_and_reset_from_the_cons
     await expect(page.get_by_test_id("user-notice")).to_contain_text("dinonaktifkan")
     async with httpx.AsyncClient(base_url=live_server.base_url) as c:
         assert (await c.get("/api/auth/me", headers=token)).status_code == 401
-    assert not (await admin.get(f"/api/admin/users/{made[0]['id']}")).json()["active"]
+    assert not (await admin.api.get(f"/api/admin/users/{made[0]['id']}")).json()["active"]
 
     # Reactivated, then a new password: the old one no longer signs in, the new one does.
     await page.get_by_test_id("user-toggle-uji.operator").click()
     await expect(page.get_by_test_id("user-notice")).to_contain_text("aktif lagi")
-    assert (await admin.get(f"/api/admin/users/{made[0]['id']}")).json()["active"]
+    assert (await admin.api.get(f"/api/admin/users/{made[0]['id']}")).json()["active"]
     await page.get_by_test_id("user-reset-uji.operator").click()
     notice = await page.get_by_test_id("user-notice").inner_text()
     fresh = re.search(r": (\S+) —", notice)
     assert fresh, notice
     assert (await login(live_server, "uji.operator", password)).status_code == 401
     assert (await login(live_server, "uji.operator", fresh.group(1))).status_code in (200, 201)
-    await admin.aclose()
     assert not a11y, dump(a11y)
 
 
@@ -151,14 +176,12 @@ async def submit(page: Page, form: str) -> None:
 
 
 async def test_agencies_and_teams_are_made_here_and_a_new_member_sees_the_teams_tasks(
-    desktop_context: BrowserContext, live_server: LiveServer, db: AsyncSession, shot: Shot
+    admin: Console, live_server: LiveServer, db: AsyncSession, shot: Shot
 ) -> None:
     a11y: dict[str, Any] = {}
-    admin = await staff_client(live_server, "admin")
-    agencies = (await admin.get("/api/admin/agencies")).json()
+    page = admin.page
+    agencies = (await admin.api.get("/api/admin/agencies")).json()
     dlhk = next(a for a in agencies if a["code"] == "DLHK")
-    page = await desktop_context.new_page()
-    await sign_in(page, "admin")
     await console(page, "agencies")
     table = page.get_by_test_id("agencies-table")
     await expect(table.get_by_role("cell", name="DLHK", exact=True)).to_be_visible()
@@ -171,29 +194,29 @@ async def test_agencies_and_teams_are_made_here_and_a_new_member_sees_the_teams_
     await fill(page, "agency-new", {"code": "DLHK"})
     await submit(page, "agency-new")
     assert "sudah ada" in await field_error(page, "agency-new", "code")
-    assert len((await admin.get("/api/admin/agencies")).json()) == len(agencies)
+    assert len((await admin.api.get("/api/admin/agencies")).json()) == len(agencies)
     await fill(page, "agency-new", {"code": "UJI", "notes": "0401 123456"})
     await submit(page, "agency-new")
     await expect(table.get_by_role("cell", name="UJI", exact=True)).to_be_visible()
-    made = [a for a in (await admin.get("/api/admin/agencies")).json() if a["code"] == "UJI"]
+    made = [a for a in (await admin.api.get("/api/admin/agencies")).json() if a["code"] == "UJI"]
     assert made and made[0]["name_en"] == "Test Office" and made[0]["notes"] == "0401 123456"
 
     # A team: an empty name is refused beside it; then made, and an officer found and added.
-    teams = len((await admin.get("/api/admin/teams")).json())
+    teams = len((await admin.api.get("/api/admin/teams")).json())
     await fill(page, "team-new", {"agency_id": str(dlhk["id"])})
     await submit(page, "team-new")
     await field_error(page, "team-new", "name")
-    assert len((await admin.get("/api/admin/teams")).json()) == teams
+    assert len((await admin.api.get("/api/admin/teams")).json()) == teams
     await fill(page, "team-new", {"name": "Tim Uji DLHK"})
     await submit(page, "team-new")
     await expect(
         page.get_by_test_id("teams-table").get_by_role("cell", name="Tim Uji DLHK")
     ).to_be_visible()
     team = next(
-        x for x in (await admin.get("/api/admin/teams")).json() if x["name"] == "Tim Uji DLHK"
+        x for x in (await admin.api.get("/api/admin/teams")).json() if x["name"] == "Tim Uji DLHK"
     )
     assert team["agency_id"] == dlhk["id"] and team["member_ids"] == []
-    officer = await admin.post(
+    officer = await admin.api.post(
         "/api/admin/users",
         json={
             "username": "uji.petugas",
@@ -211,7 +234,7 @@ async def test_agencies_and_teams_are_made_here_and_a_new_member_sees_the_teams_
     await members.get_by_role("button", name="Tambahkan Uji Petugas Baru").click()
     await expect(members.get_by_role("button", name="Keluarkan Uji Petugas Baru")).to_be_visible()
     await in_both_languages(page, shot, "admin-console-team-members", a11y, members)
-    team = (await admin.get(f"/api/admin/teams/{team['id']}")).json()
+    team = (await admin.api.get(f"/api/admin/teams/{team['id']}")).json()
     assert team["member_ids"] == [officer.json()["id"]], dump(team)
 
     # The new member sees the team's task.
@@ -224,20 +247,17 @@ async def test_agencies_and_teams_are_made_here_and_a_new_member_sees_the_teams_
     mine = (await member.get("/api/cases", params={"mine": "true"})).json()
     assert str(case.id) in dump(mine), dump(mine)
     await member.aclose()
-    await admin.aclose()
     assert not a11y, dump(a11y)
 
 
 async def test_a_category_made_here_takes_cases_and_bad_input_changes_nothing(
-    desktop_context: BrowserContext, live_server: LiveServer, shot: Shot
+    admin: Console, live_server: LiveServer, shot: Shot
 ) -> None:
     a11y: dict[str, Any] = {}
-    admin = await staff_client(live_server, "admin")
-    agencies = (await admin.get("/api/admin/agencies")).json()
+    page = admin.page
+    agencies = (await admin.api.get("/api/admin/agencies")).json()
     dlhk = next(a for a in agencies if a["code"] == "DLHK")
-    before = len((await admin.get("/api/admin/categories")).json())
-    page = await desktop_context.new_page()
-    await sign_in(page, "admin")
+    before = len((await admin.api.get("/api/admin/categories")).json())
     await console(page, "categories")
     await expect(page.get_by_test_id("category-new-cases-only")).to_contain_text("kasus baru")
     table = page.get_by_test_id("categories-table")
@@ -262,7 +282,7 @@ async def test_a_category_made_here_takes_cases_and_bad_input_changes_nothing(
     await submit(page, "category-new")
     assert "sudah ada" in await field_error(page, "category-new", "code")
     await shot(page, "admin-console-categories-errors-id")
-    assert len((await admin.get("/api/admin/categories")).json()) == before
+    assert len((await admin.api.get("/api/admin/categories")).json()) == before
 
     # Made, in English this time; then a case is created in it.
     await switch_language(page, "en")
@@ -271,7 +291,9 @@ async def test_a_category_made_here_takes_cases_and_bad_input_changes_nothing(
     await submit(page, "category-new")
     await expect(page.get_by_test_id("category-notice")).to_contain_text("Test rubbish")
     made = next(
-        c for c in (await admin.get("/api/admin/categories")).json() if c["code"] == "UJI_SAMPAH"
+        c
+        for c in (await admin.api.get("/api/admin/categories")).json()
+        if c["code"] == "UJI_SAMPAH"
     )
     assert (
         made["sla_accept_min"] == 10 and made["photo_required"] and made["agency_id"] == dlhk["id"]
@@ -281,7 +303,9 @@ async def test_a_category_made_here_takes_cases_and_bad_input_changes_nothing(
     await fill(page, "category-edit", {"sla_accept_min": "120", "sla_arrive_min": "60"})
     await submit(page, "category-edit")
     assert "ordered" in await field_error(page, "category-edit", "sla_arrive_min")
-    assert (await admin.get(f"/api/admin/categories/{made['id']}")).json()["sla_accept_min"] == 10
+    assert (await admin.api.get(f"/api/admin/categories/{made['id']}")).json()[
+        "sla_accept_min"
+    ] == 10
     await switch_language(page, "id")
     operator = await staff_client(live_server, "operator")
     r = await operator.post(
@@ -299,7 +323,6 @@ async def test_a_category_made_here_takes_cases_and_bad_input_changes_nothing(
     case = (await operator.get(f"/api/cases/{r.json()['id']}")).json()
     assert case["case"]["category"]["id"] == made["id"], dump(case)
     await operator.aclose()
-    await admin.aclose()
     assert not a11y, dump(a11y)
 
 
@@ -317,24 +340,22 @@ async def open311_post(server: LiveServer, key: str) -> httpx.Response:
 
 
 async def test_an_open311_key_issued_here_works_until_revoked_here(
-    desktop_context: BrowserContext, live_server: LiveServer, shot: Shot
+    admin: Console, live_server: LiveServer, shot: Shot
 ) -> None:
     a11y: dict[str, Any] = {}
-    admin = await staff_client(live_server, "admin")
-    page = await desktop_context.new_page()
-    await sign_in(page, "admin")
+    page = admin.page
     await console(page, "keys")
     # No holder named: said beside the field, and no key is issued.
     await submit(page, "key-new")
     await field_error(page, "key-new", "name")
-    assert (await admin.get("/api/admin/open311-keys")).json() == []
+    assert (await admin.api.get("/api/admin/open311-keys")).json() == []
     await fill(page, "key-new", {"name": "Portal Warga Uji"})
     await submit(page, "key-new")
     notice = page.get_by_test_id("key-issued")
     await expect(notice).to_contain_text("Portal Warga Uji")
     key = re.search(r"(o311_\S+)", await notice.inner_text())
     assert key, await notice.inner_text()
-    listed = (await admin.get("/api/admin/open311-keys")).json()
+    listed = (await admin.api.get("/api/admin/open311-keys")).json()
     assert [k["name"] for k in listed] == ["Portal Warga Uji"], dump(listed)
     assert (await open311_post(live_server, key.group(1))).status_code == 200
     await page.reload()
@@ -342,9 +363,8 @@ async def test_an_open311_key_issued_here_works_until_revoked_here(
     await in_both_languages(page, shot, "admin-console-keys", a11y, table)
     await page.get_by_test_id("key-revoke-Portal Warga Uji").click()
     await expect(table.get_by_role("cell", name="Dicabut")).to_be_visible()
-    assert (await admin.get("/api/admin/open311-keys")).json()[0]["revoked_at"]
+    assert (await admin.api.get("/api/admin/open311-keys")).json()[0]["revoked_at"]
     assert (await open311_post(live_server, key.group(1))).status_code == 403
-    await admin.aclose()
     assert not a11y, dump(a11y)
 
 
@@ -389,18 +409,18 @@ async def upload(page: Page, name: str, content: str) -> None:
 
 
 async def test_an_area_uploaded_here_places_cases_and_a_rule_made_here_routes_them(
-    desktop_context: BrowserContext, live_server: LiveServer, shot: Shot
+    admin: Console, live_server: LiveServer, shot: Shot
 ) -> None:
     a11y: dict[str, Any] = {}
-    admin = await staff_client(live_server, "admin")
-    agencies = (await admin.get("/api/admin/agencies")).json()
+    page = admin.page
+    agencies = (await admin.api.get("/api/admin/agencies")).json()
     damkar = next(a for a in agencies if a["code"] == "DAMKARMAT")
     tree = next(
-        c for c in (await admin.get("/api/admin/categories")).json() if c["code"] == "POHON_TUMBANG"
+        c
+        for c in (await admin.api.get("/api/admin/categories")).json()
+        if c["code"] == "POHON_TUMBANG"
     )
-    areas = len((await admin.get("/api/admin/areas")).json())
-    page = await desktop_context.new_page()
-    await sign_in(page, "admin")
+    areas = len((await admin.api.get("/api/admin/areas")).json())
     await console(page, "areas")
     await expect(page.get_by_test_id("area-map")).to_be_visible()
 
@@ -412,7 +432,7 @@ async def test_an_area_uploaded_here_places_cases_and_a_rule_made_here_routes_th
     await upload(page, "bowtie.geojson", dump(BOWTIE))
     await submit(page, "area-new")
     assert "tidak valid" in (await field_error(page, "area-new", "boundary")).lower()
-    assert len((await admin.get("/api/admin/areas")).json()) == areas
+    assert len((await admin.api.get("/api/admin/areas")).json()) == areas
     await upload(page, "wilayah-uji.geojson", dump(SQUARE))
     await submit(page, "area-new")
     await expect(
@@ -422,7 +442,7 @@ async def test_an_area_uploaded_here_places_cases_and_a_rule_made_here_routes_th
         page.locator(".admin-map path.leaflet-interactive[stroke='#a3201b']")
     ).to_have_count(1)
     area = next(
-        a for a in (await admin.get("/api/admin/areas")).json() if a["name"] == "Wilayah Uji"
+        a for a in (await admin.api.get("/api/admin/areas")).json() if a["name"] == "Wilayah Uji"
     )
     assert area["boundary"]["type"] in ("Polygon", "MultiPolygon"), dump(area)
 
@@ -431,13 +451,13 @@ async def test_an_area_uploaded_here_places_cases_and_a_rule_made_here_routes_th
     await fill(page, "rule-new", {"area_id": str(area["id"]), "category_id": str(tree["id"])})
     await submit(page, "rule-new")
     await field_error(page, "rule-new", "agency_id")
-    assert (await admin.get("/api/admin/routing-rules")).json() == []
+    assert (await admin.api.get("/api/admin/routing-rules")).json() == []
     await fill(page, "rule-new", {"agency_id": str(damkar["id"]), "note": "Uji"})
     await submit(page, "rule-new")
     await expect(
         page.get_by_test_id("rules-table").get_by_role("cell", name="Uji", exact=True)
     ).to_be_visible()
-    rules = (await admin.get("/api/admin/routing-rules")).json()
+    rules = (await admin.api.get("/api/admin/routing-rules")).json()
     assert [(r["area_id"], r["category_id"], r["agency_id"]) for r in rules] == [
         (area["id"], tree["id"], damkar["id"])
     ], dump(rules)
@@ -462,7 +482,6 @@ async def test_an_area_uploaded_here_places_cases_and_a_rule_made_here_routes_th
     case = (await operator.get(f"/api/cases/{r.json()['id']}")).json()["case"]
     assert case["area_id"] == area["id"] and case["agency_id"] == damkar["id"], dump(case)
     await operator.aclose()
-    await admin.aclose()
     assert not a11y, dump(a11y)
 
 
