@@ -200,6 +200,16 @@ async def test_agencies_and_teams_are_made_here_and_a_new_member_sees_the_teams_
     await expect(table.get_by_role("cell", name="UJI", exact=True)).to_be_visible()
     made = [a for a in (await admin.api.get("/api/admin/agencies")).json() if a["code"] == "UJI"]
     assert made and made[0]["name_en"] == "Test Office" and made[0]["notes"] == "0401 123456"
+    # Changed here: an emptied English name is refused beside it, then the contact is changed.
+    await page.get_by_test_id("agency-edit-UJI").click()
+    await fill(page, "agency-edit", {"name_en": ""})
+    await submit(page, "agency-edit")
+    await field_error(page, "agency-edit", "name_en")
+    await fill(page, "agency-edit", {"name_en": "Test Office", "notes": "0401 654321"})
+    await submit(page, "agency-edit")
+    await expect(table.get_by_role("cell", name="0401 654321")).to_be_visible()
+    changed = (await admin.api.get(f"/api/admin/agencies/{made[0]['id']}")).json()
+    assert changed["notes"] == "0401 654321" and changed["name_en"] == "Test Office", dump(changed)
 
     # A team: an empty name is refused beside it; then made, and an officer found and added.
     teams = len((await admin.api.get("/api/admin/teams")).json())

@@ -18,13 +18,16 @@ const FIELDS = ["code", "name_id", "name_en", "kind", "notes"] as const;
 const CODES = { already_exists: "code" };
 const kindName = (kind: string) => t(kind === "partner" ? "admin.kind.partner" : "admin.kind.opd");
 
-function CreateAgency({ done }: { done: () => void }) {
-  const blank = { code: "", name_id: "", name_en: "", kind: "opd", notes: "" };
-  const [v, setV] = useState(blank);
+const BLANK = { code: "", name_id: "", name_en: "", kind: "opd", notes: "" };
+
+/** The agency form: a new agency, or (`editing`) a change to one. */
+function AgencyForm({ editing, done }: { editing: Agency | null; done: () => void }) {
+  const [v, setV] = useState(editing ? { ...BLANK, ...editing } : BLANK);
+  const form = editing ? "agency-edit" : "agency-new";
   const { busy, problem, run } = useFormProblem(FIELDS, CODES);
-  const set = (k: keyof typeof blank) => (value: string) => setV({ ...v, [k]: value });
+  const set = (k: keyof typeof BLANK) => (value: string) => setV({ ...v, [k]: value });
   const field = (name: (typeof FIELDS)[number]) => ({
-    form: "agency-new",
+    form,
     name,
     label: t(`admin.agency.${name}`),
     value: v[name],
@@ -39,17 +42,18 @@ function CreateAgency({ done }: { done: () => void }) {
         name_en: v.name_en.trim(),
         kind: v.kind as Schema<"AgencyIn">["kind"],
         notes: v.notes.trim(),
-        active: true,
+        active: editing?.active ?? true,
       };
-      await send<Agency>("/api/admin/agencies", "POST", body);
-      setV(blank);
+      if (editing) await send<Agency>(`/api/admin/agencies/${editing.id}`, "PATCH", body);
+      else await send<Agency>("/api/admin/agencies", "POST", body);
+      setV(BLANK);
       done();
     });
   return (
     <CheckedForm
-      id="agency-new"
-      title={t("admin.agency.new")}
-      submit={t("admin.agency.create")}
+      id={form}
+      title={editing ? t("admin.agency.edit", { name: named(editing) }) : t("admin.agency.new")}
+      submit={t(editing ? "admin.save" : "admin.agency.create")}
       busy={busy}
       general={problem.general}
       onSubmit={submit}
@@ -71,6 +75,11 @@ function CreateAgency({ done }: { done: () => void }) {
 
 export function AgenciesScreen() {
   const agencies = useList<Agency>("/api/admin/agencies");
+  const [editing, setEditing] = useState<Agency | null>(null);
+  const saved = async () => {
+    setEditing(null);
+    await agencies.reload();
+  };
   return (
     <>
       <ErrorText error={agencies.error} />
@@ -85,8 +94,19 @@ export function AgenciesScreen() {
           ["admin.agency.notes", (a) => a.notes || "—"],
           ["admin.col.status", (a) => activeWord(a.active)],
         ]}
+        actions={(a) => (
+          <button
+            type="button"
+            class="btn btn-secondary btn-small"
+            data-testid={`agency-edit-${a.code}`}
+            onClick={() => setEditing(a)}
+          >
+            {t("admin.edit")}
+          </button>
+        )}
       />
-      <CreateAgency done={agencies.reload} />
+      {editing && <AgencyForm key={editing.id} editing={editing} done={saved} />}
+      <AgencyForm editing={null} done={saved} />
       <TeamsPanel agencies={agencies.rows} />
     </>
   );
