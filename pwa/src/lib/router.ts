@@ -16,8 +16,20 @@ export type Route =
   | { name: "lapor" }
   | { name: "lacak"; reference: string | null }
   | { name: "menu" }
-  | { name: "admin" }
+  | { name: "admin"; section?: AdminSection }
   | { name: "unknown" };
+
+/** The admin console's screens under `/admin/...` (`/admin` itself is the overview). */
+export const ADMIN_SECTIONS = [
+  "users",
+  "agencies",
+  "categories",
+  "areas",
+  "keys",
+  "history",
+] as const;
+export type AdminSection = (typeof ADMIN_SECTIONS)[number];
+const ADMIN = /^\/admin\/([a-z]+)$/;
 
 const CASE = /^\/cases\/([0-9a-fA-F-]{36})\/?$/;
 // Citizen tracking links (public, no sign-in): /lacak/KDI-2026-000123.
@@ -44,6 +56,9 @@ export function parseRoute(path: string): Route {
   if (p === "/lacak") return { name: "lacak", reference: null };
   const name = NAMED.find((n) => p === `/${n}`);
   if (name) return { name };
+  const admin = ADMIN.exec(p);
+  const section = ADMIN_SECTIONS.find((x) => x === admin?.[1]);
+  if (section) return { name: "admin", section };
   const lacak = LACAK.exec(p);
   if (lacak) return { name: "lacak", reference: lacak[1].toUpperCase() };
   const m = CASE.exec(p);

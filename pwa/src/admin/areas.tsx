@@ -1,0 +1,148 @@
+/**
+ * Areas and routing rules: the areas on a map and in a list, a form that uploads one area's
+ * boundary from a GeoJSON file (a Polygon or MultiPolygon, bare or in a Feature or a one-feature
+ * collection; PostGIS checks it and the API says what is wrong beside the file), and the routing
+ * rules below (`./rules`), whose area the map draws.
+ */
+import { useState } from "preact/hooks";
+import type { Schema } from "../lib/api-types";
+import { t } from "../lib/i18n";
+import { useStore } from "../lib/store";
+import { app } from "../shell/state";
+import { CheckedForm, CheckedSelect, CheckedText, FieldError } from "../ui/checked-field";
+import { useFormProblem } from "../ui/form-problem";
+import { ErrorText } from "../ui/room-table";
+import { AreaMap } from "./area-map";
+import { send, useList } from "./data";
+import { geometryOf, middle } from "./geojson";
+import { RulesPanel } from "./rules";
+import { AdminTable } from "./table";
+
+type Area = Schema<"AreaOut">;
+
+const FIELDS = ["name", "kind", "boundary"] as const;
+const CODES = { already_exists: "name", invalid_geometry: "boundary" };
+
+function UploadArea({ done }: { done: (a: Area) => void }) {
+  const [name, setName] = useState("");
+  const [kind, setKind] = useState("kecamatan");
+  const [text, setText] = useState("");
+  const { busy, problem, run, setProblem } = useFormProblem(FIELDS, CODES);
+  const submit = () => {
+    const boundary = geometryOf(text);
+    if (!boundary) {
+      setProblem({ fields: { boundary: t("admin.area.not_geojson") }, general: "" });
+      return;
+    }
+    return run(async () => {
+      const body = { name: name.trim(), kind, center: middle(boundary), boundary };
+      const area = await send<Area>("/api/admin/areas", "POST", body);
+      setName("");
+      done(area);
+    });
+  };
+  const fileId = "area-new-boundary";
+  return (
+    <CheckedForm
+      id="area-new"
+      title={t("admin.area.new")}
+      submit={t("admin.area.upload")}
+      busy={busy}
+      general={problem.general}
+      onSubmit={() => void submit()}
+    >
+      <CheckedText
+        form="area-new"
+        name="name"
+        label={t("admin.col.name")}
+        value={name}
+        onValue={setName}
+        error={problem.fields.name}
+      />
+      <CheckedSelect
+        form="area-new"
+        name="kind"
+        label={t("admin.col.kind")}
+        value={kind}
+        onValue={setKind}
+        options={[
+          { value: "kecamatan", label: t("admin.area.kecamatan") },
+          { value: "kelurahan", label: t("admin.area.kelurahan") },
+        ]}
+      />
+      <div class="checked-field">
+        <label class="field" for={fileId}>
+          <span>{t("admin.area.file")}</span>
+          <input
+            id={fileId}
+            name="boundary"
+            type="file"
+            accept=".geojson,.json,application/geo+json,application/json"
+            aria-invalid={problem.fields.boundary ? true : undefined}
+            aria-describedby={problem.fields.boundary ? `${fileId}-error` : undefined}
+            onChange={async (e) => setText((await e.currentTarget.files?.[0]?.text()) ?? "")}
+          />
+        </label>
+        <FieldError id={`${fileId}-error`} text={problem.fields.boundary} />
+      </div>
+    </CheckedForm>
+  );
+}
+
+export function AreasScreen() {
+  const { config } = useStore(app);
+  const areas = useList<Area>("/api/admin/areas");
+  const [chosen, setChosen] = useState<number | null>(null);
+  const [point, setPoint] = useState<{ lat: number; lon: number } | null>(null);
+  const center: [number, number] = config?.city?.center
+    ? [config.city.center[0], config.city.center[1]]
+    : [-3.99, 122.52];
+  async function uploaded(a: Area) {
+    await areas.reload();
+    setChosen(a.id);
+  }
+  return (
+    <>
+      <ErrorText error={areas.error} />
+      {config && (
+        <AreaMap
+          tiles={config.map}
+          center={center}
+          areas={areas.rows ?? []}
+          chosen={chosen}
+          point={point}
+          onPoint={setPoint}
+        />
+      )}
+      <AdminTable
+        id="areas"
+        title={t("admin.area.list")}
+        rows={areas.rows ?? []}
+        cols={[
+          ["admin.col.name", (a) => a.name],
+          [
+            "admin.col.kind",
+            (a) => t(a.kind === "kelurahan" ? "admin.area.kelurahan" : "admin.area.kecamatan"),
+          ],
+          [
+            "admin.area.boundary",
+            (a) => t(a.boundary ? "admin.area.drawn" : "admin.area.no_boundary"),
+          ],
+        ]}
+        actions={(a) =>
+          a.boundary ? (
+            <button
+              type="button"
+              class="btn btn-secondary btn-small"
+              onClick={() => setChosen(a.id)}
+            >
+              {t("admin.area.show", { name: a.name })}
+            </button>
+          ) : null
+        }
+      />
+      <UploadArea done={uploaded} />
+      <RulesPanel areas={areas.rows ?? []} onArea={setChosen} point={point} />
+    </>
+  );
+}

@@ -1,0 +1,73 @@
+/** What the admin console's screens share: loading a list from the admin API, names in words. */
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, NetworkError } from "../lib/api";
+import { getLanguage, hasKey, t } from "../lib/i18n";
+import type { Role } from "../lib/router";
+import { api } from "../lib/session";
+
+/** A failed load, in words. */
+export function loadError(err: unknown): string {
+  if (err instanceof NetworkError) return t("error.network");
+  return err instanceof ApiError && err.detail ? err.detail : t("error.unknown");
+}
+
+/** A list from the admin API, and a way to read it again after a change. */
+export function useList<T>(path: string): {
+  rows: T[] | null;
+  error: string;
+  reload: () => Promise<void>;
+} {
+  const [rows, setRows] = useState<T[] | null>(null);
+  const [error, setError] = useState("");
+  async function reload(): Promise<void> {
+    try {
+      setRows(await api.request<T[]>(path));
+      setError("");
+    } catch (err) {
+      setError(loadError(err));
+    }
+  }
+  useEffect(() => {
+    void reload();
+  }, [path]);
+  return { rows, error, reload };
+}
+
+/** A JSON request to the admin API. */
+export function send<T>(path: string, method: string, json?: unknown): Promise<T> {
+  return api.request<T>(path, { method, json });
+}
+
+export const named = (x: { name_id: string; name_en: string }) =>
+  getLanguage() === "en" ? x.name_en : x.name_id;
+
+export const roleName = (role: string) => {
+  const key = `role.${role}`;
+  return hasKey(key) ? t(key) : "";
+};
+
+export const activeWord = (active: boolean) => t(active ? "admin.active" : "admin.inactive");
+
+/** The options of a select of named things (agencies, categories). */
+export const namedOptions = (rows: { id: number; name_id: string; name_en: string }[] | null) =>
+  (rows ?? []).map((r) => ({ value: r.id, label: named(r) }));
+
+/** "" for an empty select, else its number. */
+export const idOrNull = (v: string): number | null => (v === "" ? null : Number(v));
+
+/** Every staff role, in the order the console lists them. */
+export const ROLES = [
+  "admin",
+  "supervisor",
+  "operator",
+  "dispatcher",
+  "coordinator",
+  "field_officer",
+] as const satisfies readonly Role[];
+
+/** A password to hand over once: 16 letters and digits from the platform's random source. */
+export function newPassword(): string {
+  const abc = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => abc[b % abc.length]).join("");
+}
