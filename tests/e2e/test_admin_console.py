@@ -116,6 +116,8 @@ async def test_users_are_created_deactivated_reactivated_and_reset_from_the_cons
     await form.get_by_role("button", name="Buat pengguna").click()
     await expect(page.get_by_test_id("user-created")).to_contain_text(password)
     await expect(users.get_by_role("cell", name="uji.operator")).to_be_visible()
+    new_row = users.get_by_role("row").filter(has_text="uji.operator")
+    await expect(new_row).to_contain_text("Belum pernah")
     made = [
         u
         for u in (await admin.api.get("/api/admin/users")).json()
@@ -125,6 +127,10 @@ async def test_users_are_created_deactivated_reactivated_and_reset_from_the_cons
     r = await login(live_server, "uji.operator", password)
     assert r.status_code == 201 or r.status_code == 200, r.text
     token = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    # The list shows when they last signed in.
+    await page.reload()
+    await expect(new_row).not_to_contain_text("Belum pernah")
+    assert (await admin.api.get(f"/api/admin/users/{made[0]['id']}")).json()["last_login_at"]
 
     # Deactivated: their next request is refused.
     await page.get_by_test_id("user-toggle-uji.operator").click()
@@ -245,7 +251,7 @@ async def test_agencies_and_teams_are_made_here_and_a_new_member_sees_the_teams_
     await expect(members.get_by_role("button", name="Keluarkan Uji Petugas Baru")).to_be_visible()
     await in_both_languages(page, shot, "admin-console-team-members", a11y, members)
     team = (await admin.api.get(f"/api/admin/teams/{team['id']}")).json()
-    assert team["member_ids"] == [officer.json()["id"]], dump(team)
+    assert team["member_ids"] == [officer.json()["user"]["id"]], dump(team)
 
     # The new member sees the team's task.
     row = (await db.execute(select(Team).where(Team.id == team["id"]))).scalar_one()
@@ -441,7 +447,7 @@ async def test_an_area_uploaded_here_places_cases_and_a_rule_made_here_routes_th
     assert "GeoJSON" in await field_error(page, "area-new", "boundary")
     await upload(page, "bowtie.geojson", dump(BOWTIE))
     await submit(page, "area-new")
-    assert "tidak valid" in (await field_error(page, "area-new", "boundary")).lower()
+    assert "memotong dirinya sendiri" in await field_error(page, "area-new", "boundary")
     assert len((await admin.api.get("/api/admin/areas")).json()) == areas
     await upload(page, "wilayah-uji.geojson", dump(SQUARE))
     await submit(page, "area-new")
@@ -474,6 +480,26 @@ async def test_an_area_uploaded_here_places_cases_and_a_rule_made_here_routes_th
     await in_both_languages(
         page, shot, "admin-console-areas", a11y, page.get_by_test_id("rules-table")
     )
+
+    # Before any case exists, the preview says where a fallen tree inside the area would go.
+    await page.locator(".admin-map path.leaflet-interactive[stroke='#a3201b']").click()
+    await page.get_by_test_id("preview-category").select_option(str(tree["id"]))
+    await page.get_by_role("button", name="Lihat ke mana kasus dikirim").click()
+    answer = page.get_by_test_id("preview-answer")
+    await expect(answer).to_contain_text("Wilayah Uji")
+    await expect(answer).to_contain_text("menurut aturan wilayah")
+    await shot(page, "admin-console-routing-preview-desktop-id")
+
+    # The history shows both changes, who made them and what they hold.
+    await console(page, "history")
+    history = page.get_by_test_id("audit-table")
+    await expect(history.get_by_role("row").filter(has_text="Wilayah Uji").first).to_be_visible()
+    await expect(history).to_contain_text("Aturan wilayah")
+    await in_both_languages(page, shot, "admin-console-history", a11y, history)
+    audit = (await admin.api.get("/api/admin/audit", params={"entity": "routing_rule"})).json()
+    assert audit["items"][0]["action"] == "create", dump(audit)
+    assert audit["items"][0]["before"] is None, dump(audit)
+    assert audit["items"][0]["after"]["agency_id"] == damkar["id"], dump(audit)
 
     # A case inside the area is placed in it and routed by the rule.
     operator = await staff_client(live_server, "operator")

@@ -5,7 +5,7 @@
  */
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
-import { t } from "../lib/i18n";
+import { formatTime, t } from "../lib/i18n";
 import { CheckedForm, CheckedSelect, CheckedText } from "../ui/checked-field";
 import { FilterSelect } from "../ui/filter-select";
 import { TextField } from "../ui/form-field";
@@ -57,8 +57,8 @@ function CreateUser({ agencies, done }: { agencies: Agency[] | null; done: () =>
         language: "id",
         active: true,
       };
-      const user = await send<User>("/api/admin/users", "POST", body);
-      setCreated(t("admin.user.created", { name: user.username, password }));
+      const made = await send<Schema<"UserCreated">>("/api/admin/users", "POST", body);
+      setCreated(t("admin.user.created", { name: made.user.username, password }));
       setV(blank);
       setPassword(newPassword());
       done();
@@ -215,6 +215,11 @@ export function UsersScreen() {
           ["admin.col.role", (u) => roleName(u.role)],
           ["admin.col.agency", (u) => agencyName(u.agency_id)],
           ["admin.col.status", (u) => activeWord(u.active)],
+          [
+            "admin.col.last_login",
+            (u) =>
+              u.last_login_at ? formatTime(u.last_login_at) : t("admin.user.never_signed_in"),
+          ],
         ]}
         actions={(u) => (
           <>
