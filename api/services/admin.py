@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import admin as q
 from api.db.admin import CategoryRow
 from api.db.models import Agency, Area, Category, RoutingRule, Team
+from api.domain.audit import AuditAction, AuditEntity
 from api.errors import Conflict, NotFound, Unprocessable
 from api.services.audit import Actor, record
 from api.services.results import result
 
 M = TypeVar("M")
+S = TypeVar("S", bound=msgspec.Struct)
 
 #: A request body as plain data: every field for a create, only the fields sent for a change
 #: (``msgspec.to_builtins`` of the parsed body leaves unset fields out).
@@ -55,6 +57,25 @@ def apply_changes(obj: object, changes: Fields, skip: tuple[str, ...] = ()) -> N
     for field, value in changes.items():
         if field not in skip:
             setattr(obj, field, value)
+
+
+async def change_recorded(
+    db: AsyncSession,
+    by: Actor,
+    action: AuditAction,
+    entity: AuditEntity,
+    row: Any,
+    out: type[S],
+    changes: Fields,
+) -> S:
+    """Apply ``changes`` to the loaded ``row`` and record ``action`` in the audit with the row
+    before and after (both answered as ``out``); the row as it is now is returned."""
+    before = result(out, row)
+    apply_changes(row, changes)
+    await db.flush()
+    after = result(out, row)
+    await record(db, by, action, entity, row.id, before=before, after=after)
+    return after
 
 
 async def ensure_unique(
@@ -106,12 +127,7 @@ async def create_agency(db: AsyncSession, fields: Fields, by: Actor) -> AgencyOu
 async def update_agency(db: AsyncSession, agency_id: int, changes: Fields, by: Actor) -> AgencyOut:
     agency = await get_or_404(db, Agency, agency_id)
     await ensure_unique(db, Agency.code, changes.get("code"), "agency", agency_id)
-    before = result(AgencyOut, agency)
-    apply_changes(agency, changes)
-    await db.flush()
-    out = result(AgencyOut, agency)
-    await record(db, by, "update", "agency", agency_id, before=before, after=out)
-    return out
+    return await change_recorded(db, by, "update", "agency", agency, AgencyOut, changes)
 
 
 async def delete_agency(db: AsyncSession, agency_id: int, by: Actor) -> None:

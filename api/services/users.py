@@ -20,7 +20,7 @@ from api.security import hash_password
 from api.services.admin import (
     Fields,
     add,
-    apply_changes,
+    change_recorded,
     ensure_agencies,
     ensure_unique,
     get_or_404,
@@ -118,14 +118,9 @@ async def update_user(db: AsyncSession, user_id: int, changes: Fields, by: Actor
     if changes.get("password") is not None:
         changes["password_hash"] = await _hashed(changes.pop("password"))
     changes.pop("password", None)
-    before = result(UserOut, user)
-    apply_changes(user, changes)
     if "password_hash" in changes or changes.get("active") is False:
         await q.revoke_sessions(db, by.now, user_id=user.id)
-    await db.flush()
-    out = result(UserOut, user)
-    await record(db, by, "update", "user", user_id, before=before, after=out)
-    return out
+    return await change_recorded(db, by, "update", "user", user, UserOut, changes)
 
 
 async def deactivate_user(db: AsyncSession, user_id: int, by: Actor) -> None:
@@ -133,22 +128,14 @@ async def deactivate_user(db: AsyncSession, user_id: int, by: Actor) -> None:
     user = await get_or_404(db, User, user_id)
     if user.id == by.user_id:
         raise Unprocessable("cannot_delete_self")
-    before = result(UserOut, user)
-    user.active = False
     await q.revoke_sessions(db, by.now, user_id=user.id)
-    await db.flush()
-    await record(db, by, "deactivate", "user", user_id, before=before, after=result(UserOut, user))
+    await change_recorded(db, by, "deactivate", "user", user, UserOut, {"active": False})
 
 
 async def reactivate_user(db: AsyncSession, user_id: int, by: Actor) -> UserOut:
     """Let a deactivated account sign in again (its old sessions stay revoked)."""
     user = await get_or_404(db, User, user_id)
-    before = result(UserOut, user)
-    user.active = True
-    await db.flush()
-    out = result(UserOut, user)
-    await record(db, by, "reactivate", "user", user_id, before=before, after=out)
-    return out
+    return await change_recorded(db, by, "reactivate", "user", user, UserOut, {"active": True})
 
 
 async def reset_password(db: AsyncSession, user_id: int, by: Actor) -> PasswordShownOnce:
@@ -156,10 +143,7 @@ async def reset_password(db: AsyncSession, user_id: int, by: Actor) -> PasswordS
     The audit records that it happened, never the password or its hash."""
     user = await get_or_404(db, User, user_id)
     password = new_password()
-    before = result(UserOut, user)
-    user.password_hash = await _hashed(password)
     await q.revoke_sessions(db, by.now, user_id=user.id)
-    await db.flush()
-    after = result(UserOut, user)
-    await record(db, by, "reset_password", "user", user_id, before=before, after=after)
+    changes = {"password_hash": await _hashed(password)}
+    await change_recorded(db, by, "reset_password", "user", user, UserOut, changes)
     return PasswordShownOnce(password)
