@@ -18,7 +18,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from api.auth import requires_roles
 from api.db.admin import AreaRow, CategoryRow
 from api.domain.vocabulary import Priority, Role
-from api.routes.deps import By, Cfg, Db, Lang
+from api.routes.deps import By, Cfg, Db, Lang, post_ok
 from api.routes.params import Id, Lat, Lon, MembersIn
 from api.services import admin, areas, teams, users
 from api.services.admin import AgencyOut, RoutingRuleOut
@@ -311,16 +311,13 @@ class UserController(AdminController):
     async def deactivate_user(self, db: Db, actor: By, user_id: FromPath[int]) -> None:
         await users.deactivate_user(db, user_id, actor)
 
-    @post(
-        "/{user_id:int}/reactivate", summary="Let a deactivated user sign in again", status_code=200
-    )
+    @post_ok("/{user_id:int}/reactivate", summary="Let a deactivated user sign in again")
     async def reactivate_user(self, db: Db, actor: By, user_id: FromPath[int]) -> UserOut:
         return await users.reactivate_user(db, user_id, actor)
 
-    @post(
+    @post_ok(
         "/{user_id:int}/reset-password",
         summary="A new random password, shown once; every session of the user is revoked",
-        status_code=200,
     )
     async def reset_password(self, db: Db, actor: By, user_id: FromPath[int]) -> PasswordShownOnce:
         return await users.reset_password(db, user_id, actor)
@@ -354,10 +351,9 @@ class RoutingRuleController(AdminController):
     async def create_rule(self, db: Db, actor: By, data: JSONBody[RoutingRuleIn]) -> RoutingRuleOut:
         return await admin.create_rule(db, fields(data), actor)
 
-    @post(
+    @post_ok(
         "/preview",
         summary="Where a case of this category at this point would go (the intake's own routing)",
-        status_code=200,
     )
     async def preview(
         self, db: Db, settings: Cfg, lang: Lang, data: JSONBody[RoutingPreviewIn]

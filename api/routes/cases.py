@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -38,7 +37,7 @@ from api.routes.case_bodies import (
     TransferIn,
     TransitionIn,
 )
-from api.routes.deps import Cfg, CurrentUser, Db, Lang, Now
+from api.routes.deps import Cfg, CurrentUser, Db, Lang, Now, post_ok
 from api.services import case_views as views
 from api.services import cases as svc
 from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
@@ -231,7 +230,7 @@ def photo_ref(p: PhotoItem) -> PhotoRef:
 
 T = TypeVar("T")
 #: A change to a case: answered 200 with the case as it is now.
-change_route = partial(post, status_code=200)
+change_route = post_ok
 #: Who may see the teams to offer for a case: dispatchers and the agency's coordinator.
 SUGGESTION_ROLES = (*sorted(DISPATCH_ROLES | OVERSIGHT_ROLES), "coordinator")
 

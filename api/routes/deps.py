@@ -7,9 +7,10 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
-from litestar import Request
+from litestar import Request, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter
@@ -24,6 +25,9 @@ from api.errors import Unavailable
 from api.i18n import negotiate
 from api.services import tracking
 from api.services.audit import Actor
+
+#: A POST that creates nothing (a change to a record, or a question): answered 200, not 201.
+post_ok = partial(post, status_code=200)
 
 
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
