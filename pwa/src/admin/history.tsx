@@ -4,11 +4,10 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { formatTime, hasKey, t } from "../lib/i18n";
-import { FilterSelect } from "../ui/filter-select";
 import { ErrorText } from "../ui/room-table";
 import type { AuditEntry, AuditPage } from "./contract";
 import { loadError, send } from "./data";
-import { AdminTable } from "./table";
+import { AdminFilters, AdminTable } from "./table";
 
 const ENTITIES = [
   "user",
@@ -65,16 +64,18 @@ export function HistoryScreen() {
   return (
     <>
       <p class="muted">{t("admin.audit.intro")}</p>
-      <div class="admin-filters">
-        <FilterSelect
-          label={t("admin.audit.entity")}
-          value={entity}
-          onChange={setEntity}
-          options={ENTITIES.map((x) => ({ value: x, label: word("admin.audit.entity", x) }))}
-          all={t("admin.all")}
-          testid="audit-entity"
-        />
-      </div>
+      <AdminFilters
+        form="audit"
+        values={{ entity }}
+        onValue={(_, value) => setEntity(value)}
+        filters={[
+          {
+            name: "entity",
+            label: t("admin.audit.entity"),
+            options: ENTITIES.map((x) => ({ value: x, label: word("admin.audit.entity", x) })),
+          },
+        ]}
+      />
       <ErrorText error={error} />
       <AdminTable
         id="audit"

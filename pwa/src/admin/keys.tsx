@@ -6,11 +6,10 @@
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { formatTime, t } from "../lib/i18n";
-import { CheckedForm, CheckedText } from "../ui/checked-field";
-import { useFormProblem } from "../ui/form-problem";
+import { CheckedForm, useCheckedForm } from "../ui/checked-field";
 import { ErrorText } from "../ui/room-table";
-import { loadError, send, useList } from "./data";
-import { AdminTable, OnceNotice } from "./table";
+import { send, useAction, useList } from "./data";
+import { AdminTable, OnceNotice, RowButton } from "./table";
 
 type ApiKey = Schema<"KeyOut">;
 
@@ -18,35 +17,28 @@ const when = (at: string | null) => (at ? formatTime(at) : "—");
 
 export function KeysScreen() {
   const keys = useList<ApiKey>("/api/admin/open311-keys");
-  const [name, setName] = useState("");
   const [issued, setIssued] = useState("");
-  const [error, setError] = useState("");
-  const { busy, problem, run } = useFormProblem(["name"]);
+  const action = useAction(keys.reload);
+  const form = useCheckedForm({ name: "" });
 
   const submit = () =>
-    run(async () => {
+    form.run(async () => {
       const key = await send<Schema<"IssuedKeyOut">>("/api/admin/open311-keys", "POST", {
-        name: name.trim(),
+        name: form.values.name.trim(),
       });
       setIssued(t("admin.key.issued", { name: key.name, key: key.api_key }));
-      setName("");
+      form.reset();
       await keys.reload();
     });
-  async function revoke(key: ApiKey) {
-    setError("");
+  const revoke = (key: ApiKey) => {
     setIssued("");
-    try {
-      await send<ApiKey>(`/api/admin/open311-keys/${key.id}`, "DELETE");
-      await keys.reload();
-    } catch (err) {
-      setError(loadError(err));
-    }
-  }
+    return action.act(() => send<ApiKey>(`/api/admin/open311-keys/${key.id}`, "DELETE"));
+  };
 
   return (
     <>
       <p class="muted">{t("admin.key.intro")}</p>
-      <ErrorText error={keys.error || error} />
+      <ErrorText error={keys.error || action.error} />
       <OnceNotice text={issued} testid="key-issued" />
       <AdminTable
         id="keys"
@@ -61,14 +53,9 @@ export function KeysScreen() {
         ]}
         actions={(k) =>
           k.revoked_at ? null : (
-            <button
-              type="button"
-              class="btn btn-danger btn-small"
-              data-testid={`key-revoke-${k.name}`}
-              onClick={() => revoke(k)}
-            >
+            <RowButton danger testid={`key-revoke-${k.name}`} onClick={() => revoke(k)}>
               {t("admin.key.revoke", { name: k.name })}
-            </button>
+            </RowButton>
           )
         }
       />
@@ -76,19 +63,10 @@ export function KeysScreen() {
         id="key-new"
         title={t("admin.key.new")}
         submit={t("admin.key.issue")}
-        busy={busy}
-        general={problem.general}
+        state={form}
         onSubmit={submit}
-      >
-        <CheckedText
-          form="key-new"
-          name="name"
-          label={t("admin.key.holder")}
-          value={name}
-          onValue={setName}
-          error={problem.fields.name}
-        />
-      </CheckedForm>
+        fields={[{ name: "name", label: t("admin.key.holder") }]}
+      />
     </>
   );
 }

@@ -1,25 +1,36 @@
 /**
  * Form fields that say beside themselves what is wrong (the admin console's forms): a text
- * input, a select and a checkbox, each tied to its error line by `aria-describedby` and marked
- * `aria-invalid` while the error stands. The text input is the shared `TextField`.
+ * input, a select (one choice or several) and a checkbox, each tied to its error line by
+ * `aria-describedby` and marked `aria-invalid` while the error stands. A form lists its fields as
+ * data (`FieldSpec`) bound to one values object (`useCheckedForm`); the text input is the shared
+ * `TextField`.
  */
 import type { ComponentChildren } from "preact";
-import type { FilterOption } from "./filter-select";
+import { useState } from "preact/hooks";
+import { Choices, type FilterOption } from "./filter-select";
 import { TextField } from "./form-field";
+import { type FormProblem, useFormProblem } from "./form-problem";
 
-interface Checked {
-  /** The form's id prefix; the input is `${form}-${name}`, its error `${form}-${name}-error`. */
-  form: string;
-  /** The field's name, as the API spells it (`full_name`, `sla_accept_min`). */
+/** A form's values by field name: a text, a checkbox, or the choices of a multiple select. */
+export type FormValues = Record<string, string | boolean | string[]>;
+
+/** One field of a form: its name as the API spells it (`full_name`), its label and its kind. */
+export interface FieldSpec {
   name: string;
   label: string;
-  error?: string;
+  kind?: "text" | "tel" | "number" | "select" | "multiple" | "checkbox";
+  options?: readonly FilterOption[];
+  /** A select's words for the empty value, when it may be left empty. */
+  none?: string;
 }
 
-const ids = (p: Checked) => ({ id: `${p.form}-${p.name}`, err: `${p.form}-${p.name}-error` });
+const ids = (form: string, name: string) => ({
+  id: `${form}-${name}`,
+  err: `${form}-${name}-error`,
+});
 
-const invalid = (p: Checked) =>
-  p.error ? { "aria-invalid": true, "aria-describedby": ids(p).err } : {};
+const invalid = (err: string, error?: string) =>
+  error ? { "aria-invalid": true, "aria-describedby": err } : {};
 
 /** The error line under a field; nothing when the field is fine. */
 export function FieldError({ id, text }: { id: string; text?: string }) {
@@ -31,88 +42,98 @@ export function FieldError({ id, text }: { id: string; text?: string }) {
   );
 }
 
-export function CheckedText(
-  p: Checked & {
-    value: string;
-    onValue: (v: string) => void;
-    type?: "text" | "tel" | "number" | "search";
-    required?: boolean;
-    autocomplete?: string;
-  },
-) {
-  const { id, err } = ids(p);
-  return (
-    <div class="checked-field">
-      <TextField
-        id={id}
-        label={p.label}
-        value={p.value}
-        onValue={p.onValue}
-        attrs={{
-          name: p.name,
-          type: p.type ?? "text",
-          required: p.required,
-          autocomplete: p.autocomplete ?? "off",
-          ...invalid(p),
-        }}
-      />
-      <FieldError id={err} text={p.error} />
-    </div>
-  );
-}
-
-export function CheckedSelect(
-  p: Checked & {
-    value: string;
-    onValue: (v: string) => void;
-    options: readonly FilterOption[];
-    /** The words for the empty value, when it may be left empty. */
-    none?: string;
-  },
-) {
-  const { id, err } = ids(p);
-  return (
-    <div class="checked-field">
-      <label class="field" for={id}>
-        <span>{p.label}</span>
-        <select
-          id={id}
-          name={p.name}
-          value={p.value}
-          onChange={(e) => p.onValue(e.currentTarget.value)}
-          {...invalid(p)}
-        >
-          {p.none !== undefined && <option value="">{p.none}</option>}
-          {p.options.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <FieldError id={err} text={p.error} />
-    </div>
-  );
-}
-
-export function CheckedBox(p: Checked & { checked: boolean; onValue: (v: boolean) => void }) {
-  const { id, err } = ids(p);
-  return (
-    <div class="checked-field">
+/** One field and its error line; `form` prefixes its id (`${form}-${name}`). */
+function CheckedField(p: {
+  form: string;
+  spec: FieldSpec;
+  value: FormValues[string];
+  onValue: (v: FormValues[string]) => void;
+  error?: string;
+}) {
+  const { name, label, kind = "text", options = [] } = p.spec;
+  const { id, err } = ids(p.form, name);
+  const attrs = { id, name, ...invalid(err, p.error) };
+  let input: ComponentChildren;
+  if (kind === "checkbox") {
+    input = (
       <label class="check" for={id}>
         <input
-          id={id}
-          name={p.name}
+          {...attrs}
           type="checkbox"
-          checked={p.checked}
+          checked={p.value === true}
           onChange={(e) => p.onValue(e.currentTarget.checked)}
-          {...invalid(p)}
         />
-        <span>{p.label}</span>
+        <span>{label}</span>
       </label>
+    );
+  } else if (kind === "select" || kind === "multiple") {
+    const chosen = Array.isArray(p.value) ? p.value : [];
+    input = (
+      <label class="field" for={id}>
+        <span>{label}</span>
+        {kind === "select" ? (
+          <select
+            {...attrs}
+            value={String(p.value)}
+            onChange={(e) => p.onValue(e.currentTarget.value)}
+          >
+            <Choices options={options} none={p.spec.none} />
+          </select>
+        ) : (
+          <select
+            {...attrs}
+            multiple
+            size={4}
+            onChange={(e) => p.onValue(Array.from(e.currentTarget.selectedOptions, (o) => o.value))}
+          >
+            {options.map((o) => (
+              <option key={o.value} value={o.value} selected={chosen.includes(String(o.value))}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </label>
+    );
+  } else {
+    input = (
+      <TextField
+        id={id}
+        label={label}
+        value={String(p.value)}
+        onValue={p.onValue}
+        attrs={{ name, type: kind, autocomplete: "off", ...invalid(err, p.error) }}
+      />
+    );
+  }
+  return (
+    <div class="checked-field">
+      {input}
       <FieldError id={err} text={p.error} />
     </div>
   );
+}
+
+/**
+ * A form's values, one submission at a time (`useFormProblem`): the fields it knows are the
+ * names in `blank` (and `more`), `reset` starts again from `blank`, `changed` hears every change.
+ */
+export function useCheckedForm<V extends FormValues>(
+  blank: V,
+  opts: {
+    codes?: Record<string, string>;
+    initial?: V;
+    more?: readonly string[];
+    changed?: (name: string, value: FormValues[string]) => void;
+  } = {},
+) {
+  const [values, setValues] = useState<V>(opts.initial ?? blank);
+  const state = useFormProblem([...Object.keys(blank), ...(opts.more ?? [])], opts.codes);
+  const set = (name: string, value: FormValues[string]) => {
+    setValues({ ...values, [name]: value });
+    opts.changed?.(name, value);
+  };
+  return { ...state, values, set, setValues, reset: () => setValues(blank) };
 }
 
 /** A form's frame: its fields in a grid, the general problem, and the submit button. */
@@ -120,11 +141,18 @@ export function CheckedForm(p: {
   id: string;
   title: string;
   submit: string;
-  busy: boolean;
-  general: string;
+  state: {
+    busy: boolean;
+    problem: FormProblem;
+    values: FormValues;
+    set: (name: string, value: FormValues[string]) => void;
+  };
   onSubmit: () => void;
-  children: ComponentChildren;
+  fields: FieldSpec[];
+  /** Fields that are not values (a file), after the listed ones. */
+  children?: ComponentChildren;
 }) {
+  const { busy, problem, values, set } = p.state;
   return (
     <form
       class="checked-form"
@@ -138,13 +166,25 @@ export function CheckedForm(p: {
       }}
     >
       <h3 id={`${p.id}-h`}>{p.title}</h3>
-      <div class="checked-grid">{p.children}</div>
-      {p.general && (
+      <div class="checked-grid">
+        {p.fields.map((spec) => (
+          <CheckedField
+            key={spec.name}
+            form={p.id}
+            spec={spec}
+            value={values[spec.name]}
+            onValue={(v) => set(spec.name, v)}
+            error={problem.fields[spec.name]}
+          />
+        ))}
+        {p.children}
+      </div>
+      {problem.general && (
         <p class="error" role="alert" data-testid={`${p.id}-error`}>
-          {p.general}
+          {problem.general}
         </p>
       )}
-      <button type="submit" class="btn btn-primary" disabled={p.busy}>
+      <button type="submit" class="btn btn-primary" disabled={busy}>
         {p.submit}
       </button>
     </form>
