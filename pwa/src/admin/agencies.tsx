@@ -5,7 +5,7 @@
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { t } from "../lib/i18n";
-import { CheckedForm, useCheckedForm } from "../ui/checked-field";
+import { CheckedForm, choice, useCheckedForm } from "../ui/checked-field";
 import { ErrorText } from "../ui/room-table";
 import { kindCol, kindName, nameCol, statusCol } from "./columns";
 import { named, send, useList } from "./data";
@@ -20,44 +20,36 @@ const BLANK = { code: "", name_id: "", name_en: "", kind: "opd", notes: "" };
 
 /** The agency form: a new agency, or (`editing`) a change to one. */
 function AgencyForm({ editing, done }: { editing: Agency | null; done: () => void }) {
-  const form = useCheckedForm(BLANK, { codes: CODES, initial: { ...BLANK, ...editing } });
   const id = editing ? "agency-edit" : "agency-new";
-  const v = form.values;
+  const form = useCheckedForm(id, BLANK, { codes: CODES, initial: { ...BLANK, ...editing }, save });
   const field = (name: keyof typeof BLANK) => ({ name, label: t(`admin.agency.${name}`) });
-  const submit = () =>
-    form.run(async () => {
-      const body: Schema<"AgencyIn"> = {
-        code: v.code.trim().toUpperCase(),
-        name_id: v.name_id.trim(),
-        name_en: v.name_en.trim(),
-        kind: v.kind as Schema<"AgencyIn">["kind"],
-        notes: v.notes.trim(),
-        active: editing?.active ?? true,
-      };
-      if (editing) await send<Agency>(`/api/admin/agencies/${editing.id}`, "PATCH", body);
-      else await send<Agency>("/api/admin/agencies", "POST", body);
-      form.reset();
-      done();
-    });
+  async function save(v: typeof BLANK) {
+    const body: Schema<"AgencyIn"> = {
+      code: v.code.trim().toUpperCase(),
+      name_id: v.name_id.trim(),
+      name_en: v.name_en.trim(),
+      kind: v.kind as Schema<"AgencyIn">["kind"],
+      notes: v.notes.trim(),
+      active: editing?.active ?? true,
+    };
+    if (editing) await send<Agency>(`/api/admin/agencies/${editing.id}`, "PATCH", body);
+    else await send<Agency>("/api/admin/agencies", "POST", body);
+    form.reset();
+    done();
+  }
   return (
     <CheckedForm
-      id={id}
+      form={form}
       title={editing ? t("admin.agency.edit", { name: named(editing) }) : t("admin.agency.new")}
-      submit={t(editing ? "admin.save" : "admin.agency.create")}
-      state={form}
-      onSubmit={submit}
+      button={t(editing ? "admin.save" : "admin.agency.create")}
       fields={[
         field("code"),
         field("name_id"),
         field("name_en"),
-        {
-          ...field("kind"),
-          kind: "select",
-          options: [
-            { value: "opd", label: kindName("opd") },
-            { value: "partner", label: kindName("partner") },
-          ],
-        },
+        choice("kind", t("admin.agency.kind"), [
+          { value: "opd", label: kindName("opd") },
+          { value: "partner", label: kindName("partner") },
+        ]),
         field("notes"),
       ]}
     />

@@ -9,7 +9,7 @@ import type { Schema } from "../lib/api-types";
 import { t } from "../lib/i18n";
 import { useStore } from "../lib/store";
 import { app } from "../shell/state";
-import { CheckedForm, FieldError, useCheckedForm } from "../ui/checked-field";
+import { CheckedForm, choice, useCheckedForm } from "../ui/checked-field";
 import { ErrorText } from "../ui/room-table";
 import { AreaMap } from "./area-map";
 import { send, useList } from "./data";
@@ -22,14 +22,10 @@ type Area = Schema<"AreaOut">;
 const CODES = { already_exists: "name", invalid_geometry: "boundary" };
 
 function UploadArea({ done }: { done: (a: Area) => void }) {
-  const form = useCheckedForm(
-    { name: "", kind: "kecamatan" },
-    { codes: CODES, more: ["boundary"] },
-  );
-  const [text, setText] = useState("");
-  const { problem } = form;
+  const blank = { name: "", kind: "kecamatan", boundary: "" };
+  const form = useCheckedForm("area-new", blank, { codes: CODES });
   const submit = () => {
-    const boundary = geometryOf(text);
+    const boundary = geometryOf(form.values.boundary);
     if (!boundary) {
       form.setProblem({ fields: { boundary: t("admin.area.not_geojson") }, general: "" });
       return;
@@ -42,43 +38,26 @@ function UploadArea({ done }: { done: (a: Area) => void }) {
       done(area);
     });
   };
-  const fileId = "area-new-boundary";
   return (
     <CheckedForm
-      id="area-new"
+      form={form}
       title={t("admin.area.new")}
-      submit={t("admin.area.upload")}
-      state={form}
+      button={t("admin.area.upload")}
       onSubmit={() => void submit()}
       fields={[
         { name: "name", label: t("admin.col.name") },
+        choice("kind", t("admin.col.kind"), [
+          { value: "kecamatan", label: t("admin.area.kecamatan") },
+          { value: "kelurahan", label: t("admin.area.kelurahan") },
+        ]),
         {
-          name: "kind",
-          label: t("admin.col.kind"),
-          kind: "select",
-          options: [
-            { value: "kecamatan", label: t("admin.area.kecamatan") },
-            { value: "kelurahan", label: t("admin.area.kelurahan") },
-          ],
+          name: "boundary",
+          label: t("admin.area.file"),
+          kind: "file",
+          accept: ".geojson,.json,application/geo+json,application/json",
         },
       ]}
-    >
-      <div class="checked-field">
-        <label class="field" for={fileId}>
-          <span>{t("admin.area.file")}</span>
-          <input
-            id={fileId}
-            name="boundary"
-            type="file"
-            accept=".geojson,.json,application/geo+json,application/json"
-            aria-invalid={problem.fields.boundary ? true : undefined}
-            aria-describedby={problem.fields.boundary ? `${fileId}-error` : undefined}
-            onChange={async (e) => setText((await e.currentTarget.files?.[0]?.text()) ?? "")}
-          />
-        </label>
-        <FieldError id={`${fileId}-error`} text={problem.fields.boundary} />
-      </div>
-    </CheckedForm>
+    />
   );
 }
 

@@ -7,7 +7,7 @@
 import type { Schema } from "../lib/api-types";
 import { type Key, t } from "../lib/i18n";
 import { priorityLabel } from "../shell/ui";
-import { CheckedForm, type FieldSpec, useCheckedForm } from "../ui/checked-field";
+import { CheckedForm, choice, type FieldSpec, useCheckedForm } from "../ui/checked-field";
 import { namedOptions, send } from "./data";
 
 type Agency = Schema<"AgencyOut">;
@@ -68,70 +68,59 @@ export function CategoryForm(p: {
   agencies: Agency[] | null;
   done: (saved: Category) => void;
 }) {
-  const form = useCheckedForm(BLANK, { codes: CODES, initial: valuesOf(p.editing) });
-  const v = form.values;
   const id = p.editing ? "category-edit" : "category-new";
+  const form = useCheckedForm(id, BLANK, { codes: CODES, initial: valuesOf(p.editing), save });
   const label = (name: string) => t(`admin.category.${name}` as Key);
   const fields: FieldSpec[] = [
     ...TEXTS.map((name) => ({ name, label: label(name) })),
-    {
-      name: "agency_id",
-      label: t("admin.col.agency"),
-      kind: "select",
-      options: namedOptions(p.agencies),
-      none: t("admin.choose"),
-    },
+    choice("agency_id", t("admin.col.agency"), namedOptions(p.agencies), t("admin.choose")),
     {
       name: "supporting_agency_ids",
       label: label("supporting_agency_ids"),
       kind: "multiple",
       options: namedOptions(p.agencies),
     },
-    {
-      name: "priority",
-      label: t("admin.col.priority"),
-      kind: "select",
-      options: PRIORITIES.map((x) => ({ value: x, label: priorityLabel(x) })),
-    },
+    choice(
+      "priority",
+      t("admin.col.priority"),
+      PRIORITIES.map((x) => ({ value: x, label: priorityLabel(x) })),
+    ),
     ...NUMBERS.map((name) => ({ name, label: label(name), kind: "number" as const })),
     ...CHECKS.map((name) => ({ name, label: label(name), kind: "checkbox" as const })),
   ];
 
-  const submit = () =>
-    form.run(async () => {
-      // The extra questions (Open311 attributes) are kept as they are: sent only for a new one.
-      const body: Omit<Body, "attributes"> = {
-        code: v.code.trim().toUpperCase(),
-        name_id: v.name_id.trim(),
-        name_en: v.name_en.trim(),
-        group: v.group.trim(),
-        agency_id: num(v.agency_id),
-        priority: v.priority as Body["priority"],
-        sla_accept_min: num(v.sla_accept_min),
-        sla_arrive_min: num(v.sla_arrive_min),
-        sla_resolve_min: num(v.sla_resolve_min),
-        dedupe_radius_m: num(v.dedupe_radius_m),
-        photo_required: v.photo_required,
-        sensitive: v.sensitive,
-        active: v.active,
-        supporting_agency_ids: v.supporting_agency_ids.map(Number),
-      };
-      const saved = p.editing
-        ? await send<Category>(`/api/admin/categories/${p.editing.id}`, "PATCH", body)
-        : await send<Category>("/api/admin/categories", "POST", { ...body, attributes: [] });
-      if (!p.editing) form.reset();
-      p.done(saved);
-    });
+  async function save(v: Values) {
+    // The extra questions (Open311 attributes) are kept as they are: sent only for a new one.
+    const body: Omit<Body, "attributes"> = {
+      code: v.code.trim().toUpperCase(),
+      name_id: v.name_id.trim(),
+      name_en: v.name_en.trim(),
+      group: v.group.trim(),
+      agency_id: num(v.agency_id),
+      priority: v.priority as Body["priority"],
+      sla_accept_min: num(v.sla_accept_min),
+      sla_arrive_min: num(v.sla_arrive_min),
+      sla_resolve_min: num(v.sla_resolve_min),
+      dedupe_radius_m: num(v.dedupe_radius_m),
+      photo_required: v.photo_required,
+      sensitive: v.sensitive,
+      active: v.active,
+      supporting_agency_ids: v.supporting_agency_ids.map(Number),
+    };
+    const saved = p.editing
+      ? await send<Category>(`/api/admin/categories/${p.editing.id}`, "PATCH", body)
+      : await send<Category>("/api/admin/categories", "POST", { ...body, attributes: [] });
+    if (!p.editing) form.reset();
+    p.done(saved);
+  }
 
   return (
     <CheckedForm
-      id={id}
+      form={form}
       title={
         p.editing ? t("admin.category.edit", { name: p.editing.name_id }) : t("admin.category.new")
       }
-      submit={t(p.editing ? "admin.save" : "admin.category.create")}
-      state={form}
-      onSubmit={submit}
+      button={t(p.editing ? "admin.save" : "admin.category.create")}
       fields={fields}
     />
   );

@@ -20,6 +20,9 @@ const ENTITIES = [
   "place",
 ];
 
+const entityOptions = () =>
+  ENTITIES.map((x) => ({ value: x, label: word("admin.audit.entity", x) }));
+
 const word = (prefix: string, code: string) => {
   const key = `${prefix}.${code}`;
   return hasKey(key) ? t(key) : "—";
@@ -68,13 +71,7 @@ export function HistoryScreen() {
         form="audit"
         values={{ entity }}
         onValue={(_, value) => setEntity(value)}
-        filters={[
-          {
-            name: "entity",
-            label: t("admin.audit.entity"),
-            options: ENTITIES.map((x) => ({ value: x, label: word("admin.audit.entity", x) })),
-          },
-        ]}
+        filters={[{ name: "entity", label: t("admin.audit.entity"), options: entityOptions() }]}
       />
       <ErrorText error={error} />
       <AdminTable

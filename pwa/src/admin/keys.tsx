@@ -9,27 +9,37 @@ import { formatTime, t } from "../lib/i18n";
 import { CheckedForm, useCheckedForm } from "../ui/checked-field";
 import { ErrorText } from "../ui/room-table";
 import { send, useAction, useList } from "./data";
-import { AdminTable, OnceNotice, RowButton } from "./table";
+import { AdminTable, type Column, OnceNotice, RowButton } from "./table";
 
 type ApiKey = Schema<"KeyOut">;
 
 const when = (at: string | null) => (at ? formatTime(at) : "—");
 
+const COLUMNS: Column<ApiKey>[] = [
+  ["admin.key.holder", (k) => k.name],
+  ["admin.key.prefix", (k) => k.key_prefix],
+  ["admin.key.created", (k) => when(k.created_at)],
+  ["admin.key.last_used", (k) => when(k.last_used_at)],
+  ["admin.col.status", (k) => (k.revoked_at ? t("admin.key.revoked") : t("admin.active"))],
+];
+
 export function KeysScreen() {
   const keys = useList<ApiKey>("/api/admin/open311-keys");
   const [issued, setIssued] = useState("");
   const action = useAction(keys.reload);
-  const form = useCheckedForm({ name: "" });
-
-  const submit = () =>
-    form.run(async () => {
-      const key = await send<Schema<"IssuedKeyOut">>("/api/admin/open311-keys", "POST", {
-        name: form.values.name.trim(),
-      });
-      setIssued(t("admin.key.issued", { name: key.name, key: key.api_key }));
-      form.reset();
-      await keys.reload();
-    });
+  const form = useCheckedForm(
+    "key-new",
+    { name: "" },
+    {
+      save: async (v) => {
+        const body = { name: v.name.trim() };
+        const key = await send<Schema<"IssuedKeyOut">>("/api/admin/open311-keys", "POST", body);
+        setIssued(t("admin.key.issued", { name: key.name, key: key.api_key }));
+        form.reset();
+        await keys.reload();
+      },
+    },
+  );
   const revoke = (key: ApiKey) => {
     setIssued("");
     return action.act(() => send<ApiKey>(`/api/admin/open311-keys/${key.id}`, "DELETE"));
@@ -44,13 +54,7 @@ export function KeysScreen() {
         id="keys"
         title={t("admin.nav.keys")}
         rows={keys.rows ?? []}
-        cols={[
-          ["admin.key.holder", (k) => k.name],
-          ["admin.key.prefix", (k) => k.key_prefix],
-          ["admin.key.created", (k) => when(k.created_at)],
-          ["admin.key.last_used", (k) => when(k.last_used_at)],
-          ["admin.col.status", (k) => (k.revoked_at ? t("admin.key.revoked") : t("admin.active"))],
-        ]}
+        cols={COLUMNS}
         actions={(k) =>
           k.revoked_at ? null : (
             <RowButton danger testid={`key-revoke-${k.name}`} onClick={() => revoke(k)}>
@@ -60,11 +64,9 @@ export function KeysScreen() {
         }
       />
       <CheckedForm
-        id="key-new"
+        form={form}
         title={t("admin.key.new")}
-        submit={t("admin.key.issue")}
-        state={form}
-        onSubmit={submit}
+        button={t("admin.key.issue")}
         fields={[{ name: "name", label: t("admin.key.holder") }]}
       />
     </>

@@ -4,7 +4,7 @@
  */
 import type { Schema } from "../lib/api-types";
 import { t } from "../lib/i18n";
-import { CheckedForm, useCheckedForm } from "../ui/checked-field";
+import { CheckedForm, choice, useCheckedForm } from "../ui/checked-field";
 import { ErrorText } from "../ui/room-table";
 import { idOrNull, named, namedOptions, nameOf, send, useAction, useList } from "./data";
 import { RoutingPreviewBox } from "./preview";
@@ -32,8 +32,9 @@ export function RulesPanel({
   const categories = useList<Category>("/api/admin/categories");
   const teams = useList<Team>("/api/admin/teams");
   const blank = { area_id: "", category_id: "", agency_id: "", team_id: "", note: "" };
-  const form = useCheckedForm(blank, {
+  const form = useCheckedForm("rule-new", blank, {
     codes: CODES,
+    save,
     changed: (name, value) => {
       if (name === "area_id" && value) onArea(Number(value));
     },
@@ -41,21 +42,22 @@ export function RulesPanel({
   const v = form.values;
   const action = useAction(rules.reload);
 
-  const submit = () =>
-    form.run(async () => {
-      const body = {
-        area_id: idOrNull(v.area_id),
-        category_id: idOrNull(v.category_id),
-        agency_id: idOrNull(v.agency_id),
-        team_id: idOrNull(v.team_id),
-        note: v.note.trim(),
-      };
-      await send<Rule>("/api/admin/routing-rules", "POST", body);
-      form.reset();
-      await rules.reload();
-    });
+  async function save(v: typeof blank) {
+    const body = {
+      area_id: idOrNull(v.area_id),
+      category_id: idOrNull(v.category_id),
+      agency_id: idOrNull(v.agency_id),
+      team_id: idOrNull(v.team_id),
+      note: v.note.trim(),
+    };
+    await send<Rule>("/api/admin/routing-rules", "POST", body);
+    form.reset();
+    await rules.reload();
+  }
   const remove = (rule: Rule) =>
     action.act(() => send<null>(`/api/admin/routing-rules/${rule.id}`, "DELETE"));
+  const areaOptions = areas.map((a) => ({ value: a.id, label: a.name }));
+  const categoryOptions = namedOptions(categories.rows);
   const teamOptions = (teams.rows ?? [])
     .filter((x) => !v.agency_id || String(x.agency_id) === v.agency_id)
     .map((x) => ({ value: x.id, label: x.name }));
@@ -90,40 +92,19 @@ export function RulesPanel({
         )}
       />
       <CheckedForm
-        id="rule-new"
+        form={form}
         title={t("admin.rule.new")}
-        submit={t("admin.rule.create")}
-        state={form}
-        onSubmit={submit}
+        button={t("admin.rule.create")}
         fields={[
-          {
-            name: "area_id",
-            label: t("admin.rule.area"),
-            kind: "select",
-            options: areas.map((a) => ({ value: a.id, label: a.name })),
-            none: t("admin.choose"),
-          },
-          {
-            name: "category_id",
-            label: t("admin.rule.category"),
-            kind: "select",
-            options: namedOptions(categories.rows),
-            none: t("admin.rule.every_category"),
-          },
-          {
-            name: "agency_id",
-            label: t("admin.col.agency"),
-            kind: "select",
-            options: namedOptions(agencies.rows),
-            none: t("admin.none"),
-          },
-          {
-            name: "team_id",
-            label: t("admin.rule.team"),
-            kind: "select",
-            options: teamOptions,
-            none: t("admin.none"),
-          },
+          choice("area_id", t("admin.rule.area"), areaOptions, t("admin.choose")),
+          choice(
+            "category_id",
+            t("admin.rule.category"),
+            categoryOptions,
+            t("admin.rule.every_category"),
+          ),
+          choice("agency_id", t("admin.col.agency"), namedOptions(agencies.rows), t("admin.none")),
+          choice("team_id", t("admin.rule.team"), teamOptions, t("admin.none")),
           { name: "note", label: t("admin.rule.note") },
         ]}
       />

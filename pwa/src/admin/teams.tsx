@@ -7,7 +7,7 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { t } from "../lib/i18n";
-import { CheckedForm, useCheckedForm } from "../ui/checked-field";
+import { CheckedForm, choice, useCheckedForm } from "../ui/checked-field";
 import { ErrorText } from "../ui/room-table";
 import { teamCols } from "./columns";
 import { idOrNull, namedOptions, roleName, send, useAction, useList } from "./data";
@@ -20,31 +20,27 @@ type User = Schema<"UserOut">;
 const CODES = { already_exists: "name" };
 
 function CreateTeam({ agencies, done }: { agencies: Agency[] | null; done: () => void }) {
-  const form = useCheckedForm({ name: "", agency_id: "" }, { codes: CODES });
-  const submit = () =>
-    form.run(async () => {
-      const { name, agency_id } = form.values;
-      const body = { name: name.trim(), agency_id: idOrNull(agency_id), on_duty: false };
-      await send<Team>("/api/admin/teams", "POST", body);
-      form.setValues({ ...form.values, name: "" });
-      done();
-    });
+  const form = useCheckedForm(
+    "team-new",
+    { name: "", agency_id: "" },
+    {
+      codes: CODES,
+      save: async (v) => {
+        const body = { name: v.name.trim(), agency_id: idOrNull(v.agency_id), on_duty: false };
+        await send<Team>("/api/admin/teams", "POST", body);
+        form.setValues({ ...v, name: "" });
+        done();
+      },
+    },
+  );
   return (
     <CheckedForm
-      id="team-new"
+      form={form}
       title={t("admin.team.new")}
-      submit={t("admin.team.create")}
-      state={form}
-      onSubmit={submit}
+      button={t("admin.team.create")}
       fields={[
         { name: "name", label: t("admin.col.name") },
-        {
-          name: "agency_id",
-          label: t("admin.col.agency"),
-          kind: "select",
-          options: namedOptions(agencies),
-          none: t("admin.choose"),
-        },
+        choice("agency_id", t("admin.col.agency"), namedOptions(agencies), t("admin.choose")),
       ]}
     />
   );

@@ -6,7 +6,7 @@
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { formatTime, t } from "../lib/i18n";
-import { CheckedForm, useCheckedForm } from "../ui/checked-field";
+import { CheckedForm, choice, type FieldSpec, useCheckedForm } from "../ui/checked-field";
 import { ErrorText } from "../ui/room-table";
 import { userCols } from "./columns";
 import {
@@ -41,51 +41,42 @@ const blank = () => ({
 });
 
 function CreateUser({ agencies, done }: { agencies: Agency[] | null; done: () => void }) {
-  const form = useCheckedForm(blank(), { codes: CODES });
   const [created, setCreated] = useState("");
+  const form = useCheckedForm("user-new", blank(), { codes: CODES, save });
 
-  const submit = () =>
-    form.run(async () => {
-      const v = form.values;
-      const body: Schema<"UserIn"> = {
-        username: v.username.trim(),
-        full_name: v.full_name.trim(),
-        role: v.role as Schema<"UserIn">["role"],
-        agency_id: idOrNull(v.agency_id),
-        phone: v.phone.trim() || null,
-        password: v.password,
-        language: "id",
-        active: true,
-      };
-      const made = await send<Schema<"UserCreated">>("/api/admin/users", "POST", body);
-      setCreated(t("admin.user.created", { name: made.user.username, password: v.password }));
-      form.setValues(blank());
-      done();
-    });
+  async function save(v: ReturnType<typeof blank>) {
+    const body: Schema<"UserIn"> = {
+      username: v.username.trim(),
+      full_name: v.full_name.trim(),
+      role: v.role as Schema<"UserIn">["role"],
+      agency_id: idOrNull(v.agency_id),
+      phone: v.phone.trim() || null,
+      password: v.password,
+      language: "id",
+      active: true,
+    };
+    const made = await send<Schema<"UserCreated">>("/api/admin/users", "POST", body);
+    setCreated(t("admin.user.created", { name: made.user.username, password: v.password }));
+    form.setValues(blank());
+    done();
+  }
 
+  const fields: FieldSpec[] = [
+    { name: "username", label: t("admin.col.username") },
+    { name: "full_name", label: t("admin.col.name") },
+    choice("role", t("admin.col.role"), roleOptions()),
+    choice("agency_id", t("admin.col.agency"), namedOptions(agencies), t("admin.none")),
+    { name: "phone", label: t("citizen.phone"), kind: "tel" },
+    { name: "password", label: t("admin.user.password") },
+  ];
   return (
     <>
       <OnceNotice text={created} testid="user-created" />
       <CheckedForm
-        id="user-new"
+        form={form}
         title={t("admin.user.new")}
-        submit={t("admin.user.create")}
-        state={form}
-        onSubmit={submit}
-        fields={[
-          { name: "username", label: t("admin.col.username") },
-          { name: "full_name", label: t("admin.col.name") },
-          { name: "role", label: t("admin.col.role"), kind: "select", options: roleOptions() },
-          {
-            name: "agency_id",
-            label: t("admin.col.agency"),
-            kind: "select",
-            options: namedOptions(agencies),
-            none: t("admin.none"),
-          },
-          { name: "phone", label: t("citizen.phone"), kind: "tel" },
-          { name: "password", label: t("admin.user.password") },
-        ]}
+        button={t("admin.user.create")}
+        fields={fields}
       />
     </>
   );

@@ -11,15 +11,17 @@ import { Choices, type FilterOption } from "./filter-select";
 import { TextField } from "./form-field";
 import { type FormProblem, useFormProblem } from "./form-problem";
 
-/** A form's values by field name: a text, a checkbox, or the choices of a multiple select. */
+/** A form's values by field name: a text (a file's too), a checkbox, or a multiple select's choices. */
 export type FormValues = Record<string, string | boolean | string[]>;
 
 /** One field of a form: its name as the API spells it (`full_name`), its label and its kind. */
 export interface FieldSpec {
   name: string;
   label: string;
-  kind?: "text" | "tel" | "number" | "select" | "multiple" | "checkbox";
+  kind?: "text" | "tel" | "number" | "select" | "multiple" | "checkbox" | "file";
   options?: readonly FilterOption[];
+  /** A file field's types; its value is the chosen file's text. */
+  accept?: string;
   /** A select's words for the empty value, when it may be left empty. */
   none?: string;
 }
@@ -95,6 +97,18 @@ function CheckedField(p: {
         )}
       </label>
     );
+  } else if (kind === "file") {
+    input = (
+      <label class="field" for={id}>
+        <span>{label}</span>
+        <input
+          {...attrs}
+          type="file"
+          accept={p.spec.accept}
+          onChange={async (e) => p.onValue((await e.currentTarget.files?.[0]?.text()) ?? "")}
+        />
+      </label>
+    );
   } else {
     input = (
       <TextField
@@ -114,78 +128,89 @@ function CheckedField(p: {
   );
 }
 
+/** A select field: one of `options`, or the empty value (in `none`'s words) when it may be empty. */
+export const choice = (
+  name: string,
+  label: string,
+  options: readonly FilterOption[],
+  none?: string,
+): FieldSpec => ({ name, label, kind: "select", options, none });
+
 /**
- * A form's values, one submission at a time (`useFormProblem`): the fields it knows are the
- * names in `blank` (and `more`), `reset` starts again from `blank`, `changed` hears every change.
+ * A form (`id`) and its values, one submission at a time (`useFormProblem`): the fields it knows
+ * are the names in `blank`, `reset` starts again from `blank`, `changed` hears every
+ * change, and `submit` runs `save` with the values, its failure placed beside the fields.
  */
 export function useCheckedForm<V extends FormValues>(
+  id: string,
   blank: V,
   opts: {
     codes?: Record<string, string>;
     initial?: V;
-    more?: readonly string[];
     changed?: (name: string, value: FormValues[string]) => void;
+    save?: (values: V) => Promise<void>;
   } = {},
 ) {
   const [values, setValues] = useState<V>(opts.initial ?? blank);
-  const state = useFormProblem([...Object.keys(blank), ...(opts.more ?? [])], opts.codes);
+  const state = useFormProblem(Object.keys(blank), opts.codes);
   const set = (name: string, value: FormValues[string]) => {
     setValues({ ...values, [name]: value });
     opts.changed?.(name, value);
   };
-  return { ...state, values, set, setValues, reset: () => setValues(blank) };
+  const submit = () => void state.run(async () => opts.save?.(values));
+  return { ...state, id, values, set, setValues, submit, reset: () => setValues(blank) };
 }
 
 /** A form's frame: its fields in a grid, the general problem, and the submit button. */
 export function CheckedForm(p: {
-  id: string;
-  title: string;
-  submit: string;
-  state: {
+  form: {
+    id: string;
     busy: boolean;
     problem: FormProblem;
     values: FormValues;
     set: (name: string, value: FormValues[string]) => void;
+    submit: () => void;
   };
-  onSubmit: () => void;
+  title: string;
+  /** The submit button's words. */
+  button: string;
   fields: FieldSpec[];
-  /** Fields that are not values (a file), after the listed ones. */
-  children?: ComponentChildren;
+  /** What submitting does, when it is more than sending the values (`form.submit`). */
+  onSubmit?: () => void;
 }) {
-  const { busy, problem, values, set } = p.state;
+  const { id, busy, problem, values, set } = p.form;
   return (
     <form
       class="checked-form"
-      id={p.id}
-      data-testid={p.id}
-      aria-labelledby={`${p.id}-h`}
+      id={id}
+      data-testid={id}
+      aria-labelledby={`${id}-h`}
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        p.onSubmit();
+        (p.onSubmit ?? p.form.submit)();
       }}
     >
-      <h3 id={`${p.id}-h`}>{p.title}</h3>
+      <h3 id={`${id}-h`}>{p.title}</h3>
       <div class="checked-grid">
         {p.fields.map((spec) => (
           <CheckedField
             key={spec.name}
-            form={p.id}
+            form={id}
             spec={spec}
             value={values[spec.name]}
             onValue={(v) => set(spec.name, v)}
             error={problem.fields[spec.name]}
           />
         ))}
-        {p.children}
       </div>
       {problem.general && (
-        <p class="error" role="alert" data-testid={`${p.id}-error`}>
+        <p class="error" role="alert" data-testid={`${id}-error`}>
           {problem.general}
         </p>
       )}
       <button type="submit" class="btn btn-primary" disabled={busy}>
-        {p.submit}
+        {p.button}
       </button>
     </form>
   );
