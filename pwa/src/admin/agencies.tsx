@@ -5,71 +5,54 @@
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { t } from "../lib/i18n";
-import { CheckedForm, CheckedSelect, CheckedText } from "../ui/checked-field";
-import { useFormProblem } from "../ui/form-problem";
+import { CheckedForm, choice, useCheckedForm } from "../ui/checked-field";
 import { ErrorText } from "../ui/room-table";
-import { activeWord, named, send, useList } from "./data";
-import { AdminTable } from "./table";
+import { kindCol, kindName, nameCol, statusCol } from "./columns";
+import { named, send, useList } from "./data";
+import { AdminTable, RowButton } from "./table";
 import { TeamsPanel } from "./teams";
 
 type Agency = Schema<"AgencyOut">;
 
-const FIELDS = ["code", "name_id", "name_en", "kind", "notes"] as const;
 const CODES = { already_exists: "code" };
-const kindName = (kind: string) => t(kind === "partner" ? "admin.kind.partner" : "admin.kind.opd");
 
 const BLANK = { code: "", name_id: "", name_en: "", kind: "opd", notes: "" };
 
 /** The agency form: a new agency, or (`editing`) a change to one. */
 function AgencyForm({ editing, done }: { editing: Agency | null; done: () => void }) {
-  const [v, setV] = useState(editing ? { ...BLANK, ...editing } : BLANK);
-  const form = editing ? "agency-edit" : "agency-new";
-  const { busy, problem, run } = useFormProblem(FIELDS, CODES);
-  const set = (k: keyof typeof BLANK) => (value: string) => setV({ ...v, [k]: value });
-  const field = (name: (typeof FIELDS)[number]) => ({
-    form,
-    name,
-    label: t(`admin.agency.${name}`),
-    value: v[name],
-    onValue: set(name),
-    error: problem.fields[name],
-  });
-  const submit = () =>
-    run(async () => {
-      const body: Schema<"AgencyIn"> = {
-        code: v.code.trim().toUpperCase(),
-        name_id: v.name_id.trim(),
-        name_en: v.name_en.trim(),
-        kind: v.kind as Schema<"AgencyIn">["kind"],
-        notes: v.notes.trim(),
-        active: editing?.active ?? true,
-      };
-      if (editing) await send<Agency>(`/api/admin/agencies/${editing.id}`, "PATCH", body);
-      else await send<Agency>("/api/admin/agencies", "POST", body);
-      setV(BLANK);
-      done();
-    });
+  const id = editing ? "agency-edit" : "agency-new";
+  const form = useCheckedForm(id, BLANK, { codes: CODES, initial: { ...BLANK, ...editing }, save });
+  const field = (name: keyof typeof BLANK) => ({ name, label: t(`admin.agency.${name}`) });
+  async function save(v: typeof BLANK) {
+    const body: Schema<"AgencyIn"> = {
+      code: v.code.trim().toUpperCase(),
+      name_id: v.name_id.trim(),
+      name_en: v.name_en.trim(),
+      kind: v.kind as Schema<"AgencyIn">["kind"],
+      notes: v.notes.trim(),
+      active: editing?.active ?? true,
+    };
+    if (editing) await send<Agency>(`/api/admin/agencies/${editing.id}`, "PATCH", body);
+    else await send<Agency>("/api/admin/agencies", "POST", body);
+    form.reset();
+    done();
+  }
   return (
     <CheckedForm
-      id={form}
+      form={form}
       title={editing ? t("admin.agency.edit", { name: named(editing) }) : t("admin.agency.new")}
-      submit={t(editing ? "admin.save" : "admin.agency.create")}
-      busy={busy}
-      general={problem.general}
-      onSubmit={submit}
-    >
-      <CheckedText {...field("code")} />
-      <CheckedText {...field("name_id")} />
-      <CheckedText {...field("name_en")} />
-      <CheckedSelect
-        {...field("kind")}
-        options={[
+      button={t(editing ? "admin.save" : "admin.agency.create")}
+      fields={[
+        field("code"),
+        field("name_id"),
+        field("name_en"),
+        choice("kind", t("admin.agency.kind"), [
           { value: "opd", label: kindName("opd") },
           { value: "partner", label: kindName("partner") },
-        ]}
-      />
-      <CheckedText {...field("notes")} />
-    </CheckedForm>
+        ]),
+        field("notes"),
+      ]}
+    />
   );
 }
 
@@ -88,21 +71,16 @@ export function AgenciesScreen() {
         title={t("admin.agencies")}
         rows={agencies.rows ?? []}
         cols={[
-          ["admin.col.name", named],
+          nameCol,
           ["admin.agency.code", (a) => a.code],
-          ["admin.col.kind", (a) => kindName(a.kind)],
+          kindCol,
           ["admin.agency.notes", (a) => a.notes || "—"],
-          ["admin.col.status", (a) => activeWord(a.active)],
+          statusCol,
         ]}
         actions={(a) => (
-          <button
-            type="button"
-            class="btn btn-secondary btn-small"
-            data-testid={`agency-edit-${a.code}`}
-            onClick={() => setEditing(a)}
-          >
+          <RowButton testid={`agency-edit-${a.code}`} onClick={() => setEditing(a)}>
             {t("admin.edit")}
-          </button>
+          </RowButton>
         )}
       />
       {editing && <AgencyForm key={editing.id} editing={editing} done={saved} />}

@@ -9,83 +9,55 @@ import type { Schema } from "../lib/api-types";
 import { t } from "../lib/i18n";
 import { useStore } from "../lib/store";
 import { app } from "../shell/state";
-import { CheckedForm, CheckedSelect, CheckedText, FieldError } from "../ui/checked-field";
-import { useFormProblem } from "../ui/form-problem";
+import { CheckedForm, choice, useCheckedForm } from "../ui/checked-field";
 import { ErrorText } from "../ui/room-table";
 import { AreaMap } from "./area-map";
 import { send, useList } from "./data";
 import { geometryOf, middle } from "./geojson";
 import { RulesPanel } from "./rules";
-import { AdminTable } from "./table";
+import { AdminTable, RowButton } from "./table";
 
 type Area = Schema<"AreaOut">;
 
-const FIELDS = ["name", "kind", "boundary"] as const;
 const CODES = { already_exists: "name", invalid_geometry: "boundary" };
 
 function UploadArea({ done }: { done: (a: Area) => void }) {
-  const [name, setName] = useState("");
-  const [kind, setKind] = useState("kecamatan");
-  const [text, setText] = useState("");
-  const { busy, problem, run, setProblem } = useFormProblem(FIELDS, CODES);
+  const blank = { name: "", kind: "kecamatan", boundary: "" };
+  const form = useCheckedForm("area-new", blank, { codes: CODES });
   const submit = () => {
-    const boundary = geometryOf(text);
+    const boundary = geometryOf(form.values.boundary);
     if (!boundary) {
-      setProblem({ fields: { boundary: t("admin.area.not_geojson") }, general: "" });
+      form.setProblem({ fields: { boundary: t("admin.area.not_geojson") }, general: "" });
       return;
     }
-    return run(async () => {
+    return form.run(async () => {
+      const { name, kind } = form.values;
       const body = { name: name.trim(), kind, center: middle(boundary), boundary };
       const area = await send<Area>("/api/admin/areas", "POST", body);
-      setName("");
+      form.setValues({ ...form.values, name: "" });
       done(area);
     });
   };
-  const fileId = "area-new-boundary";
   return (
     <CheckedForm
-      id="area-new"
+      form={form}
       title={t("admin.area.new")}
-      submit={t("admin.area.upload")}
-      busy={busy}
-      general={problem.general}
+      button={t("admin.area.upload")}
       onSubmit={() => void submit()}
-    >
-      <CheckedText
-        form="area-new"
-        name="name"
-        label={t("admin.col.name")}
-        value={name}
-        onValue={setName}
-        error={problem.fields.name}
-      />
-      <CheckedSelect
-        form="area-new"
-        name="kind"
-        label={t("admin.col.kind")}
-        value={kind}
-        onValue={setKind}
-        options={[
+      fields={[
+        { name: "name", label: t("admin.col.name") },
+        choice("kind", t("admin.col.kind"), [
           { value: "kecamatan", label: t("admin.area.kecamatan") },
           { value: "kelurahan", label: t("admin.area.kelurahan") },
-        ]}
-      />
-      <div class="checked-field">
-        <label class="field" for={fileId}>
-          <span>{t("admin.area.file")}</span>
-          <input
-            id={fileId}
-            name="boundary"
-            type="file"
-            accept=".geojson,.json,application/geo+json,application/json"
-            aria-invalid={problem.fields.boundary ? true : undefined}
-            aria-describedby={problem.fields.boundary ? `${fileId}-error` : undefined}
-            onChange={async (e) => setText((await e.currentTarget.files?.[0]?.text()) ?? "")}
-          />
-        </label>
-        <FieldError id={`${fileId}-error`} text={problem.fields.boundary} />
-      </div>
-    </CheckedForm>
+        ]),
+        {
+          name: "boundary",
+          label: t("admin.area.file"),
+          kind: "file",
+          accept: ".geojson,.json,application/geo+json,application/json",
+        },
+      ]}
+    />
   );
 }
 
@@ -131,13 +103,9 @@ export function AreasScreen() {
         ]}
         actions={(a) =>
           a.boundary ? (
-            <button
-              type="button"
-              class="btn btn-secondary btn-small"
-              onClick={() => setChosen(a.id)}
-            >
+            <RowButton onClick={() => setChosen(a.id)}>
               {t("admin.area.show", { name: a.name })}
-            </button>
+            </RowButton>
           ) : null
         }
       />

@@ -6,11 +6,11 @@
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { t } from "../lib/i18n";
-import { priorityLabel } from "../shell/ui";
 import { ErrorText } from "../ui/room-table";
 import { CategoryForm } from "./category-form";
-import { activeWord, named, useList } from "./data";
-import { AdminTable, OnceNotice } from "./table";
+import { categoryCols } from "./columns";
+import { named, useList } from "./data";
+import { AdminTable, OnceNotice, RowButton } from "./table";
 
 type Agency = Schema<"AgencyOut">;
 type Category = Schema<"admin_CategoryOut">;
@@ -20,10 +20,6 @@ export function CategoriesScreen() {
   const agencies = useList<Agency>("/api/admin/agencies");
   const [editing, setEditing] = useState<Category | null>(null);
   const [notice, setNotice] = useState("");
-  const agencyName = (id: number) => {
-    const a = agencies.rows?.find((x) => x.id === id);
-    return a ? named(a) : "—";
-  };
   async function saved(c: Category) {
     setNotice(t("admin.category.saved", { name: named(c) }));
     setEditing(null);
@@ -43,26 +39,11 @@ export function CategoriesScreen() {
         id="categories"
         title={t("admin.categories")}
         rows={categories.rows ?? []}
-        cols={[
-          ["admin.col.name", named],
-          ["admin.col.agency", (c) => agencyName(c.agency_id)],
-          ["admin.col.priority", (c) => priorityLabel(c.priority)],
-          [
-            "admin.col.sla",
-            (c) => `${c.sla_accept_min} / ${c.sla_arrive_min} / ${c.sla_resolve_min}`,
-            true,
-          ],
-          ["admin.col.status", (c) => activeWord(c.active)],
-        ]}
+        cols={categoryCols(agencies.rows)}
         actions={(c) => (
-          <button
-            type="button"
-            class="btn btn-secondary btn-small"
-            data-testid={`category-edit-${c.code}`}
-            onClick={() => setEditing(c)}
-          >
+          <RowButton testid={`category-edit-${c.code}`} onClick={() => setEditing(c)}>
             {t("admin.edit")}
-          </button>
+          </RowButton>
         )}
       />
       <CategoryForm editing={null} agencies={agencies.rows} done={saved} />

@@ -33,6 +33,26 @@ export function useList<T>(path: string): {
   return { rows, error, reload };
 }
 
+/**
+ * A change made from a list (revoke, delete, switch): its failure in words, and on success the
+ * list read again (`after`).
+ */
+export function useAction(after: () => Promise<void>) {
+  const [error, setError] = useState("");
+  async function act(work: () => Promise<unknown>): Promise<boolean> {
+    setError("");
+    try {
+      await work();
+      await after();
+      return true;
+    } catch (err) {
+      setError(loadError(err));
+      return false;
+    }
+  }
+  return { error, act };
+}
+
 /** A JSON request to the admin API. */
 export function send<T>(path: string, method: string, json?: unknown): Promise<T> {
   return api.request<T>(path, { method, json });
@@ -40,6 +60,16 @@ export function send<T>(path: string, method: string, json?: unknown): Promise<T
 
 export const named = (x: { name_id: string; name_en: string }) =>
   getLanguage() === "en" ? x.name_en : x.name_id;
+
+/** The name of the row with this id, in words (`say`), or "—" when there is none. */
+export function nameOf<T extends { id: number }>(
+  rows: T[] | null | undefined,
+  id: number | null,
+  say: (x: T) => string,
+): string {
+  const x = id === null ? undefined : rows?.find((r) => r.id === id);
+  return x ? say(x) : "—";
+}
 
 export const roleName = (role: string) => {
   const key = `role.${role}`;

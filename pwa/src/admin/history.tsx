@@ -4,11 +4,10 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { formatTime, hasKey, t } from "../lib/i18n";
-import { FilterSelect } from "../ui/filter-select";
 import { ErrorText } from "../ui/room-table";
 import type { AuditEntry, AuditPage } from "./contract";
 import { loadError, send } from "./data";
-import { AdminTable } from "./table";
+import { AdminFilters, AdminTable } from "./table";
 
 const ENTITIES = [
   "user",
@@ -20,6 +19,9 @@ const ENTITIES = [
   "open311_key",
   "place",
 ];
+
+const entityOptions = () =>
+  ENTITIES.map((x) => ({ value: x, label: word("admin.audit.entity", x) }));
 
 const word = (prefix: string, code: string) => {
   const key = `${prefix}.${code}`;
@@ -65,16 +67,12 @@ export function HistoryScreen() {
   return (
     <>
       <p class="muted">{t("admin.audit.intro")}</p>
-      <div class="admin-filters">
-        <FilterSelect
-          label={t("admin.audit.entity")}
-          value={entity}
-          onChange={setEntity}
-          options={ENTITIES.map((x) => ({ value: x, label: word("admin.audit.entity", x) }))}
-          all={t("admin.all")}
-          testid="audit-entity"
-        />
-      </div>
+      <AdminFilters
+        form="audit"
+        values={{ entity }}
+        onValue={(_, value) => setEntity(value)}
+        filters={[{ name: "entity", label: t("admin.audit.entity"), options: entityOptions() }]}
+      />
       <ErrorText error={error} />
       <AdminTable
         id="audit"

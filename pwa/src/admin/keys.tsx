@@ -6,89 +6,69 @@
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { formatTime, t } from "../lib/i18n";
-import { CheckedForm, CheckedText } from "../ui/checked-field";
-import { useFormProblem } from "../ui/form-problem";
+import { CheckedForm, useCheckedForm } from "../ui/checked-field";
 import { ErrorText } from "../ui/room-table";
-import { loadError, send, useList } from "./data";
-import { AdminTable, OnceNotice } from "./table";
+import { send, useAction, useList } from "./data";
+import { AdminTable, type Column, OnceNotice, RowButton } from "./table";
 
 type ApiKey = Schema<"KeyOut">;
 
 const when = (at: string | null) => (at ? formatTime(at) : "—");
 
+const COLUMNS: Column<ApiKey>[] = [
+  ["admin.key.holder", (k) => k.name],
+  ["admin.key.prefix", (k) => k.key_prefix],
+  ["admin.key.created", (k) => when(k.created_at)],
+  ["admin.key.last_used", (k) => when(k.last_used_at)],
+  ["admin.col.status", (k) => (k.revoked_at ? t("admin.key.revoked") : t("admin.active"))],
+];
+
 export function KeysScreen() {
   const keys = useList<ApiKey>("/api/admin/open311-keys");
-  const [name, setName] = useState("");
   const [issued, setIssued] = useState("");
-  const [error, setError] = useState("");
-  const { busy, problem, run } = useFormProblem(["name"]);
-
-  const submit = () =>
-    run(async () => {
-      const key = await send<Schema<"IssuedKeyOut">>("/api/admin/open311-keys", "POST", {
-        name: name.trim(),
-      });
-      setIssued(t("admin.key.issued", { name: key.name, key: key.api_key }));
-      setName("");
-      await keys.reload();
-    });
-  async function revoke(key: ApiKey) {
-    setError("");
+  const action = useAction(keys.reload);
+  const form = useCheckedForm(
+    "key-new",
+    { name: "" },
+    {
+      save: async (v) => {
+        const body = { name: v.name.trim() };
+        const key = await send<Schema<"IssuedKeyOut">>("/api/admin/open311-keys", "POST", body);
+        setIssued(t("admin.key.issued", { name: key.name, key: key.api_key }));
+        form.reset();
+        await keys.reload();
+      },
+    },
+  );
+  const revoke = (key: ApiKey) => {
     setIssued("");
-    try {
-      await send<ApiKey>(`/api/admin/open311-keys/${key.id}`, "DELETE");
-      await keys.reload();
-    } catch (err) {
-      setError(loadError(err));
-    }
-  }
+    return action.act(() => send<ApiKey>(`/api/admin/open311-keys/${key.id}`, "DELETE"));
+  };
 
   return (
     <>
       <p class="muted">{t("admin.key.intro")}</p>
-      <ErrorText error={keys.error || error} />
+      <ErrorText error={keys.error || action.error} />
       <OnceNotice text={issued} testid="key-issued" />
       <AdminTable
         id="keys"
         title={t("admin.nav.keys")}
         rows={keys.rows ?? []}
-        cols={[
-          ["admin.key.holder", (k) => k.name],
-          ["admin.key.prefix", (k) => k.key_prefix],
-          ["admin.key.created", (k) => when(k.created_at)],
-          ["admin.key.last_used", (k) => when(k.last_used_at)],
-          ["admin.col.status", (k) => (k.revoked_at ? t("admin.key.revoked") : t("admin.active"))],
-        ]}
+        cols={COLUMNS}
         actions={(k) =>
           k.revoked_at ? null : (
-            <button
-              type="button"
-              class="btn btn-danger btn-small"
-              data-testid={`key-revoke-${k.name}`}
-              onClick={() => revoke(k)}
-            >
+            <RowButton danger testid={`key-revoke-${k.name}`} onClick={() => revoke(k)}>
               {t("admin.key.revoke", { name: k.name })}
-            </button>
+            </RowButton>
           )
         }
       />
       <CheckedForm
-        id="key-new"
+        form={form}
         title={t("admin.key.new")}
-        submit={t("admin.key.issue")}
-        busy={busy}
-        general={problem.general}
-        onSubmit={submit}
-      >
-        <CheckedText
-          form="key-new"
-          name="name"
-          label={t("admin.key.holder")}
-          value={name}
-          onValue={setName}
-          error={problem.fields.name}
-        />
-      </CheckedForm>
+        button={t("admin.key.issue")}
+        fields={[{ name: "name", label: t("admin.key.holder") }]}
+      />
     </>
   );
 }

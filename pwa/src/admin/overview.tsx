@@ -4,12 +4,14 @@
  * the console's other screens (its navigation) change them.
  */
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, NetworkError } from "../lib/api";
 import type { Schema } from "../lib/api-types";
-import { getLanguage, hasKey, type Key, t } from "../lib/i18n";
+import { type Key, t } from "../lib/i18n";
 import { api } from "../lib/session";
-import { priorityLabel, useLanguage } from "../shell/ui";
+import { useLanguage } from "../shell/ui";
 import { ErrorText } from "../ui/room-table";
+import { categoryCols, kindCol, nameCol, statusCol, teamCols, userCols } from "./columns";
+import { loadError, roleName } from "./data";
+import { AdminTable, type Column } from "./table";
 
 interface Overview {
   users: Schema<"UserOut">[];
@@ -28,14 +30,6 @@ async function loadOverview(): Promise<Overview> {
   return { users, agencies, categories, teams };
 }
 
-const named = (x: { name_id: string; name_en: string }) =>
-  getLanguage() === "en" ? x.name_en : x.name_id;
-const roleName = (role: string) => {
-  const key = `role.${role}`;
-  return hasKey(key) ? t(key) : "";
-};
-const activeWord = (active: boolean) => (active ? t("admin.active") : t("admin.inactive"));
-
 interface Tile {
   id: string;
   title: Key;
@@ -43,54 +37,22 @@ interface Tile {
   hint: string;
 }
 
-/** One column: its heading, whether it holds numbers (aligned right), and its cell text. */
-type Column<T> = [Key, (row: T) => string | number, boolean?];
-
-// Columns several tables share.
-const nameCol: Column<{ name_id: string; name_en: string }> = ["admin.col.name", named];
-const statusCol: Column<{ active: boolean }> = ["admin.col.status", (r) => activeWord(r.active)];
-
-/** A titled, read-only table of one kind of reference data. */
-function Overview<T extends { id: number }>(props: {
-  /** The count tile that links here: its name, heading and (unless `summary`) its hint. */
-  tile: Tile;
-  summary?: string;
-  rows: T[];
-  cols: Column<T>[];
-}) {
-  const id = `admin-${props.tile.id}`;
-  const h = `${id}-h`;
+/** A titled, read-only table of one kind of reference data, the target of its count tile. */
+function overview<T extends { id: number }>(
+  tile: Tile,
+  rows: T[],
+  cols: Column<T>[],
+  summary?: string,
+) {
   return (
-    <section class="admin-section" id={id} aria-labelledby={h}>
-      <h2 id={h}>{t(props.tile.title)}</h2>
-      <p class="muted">{props.summary ?? props.tile.hint}</p>
-      {/* A table wider than a phone scrolls inside its own region, reachable by keyboard. */}
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: axe asks scrolling regions to take focus */}
-      <section class="admin-scroll" tabIndex={0} aria-labelledby={h}>
-        <table class="admin-table">
-          <thead>
-            <tr>
-              {props.cols.map(([key, , num]) => (
-                <th key={key} scope="col" class={num ? "num" : undefined}>
-                  {t(key)}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((row) => (
-              <tr key={row.id}>
-                {props.cols.map(([key, cell, num]) => (
-                  <td key={key} class={num ? "num" : undefined}>
-                    {cell(row)}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
-    </section>
+    <AdminTable
+      key={tile.id}
+      id={`admin-${tile.id}`}
+      title={t(tile.title)}
+      summary={summary ?? tile.hint}
+      rows={rows}
+      cols={cols}
+    />
   );
 }
 
@@ -108,20 +70,8 @@ export function AdminOverview() {
   useEffect(() => {
     loadOverview()
       .then(setData)
-      .catch((err) => {
-        if (err instanceof NetworkError) setError(t("error.network"));
-        else setError(err instanceof ApiError && err.detail ? err.detail : t("error.unknown"));
-      });
+      .catch((err) => setError(loadError(err)));
   }, []);
-
-  const agencyName = (id: number | null) => {
-    const a = id === null ? undefined : data?.agencies.find((x) => x.id === id);
-    return a ? named(a) : "—";
-  };
-  const agencyCol: Column<{ agency_id: number | null }> = [
-    "admin.col.agency",
-    (r) => agencyName(r.agency_id),
-  ];
 
   const tiles: Tile[] = data
     ? [
@@ -165,60 +115,15 @@ export function AdminOverview() {
               </li>
             ))}
           </ul>
-          <Overview
-            tile={tiles[0]}
-            summary={roles}
-            rows={data.users}
-            cols={[
-              ["admin.col.name", (u) => u.full_name],
-              ["admin.col.username", (u) => u.username],
-              ["admin.col.role", (u) => roleName(u.role)],
-              agencyCol,
-              statusCol,
-            ]}
-          />
-          <Overview
-            tile={tiles[1]}
-            rows={data.agencies}
-            cols={[
-              nameCol,
-              [
-                "admin.col.kind",
-                (a) => t(a.kind === "partner" ? "admin.kind.partner" : "admin.kind.opd"),
-              ],
-              [
-                "admin.col.teams",
-                (a) => data.teams.filter((x) => x.agency_id === a.id).length,
-                true,
-              ],
-              statusCol,
-            ]}
-          />
-          <Overview
-            tile={tiles[2]}
-            rows={data.categories}
-            cols={[
-              nameCol,
-              agencyCol,
-              ["admin.col.priority", (c) => priorityLabel(c.priority)],
-              [
-                "admin.col.sla",
-                (c) => `${c.sla_accept_min} / ${c.sla_arrive_min} / ${c.sla_resolve_min}`,
-                true,
-              ],
-              statusCol,
-            ]}
-          />
-          <Overview
-            tile={tiles[3]}
-            rows={data.teams}
-            cols={[
-              ["admin.col.name", (x) => x.name],
-              agencyCol,
-              ["admin.col.members", (x) => x.member_ids.length, true],
-              ["admin.col.duty", (x) => t(x.on_duty ? "teams.on_duty" : "teams.off_duty")],
-            ]}
-          />
+          {overview(tiles[0], data.users, userCols(data.agencies), roles)}
+          {overview(tiles[1], data.agencies, [
+            nameCol,
+            kindCol,
+            ["admin.col.teams", (a) => data.teams.filter((x) => x.agency_id === a.id).length, true],
+            statusCol,
+          ])}
+          {overview(tiles[2], data.categories, categoryCols(data.agencies))}
+          {overview(tiles[3], data.teams, teamCols(data.agencies))}
         </>
       )}
     </section>

@@ -5,10 +5,10 @@
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { t } from "../lib/i18n";
-import { FilterSelect } from "../ui/filter-select";
 import { ErrorText } from "../ui/room-table";
 import type { RoutingPreview } from "./contract";
 import { loadError, namedOptions, send } from "./data";
+import { AdminFilters } from "./table";
 
 type Category = Schema<"admin_CategoryOut">;
 
@@ -44,16 +44,19 @@ export function RoutingPreviewBox(p: {
     <section class="checked-form" aria-labelledby="preview-h" data-testid="routing-preview">
       <h3 id="preview-h">{t("admin.preview.title")}</h3>
       <p class="muted">{t("admin.preview.hint")}</p>
-      <div class="admin-filters">
-        <FilterSelect
-          label={t("admin.rule.category")}
-          value={category}
-          onChange={setCategory}
-          options={namedOptions(p.categories)}
-          all={t("admin.choose")}
-          testid="preview-category"
-        />
-      </div>
+      <AdminFilters
+        form="preview"
+        values={{ category }}
+        onValue={(_, value) => setCategory(value)}
+        filters={[
+          {
+            name: "category",
+            label: t("admin.rule.category"),
+            options: namedOptions(p.categories),
+            none: t("admin.choose"),
+          },
+        ]}
+      />
       <p>
         {p.point
           ? t("admin.preview.point", { lat: p.point.lat.toFixed(5), lon: p.point.lon.toFixed(5) })

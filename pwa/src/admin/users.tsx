@@ -6,116 +6,78 @@
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { formatTime, t } from "../lib/i18n";
-import { CheckedForm, CheckedSelect, CheckedText } from "../ui/checked-field";
-import { FilterSelect } from "../ui/filter-select";
-import { TextField } from "../ui/form-field";
-import { useFormProblem } from "../ui/form-problem";
+import { CheckedForm, choice, type FieldSpec, useCheckedForm } from "../ui/checked-field";
 import { ErrorText } from "../ui/room-table";
+import { userCols } from "./columns";
 import {
   activeWord,
   idOrNull,
-  loadError,
-  named,
   namedOptions,
   newPassword,
   ROLES,
   roleName,
   send,
+  useAction,
   useList,
 } from "./data";
-import { AdminTable, OnceNotice } from "./table";
+import { AdminFilters, AdminTable, OnceNotice, RowButton, SearchField } from "./table";
 
 type User = Schema<"UserOut">;
 type Agency = Schema<"AgencyOut">;
 
-const FIELDS = ["username", "full_name", "role", "agency_id", "phone", "password"] as const;
 const CODES = { already_exists: "username", agency_required: "agency_id", invalid_phone: "phone" };
+const activeOptions = () => [
+  { value: "true", label: activeWord(true) },
+  { value: "false", label: activeWord(false) },
+];
 const roleOptions = () => ROLES.map((r) => ({ value: r, label: roleName(r) }));
+const blank = () => ({
+  username: "",
+  full_name: "",
+  role: "operator",
+  agency_id: "",
+  phone: "",
+  password: newPassword(),
+});
 
 function CreateUser({ agencies, done }: { agencies: Agency[] | null; done: () => void }) {
-  const blank = { username: "", full_name: "", role: "operator", agency_id: "", phone: "" };
-  const [v, setV] = useState(blank);
-  const [password, setPassword] = useState(newPassword);
   const [created, setCreated] = useState("");
-  const { busy, problem, run } = useFormProblem(FIELDS, CODES);
-  const set = (k: keyof typeof blank) => (value: string) => setV({ ...v, [k]: value });
-  const field = (name: (typeof FIELDS)[number]) => ({
-    form: "user-new",
-    name,
-    error: problem.fields[name],
-  });
+  const form = useCheckedForm("user-new", blank(), { codes: CODES, save });
 
-  const submit = () =>
-    run(async () => {
-      const body: Schema<"UserIn"> = {
-        username: v.username.trim(),
-        full_name: v.full_name.trim(),
-        role: v.role as Schema<"UserIn">["role"],
-        agency_id: idOrNull(v.agency_id),
-        phone: v.phone.trim() || null,
-        password,
-        language: "id",
-        active: true,
-      };
-      const made = await send<Schema<"UserCreated">>("/api/admin/users", "POST", body);
-      setCreated(t("admin.user.created", { name: made.user.username, password }));
-      setV(blank);
-      setPassword(newPassword());
-      done();
-    });
+  async function save(v: ReturnType<typeof blank>) {
+    const body: Schema<"UserIn"> = {
+      username: v.username.trim(),
+      full_name: v.full_name.trim(),
+      role: v.role as Schema<"UserIn">["role"],
+      agency_id: idOrNull(v.agency_id),
+      phone: v.phone.trim() || null,
+      password: v.password,
+      language: "id",
+      active: true,
+    };
+    const made = await send<Schema<"UserCreated">>("/api/admin/users", "POST", body);
+    setCreated(t("admin.user.created", { name: made.user.username, password: v.password }));
+    form.setValues(blank());
+    done();
+  }
 
+  const fields: FieldSpec[] = [
+    { name: "username", label: t("admin.col.username") },
+    { name: "full_name", label: t("admin.col.name") },
+    choice("role", t("admin.col.role"), roleOptions()),
+    choice("agency_id", t("admin.col.agency"), namedOptions(agencies), t("admin.none")),
+    { name: "phone", label: t("citizen.phone"), kind: "tel" },
+    { name: "password", label: t("admin.user.password") },
+  ];
   return (
     <>
       <OnceNotice text={created} testid="user-created" />
       <CheckedForm
-        id="user-new"
+        form={form}
         title={t("admin.user.new")}
-        submit={t("admin.user.create")}
-        busy={busy}
-        general={problem.general}
-        onSubmit={submit}
-      >
-        <CheckedText
-          {...field("username")}
-          label={t("admin.col.username")}
-          value={v.username}
-          onValue={set("username")}
-        />
-        <CheckedText
-          {...field("full_name")}
-          label={t("admin.col.name")}
-          value={v.full_name}
-          onValue={set("full_name")}
-        />
-        <CheckedSelect
-          {...field("role")}
-          label={t("admin.col.role")}
-          value={v.role}
-          onValue={set("role")}
-          options={roleOptions()}
-        />
-        <CheckedSelect
-          {...field("agency_id")}
-          label={t("admin.col.agency")}
-          value={v.agency_id}
-          onValue={set("agency_id")}
-          options={namedOptions(agencies)}
-          none={t("admin.none")}
-        />
-        <CheckedText
-          {...field("phone")}
-          label={t("citizen.phone")}
-          value={v.phone}
-          onValue={set("phone")}
-          type="tel"
-        />
-        <CheckedText
-          {...field("password")}
-          label={t("admin.user.password")}
-          value={password}
-          onValue={setPassword}
-        />
-      </CheckedForm>
+        button={t("admin.user.create")}
+        fields={fields}
+      />
     </>
   );
 }
@@ -124,16 +86,10 @@ export function UsersScreen() {
   const users = useList<User>("/api/admin/users");
   const agencies = useList<Agency>("/api/admin/agencies");
   const [q, setQ] = useState("");
-  const [role, setRole] = useState("");
-  const [agency, setAgency] = useState("");
-  const [active, setActive] = useState("");
+  const [f, setF] = useState({ role: "", agency: "", active: "" });
+  const { role, agency, active } = f;
   const [notice, setNotice] = useState("");
-  const [error, setError] = useState("");
-
-  const agencyName = (id: number | null) => {
-    const a = agencies.rows?.find((x) => x.id === id);
-    return a ? named(a) : "—";
-  };
+  const action = useAction(users.reload);
   const needle = q.trim().toLowerCase();
   const rows = (users.rows ?? []).filter(
     (u) =>
@@ -144,15 +100,9 @@ export function UsersScreen() {
   );
 
   async function change(u: User, patch: Schema<"UserPatch">, message: string) {
-    setError("");
     setNotice("");
-    try {
-      await send<User>(`/api/admin/users/${u.id}`, "PATCH", patch);
-      setNotice(message);
-      await users.reload();
-    } catch (err) {
-      setError(loadError(err));
-    }
+    const done = await action.act(() => send<User>(`/api/admin/users/${u.id}`, "PATCH", patch));
+    if (done) setNotice(message);
   }
   const reset = (u: User) => {
     const password = newPassword();
@@ -167,54 +117,26 @@ export function UsersScreen() {
 
   return (
     <>
-      <ErrorText error={users.error || agencies.error || error} />
+      <ErrorText error={users.error || agencies.error || action.error} />
       <OnceNotice text={notice} testid="user-notice" />
-      <div class="admin-filters">
-        <TextField
-          id="user-q"
-          label={t("admin.search")}
-          value={q}
-          onValue={setQ}
-          attrs={{ type: "search" }}
-        />
-        <FilterSelect
-          label={t("admin.col.role")}
-          value={role}
-          onChange={setRole}
-          options={roleOptions()}
-          all={t("admin.all")}
-          testid="user-role"
-        />
-        <FilterSelect
-          label={t("admin.col.agency")}
-          value={agency}
-          onChange={setAgency}
-          options={namedOptions(agencies.rows)}
-          all={t("admin.all")}
-          testid="user-agency"
-        />
-        <FilterSelect
-          label={t("admin.col.status")}
-          value={active}
-          onChange={setActive}
-          options={[
-            { value: "true", label: activeWord(true) },
-            { value: "false", label: activeWord(false) },
-          ]}
-          all={t("admin.all")}
-          testid="user-active"
-        />
-      </div>
+      <AdminFilters
+        form="user"
+        values={f}
+        onValue={(name, value) => setF({ ...f, [name]: value })}
+        filters={[
+          { name: "role", label: t("admin.col.role"), options: roleOptions() },
+          { name: "agency", label: t("admin.col.agency"), options: namedOptions(agencies.rows) },
+          { name: "active", label: t("admin.col.status"), options: activeOptions() },
+        ]}
+      >
+        <SearchField id="user-q" label={t("admin.search")} value={q} onValue={setQ} />
+      </AdminFilters>
       <AdminTable
         id="users"
         title={t("admin.user.list", { n: rows.length })}
         rows={rows}
         cols={[
-          ["admin.col.name", (u) => u.full_name],
-          ["admin.col.username", (u) => u.username],
-          ["admin.col.role", (u) => roleName(u.role)],
-          ["admin.col.agency", (u) => agencyName(u.agency_id)],
-          ["admin.col.status", (u) => activeWord(u.active)],
+          ...userCols(agencies.rows),
           [
             "admin.col.last_login",
             (u) =>
@@ -223,22 +145,12 @@ export function UsersScreen() {
         ]}
         actions={(u) => (
           <>
-            <button
-              type="button"
-              class="btn btn-secondary btn-small"
-              onClick={() => toggle(u)}
-              data-testid={`user-toggle-${u.username}`}
-            >
+            <RowButton onClick={() => toggle(u)} testid={`user-toggle-${u.username}`}>
               {t(u.active ? "admin.user.deactivate" : "admin.user.reactivate")}
-            </button>
-            <button
-              type="button"
-              class="btn btn-secondary btn-small"
-              onClick={() => reset(u)}
-              data-testid={`user-reset-${u.username}`}
-            >
+            </RowButton>
+            <RowButton onClick={() => reset(u)} testid={`user-reset-${u.username}`}>
               {t("admin.user.reset")}
-            </button>
+            </RowButton>
           </>
         )}
       />

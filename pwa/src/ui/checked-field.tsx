@@ -1,25 +1,38 @@
 /**
  * Form fields that say beside themselves what is wrong (the admin console's forms): a text
- * input, a select and a checkbox, each tied to its error line by `aria-describedby` and marked
- * `aria-invalid` while the error stands. The text input is the shared `TextField`.
+ * input, a select (one choice or several) and a checkbox, each tied to its error line by
+ * `aria-describedby` and marked `aria-invalid` while the error stands. A form lists its fields as
+ * data (`FieldSpec`) bound to one values object (`useCheckedForm`); the text input is the shared
+ * `TextField`.
  */
 import type { ComponentChildren } from "preact";
-import type { FilterOption } from "./filter-select";
+import { useState } from "preact/hooks";
+import { Choices, type FilterOption } from "./filter-select";
 import { TextField } from "./form-field";
+import { type FormProblem, useFormProblem } from "./form-problem";
 
-interface Checked {
-  /** The form's id prefix; the input is `${form}-${name}`, its error `${form}-${name}-error`. */
-  form: string;
-  /** The field's name, as the API spells it (`full_name`, `sla_accept_min`). */
+/** A form's values by field name: a text (a file's too), a checkbox, or a multiple select's choices. */
+export type FormValues = Record<string, string | boolean | string[]>;
+
+/** One field of a form: its name as the API spells it (`full_name`), its label and its kind. */
+export interface FieldSpec {
   name: string;
   label: string;
-  error?: string;
+  kind?: "text" | "tel" | "number" | "select" | "multiple" | "checkbox" | "file";
+  options?: readonly FilterOption[];
+  /** A file field's types; its value is the chosen file's text. */
+  accept?: string;
+  /** A select's words for the empty value, when it may be left empty. */
+  none?: string;
 }
 
-const ids = (p: Checked) => ({ id: `${p.form}-${p.name}`, err: `${p.form}-${p.name}-error` });
+const ids = (form: string, name: string) => ({
+  id: `${form}-${name}`,
+  err: `${form}-${name}-error`,
+});
 
-const invalid = (p: Checked) =>
-  p.error ? { "aria-invalid": true, "aria-describedby": ids(p).err } : {};
+const invalid = (err: string, error?: string) =>
+  error ? { "aria-invalid": true, "aria-describedby": err } : {};
 
 /** The error line under a field; nothing when the field is fine. */
 export function FieldError({ id, text }: { id: string; text?: string }) {
@@ -31,121 +44,173 @@ export function FieldError({ id, text }: { id: string; text?: string }) {
   );
 }
 
-export function CheckedText(
-  p: Checked & {
-    value: string;
-    onValue: (v: string) => void;
-    type?: "text" | "tel" | "number" | "search";
-    required?: boolean;
-    autocomplete?: string;
-  },
-) {
-  const { id, err } = ids(p);
-  return (
-    <div class="checked-field">
-      <TextField
-        id={id}
-        label={p.label}
-        value={p.value}
-        onValue={p.onValue}
-        attrs={{
-          name: p.name,
-          type: p.type ?? "text",
-          required: p.required,
-          autocomplete: p.autocomplete ?? "off",
-          ...invalid(p),
-        }}
-      />
-      <FieldError id={err} text={p.error} />
-    </div>
-  );
-}
-
-export function CheckedSelect(
-  p: Checked & {
-    value: string;
-    onValue: (v: string) => void;
-    options: readonly FilterOption[];
-    /** The words for the empty value, when it may be left empty. */
-    none?: string;
-  },
-) {
-  const { id, err } = ids(p);
-  return (
-    <div class="checked-field">
-      <label class="field" for={id}>
-        <span>{p.label}</span>
-        <select
-          id={id}
-          name={p.name}
-          value={p.value}
-          onChange={(e) => p.onValue(e.currentTarget.value)}
-          {...invalid(p)}
-        >
-          {p.none !== undefined && <option value="">{p.none}</option>}
-          {p.options.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <FieldError id={err} text={p.error} />
-    </div>
-  );
-}
-
-export function CheckedBox(p: Checked & { checked: boolean; onValue: (v: boolean) => void }) {
-  const { id, err } = ids(p);
-  return (
-    <div class="checked-field">
+/** One field and its error line; `form` prefixes its id (`${form}-${name}`). */
+function CheckedField(p: {
+  form: string;
+  spec: FieldSpec;
+  value: FormValues[string];
+  onValue: (v: FormValues[string]) => void;
+  error?: string;
+}) {
+  const { name, label, kind = "text", options = [] } = p.spec;
+  const { id, err } = ids(p.form, name);
+  const attrs = { id, name, ...invalid(err, p.error) };
+  let input: ComponentChildren;
+  if (kind === "checkbox") {
+    input = (
       <label class="check" for={id}>
         <input
-          id={id}
-          name={p.name}
+          {...attrs}
           type="checkbox"
-          checked={p.checked}
+          checked={p.value === true}
           onChange={(e) => p.onValue(e.currentTarget.checked)}
-          {...invalid(p)}
         />
-        <span>{p.label}</span>
+        <span>{label}</span>
       </label>
+    );
+  } else if (kind === "select" || kind === "multiple") {
+    const chosen = Array.isArray(p.value) ? p.value : [];
+    input = (
+      <label class="field" for={id}>
+        <span>{label}</span>
+        {kind === "select" ? (
+          <select
+            {...attrs}
+            value={String(p.value)}
+            onChange={(e) => p.onValue(e.currentTarget.value)}
+          >
+            <Choices options={options} none={p.spec.none} />
+          </select>
+        ) : (
+          <select
+            {...attrs}
+            multiple
+            size={4}
+            onChange={(e) => p.onValue(Array.from(e.currentTarget.selectedOptions, (o) => o.value))}
+          >
+            {options.map((o) => (
+              <option key={o.value} value={o.value} selected={chosen.includes(String(o.value))}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </label>
+    );
+  } else if (kind === "file") {
+    input = (
+      <label class="field" for={id}>
+        <span>{label}</span>
+        <input
+          {...attrs}
+          type="file"
+          accept={p.spec.accept}
+          onChange={async (e) => p.onValue((await e.currentTarget.files?.[0]?.text()) ?? "")}
+        />
+      </label>
+    );
+  } else {
+    input = (
+      <TextField
+        id={id}
+        label={label}
+        value={String(p.value)}
+        onValue={p.onValue}
+        attrs={{ name, type: kind, autocomplete: "off", ...invalid(err, p.error) }}
+      />
+    );
+  }
+  return (
+    <div class="checked-field">
+      {input}
       <FieldError id={err} text={p.error} />
     </div>
   );
+}
+
+/** A select field: one of `options`, or the empty value (in `none`'s words) when it may be empty. */
+export const choice = (
+  name: string,
+  label: string,
+  options: readonly FilterOption[],
+  none?: string,
+): FieldSpec => ({ name, label, kind: "select", options, none });
+
+/**
+ * A form (`id`) and its values, one submission at a time (`useFormProblem`): the fields it knows
+ * are the names in `blank`, `reset` starts again from `blank`, `changed` hears every
+ * change, and `submit` runs `save` with the values, its failure placed beside the fields.
+ */
+export function useCheckedForm<V extends FormValues>(
+  id: string,
+  blank: V,
+  opts: {
+    codes?: Record<string, string>;
+    initial?: V;
+    changed?: (name: string, value: FormValues[string]) => void;
+    save?: (values: V) => Promise<void>;
+  } = {},
+) {
+  const [values, setValues] = useState<V>(opts.initial ?? blank);
+  const state = useFormProblem(Object.keys(blank), opts.codes);
+  const set = (name: string, value: FormValues[string]) => {
+    setValues({ ...values, [name]: value });
+    opts.changed?.(name, value);
+  };
+  const submit = () => void state.run(async () => opts.save?.(values));
+  return { ...state, id, values, set, setValues, submit, reset: () => setValues(blank) };
 }
 
 /** A form's frame: its fields in a grid, the general problem, and the submit button. */
 export function CheckedForm(p: {
-  id: string;
+  form: {
+    id: string;
+    busy: boolean;
+    problem: FormProblem;
+    values: FormValues;
+    set: (name: string, value: FormValues[string]) => void;
+    submit: () => void;
+  };
   title: string;
-  submit: string;
-  busy: boolean;
-  general: string;
-  onSubmit: () => void;
-  children: ComponentChildren;
+  /** The submit button's words. */
+  button: string;
+  fields: FieldSpec[];
+  /** What submitting does, when it is more than sending the values (`form.submit`). */
+  onSubmit?: () => void;
 }) {
+  const { id, busy, problem, values, set } = p.form;
   return (
     <form
       class="checked-form"
-      id={p.id}
-      data-testid={p.id}
-      aria-labelledby={`${p.id}-h`}
+      id={id}
+      data-testid={id}
+      aria-labelledby={`${id}-h`}
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        p.onSubmit();
+        (p.onSubmit ?? p.form.submit)();
       }}
     >
-      <h3 id={`${p.id}-h`}>{p.title}</h3>
-      <div class="checked-grid">{p.children}</div>
-      {p.general && (
-        <p class="error" role="alert" data-testid={`${p.id}-error`}>
-          {p.general}
+      <h3 id={`${id}-h`}>{p.title}</h3>
+      <div class="checked-grid">
+        {p.fields.map((spec) => (
+          <CheckedField
+            key={spec.name}
+            form={id}
+            spec={spec}
+            value={values[spec.name]}
+            onValue={(v) => set(spec.name, v)}
+            error={problem.fields[spec.name]}
+          />
+        ))}
+      </div>
+      {problem.general && (
+        <p class="error" role="alert" data-testid={`${id}-error`}>
+          {problem.general}
         </p>
       )}
-      <button type="submit" class="btn btn-primary" disabled={p.busy}>
-        {p.submit}
+      <button type="submit" class="btn btn-primary" disabled={busy}>
+        {p.button}
       </button>
     </form>
   );

@@ -8,6 +8,20 @@ export interface FilterOption {
   label: string;
 }
 
+/** A select's choices: the empty value first (in `none`'s words) when it may be left empty. */
+export function Choices({ options, none }: { options: readonly FilterOption[]; none?: string }) {
+  return (
+    <>
+      {none !== undefined && <option value="">{none}</option>}
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </>
+  );
+}
+
 export interface FilterSelectProps {
   label: string;
   value: string;
@@ -28,12 +42,7 @@ export function FilterSelect(p: FilterSelectProps) {
         data-testid={p.testid}
         onChange={(e) => p.onChange((e.target as HTMLSelectElement).value)}
       >
-        {p.all !== undefined && <option value="">{p.all}</option>}
-        {p.options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
+        <Choices options={p.options} none={p.all} />
       </select>
     </label>
   );
