@@ -495,6 +495,11 @@ async def test_an_area_uploaded_here_places_cases_and_a_rule_made_here_routes_th
     history = page.get_by_test_id("audit-table")
     await expect(history.get_by_role("row").filter(has_text="Wilayah Uji").first).to_be_visible()
     await expect(history).to_contain_text("Aturan wilayah")
+    # Each changed field is named in words, and a shape is said as such, never as raw JSON.
+    await expect(history).to_contain_text("Nama: — → Wilayah Uji")
+    await expect(history).to_contain_text("Batas wilayah: — → (bentuk di peta)")
+    text = await history.inner_text()
+    assert "name:" not in text and "boundary" not in text and '{"' not in text, text
     await in_both_languages(page, shot, "admin-console-history", a11y, history)
     audit = (await admin.api.get("/api/admin/audit", params={"entity": "routing_rule"})).json()
     assert audit["items"][0]["action"] == "create", dump(audit)

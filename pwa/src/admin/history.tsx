@@ -28,17 +28,29 @@ const word = (prefix: string, code: string) => {
   return hasKey(key) ? t(key) : "—";
 };
 
-const shown = (v: unknown) =>
-  v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v);
+/** Value words that are codes in the record: a role, an agency's kind. */
+const CODED: Record<string, string> = { role: "role", kind: "admin.kind" };
 
-/** The fields a change touched: "name: old → new", one per line. */
+/** A recorded value in words: yes/no, a role's name, a shape said as such, never raw JSON. */
+function shown(field: string, v: unknown): string {
+  if (v === null || v === undefined || v === "") return "—";
+  if (typeof v === "boolean") return t(v ? "admin.audit.yes" : "admin.audit.no");
+  if (Array.isArray(v)) return v.length ? v.map((x) => shown(field, x)).join(", ") : "—";
+  // A boundary is kept as GeoJSON (an object or its text): the map shows it, words cannot.
+  if (typeof v === "object" || field === "boundary") return t("admin.audit.shape");
+  if (field in CODED) return word(CODED[field], String(v));
+  if (field.endsWith("_at")) return formatTime(String(v));
+  return String(v);
+}
+
+/** The fields a change touched: "Name: old → new", one per line, each field named in words. */
 function changes(e: AuditEntry): string[] {
   const before = e.before ?? {};
   const after = e.after ?? {};
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
   return keys
-    .filter((k) => shown(before[k]) !== shown(after[k]))
-    .map((k) => `${k}: ${shown(before[k])} → ${shown(after[k])}`);
+    .filter((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null))
+    .map((k) => `${word("admin.field", k)}: ${shown(k, before[k])} → ${shown(k, after[k])}`);
 }
 
 export function HistoryScreen() {
