@@ -18,7 +18,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from api.auth import requires_roles
 from api.db.admin import AreaRow, CategoryRow
 from api.domain.vocabulary import Priority, Role
-from api.routes.deps import By, Cfg, Db, Lang, post_ok
+from api.routes.deps import SHOWN_ONCE, By, Cfg, Db, Lang, post_ok
 from api.routes.params import Id, Lat, Lon, MembersIn
 from api.services import admin, areas, teams, users
 from api.services.admin import AgencyOut, RoutingRuleOut
@@ -297,7 +297,11 @@ class UserController(AdminController):
     async def get_user(self, db: Db, user_id: FromPath[int]) -> UserOut:
         return await users.get_user(db, user_id)
 
-    @post("/", summary="Create a user; without a password one is made and shown once")
+    @post(
+        "/",
+        summary="Create a user; without a password one is made and shown once",
+        cache_control=SHOWN_ONCE,
+    )
     async def create_user(self, db: Db, actor: By, data: JSONBody[UserIn]) -> UserCreated:
         return await users.create_user(db, fields(data), actor)
 
@@ -318,6 +322,7 @@ class UserController(AdminController):
     @post_ok(
         "/{user_id:int}/reset-password",
         summary="A new random password, shown once; every session of the user is revoked",
+        cache_control=SHOWN_ONCE,
     )
     async def reset_password(self, db: Db, actor: By, user_id: FromPath[int]) -> PasswordShownOnce:
         return await users.reset_password(db, user_id, actor)

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from litestar import Request, post
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,10 @@ from api.services.audit import Actor
 
 #: A POST that creates nothing (a change to a record, or a question): answered 200, not 201.
 post_ok = partial(post, status_code=200)
+
+#: For an answer that carries a secret shown once (a new password, an Open311 key): no cache,
+#: browser or proxy, may keep it.
+SHOWN_ONCE = CacheControlHeader(no_store=True)
 
 
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:

@@ -37,7 +37,7 @@ from api.domain.open311 import (
 )
 from api.errors import AppError, request_language
 from api.i18n import t
-from api.routes.deps import By, Cfg, Db, Lang, Now
+from api.routes.deps import SHOWN_ONCE, By, Cfg, Db, Lang, Now
 from api.services import open311 as svc
 
 FORM = "application/x-www-form-urlencoded"
@@ -309,7 +309,7 @@ class Open311KeyController(Controller):
     async def list_keys(self, db: Db) -> list[KeyOut]:
         return [_key_out(k) for k in await svc.list_keys(db)]
 
-    @post("/", summary="Issue an Open311 API key (shown once)")
+    @post("/", summary="Issue an Open311 API key (shown once)", cache_control=SHOWN_ONCE)
     async def issue(self, db: Db, actor: By, data: JSONBody[KeyIn]) -> IssuedKeyOut:
         key, raw = await svc.issue_key(db, data.name, actor)
         return IssuedKeyOut(key.id, key.name, raw, key.created_at)

@@ -91,6 +91,7 @@ async def test_a_user_created_without_a_password_gets_one_shown_once(
         json={"username": "tanpa.sandi", "full_name": "Tanpa Sandi", "role": "operator"},
     )
     assert r.status_code == 201, r.text
+    assert r.headers["cache-control"] == "no-store", r.headers
     created = r.json()
     password = created["password"]
     assert isinstance(password, str) and len(password) >= 16
@@ -128,6 +129,8 @@ async def test_a_password_reset_shows_a_new_password_once_and_signs_the_user_out
     assert r.status_code == 200, r.text
     password = r.json()["password"]
     assert len(password) >= 16
+    # A secret shown once is never kept by a browser or proxy cache.
+    assert r.headers["cache-control"] == "no-store", r.headers
 
     assert (await client.get("/api/auth/me", headers=operator)).status_code == 401
     refresh = await client.post(

@@ -153,6 +153,7 @@ async def issue_key(client: Client, name: str = "Portal Kota") -> tuple[int, str
     admin = await login(client, "admin")
     r = await client.post("/api/admin/open311-keys", headers=admin, json={"name": name})
     assert r.status_code == 201, r.text
+    assert r.headers["cache-control"] == "no-store", r.headers  # the key is shown once
     return r.json()["id"], r.json()["api_key"]
 
 
