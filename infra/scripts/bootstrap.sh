@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Tanggap 112 needs on a fresh Debian/Ubuntu machine, and nothing twice:
 #   - PostgreSQL + PostGIS (apt, when root or sudo is available and they are missing)
-#   - with --test: Chromium (end-to-end tests), wrk (benchmarks), Caddy (the proxy config test)
+#   - with --test: Chromium (end-to-end tests), wrk (benchmarks), Caddy (the proxy config test),
+#     and the high-availability drills' tools: PgBouncer, pgBackRest and pg_auto_failover
 #   - uv (from PyPI) and the project's Python environment (uv sync --frozen)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,6 +51,12 @@ else
     command -v chromium >/dev/null || need+=(chromium)
     command -v caddy >/dev/null || need+=(caddy)
     command -v wrk >/dev/null || need+=(wrk)
+    # Past one machine (docs/operations.md): the pooler, backups, and failover.
+    [[ -x /usr/sbin/pgbouncer ]] || need+=(pgbouncer)
+    command -v pgbackrest >/dev/null || need+=(pgbackrest)
+    [[ -f /usr/share/postgresql/"$major"/extension/pgautofailover.control ]] \
+      || need+=("postgresql-$major-auto-failover")
+    command -v pg_autoctl >/dev/null || need+=(pg-auto-failover-cli)
   fi
   command -v python3 >/dev/null || need+=(python3)
   python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
