@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from geoalchemy2 import Geometry
+from sqlalchemy import cast, delete, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Team, TeamPosition, User, team_members
@@ -20,6 +22,51 @@ async def teams(
         if agency_id is not None:
             q = q.where(Team.agency_id == agency_id)
     return list((await db.execute(q)).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    """A team as the admin console lists it: its members' ids and its last reported position
+    (the members' pings keep it on the team; None until one comes)."""
+
+    id: int
+    agency_id: int
+    name: str
+    on_duty: bool
+    member_ids: list[int]
+    lat: float | None
+    lon: float | None
+    last_position_at: datetime | None
+
+
+async def team_rows(
+    db: AsyncSession, *, agency_id: int | None = None, team_id: int | None = None
+) -> list[TeamRow]:
+    """Teams by agency and name (of one agency, or one team), with members and last position,
+    in one query."""
+    uid = team_members.c.user_id
+    members = (
+        select(func.array_agg(aggregate_order_by(uid, uid)))
+        .where(team_members.c.team_id == Team.id)
+        .scalar_subquery()
+    )
+    point = cast(Team.last_position, Geometry)
+    q = select(
+        Team.id,
+        Team.agency_id,
+        Team.name,
+        Team.on_duty,
+        members.label("member_ids"),
+        func.ST_Y(point).label("lat"),
+        func.ST_X(point).label("lon"),
+        Team.last_position_at,
+    ).order_by(Team.agency_id, Team.name)
+    if agency_id is not None:
+        q = q.where(Team.agency_id == agency_id)
+    if team_id is not None:
+        q = q.where(Team.id == team_id)
+    rows = (await db.execute(q)).mappings()
+    return [TeamRow(**{**r, "member_ids": r["member_ids"] or []}) for r in rows]
 
 
 async def team_name_taken(db: AsyncSession, agency_id: int, name: str) -> bool:
@@ -46,11 +93,6 @@ async def members(db: AsyncSession, team_ids: list[int]) -> list[MemberRow]:
         .order_by(User.full_name)
     )
     return [MemberRow(**row) for row in rows.mappings()]
-
-
-async def member_ids(db: AsyncSession, team_id: int) -> list[int]:
-    q = select(team_members.c.user_id).where(team_members.c.team_id == team_id)
-    return sorted((await db.execute(q)).scalars())
 
 
 async def team_ids_of(db: AsyncSession, user_id: int) -> list[int]:

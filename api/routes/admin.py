@@ -100,16 +100,34 @@ class AgencyController(AdminController):
 
 
 # -------------------------------------------------------------- categories
-class Attribute(msgspec.Struct, forbid_unknown_fields=True):
-    """An Open311 attribute: an extra question asked when reporting this category."""
+Words = Annotated[str, msgspec.Meta(max_length=2000)]
 
-    code: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
-    description: Name
+
+class AttributeValue(msgspec.Struct, forbid_unknown_fields=True):
+    """One answer of a list question: its key and its name in both languages (``name``, as
+    Open311 spells it, is taken for both)."""
+
+    key: Words = ""
+    name_id: Words = ""
+    name_en: Words = ""
+    name: Words = ""
+
+
+class Attribute(msgspec.Struct, forbid_unknown_fields=True):
+    """An Open311 attribute: an extra question asked when reporting this category. Checked by
+    the use case (:mod:`api.domain.questions`), so every fault is named beside its field
+    (``attributes[2].code``); ``description``, as Open311 spells it, is taken for both
+    languages."""
+
+    code: Words = ""
     datatype: Literal[
         "string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"
     ] = "string"
     required: bool = False
-    values: list[dict[str, str]] = []
+    description_id: Words = ""
+    description_en: Words = ""
+    description: Words = ""
+    values: list[AttributeValue] = []
 
 
 class CategoryIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, Router, delete, get, post
+from litestar import Controller, Request, Response, Router, delete, get, patch, post
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
@@ -39,6 +39,7 @@ from api.errors import AppError, request_language
 from api.i18n import t
 from api.routes.deps import SHOWN_ONCE, By, Cfg, Db, Lang, Now
 from api.services import open311 as svc
+from api.services.open311 import KeyOut
 
 FORM = "application/x-www-form-urlencoded"
 # What Litestar is given; it adds "; charset=utf-8" to text/* itself (see CONTENT_TYPES).
@@ -245,9 +246,9 @@ async def v2_post(
 
 
 @get("/v2/services/{name:str}", summary="GeoReport v2: a service definition (its attributes)")
-async def v2_service(db: Db, name: FromPath[str]) -> Response[bytes]:
+async def v2_service(db: Db, lang: Lang, name: FromPath[str]) -> Response[bytes]:
     code, fmt = split_format(name)
-    return answer(fmt, "service_definition", await svc.definition(db, code))
+    return answer(fmt, "service_definition", await svc.definition(db, code, lang))
 
 
 @get("/v2/requests/{name:str}", summary="GeoReport v2: one service request")
@@ -273,18 +274,21 @@ open311_router = Router(
 
 # -------------------------------------------------------------- admin: keys
 class KeyIn(msgspec.Struct, forbid_unknown_fields=True):
-    """Who the key is for (a portal, a FixMyStreet instance), to recognise it later."""
+    """Who the key is for (a portal, a FixMyStreet instance), to recognise it later, and its own
+    request limit within the report window (null: the city default; 1 to 100,000, else a 422
+    beside ``requests_limit``)."""
 
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    requests_limit: int | None = None
 
 
-class KeyOut(msgspec.Struct):
-    id: int
-    name: str
-    key_prefix: str
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+class KeyPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """A change to a key: only the fields sent (``requests_limit: null`` is the city default)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    requests_limit: int | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class IssuedKeyOut(msgspec.Struct):
@@ -293,11 +297,8 @@ class IssuedKeyOut(msgspec.Struct):
     id: int
     name: str
     api_key: str
+    requests_limit: int | None
     created_at: datetime
-
-
-def _key_out(k: Any) -> KeyOut:
-    return KeyOut(k.id, k.name, k.key_prefix, k.created_at, k.last_used_at, k.revoked_at)
 
 
 class Open311KeyController(Controller):
@@ -307,13 +308,19 @@ class Open311KeyController(Controller):
 
     @get("/", summary="Open311 API keys (never the keys themselves)")
     async def list_keys(self, db: Db) -> list[KeyOut]:
-        return [_key_out(k) for k in await svc.list_keys(db)]
+        return [svc.key_record(k) for k in await svc.list_keys(db)]
 
     @post("/", summary="Issue an Open311 API key (shown once)", cache_control=SHOWN_ONCE)
     async def issue(self, db: Db, actor: By, data: JSONBody[KeyIn]) -> IssuedKeyOut:
-        key, raw = await svc.issue_key(db, data.name, actor)
-        return IssuedKeyOut(key.id, key.name, raw, key.created_at)
+        key, raw = await svc.issue_key(db, data.name, actor, data.requests_limit)
+        return IssuedKeyOut(key.id, key.name, raw, key.requests_limit, key.created_at)
+
+    @patch("/{key_id:int}", summary="Rename an Open311 API key or set its own request limit")
+    async def change(
+        self, db: Db, actor: By, key_id: FromPath[int], data: JSONBody[KeyPatch]
+    ) -> KeyOut:
+        return await svc.change_key(db, key_id, msgspec.to_builtins(data), actor)
 
     @delete("/{key_id:int}", summary="Revoke an Open311 API key", status_code=200)
     async def revoke(self, db: Db, actor: By, key_id: FromPath[int]) -> KeyOut:
-        return _key_out(await svc.revoke_key(db, key_id, actor))
+        return svc.key_record(await svc.revoke_key(db, key_id, actor))

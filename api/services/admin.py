@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import admin as q
 from api.db.admin import CategoryRow
 from api.db.models import Agency, Area, Category, RoutingRule, Team
+from api.domain import questions
 from api.domain.audit import AuditAction, AuditEntity
 from api.errors import Conflict, NotFound, Unprocessable
 from api.services.audit import Actor, record
@@ -148,8 +149,28 @@ async def _category(db: AsyncSession, category_id: int) -> CategoryRow:
 SLA_STAGES = ("sla_accept_min", "sla_arrive_min", "sla_resolve_min")
 
 
+def refused_fields(found: list[questions.Problem]) -> Unprocessable:
+    """A 422 naming every field at fault (``attributes[2].code``), each with its own code and
+    message, so a form shows each beside its field; the first one is the answer's code."""
+    errors = [{"key": p.field, "source": "body", "code": p.code} for p in found]
+    return Unprocessable(found[0].code, extra={"errors": errors})
+
+
+def _check_questions(fields: Fields) -> None:
+    """The extra questions sent, in their stored shape (in ``fields``), or a 422 naming each
+    fault beside its field."""
+    if "attributes" in fields:
+        asked = questions.normalised(fields["attributes"])
+        found = questions.problems(asked)
+        if found:
+            raise refused_fields(found)
+        fields["attributes"] = asked
+
+
 async def _check_category(db: AsyncSession, fields: Fields, current: Category | None) -> None:
-    """SLA stages in order (accept ≤ arrive ≤ resolve), a new code, and every agency exists."""
+    """SLA stages in order (accept ≤ arrive ≤ resolve), a new code, every agency exists, and
+    the extra questions are well made."""
+    _check_questions(fields)
     accept, arrive, resolve = (int(fields.get(f, getattr(current, f, 0))) for f in SLA_STAGES)
     if not accept <= arrive <= resolve:
         raise Unprocessable("sla_order")

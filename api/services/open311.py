@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
@@ -32,12 +33,15 @@ from api.domain.open311 import (
     service_attributes,
     w3c,
 )
-from api.errors import NotFound
+from api.domain.questions import KEY_LIMIT_MAX, in_language, key_limit_ok
+from api.errors import NotFound, field_error
 from api.i18n import t
 from api.security import token_digest
 from api.services import citizen
 from api.services.abuse import Counter, report_window
+from api.services.admin import change_recorded
 from api.services.audit import Actor, record
+from api.services.results import result
 from api.services.tracking import reporter_by_token
 
 KEY_PREFIX = "o311_"
@@ -98,11 +102,12 @@ async def known_category(db: AsyncSession, code: str, *, active_only: bool) -> C
     return category
 
 
-async def definition(db: AsyncSession, code: str) -> dict[str, Any]:
+async def definition(db: AsyncSession, code: str, lang: str) -> dict[str, Any]:
+    """A service's questions as the admin last set them, in the caller's language."""
     category = await known_category(db, code, active_only=True)
     return {
         "service_code": category.code,
-        "attributes": service_attributes(category.attributes or []),
+        "attributes": service_attributes(in_language(category.attributes or [], lang)),
     }
 
 
@@ -118,23 +123,39 @@ async def authenticate(db: AsyncSession, raw_key: str | None, now: datetime) -> 
     return key
 
 
-def key_record(key: Open311Key) -> dict[str, Any]:
-    """What the admin API (and the audit record) shows of a key: never the key or its hash."""
-    return {
-        "id": key.id,
-        "name": key.name,
-        "key_prefix": key.key_prefix,
-        "created_at": key.created_at,
-        "last_used_at": key.last_used_at,
-        "revoked_at": key.revoked_at,
-    }
+class KeyOut(msgspec.Struct):
+    """What the admin API (and the audit record) shows of a key: never the key or its hash.
+    ``requests_limit`` is the key's own limit within the report window (null: the city
+    default)."""
+
+    id: int
+    name: str
+    key_prefix: str
+    requests_limit: int | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
 
 
-async def issue_key(db: AsyncSession, name: str, by: Actor) -> tuple[Open311Key, str]:
-    """A new key; the raw key is returned once and never stored (nor recorded)."""
+def key_record(key: Open311Key) -> KeyOut:
+    return result(KeyOut, key)
+
+
+def _checked_limit(limit: int | None) -> int | None:
+    if not key_limit_ok(limit):
+        raise field_error("open311_key_limit_invalid", "requests_limit", max=KEY_LIMIT_MAX)
+    return limit
+
+
+async def issue_key(
+    db: AsyncSession, name: str, by: Actor, requests_limit: int | None = None
+) -> tuple[Open311Key, str]:
+    """A new key (with its own request limit, or the city default); the raw key is returned
+    once and never stored (nor recorded)."""
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = Open311Key(
         name=name.strip(),
+        requests_limit=_checked_limit(requests_limit),
         key_hash=token_digest(raw),
         key_prefix=raw[:12],
         created_by_id=by.user_id,
@@ -147,6 +168,19 @@ async def issue_key(db: AsyncSession, name: str, by: Actor) -> tuple[Open311Key,
 
 async def list_keys(db: AsyncSession) -> list[Open311Key]:
     return await db_open311.keys(db)
+
+
+async def change_key(db: AsyncSession, key_id: int, changes: dict[str, Any], by: Actor) -> KeyOut:
+    """Rename a key or set its own request limit (null: the city default), recorded with the
+    key before and after; the new limit counts from the next request."""
+    key = await db_open311.key_for_update(db, key_id)
+    if key is None:
+        raise NotFound()
+    if "requests_limit" in changes:
+        _checked_limit(changes["requests_limit"])
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    return await change_recorded(db, by, "update", "open311_key", key, KeyOut, changes)
 
 
 async def revoke_key(db: AsyncSession, key_id: int, by: Actor) -> Open311Key:
@@ -196,7 +230,7 @@ async def create_request(
     window = report_window(settings)
     per_key = Counter(
         limit_key("open311-key", str(key.id)),
-        Limit("open311", settings.open311_requests_per_key, window),
+        Limit("open311", key.requests_limit or settings.open311_requests_per_key, window),
         "rate_limited",
     )
     created = await citizen.intake(

@@ -3,6 +3,8 @@ user reads (coordinators and field officers see their own agency's only)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,12 +40,34 @@ class TeamItem(msgspec.Struct):
     members: list[TeamMember]
 
 
-class TeamOut(msgspec.Struct):
+class TeamRecord(msgspec.Struct):
+    """A team as the audit records it: never where it is."""
+
     id: int
     agency_id: int
     name: str
     on_duty: bool
     member_ids: list[int]
+
+
+class LastPosition(msgspec.Struct):
+    """Where the team's members last reported it, and when."""
+
+    lat: float
+    lon: float
+    at: datetime
+
+
+class TeamOut(TeamRecord):
+    """A team as the admin API answers it: with its last reported position (None: none yet)."""
+
+    last_position: LastPosition | None = None
+
+    @classmethod
+    def of(cls, row: q.TeamRow) -> TeamOut:
+        at, lat, lon = row.last_position_at, row.lat, row.lon
+        where = LastPosition(lat, lon, at) if at and lat is not None and lon is not None else None
+        return result(cls, row, last_position=where)
 
 
 async def teams_out(db: AsyncSession, teams: list[Team]) -> list[TeamItem]:
@@ -83,7 +107,11 @@ async def set_members(db: AsyncSession, team: Team, user_ids: list[int]) -> None
 
 # ------------------------------------------------------------ admin console
 async def _team_out(db: AsyncSession, team: Team) -> TeamOut:
-    return result(TeamOut, team, member_ids=await q.member_ids(db, team.id))
+    return TeamOut.of((await q.team_rows(db, team_id=team.id))[0])
+
+
+def _audited(team: TeamOut) -> TeamRecord:
+    return result(TeamRecord, team)
 
 
 async def _ensure_new_name(db: AsyncSession, agency_id: int, name: str | None) -> None:
@@ -92,7 +120,8 @@ async def _ensure_new_name(db: AsyncSession, agency_id: int, name: str | None) -
 
 
 async def list_teams(db: AsyncSession, agency_id: int | None) -> list[TeamOut]:
-    return [await _team_out(db, t) for t in await q.teams(db, agency_ids=(agency_id,))]
+    """Every team (of one agency) with members and last position, in one query."""
+    return [TeamOut.of(row) for row in await q.team_rows(db, agency_id=agency_id)]
 
 
 async def get_team(db: AsyncSession, team_id: int) -> TeamOut:
@@ -107,7 +136,7 @@ async def create_team(db: AsyncSession, fields: Fields, by: Actor) -> TeamOut:
     team = await add(db, Team(**fields))
     await set_members(db, team, member_ids)
     out = await _team_out(db, team)
-    await record(db, by, "create", "team", team.id, after=out)
+    await record(db, by, "create", "team", team.id, after=_audited(out))
     return out
 
 
@@ -120,7 +149,7 @@ async def update_team(db: AsyncSession, team_id: int, changes: Fields, by: Actor
     apply_changes(team, changes)
     await db.flush()
     out = await _team_out(db, team)
-    await record(db, by, "update", "team", team_id, before=before, after=out)
+    await record(db, by, "update", "team", team_id, before=_audited(before), after=_audited(out))
     return out
 
 
@@ -131,11 +160,13 @@ async def replace_members(
     before = await _team_out(db, team)
     await set_members(db, team, user_ids)
     out = await _team_out(db, team)
-    await record(db, by, "set_members", "team", team_id, before=before, after=out)
+    await record(
+        db, by, "set_members", "team", team_id, before=_audited(before), after=_audited(out)
+    )
     return out
 
 
 async def delete_team(db: AsyncSession, team_id: int, by: Actor) -> None:
-    before = await _team_out(db, await get_or_404(db, Team, team_id))
+    before = _audited(await _team_out(db, await get_or_404(db, Team, team_id)))
     await delete_row(db, Team, team_id)
     await record(db, by, "delete", "team", team_id, before=before)

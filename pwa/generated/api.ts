@@ -164,7 +164,8 @@ export interface paths {
         delete: operations["ApiAdminOpen311KeysKeyIdRevoke"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename an Open311 API key or set its own request limit */
+        patch: operations["ApiAdminOpen311KeysKeyIdChange"];
         trace?: never;
     };
     "/api/admin/places": {
@@ -1650,18 +1651,33 @@ export interface components {
         };
         /** Attribute */
         Attribute: {
+            /** @default  */
             code: string;
             /**
              * @default string
              * @enum {string}
              */
             datatype: "string" | "number" | "datetime" | "text" | "singlevaluelist" | "multivaluelist";
+            /** @default  */
             description: string;
+            /** @default  */
+            description_en: string;
+            /** @default  */
+            description_id: string;
             /** @default false */
             required: boolean;
-            values?: {
-                [key: string]: string;
-            }[];
+            values?: components["schemas"]["AttributeValue"][];
+        };
+        /** AttributeValue */
+        AttributeValue: {
+            /** @default  */
+            key: string;
+            /** @default  */
+            name: string;
+            /** @default  */
+            name_en: string;
+            /** @default  */
+            name_id: string;
         };
         /** AuditEntry */
         AuditEntry: {
@@ -2228,10 +2244,12 @@ export interface components {
             created_at: string;
             id: number;
             name: string;
+            requests_limit: number | null;
         };
         /** KeyIn */
         KeyIn: {
             name: string;
+            requests_limit?: number | null;
         };
         /** KeyOut */
         KeyOut: {
@@ -2241,7 +2259,20 @@ export interface components {
             key_prefix: string;
             last_used_at: string | null;
             name: string;
+            requests_limit: number | null;
             revoked_at: string | null;
+        };
+        /** KeyPatch */
+        KeyPatch: {
+            name?: string;
+            requests_limit?: number | null;
+        };
+        /** LastPosition */
+        LastPosition: {
+            /** Format: date-time */
+            at: string;
+            lat: number;
+            lon: number;
         };
         /** LoginIn */
         LoginIn: {
@@ -2793,6 +2824,7 @@ export interface components {
         TeamOut: {
             agency_id: number;
             id: number;
+            last_position?: components["schemas"]["LastPosition"] | null;
             member_ids: number[];
             name: string;
             on_duty: boolean;
@@ -3582,6 +3614,47 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminOpen311KeysKeyIdChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyPatch"];
+            };
+        };
         responses: {
             /** @description Request fulfilled, document follows */
             200: {

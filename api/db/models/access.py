@@ -95,3 +95,10 @@ class Open311Key(Base):
     created_at: Mapped[datetime] = moment()
     last_used_at: Mapped[datetime | None] = moment(nullable=True)
     revoked_at: Mapped[datetime | None] = moment(nullable=True)
+    # Service requests it may POST within the report window; None: the city default
+    # (``open311_requests_per_key``).
+    requests_limit: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+
+    __table_args__ = (
+        sa.CheckConstraint("requests_limit IS NULL OR requests_limit >= 1", name="requests_limit"),
+    )
