@@ -307,8 +307,8 @@ class Open311KeyController(Controller):
     guards = [requires_roles("admin")]
 
     @get("/", summary="Open311 API keys (never the keys themselves)")
-    async def list_keys(self, db: Db) -> list[KeyOut]:
-        return [svc.key_record(k) for k in await svc.list_keys(db)]
+    async def list_keys(self, db: Db, settings: Cfg) -> list[KeyOut]:
+        return [svc.key_out(k, settings) for k in await svc.list_keys(db)]
 
     @post("/", summary="Issue an Open311 API key (shown once)", cache_control=SHOWN_ONCE)
     async def issue(self, db: Db, actor: By, data: JSONBody[KeyIn]) -> IssuedKeyOut:
@@ -317,10 +317,11 @@ class Open311KeyController(Controller):
 
     @patch("/{key_id:int}", summary="Rename an Open311 API key or set its own request limit")
     async def change(
-        self, db: Db, actor: By, key_id: FromPath[int], data: JSONBody[KeyPatch]
+        self, db: Db, settings: Cfg, actor: By, key_id: FromPath[int], data: JSONBody[KeyPatch]
     ) -> KeyOut:
-        return await svc.change_key(db, key_id, msgspec.to_builtins(data), actor)
+        key = await svc.change_key(db, key_id, msgspec.to_builtins(data), actor)
+        return svc.key_out(key, settings)
 
     @delete("/{key_id:int}", summary="Revoke an Open311 API key", status_code=200)
-    async def revoke(self, db: Db, actor: By, key_id: FromPath[int]) -> KeyOut:
-        return svc.key_record(await svc.revoke_key(db, key_id, actor))
+    async def revoke(self, db: Db, settings: Cfg, actor: By, key_id: FromPath[int]) -> KeyOut:
+        return svc.key_out(await svc.revoke_key(db, key_id, actor), settings)

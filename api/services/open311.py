@@ -123,10 +123,9 @@ async def authenticate(db: AsyncSession, raw_key: str | None, now: datetime) -> 
     return key
 
 
-class KeyOut(msgspec.Struct):
-    """What the admin API (and the audit record) shows of a key: never the key or its hash.
-    ``requests_limit`` is the key's own limit within the report window (null: the city
-    default)."""
+class KeyRecord(msgspec.Struct):
+    """What the audit record keeps of a key: never the key or its hash. ``requests_limit`` is
+    the key's own limit within the report window (null: the city default)."""
 
     id: int
     name: str
@@ -137,8 +136,25 @@ class KeyOut(msgspec.Struct):
     revoked_at: datetime | None
 
 
-def key_record(key: Open311Key) -> KeyOut:
-    return result(KeyOut, key)
+class KeyOut(KeyRecord):
+    """A key as the admin API lists it: with the limit in force (its own, else the city
+    default) and the window it counts in, in minutes."""
+
+    limit: int
+    window_minutes: int
+
+
+def key_record(key: Open311Key) -> KeyRecord:
+    return result(KeyRecord, key)
+
+
+def key_out(key: Open311Key, settings: Settings) -> KeyOut:
+    return result(
+        KeyOut,
+        key,
+        limit=key.requests_limit or settings.open311_requests_per_key,
+        window_minutes=int(report_window(settings).total_seconds() // 60),
+    )
 
 
 def _checked_limit(limit: int | None) -> int | None:
@@ -170,7 +186,9 @@ async def list_keys(db: AsyncSession) -> list[Open311Key]:
     return await db_open311.keys(db)
 
 
-async def change_key(db: AsyncSession, key_id: int, changes: dict[str, Any], by: Actor) -> KeyOut:
+async def change_key(
+    db: AsyncSession, key_id: int, changes: dict[str, Any], by: Actor
+) -> Open311Key:
     """Rename a key or set its own request limit (null: the city default), recorded with the
     key before and after; the new limit counts from the next request."""
     key = await db_open311.key_for_update(db, key_id)
@@ -180,7 +198,8 @@ async def change_key(db: AsyncSession, key_id: int, changes: dict[str, Any], by:
         _checked_limit(changes["requests_limit"])
     if "name" in changes:
         changes["name"] = changes["name"].strip()
-    return await change_recorded(db, by, "update", "open311_key", key, KeyOut, changes)
+    await change_recorded(db, by, "update", "open311_key", key, KeyRecord, changes)
+    return key
 
 
 async def revoke_key(db: AsyncSession, key_id: int, by: Actor) -> Open311Key:

@@ -2258,9 +2258,11 @@ export interface components {
             id: number;
             key_prefix: string;
             last_used_at: string | null;
+            limit: number;
             name: string;
             requests_limit: number | null;
             revoked_at: string | null;
+            window_minutes: number;
         };
         /** KeyPatch */
         KeyPatch: {

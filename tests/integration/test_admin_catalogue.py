@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.db.models import Team
 from tests.conftest import login
 from tests.factories import category_by_code
@@ -41,7 +42,7 @@ def _field_errors(r: Any) -> dict[str, str]:
 
 # ------------------------------------------------------------ open311 keys
 async def test_a_keys_own_limit_refuses_its_next_post_and_an_admin_can_change_it(
-    client: Client,
+    client: Client, settings: Settings
 ) -> None:
     admin = await login(client, "admin")
     keys = "/api/admin/open311-keys"
@@ -53,6 +54,10 @@ async def test_a_keys_own_limit_refuses_its_next_post_and_an_admin_can_change_it
     listed = {k["name"]: k for k in await _ok(await client.get(keys, headers=admin))}
     assert listed["Portal"]["requests_limit"] == 2
     assert listed["FixMyStreet"]["requests_limit"] is None
+    # The limit in force, and the window it counts in.
+    assert listed["Portal"]["limit"] == 2
+    assert listed["FixMyStreet"]["limit"] == settings.open311_requests_per_key
+    assert listed["Portal"]["window_minutes"] == settings.public_report_window_minutes
 
     url = f"{V2}/requests.json"
     for _ in range(2):
