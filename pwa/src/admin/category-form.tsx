@@ -1,14 +1,17 @@
 /**
  * A category's form, to add one or change one: names in both languages, group, responsible and
  * supporting agencies, priority, SLA targets (minutes), dedupe radius, photo needed to resolve,
- * sensitive, active. The API checks the rules (SLA ≥ 1 minute and in order, a new code) and its
- * answer stands beside the field concerned.
+ * sensitive, active, and its extra questions (`./questions`). The API checks the rules (SLA ≥ 1
+ * minute and in order, a new code, well-made questions) and its answer stands beside the field
+ * concerned.
  */
+import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { type Key, t } from "../lib/i18n";
 import { priorityLabel } from "../shell/ui";
 import { CheckedForm, choice, type FieldSpec, useCheckedForm } from "../ui/checked-field";
 import { namedOptions, send } from "./data";
+import { QuestionsEditor, questionProblems, questionsBody, questionsOf } from "./questions";
 
 type Agency = Schema<"AgencyOut">;
 type Category = Schema<"admin_CategoryOut">;
@@ -70,6 +73,8 @@ export function CategoryForm(p: {
 }) {
   const id = p.editing ? "category-edit" : "category-new";
   const form = useCheckedForm(id, BLANK, { codes: CODES, initial: valuesOf(p.editing), save });
+  const [questions, setQuestions] = useState(() => questionsOf(p.editing?.attributes ?? []));
+  const [qProblems, setQProblems] = useState<Record<string, string>>({});
   const label = (name: string) => t(`admin.category.${name}` as Key);
   const fields: FieldSpec[] = [
     ...TEXTS.map((name) => ({ name, label: label(name) })),
@@ -90,8 +95,7 @@ export function CategoryForm(p: {
   ];
 
   async function save(v: Values) {
-    // The extra questions (Open311 attributes) are kept as they are: sent only for a new one.
-    const body: Omit<Body, "attributes"> = {
+    const body: Body = {
       code: v.code.trim().toUpperCase(),
       name_id: v.name_id.trim(),
       name_en: v.name_en.trim(),
@@ -106,11 +110,25 @@ export function CategoryForm(p: {
       sensitive: v.sensitive,
       active: v.active,
       supporting_agency_ids: v.supporting_agency_ids.map(Number),
+      attributes: questionsBody(questions) as Body["attributes"],
     };
-    const saved = p.editing
-      ? await send<Category>(`/api/admin/categories/${p.editing.id}`, "PATCH", body)
-      : await send<Category>("/api/admin/categories", "POST", { ...body, attributes: [] });
-    if (!p.editing) form.reset();
+    setQProblems({});
+    let saved: Category;
+    try {
+      saved = p.editing
+        ? await send<Category>(`/api/admin/categories/${p.editing.id}`, "PATCH", body)
+        : await send<Category>("/api/admin/categories", "POST", body);
+    } catch (err) {
+      // A fault in a question stands beside that question's input, not above the form.
+      const inQuestions = questionProblems(err);
+      if (Object.keys(inQuestions).length === 0) throw err;
+      setQProblems(inQuestions);
+      return;
+    }
+    if (!p.editing) {
+      form.reset();
+      setQuestions([]);
+    }
     p.done(saved);
   }
 
@@ -122,6 +140,8 @@ export function CategoryForm(p: {
       }
       button={t(p.editing ? "admin.save" : "admin.category.create")}
       fields={fields}
-    />
+    >
+      <QuestionsEditor form={id} questions={questions} onChange={setQuestions} errors={qProblems} />
+    </CheckedForm>
   );
 }

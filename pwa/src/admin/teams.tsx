@@ -1,7 +1,8 @@
 /**
- * Teams: name, agency, duty state (switched here) and members. Choosing a team opens its members:
- * remove one, or search the agency's staff by name and add them (the API keeps a team's members
- * in its own agency and answers in words when they are not).
+ * Teams: name, agency, duty state (switched here) and members. Choosing a team opens its detail:
+ * its last reported position on a small map (`./team-position`), and its members: remove one, or
+ * search the agency's staff by name and add them (the API keeps a team's members in its own
+ * agency and answers in words when they are not).
  */
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
@@ -12,6 +13,7 @@ import { ErrorText } from "../ui/room-table";
 import { teamCols } from "./columns";
 import { idOrNull, namedOptions, roleName, send, useAction, useList } from "./data";
 import { AdminTable, RowButton, SearchField } from "./table";
+import { TeamPosition } from "./team-position";
 
 type Agency = Schema<"AgencyOut">;
 type Team = Schema<"TeamOut">;
@@ -72,6 +74,7 @@ function Members({ team, users, done }: { team: Team; users: User[]; done: () =>
   return (
     <section class="checked-form" data-testid="team-members" aria-labelledby="team-members-h">
       <h3 id="team-members-h">{t("admin.team.members_of", { name: team.name })}</h3>
+      <TeamPosition team={team} />
       <ErrorText error={action.error} />
       <ul class="admin-people">
         {people(members, (u) => (

@@ -45,7 +45,7 @@ export function FieldError({ id, text }: { id: string; text?: string }) {
 }
 
 /** One field and its error line; `form` prefixes its id (`${form}-${name}`). */
-function CheckedField(p: {
+export function CheckedField(p: {
   form: string;
   spec: FieldSpec;
   value: FormValues[string];
@@ -177,6 +177,8 @@ export function CheckedForm(p: {
   fields: FieldSpec[];
   /** What submitting does, when it is more than sending the values (`form.submit`). */
   onSubmit?: () => void;
+  /** More of the form below its fields (a list of questions, say). */
+  children?: ComponentChildren;
 }) {
   const { id, busy, problem, values, set } = p.form;
   return (
@@ -204,6 +206,7 @@ export function CheckedForm(p: {
           />
         ))}
       </div>
+      {p.children}
       {problem.general && (
         <p class="error" role="alert" data-testid={`${id}-error`}>
           {problem.general}
