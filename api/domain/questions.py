@@ -79,6 +79,15 @@ def _words(where: str, d: Mapping[str, Any], names: tuple[str, str]) -> list[Pro
     return out
 
 
+def _code(field: str, code: str, seen: set[str], taken: str) -> list[Problem]:
+    """A code's fault (``taken`` when one before it has it), noting it as seen."""
+    fault = None if CODE.match(code) else "question_code_invalid"
+    if fault is None and code in seen:
+        fault = taken
+    seen.add(code)
+    return [Problem(field, fault)] if fault else []
+
+
 def problems(questions: Sequence[Mapping[str, Any]]) -> list[Problem]:
     """Everything wrong with ``questions`` (in their stored shape, see :func:`normalised`):
     a code of lowercase letters, digits and underscores, once per category; Open311's
@@ -86,14 +95,10 @@ def problems(questions: Sequence[Mapping[str, Any]]) -> list[Problem]:
     if len(questions) > MAX_QUESTIONS:
         return [Problem("attributes", "question_too_many")]
     out: list[Problem] = []
-    seen: set[str] = set()
+    codes: set[str] = set()
     for i, q in enumerate(questions):
         at = f"attributes[{i}]"
-        if not CODE.match(q["code"]):
-            out.append(Problem(f"{at}.code", "question_code_invalid"))
-        elif q["code"] in seen:
-            out.append(Problem(f"{at}.code", "question_code_taken"))
-        seen.add(q["code"])
+        out += _code(f"{at}.code", q["code"], codes, "question_code_taken")
         if q["datatype"] not in DATATYPES:
             out.append(Problem(f"{at}.datatype", "question_datatype_invalid"))
         out += _words(at, q, ("description_id", "description_en"))
@@ -104,11 +109,7 @@ def problems(questions: Sequence[Mapping[str, Any]]) -> list[Problem]:
         keys: set[str] = set()
         for j, v in enumerate(q["values"]):
             vat = f"{at}.values[{j}]"
-            if not CODE.match(v["key"]):
-                out.append(Problem(f"{vat}.key", "question_code_invalid"))
-            elif v["key"] in keys:
-                out.append(Problem(f"{vat}.key", "question_value_taken"))
-            keys.add(v["key"])
+            out += _code(f"{vat}.key", v["key"], keys, "question_value_taken")
             out += _words(vat, v, ("name_id", "name_en"))
     return out
 

@@ -39,6 +39,21 @@ async def in_both_from_english(
     await switch_language(page, "en")
 
 
+ENGLISH = {
+    "Apakah pohon menutup jalan?": "Does the tree block the road?",
+    "Berapa pohon?": "How many trees?",
+}
+
+
+async def ask(page: Page, form: str, i: int, code: str, datatype: str, words: str) -> None:
+    """Add question ``i`` to the category form: its code, answer type and words (English from
+    :data:`ENGLISH`)."""
+    await page.get_by_test_id(f"{form}-question-add").click()
+    at = f"attributes-{i}"
+    await fill(page, form, {f"{at}-code": code, f"{at}-datatype": datatype})
+    await fill(page, form, {f"{at}-description_id": words, f"{at}-description_en": ENGLISH[words]})
+
+
 async def _keys(api: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
     return {k["name"]: k for k in (await api.get(KEYS)).json()}
 
@@ -46,8 +61,7 @@ async def _keys(api: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
 async def test_a_keys_request_limit_is_set_when_issued_and_changed_here(
     admin: Console, live_server: LiveServer, shot: Shot
 ) -> None:
-    a11y: dict[str, Any] = {}
-    page = admin.page
+    page, a11y = admin.page, dict[str, Any]()
     await console(page, "keys")
     # A limit of zero: said beside the field, in Indonesian, and no key is issued.
     await fill(page, "key-new", {"name": "Portal Uji", "requests_limit": "0"})
@@ -100,25 +114,14 @@ async def test_a_keys_request_limit_is_set_when_issued_and_changed_here(
 async def test_a_categorys_extra_questions_are_edited_here_and_open311_asks_them(
     admin: Console, live_server: LiveServer, shot: Shot
 ) -> None:
-    a11y: dict[str, Any] = {}
-    page = admin.page
+    page, a11y = admin.page, dict[str, Any]()
     await switch_language(page, "en")
     await console(page, "categories")
     await expect(page.get_by_test_id("category-new-cases-only")).to_be_visible()
     await page.get_by_test_id("category-edit-POHON_TUMBANG").click()
     form = "category-edit"
     editor = page.get_by_test_id(f"{form}-questions")
-    await page.get_by_test_id(f"{form}-question-add").click()
-    await fill(
-        page,
-        form,
-        {
-            "attributes-0-code": "Blocks Road",
-            "attributes-0-datatype": "singlevaluelist",
-            "attributes-0-description_id": "Apakah pohon menutup jalan?",
-            "attributes-0-description_en": "Does the tree block the road?",
-        },
-    )
+    await ask(page, form, 0, "Blocks Road", "singlevaluelist", "Apakah pohon menutup jalan?")
     await page.locator(f"#{form}-attributes-0-required").check()
     await editor.get_by_role("button", name="Add an answer to question 1").click()
     await editor.get_by_role("button", name="Add an answer to question 1").click()
@@ -146,17 +149,7 @@ async def test_a_categorys_extra_questions_are_edited_here_and_open311_asks_them
         page, form, {"attributes-0-code": "blocks_road", "attributes-0-values-1-name_en": "No"}
     )
     # A second question, moved above the first.
-    await page.get_by_test_id(f"{form}-question-add").click()
-    await fill(
-        page,
-        form,
-        {
-            "attributes-1-code": "trees",
-            "attributes-1-datatype": "number",
-            "attributes-1-description_id": "Berapa pohon?",
-            "attributes-1-description_en": "How many trees?",
-        },
-    )
+    await ask(page, form, 1, "trees", "number", "Berapa pohon?")
     await editor.get_by_role("button", name="Move question 2 up").click()
     await expect(page.locator(f"#{form}-attributes-0-code")).to_have_value("trees")
     await in_both_from_english(page, shot, "admin-catalogue-questions", a11y, editor)
@@ -194,8 +187,7 @@ async def _category(api: httpx.AsyncClient, code: str) -> dict[str, Any]:
 async def test_a_teams_last_position_is_shown_on_a_small_map(
     admin: Console, live_server: LiveServer, shot: Shot
 ) -> None:
-    a11y: dict[str, Any] = {}
-    page = admin.page
+    page, a11y = admin.page, dict[str, Any]()
     teams = {x["name"]: x for x in (await admin.api.get("/api/admin/teams")).json()}
     moving, still = teams["TRC DLHK 1"], teams["TRC DLHK 2"]
     officer = await staff_client(live_server, "petugas.dlhk")
