@@ -205,6 +205,10 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ),
     ("GET", "/api/admin/open311-keys"): (NO, "U2FFFFF"),
     ("POST", "/api/admin/open311-keys"): (Req(json={"name": "Portal kota"}), "U2FFFFF"),
+    ("PATCH", "/api/admin/open311-keys/{key_id:int}"): (
+        Req(json={"requests_limit": 3}),
+        "U2FFFFF",
+    ),
     ("DELETE", "/api/admin/open311-keys/{key_id:int}"): (NO, "U2FFFFF"),
     # --------------------------------------------------------------- cases
     ("GET", "/api/cases"): (NO, "U222222"),
