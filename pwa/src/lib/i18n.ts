@@ -659,8 +659,6 @@ const id = {
   "admin.audit.entity.place": "Tempat",
   // Admin console additions (keys limit, category questions, team position)
   "admin.field.requests_limit": "Batas permintaan",
-  "admin.field.limit": "Batas berlaku",
-  "admin.field.window_minutes": "Jendela (menit)",
   "admin.key.limit": "Batas permintaan",
   "admin.key.limit_default": "bawaan ({n})",
   "admin.key.limit_input": "Batas permintaan (kosong: bawaan kota)",
@@ -1465,8 +1463,6 @@ const en: Catalog = {
   "admin.audit.entity.place": "Place",
   // Admin console additions (keys limit, category questions, team position)
   "admin.field.requests_limit": "Request limit",
-  "admin.field.limit": "Limit in force",
-  "admin.field.window_minutes": "Window (minutes)",
   "admin.key.limit": "Request limit",
   "admin.key.limit_default": "default ({n})",
   "admin.key.limit_input": "Request limit (empty: city default)",
