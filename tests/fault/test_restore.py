@@ -194,9 +194,9 @@ async def test_point_in_time_restore_brings_back_exactly_the_cases_before_the_ta
         backup = info["backup"][-1]["info"]
 
         await asyncio.to_thread(site.wipe)
-        figures["restore to the target, replay and promotion"] = await asyncio.to_thread(
-            site.restore_to, target, label
-        )
+        restore_s, replay_s = await asyncio.to_thread(site.restore_to, target, label)
+        figures["pgbackrest restore"] = restore_s
+        figures["start: WAL replay to the target and promotion"] = replay_s
 
         # Exactly the cases before the target, by id and by reference.
         rows = await _sql(url, "SELECT id::text AS id, reference FROM cases")

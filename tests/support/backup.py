@@ -173,9 +173,10 @@ class BackupSite:
         self.cluster.stop("fast")
         shutil.rmtree(self.cluster.pgdata)
 
-    def restore_to(self, target: str, backup_set: str) -> float:
+    def restore_to(self, target: str, backup_set: str) -> tuple[float, float]:
         """Restore ``backup_set`` and replay the archived WAL up to ``target``, then promote
-        and start; the seconds from the restore command to a cluster taking writes.
+        and start. Returns the seconds ``pgbackrest restore`` took, and those from starting
+        PostgreSQL (WAL replay, promotion) to a cluster taking writes.
 
         The set is named because pgBackRest picks one by its stop time in whole seconds: a
         target within a second of the backup's end would find none (an operator restoring to a
@@ -192,9 +193,10 @@ class BackupSite:
         )
         # Without hot standby the server takes no connection until recovery has ended and it
         # was promoted, so ``pg_ctl start -w`` returns only once it takes writes.
+        restored = time.monotonic()
         self.cluster = self._cluster("-c hot_standby=off")
         self.cluster.start()
-        return time.monotonic() - began
+        return restored - began, time.monotonic() - restored
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):
