@@ -133,20 +133,12 @@ async def _photo_keys(url: str, photo_id: str) -> dict[str, str]:
 
 
 async def test_point_in_time_restore_brings_back_exactly_the_cases_before_the_target(
-    tmp_path: Path,
+    settings: Settings,
+    data_dir: Path,
     s3_server: S3Server,  # noqa: F811
 ) -> None:
     bucket = f"restore-{uuid.uuid4().hex[:12]}"
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    settings = replace(
-        Settings(),
-        data_dir=data_dir,
-        jwt_secret="restore-drill-" + "x" * 32,
-        log_level="WARNING",
-        pwa_dist=data_dir / "no-pwa",
-        **s3_server.settings(bucket),
-    )
+    settings = replace(settings, **s3_server.settings(bucket))
     figures: dict[str, float] = {}
     with backup_site() as site:
         began = time.monotonic()

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest_asyncio
 from click.testing import CliRunner, Result
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -32,17 +31,6 @@ from tests.support import images
 from tests.support.s3_server import StorageBackend, s3_server, storage_backend  # noqa: F401
 
 Client = AsyncTestClient[Litestar]
-
-
-@pytest_asyncio.fixture
-async def api(
-    make_app: Callable[..., Litestar],
-    storage_backend: StorageBackend,  # noqa: F811
-) -> AsyncIterator[Client]:
-    async with AsyncTestClient(
-        app=make_app(**storage_backend.overrides), base_url="http://127.0.0.1"
-    ) as c:
-        yield c
 
 
 async def _case(db: AsyncSession) -> Case:
@@ -83,6 +71,18 @@ async def _cli(
 
 
 async def test_check_reports_missing_objects_and_orphans_and_deletes_only_when_asked(
+    make_app: Callable[..., Litestar],
+    db: AsyncSession,
+    database_url: str,
+    data_dir: Path,
+    storage_backend: StorageBackend,  # noqa: F811
+) -> None:
+    app = make_app(**storage_backend.overrides)
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as api:
+        await _check_both_ways(api, db, database_url, data_dir, storage_backend)
+
+
+async def _check_both_ways(
     api: Client,
     db: AsyncSession,
     database_url: str,
@@ -164,7 +164,6 @@ async def test_check_reports_missing_objects_and_orphans_and_deletes_only_when_a
 
 
 async def test_check_on_an_empty_store_with_no_photos_is_clean(
-    api: Client,
     database_url: str,
     data_dir: Path,
     storage_backend: StorageBackend,  # noqa: F811
