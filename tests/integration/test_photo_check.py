@@ -3,25 +3,27 @@
 A photo row whose object is gone is reported missing (a soft-deleted photo's too: its objects are
 evidence); an object no row names is an orphan (what a database restore to an earlier point
 leaves of the photos added after it, simulated here by removing the row). Nothing is deleted
-unless asked, and then only orphans older than the grace period. The restore itself is drilled
-in ``tests/fault/test_restore.py``.
+unless asked, and then only orphans older than the grace period; an upload that commits while
+the check runs is not reported missing. The restore itself is drilled in
+``tests/fault/test_restore.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 from click.testing import CliRunner, Result
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.adapters.storage import Storage
+from api.adapters.storage import Storage, StoredObject
 from api.cli import main
 from api.db.models import Case, Photo
 from api.services.photo_check import sweep_orphans
@@ -171,3 +173,49 @@ async def test_check_on_an_empty_store_with_no_photos_is_clean(
     r = await _cli(["check"], database_url, data_dir, storage_backend)
     assert r.exit_code == 0, r.output
     assert "Checked 0 stored objects" in r.output
+
+
+class UploadAfterListing:
+    """The real storage of the app, where a photo upload commits right after the check has read
+    the whole listing (as an upload racing the check would): its objects were not listed, but
+    its row is there when the check looks for rows whose objects the listing lacked."""
+
+    def __init__(self, storage: Storage, upload: Callable[[], Awaitable[object]]) -> None:
+        self.storage, self.upload = storage, upload
+        self.kind = storage.kind
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.storage, name)
+
+    async def iter_objects(self, prefix: str) -> AsyncIterator[StoredObject]:
+        async for obj in self.storage.iter_objects(prefix):
+            yield obj
+        if prefix == "photos/":
+            await self.upload()
+
+
+async def test_an_upload_committed_during_the_check_is_not_reported_missing(
+    make_app: Callable[..., Litestar],
+    db: AsyncSession,
+    storage_backend: StorageBackend,  # noqa: F811
+) -> None:
+    case = await _case(db)
+    async with AsyncTestClient(
+        app=make_app(**storage_backend.overrides), base_url="http://127.0.0.1"
+    ) as api:
+        admin = await login(api, "admin")
+        await _photo(api, db, case, admin, seed=1)
+        await db.commit()
+        uploaded: list[Photo] = []
+
+        async def upload() -> None:
+            async with AsyncSession(db.bind) as other:
+                uploaded.append(await _photo(api, other, case, admin, seed=2))
+
+        racing = UploadAfterListing(api.app.state.storage, upload)
+        report = await sweep_orphans(
+            db, cast(Storage, racing), older_than=timedelta(0), now=datetime.now(UTC), dry_run=True
+        )
+    assert uploaded, "the upload ran during the check"
+    assert (report.scanned, report.orphans, report.missing) == (3, 0, 0)
+    assert await db.scalar(select(func.count()).select_from(Photo)) == 2
