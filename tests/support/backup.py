@@ -106,6 +106,11 @@ class BackupSite:
 
     def start(self) -> None:
         """initdb with archiving into the repository, start, create the stanza, check it."""
+        if not Path(PGBACKREST).exists():
+            raise BackupError(
+                "pgBackRest is not installed: `make setup-test` installs it "
+                "(or apt-get install pgbackrest)."
+            )
         self._write_config()
         self.cluster.ensure_initialised()
         command = f"{PGBACKREST} --config={self.config} --stanza={STANZA} archive-push %p"
