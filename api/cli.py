@@ -14,12 +14,15 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from api.config import Settings
 from api.domain.vocabulary import AGENCY_ROLES, ROLES
+
+if TYPE_CHECKING:
+    from api.services.photo_check import SweepReport
 
 
 @contextlib.contextmanager
@@ -425,7 +428,7 @@ _OLDER_THAN = click.option(
 )
 
 
-def _photo_pass(older_than: int | None, *, delete: bool) -> tuple[Any, int]:
+def _photo_pass(older_than: int | None, *, delete: bool) -> tuple[SweepReport, int]:
     """One pass of the photo check over the configured database and storage."""
     from datetime import timedelta
 

@@ -123,7 +123,7 @@ async def run_sweep(
     database_url: str, settings: Settings, *, older_than: timedelta, dry_run: bool
 ) -> SweepReport:
     """``tanggap photos check`` and ``sweep``: one pass with its own engine and the configured
-    storage."""
+    storage, on the primary (``database_url``: a hot standby cannot hold the temporary table)."""
     from api.adapters.storage import make_storage
     from api.db.session import make_engine, make_sessionmaker
 
