@@ -14,12 +14,15 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from api.config import Settings
 from api.domain.vocabulary import AGENCY_ROLES, ROLES
+
+if TYPE_CHECKING:
+    from api.services.photo_check import SweepReport
 
 
 @contextlib.contextmanager
@@ -417,31 +420,70 @@ def photos() -> None:
     """Photo evidence in object storage."""
 
 
-@photos.command("sweep")
-@click.option(
+_OLDER_THAN = click.option(
     "--older-than",
     type=click.IntRange(min=0),
     default=None,
     help="Minutes an orphan must have existed (default TANGGAP_PHOTO_ORPHAN_MINUTES, 60).",
 )
-@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
-def sweep_photos(older_than: int | None, dry_run: bool) -> None:
-    """Delete stored photo objects no photo row names (left by failed uploads or crashes)."""
+
+
+def _photo_pass(older_than: int | None, *, delete: bool) -> tuple[SweepReport, int]:
+    """One pass of the photo check over the configured database and storage."""
     from datetime import timedelta
 
-    from api.services.photos import run_sweep
+    from api.services.photo_check import run_sweep
 
     settings = Settings.from_env()
     minutes = settings.photo_orphan_minutes if older_than is None else older_than
     with database(settings) as url:
         report = asyncio.run(
-            run_sweep(url, settings, older_than=timedelta(minutes=minutes), dry_run=dry_run)
+            run_sweep(url, settings, older_than=timedelta(minutes=minutes), dry_run=not delete)
         )
+    return report, minutes
+
+
+@photos.command("sweep")
+@_OLDER_THAN
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def sweep_photos(older_than: int | None, dry_run: bool) -> None:
+    """Delete stored photo objects no photo row names (left by failed uploads or crashes)."""
+    report, minutes = _photo_pass(older_than, delete=not dry_run)
     verb = "would delete" if dry_run else "deleted"
     click.echo(
         f"Scanned {report.scanned} objects: {report.orphans} orphaned, {verb} {report.deleted} "
-        f"older than {minutes} min."
+        f"older than {minutes} min; {report.missing} missing (see tanggap photos check)."
     )
+
+
+@photos.command("check")
+@_OLDER_THAN
+@click.option("--delete-orphans", is_flag=True, help="Delete the orphans older than --older-than.")
+def check_photos(older_than: int | None, delete_orphans: bool) -> None:
+    """Report photo rows whose objects are missing and objects no row names (orphans), as after
+    a database restore. Deletes nothing unless asked; exits with 1 when an object is missing."""
+    report, minutes = _photo_pass(older_than, delete=delete_orphans)
+    click.echo(f"Checked {report.scanned} stored objects against the photo rows.")
+    click.echo(f"Missing (a photo row names them, storage lacks them): {report.missing}")
+    for m in report.missing_objects:
+        gone = ", deleted photo" if m.deleted else ""
+        click.echo(f"  case {m.reference} photo {m.photo_id} {m.variant}{gone}: {m.key}")
+    if report.missing > len(report.missing_objects):
+        click.echo(f"  ... and {report.missing - len(report.missing_objects)} more")
+    click.echo(f"Orphaned (no photo row names them): {report.orphans}")
+    for o in report.orphan_objects:
+        click.echo(f"  {o.key} ({o.last_modified:%Y-%m-%d %H:%M:%S} UTC, {o.size} bytes)")
+    if report.orphans > len(report.orphan_objects):
+        click.echo(f"  ... and {report.orphans - len(report.orphan_objects)} more")
+    if delete_orphans:
+        click.echo(f"Deleted {report.deleted} orphans older than {minutes} min.")
+    else:
+        click.echo(
+            f"Deleted nothing; {report.deleted} orphans are older than {minutes} min "
+            "(--delete-orphans deletes them)."
+        )
+    if report.missing:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -218,9 +218,11 @@ class LocalStorage(_Backend):
 
     def _list(self, prefix: str) -> list[StoredObject]:
         out: list[StoredObject] = []
-        if not self.root.exists():
+        # Walk only the folder the prefix names (``photos/<case>/`` lists one case's photos).
+        folder = self.root / prefix.rpartition("/")[0] if "/" in prefix else self.root
+        if not folder.is_dir():
             return out
-        for dirpath, dirnames, filenames in os.walk(self.root):
+        for dirpath, dirnames, filenames in os.walk(folder):
             if Path(dirpath) == self.root:
                 dirnames[:] = [d for d in dirnames if d != ".tmp"]
             dirnames.sort()

@@ -1,4 +1,4 @@
-"""Photo evidence use cases: adding photos to a case, serving their copies, deleting, sweeping.
+"""Photo evidence use cases: adding photos to a case, serving their copies, deleting.
 
 One upload use case serves staff and citizens (:func:`upload`); who uploads and the rules their
 upload follows (source, caption rule, event, cap) come in an :class:`Uploader`.
@@ -6,8 +6,9 @@ upload follows (source, caption rule, event, cap) come in an :class:`Uploader`.
 Consistency between the database and object storage, in one direction only: a photo row never
 points at a missing object. Objects are written first and the row after; if storage fails, no row
 is written (503, retry); if the database fails after the objects were written, they are removed
-at once, and whatever a crash still leaves behind is deleted by :func:`sweep_orphans`
-(``tanggap photos sweep``), which removes objects that no row names once they are old enough.
+at once, and whatever a crash still leaves behind is deleted by
+:func:`api.services.photo_check.sweep_orphans` (``tanggap photos sweep``), which removes objects
+that no row names once they are old enough, and reports rows whose objects are missing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -39,7 +40,6 @@ from api.domain.photos import (
     COPY_CONTENT_TYPE,
     COPY_EXTENSION,
     EXTENSIONS,
-    KEY_PREFIX,
     PhotoLimits,
     PhotoRejected,
     Source,
@@ -47,7 +47,6 @@ from api.domain.photos import (
     etag,
     may_view,
     object_key,
-    photo_id_of_key,
     upload_source,
 )
 from api.errors import (
@@ -481,73 +480,3 @@ async def delete_photo(
     photo.deleted_at = now
     photo.deleted_by_id = by_user_id
     await db.flush()
-
-
-# ------------------------------------------------------------------ sweeping
-@dataclass
-class SweepReport:
-    scanned: int = 0
-    orphans: int = 0  # objects no photo row names
-    deleted: int = 0  # orphans old enough, removed (or that would be, in a dry run)
-
-
-async def sweep_orphans(
-    db: AsyncSession,
-    storage: Storage,
-    *,
-    older_than: timedelta,
-    now: datetime,
-    dry_run: bool = False,
-    batch_size: int = 500,
-) -> SweepReport:
-    """Delete photo objects that no photo row (deleted or not) names, older than ``older_than``.
-
-    The age margin keeps the objects of uploads still in flight (written, not yet committed).
-    """
-    cutoff = now - older_than
-    report = SweepReport()
-    batch: list[tuple[str, datetime, uuid.UUID | None]] = []
-
-    async def settle() -> None:
-        known = await db_photos.known_ids(db, {pid for _, _, pid in batch if pid is not None})
-        doomed = []
-        for key, modified, pid in batch:
-            if pid is None or pid not in known:
-                report.orphans += 1
-                if modified <= cutoff:
-                    doomed.append(key)
-        report.deleted += len(doomed)
-        if doomed and not dry_run:
-            await storage.remove(doomed)
-        batch.clear()
-
-    async for obj in storage.iter_objects(KEY_PREFIX):
-        report.scanned += 1
-        batch.append((obj.key, obj.last_modified, photo_id_of_key(obj.key)))
-        if len(batch) >= batch_size:
-            await settle()
-    await settle()
-    return report
-
-
-async def run_sweep(
-    database_url: str, settings: Settings, *, older_than: timedelta, dry_run: bool
-) -> SweepReport:
-    """``tanggap photos sweep``: one sweep with its own engine and the configured storage."""
-    from datetime import UTC
-
-    from api.adapters.storage import make_storage
-    from api.db.session import make_engine, make_sessionmaker
-
-    engine = make_engine(database_url, 1, 0)
-    try:
-        async with make_sessionmaker(engine)() as db:
-            return await sweep_orphans(
-                db,
-                make_storage(settings),
-                older_than=older_than,
-                now=datetime.now(UTC),
-                dry_run=dry_run,
-            )
-    finally:
-        await engine.dispose()

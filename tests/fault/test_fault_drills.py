@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.adapters.events import libpq_dsn
 from api.adapters.pgcluster import EmbeddedPostgres
 from api.db.models import Photo
-from api.services.photos import sweep_orphans
+from api.services.photo_check import sweep_orphans
 from tests.conftest import login
 from tests.factories import category_by_code, make_case
 from tests.support import images

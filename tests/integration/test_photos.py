@@ -32,7 +32,8 @@ from api.adapters.storage import Storage, make_storage
 from api.config import Settings
 from api.db.models import Case, CaseEvent, Photo, Team, team_members
 from api.db.session import make_engine, make_sessionmaker
-from api.services.photos import PhotoFile, store_photos, sweep_orphans, team_photo_count
+from api.services.photo_check import sweep_orphans
+from api.services.photos import PhotoFile, store_photos, team_photo_count
 from tests.conftest import login
 from tests.factories import category_by_code, make_case, user_by_name
 from tests.support import images

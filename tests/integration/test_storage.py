@@ -62,6 +62,19 @@ async def test_put_read_stat_list_remove(storage: Storage, tmp_path: Path) -> No
     assert [o.key async for o in storage.iter_objects("photos/")] == ["photos/c/p/original.jpg"]
 
 
+async def test_listing_a_folder_prefix_lists_that_folder_alone(storage: Storage) -> None:
+    """``photos/<case>/`` lists one case's objects (the photo check looks a case up again)."""
+    for key in ("photos/c1/p/original.jpg", "photos/c1/q/thumb.jpg", "photos/c10/p/thumb.jpg"):
+        await storage.put_bytes(key, b"x", "image/jpeg")
+    await storage.put_bytes("photos/c2.bin", b"x", "application/octet-stream")
+    one = sorted([o.key async for o in storage.iter_objects("photos/c1/")])
+    assert one == ["photos/c1/p/original.jpg", "photos/c1/q/thumb.jpg"]
+    # A prefix that is not a whole folder name matches as S3 matches it: by the key's start.
+    starts = sorted([o.key async for o in storage.iter_objects("photos/c1")])
+    assert starts == [*one, "photos/c10/p/thumb.jpg"]
+    assert [o async for o in storage.iter_objects("photos/nobody/")] == []
+
+
 async def test_overwrite_replaces_the_whole_object(storage: Storage) -> None:
     await storage.put_bytes("photos/a/b/thumb.jpg", b"first version, longer", "image/jpeg")
     await storage.put_bytes("photos/a/b/thumb.jpg", b"second", "image/jpeg")
