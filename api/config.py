@@ -197,7 +197,13 @@ class Settings:
         return not self.database_url
 
     def listen_url(self, database_url: str) -> str:
-        """Where LISTEN connects: the direct URL if one is set, else ``database_url``."""
+        """Where LISTEN connects: the direct URL if one is set, else ``database_url``; behind a
+        transaction pooler a direct URL is required (a LISTEN there would hear nothing)."""
+        if self.database_pooled and not self.database_listen_url:
+            raise ValueError(
+                "TANGGAP_DATABASE_POOLED needs TANGGAP_DATABASE_LISTEN_URL: live events and the "
+                "job queue LISTEN, which does not work through a transaction pooler."
+            )
         return self.database_listen_url or database_url
 
     @property

@@ -35,11 +35,11 @@ def make_engine(
     Pooled, SQLAlchemy keeps no prepared statements either (``prepared_statement_cache_size=0``:
     its cache would hold them across transactions), and asyncpg names none (see
     :func:`driver_options`): each statement is described and parsed within its own transaction,
-    at the cost of one more round trip per statement than a cached one. Every statement runs inside an explicit transaction
-    (SQLAlchemy begins one), so its Parse, Bind and Execute reach the same server connection.
-    Session state is never set on these connections: settings are transaction-local
-    (``set_config(..., true)``), advisory locks transaction-level, and LISTEN goes to a direct
-    connection (``database_listen_url``).
+    at the cost of one more round trip per statement than a cached one. Every statement runs
+    inside an explicit transaction (SQLAlchemy begins one), so its Parse, Bind and Execute reach
+    the same server connection. No session state is left on these connections: settings are
+    transaction-local (``set_config(..., true)``), advisory locks transaction-level, and LISTEN
+    goes to a direct connection (``database_listen_url``). docs/operations.md has the audit.
     """
     pooler = {"prepared_statement_cache_size": 0, **driver_options(True)} if pooled else {}
     return create_async_engine(

@@ -65,6 +65,8 @@ class Peaks:
 
     clients: int = 0
     servers: int = 0
+    waiting: int = 0  # clients queued for a server connection
+    max_wait_ms: float = 0.0  # the longest a client has waited for one
     samples: int = 0
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -80,6 +82,9 @@ async def _watching_pools(bouncer: PgBouncer, database: str) -> AsyncIterator[Pe
             peaks.clients = max(peaks.clients, int(row["cl_active"]) + int(row["cl_waiting"]))
             servers = sum(int(row[k]) for k in ("sv_active", "sv_idle", "sv_used", "sv_tested"))
             peaks.servers = max(peaks.servers, servers + int(row["sv_login"]))
+            peaks.waiting = max(peaks.waiting, int(row["cl_waiting"]))
+            wait_ms = int(row["maxwait"]) * 1000 + int(row["maxwait_us"]) / 1000
+            peaks.max_wait_ms = max(peaks.max_wait_ms, wait_ms)
             peaks.samples += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(peaks.stop.wait(), 0.05)
@@ -356,7 +361,8 @@ async def test_intake_transitions_live_events_and_push_work_through_pgbouncer_in
     print(
         f"\nPgBouncer drill: {LANES} flows at once, {requests} requests in {flows_s:.1f} s; "
         f"{transactions} transactions through PgBouncer; peak {peaks.clients} client and "
-        f"{peaks.servers} server connections ({peaks.samples} samples); {len(heard)} live "
+        f"{peaks.servers} server connections, up to {peaks.waiting} clients waiting (at most "
+        f"{peaks.max_wait_ms:.0f} ms; {peaks.samples} samples); {len(heard)} live "
         f"events; whole drill {time.monotonic() - started:.1f} s"
     )
     # It went through PgBouncer, sharing its few server connections among more clients.

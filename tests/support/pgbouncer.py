@@ -94,7 +94,6 @@ min_pool_size = 0
 reserve_pool_size = 0
 max_client_conn = 200
 max_db_connections = {pool_size}
-server_check_delay = 0
 logfile = {folder / "pgbouncer.log"}
 pidfile = {folder / "pgbouncer.pid"}
 log_connections = 0
