@@ -57,6 +57,7 @@ OFFICER = "petugas.dishub"
 PLACES = [(-3.99 + 0.004 * k, 122.50 + 0.004 * k) for k in range(LANES)]
 STEPS = ["accept", "en_route", "on_scene", "resolve"]
 KINDS = {"created", "dispatched", "accepted", "en_route", "on_scene", "resolved"}
+CITIZEN_KINDS = {"created", "note", "dispatched"}  # the note holds the report's intake details
 
 
 @dataclass
@@ -107,10 +108,10 @@ def _worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
+        proc.terminate()  # the worker drains its jobs in flight (at most 10 s), then exits
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(20)
-        except subprocess.TimeoutExpired:
+        if proc.poll() is None:
             proc.kill()
             proc.wait(10)
 
@@ -134,10 +135,21 @@ async def _stream(http: httpx.AsyncClient, auth: dict[str, str], **headers: str)
     return await SSEStream(url, params={"ticket": r.json()["ticket"]}, headers=headers).open()
 
 
-async def _subscribe(http: httpx.AsyncClient, push: PushService, label: str, **who: Any) -> str:
+async def _subscribe(
+    http: httpx.AsyncClient,
+    push: PushService,
+    label: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
+) -> str:
+    """A device registered at the local push service and with the API: its endpoint."""
     info = push.subscribe(label)
-    body = {"endpoint": info["endpoint"], "keys": info["keys"], **who.pop("body", {})}
-    r = await http.post("/api/push/subscriptions", json=body, headers=who.get("headers", {}))
+    r = await http.post(
+        "/api/push/subscriptions",
+        json={"endpoint": info["endpoint"], "keys": info["keys"], **(body or {})},
+        headers=headers or {},
+    )
     assert r.status_code == 201, r.text
     return str(info["endpoint"])
 
@@ -265,7 +277,7 @@ async def test_intake_transitions_live_events_and_push_work_through_pgbouncer_in
     retire_demo_passwords(database_url)
     ids = await _ids(direct)
     vapid = vapid_keys(replace(Settings(), data_dir=data_dir)).public_key
-    with pgbouncer(pg_server.port, [database], pool_size=POOL) as bouncer:
+    with pgbouncer(pg_server, [database], pool_size=POOL) as bouncer:
         pooled = bouncer.url(database)
         settings = {
             "database_pooled": "1",
@@ -309,12 +321,7 @@ async def test_intake_transitions_live_events_and_push_work_through_pgbouncer_in
                         # Live: every timeline event of every flow, heard through the direct
                         # LISTEN although each NOTIFY was sent in a pooled transaction.
                         want = {(ref, kind) for ref in staff for kind in KINDS}
-                        citizen_kinds = (
-                            "created",
-                            "note",
-                            "dispatched",
-                        )  # the note: intake details
-                        want |= {(ref, k) for ref, _ in citizens for k in citizen_kinds}
+                        want |= {(ref, k) for ref, _ in citizens for k in CITIZEN_KINDS}
                         heard: list[SSEEvent] = []
                         while not want <= {(e.json["reference"], e.json["kind"]) for e in heard}:
                             heard.append(await live.next(20, event="case"))

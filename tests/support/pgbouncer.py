@@ -15,7 +15,6 @@ import csv
 import io
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.adapters.pgcluster import find_bindir
+from tests.conftest import Server
 from tests.support.processes import free_port
 
 PGBOUNCER = "/usr/sbin/pgbouncer"
@@ -74,9 +74,11 @@ class PgBouncer:
 
 
 def _config(
-    port: int, upstream_port: int, databases: list[str], pool_size: int, folder: Path
+    port: int, upstream: str, databases: list[str], pool_size: int, folder: Path, user: str
 ) -> str:
-    entries = "\n".join(f"{d} = host=127.0.0.1 port={upstream_port} dbname={d}" for d in databases)
+    entries = "\n".join(f"{d} = {upstream} dbname={d}" for d in databases)
+    # Clients are trusted (127.0.0.1 only, as the test cluster trusts them); PgBouncer logs in
+    # to the server with the auth file's password, empty for the test cluster.
     return f"""\
 [databases]
 {entries}
@@ -87,7 +89,7 @@ listen_port = {port}
 unix_socket_dir =
 auth_type = trust
 auth_file = {folder / "userlist.txt"}
-admin_users = postgres
+admin_users = {user}
 pool_mode = transaction
 default_pool_size = {pool_size}
 min_pool_size = 0
@@ -103,16 +105,16 @@ stats_period = 1
 
 
 @contextlib.contextmanager
-def pgbouncer(
-    upstream_port: int, databases: list[str], *, pool_size: int = 4, user: str = "postgres"
-) -> Iterator[PgBouncer]:
-    """PgBouncer in transaction mode in front of ``databases`` on the server on
-    ``upstream_port``; at most ``pool_size`` server connections per database."""
+def pgbouncer(server: Server, databases: list[str], *, pool_size: int = 4) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction mode in front of ``databases`` on the test server; at most
+    ``pool_size`` server connections per database."""
     folder = Path(tempfile.mkdtemp(prefix="tanggap-pgbouncer-"))
     port = free_port()
-    (folder / "userlist.txt").write_text(f'"{user}" ""\n')
+    user = server.user
+    (folder / "userlist.txt").write_text(f'"{user}" "{server.password}"\n')
     ini = folder / "pgbouncer.ini"
-    ini.write_text(_config(port, upstream_port, databases, pool_size, folder))
+    upstream = f"host={server.host} port={server.port}"
+    ini.write_text(_config(port, upstream, databases, pool_size, folder, user))
     as_root = os.geteuid() == 0
     if as_root:
         shutil.chown(folder, "postgres", "postgres")
@@ -132,7 +134,7 @@ def pgbouncer(
         yield bouncer
     finally:
         if popen.poll() is None:
-            popen.send_signal(signal.SIGINT)  # PgBouncer's fast shutdown
+            popen.terminate()  # SIGTERM: PgBouncer 1.18 exits at once
             try:
                 popen.wait(10)
             except subprocess.TimeoutExpired:
