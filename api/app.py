@@ -76,7 +76,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        engine = make_engine(url, settings.db_pool_size, settings.db_max_overflow)
+        engine = make_engine(
+            url, settings.db_pool_size, settings.db_max_overflow, pooled=settings.database_pooled
+        )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         try:
@@ -121,7 +123,8 @@ def create_app(
         before_request=refuse_credentials_in_query,
         before_send=[security_headers(settings.photo_origin, settings.map_tile_origin)],
         lifespan=[lifespan],
-        plugins=[channels_plugin(url, [LIVE_CHANNEL])],
+        # LISTEN needs a session of its own: the direct URL when the database URL is a pooler.
+        plugins=[channels_plugin(settings.listen_url(url), [LIVE_CHANNEL])],
         openapi_config=OpenAPIConfig(
             title="Tanggap 112 API",
             version=__version__,

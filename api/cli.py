@@ -228,7 +228,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         )
     if not settings.database_url:
         raise click.ClickException("`tanggap serve` needs TANGGAP_DATABASE_URL.")
-    known = asyncio.run(_accounts_with_known_password(settings.database_url))
+    known = asyncio.run(
+        _accounts_with_known_password(settings.database_url, settings.database_pooled)
+    )
     if known:
         raise click.ClickException(
             "Refusing to serve: these active accounts still have the published demo password: "
@@ -249,11 +251,11 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     )
 
 
-async def _accounts_with_known_password(url: str) -> list[str]:
+async def _accounts_with_known_password(url: str, pooled: bool) -> list[str]:
     from api.db.session import make_engine, make_sessionmaker
     from api.services.auth import accounts_with_known_password
 
-    engine = make_engine(url, 1, 0)
+    engine = make_engine(url, 1, 0, pooled=pooled)
     try:
         async with make_sessionmaker(engine)() as db:
             return await accounts_with_known_password(db)

@@ -62,6 +62,12 @@ class Settings:
     data_dir: Path = Path(".data")
     # Empty means the embedded PostGIS cluster in ``data_dir/postgres``.
     database_url: str = ""
+    # The database URL is a transaction-mode pooler (PgBouncer): the engine then keeps no
+    # session state and no named prepared statements between transactions (docs/operations.md).
+    database_pooled: bool = False
+    # A direct, session-level connection for LISTEN (live events, the job queue's wake-ups),
+    # which cannot work through a transaction pooler. Empty means the database URL.
+    database_listen_url: str = field(default="", repr=False)
     db_pool_size: int = 10
     db_max_overflow: int = 10
     # Empty means photos on disk in ``data_dir/photos``; otherwise an S3/MinIO endpoint.
@@ -189,6 +195,16 @@ class Settings:
     @property
     def uses_embedded_database(self) -> bool:
         return not self.database_url
+
+    def listen_url(self, database_url: str) -> str:
+        """Where LISTEN connects: the direct URL if one is set, else ``database_url``; behind a
+        transaction pooler a direct URL is required (a LISTEN there would hear nothing)."""
+        if self.database_pooled and not self.database_listen_url:
+            raise ValueError(
+                "TANGGAP_DATABASE_POOLED needs TANGGAP_DATABASE_LISTEN_URL: live events and the "
+                "job queue LISTEN, which does not work through a transaction pooler."
+            )
+        return self.database_listen_url or database_url
 
     @property
     def uses_local_storage(self) -> bool:

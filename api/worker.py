@@ -15,6 +15,10 @@ jobs left off once the database answers. While it works it writes a heartbeat (a
 each SLA scan) to ``worker_heartbeats``, on the pool the queue uses: readiness reads them, so a
 stalled worker shows as "degraded" (api/domain/health.py, docs/operations.md).
 
+Behind a transaction pooler (``database_pooled``) the queue's queries, the heartbeat and the
+jobs' own sessions go through it; only PgQueuer's LISTEN uses a connection of its own to
+``database_listen_url`` (:class:`QueueDriver`).
+
 The worker takes a clock like the API does; tests pass their own.
 """
 
@@ -33,6 +37,7 @@ from typing import Any
 
 import asyncpg
 from pgqueuer import PgQueuer
+from pgqueuer.adapters.drivers.asyncpg import AsyncpgDriver, AsyncpgPoolDriver
 from pgqueuer.errors import RetryRequested
 from pgqueuer.models import Job, Schedule
 
@@ -42,7 +47,7 @@ from api.adapters.keys import vapid_keys
 from api.adapters.webpush import WebPushSender
 from api.config import Settings
 from api.db import health as health_sql
-from api.db.session import make_engine, make_sessionmaker
+from api.db.session import driver_options, make_engine, make_sessionmaker
 from api.domain.health import heartbeat_interval
 from api.services.escalation import escalate_overdue
 from api.services.push_delivery import PushDelivery
@@ -58,6 +63,36 @@ DRAIN_S = 10.0
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def _close(conn: asyncpg.Pool | asyncpg.Connection | None) -> None:
+    """Close politely within 5 s, else drop the sockets (the database may be gone)."""
+    if conn is None:
+        return
+    try:
+        await asyncio.wait_for(conn.close(), 5)
+    except (TimeoutError, Exception):
+        conn.terminate()
+
+
+class QueueDriver(AsyncpgPoolDriver):
+    """PgQueuer's queries on the pool, its LISTEN on a connection of its own.
+
+    PgQueuer's pool driver would LISTEN on a connection taken from the pool it queries with; the
+    worker's pool may be a transaction pooler (PgBouncer), where a LISTEN is lost as soon as its
+    transaction ends. The queue's queries are single statements, so the pool serves them
+    wherever it points; ``listener`` is a direct, session-level connection.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, listener: asyncpg.Connection) -> None:
+        super().__init__(pool)
+        self._direct = AsyncpgDriver(listener)
+
+    async def add_listener(self, channel: str, callback: Any) -> None:
+        await self._direct.add_listener(channel, callback)
+
+    async def remove_listener(self, channel: str, callback: Any) -> None:
+        await self._direct.remove_listener(channel, callback)
 
 
 def cron_every(seconds: int) -> str:
@@ -83,6 +118,9 @@ class Worker:
         self.name = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.started_at = datetime.now(UTC)
         self.outages = 0  # times the database was lost and the work resumed (or is retried)
+        # The database URL may be a transaction pooler; LISTEN then goes to the direct URL.
+        self.pooled = settings.database_pooled
+        self.listen_url = settings.listen_url(database_url)
         self._beat_ok = False
 
     async def run(self) -> None:
@@ -120,7 +158,9 @@ class Worker:
     async def _forget(self) -> None:
         """A stopped worker removes its heartbeat row (best effort: the database may be gone)."""
         with contextlib.suppress(Exception):
-            conn = await asyncpg.connect(libpq_dsn(self.database_url), timeout=3)
+            conn = await asyncpg.connect(
+                libpq_dsn(self.database_url), timeout=3, **driver_options(self.pooled)
+            )
             try:
                 await conn.execute(health_sql.FORGET_SQL, self.name)
             finally:
@@ -139,13 +179,19 @@ class Worker:
         s = self.settings
         concurrency = max(2, s.worker_concurrency)
         # One database connection per message on the wire, plus the periodic jobs.
-        engine = make_engine(self.database_url, concurrency + 2, 2)
+        engine = make_engine(self.database_url, concurrency + 2, 2, pooled=self.pooled)
         sessionmaker = make_sessionmaker(engine)
         pool: asyncpg.Pool | None = None
+        listener: asyncpg.Connection | None = None
         try:
             pool = await asyncpg.create_pool(
-                libpq_dsn(self.database_url), min_size=1, max_size=6, timeout=5
+                libpq_dsn(self.database_url),
+                min_size=1,
+                max_size=6,
+                timeout=5,
+                **driver_options(self.pooled),
             )
+            listener = await asyncpg.connect(libpq_dsn(self.listen_url), timeout=5)
             await pool.execute(health_sql.BEAT_SQL, self.name, self.started_at, timeout=5)
             await pool.execute(health_sql.PURGE_SQL, timeout=5)
             if self.outages:
@@ -158,15 +204,12 @@ class Worker:
                 allowed_hosts=s.push_allowed_hosts,
             ) as sender:
                 delivery = PushDelivery(sessionmaker, sender, self.clock)
-                pgq = PgQueuer.from_asyncpg_pool(pool)
+                pgq = PgQueuer(QueueDriver(pool, listener))
                 self._register(pgq, delivery, sessionmaker, pool, concurrency)
                 await self._run_queue(pgq, pool, concurrency)
         finally:
-            if pool is not None:
-                try:
-                    await asyncio.wait_for(pool.close(), 5)
-                except (TimeoutError, Exception):
-                    pool.terminate()
+            await _close(listener)
+            await _close(pool)
             await engine.dispose()
 
     def _register(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
 
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -12,7 +13,35 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+def driver_options(pooled: bool) -> dict[str, Any]:
+    """asyncpg connection options; behind a transaction pooler, no named prepared statements.
+
+    PgBouncer 1.18 in transaction mode hands each transaction whichever server connection is
+    free, and does not know prepared statements (protocol-level support came in 1.21). asyncpg
+    names each statement it caches (``__asyncpg_stmt_1__``, counted per client connection), so
+    a statement prepared in one transaction is missing in the next ("prepared statement ... does
+    not exist") or two clients' names collide on one server ("... already exists"). With
+    ``statement_cache_size=0`` asyncpg uses the unnamed statement and sends its Parse again
+    with each Bind and Execute, which leaves nothing behind on the server.
+    """
+    return {"statement_cache_size": 0} if pooled else {}
+
+
+def make_engine(
+    url: str, pool_size: int = 10, max_overflow: int = 10, *, pooled: bool = False
+) -> AsyncEngine:
+    """The engine for ``url``; ``pooled`` when ``url`` is a transaction-mode pooler (PgBouncer).
+
+    Pooled, SQLAlchemy keeps no prepared statements either (``prepared_statement_cache_size=0``:
+    its cache would hold them across transactions), and asyncpg names none (see
+    :func:`driver_options`): each statement is described and parsed within its own transaction,
+    at the cost of one more round trip per statement than a cached one. Every statement runs
+    inside an explicit transaction (SQLAlchemy begins one), so its Parse, Bind and Execute reach
+    the same server connection. No session state is left on these connections: settings are
+    transaction-local (``set_config(..., true)``), advisory locks transaction-level, and LISTEN
+    goes to a direct connection (``database_listen_url``). docs/operations.md has the audit.
+    """
+    pooler = {"prepared_statement_cache_size": 0, **driver_options(True)} if pooled else {}
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -22,7 +51,7 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncE
         # + Retry-After (api/errors.py), and the next checkouts connect afresh.
         pool_pre_ping=False,
         # A dead server must surface quickly as a 503, not hang a request.
-        connect_args={"timeout": 5, "command_timeout": 30},
+        connect_args={"timeout": 5, "command_timeout": 30, **pooler},
     )
 
 

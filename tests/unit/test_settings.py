@@ -72,6 +72,14 @@ def test_a_typo_in_a_setting_stops_the_start(monkeypatch: pytest.MonkeyPatch) ->
         Settings.from_env()
 
 
+def test_listen_goes_to_the_direct_url_and_a_pooled_database_needs_one() -> None:
+    assert Settings().listen_url("postgresql+asyncpg://db/x") == "postgresql+asyncpg://db/x"
+    direct = Settings(database_pooled=True, database_listen_url="postgresql+asyncpg://pg/x")
+    assert direct.listen_url("postgresql+asyncpg://bouncer/x") == "postgresql+asyncpg://pg/x"
+    with pytest.raises(ValueError, match="TANGGAP_DATABASE_LISTEN_URL"):
+        Settings(database_pooled=True).listen_url("postgresql+asyncpg://bouncer/x")
+
+
 def test_every_setting_is_in_the_readme_settings_table() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [
