@@ -1,0 +1,257 @@
+"""Reads off the primary, against a real streaming hot standby (``pg_basebackup -R``).
+
+Both nodes log every statement to a log of their own; the test counts them per node and per
+request: the map layer, statistics, exports, Open311 and public reads run on the standby (the
+primary sees only the sign-in session check of a staff request, which must see a logout at
+once), and the writes (intake, a dispatch, a citizen's report) run on the primary. A report
+tracked while the standby's replay is paused is found on the primary; with the standby stopped,
+every read still answers 200 from the primary and readiness says degraded.
+
+A drill: ``uv run pytest tests/fault/test_replica_reads.py`` runs it alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from api.app import create_app
+from api.config import Settings
+from api.db.session import make_engine, make_sessionmaker
+from api.metrics import REGISTRY
+from tests.conftest import login
+from tests.support.replica import Pair, primary_and_standby
+
+pytestmark = pytest.mark.fault
+
+Client = AsyncTestClient[Litestar]
+BBOX = "122.40,-4.13,122.70,-3.90"
+HERE = (-3.97, 122.52)
+# The auth middleware's check of a staff request's session: on the primary by design.
+SESSION_CHECK = "FROM auth_sessions s JOIN users u"
+# Transaction control and the read router's lag probe: not the route's own reads.
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
+
+
+def _prepare(url: str) -> None:
+    """Migrated and seeded as ``tests/conftest.py`` prepares its template."""
+    from api.db import migrate
+    from api.seed import seed
+
+    migrate.upgrade(url)
+
+    async def do_seed() -> None:
+        engine = make_engine(url, 1, 0)
+        async with make_sessionmaker(engine)() as db, db.begin():
+            await seed(db, demo_users=True)
+        await engine.dispose()
+
+    asyncio.run(do_seed())
+
+
+@pytest.fixture(scope="module")
+def pair() -> Iterator[Pair]:
+    with primary_and_standby(_prepare) as p:
+        yield p
+
+
+@pytest_asyncio.fixture
+async def client(pair: Pair, tmp_path: Path) -> AsyncIterator[Client]:
+    settings = replace(
+        Settings(),
+        data_dir=tmp_path,
+        jwt_secret="test-secret-" + "x" * 32,
+        log_level="WARNING",
+        pwa_dist=tmp_path / "no-pwa",
+        database_replica_url=pair.standby_url,
+    )
+    app = create_app(settings, database_url=pair.primary_url)
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as c:
+        yield c
+
+
+def _queries(statements: list[str]) -> list[str]:
+    return [s for s in statements if not s.rstrip(";").upper().startswith(CONTROL)]
+
+
+async def _count(pair: Pair, request: Any) -> tuple[Any, list[str], list[str]]:
+    """Run one request; the statements each node ran for it (primary, standby)."""
+    primary, standby = pair.log(pair.primary), pair.log(pair.standby)
+    primary.mark()
+    standby.mark()
+    response = await request
+    # The server writes its log line before answering; a moment for the file to be flushed.
+    await asyncio.sleep(0)
+    return response, primary.since_mark(), standby.since_mark()
+
+
+def _fallbacks(reason: str) -> float:
+    return REGISTRY.get_sample_value("tanggap_replica_fallbacks_total", {"reason": reason}) or 0.0
+
+
+async def test_lag_tolerant_reads_go_to_the_standby_and_writes_to_the_primary(
+    pair: Pair, client: Client
+) -> None:
+    began = time.monotonic()
+    op = await login(client, "operator")
+    disp = await login(client, "dispatcher")
+    sup = await login(client, "supervisor")
+    figures: dict[str, tuple[int, int]] = {}
+
+    # ---- writes: an operator's intake, a dispatch, a citizen's report: primary only.
+    cats = (await client.get("/api/categories", headers=op)).json()
+    tree = next(c for c in cats if c["code"] == "POHON_TUMBANG")
+    r, on_primary, on_standby = await _count(
+        pair,
+        client.post(
+            "/api/cases",
+            headers=op,
+            json={"category_id": tree["id"], "lat": HERE[0], "lon": HERE[1], "address": "Jl. A"},
+        ),
+    )
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert any(s.upper().startswith("INSERT INTO CASES") for s in on_primary), on_primary
+    assert on_standby == [], on_standby
+    figures["POST /api/cases (intake)"] = (len(_queries(on_primary)), len(on_standby))
+
+    pair.wait_replayed()
+    teams = (await client.get("/api/teams", headers=disp)).json()
+    team = next(t for t in teams if t["agency_id"] == case["agency_id"])
+    r, on_primary, on_standby = await _count(
+        pair,
+        client.post(
+            f"/api/cases/{case['id']}/assign",
+            headers=disp,
+            json={"team_id": team["id"], "version": case["version"]},
+        ),
+    )
+    assert r.status_code == 200, r.text
+    assert any(s.upper().startswith("UPDATE CASES") for s in on_primary), on_primary
+    assert on_standby == [], on_standby
+    figures["POST /api/cases/{id}/assign (transition)"] = (
+        len(_queries(on_primary)),
+        len(on_standby),
+    )
+
+    # ---- a citizen reports and tracks at once, while the standby replays nothing: the
+    # standby does not know the case yet, so the read looks again on the primary.
+    pair.pause_replay()
+    try:
+        r, on_primary, on_standby = await _count(
+            pair,
+            client.post(
+                "/api/public/reports",
+                json={
+                    "category": "KECELAKAAN_LALU_LINTAS",
+                    "description": "Tabrakan motor di perempatan",
+                    "lat": HERE[0],
+                    "lon": HERE[1],
+                    "location_source": "gps",
+                    "address": "Jl. Sao-Sao",
+                },
+            ),
+        )
+        assert r.status_code == 201, r.text
+        assert on_standby == [], on_standby
+        figures["POST /api/public/reports"] = (len(_queries(on_primary)), 0)
+        report = r.json()
+        token = {"X-Tracking-Token": report["tracking_token"]}
+        r, on_primary, on_standby = await _count(
+            pair, client.get(f"/api/public/cases/{report['reference']}", headers=token)
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["reference"] == report["reference"]
+        # Tried on the standby first (the lag probe, then the case, not found there) ...
+        assert any("cases.reference" in s for s in on_standby), on_standby
+        # ... then found on the primary, read-only.
+        assert "BEGIN READ ONLY;" in on_primary, on_primary
+        assert any("cases.reference" in s for s in on_primary), on_primary
+        figures["GET /api/public/cases/{ref}, just reported (replay paused)"] = (
+            len(_queries(on_primary)),
+            len(_queries(on_standby)),
+        )
+    finally:
+        pair.resume_replay()
+    replayed_in = pair.wait_replayed()
+
+    # ---- lag-tolerant reads: the standby only (the primary checks a staff session, no more).
+    month = case["created_at"][:7]
+    reads = {
+        "GET /api/cases.geojson (map layer)": ("/api/cases.geojson?bbox=" + BBOX, disp),
+        "GET /api/teams (map's teams)": ("/api/teams", disp),
+        "GET /api/stats/cases": (f"/api/stats/cases?month={month}", sup),
+        "GET /api/stats/calls": (f"/api/stats/calls?month={month}", sup),
+        "GET /api/stats/response-times": (f"/api/stats/response-times?month={month}", sup),
+        "GET /api/stats/sla": (f"/api/stats/sla?month={month}", sup),
+        "GET /api/stats/hotspots": (f"/api/stats/hotspots?month={month}", sup),
+        "GET /api/stats/monthly": (f"/api/stats/monthly?month={month}", sup),
+        "GET /api/reports/monthly": (f"/api/reports/monthly?month={month}", sup),
+        "GET /api/exports/cases.csv": (f"/api/exports/cases.csv?month={month}", sup),
+        "GET /api/exports/calls.csv": (f"/api/exports/calls.csv?month={month}", sup),
+        "GET /open311/v2/services.json": ("/open311/v2/services.json", None),
+        "GET /open311/v2/requests.json": ("/open311/v2/requests.json", None),
+        "GET /open311/v2/requests/{id}.json": (
+            f"/open311/v2/requests/{report['reference']}.json",
+            None,
+        ),
+        "GET /api/public/categories": ("/api/public/categories", None),
+        "GET /api/public/similar": (
+            f"/api/public/similar?category=KECELAKAAN_LALU_LINTAS&lat={HERE[0]}&lon={HERE[1]}",
+            None,
+        ),
+        "GET /api/public/cases/{ref}": (f"/api/public/cases/{report['reference']}", token),
+        "GET /api/geography (public map)": ("/api/geography", None),
+    }
+    for name, (path, headers) in reads.items():
+        r, on_primary, on_standby = await _count(pair, client.get(path, headers=headers))
+        assert r.status_code == 200, (name, r.text)
+        assert [s for s in on_primary if SESSION_CHECK not in s] == [], (name, on_primary)
+        assert _queries(on_standby), (name, on_standby)
+        assert on_standby[0] == "BEGIN READ ONLY;", (name, on_standby)
+        figures[name] = (len(on_primary), len(_queries(on_standby)))
+    # The report is on the map, in the statistics and in Open311: the standby has it all.
+    r = await client.get(f"/open311/v2/requests/{report['reference']}.json")
+    assert r.json()[0]["service_request_id"] == report["reference"]
+    r = await client.get("/api/cases.geojson?bbox=" + BBOX, headers=disp)
+    assert case["id"] in {f["id"] for f in r.json()["features"]}
+
+    r = await client.get("/health/ready")
+    assert r.status_code == 200
+    assert r.json()["replica"]["status"] == "up"
+    assert r.json()["replica"]["lag_s"] < 5
+    assert not {"replica_down", "replica_lagging"} & set(r.json()["reasons"])
+
+    # ---- the standby stops: reads answer from the primary, readiness says degraded.
+    before = _fallbacks("unreachable")
+    pair.standby.stop("fast")
+    stopped_at = time.monotonic()
+    for name, (path, headers) in reads.items():
+        r, on_primary, on_standby = await _count(pair, client.get(path, headers=headers))
+        assert r.status_code == 200, (name, r.text)
+        assert on_standby == []
+        assert [s for s in on_primary if SESSION_CHECK not in s], (name, on_primary)
+    first_read_after_stop = time.monotonic() - stopped_at
+    assert _fallbacks("unreachable") - before >= len(reads)
+    r = await client.get("/health/ready")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "degraded" and "replica_down" in body["reasons"], body
+    assert body["replica"] == {"status": "down", "lag_s": None, "max_lag_s": 5.0}
+
+    print("\nstatements per request (primary, standby; BEGIN/COMMIT not counted):")
+    for name, (p, s) in figures.items():
+        print(f"  {name}: primary {p}, standby {s}")
+    print(f"standby replayed the paused WAL in {replayed_in:.2f} s")
+    took = f"{first_read_after_stop:.2f} s"
+    print(f"{len(reads)} reads answered by the primary with the standby stopped in {took}")
+    print(f"test body: {time.monotonic() - began:.1f} s")
