@@ -42,7 +42,7 @@ IN_PROGRESS = Gauge(
 REPLICA_FALLBACKS = Counter(
     "tanggap_replica_fallbacks",
     "Lag-tolerant reads answered by the primary although a read replica is configured, by "
-    "reason: unreachable, lagging.",
+    "reason: unreachable, lagging, behind (a live event the reader has seen).",
     ["reason"],
     registry=REGISTRY,
 )

@@ -34,15 +34,19 @@ RETRY_SECONDS = 5.0
 # How far the standby's data is behind, in seconds, on the standby's clock. Nothing left to
 # replay while the WAL receiver streams means current (0), however long ago the last commit
 # was; without a WAL receiver (cut off from the primary) the data is as old as its last replay.
-_LAG_SQL = text(
-    """
-    SELECT CASE
+_LAG = """
+    CASE
         WHEN NOT pg_is_in_recovery() THEN 0
         WHEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver)
              AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
         ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 1e6)
     END::float8 AS lag_s
-    """
+"""
+_LAG_SQL = text("SELECT" + _LAG)
+# The same, and whether the replica has replayed a timeline event (a live event's id): the
+# event's row commits with the change it announces, so a replica that has the row has the change.
+_LAG_AND_EVENT_SQL = text(  # constants only; the event id is a bound parameter
+    "SELECT" + _LAG + ", EXISTS (SELECT 1 FROM case_events WHERE id = :event) AS seen"  # noqa: S608
 )
 
 #: Where a read session reads from (``session.info["node"]``).
@@ -61,6 +65,11 @@ async def replay_lag(conn: AsyncConnection) -> float:
     return float((await conn.execute(_LAG_SQL)).scalar_one())
 
 
+async def replay_lag_and_event(conn: AsyncConnection, event: int) -> tuple[float, bool]:
+    row = (await conn.execute(_LAG_AND_EVENT_SQL, {"event": event})).one()
+    return float(row.lag_s), bool(row.seen)
+
+
 async def replica_facts(engine: AsyncEngine) -> ReplicaFacts:
     """For readiness: on a connection of its own, outside any transaction."""
     try:
@@ -75,7 +84,8 @@ class ReadRouter:
     """Opens the read sessions of one process: see the module's docstring.
 
     ``on_fallback(reason)`` is called for each read sent to the primary while a replica is
-    configured (``unreachable`` or ``lagging``): the Prometheus counter.
+    configured (``unreachable``, ``lagging``, or ``behind`` an event the reader has seen): the
+    Prometheus counter.
     """
 
     def __init__(
@@ -104,9 +114,9 @@ class ReadRouter:
         session.info["node"] = PRIMARY
         return session
 
-    async def open(self) -> AsyncSession:
-        """A read-only session on the replica when it answers and is recent enough, else on
-        the primary."""
+    async def open(self, after_event: int | None = None) -> AsyncSession:
+        """A read-only session on the replica when it answers and is recent enough (and has
+        replayed the timeline event ``after_event``, when given), else on the primary."""
         if self._replica is None:
             return self.primary()
         if time.monotonic() < self._retry_at:
@@ -114,17 +124,21 @@ class ReadRouter:
             return self.primary()
         session = self._replica()
         try:
-            lag = await replay_lag(await session.connection())
+            conn = await session.connection()
+            if after_event is None:
+                lag, seen = await replay_lag(conn), True
+            else:
+                lag, seen = await replay_lag_and_event(conn, after_event)
         except Exception as exc:  # refused, reset, timed out, in shutdown: not usable now
             await _discard(session)
-            self._went_down(exc)
+            await self._went_down(exc)
             return self.primary()
         if self._outage:
             self._outage = False
             log.warning("read replica answers again: reads go to it")
-        if lag > self.max_lag_s:
+        if lag > self.max_lag_s or not seen:
             await _discard(session)
-            self._on_fallback("lagging")
+            self._on_fallback("lagging" if lag > self.max_lag_s else "behind")
             return self.primary()
         session.info["node"] = REPLICA
         return session
@@ -136,9 +150,13 @@ class ReadRouter:
             return ReplicaFacts(False, None)
         return await replica_facts(self.replica)
 
-    def _went_down(self, exc: Exception) -> None:
+    async def _went_down(self, exc: Exception) -> None:
         self._retry_at = time.monotonic() + RETRY_SECONDS
         self._on_fallback("unreachable")
+        # Its other pooled connections are as dead as this one: without this, each would be
+        # found out by a request of its own after each retry pause.
+        if self.replica is not None:
+            await self.replica.dispose()
         if not self._outage:
             self._outage = True
             log.warning(

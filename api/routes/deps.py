@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 from litestar import Request, post
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
-from litestar.params import HeaderParameter
+from litestar.params import HeaderParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.adapters.storage import Storage
@@ -48,6 +48,29 @@ async def provide_read_db(state: State) -> AsyncGenerator[AsyncSession, None]:
     primary (:class:`api.db.replica.ReadRouter`). A route takes it only when nothing on its
     path writes: the transaction is ``READ ONLY`` on either node."""
     async with await state.reads.open() as session:
+        yield session
+
+
+#: The id of the last live case event a screen has applied (``GET /api/events``).
+AfterEvent = Annotated[
+    int | None,
+    QueryParameter(
+        ge=1,
+        le=2**63 - 1,
+        description=(
+            "The id of the last live case event this screen has applied: the answer includes "
+            "that event's change (from the primary if the read replica has not replayed it yet)."
+        ),
+    ),
+]
+
+
+async def provide_live_read_db(
+    state: State, after_event: AfterEvent = None
+) -> AsyncGenerator[AsyncSession, None]:
+    """:func:`provide_read_db` for a screen kept live by the event stream, which reloads on an
+    event and must then see it: never older than the event ``after_event``."""
+    async with await state.reads.open(after_event) as session:
         yield session
 
 
@@ -127,6 +150,8 @@ async def upload_slot(request: Request[Any, Any, Any]) -> AsyncIterator[None]:
 Db = NamedDependency[AsyncSession]
 #: Lag-tolerant reads (the parameter is named ``read_db``): see :func:`provide_read_db`.
 ReadDb = NamedDependency[AsyncSession]
+#: The same for a screen the event stream keeps live (``live_read_db``, ``?after_event=``).
+LiveReadDb = NamedDependency[AsyncSession]
 Cfg = NamedDependency[Settings]
 Now = NamedDependency[datetime]
 Lang = NamedDependency[str]
@@ -199,6 +224,7 @@ Citizen = NamedDependency[CitizenAccess]
 DEPENDENCIES = {
     "db": Provide(provide_db),
     "read_db": Provide(provide_read_db),
+    "live_read_db": Provide(provide_live_read_db),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "now": Provide(provide_now, sync_to_thread=False),
     "lang": Provide(provide_lang, sync_to_thread=False),

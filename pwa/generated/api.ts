@@ -2556,12 +2556,20 @@ export interface components {
             postgis: string;
             queue: components["schemas"]["QueueHealth"];
             reasons: string[];
+            replica?: components["schemas"]["ReplicaHealth"] | null;
             /** @enum {string} */
             status: "ok" | "degraded";
         };
         /** RefreshIn */
         RefreshIn: {
             refresh_token: string;
+        };
+        /** ReplicaHealth */
+        ReplicaHealth: {
+            lag_s: number | null;
+            max_lag_s: number;
+            /** @enum {string} */
+            status: "up" | "down";
         };
         /** ReporterIn */
         ReporterIn: {
