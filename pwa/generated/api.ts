@@ -4785,6 +4785,8 @@ export interface operations {
     ApiCasesGeojsonCasesGeojson: {
         parameters: {
             query: {
+                /** @description The id of the last live case event this screen has applied: the answer includes that event's change (from the primary if the read replica has not replayed it yet). */
+                after_event?: number | null;
                 agency_id?: number | null;
                 bbox: string;
                 category_id?: number | null;

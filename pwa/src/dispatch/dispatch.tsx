@@ -81,12 +81,7 @@ function useLive(
 }
 
 /** The cases in the visible box that pass the filters. */
-function useCases(
-  bbox: string,
-  filters: Filters,
-  reload: number,
-  lastEvent: { current: number },
-) {
+function useCases(bbox: string, filters: Filters, reload: number, lastEvent: { current: number }) {
   const [features, setFeatures] = useState<CaseFeature[]>([]);
   useEffect(() => {
     if (!bbox) return;
