@@ -33,12 +33,14 @@ RETRY_SECONDS = 5.0
 
 # How far the standby's data is behind, in seconds, on the standby's clock. Nothing left to
 # replay while the WAL receiver streams means current (0), however long ago the last commit
-# was; without a WAL receiver (cut off from the primary) the data is as old as its last replay.
+# was. (A restarted receiver reports the start of its WAL segment as received, before the
+# replay position: hence ``<=``.) Without a WAL receiver (cut off from the primary) the data is
+# as old as its last replay.
 _LAG = """
     CASE
         WHEN NOT pg_is_in_recovery() THEN 0
         WHEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver)
-             AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+             AND pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
         ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 1e6)
     END::float8 AS lag_s
 """

@@ -14,7 +14,7 @@ from litestar.response import Stream
 
 from api.auth import requires_roles
 from api.domain.vocabulary import CALL_STATS_ROLES
-from api.routes.deps import Cfg, CurrentUser, Lang, ReadDb, engine_of
+from api.routes.deps import Cfg, CurrentUser, ReadDb, engine_of
 from api.routes.stats import EXPORT_DEPENDENCIES, StatsController, StatsReader, StatsScopeDep
 from api.services import exports as svc
 from api.services.stats import sees_calls
@@ -69,13 +69,9 @@ class ExportController(StatsReader):
         dependencies=EXPORT_DEPENDENCIES,
     )
     async def monthly_csv(
-        self,
-        read_db: ReadDb,
-        settings: Cfg,
-        principal: CurrentUser,
-        lang: Lang,
-        stats_scope: StatsScopeDep,
+        self, read_db: ReadDb, settings: Cfg, principal: CurrentUser, stats_scope: StatsScopeDep
     ) -> Response[str]:
+        lang = stats_scope.lang
         report, text = await svc.monthly_report_csv(
             read_db, stats_scope, settings.city_name, lang, with_calls=sees_calls(principal)
         )
@@ -89,15 +85,11 @@ class ExportController(StatsReader):
         media_type="text/html",
     )
     async def monthly(
-        self,
-        read_db: ReadDb,
-        settings: Cfg,
-        principal: CurrentUser,
-        lang: Lang,
-        stats_scope: StatsScopeDep,
+        self, read_db: ReadDb, settings: Cfg, principal: CurrentUser, stats_scope: StatsScopeDep
     ) -> Response[str]:
         """``month=YYYY-MM``: the city's monthly figures laid out as the press publishes them,
         in Indonesian (default) or English (``Accept-Language: en``), ready to print."""
+        lang = stats_scope.lang
         html = await svc.monthly_report_page(
             read_db, stats_scope, settings.city_name, lang, with_calls=sees_calls(principal)
         )

@@ -105,14 +105,6 @@ class Pair:
     standby: HotStandby
     database: str
 
-    @property
-    def primary_url(self) -> str:
-        return self.primary.url
-
-    @property
-    def standby_url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.standby.port}/{self.database}"
-
     def log(self, node: EmbeddedPostgres) -> StatementLog:
         return StatementLog(node.rundir / "postgres.log", self.database)
 
@@ -121,9 +113,7 @@ class Pair:
         began = time.monotonic()
         target = self.primary.psql("SELECT pg_current_wal_lsn()")
         while time.monotonic() - began < timeout:
-            caught_up = self.standby.psql(
-                f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"
-            )
+            caught_up = self.standby.psql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")
             if caught_up == "t":
                 return time.monotonic() - began
             time.sleep(0.02)
