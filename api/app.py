@@ -19,9 +19,10 @@ from api.adapters.storage import make_storage
 from api.adapters.uploads import UploadSlots
 from api.auth import auth_middleware_factory
 from api.config import Settings
+from api.db.replica import ReadRouter
 from api.db.session import make_engine, make_sessionmaker
 from api.errors import ProblemDocumentedJson, exception_handlers
-from api.metrics import metrics_middleware
+from api.metrics import count_replica_fallback, metrics_middleware
 from api.middleware import (
     configure_logging,
     refuse_credentials_in_query,
@@ -86,6 +87,23 @@ def create_app(
         finally:
             await engine.dispose()
 
+    @asynccontextmanager
+    async def read_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        # Lag-tolerant reads: on the replica when one is set (its own engine), else the primary.
+        replica = settings.database_replica_url
+        app.state.reads = ReadRouter(
+            app.state.engine,
+            make_engine(replica, settings.db_pool_size, settings.db_max_overflow)
+            if replica
+            else None,
+            max_lag_s=settings.replica_max_lag_seconds,
+            on_fallback=count_replica_fallback,
+        )
+        try:
+            yield
+        finally:
+            await app.state.reads.dispose()
+
     app = Litestar(
         route_handlers=[
             health.live,
@@ -122,7 +140,7 @@ def create_app(
         middleware=[request_context_middleware, metrics_middleware, auth_middleware_factory],
         before_request=refuse_credentials_in_query,
         before_send=[security_headers(settings.photo_origin, settings.map_tile_origin)],
-        lifespan=[lifespan],
+        lifespan=[lifespan, read_lifespan],
         # LISTEN needs a session of its own: the direct URL when the database URL is a pooler.
         plugins=[channels_plugin(settings.listen_url(url), [LIVE_CHANNEL])],
         openapi_config=OpenAPIConfig(

@@ -70,6 +70,12 @@ class Settings:
     database_listen_url: str = field(default="", repr=False)
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # A read replica (hot standby) for reads that tolerate a few seconds of lag: the map layer,
+    # statistics, exports, Open311 and public reads. Empty means every read on the primary.
+    database_replica_url: str = field(default="", repr=False)
+    # A replica further behind than this is not read from (the primary answers instead), and
+    # readiness says degraded (docs/operations.md, "Reads off the primary").
+    replica_max_lag_seconds: int = 5
     # Empty means photos on disk in ``data_dir/photos``; otherwise an S3/MinIO endpoint.
     s3_endpoint: str = ""
     s3_access_key: str = field(default="", repr=False)

@@ -39,6 +39,17 @@ LATENCY = Histogram(
 IN_PROGRESS = Gauge(
     "tanggap_http_requests_in_progress", "HTTP requests being answered.", registry=REGISTRY
 )
+REPLICA_FALLBACKS = Counter(
+    "tanggap_replica_fallbacks",
+    "Lag-tolerant reads answered by the primary although a read replica is configured, by "
+    "reason: unreachable, lagging, behind (a live event the reader has seen).",
+    ["reason"],
+    registry=REGISTRY,
+)
+
+
+def count_replica_fallback(reason: str) -> None:
+    REPLICA_FALLBACKS.labels(reason).inc()
 
 
 def metrics_middleware(app: ASGIApp) -> ASGIApp:

@@ -104,26 +104,30 @@ async def _admin(server: Server, sql: str) -> None:
 def template_db(pg_server: Server) -> str:
     """Migrated to head and seeded with the Kendari reference city and, through the demo path,
     its demo users (password ``tanggap112``), once per session."""
-    from api.db import migrate
 
     async def prepare() -> None:
         await _admin(pg_server, f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
         await _admin(pg_server, f'CREATE DATABASE "{TEMPLATE}"')
 
     asyncio.run(prepare())
-    url = pg_server.url(TEMPLATE)
+    migrate_and_seed(pg_server.url(TEMPLATE))
+    return TEMPLATE
+
+
+def migrate_and_seed(url: str) -> None:
+    """Migrate the database at ``url`` to head and seed it as the template is seeded."""
+    from api.db import migrate
+    from api.seed import seed
+
     migrate.upgrade(url)
 
     async def do_seed() -> None:
-        from api.seed import seed
-
         engine = make_engine(url, 1, 0)
         async with make_sessionmaker(engine)() as db, db.begin():
             await seed(db, demo_users=True)
         await engine.dispose()
 
     asyncio.run(do_seed())
-    return TEMPLATE
 
 
 _counter = itertools.count()

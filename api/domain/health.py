@@ -16,6 +16,9 @@ class Degraded(StrEnum):
     WORKER_STALLED = "worker_stalled"  # no worker heartbeat within the stall threshold
     QUEUE_BACKLOG = "queue_backlog"  # the oldest due job has waited past the threshold
     SLA_SCAN_LATE = "sla_scan_late"  # no SLA escalation scan within the threshold
+    # The read replica (when one is configured): its reads are answered by the primary meanwhile.
+    REPLICA_DOWN = "replica_down"  # the replica does not answer
+    REPLICA_LAGGING = "replica_lagging"  # it replays further behind than the threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +65,13 @@ def degraded_reasons(facts: QueueFacts, limits: Thresholds) -> list[Degraded]:
     if facts.sla_scan_age_s is None or facts.sla_scan_age_s > limits.sla_scan_late_s:
         out.append(Degraded.SLA_SCAN_LATE)
     return out
+
+
+def replica_reasons(up: bool, lag_s: float | None, max_lag_s: float) -> list[Degraded]:
+    """A replica that is down or too far behind degrades readiness without failing it: its
+    reads go to the primary, which answers them all (more slowly under load)."""
+    if not up:
+        return [Degraded.REPLICA_DOWN]
+    if lag_s is not None and lag_s > max_lag_s:
+        return [Degraded.REPLICA_LAGGING]
+    return []

@@ -37,7 +37,7 @@ from api.routes.case_bodies import (
     TransferIn,
     TransitionIn,
 )
-from api.routes.deps import Cfg, CurrentUser, Db, Lang, Now, post_ok
+from api.routes.deps import Cfg, CurrentUser, Db, Lang, LiveReadDb, Now, post_ok
 from api.services import case_views as views
 from api.services import cases as svc
 from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
@@ -544,12 +544,12 @@ class GeoJsonFeatureCollection(msgspec.Struct):
     dependencies={"f": Provide(map_filter, sync_to_thread=False)},
 )
 async def cases_geojson(
-    db: Db,
+    live_read_db: LiveReadDb,
     principal: CurrentUser,
     now: Now,
     f: CaseFilterDep,
     limit: Annotated[int, QueryParameter(ge=1, le=10_000)] = 5000,
 ) -> Response[GeoJsonFeatureCollection]:
-    body = await views.geojson(db, principal, f, now, limit)
+    body = await views.geojson(live_read_db, principal, f, now, limit)
     # Already JSON, written by PostGIS; the annotation documents its shape in OpenAPI.
     return Response(body, media_type="application/geo+json")  # type: ignore[arg-type]

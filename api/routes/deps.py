@@ -1,27 +1,30 @@
-"""Dependencies shared by every route: settings, clock, database session, caller language,
-object storage, and a citizen's tracking credentials."""
+"""Dependencies shared by every route: settings, clock, database sessions (the primary's, and
+the read-only one of lag-tolerant reads), caller language, object storage, and a citizen's
+tracking credentials."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Request, post
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
-from litestar.params import HeaderParameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import HeaderParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.adapters.storage import Storage
 from api.auth import Principal, provide_optional_principal, provide_principal
 from api.config import Settings
+from api.db.replica import on_primary
 from api.db.session import session_scope
 from api.domain.abuse import client_address
-from api.errors import Unavailable
+from api.domain.open311 import Open311Refused
+from api.errors import NotFound, Unavailable
 from api.i18n import negotiate
 from api.services import tracking
 from api.services.audit import Actor
@@ -37,6 +40,62 @@ SHOWN_ONCE = CacheControlHeader(no_store=True)
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
     async for session in session_scope(state.sessionmaker):
         yield session
+
+
+async def provide_read_db(state: State) -> AsyncGenerator[AsyncSession, None]:
+    """A read-only session for a read that tolerates a few seconds of lag: on the read replica
+    (``TANGGAP_DATABASE_REPLICA_URL``) when it answers and is recent enough, else on the
+    primary (:class:`api.db.replica.ReadRouter`). A route takes it only when nothing on its
+    path writes: the transaction is ``READ ONLY`` on either node."""
+    async with await state.reads.open() as session:
+        yield session
+
+
+#: The id of the last live case event a screen has applied (``GET /api/events``).
+AfterEvent = Annotated[
+    int | None,
+    QueryParameter(
+        ge=1,
+        le=2**63 - 1,
+        description=(
+            "The id of the last live case event this screen has applied: the answer includes "
+            "that event's change (from the primary if the read replica has not replayed it yet)."
+        ),
+    ),
+]
+
+
+async def provide_live_read_db(
+    state: State, after_event: AfterEvent = None
+) -> AsyncGenerator[AsyncSession, None]:
+    """:func:`provide_read_db` for a screen kept live by the event stream, which reloads on an
+    event and must then see it: never older than the event ``after_event``."""
+    async with await state.reads.open(after_event) as session:
+        yield session
+
+
+T = TypeVar("T")
+
+
+async def read_fresh(
+    state: State, db: AsyncSession, read: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    """``read(db)``; when a read from the replica finds nothing (a 404), once more on the
+    primary: a citizen who opens the case they reported a moment ago must not get a 404
+    because the replica has not replayed it yet. One extra query, in that rare case only."""
+    try:
+        return await read(db)
+    except (NotFound, Open311Refused) as exc:
+        if on_primary(db) or getattr(exc, "status", 404) != 404:
+            raise
+    async with state.reads.primary() as fresh:
+        return await read(fresh)
+
+
+def engine_of(db: AsyncSession) -> AsyncEngine:
+    """The engine a read session reads from, for a stream that opens its own connection."""
+    assert db.bind is not None
+    return db.bind  # type: ignore[return-value]
 
 
 def provide_settings(state: State) -> Settings:
@@ -89,6 +148,10 @@ async def upload_slot(request: Request[Any, Any, Any]) -> AsyncIterator[None]:
 
 # Explicit markers for handler parameters (Litestar 3 drops inferred injection).
 Db = NamedDependency[AsyncSession]
+#: Lag-tolerant reads (the parameter is named ``read_db``): see :func:`provide_read_db`.
+ReadDb = NamedDependency[AsyncSession]
+#: The same for a screen the event stream keeps live (``live_read_db``, ``?after_event=``).
+LiveReadDb = NamedDependency[AsyncSession]
 Cfg = NamedDependency[Settings]
 Now = NamedDependency[datetime]
 Lang = NamedDependency[str]
@@ -120,6 +183,10 @@ class CitizenAccess:
     now: datetime
     pin_key: str
     credentials: tracking.Credentials
+
+    def on(self, db: AsyncSession) -> CitizenAccess:
+        """The same credentials, opening the case through another session (a read's)."""
+        return replace(self, db=db)
 
     async def open(self, reference: str, *, for_update: bool = False) -> tracking.Access:
         """The case and the reporter behind the credentials: 401 without any, and the same 404
@@ -156,6 +223,8 @@ Citizen = NamedDependency[CitizenAccess]
 
 DEPENDENCIES = {
     "db": Provide(provide_db),
+    "read_db": Provide(provide_read_db),
+    "live_read_db": Provide(provide_live_read_db),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "now": Provide(provide_now, sync_to_thread=False),
     "lang": Provide(provide_lang, sync_to_thread=False),

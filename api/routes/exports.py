@@ -9,14 +9,12 @@ cases only; call exports belong to the control room.
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.response import Stream
 
 from api.auth import requires_roles
 from api.domain.vocabulary import CALL_STATS_ROLES
-from api.routes.deps import Cfg, CurrentUser, Db, Lang
+from api.routes.deps import Cfg, CurrentUser, ReadDb, engine_of
 from api.routes.stats import EXPORT_DEPENDENCIES, StatsController, StatsReader, StatsScopeDep
 from api.services import exports as svc
 from api.services.stats import sees_calls
@@ -42,14 +40,11 @@ class ExportController(StatsReader):
         media_type=CSV,
         dependencies=EXPORT_DEPENDENCIES,
     )
-    async def cases_csv(
-        self, request: Request[Any, Any, Any], db: Db, stats_scope: StatsScopeDep
-    ) -> Stream:
+    async def cases_csv(self, read_db: ReadDb, stats_scope: StatsScopeDep) -> Stream:
         """One line per case created in the period (city time): agency, category, status and
         the citizen's word for it, area, team, coordinates, timeline moments, minutes to each
         stage, SLA outcome per stage, ratings. No reporter data and no free text."""
-        engine = request.app.state.engine
-        body = await svc.cases_csv(db, engine, stats_scope, EXPORT_CHUNK_ROWS)
+        body = await svc.cases_csv(read_db, engine_of(read_db), stats_scope, EXPORT_CHUNK_ROWS)
         name = f"tanggap112-cases-{stats_scope.period.label}.csv"
         return Stream(body, media_type=CSV, headers=_attachment(name))
 
@@ -60,12 +55,10 @@ class ExportController(StatsReader):
         media_type=CSV,
         dependencies=EXPORT_DEPENDENCIES,
     )
-    async def calls_csv(
-        self, request: Request[Any, Any, Any], stats_scope: StatsScopeDep
-    ) -> Stream:
+    async def calls_csv(self, read_db: ReadDb, stats_scope: StatsScopeDep) -> Stream:
         """One line per call in the period (city time): start, end, duration, class, channel,
         operator id and the references of the cases it opened. Never the caller's number."""
-        body = svc.calls_csv(request.app.state.engine, stats_scope, EXPORT_CHUNK_ROWS)
+        body = svc.calls_csv(engine_of(read_db), stats_scope, EXPORT_CHUNK_ROWS)
         name = f"tanggap112-calls-{stats_scope.period.label}.csv"
         return Stream(body, media_type=CSV, headers=_attachment(name))
 
@@ -76,10 +69,11 @@ class ExportController(StatsReader):
         dependencies=EXPORT_DEPENDENCIES,
     )
     async def monthly_csv(
-        self, db: Db, settings: Cfg, principal: CurrentUser, lang: Lang, stats_scope: StatsScopeDep
+        self, read_db: ReadDb, settings: Cfg, principal: CurrentUser, stats_scope: StatsScopeDep
     ) -> Response[str]:
+        lang = stats_scope.lang
         report, text = await svc.monthly_report_csv(
-            db, stats_scope, settings.city_name, lang, with_calls=sees_calls(principal)
+            read_db, stats_scope, settings.city_name, lang, with_calls=sees_calls(principal)
         )
         return Response(
             text, media_type=CSV, headers=_attachment(f"tanggap112-monthly-{report.month}.csv")
@@ -91,12 +85,13 @@ class ExportController(StatsReader):
         media_type="text/html",
     )
     async def monthly(
-        self, db: Db, settings: Cfg, principal: CurrentUser, lang: Lang, stats_scope: StatsScopeDep
+        self, read_db: ReadDb, settings: Cfg, principal: CurrentUser, stats_scope: StatsScopeDep
     ) -> Response[str]:
         """``month=YYYY-MM``: the city's monthly figures laid out as the press publishes them,
         in Indonesian (default) or English (``Accept-Language: en``), ready to print."""
+        lang = stats_scope.lang
         html = await svc.monthly_report_page(
-            db, stats_scope, settings.city_name, lang, with_calls=sees_calls(principal)
+            read_db, stats_scope, settings.city_name, lang, with_calls=sees_calls(principal)
         )
         return Response(
             html,

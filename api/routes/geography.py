@@ -16,7 +16,7 @@ from litestar.params import Parameter
 from api.db.geography import PlaceRow
 from api.domain.photos import etag_matches
 from api.routes.cases import GeoJsonFeatureCollection
-from api.routes.deps import Cfg, Db
+from api.routes.deps import Cfg, ReadDb
 from api.services import geography
 
 # Shared caches may keep the layer for five minutes; after that a 304 costs one small request.
@@ -50,9 +50,9 @@ class PlaceHit(msgspec.Struct):
     responses={304: ResponseSpec(None, description="Not modified: the layer has the same ETag")},
 )
 async def city_geography(
-    db: Db, settings: Cfg, request: Request[Any, Any, Any]
+    read_db: ReadDb, settings: Cfg, request: Request[Any, Any, Any]
 ) -> Response[GeoJsonFeatureCollection]:
-    geo = await geography.city_geography(db, settings)
+    geo = await geography.city_geography(read_db, settings)
     headers = {"ETag": geo.etag, "Cache-Control": GEOGRAPHY_CACHE}
     if etag_matches(request.headers.get("if-none-match"), geo.etag):
         return Response(b"", status_code=304, headers=headers)  # type: ignore[arg-type]
@@ -67,8 +67,8 @@ async def city_geography(
     security=[],
 )
 async def search_places(
-    db: Db,
+    read_db: ReadDb,
     q: Annotated[str, Parameter(min_length=1, max_length=100)],
     limit: Annotated[int, Parameter(ge=1, le=50)] = 10,
 ) -> list[PlaceHit]:
-    return [PlaceHit.of(p) for p in await geography.search_places(db, q, limit)]
+    return [PlaceHit.of(p) for p in await geography.search_places(read_db, q, limit)]

@@ -17,7 +17,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 
 from api.db.health import readiness_of
-from api.domain.health import degraded_reasons, thresholds
+from api.domain.health import degraded_reasons, replica_reasons, thresholds
 
 
 class Health(msgspec.Struct, omit_defaults=True):
@@ -37,12 +37,22 @@ class QueueHealth(msgspec.Struct):
     sla_scan_late_s: float
 
 
+class ReplicaHealth(msgspec.Struct):
+    """The read replica, when one is configured (docs/operations.md, "Reads off the primary")."""
+
+    status: Literal["up", "down"]
+    lag_s: float | None  # how far its data is behind, in seconds (null: down)
+    max_lag_s: float  # beyond this its reads go to the primary (TANGGAP_REPLICA_MAX_LAG_SECONDS)
+
+
 class Ready(msgspec.Struct):
     status: Literal["ok", "degraded"]
     database: str
     postgis: str
-    reasons: list[str]  # why degraded: worker_stalled, queue_backlog, sla_scan_late
+    # why degraded: worker_stalled, queue_backlog, sla_scan_late, replica_down, replica_lagging
+    reasons: list[str]
     queue: QueueHealth
+    replica: ReplicaHealth | None = None  # null: no replica configured
 
 
 @get("/health/live", summary="Liveness: the process answers", tags=["health"])
@@ -69,6 +79,13 @@ async def ready(state: State) -> Response[Ready | Health]:
     s = state.settings
     limits = thresholds(s.worker_stall_seconds, s.queue_max_age_seconds, s.sla_check_seconds)
     reasons = degraded_reasons(found.queue, limits)
+    replica = None
+    if state.reads.replica is not None:
+        seen = await state.reads.facts()
+        replica = ReplicaHealth(
+            "up" if seen.up else "down", _round(seen.lag_s), float(s.replica_max_lag_seconds)
+        )
+        reasons += replica_reasons(seen.up, seen.lag_s, replica.max_lag_s)
     q = found.queue
     return Response(
         Ready(
@@ -85,6 +102,7 @@ async def ready(state: State) -> Response[Ready | Health]:
                 queue_max_age_s=limits.queue_max_age_s,
                 sla_scan_late_s=limits.sla_scan_late_s,
             ),
+            replica=replica,
         ),
         headers={"Cache-Control": "no-store"},
     )

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, Router, delete, get, patch, post
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIType
@@ -37,7 +38,7 @@ from api.domain.open311 import (
 )
 from api.errors import AppError, request_language
 from api.i18n import t
-from api.routes.deps import SHOWN_ONCE, By, Cfg, Db, Lang, Now
+from api.routes.deps import SHOWN_ONCE, By, Cfg, Db, Lang, Now, ReadDb, read_fresh
 from api.services import open311 as svc
 from api.services.open311 import KeyOut
 
@@ -163,7 +164,7 @@ class PostRequestOperation(Operation):
 )
 async def v2_get(
     request: Request[Any, Any, Any],
-    db: Db,
+    read_db: ReadDb,
     settings: Cfg,
     now: Now,
     lang: Lang,
@@ -184,7 +185,7 @@ async def v2_get(
     ``jurisdiction_id`` is accepted and ignored: this endpoint serves one city."""
     base, fmt = split_format(_last_segment(request))
     if base == "services":
-        return answer(fmt, "services", await svc.services(db, lang))
+        return answer(fmt, "services", await svc.services(read_db, lang))
     if base == "discovery":
         return answer(fmt, "discovery", svc.discovery(settings, _base_url(request), lang))
     if base == "requests":
@@ -202,12 +203,14 @@ async def v2_get(
             page=pg,
             page_size=size,
         )
-        return answer(fmt, "service_requests", await svc.query_requests(db, settings, query, lang))
+        return answer(
+            fmt, "service_requests", await svc.query_requests(read_db, settings, query, lang)
+        )
     if base == "servicerequestupdates":
         pg, size = page_of(page, page_size)
         start, end = date_range(start_date, end_date, now, settings.tz)
         items = await svc.updates(
-            db, settings, start=start, end=end, page=pg, page_size=size, lang=lang
+            read_db, settings, start=start, end=end, page=pg, page_size=size, lang=lang
         )
         return answer(fmt, "service_request_updates", items)
     raise not_found()
@@ -246,21 +249,28 @@ async def v2_post(
 
 
 @get("/v2/services/{name:str}", summary="GeoReport v2: a service definition (its attributes)")
-async def v2_service(db: Db, lang: Lang, name: FromPath[str]) -> Response[bytes]:
+async def v2_service(read_db: ReadDb, lang: Lang, name: FromPath[str]) -> Response[bytes]:
     code, fmt = split_format(name)
-    return answer(fmt, "service_definition", await svc.definition(db, code, lang))
+    return answer(fmt, "service_definition", await svc.definition(read_db, code, lang))
 
 
 @get("/v2/requests/{name:str}", summary="GeoReport v2: one service request")
-async def v2_request(db: Db, settings: Cfg, lang: Lang, name: FromPath[str]) -> Response[bytes]:
+async def v2_request(
+    state: State, read_db: ReadDb, settings: Cfg, lang: Lang, name: FromPath[str]
+) -> Response[bytes]:
     request_id, fmt = split_format(name)
-    return answer(fmt, "service_requests", await svc.one_request(db, settings, request_id, lang))
+    # A request created a moment ago may not be on the replica yet: read_fresh asks the primary.
+    found = await read_fresh(
+        state, read_db, lambda db: svc.one_request(db, settings, request_id, lang)
+    )
+    return answer(fmt, "service_requests", found)
 
 
 @get("/v2/tokens/{name:str}", summary="GeoReport v2: the service request of a token")
-async def v2_token(db: Db, name: FromPath[str]) -> Response[bytes]:
+async def v2_token(state: State, read_db: ReadDb, name: FromPath[str]) -> Response[bytes]:
     token, fmt = split_format(name)
-    return answer(fmt, "service_requests", await svc.token_request(db, token), public=False)
+    found = await read_fresh(state, read_db, lambda db: svc.token_request(db, token))
+    return answer(fmt, "service_requests", found, public=False)
 
 
 open311_router = Router(

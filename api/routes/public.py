@@ -22,7 +22,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.abuse import tracking_pin
 from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, public_status
 from api.i18n import t
-from api.routes.deps import Cfg, Citizen, Db, Lang, Now, Store, TokenHeader, client_ip
+from api.routes.deps import (
+    Cfg,
+    Citizen,
+    Db,
+    Lang,
+    Now,
+    ReadDb,
+    Store,
+    TokenHeader,
+    client_ip,
+    read_fresh,
+)
 from api.routes.params import Lat, Lon
 from api.routes.photos import UploadOperation, receive_photos, serve_copy
 from api.security import token_digest
@@ -217,7 +228,7 @@ class PublicController(Controller):
     security = [{}]  # no account needed
 
     @get("/categories", summary="What a citizen can report, with each category's questions")
-    async def categories(self, db: Db, lang: Lang) -> list[CategoryOut]:
+    async def categories(self, read_db: ReadDb, lang: Lang) -> list[CategoryOut]:
         return [
             CategoryOut(
                 c.category.code,
@@ -226,13 +237,13 @@ class PublicController(Controller):
                 c.agency_name_en if lang == "en" else c.agency_name_id,
                 list(c.category.attributes or []),
             )
-            for c in await citizen.categories(db)
+            for c in await citizen.categories(read_db)
         ]
 
     @get("/similar", summary="Open cases of the same category nearby, before reporting")
     async def similar(
         self,
-        db: Db,
+        read_db: ReadDb,
         now: Now,
         lang: Lang,
         category: FromQuery[CategoryCode],
@@ -241,7 +252,7 @@ class PublicController(Controller):
     ) -> list[SimilarOut]:
         """Same category, within its duplicate radius, open or finished in the last days,
         nearest first. Public fields only; follow one with ``POST /cases/{reference}/follow``."""
-        cat, found = await citizen.similar(db, category, lat, lon, now)
+        cat, found = await citizen.similar(read_db, category, lat, lon, now)
         name = cat.name_en if lang == "en" else cat.name_id
         out = []
         for n in found:
@@ -365,6 +376,7 @@ class PublicController(Controller):
         self,
         request: Request[Any, Any, Any],
         db: Db,
+        read_db: ReadDb,
         settings: Cfg,
         now: Now,
         lang: Lang,
@@ -373,8 +385,17 @@ class PublicController(Controller):
     ) -> Response[TrackOut]:
         """The city's three words, the public timeline, the responsible agency and the public
         photos. Never personal data: no reporter, no officer, no note."""
-        granted = await citizen_access.open(reference)
-        view = await tracking.public_view(db, settings, granted, now)
+
+        async def read(session: AsyncSession) -> tracking.PublicView:
+            granted = await citizen_access.on(session).open(reference)
+            return await tracking.public_view(session, settings, granted, now)
+
+        # With the token: a pure read, off the primary (the primary again on a 404: a case just
+        # reported). With phone and PIN: on the primary, which counts wrong PINs.
+        if citizen_access.credentials.token:
+            view = await read_fresh(request.app.state, read_db, read)
+        else:
+            view = await read(db)
         c = view.case
         word, text = _status(c.status, lang)
         body = TrackOut(
@@ -486,7 +507,7 @@ class PublicController(Controller):
     async def photo(
         self,
         request: Request[Any, Any, Any],
-        db: Db,
+        read_db: ReadDb,
         settings: Cfg,
         now: Now,
         storage: Store,
@@ -498,15 +519,19 @@ class PublicController(Controller):
     ) -> Response[Any]:
         """For the holder of a tracking token of the photo's case, or a signed URL from the
         tracking page. The copies carry no EXIF; the original is never served here."""
-        copy = await public_photos.public_photo(
-            db,
-            _photo_key(request),
-            photo_id,
-            variant,
-            token=x_tracking_token,
-            expires=expires,
-            sig=sig,
-            now=now,
+        copy = await read_fresh(
+            request.app.state,
+            read_db,
+            lambda db: public_photos.public_photo(
+                db,
+                _photo_key(request),
+                photo_id,
+                variant,
+                token=x_tracking_token,
+                expires=expires,
+                sig=sig,
+                now=now,
+            ),
         )
         return await serve_copy(request, settings, storage, copy, f"{photo_id}-{variant}")
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from litestar import Controller, get
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 
 from api.auth import requires_login
-from api.routes.deps import CurrentUser, Db, Lang
+from api.routes.deps import CurrentUser, Db, Lang, ReadDb, read_fresh
 from api.services import reference, teams
 from api.services.reference import AgencyItem, CategoryItem
 from api.services.teams import TeamItem, TeamMember, teams_out
@@ -37,10 +38,15 @@ class ReferenceController(Controller):
 
     @get("/teams", summary="Teams; coordinators and field officers see their own agency only")
     async def teams(
-        self, db: Db, principal: CurrentUser, agency_id: FromQuery[int | None] = None
+        self, read_db: ReadDb, principal: CurrentUser, agency_id: FromQuery[int | None] = None
     ) -> list[TeamItem]:
-        return await teams.visible_teams(db, principal, agency_id)
+        # The dispatch map's team snapshot (live positions follow through the event stream).
+        return await teams.visible_teams(read_db, principal, agency_id)
 
     @get("/teams/{team_id:int}", summary="One team (404 outside the caller's agency)")
-    async def team(self, db: Db, principal: CurrentUser, team_id: FromPath[int]) -> TeamItem:
-        return await teams.visible_team(db, principal, team_id)
+    async def team(
+        self, state: State, read_db: ReadDb, principal: CurrentUser, team_id: FromPath[int]
+    ) -> TeamItem:
+        return await read_fresh(
+            state, read_db, lambda db: teams.visible_team(db, principal, team_id)
+        )

@@ -18,7 +18,7 @@ from litestar.params import FromQuery, QueryParameter
 from api.auth import requires_roles
 from api.domain.stats import MAX_EXPORT_DAYS, MAX_PERIOD_DAYS
 from api.domain.vocabulary import CALL_STATS_ROLES, STATS_ROLES, Priority
-from api.routes.deps import Cfg, CurrentUser, Db, Lang, Now
+from api.routes.deps import Cfg, CurrentUser, Lang, Now, ReadDb
 from api.services import stats as svc
 from api.services import stats_cases, stats_monthly
 
@@ -33,7 +33,7 @@ def scope_dependency(max_days: int) -> dict[str, Provide]:
     filters, checked and scoped to the user (:func:`api.services.stats.open_scope`)."""
 
     async def provide_stats_scope(
-        db: Db,
+        read_db: ReadDb,
         principal: CurrentUser,
         settings: Cfg,
         now: Now,
@@ -51,7 +51,7 @@ def scope_dependency(max_days: int) -> dict[str, Provide]:
         period = svc.PeriodQuery(month, week, day, first, to)
         ask = svc.ScopeQuery(period, agency_id, category_id, area_id, priority)
         return await svc.open_scope(
-            db, principal, ask, zone=settings.tz, now=now, lang=lang, max_days=max_days
+            read_db, principal, ask, zone=settings.tz, now=now, lang=lang, max_days=max_days
         )
 
     return {"stats_scope": Provide(provide_stats_scope)}
@@ -80,37 +80,37 @@ class StatsController(StatsReader):
         summary="Calls: by class, valid ratio, prank and ghost calls, per day and hour",
         guards=[requires_roles(*CALL_STATS_ROLES)],
     )
-    async def calls(self, db: Db, stats_scope: StatsScopeDep) -> svc.CallStats:
+    async def calls(self, read_db: ReadDb, stats_scope: StatsScopeDep) -> svc.CallStats:
         """Calls received in the period by class (valid, informasi, curhat, prank, ghost,
         wrong_number, unclassified), the valid ratio next to the previous period's, calls per
         day and per hour of day in city time, and the numbers with repeated prank calls."""
-        return await svc.call_stats(db, stats_scope)
+        return await svc.call_stats(read_db, stats_scope)
 
     @get("/cases", summary="Cases: finished / in process / not yet acted on, per agency")
     async def cases(
-        self, db: Db, stats_scope: StatsScopeDep, group_by: FromQuery[GroupBy] = "agency"
+        self, read_db: ReadDb, stats_scope: StatsScopeDep, group_by: FromQuery[GroupBy] = "agency"
     ) -> stats_cases.CaseStats:
         """Cases created in the period by the citizen's three status words (as of now), the
         finished ratio, cases overdue right now and citizens' ratings: overall, per day and per
         agency (or category, area, priority)."""
-        return await stats_cases.case_stats(db, stats_scope, group_by)
+        return await stats_cases.case_stats(read_db, stats_scope, group_by)
 
     @get("/response-times", summary="Median and p90 time to dispatch, accept, arrive, resolve")
     async def response_times(
-        self, db: Db, stats_scope: StatsScopeDep, group_by: FromQuery[GroupBy] = "agency"
+        self, read_db: ReadDb, stats_scope: StatsScopeDep, group_by: FromQuery[GroupBy] = "agency"
     ) -> svc.ResponseTimes:
         """Measured on each case's timeline from its "created" event to the first
         "dispatched", "accepted", "on_scene" and "resolved" events, for the cases created in the
         period; seconds."""
-        return await svc.response_times(db, stats_scope, group_by)
+        return await svc.response_times(read_db, stats_scope, group_by)
 
     @get("/sla", summary="SLA compliance per stage, per agency (or category, area, priority)")
     async def sla(
-        self, db: Db, stats_scope: StatsScopeDep, group_by: FromQuery[GroupBy] = "agency"
+        self, read_db: ReadDb, stats_scope: StatsScopeDep, group_by: FromQuery[GroupBy] = "agency"
     ) -> svc.SlaStats:
         """For the cases created in the period: stages met, missed (late, or overdue now) and
         still pending; compliance = met / (met + missed)."""
-        return await svc.sla_stats(db, stats_scope, group_by)
+        return await svc.sla_stats(read_db, stats_scope, group_by)
 
     @get(
         "/hotspots",
@@ -119,7 +119,7 @@ class StatsController(StatsReader):
     )
     async def hotspots(
         self,
-        db: Db,
+        read_db: ReadDb,
         settings: Cfg,
         stats_scope: StatsScopeDep,
         by: FromQuery[Literal["grid", "area"]] = "grid",
@@ -130,7 +130,7 @@ class StatsController(StatsReader):
         in ``cell``) or per kecamatan (its centre point), with ``count`` in the properties."""
         bbox = settings.city_bbox
         return await stats_cases.hotspots(
-            db,
+            read_db,
             stats_scope,
             by=by,
             cell_m=cell_m,
@@ -140,11 +140,11 @@ class StatsController(StatsReader):
 
     @get("/monthly", summary="The monthly figures as the city publishes them")
     async def monthly(
-        self, db: Db, settings: Cfg, principal: CurrentUser, stats_scope: StatsScopeDep
+        self, read_db: ReadDb, settings: Cfg, principal: CurrentUser, stats_scope: StatsScopeDep
     ) -> stats_monthly.MonthlyReport:
         """Calls received, valid calls and their ratio, prank and ghost calls, and tickets per
         agency finished / in process / not yet acted on (``month=YYYY-MM``, this month by
         default). Coordinators get their agency's tickets and no call figures."""
         return await stats_monthly.monthly_report(
-            db, stats_scope, settings.city_name, with_calls=svc.sees_calls(principal)
+            read_db, stats_scope, settings.city_name, with_calls=svc.sees_calls(principal)
         )

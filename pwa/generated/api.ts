@@ -2589,12 +2589,20 @@ export interface components {
             postgis: string;
             queue: components["schemas"]["QueueHealth"];
             reasons: string[];
+            replica?: components["schemas"]["ReplicaHealth"] | null;
             /** @enum {string} */
             status: "ok" | "degraded";
         };
         /** RefreshIn */
         RefreshIn: {
             refresh_token: string;
+        };
+        /** ReplicaHealth */
+        ReplicaHealth: {
+            lag_s: number | null;
+            max_lag_s: number;
+            /** @enum {string} */
+            status: "up" | "down";
         };
         /** ReporterIn */
         ReporterIn: {
@@ -4852,6 +4860,8 @@ export interface operations {
     ApiCasesGeojsonCasesGeojson: {
         parameters: {
             query: {
+                /** @description The id of the last live case event this screen has applied: the answer includes that event's change (from the primary if the read replica has not replayed it yet). */
+                after_event?: number | null;
                 agency_id?: number | null;
                 bbox: string;
                 category_id?: number | null;

@@ -64,6 +64,40 @@ describe("system health banner", () => {
     expect(lines.join(" ")).not.toMatch(/worker_stalled|queue_backlog/);
   });
 
+  it("says in words that the read replica is down or behind", () => {
+    const queue = {
+      due_jobs: 0,
+      oldest_due_age_s: null,
+      worker_heartbeat_age_s: 1,
+      last_sla_scan_at: null,
+      worker_stall_s: 30,
+      queue_max_age_s: 120,
+      sla_scan_late_s: 45,
+    };
+    const replica = { status: "down" as const, lag_s: null, max_lag_s: 5 };
+    const down = healthNotice({
+      status: "degraded",
+      database: "up",
+      postgis: "3.4",
+      reasons: ["replica_down"],
+      queue,
+      replica,
+    });
+    expect(down).toEqual([
+      "Basis data cadangan untuk baca tidak dapat dihubungi: basis data utama melayani semua permintaan.",
+    ]);
+    const behind = healthNotice({
+      status: "degraded",
+      database: "up",
+      postgis: "3.4",
+      reasons: ["replica_lagging"],
+      queue,
+      replica: { ...replica, status: "up", lag_s: 42 },
+    });
+    expect(behind.join(" ")).toContain("tertinggal");
+    expect([...down, ...behind].join(" ")).not.toMatch(/replica_/);
+  });
+
   it("says the database is unreachable when readiness is unavailable", () => {
     expect(healthNotice({ status: "unavailable" })).toEqual([
       "Basis data tidak dapat dihubungi: angka di layar ini mungkin tidak terbaru.",

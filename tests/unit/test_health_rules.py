@@ -7,6 +7,7 @@ from api.domain.health import (
     QueueFacts,
     degraded_reasons,
     heartbeat_interval,
+    replica_reasons,
     thresholds,
 )
 from api.routes.metrics import metrics_allowed
@@ -50,6 +51,13 @@ def test_the_sla_scan_is_late_after_three_missed_periods_never_before_a_stall() 
 def test_a_worker_beats_several_times_within_the_stall_threshold() -> None:
     assert heartbeat_interval(30) == 6.0
     assert heartbeat_interval(1) == 0.2
+
+
+def test_a_read_replica_down_or_behind_past_the_threshold_degrades_readiness() -> None:
+    assert replica_reasons(True, 0.0, 5.0) == []
+    assert replica_reasons(True, 5.0, 5.0) == []
+    assert replica_reasons(True, 5.1, 5.0) == [Degraded.REPLICA_LAGGING]
+    assert replica_reasons(False, None, 5.0) == [Degraded.REPLICA_DOWN]
 
 
 def test_metrics_are_for_direct_local_clients_or_the_token_holder() -> None:

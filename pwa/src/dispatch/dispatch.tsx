@@ -38,6 +38,8 @@ function useLive(
   const [revision, setRevision] = useState(0);
   const [connected, setConnected] = useState(false);
   const [reload, setReload] = useState(0);
+  // The newest case event applied: a reload asks for an answer that includes it.
+  const lastEvent = useRef(0);
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
@@ -51,6 +53,7 @@ function useLive(
     if (!allowed) return;
     return openLive({
       onCase(e) {
+        lastEvent.current = Math.max(lastEvent.current, e.id);
         scheduleReload();
         if (e.case_id === selectedRef.current) setRevision((n) => n + 1);
       },
@@ -74,15 +77,17 @@ function useLive(
       onState: setConnected,
     });
   }, [allowed]);
-  return { positions, revision, setRevision, connected, reload };
+  return { positions, revision, setRevision, connected, reload, lastEvent };
 }
 
 /** The cases in the visible box that pass the filters. */
-function useCases(bbox: string, filters: Filters, reload: number) {
+function useCases(bbox: string, filters: Filters, reload: number, lastEvent: { current: number }) {
   const [features, setFeatures] = useState<CaseFeature[]>([]);
   useEffect(() => {
     if (!bbox) return;
     const q = filterQuery(filters, new URLSearchParams({ bbox }));
+    // Read off a replica that may lag: the answer must include the event that asked for it.
+    if (lastEvent.current) q.set("after_event", String(lastEvent.current));
     const ctl = new AbortController();
     api
       .request<{ features: CaseFeature[] }>(`/api/cases.geojson?${q}`, { signal: ctl.signal })
@@ -105,7 +110,7 @@ export function Dispatch() {
   const [selected, setSelected] = useState<string | null>(null);
   const [selectedDetail, setSelectedDetail] = useState<CaseDetailOut | null>(null);
   const live = useLive(allowed, selected, setTeams);
-  const features = useCases(bbox, filters, live.reload);
+  const features = useCases(bbox, filters, live.reload, live.lastEvent);
 
   async function assignTo(team: TeamItem) {
     const d = selectedDetail;

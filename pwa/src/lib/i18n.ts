@@ -314,6 +314,11 @@ const id = {
     "Pengirim notifikasi dan pemeriksa SLA tidak berjalan: notifikasi dan eskalasi tertunda.",
   "health.queue_backlog": "Notifikasi menumpuk: yang tertua sudah menunggu {n} menit.",
   "health.sla_scan_late": "Pemeriksaan tenggat SLA terlambat: eskalasi bisa tertunda.",
+  // the read replica (statistics, maps, public pages): its reads go to the main database meanwhile
+  "health.replica_down":
+    "Basis data cadangan untuk baca tidak dapat dihubungi: basis data utama melayani semua permintaan.",
+  "health.replica_lagging":
+    "Basis data cadangan untuk baca tertinggal: basis data utama melayani permintaannya sampai tersusul.",
   "health.degraded": "Sebagian layanan latar belakang terganggu.",
   "health.database_down":
     "Basis data tidak dapat dihubungi: angka di layar ini mungkin tidak terbaru.",
@@ -1120,6 +1125,11 @@ const en: Catalog = {
     "The notification sender and SLA checker are not running: notifications and escalations are delayed.",
   "health.queue_backlog": "Notifications are piling up: the oldest has waited {n} minutes.",
   "health.sla_scan_late": "The SLA deadline check is late: escalations may be delayed.",
+  // the read replica (statistics, maps, public pages): its reads go to the main database meanwhile
+  "health.replica_down":
+    "The read replica cannot be reached: the main database is answering every request.",
+  "health.replica_lagging":
+    "The read replica is behind: the main database answers its requests until it catches up.",
   "health.degraded": "Some background services are impaired.",
   "health.database_down":
     "The database cannot be reached: the figures on this screen may be out of date.",

@@ -1,7 +1,7 @@
 /**
  * What the supervisor dashboard says about the system's own health, from `GET /health/ready`
- * (public: counts and ages only). Nothing is shown while all is well; a degraded worker or queue
- * and an unreachable database each get a plain sentence, never a raw reason code.
+ * (public: counts and ages only). Nothing is shown while all is well; a degraded worker, queue or
+ * read replica and an unreachable database each get a plain sentence, never a raw reason code.
  */
 import type { Schema } from "../lib/api-types";
 import { type Key, t } from "../lib/i18n";
@@ -13,6 +13,8 @@ const REASONS: Record<string, Key> = {
   worker_stalled: "health.worker_stalled",
   queue_backlog: "health.queue_backlog",
   sla_scan_late: "health.sla_scan_late",
+  replica_down: "health.replica_down",
+  replica_lagging: "health.replica_lagging",
 };
 
 /** The sentences to show (empty when healthy). */
