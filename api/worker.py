@@ -37,13 +37,13 @@ from pgqueuer.errors import RetryRequested
 from pgqueuer.models import Job, Schedule
 
 from api.adapters import jobs
-from api.adapters.events import libpq_dsn
 from api.adapters.keys import vapid_keys
 from api.adapters.webpush import WebPushSender
 from api.config import Settings
 from api.db import health as health_sql
 from api.db.session import make_engine, make_sessionmaker
 from api.domain.health import heartbeat_interval
+from api.pgconnect import connect_primary, libpq_dsn
 from api.services.escalation import escalate_overdue
 from api.services.push_delivery import PushDelivery
 
@@ -120,7 +120,7 @@ class Worker:
     async def _forget(self) -> None:
         """A stopped worker removes its heartbeat row (best effort: the database may be gone)."""
         with contextlib.suppress(Exception):
-            conn = await asyncpg.connect(libpq_dsn(self.database_url), timeout=3)
+            conn = await connect_primary(libpq_dsn(self.database_url), timeout=3)
             try:
                 await conn.execute(health_sql.FORGET_SQL, self.name)
             finally:
@@ -143,8 +143,13 @@ class Worker:
         sessionmaker = make_sessionmaker(engine)
         pool: asyncpg.Pool | None = None
         try:
+            # connect_primary: the primary of a failover pair (api/pgconnect.py).
             pool = await asyncpg.create_pool(
-                libpq_dsn(self.database_url), min_size=1, max_size=6, timeout=5
+                libpq_dsn(self.database_url),
+                connect=connect_primary,
+                min_size=1,
+                max_size=6,
+                timeout=5,
             )
             await pool.execute(health_sql.BEAT_SQL, self.name, self.started_at, timeout=5)
             await pool.execute(health_sql.PURGE_SQL, timeout=5)

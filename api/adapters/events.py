@@ -16,51 +16,25 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote, urlencode
 
 import asyncpg
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
-from sqlalchemy.engine import make_url
+
+from api.pgconnect import connect_primary, libpq_dsn
 
 log = logging.getLogger("tanggap.events")
 
 RESET = b'{"t":"reset"}'
 
-
-def libpq_dsn(url: str) -> str:
-    """``postgresql+asyncpg://...`` (SQLAlchemy) to ``postgresql://...`` (asyncpg, libpq).
-
-    A multi-host URL (SQLAlchemy's form, ``postgresql+asyncpg://user@/db?host=h1:p1&host=h2:p2
-    &target_session_attrs=read-write``) becomes libpq's ``postgresql://user@h1:p1,h2:p2/db
-    ?target_session_attrs=read-write``: asyncpg keeps only the last of repeated ``host=`` query
-    values, but reads every host of a comma-separated list, as libpq does.
-    """
-    u = make_url(url).set(drivername="postgresql")
-    hosts = u.query.get("host")
-    if not hosts:
-        return u.render_as_string(hide_password=False)
-    hosts = (hosts,) if isinstance(hosts, str) else hosts
-    user = quote(u.username or "", safe="")
-    if u.password is not None:
-        user += ":" + quote(u.password, safe="")
-    query = urlencode(
-        [
-            (k, v)
-            for k, vs in u.query.items()
-            if k != "host"
-            for v in ((vs,) if isinstance(vs, str) else vs)
-        ]
-    )
-    dsn = f"postgresql://{user}{'@' if user else ''}{','.join(hosts)}/{quote(u.database or '')}"
-    return f"{dsn}?{query}" if query else dsn
+__all__ = ["RESET", "ListenBackend", "channels_plugin", "libpq_dsn"]
 
 
 class ListenBackend(AsyncPgChannelsBackend):
     """LISTEN/NOTIFY backend that survives a lost or late database connection."""
 
     def __init__(self, dsn: str, *, max_backoff_s: float = 10.0) -> None:
-        super().__init__(make_connection=lambda: asyncpg.connect(dsn, timeout=5))
+        super().__init__(make_connection=lambda: connect_primary(dsn, timeout=5))
         self._max_backoff_s = max_backoff_s
         self._conn: asyncpg.Connection | None = None
         self._reconnect_task: asyncio.Task[None] | None = None

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from api.pgconnect import engine_connect_args
+
 
 def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
     return create_async_engine(
@@ -23,6 +25,8 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncE
         pool_pre_ping=False,
         # A dead server must surface quickly as a 503, not hang a request.
         connect_args={"timeout": 5, "command_timeout": 30},
+        # A failover pair: 5 s for each host, not for both (api/pgconnect.py).
+        **engine_connect_args(url, timeout=5, command_timeout=30),
     )
 
 
