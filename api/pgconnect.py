@@ -68,6 +68,9 @@ def dsn_hosts(dsn: str) -> list[tuple[str, int]]:
 
 # A host that is down, silent, starting up, or not the primary: try the next one.
 _NEXT_HOST = (OSError, PostgresConnectionError, TargetServerAttributeNotMatched)
+# What connecting raises while there is no primary to reach (a caller retries later).
+# TargetServerAttributeNotMatched is neither an OSError nor a PostgresError.
+CONNECT_ERRORS = (OSError, asyncpg.PostgresError, TargetServerAttributeNotMatched)
 
 
 # ``timeout`` by that name: asyncpg's pool passes its connect arguments through.

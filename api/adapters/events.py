@@ -21,7 +21,7 @@ import asyncpg
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 
-from api.pgconnect import connect_primary, libpq_dsn
+from api.pgconnect import CONNECT_ERRORS, connect_primary, libpq_dsn
 
 log = logging.getLogger("tanggap.events")
 
@@ -46,7 +46,7 @@ class ListenBackend(AsyncPgChannelsBackend):
         self._closing = False
         try:
             await self._open()
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        except CONNECT_ERRORS as exc:
             # Serve anyway: requests that need the database answer 503 until it is back.
             log.warning("live events: cannot listen yet (%s); retrying", type(exc).__name__)
             self._schedule_reconnect()
@@ -88,7 +88,10 @@ class ListenBackend(AsyncPgChannelsBackend):
         while not self._closing:
             try:
                 await self._open()
-            except (OSError, asyncpg.PostgresError, TimeoutError):
+            except Exception as exc:
+                # Never give up: a listener that stopped trying would leave this process deaf.
+                if not isinstance(exc, CONNECT_ERRORS):
+                    log.warning("live events: reconnecting failed", exc_info=exc)
                 await asyncio.sleep(delay)
                 delay = min(self._max_backoff_s, delay * 2)
                 continue

@@ -84,6 +84,13 @@ max_wal_size = '4GB'
 random_page_cost = 1.1
 CONF
 fi
+if [ "$role" = node ]; then
+  # A primary cut off from the monitor and its standby steps down after this long: shorter
+  # than the monitor's PGAF_DEMOTE_TIMEOUT_MS, so it has done so before the standby takes
+  # over (pg_auto_failover's pairing of 20 s and 30 s, scaled down).
+  pg_autoctl config set --pgdata "$PGDATA" timeout.network_partition_timeout \
+    "${PGAF_PARTITION_TIMEOUT_S:-8}" > /dev/null
+fi
 grep -q "^include_if_exists = 'tanggap.conf'" "$PGDATA/postgresql.conf" ||
   echo "include_if_exists = 'tanggap.conf'" >> "$PGDATA/postgresql.conf"
 

@@ -119,6 +119,17 @@ async def _on_standby_before_promotion(dsn: str, case_ids: list[str]) -> tuple[l
     return [i for i in case_ids if i not in found], standby
 
 
+async def _pushed_at(push: PushService, endpoint: str, case_id: str, timeout: float) -> float:
+    """When the push service accepted the push about this case (``time.time()``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for message in push.for_device(endpoint):
+            if message.payload.get("case_id") == case_id:
+                return message.at
+        assert time.monotonic() < deadline, f"no push about {case_id} within {timeout} s"
+        await asyncio.sleep(0.05)
+
+
 async def _primary_settings(dsn: str) -> dict[str, str]:
     conn = await asyncpg.connect(dsn, timeout=5)
     try:
@@ -200,14 +211,7 @@ async def _drill(f: Formation, data: Path) -> None:
         settings = replace(Settings(), data_dir=data)
         async with PushService(vapid_keys(settings).public_key) as push:
             dispatcher = await _token(api.base_url, "dispatcher")
-            device = push.subscribe("dispatcher")
-            async with httpx.AsyncClient(base_url=api.base_url, timeout=10) as http:
-                r = await http.post(
-                    "/api/push/subscriptions",
-                    json=device,
-                    headers={"Authorization": f"Bearer {dispatcher}"},
-                )
-                assert r.status_code in (200, 201), r.text
+            device = await push.subscribe_through_api(api.base_url, dispatcher, "dispatcher")
             operator = await _token(api.base_url, "operator")
             live, stop_live = LiveListener(api.base_url, dispatcher), asyncio.Event()
             listening = asyncio.create_task(live.run(stop_live))
@@ -235,22 +239,11 @@ async def _drill(f: Formation, data: Path) -> None:
                 )
                 resumed = min(a.at for a in load.since(first_failure) if a.status == 201)
                 # A push queued after the failover is delivered by the reconnected worker.
+                queued = time.time()
                 p1_case = await _create_case(api.base_url, operator, fire)
-                queued = time.monotonic()
-                await push.wait_for(
-                    lambda: any(
-                        m.payload.get("case_id") == p1_case
-                        for m in push.for_device(device["endpoint"])
-                    ),
-                    30,
-                    "the push queued after the failover",
-                )
-                delivered = time.monotonic()
-                await load.wait_for(
-                    lambda: sum(a.status == 201 for a in load.since(resumed)) >= 10,
-                    20,
-                    "steady intake on the new primary",
-                )
+                delivered = await _pushed_at(push, device["endpoint"], p1_case, 30)
+                after = len(load.created)
+                await load.wait_for(lambda: len(load.created) >= after + 10, 20, "steady intake")
             acknowledged = load.created
             deadline = time.monotonic() + 20
             while not set(acknowledged) <= live.created:

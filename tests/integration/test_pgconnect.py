@@ -3,6 +3,7 @@ machine, a cut network: no refusal, no answer), refused, or not the primary."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import time
@@ -83,3 +84,25 @@ async def test_a_refused_first_host_is_skipped_and_no_primary_is_an_error(
         standby_only = libpq_dsn(pair_url(database_url, port, attrs="standby"))
         with pytest.raises(asyncpg.TargetServerAttributeNotMatched):
             await connect_primary(standby_only, timeout=1)
+
+
+async def test_the_live_events_listener_keeps_trying_while_no_host_is_a_primary(
+    database_url: str,
+) -> None:
+    """Mid-failover no host is a primary yet (``TargetServerAttributeNotMatched``, neither an
+    OSError nor a PostgresError): the listener serves on and keeps retrying, never gives up."""
+    from api.adapters.events import ListenBackend
+
+    backend = ListenBackend(libpq_dsn(pair_url(database_url, free_port(), attrs="standby")))
+    await backend.on_startup()
+    try:
+        task = backend._reconnect_task
+        assert task is not None
+        # Each attempt fails at once (a refused host, then a primary where only a standby
+        # will do); watched over several attempts and backoffs, the task never ends.
+        watch_until = time.monotonic() + 1.5
+        while time.monotonic() < watch_until:
+            assert not task.done(), task
+            await asyncio.sleep(0.05)
+    finally:
+        await backend.on_shutdown()

@@ -18,7 +18,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from typing import Any
 import asyncpg
 
 from api.adapters.pgcluster import find_bindir
-from tests.support.processes import ROOT, free_port
+from tests.support.processes import cli_process, free_port
 
 PG_AUTOCTL = shutil.which("pg_autoctl") or "/usr/bin/pg_autoctl"
 
@@ -252,17 +251,7 @@ def worker_process(formation: Formation, data_dir: Path, **settings: Any) -> Pat
     )
     env.update({f"TANGGAP_{k.upper()}": str(v) for k, v in settings.items()})
     log = data_dir / "worker.log"
-    with open(log, "wb") as out:
-        formation.spawn(
-            subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "worker"],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        )
+    formation.spawn(cli_process("worker", env, log))
     return log
 
 
