@@ -43,7 +43,7 @@ from api.config import Settings
 from api.db import health as health_sql
 from api.db.session import make_engine, make_sessionmaker
 from api.domain.health import heartbeat_interval
-from api.pgconnect import connect_primary, libpq_dsn
+from api.pgconnect import CONNECT_ERRORS, connect_primary, libpq_dsn
 from api.services.escalation import escalate_overdue
 from api.services.push_delivery import PushDelivery
 
@@ -97,7 +97,7 @@ class Worker:
                     break
                 self.outages += 1
                 # Connection errors are the expected cause; anything else gets its traceback.
-                expected = isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError)
+                expected = isinstance(exc, (*CONNECT_ERRORS, asyncpg.InterfaceError))
                 log.warning(
                     "worker lost its database (%s: %s); retrying in %.1f s",
                     type(exc).__name__,
