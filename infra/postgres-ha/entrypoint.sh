@@ -18,6 +18,8 @@ role="${1:?monitor or node}"
 : "${PGDATA:?}" "${PG_AUTOCTL_HOSTNAME:?the name other containers reach this one by}"
 : "${PGAF_MONITOR_PASSWORD:?}" "${PGAF_REPLICATION_PASSWORD:?}"
 monitor_host="${PGAF_MONITOR_HOST:-pg-monitor}"
+monitor_port="${PGAF_MONITOR_PORT:-5432}"
+port="${PGAF_PORT:-5432}"
 
 # libpq (pg_autoctl, pg_basebackup, psql) reads the passwords from here.
 umask 077
@@ -29,13 +31,13 @@ PGPASS
 # SQL with passwords, run on a server that listens on its socket only.
 local_sql() {
   pg_ctl -D "$PGDATA" -w -o "-c listen_addresses=''" start > /dev/null
-  psql -v ON_ERROR_STOP=1 -q "$@"
+  psql -p "$port" -v ON_ERROR_STOP=1 -q "$@"
   pg_ctl -D "$PGDATA" -w -m fast stop > /dev/null
 }
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
-  common=(--pgdata "$PGDATA" --pgport 5432 --hostname "$PG_AUTOCTL_HOSTNAME"
-          --auth scram-sha-256 --ssl-self-signed)
+  common=(--pgdata "$PGDATA" --pgport "$port" --hostname "$PG_AUTOCTL_HOSTNAME"
+          --listen "${PGAF_LISTEN:-*}" --auth scram-sha-256 --ssl-self-signed)
   case "$role" in
     monitor)
       pg_autoctl create monitor "${common[@]}"
@@ -46,8 +48,8 @@ SQL
     node)
       : "${PGAF_NODE_NAME:?}" "${POSTGRES_PASSWORD:?}"
       pg_autoctl create postgres "${common[@]}" --name "$PGAF_NODE_NAME" \
-        --dbname tanggap --pg-hba-lan \
-        --monitor "postgres://autoctl_node@${monitor_host}:5432/pg_auto_failover?sslmode=require"
+        --dbname tanggap \
+        --monitor "postgres://autoctl_node@${monitor_host}:${monitor_port}/pg_auto_failover?sslmode=require"
       pg_autoctl config set --pgdata "$PGDATA" replication.password "$PGAF_REPLICATION_PASSWORD"
       if [ ! -e "$PGDATA/standby.signal" ]; then
         # The first node, the primary: the application's role owns the database, and the
@@ -90,6 +92,12 @@ if [ "$role" = node ]; then
   # over (pg_auto_failover's pairing of 20 s and 30 s, scaled down).
   pg_autoctl config set --pgdata "$PGDATA" timeout.network_partition_timeout \
     "${PGAF_PARTITION_TIMEOUT_S:-8}" > /dev/null
+fi
+if [ "$role" = node ]; then
+  # The application's role, from the hosts on this node's networks (the API, the worker),
+  # over TLS with its password. pg_auto_failover adds its own rules beside it.
+  rule="hostssl tanggap tanggap samenet scram-sha-256"
+  grep -qxF "$rule" "$PGDATA/pg_hba.conf" || echo "$rule" >> "$PGDATA/pg_hba.conf"
 fi
 grep -q "^include_if_exists = 'tanggap.conf'" "$PGDATA/postgresql.conf" ||
   echo "include_if_exists = 'tanggap.conf'" >> "$PGDATA/postgresql.conf"
