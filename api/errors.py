@@ -238,7 +238,8 @@ def _database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]
     if str(getattr(exc.orig, "sqlstate", None) or "") in _BAD_INPUT_SQLSTATES:
         return problem(request, 400, "validation_failed")
     if database_unavailable(exc):
-        return _outage(request, "database", type(exc.orig).__name__ if exc.orig else str(exc))
+        # The error's type only: its text may carry the statement's parameters.
+        return _outage(request, "database", type(exc.orig or exc).__name__)
     return _unexpected(request, exc)
 
 
