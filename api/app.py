@@ -93,7 +93,12 @@ def create_app(
         replica = settings.database_replica_url
         app.state.reads = ReadRouter(
             app.state.engine,
-            make_engine(replica, settings.db_pool_size, settings.db_max_overflow)
+            make_engine(
+                replica,
+                settings.db_pool_size,
+                settings.db_max_overflow,
+                pooled=settings.database_pooled,
+            )
             if replica
             else None,
             max_lag_s=settings.replica_max_lag_seconds,

@@ -10,6 +10,12 @@ import copy
 import logging
 from typing import Any
 
+from asyncpg.exceptions import (
+    ClientConfigurationError,
+    PostgresError,
+    TargetServerAttributeNotMatched,
+)
+from asyncpg.exceptions import InterfaceError as PgInterfaceError
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -192,7 +198,22 @@ def _integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response
 # SQLSTATEs of a server that is unreachable, restarting or full: connection exceptions (08xxx),
 # admin or crash shutdown and "the database system is starting up / shutting down" (57P01-03),
 # too many connections (53300). asyncpg's driver reports them as a plain DBAPIError.
-_OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+# During a failover (docs/operations.md, "High availability") also: a write refused by a node
+# that is, or has just become, a standby (25006, read_only_sql_transaction); the app opens no
+# read-only transaction on its primary URL, so there it means "the primary moved".
+_OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "25006")
+
+
+def _driver_outage(err: BaseException) -> bool:
+    """asyncpg's own exception (raw, or the cause SQLAlchemy wrapped) meaning an outage: an
+    outage SQLSTATE, a closed connection, or no primary among a multi-host URL's hosts yet
+    (``target_session_attrs=read-write`` in the seconds before the standby is promoted:
+    ``TargetServerAttributeNotMatched``, which has no SQLSTATE)."""
+    if isinstance(err, TargetServerAttributeNotMatched):
+        return True
+    if isinstance(err, PgInterfaceError) and not isinstance(err, ClientConfigurationError):
+        return True
+    return isinstance(err, PostgresError) and str(err.sqlstate or "").startswith(_OUTAGE_SQLSTATES)
 
 
 def database_unavailable(exc: DBAPIError) -> bool:
@@ -200,7 +221,9 @@ def database_unavailable(exc: DBAPIError) -> bool:
     if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
         return True
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
-    return sqlstate.startswith(_OUTAGE_SQLSTATES)
+    # The driver's exception is the cause of SQLAlchemy's ``orig``.
+    cause = getattr(exc.orig, "__cause__", None)
+    return sqlstate.startswith(_OUTAGE_SQLSTATES) or (cause is not None and _driver_outage(cause))
 
 
 # SQLSTATEs of a value PostgreSQL cannot take from the client: a number out of range (an id past
@@ -215,14 +238,27 @@ def _database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]
     if str(getattr(exc.orig, "sqlstate", None) or "") in _BAD_INPUT_SQLSTATES:
         return problem(request, 400, "validation_failed")
     if database_unavailable(exc):
-        log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
-        return problem(request, 503, "service_unavailable", headers={"Retry-After": "5"})
+        # The error's type only: its text may carry the statement's parameters.
+        return _outage(request, "database", type(exc.orig or exc).__name__)
+    return _unexpected(request, exc)
+
+
+def _driver(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # asyncpg used directly, outside SQLAlchemy (PgQueuer's enqueue inside the request's
+    # transaction, api/adapters/jobs.py): its errors arrive unwrapped.
+    if _driver_outage(exc):
+        return _outage(request, "database", type(exc).__name__)
     return _unexpected(request, exc)
 
 
 def _os_error(request: Request[Any, Any, Any], exc: OSError) -> Response[Any]:
     # Connection refused/reset to the database or storage: an outage, retryable.
-    log.warning("dependency unavailable: %s", type(exc).__name__)
+    return _outage(request, "dependency", type(exc).__name__)
+
+
+def _outage(request: Request[Any, Any, Any], what: str, error: str) -> Response[Any]:
+    """503 with ``Retry-After``: the client (the PWA, a load test) retries by itself."""
+    log.warning("%s unavailable: %s", what, error)
     return problem(request, 503, "service_unavailable", headers={"Retry-After": "5"})
 
 
@@ -238,6 +274,9 @@ def exception_handlers() -> dict[Any, Any]:
         HTTPException: _http,
         IntegrityError: _integrity,
         DBAPIError: _database,
+        PostgresError: _driver,
+        PgInterfaceError: _driver,
+        TargetServerAttributeNotMatched: _driver,
         OSError: _os_error,
         Exception: _unexpected,
     }

@@ -42,13 +42,13 @@ from pgqueuer.errors import RetryRequested
 from pgqueuer.models import Job, Schedule
 
 from api.adapters import jobs
-from api.adapters.events import libpq_dsn
 from api.adapters.keys import vapid_keys
 from api.adapters.webpush import WebPushSender
 from api.config import Settings
 from api.db import health as health_sql
 from api.db.session import driver_options, make_engine, make_sessionmaker
 from api.domain.health import heartbeat_interval
+from api.pgconnect import CONNECT_ERRORS, connect_primary, libpq_dsn
 from api.services.escalation import escalate_overdue
 from api.services.push_delivery import PushDelivery
 
@@ -135,7 +135,7 @@ class Worker:
                     break
                 self.outages += 1
                 # Connection errors are the expected cause; anything else gets its traceback.
-                expected = isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError)
+                expected = isinstance(exc, (*CONNECT_ERRORS, asyncpg.InterfaceError))
                 log.warning(
                     "worker lost its database (%s: %s); retrying in %.1f s",
                     type(exc).__name__,
@@ -158,7 +158,7 @@ class Worker:
     async def _forget(self) -> None:
         """A stopped worker removes its heartbeat row (best effort: the database may be gone)."""
         with contextlib.suppress(Exception):
-            conn = await asyncpg.connect(
+            conn = await connect_primary(
                 libpq_dsn(self.database_url), timeout=3, **driver_options(self.pooled)
             )
             try:
@@ -184,14 +184,16 @@ class Worker:
         pool: asyncpg.Pool | None = None
         listener: asyncpg.Connection | None = None
         try:
+            # connect_primary: the primary of a failover pair (api/pgconnect.py).
             pool = await asyncpg.create_pool(
                 libpq_dsn(self.database_url),
+                connect=connect_primary,
                 min_size=1,
                 max_size=6,
                 timeout=5,
                 **driver_options(self.pooled),
             )
-            listener = await asyncpg.connect(libpq_dsn(self.listen_url), timeout=5)
+            listener = await connect_primary(libpq_dsn(self.listen_url), timeout=5)
             await pool.execute(health_sql.BEAT_SQL, self.name, self.started_at, timeout=5)
             await pool.execute(health_sql.PURGE_SQL, timeout=5)
             if self.outages:

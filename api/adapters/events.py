@@ -20,23 +20,21 @@ from typing import Any
 import asyncpg
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
-from sqlalchemy.engine import make_url
+
+from api.pgconnect import CONNECT_ERRORS, connect_primary, libpq_dsn
 
 log = logging.getLogger("tanggap.events")
 
 RESET = b'{"t":"reset"}'
 
-
-def libpq_dsn(url: str) -> str:
-    """``postgresql+asyncpg://...`` (SQLAlchemy) to ``postgresql://...`` (asyncpg, libpq)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+__all__ = ["RESET", "ListenBackend", "channels_plugin", "libpq_dsn"]
 
 
 class ListenBackend(AsyncPgChannelsBackend):
     """LISTEN/NOTIFY backend that survives a lost or late database connection."""
 
     def __init__(self, dsn: str, *, max_backoff_s: float = 10.0) -> None:
-        super().__init__(make_connection=lambda: asyncpg.connect(dsn, timeout=5))
+        super().__init__(make_connection=lambda: connect_primary(dsn, timeout=5))
         self._max_backoff_s = max_backoff_s
         self._conn: asyncpg.Connection | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
@@ -48,7 +46,7 @@ class ListenBackend(AsyncPgChannelsBackend):
         self._closing = False
         try:
             await self._open()
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        except CONNECT_ERRORS as exc:
             # Serve anyway: requests that need the database answer 503 until it is back.
             log.warning("live events: cannot listen yet (%s); retrying", type(exc).__name__)
             self._schedule_reconnect()
@@ -90,7 +88,10 @@ class ListenBackend(AsyncPgChannelsBackend):
         while not self._closing:
             try:
                 await self._open()
-            except (OSError, asyncpg.PostgresError, TimeoutError):
+            except Exception as exc:
+                # Never give up: a listener that stopped trying would leave this process deaf.
+                if not isinstance(exc, CONNECT_ERRORS):
+                    log.warning("live events: reconnecting failed", exc_info=exc)
                 await asyncio.sleep(delay)
                 delay = min(self._max_backoff_s, delay * 2)
                 continue

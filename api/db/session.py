@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from api.pgconnect import follow_primary
+
 
 def driver_options(pooled: bool) -> dict[str, Any]:
     """asyncpg connection options; behind a transaction pooler, no named prepared statements.
@@ -42,7 +44,7 @@ def make_engine(
     goes to a direct connection (``database_listen_url``). docs/operations.md has the audit.
     """
     pooler = {"prepared_statement_cache_size": 0, **driver_options(True)} if pooled else {}
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
@@ -53,6 +55,9 @@ def make_engine(
         # A dead server must surface quickly as a 503, not hang a request.
         connect_args={"timeout": 5, "command_timeout": 30, **pooler},
     )
+    # A failover pair: 5 s for each host, not for both (api/pgconnect.py).
+    follow_primary(engine, url, timeout=5, command_timeout=30, **driver_options(pooled))
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

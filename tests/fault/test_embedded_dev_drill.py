@@ -208,14 +208,7 @@ async def _drill(root: Path) -> None:
         settings = replace(Settings(), data_dir=run.data_dir)
         async with PushService(vapid_keys(settings).public_key) as push:
             dispatcher = await _token(run.base_url, "dispatcher", DEMO_PASSWORD)
-            device = push.subscribe("dispatcher")
-            async with httpx.AsyncClient(base_url=run.base_url, timeout=10) as http:
-                r = await http.post(
-                    "/api/push/subscriptions",
-                    json=device,
-                    headers={"Authorization": f"Bearer {dispatcher}"},
-                )
-                assert r.status_code in (200, 201), r.text
+            device = await push.subscribe_through_api(run.base_url, dispatcher, "dispatcher")
             operator = await _token(run.base_url, "operator", DEMO_PASSWORD)
             probe, stop_probe = Probe(run.base_url), asyncio.Event()
             probing = asyncio.create_task(probe.run(stop_probe))

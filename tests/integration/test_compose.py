@@ -29,6 +29,7 @@ from tests.support.processes import free_port
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 CADDYFILE = ROOT / "infra" / "caddy" / "Caddyfile"
+DATABASE_NODES = ("pg-node-a", "pg-node-b")
 
 
 def compose_schema() -> dict[str, Any]:
@@ -53,7 +54,6 @@ def test_compose_file_is_valid_against_the_compose_specification() -> None:
 
 def test_compose_runs_the_whole_production_shape() -> None:
     services = compose()["services"]
-    assert services["postgis"]["image"].startswith("postgis/postgis:")
     assert services["minio"]["image"].startswith("minio/minio")
     # Migrations: one shot, before the API and the worker.
     assert services["migrate"]["command"] == ["tanggap", "db", "upgrade"]
@@ -61,7 +61,8 @@ def test_compose_runs_the_whole_production_shape() -> None:
     for name in ("api", "worker"):
         needs = services[name]["depends_on"]
         assert needs["migrate"]["condition"] == "service_completed_successfully"
-        assert needs["postgis"]["condition"] == "service_healthy"
+        for node in DATABASE_NODES:
+            assert needs[node]["condition"] == "service_healthy", (name, node)
     assert services["api"]["command"] == ["tanggap", "serve"]
     assert str(services["api"]["deploy"]["replicas"]).endswith("2}") or (
         services["api"]["deploy"]["replicas"] == 2
@@ -75,14 +76,63 @@ def test_compose_runs_the_whole_production_shape() -> None:
     trusted = services["api"]["environment"]["TANGGAP_TRUSTED_PROXIES"]
     assert trusted == proxy["networks"]["default"]["ipv4_address"]
     assert "FORWARDED_ALLOW_IPS" not in services["api"]["environment"]
-    for name in ("postgis", "minio", "proxy"):
+    for name in ("pg-monitor", *DATABASE_NODES, "minio", "proxy"):
         assert "test" in services[name]["healthcheck"], name
-    assert {"postgis-data", "minio-data", "caddy-data"} <= set(compose()["volumes"])
+    assert {"pg-node-a-data", "minio-data", "caddy-data"} <= set(compose()["volumes"])
     # Secrets come from .env, never from the file.
     env = services["api"]["environment"]
     assert env["TANGGAP_JWT_SECRET"].startswith("${TANGGAP_JWT_SECRET:?")
     example = (ROOT / "infra" / "compose.env.example").read_text()
     assert "TANGGAP_JWT_SECRET=\n" in example and "POSTGRES_PASSWORD=\n" in example
+
+
+def test_compose_runs_a_primary_a_synchronous_standby_and_the_failover_monitor() -> None:
+    """pg_auto_failover's topology (docs/operations.md, "High availability"): a monitor and
+    two data nodes from one image, each with its own volume, and every database client on
+    the multi-host URL that only a primary satisfies."""
+    services = compose()["services"]
+    ha = ["pg-monitor", *DATABASE_NODES]
+    for name in ha:
+        assert services[name]["build"]["dockerfile"] == "infra/postgres-ha.Dockerfile", name
+        assert services[name]["environment"]["PG_AUTOCTL_HOSTNAME"] == name
+        assert services[name]["restart"] == "unless-stopped"
+    assert services["pg-monitor"]["command"] == ["monitor"]
+    assert [services[n]["command"] for n in DATABASE_NODES] == [["node"], ["node"]]
+    assert len({services[n]["environment"]["PGAF_NODE_NAME"] for n in DATABASE_NODES}) == 2
+    volumes = [services[n]["volumes"][0].split(":")[0] for n in ha]
+    assert len(set(volumes)) == 3 and set(volumes) <= set(compose()["volumes"])
+    for node in DATABASE_NODES:
+        assert services[node]["depends_on"]["pg-monitor"]["condition"] == "service_healthy"
+    assert "ports" not in services["pg-node-a"], "the database is reached on the project network"
+    # The application follows the primary: both nodes, target_session_attrs=read-write, and
+    # the LISTEN connection and the worker's pool (libpq_dsn) read the same hosts.
+    from api.adapters.events import libpq_dsn
+
+    url = services["api"]["environment"]["TANGGAP_DATABASE_URL"]
+    for name in ("migrate", "api", "worker"):
+        assert services[name]["environment"]["TANGGAP_DATABASE_URL"] == url, name
+    concrete = url.replace("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}", "s3cret")
+    assert libpq_dsn(concrete) == (
+        "postgresql://tanggap:s3cret@pg-node-a:5432,pg-node-b:5432/tanggap"
+        "?target_session_attrs=read-write"
+    )
+    backup = services["backup"]["environment"]
+    assert backup["PGHOST"] == "pg-node-a,pg-node-b"
+    assert backup["PGTARGETSESSIONATTRS"] == "read-write"
+    # One PostgreSQL major version: the image's, pg_auto_failover's packages, the backup's.
+    dockerfile = (ROOT / "infra" / "postgres-ha.Dockerfile").read_text()
+    assert "FROM postgis/postgis:15-" in dockerfile
+    assert "postgresql-15-auto-failover" in dockerfile and "pg-auto-failover-cli" in dockerfile
+    assert services["backup"]["image"].startswith("postgis/postgis:15-")
+    # The entrypoint is valid shell, encrypts and authenticates every connection, and takes
+    # its passwords from .env (never from the file).
+    entrypoint = ROOT / "infra" / "postgres-ha" / "entrypoint.sh"
+    assert subprocess.run(["bash", "-n", str(entrypoint)], check=False).returncode == 0
+    text = entrypoint.read_text()
+    assert "--auth scram-sha-256 --ssl-self-signed" in text and "trust" not in text
+    for secret in ("PGAF_MONITOR_PASSWORD", "PGAF_REPLICATION_PASSWORD"):
+        assert services["pg-monitor"]["environment"][secret].startswith(f"${{{secret}:?")
+        assert f"{secret}=\n" in (ROOT / "infra" / "compose.env.example").read_text()
 
 
 @contextlib.contextmanager

@@ -122,6 +122,19 @@ def retire_demo_passwords(database_url: str, password: str = SERVE_PASSWORD) -> 
         pool.submit(asyncio.run, run()).result()
 
 
+def cli_process(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``tanggap <command>`` in a session of its own, its output into ``log``."""
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "api.cli", command],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 @contextlib.contextmanager
 def api_process(
     database_url: str, data_dir: Path, *, retire_demo: bool = True, **settings: Any
@@ -148,16 +161,7 @@ def api_process(
     )
     env.update({f"TANGGAP_{k.upper()}": str(v) for k, v in settings.items()})
     log = data_dir / "api.log"
-    with open(log, "wb") as out:
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    api = ApiProcess(popen, f"http://127.0.0.1:{port}", log)
+    api = ApiProcess(cli_process("serve", env, log), f"http://127.0.0.1:{port}", log)
     try:
         wait_ready(api)
         yield api

@@ -152,6 +152,22 @@ class PushService:
             "keys": {"p256dh": b64url(public), "auth": b64url(device.auth)},
         }
 
+    async def subscribe_through_api(
+        self, base_url: str, access_token: str, label: str = ""
+    ) -> dict[str, Any]:
+        """A new subscription registered as the PWA does it, for the token's user."""
+        import httpx
+
+        device = self.subscribe(label)
+        async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+            r = await http.post(
+                "/api/push/subscriptions",
+                json=device,
+                headers={"Authorization": f"Bearer {access_token}"},
+            )
+        assert r.status_code in (200, 201), r.text
+        return device
+
     def device_of(self, endpoint: str) -> Device:
         return self.devices[endpoint.rstrip("/").rsplit("/", 1)[-1]]
 
