@@ -465,6 +465,16 @@ def test_every_route_has_a_row_and_every_row_a_route(make_app: Callable[..., Lit
     assert all(len(cells) == len(ROLES) for _, cells in MATRIX.values())
 
 
+def test_the_admin_console_api_is_for_admins_only(make_app: Callable[..., Litestar]) -> None:
+    """Every route of the console's API (all of ``/api/admin/...``, the audit record and the
+    routing preview included) answers 401 to the anonymous, 2xx to the admin and 403 to every
+    other role: a row for a new admin route cannot open it wider unnoticed."""
+    served = {r for r in app_routes(make_app()) if r[1].startswith("/api/admin/")}
+    assert {("GET", "/api/admin/audit"), ("POST", "/api/admin/routing-rules/preview")} <= served
+    wider = {f"{m} {p}": MATRIX.get((m, p), (NO, "no row"))[1] for m, p in served}
+    assert {r: cells for r, cells in wider.items() if cells != "U2FFFFF"} == {}
+
+
 @pytest.mark.parametrize("role", list(ROLES))
 async def test_each_role_gets_exactly_the_access_the_matrix_grants(
     role: str, make_app: Callable[..., Litestar], db: AsyncSession, clock: Clock
