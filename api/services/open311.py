@@ -32,7 +32,7 @@ from api.domain.open311 import (
     service_attributes,
     w3c,
 )
-from api.errors import NotFound
+from api.errors import NotFound, field_conflict
 from api.i18n import t
 from api.security import token_digest
 from api.services import citizen
@@ -131,7 +131,10 @@ def key_record(key: Open311Key) -> dict[str, Any]:
 
 
 async def issue_key(db: AsyncSession, name: str, by: Actor) -> tuple[Open311Key, str]:
-    """A new key; the raw key is returned once and never stored (nor recorded)."""
+    """A new key; the raw key is returned once and never stored (nor recorded). Two live keys
+    never share a holder's name (409 naming the field): the list tells them apart by it."""
+    if await db_open311.live_key_named(db, name.strip()):
+        raise field_conflict("already_exists", "name", what="open311_key")
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = Open311Key(
         name=name.strip(),
