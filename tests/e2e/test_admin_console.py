@@ -340,6 +340,18 @@ async def test_agencies_and_teams_are_made_here_and_a_new_member_sees_the_teams_
 
 
 # ------------------------------------------------------------------------- categories
+def new_category(code: str, name_id: str, name_en: str, agency: Any, accept: int) -> dict[str, str]:
+    """A new category form's values: its names, an agency and an accept target (minutes)."""
+    return {
+        "code": code,
+        "name_id": name_id,
+        "name_en": name_en,
+        "group": "lingkungan",
+        "agency_id": str(agency["id"]),
+        "sla_accept_min": str(accept),
+    }
+
+
 async def test_a_category_made_here_takes_cases(
     admin: Console, live_server: LiveServer, shot: Shot
 ) -> None:
@@ -352,15 +364,7 @@ async def test_a_category_made_here_takes_cases(
     )
     await admin.screen(shot, "categories", page.get_by_test_id("categories-table"))
 
-    values = {
-        "code": code,
-        "name_id": "Sampah uji",
-        "name_en": "Test rubbish",
-        "group": "lingkungan",
-        "agency_id": str(dlhk["id"]),
-        "sla_accept_min": "10",
-    }
-    await fill(page, "category-new", values)
+    await fill(page, "category-new", new_category(code, "Sampah uji", "Test rubbish", dlhk, 10))
     await page.locator("#category-new-photo_required").check()
     await submit(page, "category-new")
     name = "Test rubbish" if admin.lang == "en" else "Sampah uji"
@@ -616,15 +620,7 @@ async def test_bad_input_in_every_form_is_said_beside_its_field_and_changes_noth
     # Categories: an SLA of zero, no name, a code already taken.
     await console(page, "categories")
     categories = ("/api/admin/categories",)
-    good = {
-        "code": "UJI_SALAH",
-        "name_id": "Salah uji",
-        "name_en": "Wrong test",
-        "group": "lingkungan",
-        "agency_id": str(dlhk["id"]),
-        "sla_accept_min": "0",
-    }
-    await fill(page, "category-new", good)
+    await fill(page, "category-new", new_category("UJI_SALAH", "Salah uji", "Wrong", dlhk, 0))
     await refused(admin, "category-new", "sla_accept_min", invalid, categories)
     await fill(page, "category-new", {"sla_accept_min": "10", "name_id": ""})
     await refused(admin, "category-new", "name_id", invalid, categories)
