@@ -232,7 +232,7 @@ async def create_rule(db: AsyncSession, fields: Fields, by: Actor) -> RoutingRul
         await get_ref(db, Category, fields["category_id"], "category_id")
     # One rule per area and category: a second would leave the routing to chance.
     if await q.rule_taken(db, fields["area_id"], fields.get("category_id")):
-        raise field_conflict("already_exists", "category_id", what="routing_rule")
+        raise field_conflict("routing_rule_exists", "category_id")
     await ensure_agencies(db, [agency_id], "agency_id")
     if team_id is not None:
         team = await get_ref(db, Team, team_id, "team_id")

@@ -663,8 +663,7 @@ async def test_bad_input_in_every_form_is_said_beside_its_field_and_changes_noth
     await fill(page, "rule-new", {"area_id": str(area_id), "category_id": str(tree["id"])})
     await refused(admin, "rule-new", "agency_id", say("routing_rule_empty"), rules)
     await fill(page, "rule-new", {"agency_id": str(dlhk["id"])})
-    taken = say("already_exists", what="routing_rule")
-    await refused(admin, "rule-new", "category_id", taken, rules)
+    await refused(admin, "rule-new", "category_id", say("routing_rule_exists"), rules)
     await admin.screen(shot, "rules-errors", page.get_by_test_id("rule-new"))
 
     # Open311 keys: no holder; the name of a live key.
