@@ -195,7 +195,14 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ("GET", "/api/admin/audit"): (NO, "U2FFFFF"),
     ("GET", "/api/admin/routing-rules"): (NO, "U2FFFFF"),
     ("POST", "/api/admin/routing-rules"): (
-        Req(json={"area_id": "{rule_area_id}", "agency_id": "{dlhk_agency_id}"}),
+        # For one category: the throwaway rule below covers every category of that area.
+        Req(
+            json={
+                "area_id": "{rule_area_id}",
+                "category_id": "{dlhk_category_id}",
+                "agency_id": "{dlhk_agency_id}",
+            }
+        ),
         "U2FFFFF",
     ),
     ("DELETE", "/api/admin/routing-rules/{rule_id:int}"): (NO, "U2FFFFF"),
