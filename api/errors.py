@@ -94,6 +94,14 @@ def field_error(code: str, field: str, **params: Any) -> Unprocessable:
     )
 
 
+def field_conflict(code: str, field: str, **params: Any) -> Conflict:
+    """A 409 about one body field (a name already taken): ``errors`` names it, as
+    :func:`field_error` does, so a form shows it beside the field."""
+    return Conflict(
+        code, extra={"errors": [{"key": field, "source": "body", "code": code}]}, **params
+    )
+
+
 class RateLimited(AppError, status=429, code="rate_limited"):
     def __init__(self, retry_after: int, code: str = "rate_limited", **params: Any) -> None:
         super().__init__(

@@ -14,7 +14,14 @@ from sqlalchemy import exists, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Area, Category, Team, User, category_supporting_agencies
+from api.db.models import (
+    Area,
+    Category,
+    RoutingRule,
+    Team,
+    User,
+    category_supporting_agencies,
+)
 from api.domain.boundaries import Verdict
 
 M = TypeVar("M")
@@ -38,6 +45,16 @@ async def value_taken(
     if exclude_id is not None:
         where.append(column.class_.id != exclude_id)
     return await any_row(db, *where)
+
+
+async def rule_taken(db: AsyncSession, area_id: int, category_id: int | None) -> bool:
+    """Whether the area already has a rule for this category (or for every category: None)."""
+    same = (
+        RoutingRule.category_id.is_(None)
+        if category_id is None
+        else RoutingRule.category_id == category_id
+    )
+    return await any_row(db, RoutingRule.area_id == area_id, same)
 
 
 async def known_ids(db: AsyncSession, id_column: Any, ids: list[int]) -> set[int]:

@@ -157,6 +157,12 @@ async def live_key(db: AsyncSession, key_hash: str) -> Open311Key | None:
     ).scalar_one_or_none()
 
 
+async def live_key_named(db: AsyncSession, name: str) -> bool:
+    """Whether an unrevoked key already has this holder's name."""
+    found = select(Open311Key.id).where(Open311Key.name == name, Open311Key.revoked_at.is_(None))
+    return (await db.execute(found.limit(1))).first() is not None
+
+
 async def add_key(db: AsyncSession, key: Open311Key) -> None:
     db.add(key)
     await db.flush()

@@ -18,7 +18,7 @@ from api.db.admin import CategoryRow
 from api.db.models import Agency, Area, Category, RoutingRule, Team
 from api.domain import questions
 from api.domain.audit import AuditAction, AuditEntity
-from api.errors import Conflict, NotFound, Unprocessable
+from api.errors import Conflict, NotFound, Unprocessable, field_conflict
 from api.services.audit import Actor, record
 from api.services.results import result
 
@@ -251,6 +251,9 @@ async def create_rule(db: AsyncSession, fields: Fields, by: Actor) -> RoutingRul
     await get_ref(db, Area, fields["area_id"], "area_id")
     if fields.get("category_id") is not None:
         await get_ref(db, Category, fields["category_id"], "category_id")
+    # One rule per area and category: a second would leave the routing to chance.
+    if await q.rule_taken(db, fields["area_id"], fields.get("category_id")):
+        raise field_conflict("routing_rule_exists", "category_id")
     await ensure_agencies(db, [agency_id], "agency_id")
     if team_id is not None:
         team = await get_ref(db, Team, team_id, "team_id")

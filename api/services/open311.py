@@ -34,7 +34,7 @@ from api.domain.open311 import (
     w3c,
 )
 from api.domain.questions import KEY_LIMIT_MAX, in_language, key_limit_ok
-from api.errors import NotFound, field_error
+from api.errors import NotFound, field_conflict, field_error
 from api.i18n import t
 from api.security import token_digest
 from api.services import citizen
@@ -167,7 +167,10 @@ async def issue_key(
     db: AsyncSession, name: str, by: Actor, requests_limit: int | None = None
 ) -> tuple[Open311Key, str]:
     """A new key (with its own request limit, or the city default); the raw key is returned
-    once and never stored (nor recorded)."""
+    once and never stored (nor recorded). Two live keys never share a holder's name (409 naming the
+    field): the list tells them apart by it."""
+    if await db_open311.live_key_named(db, name.strip()):
+        raise field_conflict("already_exists", "name", what="open311_key")
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = Open311Key(
         name=name.strip(),
@@ -198,6 +201,9 @@ async def change_key(
         _checked_limit(changes["requests_limit"])
     if "name" in changes:
         changes["name"] = changes["name"].strip()
+        renamed = changes["name"] != key.name
+        if renamed and await db_open311.live_key_named(db, changes["name"]):
+            raise field_conflict("already_exists", "name", what="open311_key")
     await change_recorded(db, by, "update", "open311_key", key, KeyRecord, changes)
     return key
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { catalogKeys, formatDistance, getLanguage, setLanguage, t } from "../src/lib/i18n";
+import { catalogKeys, formatDistance, getLanguage, hasKey, setLanguage, t } from "../src/lib/i18n";
 
 describe("i18n", () => {
   afterEach(() => setLanguage("id", false));
@@ -10,7 +10,17 @@ describe("i18n", () => {
     expect(t("action.en_route")).toBe("Berangkat");
   });
 
-  it("has the same keys in both languages, none empty", () => {
+  it("adds the admin console's words only when the console loads", async () => {
+    expect(hasKey("admin.user.new")).toBe(false);
+    expect(hasKey("admin.title")).toBe(true); // the staff home names the console
+    await import("../src/admin/words");
+    expect(hasKey("admin.user.new")).toBe(true);
+    expect(t("admin.user.new")).toBe("Pengguna baru");
+    expect(t("admin.user.new", undefined, "en")).toBe("New user");
+  });
+
+  it("has the same keys in both languages, none empty", async () => {
+    await import("../src/admin/words");
     const id = catalogKeys("id").sort();
     expect(catalogKeys("en").sort()).toEqual(id);
     for (const key of id) {

@@ -243,3 +243,30 @@ async def test_the_good_version_of_each_body_is_accepted(client: Client) -> None
             },
         )
     ).status_code == 201
+
+
+async def test_a_second_rule_for_an_area_and_category_or_live_key_of_a_name_is_refused(
+    client: Client,
+) -> None:
+    """Duplicates the console's forms show beside their field: a 409 naming it, in words."""
+    admin = {**await login(client, "admin"), "Accept-Language": "en"}
+    rule = {"area_id": 1, "category_id": 1, "agency_id": 1}
+    every = {"area_id": 1, "agency_id": 1}
+    for path, body, field, code in (
+        ("/api/admin/routing-rules", rule, "category_id", "routing_rule_exists"),
+        ("/api/admin/routing-rules", every, "category_id", "routing_rule_exists"),
+        ("/api/admin/open311-keys", {"name": "Portal kota"}, "name", "already_exists"),
+    ):
+        assert (await client.post(path, headers=admin, json=body)).status_code == 201
+        before = (await client.get(path, headers=admin)).json()
+        r = await client.post(path, headers=admin, json=body)
+        assert r.status_code == 409, r.text
+        assert r.json()["code"] == code
+        assert [e["key"] for e in r.json()["errors"]] == [field]
+        assert "_" not in r.json()["detail"], r.json()["detail"]  # in words, not codes
+        assert (await client.get(path, headers=admin)).json() == before
+    # A revoked key's name may be given again.
+    key = (await client.get("/api/admin/open311-keys", headers=admin)).json()[0]
+    await client.delete(f"/api/admin/open311-keys/{key['id']}", headers=admin)
+    r = await client.post("/api/admin/open311-keys", headers=admin, json={"name": "Portal kota"})
+    assert r.status_code == 201, r.text

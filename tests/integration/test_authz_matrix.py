@@ -195,7 +195,14 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ("GET", "/api/admin/audit"): (NO, "U2FFFFF"),
     ("GET", "/api/admin/routing-rules"): (NO, "U2FFFFF"),
     ("POST", "/api/admin/routing-rules"): (
-        Req(json={"area_id": "{rule_area_id}", "agency_id": "{dlhk_agency_id}"}),
+        # For one category: the throwaway rule below covers every category of that area.
+        Req(
+            json={
+                "area_id": "{rule_area_id}",
+                "category_id": "{dlhk_category_id}",
+                "agency_id": "{dlhk_agency_id}",
+            }
+        ),
         "U2FFFFF",
     ),
     ("DELETE", "/api/admin/routing-rules/{rule_id:int}"): (NO, "U2FFFFF"),
@@ -467,6 +474,16 @@ def test_every_route_has_a_row_and_every_row_a_route(make_app: Callable[..., Lit
     assert not missing, f"routes with no row in MATRIX (add them): {missing}"
     assert not stale, f"rows for routes the app no longer serves: {stale}"
     assert all(len(cells) == len(ROLES) for _, cells in MATRIX.values())
+
+
+def test_the_admin_console_api_is_for_admins_only(make_app: Callable[..., Litestar]) -> None:
+    """Every route of the console's API (all of ``/api/admin/...``, the audit record and the
+    routing preview included) answers 401 to the anonymous, 2xx to the admin and 403 to every
+    other role: a row for a new admin route cannot open it wider unnoticed."""
+    served = {r for r in app_routes(make_app()) if r[1].startswith("/api/admin/")}
+    assert {("GET", "/api/admin/audit"), ("POST", "/api/admin/routing-rules/preview")} <= served
+    wider = {f"{m} {p}": MATRIX.get((m, p), (NO, "no row"))[1] for m, p in served}
+    assert {r: cells for r, cells in wider.items() if cells != "U2FFFFF"} == {}
 
 
 @pytest.mark.parametrize("role", list(ROLES))

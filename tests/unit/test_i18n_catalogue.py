@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from api.domain.audit import ENTITIES
 from api.domain.stats import UNCLASSIFIED
 from api.domain.vocabulary import CALL_CLASSES, CHANNELS, PRIORITIES, ROLES, STATUSES
 from api.i18n import CATALOG, LABELS, LANGUAGES, label, t
@@ -18,6 +19,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "priority": PRIORITIES,
     "call_class": (*CALL_CLASSES, UNCLASSIFIED),
     "channel": CHANNELS,
+    "record": ENTITIES,
 }
 PWA_CATALOGUE = Path(__file__).parents[2] / "pwa" / "src" / "lib" / "i18n.ts"
 # The PWA's keys for the same words: "status.new", "role.admin", ... ("dash.class.*" is the
@@ -44,6 +46,12 @@ def test_a_message_shows_a_status_by_its_label_never_its_code() -> None:
     assert "On scene" in t("transition_not_allowed", "en", current="on_scene")
     assert "Di lokasi" in t("transition_not_allowed", "id", current="on_scene")
     assert "on_scene" not in t("transition_not_allowed", "id", current="on_scene")
+
+
+def test_a_message_names_a_kind_of_record_in_words() -> None:
+    assert t("already_exists", "id", what="user") == "Pengguna dengan kode/nama itu sudah ada."
+    assert t("already_exists", "en", what="routing_rule").startswith("Routing rule with")
+    assert "open311_key" not in t("in_use", "en", what="open311_key")
 
 
 def test_every_message_code_is_defined_once() -> None:

@@ -1,5 +1,5 @@
 /** What the admin console's screens share: loading a list from the admin API, names in words. */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, NetworkError } from "../lib/api";
 import { getLanguage, hasKey, t } from "../lib/i18n";
 import type { Role } from "../lib/router";
@@ -19,9 +19,14 @@ export function useList<T>(path: string): {
 } {
   const [rows, setRows] = useState<T[] | null>(null);
   const [error, setError] = useState("");
+  // Only the answer for the path asked last is shown (a filter changed while one was on its way).
+  const latest = useRef(path);
+  latest.current = path;
   async function reload(): Promise<void> {
     try {
-      setRows(await api.request<T[]>(path));
+      const found = await api.request<T[]>(path);
+      if (latest.current !== path) return;
+      setRows(found);
       setError("");
     } catch (err) {
       setError(loadError(err));

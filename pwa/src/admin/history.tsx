@@ -3,25 +3,32 @@
  * to), from the append-only audit record. A filter by kind of record, and older pages on demand.
  */
 import { useEffect, useState } from "preact/hooks";
-import { formatTime, hasKey, t } from "../lib/i18n";
+import type { Schema } from "../lib/api-types";
+import { formatTime, hasKey, type Key, t } from "../lib/i18n";
 import { ErrorText } from "../ui/room-table";
 import type { AuditEntry, AuditPage } from "./contract";
 import { loadError, send } from "./data";
 import { AdminFilters, AdminTable } from "./table";
 
-const ENTITIES = [
-  "user",
-  "agency",
-  "team",
-  "category",
-  "area",
-  "routing_rule",
-  "open311_key",
-  "place",
-];
+type Entity = Schema<"AuditEntry">["entity"];
 
-const entityOptions = () =>
-  ENTITIES.map((x) => ({ value: x, label: word("admin.audit.entity", x) }));
+/**
+ * Every kind of record, in the console's order: a key per kind of the generated schema, so a kind
+ * the API adds and this list lacks (or one it drops) is a type error, and each has its word.
+ */
+const ENTITIES = Object.keys({
+  user: 1,
+  agency: 1,
+  team: 1,
+  category: 1,
+  area: 1,
+  routing_rule: 1,
+  open311_key: 1,
+  place: 1,
+} satisfies Record<Entity, 1>) as Entity[];
+
+const entityWord = (x: Entity) => t(`admin.audit.entity.${x}` satisfies Key);
+const entityOptions = () => ENTITIES.map((x) => ({ value: x, label: entityWord(x) }));
 
 const word = (prefix: string, code: string) => {
   const key = `${prefix}.${code}`;
@@ -94,7 +101,7 @@ export function HistoryScreen() {
           ["admin.audit.at", (e) => formatTime(e.at)],
           ["admin.audit.actor", (e) => e.actor_name ?? "—"],
           ["admin.audit.action", (e) => word("admin.audit.action", e.action)],
-          ["admin.audit.entity", (e) => `${word("admin.audit.entity", e.entity)} #${e.entity_id}`],
+          ["admin.audit.entity", (e) => `${entityWord(e.entity)} #${e.entity_id}`],
           [
             "admin.audit.changes",
             (e) => (

@@ -4,6 +4,8 @@
  * users, agencies and teams, categories, areas and routing rules, Open311 keys and history.
  */
 import "./admin.css";
+// The console's words first: every screen below speaks them.
+import "./words";
 import type { FunctionComponent } from "preact";
 import type { Key } from "../lib/i18n";
 import { t } from "../lib/i18n";

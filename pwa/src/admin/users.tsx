@@ -1,9 +1,10 @@
 /**
- * Users: a searchable list (name or username; role, agency and active filters, applied here),
+ * Users: a searchable list (name or username, debounced; role, agency and active filters, all
+ * applied by the API's own filters, and kept in the address so a reload keeps them),
  * a form to create one, and per user: deactivate or reactivate, and a new password shown once
  * (a new password and a deactivation both end the user's sessions, server-side).
  */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { formatTime, t } from "../lib/i18n";
 import { CheckedForm, choice, type FieldSpec, useCheckedForm } from "../ui/checked-field";
@@ -82,22 +83,47 @@ function CreateUser({ agencies, done }: { agencies: Agency[] | null; done: () =>
   );
 }
 
+/** The list's filters, by the API's own query names, as the address keeps them. */
+type Filters = { role: string; agency_id: string; active: string; q: string };
+
+function fromAddress(): Filters {
+  const p = new URLSearchParams(location.search);
+  const get = (name: keyof Filters) => p.get(name) ?? "";
+  return { role: get("role"), agency_id: get("agency_id"), active: get("active"), q: get("q") };
+}
+
+/** The query of the filters that are set ("" when none is). */
+function queryOf(f: Filters): string {
+  const p = new URLSearchParams();
+  for (const [name, value] of Object.entries(f)) if (value.trim()) p.set(name, value.trim());
+  const qs = p.toString();
+  return qs ? `?${qs}` : "";
+}
+
+/** The search sent once typing pauses (300 ms), not at every key. */
+function useSettled(value: string): string {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), 300);
+    return () => clearTimeout(timer);
+  }, [value]);
+  return settled;
+}
+
 export function UsersScreen() {
-  const users = useList<User>("/api/admin/users");
+  const [f, setF] = useState(fromAddress);
+  const q = useSettled(f.q);
+  const query = queryOf({ ...f, q });
+  // The address keeps the filters (a reload or a shared link shows the same list); replaced in
+  // place, so the browser's history is not a trail of filter changes.
+  useEffect(() => {
+    if (location.search !== query) history.replaceState(null, "", location.pathname + query);
+  }, [query]);
+  const users = useList<User>(`/api/admin/users${query}`);
   const agencies = useList<Agency>("/api/admin/agencies");
-  const [q, setQ] = useState("");
-  const [f, setF] = useState({ role: "", agency: "", active: "" });
-  const { role, agency, active } = f;
   const [notice, setNotice] = useState("");
   const action = useAction(users.reload);
-  const needle = q.trim().toLowerCase();
-  const rows = (users.rows ?? []).filter(
-    (u) =>
-      (!needle || `${u.full_name} ${u.username}`.toLowerCase().includes(needle)) &&
-      (!role || u.role === role) &&
-      (!agency || String(u.agency_id) === agency) &&
-      (!active || String(u.active) === active),
-  );
+  const rows = users.rows ?? [];
 
   async function change(u: User, patch: Schema<"UserPatch">, message: string) {
     setNotice("");
@@ -125,11 +151,16 @@ export function UsersScreen() {
         onValue={(name, value) => setF({ ...f, [name]: value })}
         filters={[
           { name: "role", label: t("admin.col.role"), options: roleOptions() },
-          { name: "agency", label: t("admin.col.agency"), options: namedOptions(agencies.rows) },
+          { name: "agency_id", label: t("admin.col.agency"), options: namedOptions(agencies.rows) },
           { name: "active", label: t("admin.col.status"), options: activeOptions() },
         ]}
       >
-        <SearchField id="user-q" label={t("admin.search")} value={q} onValue={setQ} />
+        <SearchField
+          id="user-q"
+          label={t("admin.search")}
+          value={f.q}
+          onValue={(v) => setF({ ...f, q: v })}
+        />
       </AdminFilters>
       <AdminTable
         id="users"
