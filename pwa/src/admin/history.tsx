@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
-import { formatTime, hasKey, type Key, t } from "../lib/i18n";
+import { formatTime, getLanguage, hasKey, type Key, t } from "../lib/i18n";
 import { ErrorText } from "../ui/room-table";
 import type { AuditEntry, AuditPage } from "./contract";
 import { loadError, send } from "./data";
@@ -42,12 +42,21 @@ const CODED: Record<string, string> = { role: "role", kind: "admin.kind" };
 function shown(field: string, v: unknown): string {
   if (v === null || v === undefined || v === "") return "—";
   if (typeof v === "boolean") return t(v ? "admin.audit.yes" : "admin.audit.no");
+  if (field === "attributes" && Array.isArray(v))
+    return v.length ? v.map(question).join("; ") : "—";
   if (Array.isArray(v)) return v.length ? v.map((x) => shown(field, x)).join(", ") : "—";
   // A boundary is kept as GeoJSON (an object or its text): the map shows it, words cannot.
   if (typeof v === "object" || field === "boundary") return t("admin.audit.shape");
   if (field in CODED) return word(CODED[field], String(v));
   if (field.endsWith("_at")) return formatTime(String(v));
   return String(v);
+}
+
+/** An extra question (Open311 attribute) by its wording in the language shown, else its code. */
+function question(q: unknown): string {
+  const asked = (q ?? {}) as Record<string, unknown>;
+  const wording = asked[`description_${getLanguage()}`] ?? asked.description ?? asked.code;
+  return typeof wording === "string" && wording ? wording : "—";
 }
 
 /** The fields a change touched: "Name: old → new", one per line, each field named in words. */
