@@ -42,6 +42,13 @@ export function urlBase64ToBytes(value: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** Whether a subscription's server key is `key` (browsers that do not say are trusted). */
+export function sameBytes(held: ArrayBuffer | null, key: Uint8Array): boolean {
+  if (!held) return true;
+  const a = new Uint8Array(held);
+  return a.length === key.length && a.every((b, i) => b === key[i]);
+}
+
 export function pushSupported(): boolean {
   return (
     typeof navigator !== "undefined" &&
@@ -83,14 +90,17 @@ export async function enablePush(api: Api, opts: PushOptions): Promise<PushResul
     }
     if (permission !== "granted") return { outcome: permission === "denied" ? "denied" : "failed" };
     const reg = await withTimeout(navigator.serviceWorker.ready, timeoutMs);
+    const key = urlBase64ToBytes(await publicKey(api, opts.configKey, auth));
     let sub = await withTimeout(reg.pushManager.getSubscription(), timeoutMs);
+    // After the city rotated its VAPID keys, a subscription made for the old key can no
+    // longer be sent to: drop it and subscribe again for the key in force.
+    if (sub && !sameBytes(sub.options.applicationServerKey, key)) {
+      await withTimeout(sub.unsubscribe(), timeoutMs);
+      sub = null;
+    }
     if (!sub) {
-      const key = await publicKey(api, opts.configKey, auth);
       sub = await withTimeout(
-        reg.pushManager.subscribe({
-          userVisibleOnly: true,
-          applicationServerKey: urlBase64ToBytes(key),
-        }),
+        reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }),
         timeoutMs,
       );
     }
