@@ -11,6 +11,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
+from api.domain.questions import KEY_LIMIT_MAX
 from tests.e2e.conftest import LiveServer, Shot, dump, staff_client, switch_language
 from tests.e2e.test_admin_console import (
     Console,
@@ -28,6 +29,12 @@ pytestmark = [pytest.mark.e2e]
 __all__ = ["admin", "desktop_context"]  # the console's fixtures, shared with its own tests
 
 KEYS = "/api/admin/open311-keys"
+
+
+@pytest.fixture
+def lang() -> str:
+    """The console opens in Indonesian here; each test switches language itself where it says."""
+    return "id"
 
 
 async def in_both_from_english(
@@ -54,6 +61,13 @@ async def ask(page: Page, form: str, i: int, code: str, datatype: str, words: st
     await fill(page, form, {f"{at}-description_id": words, f"{at}-description_en": ENGLISH[words]})
 
 
+async def error_beside(page: Page, form: str, name: str) -> str:
+    """The error said beside field ``name`` (one of several faults of the form)."""
+    err = page.get_by_test_id(f"{form}-{name}-error")
+    await expect(err).to_be_visible()
+    return await err.inner_text()
+
+
 async def _keys(api: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
     return {k["name"]: k for k in (await api.get(KEYS)).json()}
 
@@ -66,7 +80,9 @@ async def test_a_keys_request_limit_is_set_when_issued_and_changed_here(
     # A limit of zero: said beside the field, in Indonesian, and no key is issued.
     await fill(page, "key-new", {"name": "Portal Uji", "requests_limit": "0"})
     await submit(page, "key-new")
-    assert "1 sampai 100000" in await field_error(page, "key-new", "requests_limit")
+    limit_refused = admin.said("open311_key_limit_invalid", max=KEY_LIMIT_MAX)
+    assert "1 sampai 100000" in limit_refused
+    await field_error(page, "key-new", "requests_limit", limit_refused)
     assert await _keys(admin.api) == {}
 
     await fill(page, "key-new", {"requests_limit": "2"})
@@ -92,7 +108,7 @@ async def test_a_keys_request_limit_is_set_when_issued_and_changed_here(
     await page.get_by_test_id("key-limit-Portal Uji").click()
     await fill(page, "key-limit", {"requests_limit": "-5"})
     await submit(page, "key-limit")
-    await field_error(page, "key-limit", "requests_limit")
+    await field_error(page, "key-limit", "requests_limit", limit_refused)
     assert (await _keys(admin.api))["Portal Uji"]["requests_limit"] == 2
     await in_both_languages(page, shot, "admin-catalogue-key-limit", a11y, table)
     await fill(page, "key-limit", {"requests_limit": "3"})
@@ -139,8 +155,8 @@ async def test_a_categorys_extra_questions_are_edited_here_and_open311_asks_them
     # Bad input: a code with capitals and a space, an answer without its English name; each
     # said beside its input, in English, and nothing changes.
     await submit(page, form)
-    assert "lowercase" in await field_error(page, form, "attributes-0-code")
-    assert "English" in await field_error(page, form, "attributes-0-values-1-name_en")
+    assert "lowercase" in await error_beside(page, form, "attributes-0-code")
+    assert "English" in await error_beside(page, form, "attributes-0-values-1-name_en")
     tree = await _category(admin.api, "POHON_TUMBANG")
     assert tree["attributes"] == [], dump(tree)
     await in_both_from_english(page, shot, "admin-catalogue-questions-errors", a11y, editor)
