@@ -10,7 +10,9 @@ asyncpg tries the hosts in turn, but its ``timeout`` covers all of them together
 that does not answer at all (a powered-off machine, a cut network: no refusal, only silence)
 would use up the whole time and the second would never be tried, so every connection would
 fail for as long as that host stays silent. :func:`connect_primary` gives each host its own
-time limit instead, as libpq's ``connect_timeout`` does.
+time limit instead, as libpq's ``connect_timeout`` does, and for ``read-write`` asks each host
+itself rather than trusting its login report, which a PgBouncer in front of it may have cached
+(docs/operations.md, "With a standby").
 """
 
 from __future__ import annotations
