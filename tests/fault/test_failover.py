@@ -1,13 +1,16 @@
 """Failover drill: a primary, a synchronous hot standby and pg_auto_failover's monitor on
-127.0.0.1; the real API (``tanggap serve``) and ``tanggap worker`` on the multi-host URL
-(``target_session_attrs=read-write``); intake load and an SSE listener running. Then the
-primary's host dies: kill -9 of its keeper and its postmaster together.
+127.0.0.1, a PgBouncer (transaction mode) in front of each node as in production; the real API
+(``tanggap serve``) and ``tanggap worker`` with their transactions on a multi-host URL over the
+two PgBouncers and their LISTEN on one over the nodes (both ``target_session_attrs=read-write``,
+``TANGGAP_DATABASE_POOLED=1``); intake load and an SSE listener running. Then the primary's
+host dies: kill -9 of its keeper, its postmaster and its PgBouncer together.
 
 Checked: every case acknowledged before the kill is already on the standby, read there before
 it is promoted (synchronous replication); writes resume on the new primary within 30 s; every
 201's case is read back; the SSE client, cut off by the listener's reset, reconnects with
 ``Last-Event-ID`` and gets every created case; the API answers only 201 or 503 with
-Retry-After; a push queued after the failover reaches the local push service.
+Retry-After; a push queued after the failover reaches the local push service; the work went
+through A's PgBouncer before the kill and B's after.
 
 Bounded: every wait has a deadline; the drill takes about a minute (docs/operations.md has the
 figures it measured). Run it alone: ``uv run pytest tests/fault/test_failover.py -s``.

@@ -1,4 +1,5 @@
-"""PgBouncer (the distribution's ``/usr/sbin/pgbouncer``) in front of a test PostgreSQL server.
+"""PgBouncer (the distribution's ``/usr/sbin/pgbouncer``) in front of a test PostgreSQL server,
+or of a failover drill's node (``Node.server()`` in :mod:`tests.support.autofailover`).
 
 Transaction pooling, on 127.0.0.1 and a free port, its configuration, log and pid file in a
 temporary folder that is removed afterwards; the process is stopped by its id. As root it runs as
