@@ -3,12 +3,13 @@ synchronous hot standby, each node a ``pg_autoctl run`` keeper with its own Post
 PgBouncer in front of it, :attr:`Node.pgbouncer`, started by the drill), and the ``tanggap
 worker`` process that follows the primary.
 
-Every process runs in a session of its own (as root, as the ``postgres`` user through
-``runuser``), so :meth:`Formation.kill_host` can kill a node's whole process group at once (the
-keeper, the postmaster, its backends: what a dead host leaves behind; its PgBouncer, a session
-of its own, right after) and :meth:`Formation.close` leaves nothing running, by process group and by pid file, never by name. Every wait has a
-deadline. pg_autoctl keeps its configuration and state under ``XDG_CONFIG_HOME`` /
-``XDG_DATA_HOME``, pointed into the formation's own folder, so removing it removes everything.
+Every process runs in a session of its own (as root, as the ``postgres`` user through ``runuser``),
+so :meth:`Formation.kill_host` can kill a node's whole process group at once (the keeper, the
+postmaster, its backends: what a dead host leaves behind; its PgBouncer, a session of its own, right
+after) and :meth:`Formation.close` leaves nothing running, by process group and by pid file, never
+by name. Every wait has a deadline. pg_autoctl keeps its configuration and state under
+``XDG_CONFIG_HOME`` / ``XDG_DATA_HOME``, pointed into the formation's own folder, so removing it
+removes everything.
 """
 
 from __future__ import annotations
