@@ -10,14 +10,16 @@ asyncpg tries the hosts in turn, but its ``timeout`` covers all of them together
 that does not answer at all (a powered-off machine, a cut network: no refusal, only silence)
 would use up the whole time and the second would never be tried, so every connection would
 fail for as long as that host stays silent. :func:`connect_primary` gives each host its own
-time limit instead, as libpq's ``connect_timeout`` does.
+time limit instead, as libpq's ``connect_timeout`` does, and for ``read-write`` asks each host
+itself rather than trusting its login report, which a PgBouncer in front of it may have cached
+(docs/operations.md, "With a standby").
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import asyncpg
 from asyncpg.exceptions import PostgresConnectionError, TargetServerAttributeNotMatched
@@ -83,16 +85,29 @@ async def connect_primary(dsn: str, *, timeout: float = 5.0, **kw: Any) -> async
     hosts = dsn_hosts(dsn)
     if len(hosts) < 2:
         return await asyncpg.connect(dsn, timeout=timeout, **kw)
+    # Asked, not taken from the startup report: a PgBouncer (1.18) replays to every client the
+    # in_hot_standby its pool saw at its first login, stale after a promotion or a demotion.
+    ask = "read-write" in parse_qs(urlsplit(dsn).query).get("target_session_attrs", [])
     last: BaseException | None = None
     for host, port in hosts:
+        conn = None
         try:
-            return await asyncpg.connect(dsn, host=host, port=port, timeout=timeout, **kw)
-        except _NEXT_HOST as exc:
-            last = exc
-        except asyncpg.CannotConnectNowError as exc:  # starting up, or shutting down
-            last = exc
+            conn = await asyncpg.connect(
+                dsn, host=host, port=port, timeout=timeout,
+                **({"target_session_attrs": "any"} if ask else {}), **kw,
+            )  # fmt: skip
+            if not ask or await conn.fetchval(_WRITABLE, timeout=timeout):
+                return conn
+            last = TargetServerAttributeNotMatched(f"{host}:{port} is not the primary")
+        except (*_NEXT_HOST, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            last = exc  # also a PgBouncer whose server is gone (the question fails): next host
+        if conn is not None:
+            conn.terminate()
     assert last is not None
     raise last
+
+
+_WRITABLE = "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'"
 
 
 def follow_primary(engine: AsyncEngine, url: str, **kw: Any) -> None:

@@ -1,13 +1,16 @@
 """Failover drill: a primary, a synchronous hot standby and pg_auto_failover's monitor on
-127.0.0.1; the real API (``tanggap serve``) and ``tanggap worker`` on the multi-host URL
-(``target_session_attrs=read-write``); intake load and an SSE listener running. Then the
-primary's host dies: kill -9 of its keeper and its postmaster together.
+127.0.0.1, a PgBouncer (transaction mode) in front of each node as in production; the real API
+(``tanggap serve``) and ``tanggap worker`` with their transactions on a multi-host URL over the
+two PgBouncers and their LISTEN on one over the nodes (both ``target_session_attrs=read-write``,
+``TANGGAP_DATABASE_POOLED=1``); intake load and an SSE listener running. Then the primary's
+host dies: kill -9 of its keeper, its postmaster and its PgBouncer together.
 
 Checked: every case acknowledged before the kill is already on the standby, read there before
 it is promoted (synchronous replication); writes resume on the new primary within 30 s; every
 201's case is read back; the SSE client, cut off by the listener's reset, reconnects with
 ``Last-Event-ID`` and gets every created case; the API answers only 201 or 503 with
-Retry-After; a push queued after the failover reaches the local push service.
+Retry-After; a push queued after the failover reaches the local push service; the work went
+through A's PgBouncer before the kill and B's after.
 
 Bounded: every wait has a deadline; the drill takes about a minute (docs/operations.md has the
 figures it measured). Run it alone: ``uv run pytest tests/fault/test_failover.py -s``.
@@ -41,7 +44,8 @@ from tests.support.autofailover import (
     worker_process,
 )
 from tests.support.load import IntakeLoad
-from tests.support.processes import api_process
+from tests.support.pgbouncer import PgBouncer, pgbouncer
+from tests.support.processes import api_process, retire_demo_passwords
 from tests.support.push_service import PushService
 from tests.support.sse import SSEStream
 
@@ -50,6 +54,8 @@ pytestmark = [
     pytest.mark.ha,
     pytest.mark.skipif(not Path(PG_AUTOCTL).exists(), reason="pg_auto_failover not installed"),
 ]
+
+POOL = 4  # server connections each PgBouncer opens to its node
 
 
 @dataclass
@@ -130,6 +136,17 @@ async def _pushed_at(push: PushService, endpoint: str, case_id: str, timeout: fl
         await asyncio.sleep(0.05)
 
 
+async def _transactions(bouncer: PgBouncer | None, database: str, at_least: int) -> int:
+    """Transactions ``bouncer`` has passed on, once they are ``at_least`` (its statistics
+    lag by up to a second); the count seen."""
+    assert bouncer is not None
+    deadline = time.monotonic() + 5
+    while (seen := await asyncio.to_thread(bouncer.transactions, database)) < at_least:
+        assert time.monotonic() < deadline, f"{seen} transactions through {bouncer.port}"
+        await asyncio.sleep(0.2)
+    return seen
+
+
 async def _primary_settings(dsn: str) -> dict[str, str]:
     conn = await asyncpg.connect(dsn, timeout=5)
     try:
@@ -149,9 +166,9 @@ async def test_killing_the_primary_host_fails_over_losing_no_acknowledged_write(
     # Not pytest's tmp_path: concurrent pytest runs prune each other's numbered folders.
     data = Path(tempfile.mkdtemp(prefix="tanggap-ha-data-"))
     try:
-        with formation() as f:
+        with formation() as f, contextlib.ExitStack() as bouncers:
             try:
-                await _drill(f, data)
+                await _drill(f, data, bouncers)
             except BaseException:
                 print(f.logs())
                 print("--- worker\n" + tail(data / "worker.log"))
@@ -192,22 +209,35 @@ async def _prepare(f: Formation) -> None:
     assert first is f.nodes["node_a"]
 
 
-async def _drill(f: Formation, data: Path) -> None:
+async def _drill(f: Formation, data: Path, bouncers: contextlib.ExitStack) -> None:
     began = time.monotonic()
     await _prepare(f)
-    prepared = time.monotonic()
     old, new = f.nodes["node_a"], f.nodes["node_b"]
+    # Production's topology: a PgBouncer on each node's host, in front of its PostgreSQL.
+    for node in (old, new):
+        node.pgbouncer = bouncers.enter_context(
+            pgbouncer(node.server(), [f.database], pool_size=POOL)
+        )
+    prepared = time.monotonic()
     sync = await _primary_settings(old.dsn())
     # pg_auto_failover's synchronous replication: a commit waits for the standby's flush.
     assert sync["synchronous_standby_names"] == "ANY 1 (pgautofailover_standby_2)", sync
     assert sync["synchronous_commit"] == "on" and sync["sync_state"] == "quorum", sync
 
-    url = f.url()
-    push_hosts = {"push_allow_http": "1", "push_allowed_hosts": "127.0.0.1"}
+    # Requests and the queue through the PgBouncers, LISTEN straight to the nodes; both
+    # multi-host with target_session_attrs=read-write.
+    direct, pooled = f.url(), f.pooled_url()
+    app_settings = {
+        "push_allow_http": "1",
+        "push_allowed_hosts": "127.0.0.1",
+        "database_pooled": "1",
+        "database_listen_url": direct,
+    }
     category = await _category_id(old.dsn())
     fire = await _category_id(old.dsn(), "KEBAKARAN_BANGUNAN")  # P1: dispatchers get a push
-    with api_process(url, data, db_pool_size=6, **push_hosts) as api:
-        worker_process(f, data, worker_stall_seconds=5, **push_hosts)
+    retire_demo_passwords(direct)
+    with api_process(pooled, data, retire_demo=False, db_pool_size=6, **app_settings) as api:
+        worker_process(f, data, pooled, worker_stall_seconds=5, **app_settings)
         settings = replace(Settings(), data_dir=data)
         async with PushService(vapid_keys(settings).public_key) as push:
             dispatcher = await _token(api.base_url, "dispatcher")
@@ -218,6 +248,7 @@ async def _drill(f: Formation, data: Path) -> None:
             async with IntakeLoad(api.base_url, operator, category, concurrency=4) as load:
                 await load.wait_for(lambda: len(load.created) >= 20, 30, "20 acknowledged cases")
                 await load.wait_for(lambda: bool(live.created), 10, "a live event")
+                through_a = await _transactions(old.pgbouncer, f.database, 20)
                 await asyncio.to_thread(f.kill_host, old)
                 killed = time.monotonic()
                 acked_at_kill = list(load.created)
@@ -254,6 +285,8 @@ async def _drill(f: Formation, data: Path) -> None:
                 await asyncio.sleep(0.1)
             stop_live.set()
             await asyncio.wait_for(listening, 15)
+            after_kill = sum(a.status == 201 for a in load.since(killed))
+            through_b = await _transactions(new.pgbouncer, f.database, after_kill)
     missing = await _missing(new.dsn(), acknowledged)
     states = await f.states()
 
@@ -270,6 +303,8 @@ async def _drill(f: Formation, data: Path) -> None:
         "writes_resumed_s": round(resumed - killed, 2),
         "push_delivered_after_queued_s": round(delivered - queued, 2),
         "acknowledged": len(acknowledged),
+        "pgbouncer_a_transactions_before_kill": through_a,
+        "pgbouncer_b_transactions": through_b,
         "acknowledged_at_kill": len(acked_at_kill),
         "answers_503": len(answers_503),
         "refused_or_reset": sum(a.status == 0 for a in load.answers),

@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 CADDYFILE = ROOT / "infra" / "caddy" / "Caddyfile"
 DATABASE_NODES = ("pg-node-a", "pg-node-b")
+PGBOUNCERS = {"pgbouncer-a": "pg-node-a", "pgbouncer-b": "pg-node-b"}  # in front of
+PGBOUNCER_INI = ROOT / "infra" / "pgbouncer" / "pgbouncer.ini"
 
 
 def compose_schema() -> dict[str, Any]:
@@ -108,14 +110,17 @@ def test_compose_runs_a_primary_a_synchronous_standby_and_the_failover_monitor()
     # the LISTEN connection and the worker's pool (libpq_dsn) read the same hosts.
     from api.adapters.events import libpq_dsn
 
-    url = services["api"]["environment"]["TANGGAP_DATABASE_URL"]
-    for name in ("migrate", "api", "worker"):
-        assert services[name]["environment"]["TANGGAP_DATABASE_URL"] == url, name
-    concrete = url.replace("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}", "s3cret")
-    assert libpq_dsn(concrete) == (
-        "postgresql://tanggap:s3cret@pg-node-a:5432,pg-node-b:5432/tanggap"
-        "?target_session_attrs=read-write"
+    def concrete(url: str) -> str:
+        return libpq_dsn(url.replace("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}", "s3"))
+
+    direct = "postgresql://tanggap:s3@pg-node-a:5432,pg-node-b:5432/tanggap"
+    read_write = "?target_session_attrs=read-write"
+    assert (
+        concrete(services["migrate"]["environment"]["TANGGAP_DATABASE_URL"]) == direct + read_write
     )
+    for name in ("api", "worker"):  # LISTEN needs a session: straight to the nodes
+        listen = services[name]["environment"]["TANGGAP_DATABASE_LISTEN_URL"]
+        assert concrete(listen) == direct + read_write, name
     backup = services["backup"]["environment"]
     assert backup["PGHOST"] == "pg-node-a,pg-node-b"
     assert backup["PGTARGETSESSIONATTRS"] == "read-write"
@@ -133,6 +138,67 @@ def test_compose_runs_a_primary_a_synchronous_standby_and_the_failover_monitor()
     for secret in ("PGAF_MONITOR_PASSWORD", "PGAF_REPLICATION_PASSWORD"):
         assert services["pg-monitor"]["environment"][secret].startswith(f"${{{secret}:?")
         assert f"{secret}=\n" in (ROOT / "infra" / "compose.env.example").read_text()
+
+
+def ini_settings(text: str) -> dict[str, str]:
+    """``key = value`` lines of a PgBouncer configuration (comments are ``;``)."""
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs if not k.lstrip().startswith(";")}
+
+
+def test_compose_puts_a_pgbouncer_in_front_of_each_database_node() -> None:
+    """docs/operations.md, "With a standby": PgBouncer 1.18 cannot pick the primary among
+    hosts, so each node has its own and the API's multi-host URL over them asks for the one
+    that takes writes; LISTEN and the migrations go to the nodes themselves."""
+    from api.adapters.events import libpq_dsn
+
+    services = compose()["services"]
+    for name, node in PGBOUNCERS.items():
+        bouncer = services[name]
+        assert bouncer["build"]["dockerfile"] == "infra/pgbouncer.Dockerfile", name
+        assert bouncer["environment"]["PGBOUNCER_UPSTREAM_HOST"] == node
+        # Its userlist is written at start from the secret in .env, never from the repository.
+        assert bouncer["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+        assert "6432" in " ".join(bouncer["healthcheck"]["test"])
+        assert bouncer["restart"] == "unless-stopped"
+        assert "ports" not in bouncer, "reached on the project network only"
+        assert node in bouncer["depends_on"]
+    secret = "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}"
+    for name in ("api", "worker"):
+        env = services[name]["environment"]
+        assert libpq_dsn(env["TANGGAP_DATABASE_URL"].replace(secret, "s3")) == (
+            "postgresql://tanggap:s3@pgbouncer-a:6432,pgbouncer-b:6432/tanggap"
+            "?target_session_attrs=read-write"
+        ), name
+        assert env["TANGGAP_DATABASE_POOLED"] == "1", name
+        for bouncer in PGBOUNCERS:
+            assert services[name]["depends_on"][bouncer]["condition"] == "service_healthy"
+    assert services["migrate"]["environment"]["TANGGAP_DATABASE_POOLED"] == "0"
+
+    # The image: Debian 12's PgBouncer (1.18) with the shipped configuration.
+    dockerfile = (ROOT / "infra" / "pgbouncer.Dockerfile").read_text()
+    assert "FROM debian:bookworm" in dockerfile and "pgbouncer" in dockerfile
+    assert "COPY infra/pgbouncer/pgbouncer.ini " in dockerfile
+    ignore = (ROOT / "infra" / "pgbouncer.Dockerfile.dockerignore").read_text()
+    assert "!infra/pgbouncer/pgbouncer.ini" in ignore
+    assert "!infra/pgbouncer/entrypoint.sh" in ignore
+    entrypoint = ROOT / "infra" / "pgbouncer" / "entrypoint.sh"
+    assert subprocess.run(["bash", "-n", str(entrypoint)], check=False).returncode == 0
+    script = entrypoint.read_text()
+    # The secret reaches the userlist only, readable by PgBouncer's user alone.
+    assert "umask 077" in script and '"${POSTGRES_PASSWORD//' in script
+    # The configuration: transaction pooling on the port the URL names, SCRAM, the upstream
+    # line the entrypoint rewrites, and the failover timeouts the drill ran with.
+    ini = ini_settings(PGBOUNCER_INI.read_text())
+    assert ini["pool_mode"] == "transaction" and ini["listen_port"] == "6432"
+    assert ini["auth_type"] == "scram-sha-256"
+    assert ini["auth_file"] == "/etc/pgbouncer/userlist.txt"
+    assert ini["tanggap"].startswith("host=127.0.0.1 port=5432 ")
+    from tests.support import pgbouncer as drill
+
+    drill_ini = ini_settings(drill._config(1, "", [], 4, Path("/x"), "u"))
+    for key in ("query_wait_timeout", "server_connect_timeout", "server_login_retry"):
+        assert drill_ini[key] == ini[key], key
 
 
 @contextlib.contextmanager

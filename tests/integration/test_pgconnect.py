@@ -8,6 +8,7 @@ import contextlib
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import asyncpg
 import pytest
@@ -16,7 +17,9 @@ from sqlalchemy.engine import make_url
 
 from api.db.session import make_engine
 from api.pgconnect import connect_primary, dsn_hosts, libpq_dsn
-from tests.support.processes import free_port
+from tests.conftest import Server
+from tests.support.pgbouncer import pgbouncer
+from tests.support.processes import TcpProxy, free_port
 
 
 @contextlib.contextmanager
@@ -106,3 +109,36 @@ async def test_the_live_events_listener_keeps_trying_while_no_host_is_a_primary(
             await asyncio.sleep(0.05)
     finally:
         await backend.on_shutdown()
+
+
+async def test_a_pgbouncer_whose_server_is_gone_is_skipped_without_hanging(
+    pg_server: Server, database_url: str
+) -> None:
+    """A failover pair over PgBouncers, when a PgBouncer outlives its PostgreSQL: it still
+    accepts a login at once, from its cached startup report (``in_hot_standby=off``), and would
+    hold the first query until its ``query_wait_timeout``. connect_primary asks each host
+    whether it takes writes, within its timeout, and so moves on to the other host."""
+    u = make_url(database_url)
+    proxy = TcpProxy((str(u.host), int(u.port or 5432)))
+    try:
+        behind_proxy = replace(pg_server, host="127.0.0.1", port=proxy.port)
+        with pgbouncer(behind_proxy, [str(u.database)], pool_size=2) as bouncer:
+            dsn = libpq_dsn(pair_url(database_url, bouncer.port))
+            conn = await connect_primary(dsn, timeout=2, statement_cache_size=0)
+            assert conn._addr[1] == bouncer.port  # its server up: the PgBouncer is first
+            await conn.close()
+            proxy.cut()  # PostgreSQL gone behind the PgBouncer
+            stale = await asyncpg.connect(libpq_dsn(bouncer.url(str(u.database))), timeout=2)
+            assert stale.get_settings().in_hot_standby == "off"  # logged in all the same
+            stale.terminate()
+            for _ in range(2):  # the first waits out the question; later ones fail at once
+                began = time.monotonic()
+                conn = await connect_primary(dsn, timeout=2, statement_cache_size=0)
+                try:
+                    assert conn._addr[1] == u.port
+                    assert await conn.fetchval("SELECT NOT pg_is_in_recovery()")
+                finally:
+                    await conn.close()
+                assert time.monotonic() - began < 3.5
+    finally:
+        proxy.close()

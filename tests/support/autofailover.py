@@ -1,13 +1,15 @@
 """A pg_auto_failover formation on 127.0.0.1 for the failover drill: a monitor, a primary and a
-synchronous hot standby, each node a ``pg_autoctl run`` keeper with its own PostgreSQL, and the
-``tanggap worker`` process that follows the primary.
+synchronous hot standby, each node a ``pg_autoctl run`` keeper with its own PostgreSQL (and a
+PgBouncer in front of it, :attr:`Node.pgbouncer`, started by the drill), and the ``tanggap
+worker`` process that follows the primary.
 
-Every process runs in a session of its own (as root, as the ``postgres`` user through
-``runuser``), so :meth:`Formation.kill_host` can kill a node's whole process group at once (the
-keeper, the postmaster, its backends: what a dead host leaves behind) and :meth:`Formation.close`
-leaves nothing running, by process group and by pid file, never by name. Every wait has a
-deadline. pg_autoctl keeps its configuration and state under ``XDG_CONFIG_HOME`` /
-``XDG_DATA_HOME``, pointed into the formation's own folder, so removing it removes everything.
+Every process runs in a session of its own (as root, as the ``postgres`` user through ``runuser``),
+so :meth:`Formation.kill_host` can kill a node's whole process group at once (the keeper, the
+postmaster, its backends: what a dead host leaves behind; its PgBouncer, a session of its own, right
+after) and :meth:`Formation.close` leaves nothing running, by process group and by pid file, never
+by name. Every wait has a deadline. pg_autoctl keeps its configuration and state under
+``XDG_CONFIG_HOME`` / ``XDG_DATA_HOME``, pointed into the formation's own folder, so removing it
+removes everything.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import Any
 import asyncpg
 
 from api.adapters.pgcluster import find_bindir
+from tests.conftest import Server
+from tests.support.pgbouncer import PgBouncer
 from tests.support.processes import cli_process, free_port
 
 PG_AUTOCTL = shutil.which("pg_autoctl") or "/usr/bin/pg_autoctl"
@@ -53,9 +57,15 @@ class Node:
     port: int
     log: Path
     popen: subprocess.Popen[bytes] | None = None
+    # Production's PgBouncer on this node's host, in front of its PostgreSQL (the drill's).
+    pgbouncer: PgBouncer | None = None
 
     def dsn(self, database: str = "tanggap") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def server(self) -> Server:
+        """This node as a server to put a PgBouncer in front of (trust: no password)."""
+        return Server(self.dsn("postgres"), "127.0.0.1", self.port, "postgres", "")
 
     def postmaster_pid(self) -> int | None:
         try:
@@ -139,11 +149,14 @@ class Formation:
         return node
 
     def kill_host(self, node: Node) -> None:
-        """kill -9 of everything the node runs, at once: its keeper (which would otherwise
-        restart PostgreSQL in place), the postmaster and every backend."""
+        """kill -9 of everything the node's host runs, at once: its keeper (which would
+        otherwise restart PostgreSQL in place), the postmaster, every backend, and its PgBouncer
+        (a process of its own here; on a real host it dies with the rest)."""
         assert node.popen is not None
         with contextlib.suppress(ProcessLookupError):
             os.killpg(node.popen.pid, signal.SIGKILL)
+        if node.pgbouncer is not None:
+            node.pgbouncer.kill()
         node.popen.wait(10)
         deadline = time.monotonic() + 10
         while (pid := node.postmaster_pid()) is not None and _alive(pid):
@@ -225,25 +238,38 @@ class Formation:
     # ------------------------------------------------------------ what the app uses
     def url(self) -> str:
         """The app's URL: every node, and only a primary will do (SQLAlchemy's multi-host form)."""
-        hosts = "&".join(f"host=127.0.0.1:{n.port}" for n in self.nodes.values())
+        return self._multi_host([n.port for n in self.nodes.values()])
+
+    def pooled_url(self) -> str:
+        """The same over each node's PgBouncer (:attr:`Node.pgbouncer`): production's
+        ``TANGGAP_DATABASE_URL`` (docs/operations.md, "With a standby")."""
+        ports = [n.pgbouncer.port for n in self.nodes.values() if n.pgbouncer is not None]
+        assert len(ports) == len(self.nodes), "a PgBouncer in front of every node"
+        return self._multi_host(ports)
+
+    def _multi_host(self, ports: list[int]) -> str:
+        hosts = "&".join(f"host=127.0.0.1:{port}" for port in ports)
         return (
             f"postgresql+asyncpg://postgres@/{self.database}?{hosts}"
             "&target_session_attrs=read-write"
         )
 
     def logs(self) -> str:
+        nodes = [self.monitor, *self.nodes.values()]
+        bouncers = [(n.name, n.pgbouncer) for n in nodes if n.pgbouncer is not None]
         return "\n".join(
-            f"--- {n.name}\n{tail(n.log, 1500)}" for n in [self.monitor, *self.nodes.values()]
+            [f"--- {n.name}\n{tail(n.log, 1500)}" for n in nodes]
+            + [f"--- {name}'s pgbouncer\n{b.log()[-1500:]}" for name, b in bouncers]
         )
 
 
-def worker_process(formation: Formation, data_dir: Path, **settings: Any) -> Path:
-    """``tanggap worker`` on the formation's URL (stopped by :meth:`Formation.close`); returns
-    its log file."""
+def worker_process(formation: Formation, data_dir: Path, url: str, **settings: Any) -> Path:
+    """``tanggap worker`` on ``url`` (stopped by :meth:`Formation.close`); returns its log
+    file."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANGGAP_")}
     env.update(
         {
-            "TANGGAP_DATABASE_URL": formation.url(),
+            "TANGGAP_DATABASE_URL": url,
             "TANGGAP_DATA_DIR": str(data_dir),
             "TANGGAP_LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",

@@ -1,4 +1,5 @@
-"""PgBouncer (the distribution's ``/usr/sbin/pgbouncer``) in front of a test PostgreSQL server.
+"""PgBouncer (the distribution's ``/usr/sbin/pgbouncer``) in front of a test PostgreSQL server,
+or of a failover drill's node (``Node.server()`` in :mod:`tests.support.autofailover`).
 
 Transaction pooling, on 127.0.0.1 and a free port, its configuration, log and pid file in a
 temporary folder that is removed afterwards; the process is stopped by its id. As root it runs as
@@ -15,6 +16,7 @@ import csv
 import io
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -72,6 +74,12 @@ class PgBouncer:
         """Transactions PgBouncer has passed to ``database`` so far."""
         return int(self.row("STATS", database).get("total_xact_count", 0))
 
+    def kill(self) -> None:
+        """kill -9 (its host died): clients' connections are reset, new ones refused."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(10)
+
 
 def _config(
     port: int, upstream: str, databases: list[str], pool_size: int, folder: Path, user: str
@@ -96,6 +104,11 @@ min_pool_size = 0
 reserve_pool_size = 0
 max_client_conn = 200
 max_db_connections = {pool_size}
+;; As infra/pgbouncer/pgbouncer.ini: how long a client may queue for a server connection, how
+;; long a server connection may take to open, and the pause after a failed one.
+query_wait_timeout = 15
+server_connect_timeout = 5
+server_login_retry = 1
 logfile = {folder / "pgbouncer.log"}
 pidfile = {folder / "pgbouncer.pid"}
 log_connections = 0
