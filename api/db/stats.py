@@ -159,10 +159,8 @@ async def case_counts(
     cases themselves would hash every case twice.)"""
     current = StatsCase.created_at >= f.start
     key = DIMENSION_COLUMN[dim]
-    # The first level's sums as int4 (a group's count fits): the second level then adds int4
-    # into int8, where sums of count()'s bigint would add in numeric, several times slower.
-    sums = [cast(func.sum(col), Integer).label(f"r{i}") for i, col in enumerate(RATING_COLUMNS, 1)]
-    n = cast(func.count(), Integer).label("n")
+    sums = [func.sum(col).label(f"r{i}") for i, col in enumerate(RATING_COLUMNS, start=1)]
+    n = func.count().label("n")
     where = [StatsCase.created_at >= previous_start, StatsCase.created_at < f.end, *_narrow(f)]
     if not by_day:
         flat = (
@@ -351,24 +349,15 @@ async def sla_counts(
             .label(f"{stage}_pending"),
         ]
     where = [*in_period(f), StatsCase.status.not_in(sorted(VOID))]
-    if dim is None:
-        q = _overall_and_per_key(None, aggs, where)
-    else:
-        # Per key in one hash pass; the overall row is their sum (counts add up), which spares
-        # the sort of every case that grouping sets with the empty set would need.
-        key = DIMENSION_COLUMN[dim]
-        q = select(key.label("key"), literal(0).label("g"), *aggs).where(*where).group_by(key)
+    key = DIMENSION_COLUMN[dim] if dim else None
     out = []
-    for r in await all_rows(db, q):
+    for r in await all_rows(db, _overall_and_per_key(key, aggs, where)):
         m = r._mapping
         stages = {
             s: SlaTally(int(m[f"{s}_met"]), int(m[f"{s}_missed"]), int(m[f"{s}_pending"]))
             for s in STAGE_COLUMNS
         }
         out.append(SlaRow(*_key_and_overall(r), stages))
-    if dim is not None:
-        total = {s: sum((r.stages[s] for r in out), SlaTally()) for s in STAGE_COLUMNS}
-        out.append(SlaRow(None, True, total))
     return out
 
 
