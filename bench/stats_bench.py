@@ -2,6 +2,13 @@
 
     uv run python -m bench.stats_bench                             # 1M cases, 3M calls
     uv run python -m bench.stats_bench --cases 100000 --calls 300000 --runs 10   # a smoke run
+    uv run python -m bench.stats_bench --cases 10000000 --calls 30000000 --keep /big/dir
+    uv run python -m bench.stats_bench --keep /big/dir --reuse      # measure it again, no loading
+
+The target is every endpoint's p95 under 100 ms up to 1M cases and under 200 ms at 10M
+(issue #20). Loading runs at about 1,000-2,000 cases/s with their timelines on 2 busy cores
+(10M: hours; keep the folder and ``--reuse`` it). ``--reuse`` first migrates the kept cluster
+to this checkout's schema, so the same data measures a change before and after.
 
 A throwaway cluster (``EmbeddedPostgres(durable=False)``, production-like memory settings) is
 migrated and seeded, then filled with COPY: 24 months of calls and cases (with their timelines
@@ -41,7 +48,13 @@ from api.adapters.pgcluster import EmbeddedPostgres
 from api.domain.stats import local_midnight, month_period, previous_period
 
 TZ = ZoneInfo("Asia/Makassar")
-TARGET_MS = 200.0
+
+
+def target_ms(cases: int) -> float:
+    """Issue #20: every endpoint's p95 under 100 ms at 1M cases, under 200 ms at 10M."""
+    return 100.0 if cases <= 1_000_000 else 200.0
+
+
 # Production-like settings for a 2-core, 24 GiB machine (as bench/generate.py uses).
 SERVER_OPTIONS = [
     "-c shared_buffers=1024MB",
@@ -740,13 +753,14 @@ class Report:
                 f"{r.api_cpu:8.1f} {r.sql_cpu:8.1f} {r.statements:5d} {naive}"
             )
         worst = max(self.results, key=lambda r: r.p("api", 0.95))
-        verdict = "met" if worst.p("api", 0.95) < TARGET_MS else "NOT met"
+        target = target_ms(self.cases)
+        verdict = "met" if worst.p("api", 0.95) < target else "NOT met"
         heaviest = max(self.results, key=lambda r: r.api_cpu)
-        cpu_verdict = "met" if heaviest.api_cpu < TARGET_MS else "NOT met"
+        cpu_verdict = "met" if heaviest.api_cpu < target else "NOT met"
         lines += [
             "",
             f"slowest p95 through the API: {worst.name}, {worst.p('api', 0.95):.1f} ms "
-            f"(target < {TARGET_MS:.0f} ms: {verdict})",
+            f"(target < {target:.0f} ms: {verdict})",
             "most CPU per request through the API (app + PostgreSQL: what an idle machine "
             f"would take): {heaviest.name}, {heaviest.api_cpu:.1f} ms ({cpu_verdict})",
             f"load: {self.load}",
@@ -775,6 +789,7 @@ class Report:
 
         group = f"Statistics at {self.cases:,} cases / {self.calls:,} calls"
         out = []
+        target = target_ms(self.cases)
         for r in self.results:
             for q, label in ((0.5, "p50"), (0.95, "p95")):
                 value = r.p("api", q)
@@ -787,8 +802,8 @@ class Report:
                         round(r.p("sql", q), 2),
                         "the same SQL on asyncpg",
                         "lower",
-                        target=f"< {TARGET_MS:.0f} ms",
-                        met=value < TARGET_MS,
+                        target=f"< {target:.0f} ms",
+                        met=value < target,
                         note=f"{r.statements} statements per request; CPU per request "
                         f"{r.api_cpu:.1f} ms through the app, {r.sql_cpu:.1f} ms for the SQL",
                     )
@@ -818,7 +833,9 @@ def build_and_measure(
         existing = reuse and (root / "pg" / "data" / "PG_VERSION").exists()
         cluster.start()
         if existing:
-            log(f"  reusing the data in {root}")
+            # The code under test may bring a newer schema (a rollup's migration and backfill).
+            log(f"  reusing the data in {root}, migrated to this checkout's head")
+            migrate.upgrade(cluster.url)
             data_dir = root / "app"
             data_dir.mkdir(exist_ok=True)
             results, extra = asyncio.run(
@@ -915,7 +932,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(report.table())
     worst = max(r.p("api", 0.95) for r in report.results)
-    return 0 if worst < TARGET_MS else 1
+    return 0 if worst < target_ms(args.cases) else 1
 
 
 if __name__ == "__main__":

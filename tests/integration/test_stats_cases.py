@@ -239,6 +239,51 @@ async def test_sla_compliance_follows_the_domain_rule_per_agency_and_category(
     assert r.json()["overall"]["accept"]["met"] == 2
 
 
+async def test_sla_overall_row_is_the_same_whatever_the_grouping(
+    client: Client, pg: asyncpg.Connection, clock: Clock
+) -> None:
+    """Per key the SLA table is one hash pass and its overall row the keys' sum: the sum must
+    equal the ungrouped figure for every grouping, cases without a kecamatan included, and an
+    empty period still has an overall row of zeros."""
+    ref = await reference(pg)
+    now = clock.now
+    old = now - timedelta(days=3)
+    fresh = now - timedelta(minutes=1)
+    area = next(iter(ref.areas))
+    specs = [
+        CaseSpec("DLHK", old, "closed", timeline(old, ("accepted", 1), ("resolved", 9_000))),
+        CaseSpec("DLHK", old, "new", timeline(old), area_name=area),
+        CaseSpec("BPBD", fresh, "dispatched", timeline(fresh, ("dispatched", 0.5))),
+        CaseSpec("BPBD", old, "invalid", timeline(old)),
+    ]
+    await insert_cases(pg, specs)
+    auth = await login(client, "supervisor")
+    today = now.astimezone(WITA).date()
+    params = {"from": old.astimezone(WITA).date().isoformat(), "to": today.isoformat()}
+    overall = None
+    for dim in ("agency", "category", "area", "priority"):
+        r = await client.get("/api/stats/sla", params={**params, "group_by": dim}, headers=auth)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        overall = overall or body["overall"]
+        assert body["overall"] == {**overall, "key": None}, dim
+        for stage in ("accept", "arrive", "resolve"):
+            for field in ("met", "missed", "pending"):
+                assert sum(row[stage][field] for row in body["rows"]) == overall[stage][field]
+    assert overall is not None
+    assert overall["accept"]["met"] + overall["accept"]["missed"] >= 2
+    empty = {"from": "2020-01-01", "to": "2020-01-31", "group_by": "category"}
+    r = await client.get("/api/stats/sla", params=empty, headers=auth)
+    assert r.json()["rows"] == []
+    assert r.json()["overall"]["all"] == {
+        "met": 0,
+        "missed": 0,
+        "pending": 0,
+        "compliance": None,
+        "compliance_percent": None,
+    }
+
+
 # ----------------------------------------------------------------- overdue
 async def test_overdue_now_counts_what_the_case_list_drill_down_shows(
     client: Client, pg: asyncpg.Connection, clock: Clock
