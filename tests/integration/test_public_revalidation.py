@@ -6,36 +6,23 @@ counted in statements, and team suggestions too: one statement (the nearest-team
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import login
+from tests.integration.test_admin_catalogue import statements_on
 from tests.integration.test_public_reports import case_of, report, tracked
 
 Client = AsyncTestClient[Litestar]
 LIST_CACHE = "public, max-age=30, must-revalidate"
 
 
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement any engine runs meanwhile (transaction control is not one)."""
-    seen: list[str] = []
-
-    def heard(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", heard)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", heard)
+def statements() -> AbstractContextManager[list[str]]:
+    """Every SQL statement that reads a table meanwhile (transaction control is none)."""
+    return statements_on("")
 
 
 async def _revalidates(client: Client, path: str, **headers: str) -> str:
