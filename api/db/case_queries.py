@@ -14,13 +14,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from geoalchemy2 import Geography, Geometry
-from sqlalchemy import Numeric, Row, Select, String, Text, and_, cast, func, literal_column, or_
+from sqlalchemy import (
+    JSON,
+    Row,
+    Select,
+    String,
+    Text,
+    and_,
+    cast,
+    func,
+    literal_column,
+    or_,
+    text,
+)
 from sqlalchemy import select as sql_select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.db.cases import LAT, LON, overdue_clause, point, public_status_sql, publicly_visible
 from api.db.models import Agency, Area, Case, CaseEvent, CaseReporter, Category, Photo, Team, User
 from api.domain.lifecycle import IN_FIELD, OPEN
+from api.domain.routing import AreaRule
 
 
 @dataclass(frozen=True)
@@ -215,12 +228,9 @@ async def geojson_collection(
     feature = func.json_build_object(
         "type", "Feature",
         "id", cast(Case.id, String),
-        "geometry", func.json_build_object(
-            "type", "Point",
-            "coordinates", func.json_build_array(
-                func.round(cast(LON, Numeric), 6), func.round(cast(LAT, Numeric), 6)
-            ),
-        ),
+        # {"type": "Point", "coordinates": [lon, lat]} to 6 decimals (about 0.1 m), written by
+        # PostGIS in one call: cheaper than building it from ST_X/ST_Y and rounded numerics.
+        "geometry", cast(func.ST_AsGeoJSON(cast(Case.location, Geometry), 6), JSON),
         "properties", func.json_build_object(
             "reference", Case.reference,
             "status", Case.status,
@@ -298,34 +308,73 @@ class TeamNearby:
     open_cases: int
 
 
-async def teams_near(
-    db: AsyncSession, case: Case, fresh_since: datetime, limit: int = 40
-) -> list[TeamNearby]:
-    """On-duty teams of the case's agency, fresh positions first, nearest first (KNN), with the
-    distance, the age of the fix and the open workload of each team, in one query."""
-    case_pt = sql_select(Case.location).where(Case.id == case.id).scalar_subquery()
-    workload = (
-        sql_select(func.count())
-        .where(Case.team_id == Team.id, Case.status.in_(IN_FIELD))
-        .correlate(Team)
-        .scalar_subquery()
+@dataclass(frozen=True)
+class Suggestable:
+    """What team suggestions need of a case: where it goes, the area rules naming a team in
+    its kecamatan, and the nearby teams (see :func:`suggestable`)."""
+
+    agency_id: int
+    category_id: int
+    area_id: int | None
+    rules: list[AreaRule]
+    teams: list[TeamNearby]
+
+
+# The case once (MATERIALIZED: its rules are aggregated once, not per team row), then on-duty
+# teams of its agency, fresh positions first, nearest first (KNN on the position index), each
+# with its open workload. No row: no such case; one row without a team: no team on duty.
+_SUGGESTABLE_SQL = text(
+    """
+    WITH c AS MATERIALIZED (
+        SELECT c.agency_id, c.category_id, c.area_id, c.location,
+               (SELECT json_agg(json_build_array(r.category_id, r.agency_id, r.team_id,
+                                                 t.agency_id, r.id))
+                FROM routing_rules r JOIN teams t ON t.id = r.team_id
+                WHERE r.area_id = c.area_id) AS rules
+        FROM cases c WHERE c.id = :case_id
     )
-    rows = await db.execute(
-        sql_select(
-            Team.id.label("team_id"),
-            Team.name.label("name"),
-            func.ST_Distance(Team.last_position, case_pt).label("distance_m"),
-            Team.last_position_at.label("position_at"),
-            workload.label("open_cases"),
-        )
-        .where(Team.agency_id == case.agency_id, Team.on_duty)
-        .order_by(
-            func.coalesce(Team.last_position_at >= fresh_since, False).desc(),
-            Team.last_position.op("<->")(case_pt),
-        )
-        .limit(limit)
-    )
-    return [
+    SELECT c.agency_id, c.category_id, c.area_id, c.rules,
+           n.team_id, n.name, n.distance_m, n.position_at, n.open_cases
+    FROM c LEFT JOIN LATERAL (
+        SELECT t.id AS team_id, t.name, t.last_position_at AS position_at,
+               ST_Distance(t.last_position, c.location) AS distance_m,
+               (SELECT count(*) FROM cases w
+                WHERE w.team_id = t.id AND w.status = ANY(:in_field)) AS open_cases
+        FROM teams t
+        WHERE t.agency_id = c.agency_id AND t.on_duty
+        ORDER BY coalesce(t.last_position_at >= :fresh_since, false) DESC,
+                 t.last_position <-> c.location
+        LIMIT :limit
+    ) n ON true
+    """
+)
+
+
+async def suggestable(
+    db: AsyncSession | AsyncConnection,
+    case_id: uuid.UUID,
+    fresh_since: datetime,
+    limit: int = 40,
+) -> Suggestable | None:
+    """The case's routing facts and its on-duty teams, fresh positions first, nearest first
+    (KNN), with the distance, the age of the fix and the open workload of each team: one
+    statement. None when there is no such case."""
+    params = {
+        "case_id": case_id,
+        "in_field": list(IN_FIELD),
+        "fresh_since": fresh_since,
+        "limit": limit,
+    }
+    rows = (await db.execute(_SUGGESTABLE_SQL, params)).all()
+    if not rows:
+        return None
+    first = rows[0]
+    area_id = first.area_id
+    rules = [
+        AreaRule(area_id, category, agency, team, team_agency, rule_id)
+        for category, agency, team, team_agency, rule_id in first.rules or ()
+    ]
+    teams = [
         TeamNearby(
             r.team_id,
             r.name,
@@ -334,4 +383,6 @@ async def teams_near(
             int(r.open_cases),
         )
         for r in rows
+        if r.team_id is not None
     ]
+    return Suggestable(first.agency_id, first.category_id, area_id, rules, teams)

@@ -11,6 +11,13 @@ not in the route's own query) and says how far behind it replays. When the repli
 answer, or lags past ``max_lag_s``, the request reads from the primary instead; an unreachable
 replica is then left alone for :data:`RETRY_SECONDS` (no request waits on its connect timeout
 meanwhile), logged once per outage. docs/operations.md, "Reads off the primary".
+
+A replica found recent is trusted for :data:`VERDICT_SECONDS` without the probe (a read then costs
+its own query only), as long as the lag it reported plus that time stays within ``max_lag_s``: the
+lag grows by at most a second a second, so the bound still holds. A pooled connection the server
+closed meanwhile is refused at checkout (no round trip: the driver saw the socket close), and one
+that fails in use ends the trust (the next read probes again). A read that must see a given
+event (``after_event``) is always probed.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, exc, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from api.db.session import make_sessionmaker
@@ -30,6 +39,11 @@ log = logging.getLogger("tanggap.replica")
 
 #: How long an unreachable replica is left alone before a request tries it again.
 RETRY_SECONDS = 5.0
+
+#: How long a replica found recent enough is read from without probing it again. One second
+#: turns a probe per read into at most one per second per process (a surge of map reloads costs
+#: one query each), and is short beside the lag threshold (5 s by default), which it respects.
+VERDICT_SECONDS = 1.0
 
 # How far the standby's data is behind, in seconds, on the standby's clock. Nothing left to
 # replay while the WAL receiver streams means current (0), however long ago the last commit
@@ -108,7 +122,11 @@ class ReadRouter:
             else None
         )
         self._retry_at = 0.0
+        self._trusted_until = 0.0  # the last probe's verdict "recent enough" holds until then
         self._outage = False
+        if replica is not None:
+            event.listen(replica.sync_engine, "checkout", _refuse_closed)
+            event.listen(replica.sync_engine, "handle_error", self._on_error)
 
     def primary(self) -> AsyncSession:
         """A read-only session on the primary (for a read that must see the latest commit)."""
@@ -125,15 +143,19 @@ class ReadRouter:
             self._on_fallback("unreachable")
             return self.primary()
         session = self._replica()
+        trusted = after_event is None and time.monotonic() < self._trusted_until
         try:
             conn = await session.connection()
+            if trusted:
+                session.info["node"] = REPLICA
+                return session
             if after_event is None:
                 lag, seen = await replay_lag(conn), True
             else:
                 lag, seen = await replay_lag_and_event(conn, after_event)
-        except Exception as exc:  # refused, reset, timed out, in shutdown: not usable now
+        except Exception as failure:  # refused, reset, timed out, in shutdown: not usable now
             await _discard(session)
-            await self._went_down(exc)
+            await self._went_down(failure)
             return self.primary()
         if self._outage:
             self._outage = False
@@ -142,6 +164,8 @@ class ReadRouter:
             await _discard(session)
             self._on_fallback("lagging" if lag > self.max_lag_s else "behind")
             return self.primary()
+        if lag + VERDICT_SECONDS <= self.max_lag_s:
+            self._trusted_until = time.monotonic() + VERDICT_SECONDS
         session.info["node"] = REPLICA
         return session
 
@@ -152,7 +176,13 @@ class ReadRouter:
             return ReplicaFacts(False, None)
         return await replica_facts(self.replica)
 
+    def _on_error(self, context: ExceptionContext) -> None:
+        """A replica connection that broke in use: no more reads on the verdict's trust."""
+        if context.is_disconnect:
+            self._trusted_until = 0.0
+
     async def _went_down(self, exc: Exception) -> None:
+        self._trusted_until = 0.0
         self._retry_at = time.monotonic() + RETRY_SECONDS
         self._on_fallback("unreachable")
         # Its other pooled connections are as dead as this one: without this, each would be
@@ -170,6 +200,13 @@ class ReadRouter:
     async def dispose(self) -> None:
         if self.replica is not None:
             await self.replica.dispose()
+
+
+def _refuse_closed(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+    """Pool checkout on the replica: a connection whose socket the server closed (a stopped or
+    restarted replica) is replaced, found without a round trip."""
+    if dbapi_conn.driver_connection.is_closed():
+        raise exc.DisconnectionError("the replica closed this connection")
 
 
 async def _discard(session: AsyncSession) -> None:

@@ -7,7 +7,7 @@ they are already working. Teams without a fresh position follow, least busy firs
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 DISTANCE_BAND_M = 250
@@ -38,7 +38,13 @@ def suggest_teams(
     for c in candidates:
         age = int((now - c.position_at).total_seconds()) if c.position_at else None
         fresh = age is not None and c.distance_m is not None and age <= fresh_within.total_seconds()
-        out.append(Suggestion(**asdict(c), position_age_s=age, fresh=fresh))
+        out.append(
+            Suggestion(
+                *(c.team_id, c.name, c.distance_m, c.position_at, c.open_cases, c.preferred),
+                position_age_s=age,
+                fresh=fresh,
+            )
+        )
 
     def key(s: Suggestion) -> tuple[object, ...]:
         band = int((s.distance_m or 0) // DISTANCE_BAND_M) if s.fresh else 0

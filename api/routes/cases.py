@@ -37,7 +37,7 @@ from api.routes.case_bodies import (
     TransferIn,
     TransitionIn,
 )
-from api.routes.deps import Cfg, CurrentUser, Db, Lang, LiveReadDb, Now, post_ok
+from api.routes.deps import Cfg, CurrentUser, Db, Lang, LiveReadDb, Now, OneRead, post_ok
 from api.services import case_views as views
 from api.services import cases as svc
 from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
@@ -511,11 +511,14 @@ class CaseController(Controller):
         guards=[requires_roles(*SUGGESTION_ROLES)],
     )
     async def suggestions(
-        self, caller: CallerDep, settings: Cfg, case_id: FromPath[uuid.UUID]
+        self,
+        one_read: OneRead,
+        principal: CurrentUser,
+        now: Now,
+        settings: Cfg,
+        case_id: FromPath[uuid.UUID],
     ) -> list[SuggestionOut]:
-        found = await views.team_suggestions(
-            caller.db, settings, caller.principal, case_id, caller.now
-        )
+        found = await views.team_suggestions(one_read, settings, principal, case_id, now)
         return [
             SuggestionOut(
                 s.team_id,

@@ -15,7 +15,7 @@ from litestar import Request, post
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from api.adapters.storage import Storage
 from api.auth import Principal, provide_optional_principal, provide_principal
@@ -49,6 +49,14 @@ async def provide_read_db(state: State) -> AsyncGenerator[AsyncSession, None]:
     path writes: the transaction is ``READ ONLY`` on either node."""
     async with await state.reads.open() as session:
         yield session
+
+
+async def provide_one_read(state: State) -> AsyncGenerator[AsyncConnection, None]:
+    """A connection to the primary for a read answered by one statement: in autocommit, so it
+    costs that statement's round trip only (no BEGIN and COMMIT around it)."""
+    async with state.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
 
 
 #: The id of the last live case event a screen has applied (``GET /api/events``).
@@ -152,6 +160,8 @@ Db = NamedDependency[AsyncSession]
 ReadDb = NamedDependency[AsyncSession]
 #: The same for a screen the event stream keeps live (``live_read_db``, ``?after_event=``).
 LiveReadDb = NamedDependency[AsyncSession]
+#: A one-statement read on the primary (:func:`provide_one_read`).
+OneRead = NamedDependency[AsyncConnection]
 Cfg = NamedDependency[Settings]
 Now = NamedDependency[datetime]
 Lang = NamedDependency[str]
@@ -225,6 +235,7 @@ DEPENDENCIES = {
     "db": Provide(provide_db),
     "read_db": Provide(provide_read_db),
     "live_read_db": Provide(provide_live_read_db),
+    "one_read": Provide(provide_one_read),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "now": Provide(provide_now, sync_to_thread=False),
     "lang": Provide(provide_lang, sync_to_thread=False),

@@ -38,6 +38,7 @@ from api.domain.open311 import (
 )
 from api.errors import AppError, request_language
 from api.i18n import t
+from api.routes.conditional import PUBLIC_LIST_CACHE, conditional
 from api.routes.deps import SHOWN_ONCE, By, Cfg, Db, Lang, Now, ReadDb, read_fresh
 from api.services import open311 as svc
 from api.services.open311 import KeyOut
@@ -49,9 +50,24 @@ MAX_FORM_BYTES = 64 * 1024
 Query = FromQuery[str | None]
 
 
-def answer(fmt: Format, root: str, payload: Any, *, public: bool = True) -> Response[bytes]:
+def answer(
+    fmt: Format,
+    root: str,
+    payload: Any,
+    *,
+    public: bool = True,
+    request: Request[Any, Any, Any] | None = None,
+) -> Response[bytes]:
+    """The payload in the asked format; for a public read (``request`` given) with an ETag,
+    a short shared-cache lifetime, and a 304 when the client holds the same answer."""
     headers = {"Access-Control-Allow-Origin": "*"} if public else {}
-    return Response(render(fmt, root, payload), media_type=MEDIA_TYPES[fmt], headers=headers)
+    body = render(fmt, root, payload)
+    if request is None:
+        return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
+    # The language of the answer comes from Accept-Language; a client in another origin may
+    # read the ETag to revalidate.
+    headers |= {"Vary": "Accept-Language", "Access-Control-Expose-Headers": "ETag"}
+    return conditional(request, body, MEDIA_TYPES[fmt], PUBLIC_LIST_CACHE, headers)
 
 
 def not_found() -> Open311Refused:
@@ -185,9 +201,10 @@ async def v2_get(
     ``jurisdiction_id`` is accepted and ignored: this endpoint serves one city."""
     base, fmt = split_format(_last_segment(request))
     if base == "services":
-        return answer(fmt, "services", await svc.services(read_db, lang))
+        return answer(fmt, "services", await svc.services(read_db, lang), request=request)
     if base == "discovery":
-        return answer(fmt, "discovery", svc.discovery(settings, _base_url(request), lang))
+        found = svc.discovery(settings, _base_url(request), lang)
+        return answer(fmt, "discovery", found, request=request)
     if base == "requests":
         ids = csv_values(service_request_id)
         pg, size = page_of(page, page_size)
@@ -203,16 +220,15 @@ async def v2_get(
             page=pg,
             page_size=size,
         )
-        return answer(
-            fmt, "service_requests", await svc.query_requests(read_db, settings, query, lang)
-        )
+        listed = await svc.query_requests(read_db, settings, query, lang)
+        return answer(fmt, "service_requests", listed, request=request)
     if base == "servicerequestupdates":
         pg, size = page_of(page, page_size)
         start, end = date_range(start_date, end_date, now, settings.tz)
         items = await svc.updates(
             read_db, settings, start=start, end=end, page=pg, page_size=size, lang=lang
         )
-        return answer(fmt, "service_request_updates", items)
+        return answer(fmt, "service_request_updates", items, request=request)
     raise not_found()
 
 
@@ -249,21 +265,29 @@ async def v2_post(
 
 
 @get("/v2/services/{name:str}", summary="GeoReport v2: a service definition (its attributes)")
-async def v2_service(read_db: ReadDb, lang: Lang, name: FromPath[str]) -> Response[bytes]:
+async def v2_service(
+    request: Request[Any, Any, Any], read_db: ReadDb, lang: Lang, name: FromPath[str]
+) -> Response[bytes]:
     code, fmt = split_format(name)
-    return answer(fmt, "service_definition", await svc.definition(read_db, code, lang))
+    found = await svc.definition(read_db, code, lang)
+    return answer(fmt, "service_definition", found, request=request)
 
 
 @get("/v2/requests/{name:str}", summary="GeoReport v2: one service request")
 async def v2_request(
-    state: State, read_db: ReadDb, settings: Cfg, lang: Lang, name: FromPath[str]
+    request: Request[Any, Any, Any],
+    state: State,
+    read_db: ReadDb,
+    settings: Cfg,
+    lang: Lang,
+    name: FromPath[str],
 ) -> Response[bytes]:
     request_id, fmt = split_format(name)
     # A request created a moment ago may not be on the replica yet: read_fresh asks the primary.
     found = await read_fresh(
         state, read_db, lambda db: svc.one_request(db, settings, request_id, lang)
     )
-    return answer(fmt, "service_requests", found)
+    return answer(fmt, "service_requests", found, request=request)
 
 
 @get("/v2/tokens/{name:str}", summary="GeoReport v2: the service request of a token")

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.abuse import tracking_pin
 from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, public_status
 from api.i18n import t
+from api.routes.conditional import conditional
 from api.routes.deps import (
     Cfg,
     Citizen,
@@ -424,8 +425,13 @@ class PublicController(Controller):
             can_dispute=view.can_dispute,
             rated=view.rated,
         )
-        # Personal to the holder of the token: never cached by anyone else.
-        return Response(body, headers={"Cache-Control": "private, no-store"})
+        # Personal to the holder of the token: never stored by a cache. A client that keeps its
+        # own copy (the tracking page polling the status) revalidates it with If-None-Match:
+        # the 304 comes after the same credential check as the 200, so it tells nothing more.
+        encoded = msgspec.json.encode(body)
+        return conditional(  # type: ignore[return-value]
+            request, encoded, "application/json", "private, no-store"
+        )
 
     @post(
         "/cases/{reference:str}/photos",

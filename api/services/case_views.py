@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.auth import Principal
 from api.config import Settings
 from api.db import case_queries as q
 from api.db import cases as case_db
 from api.db.case_queries import CaseFilter, CaseRow, PhotoItem, SimilarRow, TimelineEntry
-from api.db.models import Case, CaseReporter, Category
+from api.db.models import CaseReporter, Category
 from api.domain import dispatch, routing
 from api.domain.lifecycle import STATUSES
 from api.domain.transitions import Action, available_actions
@@ -174,29 +174,26 @@ async def similar(
 
 
 async def team_suggestions(
-    db: AsyncSession, settings: Settings, principal: Principal, case_id: uuid.UUID, now: datetime
+    db: AsyncSession | AsyncConnection,
+    settings: Settings,
+    principal: Principal,
+    case_id: uuid.UUID,
+    now: datetime,
 ) -> list[dispatch.Suggestion]:
-    """On-duty teams of the responsible agency, fresh positions first, nearest first (KNN)."""
-    case = await visible_case(db, principal, case_id)
+    """On-duty teams of the responsible agency, fresh positions first, nearest first (KNN); a
+    team an area rule names for the case's place and category first of all. One query."""
     fresh = timedelta(minutes=settings.position_fresh_minutes)
-    nearby = await q.teams_near(db, case, now - fresh)
-    preferred = await _preferred_team(db, case)
+    found = await q.suggestable(db, case_id, now - fresh)
+    if found is None or not principal.may_see_agency(found.agency_id):
+        raise NotFound("case_not_found")
+    preferred = None
+    if found.area_id is not None and found.rules:
+        route = routing.route(found.category_id, found.agency_id, [], found.area_id, found.rules)
+        preferred = route.preferred_team_id
     candidates = [
         dispatch.Candidate(
             t.team_id, t.name, t.distance_m, t.position_at, t.open_cases, preferred == t.team_id
         )
-        for t in nearby
+        for t in found.teams
     ]
     return dispatch.suggest_teams(candidates, now, fresh)
-
-
-async def _preferred_team(db: AsyncSession, case: Case) -> int | None:
-    """The team an area rule names for this case's place and category, if any."""
-    if case.area_id is None:
-        return None
-    rules = await case_db.area_rules(db, case.area_id, naming_a_team=True)
-    if not rules:
-        return None
-    return routing.route(
-        case.category_id, case.agency_id, [], case.area_id, rules
-    ).preferred_team_id
