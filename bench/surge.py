@@ -408,7 +408,7 @@ async def _listen(url: str, token: str, state: dict[str, Any], ready: asyncio.Ev
                 await asyncio.sleep(0.5)
 
 
-async def _listen_all(config: dict[str, Any]) -> dict[str, Any]:
+async def _listen_all(config: dict[str, Any]) -> None:
     url = config["base_url"] + "/api/events"
     states = [
         {
@@ -430,48 +430,48 @@ async def _listen_all(config: dict[str, Any]) -> dict[str, Any]:
     await asyncio.wait_for(asyncio.gather(*(e.wait() for e in readies)), 120)
     print("READY", flush=True)
     loop = asyncio.get_running_loop()
-    line = await loop.run_in_executor(None, sys.stdin.readline)  # "stop <last committed id>"
-    last = int(line.split()[1]) if len(line.split()) > 1 else 0
-    deadline = time.monotonic() + 20
     citywide = [s for s in states if s["scope"] is None]
-    # Poll: the streams append ids as bytes arrive; waiting here changes nothing they do.
-    while time.monotonic() < deadline and any(  # noqa: ASYNC110
-        (max(s["ids"], default=0) < last) for s in citywide
-    ):
-        await asyncio.sleep(0.2)
-    await asyncio.sleep(1.0)  # the agency listeners' last events are on the same NOTIFY
+    # "mark <last committed id> <file>" after each step: catch up, write what was heard so far.
+    while (line := await loop.run_in_executor(None, sys.stdin.readline)).startswith("mark"):
+        _, last, path = line.split()
+        deadline = time.monotonic() + 20
+        # Poll: the streams append ids as bytes arrive; waiting here changes nothing they do.
+        while time.monotonic() < deadline and any(  # noqa: ASYNC110
+            (max(s["ids"], default=0) < int(last)) for s in citywide
+        ):
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)  # the agency listeners' last events are on the same NOTIFY
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        out = {"listeners": states, "cpu_s": usage.ru_utime + usage.ru_stime}
+        await loop.run_in_executor(None, Path(path).write_text, json.dumps(out, default=str))
+        print("DONE", flush=True)
     for s in states:
         s["stop"] = True
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    out = {"listeners": states, "cpu_s": usage.ru_utime + usage.ru_stime}
-    return out
 
 
 def listen_main(config_path: str) -> None:
     import uvloop
 
-    config = json.loads(Path(config_path).read_text())
-    out = uvloop.run(_listen_all(config))
-    Path(config["out"]).write_text(json.dumps(out, default=str))
+    uvloop.run(_listen_all(json.loads(Path(config_path).read_text())))
 
 
 class Listeners:
-    """The listener process: started (all streams open) before a step, stopped after it."""
+    """The listener process: every stream open before the first step, heard until the last."""
 
-    def __init__(self, work: Path, base_url: str, cast_: Cast, step: int) -> None:
+    def __init__(self, work: Path, base_url: str, cast_: Cast) -> None:
         people = cast_.dispatchers[:DISPATCHER_LISTENERS] + cast_.officers[:OFFICER_LISTENERS]
-        self.out = work / f"surge-listen-{step}.json"
-        config = work / f"surge-listen-{step}-config.json"
+        self.work = work
+        self.cpu_s = 0.0
+        config = work / "surge-listen-config.json"
         config.write_text(
             json.dumps(
                 {
                     "base_url": base_url,
                     "tokens": [a.token for a in people],
                     "scopes": [a.agency_id for a in people],
-                    "out": str(self.out),
                 }
             )
         )
@@ -489,12 +489,28 @@ class Listeners:
             self.popen.kill()
             raise RuntimeError(f"listeners did not start: {line!r}")
 
-    def finish(self, last_id: int) -> dict[str, Any]:
-        assert self.popen.stdin is not None
-        self.popen.stdin.write(f"stop {last_id}\n")
+    def mark(self, last_id: int, step: int) -> dict[str, Any]:
+        """What every listener has heard so far, once the city-wide ones reached ``last_id``;
+        ``cpu_s`` is the listener process's CPU since the previous mark."""
+        assert self.popen.stdin is not None and self.popen.stdout is not None
+        out = self.work / f"surge-listen-{step}.json"
+        self.popen.stdin.write(f"mark {last_id} {out}\n")
         self.popen.stdin.flush()
-        self.popen.wait(60)
-        return dict(json.loads(self.out.read_text()))
+        if self.popen.stdout.readline().strip() != "DONE":
+            raise RuntimeError("the listener process died")
+        heard = dict(json.loads(out.read_text()))
+        heard["cpu_s"], self.cpu_s = heard["cpu_s"] - self.cpu_s, heard["cpu_s"]
+        return heard
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            assert self.popen.stdin is not None
+            self.popen.stdin.close()
+        try:
+            self.popen.wait(30)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(10)
 
 
 # ---------------------------------------------------------------------- the driver
@@ -670,8 +686,8 @@ async def account(
             "FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.id > $1",
             since_event,
         )
-        # Wait (up to 60 s) for the worker to deliver what the step queued.
-        deadline = time.monotonic() + 60
+        # Wait (up to 30 s) for the worker to deliver what the step queued.
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             left = await conn.fetchval(
                 "SELECT count(*) FROM notifications WHERE status = 'pending' AND created_at >= $1",
@@ -735,33 +751,29 @@ class Rig:
     worker: Proc
     push: PushServiceProc
     cast: Cast
+    listeners: Listeners
 
 
 def step(rig: Rig, k: float, seconds: float, n: int) -> dict[str, Any]:
     ctx = rig.ctx
     dsn = ctx.dataset.dsn
-    listeners = Listeners(ctx.work, rig.api.base_url, rig.cast, n)
-    try:
-        since_event = asyncio.run(db_mark(dsn))
-        since = datetime.now(UTC)
-        pids = rig.api.python_processes()
-        worker_pids = rig.worker.python_processes()
-        api_cpu0, worker_cpu0 = cpu_seconds(pids), cpu_seconds(worker_pids)
-        pg_cpu0 = cpu_seconds(_postgres_pids(ctx))
-        load0 = os.getloadavg()[0]
-        import uvloop
+    since_event = asyncio.run(db_mark(dsn))
+    since = datetime.now(UTC)
+    pids = rig.api.python_processes()
+    worker_pids = rig.worker.python_processes()
+    api_cpu0, worker_cpu0 = cpu_seconds(pids), cpu_seconds(worker_pids)
+    pg_cpu0 = cpu_seconds(_postgres_pids(ctx))
+    load0 = os.getloadavg()[0]
+    import uvloop
 
-        result = uvloop.run(drive(rig.api.base_url, rig.cast, k, seconds, seed=1000 + n))
-        api_cpu = cpu_seconds(pids) - api_cpu0
-        worker_cpu = cpu_seconds(worker_pids) - worker_cpu0
-        # Backends come and go: those that ended during the step are missed (a lower bound).
-        pg_cpu = max(0.0, cpu_seconds(_postgres_pids(ctx)) - pg_cpu0)
-        load1 = os.getloadavg()[0]
-        acc = asyncio.run(account(dsn, result["acks"], since_event, since, rig.push.url))
-    except BaseException:
-        listeners.finish(0)
-        raise
-    heard = listeners.finish(acc["max_event"])
+    result = uvloop.run(drive(rig.api.base_url, rig.cast, k, seconds, seed=1000 + n))
+    api_cpu = cpu_seconds(pids) - api_cpu0
+    worker_cpu = cpu_seconds(worker_pids) - worker_cpu0
+    # Backends come and go: those that ended during the step are missed (a lower bound).
+    pg_cpu = max(0.0, cpu_seconds(_postgres_pids(ctx)) - pg_cpu0)
+    load1 = os.getloadavg()[0]
+    acc = asyncio.run(account(dsn, result["acks"], since_event, since, rig.push.url))
+    heard = rig.listeners.mark(acc["max_event"], n)
     got = asyncio.run(push_received(rig.push.url))
     lst = heard["listeners"]
     wall = result["wall_s"]
@@ -850,12 +862,12 @@ def run(
     budget_s: float | None = None,
 ) -> list[Figure]:
     """The surge steps (short ones to find ``k``, then a full one at it) and their figures."""
-    explore = min(seconds, 10.0 if quick else 20.0)
-    budget = budget_s if budget_s is not None else (150.0 if quick else 420.0)
+    explore = min(seconds, 10.0 if quick else 15.0)
+    budget = budget_s if budget_s is not None else (150.0 if quick else 240.0)
     ctx.log("  surge: setting up 2,000 officers, dispatchers, citizens, push devices")
     ctx.logs.mkdir(parents=True, exist_ok=True)
     push = PushServiceProc(ctx.logs)
-    api = worker = None
+    api = worker = listeners = None
     try:
         asyncio.run(subscribe_devices(ctx.dataset.dsn, push.url))
         c = asyncio.run(cast(ctx.dataset.dsn, ctx.data_dir))
@@ -868,7 +880,9 @@ def run(
             push_allowed_hosts="127.0.0.1",
             log_level="WARNING",
         )
-        rig = Rig(ctx, api, worker, push, c)
+        ctx.log("  surge: opening 300 live streams")
+        listeners = Listeners(ctx.work, api.base_url, c)
+        rig = Rig(ctx, api, worker, push, c, listeners)
         steps: list[dict[str, Any]] = []
         if ks:
             for i, k in enumerate(ks):
@@ -885,6 +899,8 @@ def run(
             steps.append(step(rig, best, seconds, len(steps)))
             ctx.log("  " + line(steps[-1]))
     finally:
+        if listeners is not None:
+            listeners.stop()
         for p in (worker, api):
             if p is not None:
                 p.stop()
