@@ -655,12 +655,15 @@ async def drive(base_url: str, c: Cast, k: float, seconds: float, seed: int) -> 
 
 
 # ----------------------------------------------------------------- accounting
-async def db_mark(dsn: str) -> int:
+async def db_mark(dsn: str) -> tuple[int, datetime]:
+    """Where a step starts: the last timeline id, and the database's clock."""
     conn = await asyncpg.connect(dsn)
     try:
-        return int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM case_events"))
+        row = await conn.fetchrow("SELECT coalesce(max(id), 0) AS id, now() AS at FROM case_events")
     finally:
         await conn.close()
+    assert row is not None
+    return int(row["id"]), row["at"]
 
 
 async def account(
@@ -759,8 +762,7 @@ class Rig:
 def step(rig: Rig, k: float, seconds: float, n: int) -> dict[str, Any]:
     ctx = rig.ctx
     dsn = ctx.dataset.dsn
-    since_event = asyncio.run(db_mark(dsn))
-    since = datetime.now(UTC)
+    since_event, since = asyncio.run(db_mark(dsn))
     pids = rig.api.python_processes()
     worker_pids = rig.worker.python_processes()
     api_cpu0, worker_cpu0 = cpu_seconds(pids), cpu_seconds(worker_pids)
