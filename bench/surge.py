@@ -786,6 +786,11 @@ def step(rig: Rig, k: float, seconds: float, n: int) -> dict[str, Any]:
         "seconds": wall,
         "paths": {name: s.summary() for name, s in result["stats"].items()},
         "lost_writes": acc["lost_writes"],
+        "acknowledged": {
+            "intake": len(result["acks"].cases),
+            "calls": len(result["acks"].calls),
+            "pings": len(result["acks"].pings),
+        },
         "lost_events": {
             "dispatchers": lost_events(
                 acc["committed"], [(None, s["ids"]) for s in lst if s["scope"] is None]
@@ -970,7 +975,10 @@ def figures(steps: list[dict[str, Any]]) -> list[Figure]:
                 better="lower",
                 target="0",
                 met=not any(s["lost_writes"].values()),
-                note=", ".join(f"{k} {v}" for k, v in s["lost_writes"].items()),
+                note=", ".join(
+                    f"{k} {v} of {s['acknowledged'][k]} acknowledged"
+                    for k, v in s["lost_writes"].items()
+                ),
             ),
             Figure(
                 group,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.surge import PathStats, holds, lost_events, next_k, schedule
+from bench.surge import PathStats, holds, lost_events, next_k, push_delays, schedule
 
 
 def test_schedule_sends_at_the_rate_evenly_whatever_the_answers() -> None:
@@ -51,6 +51,14 @@ def test_an_agency_listener_is_owed_only_its_agency_and_transfers_away_from_it()
         "worst": 1,
     }
     assert lost_events(committed, [(3, [])])["expected"] == 0
+
+
+def test_push_delay_runs_from_the_row_to_the_receipt_and_counts_the_undelivered() -> None:
+    queued = {1: (100.0, "sent"), 2: (100.0, "sent"), 3: (101.0, "pending")}
+    got = push_delays(queued, {1: 100.25, 2: 100.5, 9: 200.0})
+    assert got["queued"] == 3 and got["delivered"] == 2 and got["undelivered"] == 1
+    assert got["p50_ms"] == 250.0
+    assert got["p95_ms"] == 500.0
 
 
 def _step(p95: float, errors: dict[str, int] | None = None, lost: int = 0) -> dict:
