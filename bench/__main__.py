@@ -485,6 +485,8 @@ def main() -> int:
     p.add_argument("--quick", action="store_true", help="100k cases, 5 s per measurement")
     p.add_argument("--only", default="", help="comma-separated subset of benches")
     p.add_argument("--keep", action="store_true", help="leave the work folder (and its logs)")
+    p.add_argument("--surge-seconds", type=float, default=60.0, help="the surge's full step")
+    p.add_argument("--surge-k", default="", help="surge: these multiples only (e.g. 1,5)")
     args = p.parse_args()
     if args.quick:
         args.cases, args.seconds = min(args.cases, 100_000), min(args.seconds, 5.0)
@@ -563,6 +565,16 @@ def main() -> int:
                 figures += worker_phase(ctx, sink)
             except Exception as exc:
                 failures["worker"] = f"{type(exc).__name__}: {exc}"
+                log(traceback.format_exc())
+        if wanted("surge"):  # bench/surge.py: the whole mix at once, and the largest k it holds
+            log("surge:")
+            try:
+                from bench import surge
+
+                ks = [float(x) for x in args.surge_k.split(",") if x.strip()] or None
+                figures += surge.run(ctx, seconds=args.surge_seconds, quick=args.quick, ks=ks)
+            except Exception as exc:
+                failures["surge"] = f"{type(exc).__name__}: {exc}"
                 log(traceback.format_exc())
         dataset.stop()
         texts["slow statements"] = slow_statements(pg_log, log_offset)
