@@ -28,6 +28,7 @@ from litestar.exceptions import (
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.i18n import CATALOG, negotiate, t
 
@@ -264,6 +265,11 @@ def _os_error(request: Request[Any, Any, Any], exc: OSError) -> Response[Any]:
     return _outage(request, "dependency", type(exc).__name__)
 
 
+def _pool_exhausted(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[Any]:
+    # Every pooled connection is busy past the pool's timeout (a surge): retryable, not a bug.
+    return _outage(request, "database pool", type(exc).__name__)
+
+
 def _outage(request: Request[Any, Any, Any], what: str, error: str) -> Response[Any]:
     """503 with ``Retry-After``: the client (the PWA, a load test) retries by itself."""
     log.warning("%s unavailable: %s", what, error)
@@ -282,6 +288,7 @@ def exception_handlers() -> dict[Any, Any]:
         HTTPException: _http,
         IntegrityError: _integrity,
         DBAPIError: _database,
+        PoolTimeout: _pool_exhausted,
         PostgresError: _driver,
         PgInterfaceError: _driver,
         TargetServerAttributeNotMatched: _driver,

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import (
     PGDialect_asyncpg,
 )
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.adapters.events import libpq_dsn
 from api.errors import exception_handlers
@@ -106,6 +107,14 @@ def test_a_socket_error_on_the_way_to_the_database_is_a_503_with_retry_after(
 ) -> None:
     r = answer(through_sqlalchemy(SOCKET_ERRORS[name]))
     assert r.status_code == 503, r.text
+    assert int(r.headers["retry-after"]) > 0
+
+
+def test_an_exhausted_connection_pool_is_a_503_with_retry_after() -> None:
+    """A surge holding every pooled connection past the pool's timeout: retry, not a bug."""
+    r = answer(PoolTimeout("QueuePool limit of size 10 overflow 10 reached, timed out"))
+    assert r.status_code == 503, r.text
+    assert r.json()["code"] == "service_unavailable"
     assert int(r.headers["retry-after"]) > 0
 
 
