@@ -208,7 +208,10 @@ class Worker:
                 delivery = PushDelivery(sessionmaker, sender, self.clock)
                 pgq = PgQueuer(QueueDriver(pool, listener))
                 self._register(pgq, delivery, sessionmaker, pool, concurrency)
-                await self._run_queue(pgq, pool, concurrency)
+                try:
+                    await self._run_queue(pgq, pool, concurrency)
+                finally:
+                    await delivery.aclose()
         finally:
             await _close(listener)
             await _close(pool)

@@ -222,7 +222,7 @@ async def _raw_latency(push: PushServiceProcess, keys: Any, subject: str, m: int
     return out
 
 
-async def run(devices: int, changes: int) -> int:
+async def run(devices: int, changes: int, profile: str | None = None) -> int:
     from api.adapters.keys import vapid_keys
     from api.adapters.pgcluster import EmbeddedPostgres
     from api.config import Settings
@@ -261,8 +261,10 @@ async def run(devices: int, changes: int) -> int:
                 "TANGGAP_PUSH_ALLOWED_HOSTS": "127.0.0.1",
             }
         )
+        # --profile: the worker runs under cProfile, its stats written when it stops.
+        prof = ["-m", "cProfile", "-o", profile] if profile else []
         worker = subprocess.Popen(  # noqa: ASYNC220 - started once, not awaited on
-            [sys.executable, "-m", "api.cli", "worker"],
+            [sys.executable, *prof, "-m", "api.cli", "worker"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
@@ -324,8 +326,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--changes", type=int, default=40)
+    parser.add_argument("--profile", help="write the worker's cProfile stats to this file")
     args = parser.parse_args()
-    return asyncio.run(asyncio.wait_for(run(args.devices, args.changes), DEADLINE_S * 2))
+    return asyncio.run(
+        asyncio.wait_for(run(args.devices, args.changes, args.profile), DEADLINE_S * 2)
+    )
 
 
 if __name__ == "__main__":
