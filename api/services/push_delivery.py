@@ -48,6 +48,8 @@ _encode = msgspec.json.Encoder().encode
 
 # A pending row whose next attempt is this late has lost its job (see :meth:`sweep`).
 ORPHAN_GRACE = timedelta(seconds=60)
+# How long a stopping worker waits for the sends and outcome writes it started.
+CLOSE_S = 5.0
 
 
 class PushDelivery:
@@ -77,9 +79,7 @@ class PushDelivery:
         statement; the answer comes once this row's outcome is committed, which a few rows
         answered at once share.
         """
-        future: asyncio.Future[Awaitable[float | None]] = (
-            asyncio.get_running_loop().create_future()
-        )
+        future: asyncio.Future[Awaitable[float | None]] = asyncio.get_running_loop().create_future()
         self._gathering.append((notification_id, future))
         if len(self._gathering) == 1:
             self._spawn(self._read_gathered())
@@ -209,10 +209,10 @@ class PushDelivery:
                 if not future.done():
                     future.set_result(None)
 
-    async def aclose(self, timeout: float = 5.0) -> None:
-        """Wait (a bounded time) for the reads, sends and outcome writes still running."""
+    async def aclose(self) -> None:
+        """Wait (at most :data:`CLOSE_S`) for the reads, sends and outcome writes running."""
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+            await asyncio.wait(set(self._tasks), timeout=CLOSE_S)
 
     async def count_failure(self, notification_id: int, error: str) -> float | None:
         """The delivery itself broke (e.g. the database answered an error): still an attempt.
