@@ -178,7 +178,8 @@ class Worker:
         """One run of the queue on fresh connections; returns or raises when it stops."""
         s = self.settings
         concurrency = max(2, s.worker_concurrency)
-        # One database connection per message on the wire, plus the periodic jobs.
+        # Deliveries need a few connections (a batch's read, the outcome writes); the periodic
+        # jobs one each.
         engine = make_engine(self.database_url, concurrency + 2, 2, pooled=self.pooled)
         sessionmaker = make_sessionmaker(engine)
         pool: asyncpg.Pool | None = None
@@ -226,18 +227,18 @@ class Worker:
         concurrency: int,
     ) -> None:
         s = self.settings
-        # At most this many messages on the wire (and database connections in use).
-        on_the_wire = asyncio.Semaphore(concurrency)
 
+        # The jobs of one queue fetch arrive together and are delivered as one batch (one read
+        # of their rows, group-committed outcomes); the sender keeps at most ``concurrency``
+        # messages on the wire, and the queue at most twice that many jobs in hand.
         @pgq.entrypoint(jobs.DELIVER_PUSH)
         async def deliver(job: Job) -> None:
-            async with on_the_wire:
-                nid = int(job.payload or b"0")
-                try:
-                    delay = await delivery.deliver(nid)
-                except Exception as exc:  # counted, never re-queued forever
-                    log.warning("push %s: delivery error %s", nid, type(exc).__name__)
-                    delay = await delivery.count_failure(nid, type(exc).__name__)
+            nid = int(job.payload or b"0")
+            try:
+                delay = await delivery.deliver(nid)
+            except Exception as exc:  # counted, never re-queued forever
+                log.warning("push %s: delivery error %s", nid, type(exc).__name__)
+                delay = await delivery.count_failure(nid, type(exc).__name__)
             if delay is not None:
                 raise RetryRequested(delay=timedelta(seconds=delay), reason="push retry")
 
@@ -260,8 +261,8 @@ class Worker:
         heartbeat = timedelta(seconds=max(1, self.settings.worker_heartbeat_seconds))
         queue = asyncio.create_task(
             pgq.run(
-                batch_size=max(1, concurrency // 2),
-                # Up to two batches waiting for a slot, so the next is ready at once.
+                batch_size=concurrency,
+                # Up to two batches in hand, so the next is ready when the sender has room.
                 max_concurrent_tasks=concurrency * 2,
                 heartbeat_timeout=heartbeat,
                 # New jobs wake the worker at once (LISTEN); the poll finds jobs of killed
