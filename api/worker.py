@@ -5,7 +5,9 @@ killed worker loses nothing: its jobs stop sending heartbeats and another worker
 one, restarted) picks them up after ``worker_heartbeat_seconds``.
 
 - ``push.deliver`` (one per outbox row, queued in the transaction that wrote the row): one send;
-  a retry is the same job re-queued with the delay the rules ask for (Retry-After, backoff).
+  the jobs of one queue fetch are delivered as one batch (:class:`PushDelivery`: one read of
+  their rows, sends at once, group-committed outcomes); a retry is the same job re-queued with
+  the delay the rules ask for (Retry-After, backoff).
 - ``sla.escalate`` every ``sla_check_seconds``: :func:`api.services.escalation.escalate_overdue`.
 - ``push.sweep`` every minute: re-queues outbox rows whose job was lost.
 

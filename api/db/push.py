@@ -119,25 +119,6 @@ async def add_notifications(db: AsyncSession, rows: list[dict[str, Any]]) -> lis
     return list((await db.execute(stmt)).scalars())
 
 
-@dataclass(frozen=True)
-class Pending:
-    notification: Notification
-    subscription: PushSubscription | None  # None once the device is gone
-
-
-async def pending_for_delivery(db: AsyncSession, notification_id: int) -> Pending | None:
-    """A pending outbox row with its device, locked (skipped when another worker has it)."""
-    found = (
-        await db.execute(
-            select(Notification, PushSubscription)
-            .outerjoin(PushSubscription, PushSubscription.id == Notification.subscription_id)
-            .where(Notification.id == notification_id, Notification.status == "pending")
-            .with_for_update(of=Notification, skip_locked=True)
-        )
-    ).first()
-    return None if found is None else Pending(found.Notification, found.PushSubscription)
-
-
 # ------------------------------------------------------- the worker's batches
 # Many outbox rows with their devices in one round trip. No row lock: a row belongs to the
 # worker holding its delivery job (one live job per row, ``api.adapters.jobs.push_dedupe_key``).
