@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -101,13 +101,9 @@ class PushDelivery:
         try:
             attempts = await self.deliver_many([nid for nid, _ in batch])
         except Exception as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for nid, future in batch:
-            if not future.done():
-                future.set_result(attempts[nid])
+            _settle(batch, exc)
+        else:
+            _settle(batch, attempts.__getitem__)
 
     async def deliver_many(self, ids: list[int]) -> dict[int, Awaitable[float | None]]:
         """Read the pending rows among ``ids`` in one statement and send them all at once
@@ -201,13 +197,9 @@ class PushDelivery:
                         await conn.execution_options(isolation_level="AUTOCOMMIT")
                         await db_push.finish_many(conn, rows)
             except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for _, future in batch:
-                if not future.done():
-                    future.set_result(None)
+                _settle(batch, exc)
+            else:
+                _settle(batch, lambda _: None)
 
     async def aclose(self) -> None:
         """Wait (at most :data:`CLOSE_S`) for the reads, sends and outcome writes running."""
@@ -242,6 +234,20 @@ class PushDelivery:
             rows = await db_push.overdue_pending(db, cutoff, limit)
             await jobs.enqueue_push(db, [(r.id, r.urgency == "high") for r in rows])
         return len(rows)
+
+
+def _settle(
+    waiting: Sequence[tuple[Any, asyncio.Future[Any]]],
+    answer: Callable[[Any], Any] | BaseException,
+) -> None:
+    """Answer each future of a batch still waiting: ``answer(key)``, or the batch's error."""
+    for key, future in waiting:
+        if future.done():
+            continue
+        if isinstance(answer, BaseException):
+            future.set_exception(answer)
+        else:
+            future.set_result(answer(key))
 
 
 def _finished(

@@ -8,15 +8,16 @@ address (``push_allowed_hosts``), as a deployment would allow nothing but public
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api import worker
 from api.adapters.keys import vapid_keys
@@ -248,6 +249,20 @@ async def test_a_poisoned_subscription_ends_failed_and_is_removed(
     assert await db.get(PushSubscription, healthy_id) is not None
 
 
+@contextlib.asynccontextmanager
+async def _delivery(
+    settings: Settings, engine: AsyncEngine, clock: Clock
+) -> AsyncIterator[PushDelivery]:
+    """The worker's delivery, on ``engine``, to the local push service."""
+    async with WebPushSender(
+        vapid_keys(settings),
+        settings.vapid_subject,
+        allow_http=True,
+        allowed_hosts=settings.push_allowed_hosts,
+    ) as sender:
+        yield PushDelivery(make_sessionmaker(engine), sender, clock)
+
+
 async def test_a_device_that_keeps_failing_ends_failed_after_its_attempts_and_is_removed(
     db: AsyncSession, push: PushService, push_settings: Settings, database_url: str, clock: Clock
 ) -> None:
@@ -260,13 +275,7 @@ async def test_a_device_that_keeps_failing_ends_failed_after_its_attempts_and_is
     nid = (await db.execute(select(Notification.id))).scalar_one()
     engine = make_engine(database_url, 2, 0)
     try:
-        async with WebPushSender(
-            vapid_keys(push_settings),
-            push_settings.vapid_subject,
-            allow_http=True,
-            allowed_hosts=push_settings.push_allowed_hosts,
-        ) as sender:
-            delivery = PushDelivery(make_sessionmaker(engine), sender, clock)
+        async with _delivery(push_settings, engine, clock) as delivery:
             delays = [await delivery.deliver(nid) for _ in range(MAX_ATTEMPTS)]
     finally:
         await engine.dispose()
@@ -300,13 +309,7 @@ async def test_the_jobs_of_one_fetch_read_their_rows_in_one_statement_and_keep_e
 
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
     try:
-        async with WebPushSender(
-            vapid_keys(push_settings),
-            push_settings.vapid_subject,
-            allow_http=True,
-            allowed_hosts=push_settings.push_allowed_hosts,
-        ) as sender:
-            delivery = PushDelivery(make_sessionmaker(engine), sender, clock)
+        async with _delivery(push_settings, engine, clock) as delivery:
             delays = await asyncio.gather(*(delivery.deliver(nid) for nid in nids))
     finally:
         await engine.dispose()
