@@ -5,7 +5,9 @@ killed worker loses nothing: its jobs stop sending heartbeats and another worker
 one, restarted) picks them up after ``worker_heartbeat_seconds``.
 
 - ``push.deliver`` (one per outbox row, queued in the transaction that wrote the row): one send;
-  a retry is the same job re-queued with the delay the rules ask for (Retry-After, backoff).
+  the jobs of one queue fetch are delivered as one batch (:class:`PushDelivery`: one read of
+  their rows, sends at once, group-committed outcomes); a retry is the same job re-queued with
+  the delay the rules ask for (Retry-After, backoff).
 - ``sla.escalate`` every ``sla_check_seconds``: :func:`api.services.escalation.escalate_overdue`.
 - ``push.sweep`` every minute: re-queues outbox rows whose job was lost.
 
@@ -178,7 +180,8 @@ class Worker:
         """One run of the queue on fresh connections; returns or raises when it stops."""
         s = self.settings
         concurrency = max(2, s.worker_concurrency)
-        # One database connection per message on the wire, plus the periodic jobs.
+        # Deliveries need a few connections (a batch's read, the outcome writes); the periodic
+        # jobs one each.
         engine = make_engine(self.database_url, concurrency + 2, 2, pooled=self.pooled)
         sessionmaker = make_sessionmaker(engine)
         pool: asyncpg.Pool | None = None
@@ -208,7 +211,10 @@ class Worker:
                 delivery = PushDelivery(sessionmaker, sender, self.clock)
                 pgq = PgQueuer(QueueDriver(pool, listener))
                 self._register(pgq, delivery, sessionmaker, pool, concurrency)
-                await self._run_queue(pgq, pool, concurrency)
+                try:
+                    await self._run_queue(pgq, pool, concurrency)
+                finally:
+                    await delivery.aclose()
         finally:
             await _close(listener)
             await _close(pool)
@@ -223,18 +229,18 @@ class Worker:
         concurrency: int,
     ) -> None:
         s = self.settings
-        # At most this many messages on the wire (and database connections in use).
-        on_the_wire = asyncio.Semaphore(concurrency)
 
+        # The jobs of one queue fetch arrive together and are delivered as one batch (one read
+        # of their rows, group-committed outcomes); the sender keeps at most ``concurrency``
+        # messages on the wire, and the queue at most twice that many jobs in hand.
         @pgq.entrypoint(jobs.DELIVER_PUSH)
         async def deliver(job: Job) -> None:
-            async with on_the_wire:
-                nid = int(job.payload or b"0")
-                try:
-                    delay = await delivery.deliver(nid)
-                except Exception as exc:  # counted, never re-queued forever
-                    log.warning("push %s: delivery error %s", nid, type(exc).__name__)
-                    delay = await delivery.count_failure(nid, type(exc).__name__)
+            nid = int(job.payload or b"0")
+            try:
+                delay = await delivery.deliver(nid)
+            except Exception as exc:  # counted, never re-queued forever
+                log.warning("push %s: delivery error %s", nid, type(exc).__name__)
+                delay = await delivery.count_failure(nid, type(exc).__name__)
             if delay is not None:
                 raise RetryRequested(delay=timedelta(seconds=delay), reason="push retry")
 
@@ -257,8 +263,8 @@ class Worker:
         heartbeat = timedelta(seconds=max(1, self.settings.worker_heartbeat_seconds))
         queue = asyncio.create_task(
             pgq.run(
-                batch_size=max(1, concurrency // 2),
-                # Up to two batches waiting for a slot, so the next is ready at once.
+                batch_size=concurrency,
+                # Up to two batches in hand, so the next is ready when the sender has room.
                 max_concurrent_tasks=concurrency * 2,
                 heartbeat_timeout=heartbeat,
                 # New jobs wake the worker at once (LISTEN); the poll finds jobs of killed

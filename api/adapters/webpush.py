@@ -13,6 +13,7 @@ check and the connection has nothing to exploit), and redirects are never follow
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from dataclasses import dataclass
@@ -99,6 +100,9 @@ class WebPushSender:
         self._vapid = Vapid.from_string(private_key=keys.private_key)
         self._subject = subject
         self._connections = connections
+        # At most ``connections`` messages on the wire; the others wait here, not in the
+        # connector's queue, where the wait would count against their timeout.
+        self._on_the_wire = asyncio.Semaphore(connections)
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
         self._vapid_headers: dict[str, tuple[float, dict[str, str]]] = {}
@@ -170,9 +174,12 @@ class WebPushSender:
         if topic:
             headers["Topic"] = topic
         try:
-            async with self._session.post(
-                subscription.endpoint, data=body, headers=headers, allow_redirects=False
-            ) as response:
+            async with (
+                self._on_the_wire,
+                self._session.post(
+                    subscription.endpoint, data=body, headers=headers, allow_redirects=False
+                ) as response,
+            ):
                 text = (await response.content.read(2000)).decode(errors="replace")
                 status = response.status
                 retry_after = response.headers.get("Retry-After")

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.db.models import CaseReporter, Notification, PushSubscription, User, team_members
 
@@ -119,23 +119,110 @@ async def add_notifications(db: AsyncSession, rows: list[dict[str, Any]]) -> lis
     return list((await db.execute(stmt)).scalars())
 
 
-@dataclass(frozen=True)
-class Pending:
-    notification: Notification
-    subscription: PushSubscription | None  # None once the device is gone
+# ------------------------------------------------------- the worker's batches
+# Many outbox rows with their devices in one round trip. No row lock: a row belongs to the
+# worker holding its delivery job (one live job per row, ``api.adapters.jobs.push_dedupe_key``).
+_CLAIM_SQL = text(
+    """
+    SELECT n.id, n.payload, n.urgency, n.topic, n.ttl_s, n.attempts, n.created_at,
+           n.next_attempt_at, n.last_error, n.sent_at,
+           s.id AS sub_id, s.endpoint, s.p256dh, s.auth, s.last_success_at
+    FROM notifications AS n LEFT JOIN push_subscriptions AS s ON s.id = n.subscription_id
+    WHERE n.id = ANY(CAST(:ids AS bigint[])) AND n.status = 'pending'
+    """
+).columns(payload=JSONB)
 
 
-async def pending_for_delivery(db: AsyncSession, notification_id: int) -> Pending | None:
-    """A pending outbox row with its device, locked (skipped when another worker has it)."""
-    found = (
-        await db.execute(
-            select(Notification, PushSubscription)
-            .outerjoin(PushSubscription, PushSubscription.id == Notification.subscription_id)
-            .where(Notification.id == notification_id, Notification.status == "pending")
-            .with_for_update(of=Notification, skip_locked=True)
-        )
-    ).first()
-    return None if found is None else Pending(found.Notification, found.PushSubscription)
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A pending outbox row as the worker sends it, with its device (``sub_id`` None: gone)."""
+
+    id: int
+    payload: dict[str, Any]
+    urgency: str
+    topic: str | None
+    ttl_s: int
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    last_error: str
+    sent_at: datetime | None
+    sub_id: int | None
+    endpoint: str
+    p256dh: str
+    auth: str
+    last_success_at: datetime | None
+
+
+async def pending_many(conn: AsyncConnection, ids: list[int]) -> list[Due]:
+    """The pending rows among ``ids`` (rows already finished are left out), one statement."""
+    rows = await conn.execute(_CLAIM_SQL, {"ids": ids})
+    return [Due(**r) for r in rows.mappings()]
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """What one attempt leaves in the outbox row and its device."""
+
+    id: int
+    status: str
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    sub_id: int | None
+    # The device took the message (its ``last_success_at`` becomes ``sent_at``) ...
+    sub_took_it: bool = False
+    # ... or is removed (gone, refused, or dead after every attempt failed).
+    drop_sub: bool = False
+
+
+# Every outcome of a batch in one statement; a row finished meanwhile is left alone.
+_FINISH_SQL = text(
+    """
+    WITH o AS (
+        SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]),
+                             CAST(:attempts AS int[]), CAST(:errors AS text[]),
+                             CAST(:next_at AS timestamptz[]), CAST(:sent_at AS timestamptz[]))
+            AS o(id, status, attempts, last_error, next_attempt_at, sent_at)
+    ), done AS (
+        UPDATE notifications AS n
+        SET status = o.status, attempts = o.attempts, last_error = o.last_error,
+            next_attempt_at = o.next_attempt_at, sent_at = o.sent_at
+        FROM o WHERE n.id = o.id AND n.status = 'pending'
+        RETURNING n.id
+    )
+    UPDATE push_subscriptions AS s SET last_success_at = x.at
+    FROM unnest(CAST(:ok_subs AS bigint[]), CAST(:ok_at AS timestamptz[])) AS x(id, at)
+    WHERE s.id = x.id
+    """
+)
+_DROP_SUBS_SQL = text("DELETE FROM push_subscriptions WHERE id = ANY(CAST(:ids AS bigint[]))")
+
+
+async def finish_many(conn: AsyncConnection, done: list[Finished]) -> None:
+    """Record a batch's outcomes: one statement, a second when devices are removed. The
+    caller commits (or runs ``conn`` in autocommit when nothing is removed)."""
+    took: dict[int, datetime] = {}
+    for f in done:
+        if f.sub_took_it and f.sub_id is not None and f.sent_at is not None:
+            took[f.sub_id] = max(f.sent_at, took.get(f.sub_id, f.sent_at))
+    await conn.execute(
+        _FINISH_SQL,
+        {
+            "ids": [f.id for f in done],
+            "statuses": [f.status for f in done],
+            "attempts": [f.attempts for f in done],
+            "errors": [f.last_error for f in done],
+            "next_at": [f.next_attempt_at for f in done],
+            "sent_at": [f.sent_at for f in done],
+            "ok_subs": list(took),
+            "ok_at": list(took.values()),
+        },
+    )
+    drop = sorted({f.sub_id for f in done if f.drop_sub and f.sub_id is not None})
+    if drop:
+        await conn.execute(_DROP_SUBS_SQL, {"ids": drop})
 
 
 async def pending_notification(db: AsyncSession, notification_id: int) -> Notification | None:

@@ -1,10 +1,14 @@
-"""Delivering one outbox row: send it, record what the push service said, decide what next.
+"""Delivering outbox rows: send them, record what the push service said, decide what next.
 
-Run by the worker's ``push.deliver`` job. The row stays locked (``FOR UPDATE SKIP LOCKED``) while
-its message is on the wire, so two workers never send the same row at once, and its outcome is
-committed as soon as the push service answers. Only a worker killed between the push service's
-``201`` and that commit can cause a second send; the ``Topic`` header and the payload's ``tag``
-and ``nid`` let the push service and the service worker show it once.
+Run by the worker's ``push.deliver`` jobs, one per outbox row. The jobs of one queue fetch are
+served together: their rows are read in one statement, sent at once over the sender's pooled
+connections, and each outcome is committed as soon as its push service answers, in one
+statement with the other answers that arrive while a write is running (a group commit). A row
+belongs to the worker holding its job: there is at most one live job per row (the dedupe key),
+and a killed worker's jobs come back only once their heartbeat is stale, so two workers do not
+send the same row at once. Only a worker killed between the push service's ``201`` and that
+commit (or stalled past the heartbeat timeout) can cause a second send; the ``Topic`` header and
+the payload's ``tag`` and ``nid`` let the push service and the service worker show it once.
 
 Every failed send counts as an attempt, whatever went wrong (no answer, an error status, a
 refused endpoint, unusable keys, an exception anywhere in the delivery), so a poisoned row ends
@@ -15,13 +19,16 @@ removed: it stops costing sends.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.adapters import jobs
 from api.adapters.webpush import PushResult, Subscription, WebPushSender
@@ -41,6 +48,8 @@ _encode = msgspec.json.Encoder().encode
 
 # A pending row whose next attempt is this late has lost its job (see :meth:`sweep`).
 ORPHAN_GRACE = timedelta(seconds=60)
+# How long a stopping worker waits for the sends and outcome writes it started.
+CLOSE_S = 5.0
 
 
 class PushDelivery:
@@ -52,71 +61,150 @@ class PushDelivery:
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._engine: AsyncEngine = sessionmaker.kw["bind"]
         self._sender = sender
         self._clock = clock
         self._rand = rand
+        # Rows asked for in this turn of the event loop, read together (see deliver()).
+        self._gathering: list[tuple[int, asyncio.Future[Awaitable[float | None]]]] = []
+        self._outcomes: list[tuple[db_push.Finished, asyncio.Future[None]]] = []
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._writing: asyncio.Task[None] | None = None
 
     async def deliver(self, notification_id: int) -> float | None:
         """Try one outbox row once. Returns the seconds to wait before trying again, or ``None``
-        when there is nothing more to do (sent, gone, failed, or another worker has it)."""
-        async with self._sessionmaker() as db, db.begin():
-            row = await db_push.pending_for_delivery(db, notification_id)
-            if row is None:
-                return None
-            n, sub = row.notification, row.subscription
-            now = self._clock()
-            if sub is None:
-                n.status, n.last_error = "gone", "subscription removed"
-                return None
-            if should_give_up(n.attempts, n.created_at, n.ttl_s, now):
-                n.status = "failed"
-                return None
+        when there is nothing more to do (sent, gone, failed, or already finished).
+
+        Rows asked for at the same time (the jobs of one queue fetch) are read in one
+        statement; the answer comes once this row's outcome is committed, which a few rows
+        answered at once share.
+        """
+        future: asyncio.Future[Awaitable[float | None]] = asyncio.get_running_loop().create_future()
+        self._gathering.append((notification_id, future))
+        if len(self._gathering) == 1:
+            self._spawn(self._read_gathered())
+        return await (await future)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _read_gathered(self) -> None:
+        # Let the rest of the batch arrive: wait until a turn of the loop adds no row.
+        seen = 0
+        while seen != len(self._gathering):
+            seen = len(self._gathering)
+            await asyncio.sleep(0)
+        batch, self._gathering = self._gathering, []
+        try:
+            attempts = await self.deliver_many([nid for nid, _ in batch])
+        except Exception as exc:
+            _settle(batch, exc)
+        else:
+            _settle(batch, attempts.__getitem__)
+
+    async def deliver_many(self, ids: list[int]) -> dict[int, Awaitable[float | None]]:
+        """Read the pending rows among ``ids`` in one statement and send them all at once
+        (the sender bounds how many are on the wire). Each id's awaitable gives what
+        :meth:`deliver` returns."""
+        async with self._engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            rows = await db_push.pending_many(conn, ids)
+        nothing: asyncio.Future[float | None] = asyncio.get_running_loop().create_future()
+        nothing.set_result(None)
+        attempts: dict[int, Awaitable[float | None]] = dict.fromkeys(ids, nothing)
+        for row in rows:
+            attempts[row.id] = self._spawn(self._attempt(row))
+        return attempts
+
+    async def _attempt(self, row: db_push.Due) -> float | None:
+        now = self._clock()
+        if row.sub_id is None:
+            done = _finished(row, "gone", row.attempts, "subscription removed")
+            delay = None
+        elif should_give_up(row.attempts, row.created_at, row.ttl_s, now):
+            done, delay = _finished(row, "failed", row.attempts, row.last_error), None
+        else:
             try:
                 result = await self._sender.send(
-                    Subscription(sub.endpoint, sub.p256dh, sub.auth),
-                    _encode({**n.payload, "nid": n.id}),
-                    ttl=remaining_ttl(n.created_at, n.ttl_s, now),
-                    urgency=n.urgency,
-                    topic=n.topic,
+                    Subscription(row.endpoint, row.p256dh, row.auth),
+                    _encode({**row.payload, "nid": row.id}),
+                    ttl=remaining_ttl(row.created_at, row.ttl_s, now),
+                    urgency=row.urgency,
+                    topic=row.topic,
                 )
             except Exception as exc:  # whatever failed, it was an attempt
                 result = PushResult(None, None, f"{type(exc).__name__}: {exc}"[:300])
-            now = self._clock()
-            n.attempts += 1
-            if result.refused:
-                # Not a push service we may reach, or keys no send can use: give up on the device.
-                n.status, n.last_error = "failed", result.error[:1000]
-                await db.delete(sub)
-                log.warning("push subscription %s removed: %s", sub.id, result.error)
-                return None
-            outcome = outcome_of(result.status)
-            if outcome == "sent":
-                n.status, n.sent_at, n.last_error = "sent", now, ""
-                sub.last_success_at = now
-                return None
-            n.last_error = f"{result.status or 'no answer'}: {result.error}"[:1000]
-            if outcome == "gone":
-                # The browser unsubscribed or the subscription expired: forget the device. Its
-                # other pending rows lose their subscription and end as "gone" too.
-                n.status = "gone"
-                await db.delete(sub)
-                log.info("push subscription %s is gone (%s)", sub.id, result.status)
-                return None
-            if outcome == "failed" or should_give_up(n.attempts, n.created_at, n.ttl_s, now):
-                n.status = "failed"
-                log.warning("push %s failed for good: %s", n.id, n.last_error)
-                exhausted = outcome == "failed" or n.attempts >= MAX_ATTEMPTS
-                silent = sub.last_success_at is None or sub.last_success_at < n.created_at
-                if exhausted and silent:
-                    # Every attempt failed and nothing got through since: the device is dead.
-                    await db.delete(sub)
-                    log.warning("push subscription %s removed after failing", sub.id)
-                return None
-            delay = retry_delay(
-                n.attempts, parse_retry_after(result.retry_after, now), self._rand()
-            )
-            n.next_attempt_at = now + timedelta(seconds=delay)
-            return delay
+            done, delay = self._judge(row, result)
+        await self._record(done)
+        return delay
+
+    def _judge(self, row: db_push.Due, result: PushResult) -> tuple[db_push.Finished, float | None]:
+        """What the push service's answer leaves in the row, and the delay before a retry."""
+        now = self._clock()
+        attempts = row.attempts + 1
+        if result.refused:
+            # Not a push service we may reach, or keys no send can use: give up on the device.
+            log.warning("push subscription %s removed: %s", row.sub_id, result.error)
+            return _finished(row, "failed", attempts, result.error[:1000], drop_sub=True), None
+        outcome = outcome_of(result.status)
+        if outcome == "sent":
+            sent = replace(_finished(row, "sent", attempts, ""), sent_at=now, sub_took_it=True)
+            return sent, None
+        error = f"{result.status or 'no answer'}: {result.error}"[:1000]
+        if outcome == "gone":
+            # The browser unsubscribed or the subscription expired: forget the device. Its
+            # other pending rows lose their subscription and end as "gone" too.
+            log.info("push subscription %s is gone (%s)", row.sub_id, result.status)
+            return _finished(row, "gone", attempts, error, drop_sub=True), None
+        if outcome == "failed" or should_give_up(attempts, row.created_at, row.ttl_s, now):
+            log.warning("push %s failed for good: %s", row.id, error)
+            exhausted = outcome == "failed" or attempts >= MAX_ATTEMPTS
+            silent = row.last_success_at is None or row.last_success_at < row.created_at
+            if exhausted and silent:
+                # Every attempt failed and nothing got through since: the device is dead.
+                log.warning("push subscription %s removed after failing", row.sub_id)
+            dead = exhausted and silent
+            return _finished(row, "failed", attempts, error, drop_sub=dead), None
+        delay = retry_delay(attempts, parse_retry_after(result.retry_after, now), self._rand())
+        retry = replace(
+            _finished(row, "pending", attempts, error),
+            next_attempt_at=now + timedelta(seconds=delay),
+        )
+        return retry, delay
+
+    async def _record(self, done: db_push.Finished) -> None:
+        """Commit an outcome together with the others that arrive while a write is running
+        (a group commit): one statement for many answers, and no answer waits for a batch."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((done, future))
+        if self._writing is None or self._writing.done():
+            self._writing = self._spawn(self._write_outcomes())
+        await future
+
+    async def _write_outcomes(self) -> None:
+        while self._outcomes:
+            batch, self._outcomes = self._outcomes, []
+            rows = [done for done, _ in batch]
+            try:
+                if any(done.drop_sub for done in rows):
+                    async with self._engine.begin() as conn:
+                        await db_push.finish_many(conn, rows)
+                else:  # one statement: atomic without a transaction round trip
+                    async with self._engine.connect() as conn:
+                        await conn.execution_options(isolation_level="AUTOCOMMIT")
+                        await db_push.finish_many(conn, rows)
+            except Exception as exc:
+                _settle(batch, exc)
+            else:
+                _settle(batch, lambda _: None)
+
+    async def aclose(self) -> None:
+        """Wait (at most :data:`CLOSE_S`) for the reads, sends and outcome writes running."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=CLOSE_S)
 
     async def count_failure(self, notification_id: int, error: str) -> float | None:
         """The delivery itself broke (e.g. the database answered an error): still an attempt.
@@ -146,3 +234,32 @@ class PushDelivery:
             rows = await db_push.overdue_pending(db, cutoff, limit)
             await jobs.enqueue_push(db, [(r.id, r.urgency == "high") for r in rows])
         return len(rows)
+
+
+def _settle(
+    waiting: Sequence[tuple[Any, asyncio.Future[Any]]],
+    answer: Callable[[Any], Any] | BaseException,
+) -> None:
+    """Answer each future of a batch still waiting: ``answer(key)``, or the batch's error."""
+    for key, future in waiting:
+        if future.done():
+            continue
+        if isinstance(answer, BaseException):
+            future.set_exception(answer)
+        else:
+            future.set_result(answer(key))
+
+
+def _finished(
+    row: db_push.Due, status: str, attempts: int, error: str, *, drop_sub: bool = False
+) -> db_push.Finished:
+    return db_push.Finished(
+        row.id,
+        status,
+        attempts,
+        error,
+        row.next_attempt_at,
+        row.sent_at,
+        row.sub_id,
+        drop_sub=drop_sub,
+    )

@@ -7,15 +7,17 @@ address (``push_allowed_hosts``), as a deployment would allow nothing but public
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api import worker
 from api.adapters.keys import vapid_keys
@@ -247,6 +249,20 @@ async def test_a_poisoned_subscription_ends_failed_and_is_removed(
     assert await db.get(PushSubscription, healthy_id) is not None
 
 
+@contextlib.asynccontextmanager
+async def _delivery(
+    settings: Settings, engine: AsyncEngine, clock: Clock
+) -> AsyncIterator[PushDelivery]:
+    """The worker's delivery, on ``engine``, to the local push service."""
+    async with WebPushSender(
+        vapid_keys(settings),
+        settings.vapid_subject,
+        allow_http=True,
+        allowed_hosts=settings.push_allowed_hosts,
+    ) as sender:
+        yield PushDelivery(make_sessionmaker(engine), sender, clock)
+
+
 async def test_a_device_that_keeps_failing_ends_failed_after_its_attempts_and_is_removed(
     db: AsyncSession, push: PushService, push_settings: Settings, database_url: str, clock: Clock
 ) -> None:
@@ -259,13 +275,7 @@ async def test_a_device_that_keeps_failing_ends_failed_after_its_attempts_and_is
     nid = (await db.execute(select(Notification.id))).scalar_one()
     engine = make_engine(database_url, 2, 0)
     try:
-        async with WebPushSender(
-            vapid_keys(push_settings),
-            push_settings.vapid_subject,
-            allow_http=True,
-            allowed_hosts=push_settings.push_allowed_hosts,
-        ) as sender:
-            delivery = PushDelivery(make_sessionmaker(engine), sender, clock)
+        async with _delivery(push_settings, engine, clock) as delivery:
             delays = [await delivery.deliver(nid) for _ in range(MAX_ATTEMPTS)]
     finally:
         await engine.dispose()
@@ -275,3 +285,43 @@ async def test_a_device_that_keeps_failing_ends_failed_after_its_attempts_and_is
     row = (await db.execute(select(Notification))).scalar_one()
     assert row.status == "failed" and row.attempts == MAX_ATTEMPTS
     assert await db.get(PushSubscription, device_id) is None
+
+
+async def test_the_jobs_of_one_fetch_read_their_rows_in_one_statement_and_keep_every_outcome(
+    db: AsyncSession, push: PushService, push_settings: Settings, database_url: str, clock: Clock
+) -> None:
+    """Rows asked for at once are read together; each still gets its own outcome."""
+    putra = await user_named(db, "petugas.dlhk")
+    devices = [await add_device(db, push, user=putra, label=f"hp-{i}") for i in range(6)]
+    push.respond(devices[0].endpoint, 410)
+    push.respond(devices[1].endpoint, (429, {"Retry-After": "7"}))
+    gone_id = devices[0].id
+    await _one_notification(db)
+    await db.commit()
+    rows = (await db.execute(select(Notification.subscription_id, Notification.id))).all()
+    by_sub = {r.subscription_id: r.id for r in rows}
+    nids = [by_sub[d.id] for d in devices]
+    engine = make_engine(database_url, 4, 0)
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with _delivery(push_settings, engine, clock) as delivery:
+            delays = await asyncio.gather(*(delivery.deliver(nid) for nid in nids))
+    finally:
+        await engine.dispose()
+    reads = [s for s in statements if "FROM notifications" in s]
+    assert len(reads) == 1, statements
+    writes = [s for s in statements if "UPDATE notifications" in s]
+    assert 1 <= len(writes) <= len(nids)
+    assert delays[0] is None and delays[1] == 7.0 and delays[2:] == [None] * 4
+    db.expire_all()
+    found = {r.id: r for r in (await db.execute(select(Notification))).scalars().all()}
+    assert [found[n].status for n in nids] == ["gone", "pending"] + ["sent"] * 4
+    assert found[nids[1]].attempts == 1 and "429" in found[nids[1]].last_error
+    assert all(found[n].sent_at is not None for n in nids[2:])
+    assert await db.get(PushSubscription, gone_id) is None
+    assert len(push.received) == 4
