@@ -18,9 +18,10 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from typing import Any
+from typing import cast as as_table
 
 import msgspec
-from sqlalchemy import String, Text, bindparam, cast, func, select, text
+from sqlalchemy import String, Table, Text, bindparam, cast, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,7 +78,9 @@ class Place:
 async def place(db: AsyncSession, category_id: int, lon: float, lat: float) -> Place | None:
     """The category (``None``: no such category), the area at the point and the route."""
     row = (
-        await db.execute(_PLACE_SQL, {"lon": float(lon), "lat": float(lat), "category_id": category_id})
+        await db.execute(
+            _PLACE_SQL, {"lon": float(lon), "lat": float(lat), "category_id": category_id}
+        )
     ).first()
     if row is None:
         return None
@@ -102,13 +105,35 @@ async def place(db: AsyncSession, category_id: int, lon: float, lat: float) -> P
 
 
 # ------------------------------------------------------------------ the case
-_CASE_COLUMNS = (
-    "id reference category_id agency_id team_id priority status location address landmark "
-    "area_id description public_description sensitive channel call_id out_of_area accept_by "
-    "arrive_by resolve_by escalated_stages created_by_id version created_at updated_at"
-).split()
+_CASE_COLUMNS = [
+    "id",
+    "reference",
+    "category_id",
+    "agency_id",
+    "team_id",
+    "priority",
+    "status",
+    "location",
+    "address",
+    "landmark",
+    "area_id",
+    "description",
+    "public_description",
+    "sensitive",
+    "channel",
+    "call_id",
+    "out_of_area",
+    "accept_by",
+    "arrive_by",
+    "resolve_by",
+    "escalated_stages",
+    "created_by_id",
+    "version",
+    "created_at",
+    "updated_at",
+]
 
-_cases = Case.__table__
+_cases = as_table(Table, Case.__table__)
 _new_case = (
     insert(_cases)
     .values({name: bindparam(name, type_=_cases.c[name].type) for name in _CASE_COLUMNS})
@@ -141,10 +166,18 @@ def case_values(case: Case) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------- the reporter
-_reporters = CaseReporter.__table__
-_REPORTER_COLUMNS = (
-    "case_id original_case_id call_id name phone channel tracking_token_hash language created_at"
-).split()
+_reporters = as_table(Table, CaseReporter.__table__)
+_REPORTER_COLUMNS = [
+    "case_id",
+    "original_case_id",
+    "call_id",
+    "name",
+    "phone",
+    "channel",
+    "tracking_token_hash",
+    "language",
+    "created_at",
+]
 _INSERT_REPORTER = (
     insert(_reporters)
     .values({n: bindparam(n, type_=_reporters.c[n].type) for n in _REPORTER_COLUMNS})
@@ -161,11 +194,21 @@ async def insert_reporter(db: AsyncSession, reporter: CaseReporter) -> int:
 
 
 # ------------------------------------------------------------------ the event
-_events = CaseEvent.__table__
-_EVENT_COLUMNS = (
-    "case_id kind from_status to_status actor_id actor_kind at note data location accuracy_m "
-    "public"
-).split()
+_events = as_table(Table, CaseEvent.__table__)
+_EVENT_COLUMNS = [
+    "case_id",
+    "kind",
+    "from_status",
+    "to_status",
+    "actor_id",
+    "actor_kind",
+    "at",
+    "note",
+    "data",
+    "location",
+    "accuracy_m",
+    "public",
+]
 _new_event = (
     insert(_events)
     .values({n: bindparam(n, type_=_events.c[n].type) for n in _EVENT_COLUMNS})
@@ -178,7 +221,9 @@ _INSERT_EVENT = select(
     _new_event.c.id,
     func.pg_notify(
         bindparam("channel"),
-        bindparam("head", type_=String) + cast(_new_event.c.id, Text) + bindparam("tail", type_=String),
+        bindparam("head", type_=String)
+        + cast(_new_event.c.id, Text)
+        + bindparam("tail", type_=String),
     ).label("notified"),
 )
 _INSERT_EVENT_SILENT = select(_new_event.c.id)

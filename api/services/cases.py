@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth import Principal
 from api.config import Settings
 from api.db import case_queries
-from api.db import intake as intake_db
 from api.db import cases as case_db
+from api.db import intake as intake_db
 from api.db.case_queries import CaseRow
 from api.db.cases import ewkt, publicly_visible, team_ids_of
 from api.db.models import Case, CaseEvent, CaseReporter, Category

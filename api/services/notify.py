@@ -20,8 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.adapters import jobs
-from api.db import push as db_push
 from api.db import intake as db_intake
+from api.db import push as db_push
 from api.db.live import LIVE_EVENT_SQL, LiveEvent
 from api.db.models import (
     Case,
