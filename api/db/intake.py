@@ -22,7 +22,7 @@ from typing import cast as as_table
 
 import msgspec
 from sqlalchemy import String, Table, Text, bindparam, cast, func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Agency, Case, CaseEvent, CaseReporter
@@ -104,39 +104,23 @@ async def place(db: AsyncSession, category_id: int, lon: float, lat: float) -> P
     )
 
 
+def _insert(table: Table, columns: list[str]) -> Insert:
+    """``INSERT INTO table (columns) VALUES (:column, ...)``, each value bound by its column's
+    name and type (built once; executed with a dict of the values)."""
+    return insert(table).values({n: bindparam(n, type_=table.c[n].type) for n in columns})
+
+
 # ------------------------------------------------------------------ the case
+_cases = as_table(Table, Case.__table__)
+# Every column of a new case; the stage times and ``closed_at`` come later.
 _CASE_COLUMNS = [
-    "id",
-    "reference",
-    "category_id",
-    "agency_id",
-    "team_id",
-    "priority",
-    "status",
-    "location",
-    "address",
-    "landmark",
-    "area_id",
-    "description",
-    "public_description",
-    "sensitive",
-    "channel",
-    "call_id",
-    "out_of_area",
-    "accept_by",
-    "arrive_by",
-    "resolve_by",
-    "escalated_stages",
-    "created_by_id",
-    "version",
-    "created_at",
-    "updated_at",
+    c.key
+    for c in _cases.c
+    if c.key not in ("dispatched_at", "accepted_at", "arrived_at", "resolved_at", "closed_at")
 ]
 
-_cases = as_table(Table, Case.__table__)
 _new_case = (
-    insert(_cases)
-    .values({name: bindparam(name, type_=_cases.c[name].type) for name in _CASE_COLUMNS})
+    _insert(_cases, _CASE_COLUMNS)
     .on_conflict_do_nothing(index_elements=[_cases.c.reference])
     .returning(_cases.c.agency_id)
     .cte("new_case")
@@ -151,6 +135,9 @@ class AgencyNames:
     code: str
     name_id: str
     name_en: str
+
+    def names(self) -> tuple[str, str, str]:
+        return self.code, self.name_id, self.name_en
 
 
 async def insert_case(db: AsyncSession, values: dict[str, Any]) -> AgencyNames | None:
@@ -167,22 +154,8 @@ def case_values(case: Case) -> dict[str, Any]:
 
 # --------------------------------------------------------------- the reporter
 _reporters = as_table(Table, CaseReporter.__table__)
-_REPORTER_COLUMNS = [
-    "case_id",
-    "original_case_id",
-    "call_id",
-    "name",
-    "phone",
-    "channel",
-    "tracking_token_hash",
-    "language",
-    "created_at",
-]
-_INSERT_REPORTER = (
-    insert(_reporters)
-    .values({n: bindparam(n, type_=_reporters.c[n].type) for n in _REPORTER_COLUMNS})
-    .returning(_reporters.c.id)
-)
+_REPORTER_COLUMNS = [c.key for c in _reporters.c if c.key not in ("id", "follower")]
+_INSERT_REPORTER = _insert(_reporters, _REPORTER_COLUMNS).returning(_reporters.c.id)
 
 
 async def insert_reporter(db: AsyncSession, reporter: CaseReporter) -> int:
@@ -195,26 +168,8 @@ async def insert_reporter(db: AsyncSession, reporter: CaseReporter) -> int:
 
 # ------------------------------------------------------------------ the event
 _events = as_table(Table, CaseEvent.__table__)
-_EVENT_COLUMNS = [
-    "case_id",
-    "kind",
-    "from_status",
-    "to_status",
-    "actor_id",
-    "actor_kind",
-    "at",
-    "note",
-    "data",
-    "location",
-    "accuracy_m",
-    "public",
-]
-_new_event = (
-    insert(_events)
-    .values({n: bindparam(n, type_=_events.c[n].type) for n in _EVENT_COLUMNS})
-    .returning(_events.c.id)
-    .cte("new_event")
-)
+_EVENT_COLUMNS = [c.key for c in _events.c if c.key != "id"]
+_new_event = _insert(_events, _EVENT_COLUMNS).returning(_events.c.id).cte("new_event")
 # The live message is encoded around its id (known only once inserted): the payload is
 # ``head || id || tail``, the same bytes as encoding the whole message with its id.
 _INSERT_EVENT = select(

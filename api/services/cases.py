@@ -310,19 +310,9 @@ async def create_case(
         },
         category_names=(found.category_name_id, found.category_name_en),
     )
-    row = CaseRow(
-        case=case,
-        lat=new.lat,
-        lon=new.lon,
-        category_code=found.category_code,
-        category_name_id=found.category_name_id,
-        category_name_en=found.category_name_en,
-        team_name=None,
-        area_name=found.area_name,
-        agency_code=agency.code,
-        agency_name_id=agency.name_id,
-        agency_name_en=agency.name_en,
-    )
+    # The answer's row (CaseRow's fields in order), from what intake holds.
+    names = (found.category_code, found.category_name_id, found.category_name_en)
+    row = CaseRow(case, new.lat, new.lon, *names, None, found.area_name, *agency.names())
     return Created(case, token, reporter_id, row, phone)
 
 

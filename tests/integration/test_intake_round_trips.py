@@ -3,10 +3,6 @@ speed, which ``make bench`` measures): the statements one ``POST /api/cases`` se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, select
@@ -18,23 +14,6 @@ from tests.factories import category_by_code
 
 Client = AsyncTestClient[Litestar]
 MANDONGA = (-3.966, 122.508)
-
-
-@contextmanager
-def statements(app: Litestar) -> Iterator[list[str]]:
-    """The SQL statements the app's engine sends while inside (BEGIN/COMMIT are not counted:
-    asyncpg sends them with the first statement and on commit)."""
-    sent: list[str] = []
-
-    def count(*args: Any) -> None:
-        sent.append(args[2])
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_an_operator_intake_with_a_caller_takes_five_statements(
@@ -49,8 +28,13 @@ async def test_an_operator_intake_with_a_caller_takes_five_statements(
         "description": "Pohon tumbang menutup jalan",
         "reporter": {"name": "Wa Ode", "phone": "0812-3456-7890"},
     }
-    with statements(app) as sent:
-        r = await client.post("/api/cases", headers=op, json=body)
+    # Every statement the app's engine sends (BEGIN and COMMIT are not cursor executions).
+    sent: list[str] = []
+    engine = app.state.engine.sync_engine
+    listener = lambda *args: sent.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", listener)
+    r = await client.post("/api/cases", headers=op, json=body)
+    event.remove(engine, "before_cursor_execute", listener)
     assert r.status_code == 201, r.text
     # The session check; category, area and route; the case (with its agency's names); the
     # reporter; the created event with its live NOTIFY. Nothing re-read for the answer.
