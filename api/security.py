@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -62,8 +63,14 @@ def make_access_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def decode_access_token(secret: str, token: str, now: datetime) -> dict[str, Any] | None:
-    """The claims of a valid, unexpired token, or ``None``. Time is judged by the app's clock."""
+@functools.lru_cache(maxsize=4096)
+def _signed_claims(secret: str, token: str) -> tuple[tuple[str, Any], ...] | None:
+    """The claims of a token whose HS256 signature is good (time not judged), or ``None``.
+
+    Cached by the exact token text: a client sends the same token for minutes, and its
+    signature never changes its verdict (a changed byte is another key). Expiry and
+    revocation are judged on every request, by :func:`decode_access_token` and the session
+    check."""
     try:
         claims = jwt.decode(
             token,
@@ -79,6 +86,15 @@ def decode_access_token(secret: str, token: str, now: datetime) -> dict[str, Any
         )
     except jwt.PyJWTError:
         return None
+    return tuple(claims.items())
+
+
+def decode_access_token(secret: str, token: str, now: datetime) -> dict[str, Any] | None:
+    """The claims of a valid, unexpired token, or ``None``. Time is judged by the app's clock."""
+    signed = _signed_claims(secret, token)
+    if signed is None:
+        return None
+    claims = dict(signed)
     exp, iat = claims.get("exp"), claims.get("iat")
     if not isinstance(exp, int) or not isinstance(iat, int) or exp <= now.timestamp():
         return None

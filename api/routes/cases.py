@@ -27,7 +27,7 @@ from api.domain.vocabulary import (
     Priority,
     Status,
 )
-from api.errors import BadRequest, Unprocessable
+from api.errors import BadRequest, NotFound, Unprocessable
 from api.routes.case_bodies import (
     AssignIn,
     CaseIn,
@@ -41,7 +41,7 @@ from api.routes.deps import Cfg, CurrentUser, Db, Lang, LiveReadDb, Now, OneRead
 from api.services import case_views as views
 from api.services import cases as svc
 from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
-from api.services.citizen import caller_tracking
+from api.services.citizen import caller_tracking, new_caller_tracking
 from api.services.idempotency import idempotent
 
 
@@ -408,7 +408,15 @@ class CaseController(Controller):
             created = await svc.create_case(
                 caller.db, settings, new, now=caller.now, actor_id=caller.principal.user_id
             )
-            return await answer(created.case.id)
+            # The answer from what intake holds: nothing re-read.
+            assert created.row is not None
+            if not caller.principal.may_see_agency(created.case.agency_id):
+                raise NotFound("case_not_found")
+            found = new_caller_tracking(secret, created)
+            return IntakeOut(
+                **msgspec.structs.asdict(case_out(created.row, caller.now, caller.lang)),
+                caller_tracking=CallerTracking(*found) if found else None,
+            )
 
         # The PIN is not stored with the replayable answer; a replay derives it again.
         return await caller.once(

@@ -22,6 +22,8 @@ from api.auth import Principal
 from api.config import Settings
 from api.db import case_queries
 from api.db import cases as case_db
+from api.db import intake as intake_db
+from api.db.case_queries import CaseRow
 from api.db.cases import ewkt, publicly_visible, team_ids_of
 from api.db.models import Case, CaseEvent, CaseReporter, Category
 from api.domain import routing, sla
@@ -75,19 +77,16 @@ def check_coordinates(settings: Settings, lat: float, lon: float, allow_outside:
     return outside
 
 
-async def _route(db: AsyncSession, category: Category, area_id: int | None) -> routing.Route:
-    support = await case_db.supporting_agencies(db, category.id)
-    rules = await case_db.area_rules(db, area_id) if area_id is not None else []
-    return routing.route(category.id, category.agency_id, support, area_id, rules)
-
-
 async def place_and_route(
     db: AsyncSession, category: Category, lat: float, lon: float
 ) -> tuple[int | None, routing.Route]:
     """The area a case at the point falls in, and where a case of ``category`` there goes:
-    the intake's routing, which the admin console's preview asks too."""
-    area_id = await case_db.area_at(db, lon, lat)
-    return area_id, await _route(db, category, area_id)
+    the intake's routing (one query, :func:`api.db.intake.place`), which the admin console's
+    preview asks too."""
+    found = await intake_db.place(db, category.id, lon, lat)
+    if found is None:  # the category went in between: route by what the caller holds
+        return None, routing.route(category.id, category.agency_id, [], None, [])
+    return found.area_id, found.route
 
 
 class RoutingPreview(msgspec.Struct):
@@ -142,9 +141,12 @@ async def record_event(
     lon: float | None = None,
     accuracy_m: float | None = None,
     public: bool = True,
+    category_names: tuple[str, str] | None = None,
 ) -> CaseEvent:
     """Append an event to the case's timeline; its outbox rows and live events follow in the
-    same transaction."""
+    same transaction. The event is stored with its live NOTIFY in one statement and is not
+    added to the session (its id is set); ``category_names`` (Indonesian, English), when the
+    caller has them, spare the notifications a category lookup."""
     event = CaseEvent(
         case_id=case.id,
         kind=kind,
@@ -159,8 +161,21 @@ async def record_event(
         accuracy_m=accuracy_m,
         public=public,
     )
-    await case_db.insert(db, event)
-    await notify.on_case_event(db, case, event, previous_status=from_status)
+    where = intake_db.lon_lat(case.location)
+    if where is None:  # a point the ORM holds in another form: store, then re-read
+        await case_db.insert(db, event)
+        await notify.on_case_event(db, case, event, previous_status=from_status)
+        return event
+    await case_db.flush(db)  # the case's own change first, as the re-reading path did
+    await notify.record_case_event(
+        db,
+        case,
+        event,
+        previous_status=from_status,
+        lon=where[0],
+        lat=where[1],
+        category_names=category_names,
+    )
     return event
 
 
@@ -190,6 +205,9 @@ class Created:
     case: Case
     tracking_token: str | None
     reporter_id: int | None
+    # The new case with the names its answer shows, from what intake holds (no re-read).
+    row: CaseRow | None = None
+    reporter_phone: str | None = None
 
 
 async def create_case(
@@ -201,8 +219,15 @@ async def create_case(
     actor_id: int | None,
     actor_kind: str = "user",
 ) -> Created:
-    category = await case_db.category(db, new.category_id)
-    if category is None or not category.active:
+    """A new case, routed, with its SLA, reporter and ``created`` event: one query for the
+    category, the area and the route, one insert each for the case (with its agency's names),
+    the reporter and the event with its live NOTIFY, then the outbox rows if any."""
+    located = valid_coordinates(new.lat, new.lon)
+    # Impossible coordinates are refused below, after an unknown category (as always).
+    found = await intake_db.place(
+        db, new.category_id, new.lon if located else 0.0, new.lat if located else 0.0
+    )
+    if found is None or not found.active:
         raise Unprocessable("unknown_category")
     outside = check_coordinates(settings, new.lat, new.lon, new.allow_out_of_area)
     phone = None
@@ -217,17 +242,16 @@ async def create_case(
         if call is None:
             raise Unprocessable("unknown_reference", field="call_id")
         phone = phone or call.number
-    area_id, route = await place_and_route(db, category, new.lat, new.lon)
+    area_id, route = found.area_id, found.route
     d = sla.deadlines(
-        now,
-        sla.SlaTargets(category.sla_accept_min, category.sla_arrive_min, category.sla_resolve_min),
+        now, sla.SlaTargets(found.sla_accept_min, found.sla_arrive_min, found.sla_resolve_min)
     )
     case = Case(
         id=uuid.uuid4(),
-        category_id=category.id,
+        category_id=found.category_id,
         agency_id=route.agency_id,
         team_id=None,
-        priority=new.priority or category.priority,
+        priority=new.priority or found.priority,
         status="new",
         location=ewkt(new.lon, new.lat),
         address=new.address.strip(),
@@ -235,7 +259,7 @@ async def create_case(
         area_id=area_id,
         description=new.description.strip(),
         public_description=public_description(new.channel, new.description.strip()),
-        sensitive=new.sensitive or category.sensitive,
+        sensitive=new.sensitive or found.sensitive,
         channel=new.channel,
         call_id=new.call_id,
         out_of_area=outside,
@@ -247,14 +271,9 @@ async def create_case(
         version=1,
         created_at=now,
         updated_at=now,
+        duplicate_of_id=None,
     )
-    await case_db.insert_case(
-        db,
-        case,
-        lambda attempt: new_reference(
-            settings.city_code, now, settings.tz, length=4 if attempt < 3 else 6
-        ),
-    )
+    agency = await _insert_case(db, settings, case, now)
     token = None
     reporter_id = None
     if phone or new.reporter_name or new.issue_tracking_token or call is not None:
@@ -270,8 +289,7 @@ async def create_case(
             language=new.reporter_language,
             created_at=now,
         )
-        await case_db.insert(db, reporter)
-        reporter_id = reporter.id
+        reporter_id = await intake_db.insert_reporter(db, reporter)
     if call is not None and call.call_class is None:
         call.call_class = "valid"
     await record_event(
@@ -290,8 +308,27 @@ async def create_case(
             "preferred_team_id": route.preferred_team_id,
             "out_of_area": outside,
         },
+        category_names=(found.category_name_id, found.category_name_en),
     )
-    return Created(case, token, reporter_id)
+    # The answer's row (CaseRow's fields in order), from what intake holds.
+    names = (found.category_code, found.category_name_id, found.category_name_en)
+    row = CaseRow(case, new.lat, new.lon, *names, None, found.area_name, *agency.names())
+    return Created(case, token, reporter_id, row, phone)
+
+
+async def _insert_case(
+    db: AsyncSession, settings: Settings, case: Case, now: datetime
+) -> intake_db.AgencyNames:
+    """Store a new case under a random reference; on the rare collision, draw again (longer
+    after three tries)."""
+    for attempt in range(5):
+        case.reference = new_reference(
+            settings.city_code, now, settings.tz, length=4 if attempt < 3 else 6
+        )
+        agency = await intake_db.insert_case(db, intake_db.case_values(case))
+        if agency is not None:
+            return agency
+    raise RuntimeError("no free case reference after 5 draws")
 
 
 # ---------------------------------------------------------------- lifecycle

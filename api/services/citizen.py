@@ -164,6 +164,7 @@ async def intake(
         lon=report.lon if gps else None,
         accuracy_m=report.accuracy_m if gps else None,
         public=False,
+        category_names=(category.name_id, category.name_en),
     )
     for counter in applied:
         await record_hit(db, counter, now)
@@ -299,6 +300,15 @@ async def similar(
 
 
 # ------------------------------------------------------------ phone callers
+def new_caller_tracking(secret: str, created: case_service.Created) -> tuple[str, str, str] | None:
+    """:func:`caller_tracking` of a case just created, from what intake holds (its only
+    reporter is the caller)."""
+    if created.reporter_phone is None or created.tracking_token is None:
+        return None
+    pin = tracking_pin(secret, token_digest(created.tracking_token))
+    return created.case.reference, pin, created.reporter_phone
+
+
 async def caller_tracking(
     db: AsyncSession, secret: str, case_id: uuid.UUID
 ) -> tuple[str, str, str] | None:

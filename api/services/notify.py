@@ -20,8 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.adapters import jobs
+from api.db import intake as db_intake
 from api.db import push as db_push
-from api.db.live import LIVE_EVENT_SQL
+from api.db.live import LIVE_EVENT_SQL, LiveEvent
 from api.db.models import (
     Case,
     CaseEvent,
@@ -54,6 +55,27 @@ async def on_case_event(
     await _notify_case_event(db, event.id)
 
 
+async def record_case_event(
+    db: AsyncSession,
+    case: Case,
+    event: CaseEvent,
+    *,
+    previous_status: str | None,
+    lon: float,
+    lat: float,
+    category_names: tuple[str, str] | None = None,
+) -> None:
+    """Store ``event`` (not added to the session) with its live NOTIFY in one statement, built
+    from what is in hand (no re-read), then the outbox rows for whoever must be told: what
+    :func:`on_case_event` does for a flushed event, in fewer round trips. ``lon``/``lat``: the
+    case's point; ``category_names`` (Indonesian, English) spare a category lookup."""
+    await db_intake.insert_event(db, event, live_parts(case, event, lon, lat))
+    facts = await _facts(db, case, event, previous_status, category_names)
+    messages = plan(facts)
+    if messages:
+        await _write_outbox(db, case, event, messages)
+
+
 async def on_team_position(db: AsyncSession, team: Team) -> None:
     """NOTIFY live listeners of an on-duty team's new last position (team.last_position etc.
     already set); an off-duty team's position is private."""
@@ -83,11 +105,17 @@ async def on_team_duty(db: AsyncSession, team: Team) -> None:
 
 # ------------------------------------------------------------------- outbox
 async def _facts(
-    db: AsyncSession, case: Case, event: CaseEvent, previous_status: str | None
+    db: AsyncSession,
+    case: Case,
+    event: CaseEvent,
+    previous_status: str | None,
+    category_names: tuple[str, str] | None = None,
 ) -> EventFacts:
-    # Usually already in the session (intake and moves load it): no query then.
-    category = await db.get(Category, case.category_id)
-    names = (category.name_id, category.name_en) if category else None
+    if category_names is None:
+        # Usually already in the session (moves load it): no query then.
+        category = await db.get(Category, case.category_id)
+        category_names = (category.name_id, category.name_en) if category else None
+    names = category_names
     data = dict(event.data or {})
     team_id = case.team_id
     if event.kind in ("dispatched", "reassigned") and data.get("team_id") is not None:
@@ -171,6 +199,39 @@ def case_event_message(row: Any) -> dict[str, Any]:
         "lat": row.lat,
         "data": data,
     }
+
+
+# The id's place in an encoded case message, and room for the longest id (a bigint).
+_ID_MARK = b'"id":0,'
+_ID_ROOM = 19
+
+
+def live_parts(case: Case, event: CaseEvent, lon: float, lat: float) -> tuple[str, str, str]:
+    """The channel and the live message of a case event not stored yet, split around its id
+    (``head || id || tail``; see :func:`api.db.intake.insert_event`)."""
+    row = LiveEvent(
+        0,
+        case.id,
+        event.kind,
+        event.from_status,
+        event.to_status,
+        event.at,
+        event.data,
+        case.reference,
+        case.status,
+        case.priority,
+        case.agency_id,
+        case.team_id,
+        case.category_id,
+        lon,
+        lat,
+    )
+    message = case_event_message(row)
+    payload = _encode(message)
+    if len(payload) + _ID_ROOM > MAX_NOTIFY_BYTES:
+        payload = _encode({**message, "data": {}, "truncated": True})
+    head, _, tail = payload.partition(_ID_MARK)
+    return LIVE_CHANNEL, head.decode() + '"id":', "," + tail.decode()
 
 
 def position_message(row: Any) -> dict[str, Any]:

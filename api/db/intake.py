@@ -1,0 +1,221 @@
+"""The intake's SQL at the database's terms: SQLAlchemy Core statements built once at import
+(their compiled form is cached by SQLAlchemy, their prepared form by asyncpg per connection),
+each doing as much as one round trip can.
+
+- :data:`_PLACE_SQL`: a category, the kecamatan at a point and where a case of it goes there
+  (supporting agencies and the area's routing rules), in one query;
+- :func:`insert_case`: the case, with the names the answer shows (``INSERT ... ON CONFLICT DO
+  NOTHING RETURNING`` joined to its agency: no savepoint, no re-read);
+- :func:`insert_reporter`;
+- :func:`insert_event`: a timeline event and its live ``NOTIFY`` in one statement.
+
+The ORM stays where cost does not matter; these statements never touch the session's identity
+map, so nothing here is re-read or flushed.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any
+from typing import cast as as_table
+
+import msgspec
+from sqlalchemy import String, Table, Text, bindparam, cast, func, select, text
+from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import Agency, Case, CaseEvent, CaseReporter
+from api.domain import routing
+
+# --------------------------------------------------------------- place and route
+_PLACE_SQL = text(
+    """
+    SELECT cat.id, cat.code, cat.name_id, cat.name_en, cat.agency_id, cat.priority,
+           cat.sensitive, cat.active, cat.sla_accept_min, cat.sla_arrive_min,
+           cat.sla_resolve_min,
+           a.id AS area_id, a.name AS area_name,
+           ARRAY(SELECT s.agency_id FROM category_supporting_agencies s
+                 WHERE s.category_id = cat.id) AS support,
+           (SELECT coalesce(json_agg(json_build_array(r.area_id, r.category_id, r.agency_id,
+                                                      r.team_id, t.agency_id, r.id)), '[]')::text
+            FROM routing_rules r LEFT JOIN teams t ON t.id = r.team_id
+            WHERE r.area_id = a.id) AS rules
+    FROM categories cat
+    CROSS JOIN (SELECT CAST(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geography) AS pt) p
+    LEFT JOIN LATERAL (
+        SELECT ar.id, ar.name FROM areas ar
+        ORDER BY coalesce(ST_Covers(ar.boundary, p.pt), false) DESC, ar.center <-> p.pt
+        LIMIT 1
+    ) a ON true
+    WHERE cat.id = :category_id
+    """
+)
+
+_RULES = msgspec.json.Decoder(list[tuple[int, int | None, int | None, int | None, int | None, int]])
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A category as intake needs it, the kecamatan at the point, and the route there."""
+
+    category_id: int
+    category_code: str
+    category_name_id: str
+    category_name_en: str
+    category_agency_id: int
+    priority: str
+    sensitive: bool
+    active: bool
+    sla_accept_min: int
+    sla_arrive_min: int
+    sla_resolve_min: int
+    area_id: int | None
+    area_name: str | None
+    route: routing.Route
+
+
+async def place(db: AsyncSession, category_id: int, lon: float, lat: float) -> Place | None:
+    """The category (``None``: no such category), the area at the point and the route."""
+    row = (
+        await db.execute(
+            _PLACE_SQL, {"lon": float(lon), "lat": float(lat), "category_id": category_id}
+        )
+    ).first()
+    if row is None:
+        return None
+    rules = [routing.AreaRule(*r) for r in _RULES.decode(row.rules)] if row.area_id else []
+    route = routing.route(row.id, row.agency_id, list(row.support), row.area_id, rules)
+    return Place(
+        row.id,
+        row.code,
+        row.name_id,
+        row.name_en,
+        row.agency_id,
+        row.priority,
+        row.sensitive,
+        row.active,
+        row.sla_accept_min,
+        row.sla_arrive_min,
+        row.sla_resolve_min,
+        row.area_id,
+        row.area_name,
+        route,
+    )
+
+
+def _insert(table: Table, columns: list[str]) -> Insert:
+    """``INSERT INTO table (columns) VALUES (:column, ...)``, each value bound by its column's
+    name and type (built once; executed with a dict of the values)."""
+    return insert(table).values({n: bindparam(n, type_=table.c[n].type) for n in columns})
+
+
+# ------------------------------------------------------------------ the case
+_cases = as_table(Table, Case.__table__)
+# Every column of a new case; the stage times and ``closed_at`` come later.
+_CASE_COLUMNS = [
+    c.key
+    for c in _cases.c
+    if c.key not in ("dispatched_at", "accepted_at", "arrived_at", "resolved_at", "closed_at")
+]
+
+_new_case = (
+    _insert(_cases, _CASE_COLUMNS)
+    .on_conflict_do_nothing(index_elements=[_cases.c.reference])
+    .returning(_cases.c.agency_id)
+    .cte("new_case")
+)
+_INSERT_CASE = select(Agency.code, Agency.name_id, Agency.name_en).join_from(
+    _new_case, Agency, Agency.id == _new_case.c.agency_id
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyNames:
+    code: str
+    name_id: str
+    name_en: str
+
+    def names(self) -> tuple[str, str, str]:
+        return self.code, self.name_id, self.name_en
+
+
+async def insert_case(db: AsyncSession, values: dict[str, Any]) -> AgencyNames | None:
+    """Store a new case (``values``: every column of :data:`_CASE_COLUMNS`); its agency's names,
+    or ``None`` when its reference is taken (draw another)."""
+    row = (await db.execute(_INSERT_CASE, values)).first()
+    return AgencyNames(row.code, row.name_id, row.name_en) if row is not None else None
+
+
+def case_values(case: Case) -> dict[str, Any]:
+    """The columns :func:`insert_case` stores, from a new (transient) case."""
+    return {name: getattr(case, name) for name in _CASE_COLUMNS}
+
+
+# --------------------------------------------------------------- the reporter
+_reporters = as_table(Table, CaseReporter.__table__)
+_REPORTER_COLUMNS = [c.key for c in _reporters.c if c.key not in ("id", "follower")]
+_INSERT_REPORTER = _insert(_reporters, _REPORTER_COLUMNS).returning(_reporters.c.id)
+
+
+async def insert_reporter(db: AsyncSession, reporter: CaseReporter) -> int:
+    """Store a new reporter (follower false); its id, also set on ``reporter``."""
+    values = {name: getattr(reporter, name) for name in _REPORTER_COLUMNS}
+    reporter_id = int((await db.execute(_INSERT_REPORTER, values)).scalar_one())
+    reporter.id = reporter_id
+    return reporter_id
+
+
+# ------------------------------------------------------------------ the event
+_events = as_table(Table, CaseEvent.__table__)
+_EVENT_COLUMNS = [c.key for c in _events.c if c.key != "id"]
+_new_event = _insert(_events, _EVENT_COLUMNS).returning(_events.c.id).cte("new_event")
+# The live message is encoded around its id (known only once inserted): the payload is
+# ``head || id || tail``, the same bytes as encoding the whole message with its id.
+_INSERT_EVENT = select(
+    _new_event.c.id,
+    func.pg_notify(
+        bindparam("channel"),
+        bindparam("head", type_=String)
+        + cast(_new_event.c.id, Text)
+        + bindparam("tail", type_=String),
+    ).label("notified"),
+)
+_INSERT_EVENT_SILENT = select(_new_event.c.id)
+
+
+async def insert_event(
+    db: AsyncSession, event: CaseEvent, notify: tuple[str, str, str] | None
+) -> int:
+    """Store a timeline event and, with ``notify = (channel, head, tail)``, send its live
+    message (``head || id || tail``) in the same statement; its id, also set on ``event``."""
+    values = {name: getattr(event, name) for name in _EVENT_COLUMNS}
+    if notify is None:
+        stmt = _INSERT_EVENT_SILENT
+    else:
+        stmt = _INSERT_EVENT
+        values["channel"], values["head"], values["tail"] = notify
+    event_id = int((await db.execute(stmt, values)).scalar_one())
+    event.id = event_id
+    return event_id
+
+
+# ------------------------------------------------------------------ points
+_EWKB_POINT = struct.Struct("<dd")
+
+
+def lon_lat(location: Any) -> tuple[float, float] | None:
+    """The longitude and latitude of a point as the ORM holds it: EWKT text of a new row
+    (``SRID=4326;POINT(lon lat)``) or the little-endian EWKB of a loaded one; ``None`` when it is
+    neither."""
+    if isinstance(location, str):
+        inner = location.partition("POINT(")[2].rstrip(")")
+        lon, _, lat = inner.partition(" ")
+        return float(lon), float(lat)
+    data = getattr(location, "data", None)
+    if isinstance(data, str):
+        data = bytes.fromhex(data)
+    if isinstance(data, bytes | memoryview) and len(data) in (21, 25) and data[0] == 1:
+        lon, lat = _EWKB_POINT.unpack_from(bytes(data), len(data) - 16)
+        return lon, lat
+    return None
