@@ -543,5 +543,8 @@ async def test_adversarial_descriptions_leave_public_reads_fast(
         assert len((await similar()).json()) == 10
         assert len((await requests()).json()) == 20
         planted = (await steady_p95(similar), await steady_p95(requests))
+        # The list doubled (10 → 20 reports), so twice the time is the honest floor; what this
+        # guards against (a pattern that backtracks, a quadratic scan) costs orders of magnitude,
+        # and a machine shared with other runs has shown 4.5x here for the plain doubling.
         for before, after in zip(normal, planted, strict=True):
-            assert after <= 2 * before, (normal, planted)
+            assert after <= 6 * before, (normal, planted)
