@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from bench.harness import Figure, LoadResult, login, run_wrk, write_data
+from tests.support.processes import SERVE_PASSWORD
 
 if TYPE_CHECKING:
     from bench.__main__ import Context
@@ -53,7 +54,7 @@ async def officers(dsn: str, n: int = OFFICERS) -> list[tuple[int, str, int]]:
             "ORDER BY id LIMIT $1",
             n,
         )
-        password = hash_password("tanggap112")
+        password = hash_password(SERVE_PASSWORD)
         async with conn.transaction():
             for i, t in enumerate(teams):
                 uid = await conn.fetchval(
