@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from bench.harness import Figure, LoadResult, login, run_wrk, write_data
-from bench.positions import officers
+from bench.positions import against_raw, officers, timed_loops
 
 if TYPE_CHECKING:
     from bench.__main__ import Context
@@ -85,13 +85,13 @@ async def raw_load(
     dsn: str,
     work: list[list[tuple[str, int, int]]],
     members: dict[int, int],
-    dispatcher_id: int,
     seconds: float,
 ) -> LoadResult:
     """One connection per team (``work``: each team's cases), walking them as the API run."""
     concurrency = len(work)
     pool = await asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency)
     assert pool is not None
+    dispatcher_id = await pool.fetchval("SELECT id FROM users WHERE username = 'dispatcher'")
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
 
@@ -152,13 +152,7 @@ async def raw_load(
                 await move(conn, mine[i][0], mine[i][1], step)
                 step = (step + 1) % len(CYCLE)
 
-    try:
-        started = time.perf_counter()
-        await asyncio.gather(*(loop(k) for k in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    finally:
-        await pool.close()
-    return LoadResult.from_latencies(latencies, elapsed, len(latencies))
+    return await timed_loops(pool, loop, concurrency, latencies)
 
 
 def _by_team(work: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]]:
@@ -167,14 +161,6 @@ def _by_team(work: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]
     for row in work:
         teams.setdefault(row[1], []).append(row)
     return [rows for rows in teams.values() if len(rows) == CASES_PER_TEAM]
-
-
-async def _dispatcher_id(dsn: str) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return int(await conn.fetchval("SELECT id FROM users WHERE username = 'dispatcher'"))
-    finally:
-        await conn.close()
 
 
 def run(ctx: Context) -> list[Figure]:
@@ -210,18 +196,7 @@ def run(ctx: Context) -> list[Figure]:
         extra_args=[str(n)],
     )
     ctx.log(f"  transitions, API:      {api.summary()}")
-    dispatcher_id = asyncio.run(_dispatcher_id(dsn))
-    raw = asyncio.run(raw_load(dsn, _by_team(raw_work), officer_of, dispatcher_id, s))
-    ctx.log(f"  transitions, raw:      {raw.summary()}")
-    ctx.record["transitions"] = {"api": api.__dict__, "raw": raw.__dict__}
-    ok = api.ok("200")
+    raw = asyncio.run(raw_load(dsn, _by_team(raw_work), officer_of, s))
     note = f"{n} teams, {n} in flight, assign/accept/en route/return in turn"
-    if ok != api.requests:
-        note += f"; {api.requests - ok} answers not 200"
     group = "Transitions: POST /api/cases/{id}/assign and /transitions"
-    return [
-        Figure(
-            group, "throughput", api.rate, "req/s", raw.rate, "raw asyncpg, same moves", note=note
-        ),
-        Figure(group, "p99 latency", api.p99_ms, "ms", raw.p99_ms, "raw asyncpg", "lower"),
-    ]
+    return against_raw(ctx, "transitions", group, api, raw, "200", note, "same moves")
