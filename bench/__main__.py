@@ -50,7 +50,7 @@ from bench.harness import (
 )
 
 RESULTS = ROOT / "bench" / "results"
-MINE = ["intake", "map", "nearest", "positions"]
+MINE = ["intake", "map", "nearest", "positions", "transitions"]
 # Run only when asked for with --only (they size settings once; see docs/performance.md).
 OPT_IN = {"pool"}
 # Other engineers' benches: module name -> extra arguments when run as a process.

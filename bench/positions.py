@@ -12,12 +12,14 @@ import asyncio
 import json
 import random
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import asyncpg
 
 from bench.harness import Figure, LoadResult, login, run_wrk, write_data
+from tests.support.processes import SERVE_PASSWORD
 
 if TYPE_CHECKING:
     from bench.__main__ import Context
@@ -53,7 +55,7 @@ async def officers(dsn: str, n: int = OFFICERS) -> list[tuple[int, str, int]]:
             "ORDER BY id LIMIT $1",
             n,
         )
-        password = hash_password("tanggap112")
+        password = hash_password(SERVE_PASSWORD)
         async with conn.transaction():
             for i, t in enumerate(teams):
                 uid = await conn.fetchval(
@@ -110,6 +112,17 @@ async def raw_load(
                     await conn.execute("SELECT pg_notify('tanggap_live', $1)", json.dumps(live))
                 latencies.append(time.perf_counter() - t0)
 
+    return await timed_loops(pool, loop, concurrency, latencies)
+
+
+async def timed_loops(
+    pool: asyncpg.Pool,
+    loop: Callable[[int], Awaitable[None]],
+    concurrency: int,
+    latencies: list[float],
+) -> LoadResult:
+    """``loop(0)`` .. ``loop(concurrency - 1)`` at once (each appends to ``latencies``), then
+    the pool closes: the raw baseline's rate and latencies."""
     try:
         started = time.perf_counter()
         await asyncio.gather(*(loop(k) for k in range(concurrency)))
@@ -128,29 +141,28 @@ def run(ctx: Context) -> list[Figure]:
     api = run_wrk(ctx.api.base_url, "positions.lua", data, connections=CONCURRENCY, seconds=s)
     ctx.log(f"  positions, API:        {api.summary()}")
     raw = asyncio.run(raw_load(ctx.dataset.dsn, members, s, CONCURRENCY))
-    ctx.log(f"  positions, raw:        {raw.summary()}")
-    ctx.record["positions"] = {"api": api.__dict__, "raw": raw.__dict__}
-    accepted = api.ok("202")
     note = f"{len(members)} officers, {CONCURRENCY} in flight"
-    if accepted != api.requests:
-        note += f"; {api.requests - accepted} answers not 202"
+    group = "Position pings: POST /api/teams/{id}/positions"
+    return against_raw(ctx, "positions", group, api, raw, "202", note, "same transaction")
+
+
+def against_raw(
+    ctx: Context,
+    key: str,
+    group: str,
+    api: LoadResult,
+    raw: LoadResult,
+    status: str,
+    note: str,
+    same: str,
+) -> list[Figure]:
+    """Log and record the raw run; the API's throughput and p99 against it (``same``: what the
+    raw run repeats), the note telling how many answers were not ``status``."""
+    ctx.log(f"  {key}, raw:".ljust(25) + raw.summary())
+    ctx.record[key] = {"api": api.__dict__, "raw": raw.__dict__}
+    if api.ok(status) != api.requests:
+        note += f"; {api.requests - api.ok(status)} answers not {status}"
     return [
-        Figure(
-            "Position pings: POST /api/teams/{id}/positions",
-            "throughput",
-            api.rate,
-            "req/s",
-            raw.rate,
-            "raw asyncpg, same transaction",
-            note=note,
-        ),
-        Figure(
-            "Position pings: POST /api/teams/{id}/positions",
-            "p99 latency",
-            api.p99_ms,
-            "ms",
-            raw.p99_ms,
-            "raw asyncpg",
-            "lower",
-        ),
+        Figure(group, "throughput", api.rate, "req/s", raw.rate, f"raw asyncpg, {same}", note=note),
+        Figure(group, "p99 latency", api.p99_ms, "ms", raw.p99_ms, "raw asyncpg", "lower"),
     ]

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geography, Geometry
-from sqlalchemy import ColumnElement, and_, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, cast, func, or_, select, update
 from sqlalchemy import case as sqla_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,6 +94,67 @@ async def get_case(
     db: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False
 ) -> Case | None:
     return await db.get(Case, case_id, with_for_update=for_update)
+
+
+# A move's facts in one statement: the case (locked) with its category (then in the session,
+# where the notifications find it), the mover's teams, and what the move names: the team's
+# agency (an assignment), the agency's standing (a transfer). Built once; the parameters vary.
+_MOVE_FACTS = (
+    select(
+        Case,
+        Category,
+        select(func.array_agg(team_members.c.team_id))
+        .where(team_members.c.user_id == bindparam("user_id"))
+        .scalar_subquery()
+        .label("team_ids"),
+        select(Team.agency_id)
+        .where(Team.id == bindparam("team_id"))
+        .scalar_subquery()
+        .label("team_agency_id"),
+        select(Agency.active)
+        .where(Agency.id == bindparam("agency_id"))
+        .scalar_subquery()
+        .label("agency_active"),
+    )
+    .join(Category, Category.id == Case.category_id)
+    .where(Case.id == bindparam("case_id"))
+    .with_for_update(of=Case)
+    .execution_options(populate_existing=True)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MoveFacts:
+    """A case about to move, locked, and what its rules ask: the mover's teams, the named
+    team's agency (None: no such team, or none named), whether the named agency is active."""
+
+    case: Case
+    category: Category
+    team_ids: frozenset[int]
+    team_agency_id: int | None
+    agency_active: bool
+
+
+async def case_for_move(
+    db: AsyncSession,
+    case_id: uuid.UUID,
+    *,
+    user_id: int,
+    team_id: int | None = None,
+    agency_id: int | None = None,
+) -> MoveFacts | None:
+    """The case to move, locked, with what the move's rules need, in one round trip."""
+    params = {"case_id": case_id, "user_id": user_id, "team_id": team_id, "agency_id": agency_id}
+    row = (await db.execute(_MOVE_FACTS, params)).first()
+    if row is None:
+        return None
+    return MoveFacts(
+        row.Case,
+        row.Category,
+        frozenset(row.team_ids or ()),
+        row.team_agency_id,
+        bool(row.agency_active),
+    )
 
 
 async def category(db: AsyncSession, category_id: int) -> Category | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import cast, delete, func, select
+from sqlalchemy import cast, delete, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,6 +105,104 @@ async def replace_members(db: AsyncSession, team_id: int, user_ids: list[int]) -
     await db.execute(team_members.delete().where(team_members.c.team_id == team_id))
     for uid in sorted(set(user_ids)):
         await db.execute(team_members.insert().values(team_id=team_id, user_id=uid))
+
+
+# A ping in one statement: lock the team, check the membership, append the fix to the history
+# and move the team (only a newer, precise enough fix), NOTIFY the live map of the move, and
+# answer what the caller needs. ``allowed`` repeats every refusal of the service, so a refused
+# ping writes nothing; the service raises the refusal from the answered facts.
+_PING = text(
+    """
+WITH team AS (
+    SELECT id, agency_id, on_duty, last_position_at, last_accuracy_m
+    FROM teams WHERE id = :team_id FOR UPDATE
+), checked AS (
+    SELECT team.*, EXISTS (
+        SELECT 1 FROM team_members m WHERE m.team_id = team.id AND m.user_id = :user_id
+    ) AS member
+    FROM team
+), allowed AS (
+    SELECT id FROM checked
+    WHERE member AND on_duty AND CAST(:valid AS boolean)
+      AND (CAST(:scope AS int) IS NULL OR agency_id = :scope)
+), appended AS (
+    INSERT INTO team_positions (team_id, user_id, at, location, accuracy_m)
+    SELECT id, :user_id, :at, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :accuracy
+    FROM allowed
+    RETURNING id
+), moved AS (
+    UPDATE teams t
+    SET last_position = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography,
+        last_position_at = :at, last_accuracy_m = :accuracy
+    FROM allowed a
+    WHERE t.id = a.id AND CAST(:precise AS boolean)
+      AND (t.last_position_at IS NULL OR t.last_position_at <= :at)
+    RETURNING t.agency_id, t.last_position_at, t.last_accuracy_m
+), told AS (
+    SELECT pg_notify(:channel, CAST(:head AS text) || moved.agency_id || CAST(:tail AS text))
+    FROM moved
+)
+SELECT c.id, c.agency_id, c.on_duty, c.member,
+       coalesce(m.last_position_at, c.last_position_at) AS last_position_at,
+       coalesce(m.last_accuracy_m, c.last_accuracy_m) AS last_accuracy_m,
+       (SELECT count(*) FROM appended) AS appended,
+       (SELECT count(*) FROM told) AS told
+FROM checked c LEFT JOIN moved m ON true
+"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pinged:
+    """A ping's outcome: the team's facts the refusals need (``member``: the caller is in it),
+    its last position's time and accuracy after the ping, and whether the ping was stored and
+    announced."""
+
+    id: int
+    agency_id: int
+    on_duty: bool
+    member: bool
+    last_position_at: datetime | None
+    last_accuracy_m: float | None
+    appended: int
+    told: int
+
+
+async def ping(
+    db: AsyncSession,
+    *,
+    team_id: int,
+    user_id: int,
+    scope: int | None,
+    valid: bool,
+    lon: float,
+    lat: float,
+    accuracy_m: float,
+    at: datetime,
+    precise: bool,
+    channel: str,
+    announce: tuple[str, str],
+) -> Pinged | None:
+    """One ping, one round trip (see ``_PING``): stored only when the caller is a member of
+    the on-duty team within ``scope`` and ``valid``; the team moves when the fix is
+    ``precise`` and not older than its last one, and then ``announce`` (the NOTIFY payload
+    around the team's agency id) goes to ``channel``. None: no such team."""
+    params = {
+        "team_id": team_id,
+        "user_id": user_id,
+        "scope": scope,
+        "valid": valid,
+        "lon": lon,
+        "lat": lat,
+        "accuracy": accuracy_m,
+        "at": at,
+        "precise": precise,
+        "channel": channel,
+        "head": announce[0],
+        "tail": announce[1],
+    }
+    row = (await db.execute(_PING, params)).mappings().first()
+    return Pinged(**row) if row is not None else None
 
 
 async def prune_positions(db: AsyncSession, before: datetime) -> int:

@@ -44,7 +44,7 @@ from api.domain.transitions import (
     plan_dispute,
     plan_merge,
 )
-from api.errors import AppError, BadRequest, Conflict, Unprocessable
+from api.errors import AppError, BadRequest, Conflict, NotFound, Unprocessable
 from api.security import new_refresh_token, token_digest
 from api.services import notify
 from api.services import photos as photo_service
@@ -407,27 +407,34 @@ class Move:
     agency_id: int | None = None
 
 
-async def _ask(db: AsyncSession, move: Move) -> Ask:
-    """What the move names, looked up: the team's agency, the agency's standing."""
-    team_agency = None
-    if move.action == "assign" and move.team_id is not None:
-        team = await case_db.team(db, move.team_id)
-        team_agency = team.agency_id if team is not None else None
-    agency_active = False
-    if move.action == "transfer" and move.agency_id is not None:
-        agency = await case_db.agency(db, move.agency_id)
-        agency_active = agency is not None and agency.active
-    return Ask(move.note, move.team_id, team_agency, move.agency_id, agency_active)
+async def _for_move(
+    db: AsyncSession, principal: Principal, case_id: uuid.UUID, **named: int | None
+) -> case_db.MoveFacts:
+    """The case the caller may see, locked, with what a move needs (404 otherwise, as
+    :func:`api.services.access.visible_case`)."""
+    found = await case_db.case_for_move(db, case_id, user_id=principal.user_id, **named)
+    if found is None or not principal.may_see_agency(found.case.agency_id):
+        raise NotFound("case_not_found")
+    return found
 
 
 async def act(
     db: AsyncSession, principal: Principal, case_id: uuid.UUID, move: Move, now: datetime
 ) -> Case:
-    """A staff member moves a case along its lifecycle (everything but merge)."""
-    case = await visible_case(db, principal, case_id, for_update=True)
+    """A staff member moves a case along its lifecycle (everything but merge). The case, the
+    mover's teams and what the move names come in one statement
+    (:func:`api.db.cases.case_for_move`)."""
+    found = await _for_move(
+        db,
+        principal,
+        case_id,
+        team_id=move.team_id if move.action == "assign" else None,
+        agency_id=move.agency_id if move.action == "transfer" else None,
+    )
+    case = found.case
     _check_version(case, move.version)
-    actor = await actor_of(db, principal)
-    ask = await _ask(db, move)
+    actor = Actor("user", principal.role, principal.agency_id, found.team_ids)
+    ask = Ask(move.note, move.team_id, found.team_agency_id, move.agency_id, found.agency_active)
     try:
         effects = plan(move.action, actor, await _facts(db, case, move.action), ask, now)
     except TransitionRefused as exc:
@@ -515,7 +522,7 @@ async def add_note(
     now: datetime,
 ) -> CaseEvent:
     """A staff member's note on the timeline (public or internal)."""
-    case = await visible_case(db, principal, case_id, for_update=True)
+    case = (await _for_move(db, principal, case_id)).case
     return await record_event(
         db, case, "note", now=now, actor_id=principal.user_id, note=note.strip(), public=public
     )

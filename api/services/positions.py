@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
 from api.config import Settings
 from api.db import teams as team_q
-from api.db.models import Team, TeamPosition
+from api.db.models import Team
 from api.domain.places import valid_coordinates
 from api.errors import BadRequest, Conflict, Forbidden, NotFound
 from api.services import notify
-from api.services.cases import ewkt, team_ids_of
+from api.services.cases import team_ids_of
+
+_encode = msgspec.json.Encoder().encode
 
 
 async def team_for_member(db: AsyncSession, principal: Principal, team_id: int) -> Team:
@@ -21,6 +24,16 @@ async def team_for_member(db: AsyncSession, principal: Principal, team_id: int) 
     if team is None or not principal.may_see_agency(team.agency_id):
         raise NotFound()
     return team
+
+
+def _announcement(
+    team_id: int, lon: float, lat: float, accuracy_m: float, at: datetime
+) -> tuple[str, str]:
+    """The live map's ``position`` message (:func:`api.services.notify.position_message`) as
+    the text before and after the team's agency id, which the database fills in."""
+    head = _encode({"t": "position", "team_id": team_id})[:-1] + b',"agency_id":'
+    tail = _encode({"lon": lon, "lat": lat, "accuracy_m": accuracy_m, "at": at.isoformat()})
+    return head.decode(), "," + tail[1:].decode()
 
 
 async def ping(
@@ -34,36 +47,39 @@ async def ping(
     accuracy_m: float,
     at: datetime | None,
     now: datetime,
-) -> Team:
-    team = await team_for_member(db, principal, team_id)
-    if team_id not in await team_ids_of(db, principal.user_id):
+) -> team_q.Pinged:
+    """An on-duty member's position ping, in one statement (:func:`api.db.teams.ping`); the
+    refusals in their order of old: no such team (404), not a member (403), off duty (409),
+    impossible or stale coordinates (400). A refused ping writes nothing."""
+    # A fix from the phone's clock may be a little ahead; never trust the future.
+    when = (min(at, now) if at is not None else now).astimezone(UTC)
+    valid = valid_coordinates(lat, lon)
+    fresh = when >= now - timedelta(hours=1)
+    team = await team_q.ping(
+        db,
+        team_id=team_id,
+        user_id=principal.user_id,
+        scope=principal.agency_scope,
+        valid=valid and fresh,
+        lon=lon,
+        lat=lat,
+        accuracy_m=accuracy_m,
+        at=when,
+        precise=accuracy_m <= settings.position_max_accuracy_m,
+        channel=notify.LIVE_CHANNEL,
+        announce=_announcement(team_id, lon, lat, accuracy_m, when),
+    )
+    if team is None or not principal.may_see_agency(team.agency_id):
+        raise NotFound()
+    if not team.member:
         raise Forbidden("not_team_member")
     if not team.on_duty:
         # Off duty, a phone's position is private.
         raise Conflict("team_off_duty")
-    if not valid_coordinates(lat, lon):
+    if not valid:
         raise BadRequest("invalid_coordinates")
-    # A fix from the phone's clock may be a little ahead; never trust the future.
-    when = min(at, now) if at is not None else now
-    if when < now - timedelta(hours=1):
+    if not fresh:
         raise BadRequest("position_too_old")
-    db.add(
-        TeamPosition(
-            team_id=team.id,
-            user_id=principal.user_id,
-            at=when,
-            location=ewkt(lon, lat),
-            accuracy_m=accuracy_m,
-        )
-    )
-    newer = team.last_position_at is None or when >= team.last_position_at
-    if newer and accuracy_m <= settings.position_max_accuracy_m:
-        team.last_position = ewkt(lon, lat)
-        team.last_position_at = when
-        team.last_accuracy_m = accuracy_m
-        await db.flush()
-        await notify.on_team_position(db, team)
-    await db.flush()
     return team
 
 

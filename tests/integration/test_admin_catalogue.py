@@ -237,12 +237,12 @@ async def test_bad_questions_are_named_beside_their_field_and_change_nothing(
 
 # ------------------------------------------------------------------ teams
 @contextmanager
-def statements_on(table: str) -> Iterator[list[str]]:
-    """Every SQL statement run meanwhile that reads ``table``."""
+def statements_on(table: str | None = None) -> Iterator[list[str]]:
+    """Every SQL statement run meanwhile that reads ``table`` (every one, without a table)."""
     seen: list[str] = []
 
     def heard(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        if f"FROM {table}" in statement or f"JOIN {table}" in statement:
+        if table is None or f"FROM {table}" in statement or f"JOIN {table}" in statement:
             seen.append(statement)
 
     event.listen(Engine, "before_cursor_execute", heard)
