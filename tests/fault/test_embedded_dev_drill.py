@@ -251,9 +251,18 @@ async def _drill(root: Path) -> None:
         async with httpx.AsyncClient(base_url=run.base_url, timeout=10) as http:
             metrics = (await http.get("/metrics")).text
         assert "tanggap_database_up 1.0" in metrics
-        assert 'tanggap_http_requests_total{method="POST",route="/api/cases",status="503"}' in (
+        # Readiness answered 503 during the outage (checked below); whether an intake request
+        # also got one is a race: the killed postmaster's backends can finish every request in
+        # flight while the supervisor restarts it (2 s), so that series is checked only if the
+        # load saw a 503.
+        assert 'tanggap_http_requests_total{method="GET",route="/health/ready",status="503"}' in (
             metrics
         )
+        if any(a.status == 503 for a in load.answers):
+            assert (
+                'tanggap_http_requests_total{method="POST",route="/api/cases",status="503"}'
+                in metrics
+            )
         assert 'tanggap_push_notifications_total{outcome="sent"} 0.0' not in metrics
         supervisor = [line for line in run.output().splitlines() if line.startswith("PostgreSQL")]
         assert "restarting it" in run.output() and "back after crash recovery" in run.output()
