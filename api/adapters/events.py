@@ -33,7 +33,9 @@ __all__ = ["RESET", "ListenBackend", "channels_plugin", "libpq_dsn"]
 class ListenBackend(AsyncPgChannelsBackend):
     """LISTEN/NOTIFY backend that survives a lost or late database connection."""
 
-    def __init__(self, dsn: str, *, max_backoff_s: float = 10.0) -> None:
+    # Short: until it is back, every open stream hears nothing, so a dispatcher's map would
+    # stand still for up to this long after the new primary takes connections.
+    def __init__(self, dsn: str, *, max_backoff_s: float = 2.0) -> None:
         super().__init__(make_connection=lambda: connect_primary(dsn, timeout=5))
         self._max_backoff_s = max_backoff_s
         self._conn: asyncpg.Connection | None = None

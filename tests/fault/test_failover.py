@@ -68,6 +68,7 @@ class LiveListener:
     created: set[str] = field(default_factory=set)  # case ids of ``created`` events
     last_id: str | None = None
     opens: list[tuple[float, int, str | None]] = field(default_factory=list)
+    resyncs: int = 0  # ``resync`` events: too much missed to replay, lists reloaded
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -97,6 +98,27 @@ class LiveListener:
                 self.last_id = event.id
             if event.event == "case" and event.json["kind"] == "created":
                 self.created.add(event.json["case_id"])
+            elif event.event == "resync":
+                await self._reload()
+
+    async def _reload(self) -> None:
+        """``resync``: more was missed than the server replays, so the screen reloads its
+        lists (as the PWA does) and continues live from the id the event carried."""
+        self.resyncs += 1
+        cursor: str | None = None
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=10) as http:
+            while True:
+                params: dict[str, str | int] = {"limit": 200}
+                if cursor:
+                    params["cursor"] = cursor
+                r = await http.get(
+                    "/api/cases", params=params, headers={"Authorization": f"Bearer {self.token}"}
+                )
+                r.raise_for_status()
+                page = r.json()
+                self.created.update(item["id"] for item in page["items"])
+                if not (cursor := page["next_cursor"]):
+                    return
 
 
 async def _on_standby_before_promotion(dsn: str, case_ids: list[str]) -> tuple[list[str], bool]:
@@ -309,6 +331,7 @@ async def _drill(f: Formation, data: Path, bouncers: contextlib.ExitStack) -> No
         "answers_503": len(answers_503),
         "refused_or_reset": sum(a.status == 0 for a in load.answers),
         "sse_reopened": len(reopened),
+        "sse_resyncs": live.resyncs,
         "intake_per_s_synchronous": round(sync_rate, 1),
         "drill_s": round(time.monotonic() - began, 1),
     }
