@@ -9,8 +9,8 @@ codes at cell edges. Pure: no I/O.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 
 ALPHABET = "23456789CFGHJMPQRVWX"
 SEPARATOR = "+"

@@ -6,6 +6,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.domain import pluscode
 
@@ -97,3 +99,25 @@ def test_a_padded_or_short_code_cannot_be_shortened() -> None:
         pluscode.shorten("7FG49Q00+", 20.37, 2.77)
     with pytest.raises(pluscode.InvalidPlusCode):
         pluscode.shorten("9QCJ+2VX", 51.37, -1.21)
+
+
+# Code-like text: the alphabet, padding, separators, and letters that change under upper().
+CODE_LIKE = st.lists(st.sampled_from(list("23456789CFGHJMPQRVWX0+ ,abcxß\ufb00\x00")), max_size=16)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=30), CODE_LIKE.map("".join)))
+def test_any_typed_text_is_a_place_or_refused_never_a_crash(text: str) -> None:
+    try:
+        area = pluscode.resolve(text, -4.015, 122.55)
+    except pluscode.InvalidPlusCode:
+        return
+    assert area.south <= area.lat <= area.north and area.west <= area.lon <= area.east
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-4.13, -3.90), st.floats(122.40, 122.70))
+def test_a_code_near_the_city_shortens_and_reads_back_to_itself(lat: float, lon: float) -> None:
+    full = pluscode.encode(lat, lon)
+    area = pluscode.resolve(pluscode.shorten(full, -4.015, 122.55), -4.015, 122.55)
+    assert pluscode.encode(area.lat, area.lon) == full
