@@ -1,16 +1,21 @@
-"""The field officer's Navigate on a Pixel 7: the phone's maps app gets a `geo:` URI, and the case
-shows its Plus Code and how far and which way it is from the officer's own (mocked) position."""
+"""Plus Codes and Navigate in the browser. The field officer's Navigate on a Pixel 7: the phone's
+maps app gets a `geo:` URI, and the case shows its Plus Code and how far and which way it is from
+the officer's own (mocked) position. A citizen reporting at a short Plus Code sees the full code
+on the tracking page, and the dispatcher sees it beside the address."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
+import httpx
 import pytest
-from playwright.async_api import BrowserContext, expect
+from playwright.async_api import Browser, BrowserContext, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.domain import pluscode
-from tests.e2e.conftest import Shot, axe_serious, dump, sign_in, switch_language
+from tests.e2e import conftest as e2e
+from tests.e2e.conftest import LiveServer, Shot, sign_in
 from tests.e2e.test_field_officer import assigned_case
 
 pytestmark = [pytest.mark.e2e]
@@ -30,6 +35,15 @@ document.addEventListener("click", (e) => {
   if (a && /^(geo:|https:\\/\\/maps\\.)/.test(a.href)) { keep(a.href); e.preventDefault(); }
 }, true);
 """
+
+
+# A citizen's report placed by a short Plus Code, read near the city centre.
+REPORT_AT_A_CODE = {
+    "category": "LAMPU_JALAN",
+    "description": "Lampu jalan mati di depan sekolah",
+    "plus_code": "2G9C+X4 Kendari",
+    "phone": "081298765432",
+}
 
 
 def distance_and_bearing(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, int]:
@@ -73,8 +87,8 @@ async def test_navigate_opens_the_maps_app_with_distance_and_bearing_from_the_of
         f"{km.replace('.', ',')} km dari Anda, arah timur laut ({bearing}°)"
     )
     await shot(page, "navigate-01-case")
-    violations = await axe_serious(page)
-    assert not violations, dump(violations)
+    violations = await e2e.axe_serious(page)
+    assert not violations, e2e.dump(violations)
 
     # Navigate hands the phone's maps app a geo: URI at the case, labelled with its reference.
     navigate = page.get_by_test_id("navigate")
@@ -83,7 +97,7 @@ async def test_navigate_opens_the_maps_app_with_distance_and_bearing_from_the_of
     opened = await page.evaluate("window.__opened")
     assert opened == [f"geo:{CASE[0]},{CASE[1]}?q={CASE[0]},{CASE[1]}({case.reference})"]
 
-    await switch_language(page, "en")
+    await e2e.switch_language(page, "en")
     await expect(direction).to_have_text(f"{km} km from you, to the north-east ({bearing}°)")
     await expect(navigate).to_have_text("Navigate to the location")
     await shot(page, "navigate-02-english")
@@ -108,3 +122,44 @@ async def test_without_a_position_the_case_says_so_and_still_navigates(
         f"geo:{CASE[0]},{CASE[1]}?q={CASE[0]},{CASE[1]}({case.reference})"
     ]
     await page.close()
+
+
+async def test_a_case_reported_at_a_plus_code_shows_it_to_the_citizen_and_the_dispatcher(
+    browser: Browser, playwright_instance: Any, live_server: LiveServer, shot: Shot
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=15) as c:
+        made = (
+            (await c.post("/api/public/reports", json=REPORT_AT_A_CODE)).raise_for_status().json()
+        )
+
+    citizen = await browser.new_context(
+        **e2e.phone(playwright_instance), base_url=live_server.base_url
+    )
+    try:
+        page = await citizen.new_page()
+        await page.goto(f"/lacak/{made['reference']}")
+        await page.get_by_label("Nomor ponsel").fill("081298765432")
+        await page.get_by_label("PIN").fill(made["pin"])
+        await page.get_by_role("button", name="Lacak", exact=True).click()
+        await expect(page.get_by_test_id("plus-code")).to_have_text("6Q842G9C+X4")
+        await shot(page, "plus-code-01-lacak")
+        violations = await e2e.axe_serious(page)
+        assert not violations, e2e.dump(violations)
+    finally:
+        await citizen.close()
+
+    desk = await browser.new_context(
+        viewport={"width": 1600, "height": 1000},
+        locale="id-ID",
+        timezone_id="Asia/Makassar",
+        base_url=live_server.base_url,
+    )
+    try:
+        page = await desk.new_page()
+        await sign_in(page, "dispatcher")
+        await page.locator(f'.case-row[data-reference="{made["reference"]}"]').click()
+        drawer = page.get_by_test_id("case-drawer")
+        await expect(drawer.get_by_test_id("plus-code")).to_have_text("6Q842G9C+X4")
+        await shot(page, "plus-code-02-dispatch")
+    finally:
+        await desk.close()
