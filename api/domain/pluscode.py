@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
 
 ALPHABET = "23456789CFGHJMPQRVWX"
 SEPARATOR = "+"
@@ -101,11 +100,11 @@ def encode(lat: float, lon: float, length: int = DEFAULT_LENGTH) -> str:
     if length < 2 or (length < PAIR_LENGTH and length % 2):
         raise InvalidPlusCode(f"invalid code length {length}")
     length = min(length, MAX_LENGTH)
-    # Floor, never truncate: -1.3 must step down to -2. The product is taken on the decimal the
-    # float stands for ("129.7"), since a binary float product lands a hair below cell edges.
-    y = math.floor(Decimal(repr(lat)) * LAT_STEPS) + 90 * LAT_STEPS
+    # Shift to positive, then round to 6 decimals before flooring, as the reference library
+    # does: a binary float product lands a hair below cell edges ("129.7" * steps).
+    y = math.floor(round((lat + 90) * LAT_STEPS, 6))
     y = min(max(y, 0), 180 * LAT_STEPS - 1)
-    x = (math.floor(Decimal(repr(lon)) * LON_STEPS) + 180 * LON_STEPS) % (360 * LON_STEPS)
+    x = math.floor(round((lon + 180) * LON_STEPS, 6)) % (360 * LON_STEPS)
     digits: list[str] = []
     # Reverse: the grid digits (11 to 15) first, then the pairs from the finest.
     for _ in range(MAX_LENGTH - PAIR_LENGTH):

@@ -1,5 +1,5 @@
-"""Plus Codes read by the API, so the PWA carries no copy of the algorithm: the operator's pin
-entry and the citizen's map picker send what was typed and move the pin to the answer."""
+"""Plus Codes read by the API, for clients that carry no Plus Code library of their own (the PWA's
+pin entry reads codes itself, in a lazily loaded chunk): a typed code answered as a place."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Plus Codes at the edge of the API: a typed code read as a point (short codes near the city
-centre), and the code shown beside a case's address. The algorithm is
-:mod:`api.domain.pluscode`; the PWA asks ``GET /api/pluscodes`` instead of carrying its own.
+centre) for intake, citizen reports and ``GET /api/pluscodes``. The algorithm is
+:mod:`api.domain.pluscode`.
 """
 
 from __future__ import annotations
