@@ -50,6 +50,7 @@ from api.routes.deps import DEPENDENCIES
 from api.routes.exports import STATS_HANDLERS
 from api.routes.open311 import Open311KeyController, open311_router
 from api.routes.photos import PhotoController
+from api.routes.pluscodes import read_plus_code
 from api.routes.public import PublicController
 from api.routes.push import PushController
 from api.services.notify import LIVE_CHANNEL
@@ -129,6 +130,7 @@ def create_app(
             config.app_config,
             geography.city_geography,
             geography.search_places,
+            read_plus_code,
             places.PlaceController,
             PhotoController,
             PushController,

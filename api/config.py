@@ -199,6 +199,12 @@ class Settings:
         return ZoneInfo(self.city_timezone)
 
     @property
+    def city_center(self) -> tuple[float, float]:
+        """(lat, lon): the middle of the service area, where short Plus Codes are read."""
+        min_lon, min_lat, max_lon, max_lat = self.city_bbox
+        return ((min_lat + max_lat) / 2, (min_lon + max_lon) / 2)
+
+    @property
     def uses_embedded_database(self) -> bool:
         return not self.database_url
 

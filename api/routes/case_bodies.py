@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from api.domain.vocabulary import Priority
-from api.routes.params import Id, Lat, Lon
+from api.routes.params import Id, Lat, Lon, PlusCodeText
 
 Accuracy = Annotated[float, msgspec.Meta(ge=0, le=100_000)]
 Note = Annotated[str, msgspec.Meta(max_length=2000)]
@@ -25,9 +25,11 @@ class ReporterIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class CaseIn(msgspec.Struct, forbid_unknown_fields=True):
     category_id: Id
-    lat: Lat
-    lon: Lon
     description: Annotated[str, msgspec.Meta(min_length=3, max_length=4000)]
+    # The place: lat and lon, or a Plus Code (exactly one of the two).
+    lat: Lat | None = None
+    lon: Lon | None = None
+    plus_code: PlusCodeText | None = None
     address: Annotated[str, msgspec.Meta(max_length=500)] = ""
     landmark: Annotated[str, msgspec.Meta(max_length=500)] = ""
     priority: Priority | None = None

@@ -15,7 +15,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal, requires_login, requires_roles
-from api.domain import sla
+from api.domain import pluscode, sla
 from api.domain.lifecycle import PublicStatus, public_status
 from api.domain.transitions import FIELD_ACTIONS
 from api.domain.vocabulary import (
@@ -40,6 +40,7 @@ from api.routes.case_bodies import (
 from api.routes.deps import Cfg, CurrentUser, Db, Lang, LiveReadDb, Now, OneRead, post_ok
 from api.services import case_views as views
 from api.services import cases as svc
+from api.services import pluscodes
 from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
 from api.services.citizen import caller_tracking, new_caller_tracking
 from api.services.idempotency import idempotent
@@ -65,6 +66,7 @@ class CaseOut(msgspec.Struct):
     public_status: PublicStatus
     lat: float
     lon: float
+    plus_code: str  # the place's 10-digit Plus Code (about 14 m), shown beside the address
     address: str
     landmark: str
     area_id: int | None
@@ -184,6 +186,7 @@ def case_out(row: CaseRow, now: datetime, lang: str) -> CaseOut:
         public_status=public_status(c.status),
         lat=float(row.lat),
         lon=float(row.lon),
+        plus_code=pluscode.encode(float(row.lat), float(row.lon)),
         address=c.address,
         landmark=c.landmark,
         area_id=c.area_id,
@@ -390,6 +393,9 @@ class CaseController(Controller):
         given = msgspec.structs.asdict(data)
         reporter: ReporterIn | None = given.pop("reporter")
         phone = reporter.phone if reporter else None
+        given["lat"], given["lon"] = pluscodes.located(
+            settings, data.lat, data.lon, given.pop("plus_code")
+        )
         new = svc.NewCase(
             **given,
             reporter_name=reporter.name if reporter else None,

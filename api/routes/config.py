@@ -43,7 +43,6 @@ class ConfigOut(msgspec.Struct):
     cache_control=None,
 )
 async def app_config(settings: Cfg, request: Request[Any, Any, Any]) -> ConfigOut:
-    min_lon, min_lat, max_lon, max_lat = settings.city_bbox
     tile = settings.map_tile_url
     attribution = "© OpenStreetMap contributors" if "openstreetmap" in tile else ""
     return ConfigOut(
@@ -51,7 +50,7 @@ async def app_config(settings: Cfg, request: Request[Any, Any, Any]) -> ConfigOu
             settings.city_code,
             settings.city_name,
             settings.city_timezone,
-            ((min_lat + max_lat) / 2, (min_lon + max_lon) / 2),
+            settings.city_center,
             settings.city_bbox,
         ),
         map=MapOut(tile, attribution, 19),

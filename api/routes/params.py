@@ -16,6 +16,8 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 #: WGS84 longitude in degrees.
 Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+#: A typed Plus Code, full or short with the city ("2G9C+X4 Kendari"), read by the API.
+PlusCodeText = Annotated[str, msgspec.Meta(min_length=2, max_length=100)]
 
 
 class MembersIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -19,6 +19,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.domain import pluscode
 from api.domain.abuse import tracking_pin
 from api.domain.lifecycle import OPEN, PUBLIC_STATUS_TEXT, public_status
 from api.i18n import t
@@ -35,10 +36,10 @@ from api.routes.deps import (
     client_ip,
     read_fresh,
 )
-from api.routes.params import Lat, Lon
+from api.routes.params import Lat, Lon, PlusCodeText
 from api.routes.photos import UploadOperation, receive_photos, serve_copy
 from api.security import token_digest
-from api.services import abuse, citizen, public_photos, tracking
+from api.services import abuse, citizen, pluscodes, public_photos, tracking
 from api.services.idempotency import idempotent
 from api.services.photos import Uploader
 
@@ -60,8 +61,10 @@ class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
 
     category: Annotated[str, msgspec.Meta(min_length=1, max_length=48)]
     description: Text
-    lat: Lat
-    lon: Lon
+    # The place: lat and lon, or a Plus Code (full, or short near the city); exactly one.
+    lat: Lat | None = None
+    lon: Lon | None = None
+    plus_code: PlusCodeText | None = None
     location_source: Literal["gps", "map"] = "map"
     accuracy_m: Annotated[float, msgspec.Meta(ge=0, le=100_000)] | None = None
     address: Text = ""
@@ -168,6 +171,7 @@ class TrackOut(msgspec.Struct):
     area: str | None
     lat: float | None
     lon: float | None
+    plus_code: str | None  # of the point shown (so never finer than it)
     created_at: datetime
     updated_at: datetime
     expected_resolution: datetime
@@ -294,10 +298,14 @@ class PublicController(Controller):
         translated 4xx: unknown category, outside the service area, text too long, a number
         flagged for prank calls (403), too many reports from this address or phone (429)."""
         language = data.language or lang
+        given = msgspec.structs.asdict(data)
+        code = given.pop("plus_code")
+        given["lat"], given["lon"] = pluscodes.located(settings, data.lat, data.lon, code)
         report = citizen.Report(
-            **msgspec.structs.asdict(data)
+            **given
             | {
                 "language": language,
+                "location_source": "plus_code" if code else data.location_source,
                 "attributes": {
                     k: v if isinstance(v, list) else [v] for k, v in data.attributes.items()
                 },
@@ -413,6 +421,7 @@ class PublicController(Controller):
             area=view.area_name,
             lat=view.shown.lat if view.shown else None,
             lon=view.shown.lon if view.shown else None,
+            plus_code=pluscode.encode(view.shown.lat, view.shown.lon) if view.shown else None,
             created_at=c.created_at,
             updated_at=c.updated_at,
             expected_resolution=c.resolve_by,

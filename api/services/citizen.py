@@ -64,7 +64,7 @@ class Report:
     phone: str | None = None
     language: str = "id"
     attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    location_source: str | None = None  # "gps", "map" or "open311"
+    location_source: str | None = None  # "gps", "map", "plus_code" or "open311"
     accuracy_m: float | None = None
 
 

@@ -953,6 +953,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pluscodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a Plus Code as a place (a short code is read near the city centre)
+         * @description `code` is a full Plus Code (`6Q842G9C+X4`) or a short one, optionally followed by the city (`2G9C+X4 Kendari`); URL-encode the `+` as `%2B`. Answers the full code, its centre and its area; an unreadable code is a 400 `invalid_plus_code`.
+         */
+        get: operations["ApiPluscodesReadPlusCode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/public/cases/{reference}": {
         parameters: {
             query?: never;
@@ -1837,8 +1857,9 @@ export interface components {
             description: string;
             /** @default  */
             landmark: string;
-            lat: number;
-            lon: number;
+            lat?: number | null;
+            lon?: number | null;
+            plus_code?: string | null;
             /** @enum {null|string} */
             priority?: "P1" | "P2" | "P3" | null;
             reporter?: components["schemas"]["ReporterIn"] | null;
@@ -1871,6 +1892,7 @@ export interface components {
             out_of_area: boolean;
             overdue: boolean;
             overdue_stages: string[];
+            plus_code: string;
             /** @enum {string} */
             priority: "P1" | "P2" | "P3";
             /** @enum {string} */
@@ -2220,6 +2242,7 @@ export interface components {
             out_of_area: boolean;
             overdue: boolean;
             overdue_stages: string[];
+            plus_code: string;
             /** @enum {string} */
             priority: "P1" | "P2" | "P3";
             /** @enum {string} */
@@ -2471,6 +2494,19 @@ export interface components {
             lon: number;
             name: string;
         };
+        /** PlusCodeOut */
+        PlusCodeOut: {
+            bbox: [
+                number,
+                number,
+                number,
+                number
+            ];
+            code: string;
+            lat: number;
+            lon: number;
+            short: string;
+        };
         /** PositionIn */
         PositionIn: {
             accuracy_m: number;
@@ -2635,15 +2671,16 @@ export interface components {
             landmark: string;
             /** @enum {null|string} */
             language?: "id" | "en" | null;
-            lat: number;
+            lat?: number | null;
             /**
              * @default map
              * @enum {string}
              */
             location_source: "gps" | "map";
-            lon: number;
+            lon?: number | null;
             name?: string | null;
             phone?: string | null;
+            plus_code?: string | null;
         };
         /** ReportOut */
         ReportOut: {
@@ -2914,6 +2951,7 @@ export interface components {
             lon: number | null;
             merged_into: string | null;
             photos: components["schemas"]["PublicPhotoOut"][];
+            plus_code: string | null;
             rated: boolean;
             reference: string;
             status: string;
@@ -5702,6 +5740,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlaceHit"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPluscodesReadPlusCode: {
+        parameters: {
+            query: {
+                code: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlusCodeOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -99,6 +99,7 @@ export function caseOut(fields: Partial<CaseSummary> & Pick<CaseSummary, "id">):
     public_status: "dalam_proses",
     lat: -3.97,
     lon: 122.51,
+    plus_code: "6Q842GJ6+22",
     address: "",
     landmark: "",
     description: "",

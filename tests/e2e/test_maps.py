@@ -22,6 +22,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
+from api.domain import pluscode
 from api.seed import areas
 from tests.e2e.conftest import (
     ARTIFACTS,
@@ -210,6 +211,10 @@ async def test_operator_places_the_pin_by_coordinates_plus_code_and_gazetteer(
     await page.get_by_role("button", name=re.compile("^Buat kasus")).click()
     # Created: the nearest teams are suggested next.
     await expect(page.get_by_role("table", name="Tim yang disarankan")).to_be_visible()
+    # ... and the new case's Plus Code is shown with it.
+    await expect(page.get_by_test_id("created-plus-code")).to_have_text(
+        pluscode.encode(-3.995, 122.515)
+    )
     async with httpx.AsyncClient(base_url=no_tiles_server.base_url) as c:
         r = await c.post("/api/auth/login", json={"username": "operator", "password": PASSWORD})
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}

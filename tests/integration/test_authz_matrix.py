@@ -94,6 +94,7 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ("GET", "/api/config"): (NO, "2222222"),
     ("GET", "/api/geography"): (NO, "2222222"),
     ("GET", "/api/places"): (Req(query={"q": "kadia"}), "2222222"),
+    ("GET", "/api/pluscodes"): (Req(query={"code": "2G9C+X4"}), "2222222"),
     ("GET", "/api/push/public-key"): (NO, "2222222"),
     # The PWA shell (without a build, a page saying how to build it).
     ("GET", "/"): (NO, "2222222"),

@@ -166,6 +166,14 @@ export function Lacak({ reference }: { reference: string | null }) {
             <dd>{[data.address, data.area].filter(Boolean).join(", ")}</dd>
           </>
         )}
+        {data.plus_code && (
+          <>
+            <dt>{t("case.plus_code")}</dt>
+            <dd data-testid="plus-code" translate={false}>
+              {data.plus_code}
+            </dd>
+          </>
+        )}
         <dt>{t("citizen.expected")}</dt>
         <dd>{formatTime(data.expected_resolution)}</dd>
       </dl>

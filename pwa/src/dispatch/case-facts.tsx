@@ -53,6 +53,10 @@ export function CaseFacts(p: {
       <dd data-testid={p.teamTestid}>{c.team_name ?? t("dispatch.no_team")}</dd>
       <dt>{t("dispatch.place")}</dt>
       <dd>{[c.address, c.landmark].filter(Boolean).join(" · ") || "–"}</dd>
+      <dt>{t("case.plus_code")}</dt>
+      <dd data-testid="plus-code" translate={false}>
+        {c.plus_code}
+      </dd>
       {p.children}
     </dl>
   );

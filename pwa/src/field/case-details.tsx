@@ -4,8 +4,8 @@
  * officer's unsent steps marked).
  */
 import { useEffect, useMemo } from "preact/hooks";
-import { navigationUrl, type Position } from "../lib/geo";
-import { formatTime, hasKey, t } from "../lib/i18n";
+import { bearingDeg, compassPoint, distanceM, navigationUrl, type Position } from "../lib/geo";
+import { formatDistance, formatTime, hasKey, t } from "../lib/i18n";
 import { type OutboxItem, TARGET_STATUS } from "../lib/outbox";
 import type {
   AppConfig,
@@ -47,13 +47,35 @@ export function pendingEvents(mine: OutboxItem[], user: User): TimelineEvent[] {
     }));
 }
 
-function Fact({ label, value }: { label: string; value: string | null }) {
+function Fact(p: { label: string; value: string | null; noTranslate?: boolean }) {
+  const { label, value, noTranslate } = p;
   if (!value) return null;
   return (
     <>
       <dt>{label}</dt>
-      <dd>{value}</dd>
+      <dd translate={noTranslate ? false : undefined}>{value}</dd>
     </>
+  );
+}
+
+/** How far and which way the case is from the officer's own position, once the phone knows it. */
+function Direction({ c, here }: { c: CaseSummary; here: Position | null }) {
+  if (!here) {
+    return (
+      <p class="muted small" data-testid="direction">
+        {t("case.direction_unknown")}
+      </p>
+    );
+  }
+  const bearing = bearingDeg(here.lat, here.lon, c.lat, c.lon);
+  return (
+    <p class="small" data-testid="direction" data-bearing={bearing}>
+      {t("case.direction", {
+        d: formatDistance(distanceM(here.lat, here.lon, c.lat, c.lon)),
+        dir: t(`compass.${compassPoint(bearing)}`),
+        deg: bearing,
+      })}
+    </p>
   );
 }
 
@@ -72,6 +94,7 @@ export function CaseWhere({
       {config && <CaseMap lat={c.lat} lon={c.lon} here={here} map={config.map} />}
       <dl class="facts">
         <Fact label={t("case.address")} value={c.address} />
+        <Fact label={t("case.plus_code")} value={c.plus_code} noTranslate />
         <Fact label={t("case.landmark")} value={c.landmark} />
         <Fact label={t("case.area")} value={c.area_name} />
       </dl>
@@ -84,6 +107,7 @@ export function CaseWhere({
       >
         {t("case.navigate")}
       </a>
+      <Direction c={c} here={here} />
       <h2>{t("case.description")}</h2>
       <p class="description">{c.description}</p>
       <h2>{t("case.deadlines")}</h2>

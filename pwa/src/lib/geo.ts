@@ -1,4 +1,4 @@
-/** Distances, the "navigate" link, and position pings while on duty. */
+/** Distances and bearings, the "navigate" link, and position pings while on duty. */
 
 export interface Position {
   lat: number;
@@ -19,13 +19,36 @@ export function distanceM(aLat: number, aLon: number, bLat: number, bLon: number
   return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
+/** Initial great-circle bearing from a to b, in degrees clockwise from north (0 to 359). */
+export function bearingDeg(aLat: number, aLon: number, bLat: number, bLon: number): number {
+  const rad = Math.PI / 180;
+  const dLon = (bLon - aLon) * rad;
+  const y = Math.sin(dLon) * Math.cos(bLat * rad);
+  const x =
+    Math.cos(aLat * rad) * Math.sin(bLat * rad) -
+    Math.sin(aLat * rad) * Math.cos(bLat * rad) * Math.cos(dLon);
+  return Math.round((Math.atan2(y, x) / rad + 360) % 360) % 360;
+}
+
+export const COMPASS = ["n", "ne", "e", "se", "s", "sw", "w", "nw"] as const;
+export type Compass = (typeof COMPASS)[number];
+
+/** The eight-point compass direction of a bearing (north covers 337.5° to 22.5°). */
+export function compassPoint(bearing: number): Compass {
+  return COMPASS[Math.round((((bearing % 360) + 360) % 360) / 45) % 8];
+}
+
 /**
- * A link that opens turn-by-turn navigation: Android hands `geo:` URIs to the maps app the
- * officer uses; elsewhere a maps URL works in any browser.
+ * A link that opens the phone's own maps app at the case: Android hands `geo:` URIs to the maps
+ * app the officer uses, iOS opens Apple Maps with directions; elsewhere a maps URL works in any
+ * browser.
  */
 export function navigationUrl(lat: number, lon: number, label: string, userAgent: string): string {
   if (/Android/i.test(userAgent)) {
     return `geo:${lat},${lon}?q=${lat},${lon}(${encodeURIComponent(label)})`;
+  }
+  if (/iPhone|iPad|iPod/i.test(userAgent)) {
+    return `https://maps.apple.com/?daddr=${lat},${lon}`;
   }
   return `https://www.google.com/maps/dir/?api=1&destination=${lat},${lon}`;
 }

@@ -119,6 +119,12 @@ export function CreatedPanel({
   return (
     <section aria-labelledby="created-h" data-testid="created">
       <h3 id="created-h">{t("intake.created", { ref: created.reference })}</h3>
+      <p class="muted small">
+        {t("case.plus_code")}:{" "}
+        <span data-testid="created-plus-code" translate={false}>
+          {created.plus_code}
+        </span>
+      </p>
       {created.caller_tracking && <ReadBack tracking={created.caller_tracking} />}
       {done ? (
         <p class="done" role="status" data-testid="intake-done">
