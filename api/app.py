@@ -52,6 +52,7 @@ from api.routes.open311 import Open311KeyController, open311_router
 from api.routes.photos import PhotoController
 from api.routes.public import PublicController
 from api.routes.push import PushController
+from api.routes.sms import CallerSmsController
 from api.services.notify import LIVE_CHANNEL
 
 
@@ -121,6 +122,7 @@ def create_app(
             audit.AuditController,
             cases.CaseController,
             cases.cases_geojson,
+            CallerSmsController,
             calls.CallController,
             calls.flagged_numbers,
             calls.pbx_webhook,
