@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +28,12 @@ from api.config import Settings
 from api.db.models import SmsMessage
 from tests.conftest import Clock, login
 from tests.factories import category_by_code
-from tests.support.push_fixtures import TEST_OVERRIDES
+from tests.support.push_fixtures import (
+    TEST_OVERRIDES,
+    start_worker,
+    stop_worker,
+    subprocess_env,
+)
 from tests.support.sms_gateway import SmsGateway
 
 Client = AsyncTestClient[Litestar]
@@ -320,3 +328,46 @@ async def test_a_wrong_hmac_secret_is_refused_by_the_gateway(
         signed = settings.with_(**sms_overrides(gateway, **wrong))
         row = await settle(call.case["id"], signed)
     assert row.status == "failed" and row.last_error == "HTTP 401" and gateway.delivered == []
+
+
+async def test_a_worker_killed_between_send_and_mark_does_not_send_twice(
+    client: Client,
+    db: AsyncSession,
+    call: CallCase,
+    gateway: SmsGateway,
+    sms_settings: Settings,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    """SIGKILL the worker while the gateway holds the answer to a message it has taken: the row
+    still says pending, a new worker sends again with the same key, and the caller gets one SMS."""
+    gateway.hang_next(1)
+    await ask(client, call)
+    env = subprocess_env(
+        sms_settings,
+        database_url,
+        TANGGAP_SMS_GATEWAY_URL=gateway.url,
+        TANGGAP_SMS_GATEWAY_TOKEN=gateway.token,
+        TANGGAP_PUBLIC_URL=PUBLIC,
+        TANGGAP_SMS_TIMEOUT_MS="60000",
+    )
+    log = tmp_path / "worker.log"
+    workers = [start_worker(env, log)]
+    try:
+        await gateway.wait_for(lambda: len(gateway.delivered) == 1, 60, "the message taken")
+        os.kill(workers[0].pid, signal.SIGKILL)
+        workers[0].wait(10)
+        gateway.release()  # its answer now goes nowhere
+        assert (await sms_row(db, call.case["id"])).status == "pending"
+        workers.append(start_worker(env, log))
+        await gateway.wait_for(lambda: len(gateway.requests) >= 2, 60, "the second try")
+        deadline = time.monotonic() + 20
+        while (row := await sms_row(db, call.case["id"])).status == "pending":
+            assert time.monotonic() < deadline, "the second worker did not mark it"
+            await asyncio.sleep(0.05)
+    finally:
+        for w in workers:
+            stop_worker(w)
+    # The killed try's transaction died with it: one try on record, one SMS delivered.
+    assert row.status == "sent" and row.attempts == 1
+    assert len(gateway.delivered) == 1 and {s.key for s in gateway.requests} == {str(row.key)}
