@@ -173,6 +173,8 @@ class SmsDelivery:
             step = next_step(result, message.attempts, s.sms_max_attempts)
             if step == "sent":
                 message.status, message.sent_at, message.last_error = "sent", self.clock(), ""
+                # Its copy of the number has served: the case's reporter row keeps the original.
+                message.phone = ""
                 return None
             message.last_error = error_text(result)
             # The id and the outcome only: the number and the text stay out of the log.

@@ -183,6 +183,7 @@ async def test_the_code_goes_out_once_when_the_request_is_retried_and_clicked_tw
     )
     assert "Pohon" not in sent.text and case["caller_tracking"]["pin"] not in sent.text
     assert sent.key == str(row.key) and row.attempts == 1 and row.sent_at == clock()
+    assert row.phone == ""  # the outbox keeps no copy of the number once it is sent
     assert [s.status for s in gateway.requests] == [200]
     # Staff see it sent; asking again sends nothing more.
     shown = (await client.get(url, headers=op)).json()

@@ -24,7 +24,7 @@ class SmsMessage(Base):
     case_id: Mapped[uuid.UUID] = foreign_key("cases.id", "CASCADE")
     purpose: Mapped[str] = mapped_column(sa.String(24))
     key: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True, default=uuid.uuid4)
-    # E.164; personal data: never logged, never in a URL.
+    # E.164; personal data: never logged, never in a URL, blanked once the message is sent.
     phone: Mapped[str] = mapped_column(sa.String(32))
     language: Mapped[str] = mapped_column(sa.String(2))
     body: Mapped[str] = mapped_column(sa.String(480))
