@@ -29,8 +29,8 @@ async def message_of(
     db: AsyncSession, case_id: uuid.UUID, purpose: str, *, for_update: bool = False
 ) -> SmsMessage | None:
     q = select(SmsMessage).where(SmsMessage.case_id == case_id, SmsMessage.purpose == purpose)
-    if for_update:
-        q = q.with_for_update()
+    if for_update:  # and read afresh: the row may have changed since this session saw it
+        q = q.with_for_update().execution_options(populate_existing=True)
     return (await db.execute(q)).scalar_one_or_none()
 
 

@@ -68,7 +68,8 @@ async def send_tracking_code(
     now: datetime,
 ) -> CallerSms:
     """Queue the tracking-code SMS to the case's caller, once. Already queued or sent: the
-    message as it is (the first language stays). Failed: queued again, same idempotency key.
+    message as it is (the first language stays). Failed: queued again, same idempotency key,
+    in the language chosen now.
     409 when no gateway is configured or the case has no caller number."""
     await visible_case(db, principal, case_id)
     if not settings.sms_enabled:
@@ -80,10 +81,17 @@ async def send_tracking_code(
         db, settings, case_id, caller.reference, caller.phone, language, now, principal.user_id
     )
     if message.status == "failed":
+        # Locked only now: a pending row may be held by the worker for its send, and a click
+        # then need not wait for it. A failed one is not being sent.
+        message = await q.message_of(db, case_id, PURPOSE_TRACKING, for_update=True)
+        assert message is not None
+    if message.status == "failed":
         # Staff try again after a failure: the same row and key, so a message the gateway did
         # take before is still not delivered twice.
         message.status, message.attempts, message.last_error = "pending", 0, ""
         message.requested_by = principal.user_id
+        message.language = language  # as the operator chose this time
+        message.body = tracking_text(settings, caller.reference, language)
         await db.flush()
         await jobs.enqueue_sms(db, message.id)
     return CallerSms(True, message)
@@ -131,7 +139,7 @@ async def _queue(
             "created_at": now,
         },
     )
-    message = await q.message_of(db, case_id, PURPOSE_TRACKING, for_update=True)
+    message = await q.message_of(db, case_id, PURPOSE_TRACKING)
     assert message is not None
     if new_id is not None:
         await jobs.enqueue_sms(db, new_id)

@@ -240,11 +240,12 @@ async def test_failures_retry_with_backoff_end_visible_and_a_resend_delivers_onc
     assert "3456" not in caplog.text
 
     # The operator sends it again: queued anew with the same key, delivered once.
-    again = await ask(client, call)
-    assert again["status"] == "pending" and again["attempts"] == 0
+    again = await ask(client, call, language="en")
+    assert again["status"] == "pending" and again["attempts"] == 0 and again["language"] == "en"
     row = await settle(call.case["id"], two_tries)
     assert row.status == "sent" and len(gateway.delivered) == 1
     assert gateway.delivered[0].key == str(row.key) and row.attempts == 1
+    assert gateway.delivered[0].text.startswith("112 Kendari: your report is recorded")
 
 
 async def test_a_message_the_gateway_refuses_fails_at_once(
