@@ -83,8 +83,9 @@ async def send_tracking_code(
     if message.status == "failed":
         # Locked only now: a pending row may be held by the worker for its send, and a click
         # then need not wait for it. A failed one is not being sent.
-        message = await q.message_of(db, case_id, PURPOSE_TRACKING, for_update=True)
-        assert message is not None
+        locked = await q.message_of(db, case_id, PURPOSE_TRACKING, for_update=True)
+        assert locked is not None
+        message = locked
     if message.status == "failed":
         # Staff try again after a failure: the same row and key, so a message the gateway did
         # take before is still not delivered twice.
