@@ -25,9 +25,10 @@ class CallerSmsIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CallerSmsOut(msgspec.Struct):
-    """``available`` false: no SMS gateway is set up, nothing can be sent. ``status`` null:
-    nothing was sent yet; ``pending`` (queued, or waiting to try again), ``sent`` or ``failed``
-    (given up after ``attempts`` tries; sending again queues it anew). Never the number."""
+    """``available`` false: no SMS gateway is set up, or the case has no caller number.
+    ``status`` null: nothing was sent yet; ``pending`` (queued, or waiting to try again),
+    ``sent`` or ``failed`` (given up after ``attempts`` tries; sending again queues it anew).
+    Never the number."""
 
     available: bool
     status: Literal["pending", "sent", "failed"] | None = None

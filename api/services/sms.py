@@ -54,9 +54,14 @@ def tracking_text(settings: Settings, reference: str, language: str) -> str:
 async def caller_sms(
     db: AsyncSession, settings: Settings, principal: Principal, case_id: uuid.UUID
 ) -> CallerSms:
-    """The tracking-code SMS of a case the caller may see (404 otherwise)."""
+    """The tracking-code SMS of a case the caller may see (404 otherwise); it can be sent when
+    a gateway is set up and the case has a caller with a number."""
     await visible_case(db, principal, case_id)
-    return CallerSms(settings.sms_enabled, await q.message_of(db, case_id, PURPOSE_TRACKING))
+    message = await q.message_of(db, case_id, PURPOSE_TRACKING)
+    available = settings.sms_enabled and (
+        message is not None or await db_public.caller_tracking(db, case_id) is not None
+    )
+    return CallerSms(available, message)
 
 
 async def send_tracking_code(

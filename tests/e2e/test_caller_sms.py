@@ -53,6 +53,14 @@ async def test_the_operator_sends_the_code_by_sms_and_sees_it_sent(
             await expect(status).to_contain_text("SMS kode lacak terkirim")
             await check_axe(page, "intake SMS sent (id)", a11y)
             await shot(page, "caller-06-intake-sms-sent-desktop")
+            # The operator (an intake role) sees the same state in the case drawer.
+            await page.goto("/dispatch")
+            await page.locator(f'.case-row[data-reference="{code}"]').click()
+            drawer = page.get_by_test_id("case-drawer")
+            await expect(drawer.get_by_test_id("caller-sms-status")).to_have_attribute(
+                "data-status", "sent"
+            )
+            await expect(drawer.get_by_test_id("caller-sms-send")).to_have_count(0)
             await ctx.close()
     (sent,) = gateway.delivered
     assert sent.to == "+6281298761234" and code in sent.text

@@ -285,6 +285,7 @@ async def test_bad_requests_change_nothing(
         json={"category_id": tree.id, "lat": -3.966, "lon": 122.508, "description": "Pohon"},
     )
     no_number = f"/api/cases/{walk_in.json()['id']}/caller-sms"
+    assert (await client.get(no_number, headers=op)).json()["available"] is False
     r = await client.post(no_number, headers=op, json={})
     assert r.status_code == 409 and r.json()["code"] == "sms_no_caller_number"
     assert r.json()["detail"].startswith("Kasus ini tidak punya nomor")

@@ -6,7 +6,7 @@
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { formatDistance, t } from "../lib/i18n";
-import { CallerSms } from "./caller-sms";
+import { CallerSms } from "../ui/caller-sms";
 
 export type Created = Schema<"IntakeOut">;
 export type Suggestion = Schema<"SuggestionOut">;

@@ -1,10 +1,12 @@
 /**
- * "Send the tracking code by SMS" on the intake screen's created step: the caller gets the code
+ * "Send the tracking code by SMS" on the intake screen's created step and in the dispatcher's
+ * case drawer (for the roles that may send it): the caller gets the code
  * and the tracking page's address, in Indonesian unless the operator picks English. The API
  * keeps one message per case (a second click, or this request retried with its key, sends
  * nothing more); this shows its state: queued, sent, or failed with the reason and a resend.
- * Hidden when the service has no SMS gateway.
+ * Hidden when the service has no SMS gateway or the case no caller number.
  */
+import "./caller-sms.css";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
 import type { Schema } from "../lib/api-types";
@@ -26,7 +28,12 @@ function stateLine(sms: Sms): string {
   return t("sms.pending");
 }
 
+/** Keyed by the case: another case starts from nothing, never from the last one's state. */
 export function CallerSms({ caseId }: { caseId: string }) {
+  return <CaseSms key={caseId} caseId={caseId} />;
+}
+
+function CaseSms({ caseId }: { caseId: string }) {
   const url = `/api/cases/${caseId}/caller-sms`;
   const [sms, setSms] = useState<Sms | null>(null);
   const [language, setLanguage] = useState<Language>("id");
