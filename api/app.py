@@ -53,6 +53,7 @@ from api.routes.photos import PhotoController
 from api.routes.pluscodes import read_plus_code
 from api.routes.public import PublicController
 from api.routes.push import PushController
+from api.routes.sms import CallerSmsController
 from api.services.notify import LIVE_CHANNEL
 
 
@@ -122,6 +123,7 @@ def create_app(
             audit.AuditController,
             cases.CaseController,
             cases.cases_geojson,
+            CallerSmsController,
             calls.CallController,
             calls.flagged_numbers,
             calls.pbx_webhook,

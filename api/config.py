@@ -160,6 +160,21 @@ class Settings:
     # PBX webhook: HMAC-SHA256 secret (empty means generated once into the data folder).
     pbx_webhook_secret: str = field(default="", repr=False)
     pbx_replay_window_s: int = 300
+    # Outbound SMS to callers (their case's tracking code; docs/operations.md, "SMS gateway").
+    # Empty gateway URL: no SMS at all (the option is hidden, nothing is queued). The message
+    # links to ``public_url`` + ``/lacak/<code>``, so SMS also needs the public address.
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = field(default="", repr=False)
+    # How the gateway checks it is us: "bearer" (Authorization: Bearer <token>) or "hmac"
+    # (X-Tanggap-Timestamp and X-Tanggap-Signature, as the PBX webhook signs, keyed by the token).
+    sms_gateway_auth: str = "bearer"
+    # City setting: a case created from a call with a number sends its code at once, unasked.
+    sms_tracking_auto: bool = False
+    sms_timeout_ms: int = 10_000
+    sms_max_attempts: int = 6
+    sms_retry_seconds: int = 30
+    # Where citizens reach this service (the PWA), e.g. https://112.kendarikota.go.id.
+    public_url: str = ""
     # Citizens without an account (public reports, follows) and Open311 clients: rate limits.
     public_reports_per_ip: int = 10
     public_reports_per_phone: int = 5
@@ -219,6 +234,11 @@ class Settings:
         return self.database_listen_url or database_url
 
     @property
+    def sms_enabled(self) -> bool:
+        """Tracking codes can go out by SMS: a gateway and the public address are both set."""
+        return bool(self.sms_gateway_url.strip() and self.public_url.strip())
+
+    @property
     def uses_local_storage(self) -> bool:
         return not self.s3_endpoint
 
@@ -271,6 +291,13 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+def _sms_auth(raw: str) -> str | None:
+    value = raw.strip().lower()
+    if value and value not in ("bearer", "hmac"):
+        raise ValueError("TANGGAP_SMS_GATEWAY_AUTH must be bearer or hmac")
+    return value or None
+
+
 # How a variable's text becomes a setting's value: by the setting's type, or by its own parser.
 # ``None`` keeps the default.
 PARSERS_BY_TYPE: dict[Any, Callable[[str], Any]] = {
@@ -285,4 +312,5 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "trusted_proxies": _networks,
     "city_bbox": _bbox,
     "log_level": str.upper,
+    "sms_gateway_auth": _sms_auth,
 }

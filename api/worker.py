@@ -10,6 +10,8 @@ one, restarted) picks them up after ``worker_heartbeat_seconds``.
   the delay the rules ask for (Retry-After, backoff).
 - ``sla.escalate`` every ``sla_check_seconds``: :func:`api.services.escalation.escalate_overdue`.
 - ``push.sweep`` every minute: re-queues outbox rows whose job was lost.
+- ``sms.send`` (one per SMS outbox row): :class:`api.services.sms.SmsDelivery`; a retry is the
+  job re-queued with the backoff delay.
 
 The worker outlives its database: when PostgreSQL goes away (a crash, a restart) the queue stops,
 the worker logs it and retries with a growing delay (1 s doubling to 10 s), and resumes where the
@@ -45,6 +47,7 @@ from pgqueuer.models import Job, Schedule
 
 from api.adapters import jobs
 from api.adapters.keys import vapid_keys
+from api.adapters.sms import HttpSmsGateway
 from api.adapters.webpush import WebPushSender
 from api.config import Settings
 from api.db import health as health_sql
@@ -53,6 +56,7 @@ from api.domain.health import heartbeat_interval
 from api.pgconnect import CONNECT_ERRORS, connect_primary, libpq_dsn
 from api.services.escalation import escalate_overdue
 from api.services.push_delivery import PushDelivery
+from api.services.sms import SmsDelivery
 
 log = logging.getLogger("tanggap.worker")
 
@@ -243,6 +247,14 @@ class Worker:
                 delay = await delivery.count_failure(nid, type(exc).__name__)
             if delay is not None:
                 raise RetryRequested(delay=timedelta(seconds=delay), reason="push retry")
+
+        sms = SmsDelivery(sessionmaker, HttpSmsGateway.from_settings(s), s, self.clock)
+
+        @pgq.entrypoint(jobs.SEND_SMS)
+        async def send_sms(job: Job) -> None:
+            delay = await sms.send(int(job.payload or b"0"))
+            if delay is not None:
+                raise RetryRequested(delay=timedelta(seconds=delay), reason="sms retry")
 
         @pgq.schedule(jobs.ESCALATE_SLA, cron_every(s.sla_check_seconds))
         async def escalate(_: Schedule) -> None:

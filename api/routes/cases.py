@@ -41,6 +41,7 @@ from api.routes.deps import Cfg, CurrentUser, Db, Lang, LiveReadDb, Now, OneRead
 from api.services import case_views as views
 from api.services import cases as svc
 from api.services import pluscodes
+from api.services import sms as sms_service
 from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
 from api.services.citizen import caller_tracking, new_caller_tracking
 from api.services.idempotency import idempotent
@@ -419,6 +420,17 @@ class CaseController(Controller):
             if not caller.principal.may_see_agency(created.case.agency_id):
                 raise NotFound("case_not_found")
             found = new_caller_tracking(secret, created)
+            if found is not None:  # the city may send the caller the code unasked
+                reference, _, phone = found
+                await sms_service.send_after_intake(
+                    caller.db,
+                    settings,
+                    created.case.id,
+                    reference,
+                    phone,
+                    caller.principal.user_id,
+                    caller.now,
+                )
             return IntakeOut(
                 **msgspec.structs.asdict(case_out(created.row, caller.now, caller.lang)),
                 caller_tracking=CallerTracking(*found) if found else None,

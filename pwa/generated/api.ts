@@ -620,6 +620,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cases/{case_id}/caller-sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's tracking-code SMS: whether it can be sent, and its status */
+        get: operations["ApiCasesCaseIdCallerSmsStatus"];
+        put?: never;
+        /** Send the caller the tracking code by SMS, once (Idempotency-Key honoured) */
+        post: operations["ApiCasesCaseIdCallerSmsSend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cases/{case_id}/merge": {
         parameters: {
             query?: never;
@@ -1741,6 +1759,28 @@ export interface components {
             valid: number;
             /** @default 0 */
             wrong_number: number;
+        };
+        /** CallerSmsIn */
+        CallerSmsIn: {
+            /**
+             * @default id
+             * @enum {string}
+             */
+            language: "id" | "en";
+        };
+        /** CallerSmsOut */
+        CallerSmsOut: {
+            /** @default 0 */
+            attempts: number;
+            available: boolean;
+            /** @enum {null|string} */
+            language?: "id" | "en" | null;
+            /** @default  */
+            last_error: string;
+            requested_at?: string | null;
+            sent_at?: string | null;
+            /** @enum {null|string} */
+            status?: "pending" | "sent" | "failed" | null;
         };
         /** CallerTracking */
         CallerTracking: {
@@ -4999,6 +5039,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiCasesCaseIdCallerSmsStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallerSmsOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiCasesCaseIdCallerSmsSend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallerSmsIn"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallerSmsOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import LiveServer, dump, phone, sign_in
 from tests.e2e.test_citizen import check_axe, switch_language
@@ -58,6 +58,17 @@ async def take_call(page: Page) -> tuple[str, str]:
     return code, pin
 
 
+async def operator_desk(browser: Browser, base_url: str) -> tuple[BrowserContext, Page]:
+    """A signed-in operator at a desktop that may copy to the clipboard."""
+    ctx = await browser.new_context(
+        **DESKTOP, base_url=base_url, permissions=["clipboard-read", "clipboard-write"]
+    )
+    ctx.set_default_timeout(15_000)
+    page = await ctx.new_page()
+    await sign_in(page, "operator")
+    return ctx, page
+
+
 async def open_with_pin(page: Page, code: str, number: str, pin: str) -> None:
     await page.goto("/lacak")
     await page.get_by_label("Kode lacak").fill(code)
@@ -70,14 +81,7 @@ async def test_a_caller_follows_their_case_with_the_code_and_pin_read_back(
     browser: Browser, playwright_instance: Any, live_server: LiveServer
 ) -> None:
     a11y: dict[str, Any] = {}
-    ctx = await browser.new_context(
-        **DESKTOP,
-        base_url=live_server.base_url,
-        permissions=["clipboard-read", "clipboard-write"],
-    )
-    ctx.set_default_timeout(15_000)
-    page = await ctx.new_page()
-    await sign_in(page, "operator")
+    ctx, page = await operator_desk(browser, live_server.base_url)
     code, pin = await take_call(page)
     await shot(page, "caller-01-intake-code-pin-desktop")
     await check_axe(page, "intake code + PIN (id)", a11y)

@@ -259,6 +259,10 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
         "U2F222F",
     ),
     ("POST", "/api/cases/{case_id:uuid}/photos"): (Req(files=True), "U222222"),
+    # The caller's code by SMS: anyone who sees the case sees its state; the intake roles send
+    # (409 sms_unavailable here: this app has no SMS gateway).
+    ("GET", "/api/cases/{case_id:uuid}/caller-sms"): (NO, "U222222"),
+    ("POST", "/api/cases/{case_id:uuid}/caller-sms"): (Req(json={}), "U4F44FF"),
     ("GET", "/api/photos/{photo_id:uuid}"): (Req(query={"variant": "thumb"}), "U222222"),
     ("POST", "/api/photos/{photo_id:uuid}/publish"): (Req(json={"published": True}), "U22222F"),
     ("DELETE", "/api/photos/{photo_id:uuid}"): (NO, "U2FFFFF"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import collections
 import os
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,6 +32,7 @@ from tests.support.push_fixtures import (
     eventually,
     record_event,
     start_worker,
+    stop_worker,
     subprocess_env,
 )
 from tests.support.push_service import PushService
@@ -337,12 +337,7 @@ async def test_worker_killed_mid_batch_delivers_everything_once_after_restart(
 
         await eventually(all_sent, what="every row recorded as sent")
     finally:
-        second.send_signal(signal.SIGTERM)
-        try:
-            second.wait(15)
-        except subprocess.TimeoutExpired:
-            second.kill()
-            second.wait(10)
+        stop_worker(second)
     nids = collections.Counter(r.payload["nid"] for r in push.received)
     assert len(nids) == total and max(nids.values()) == 1, nids
     assert len(push.received) == total

@@ -25,6 +25,7 @@ OWN_SAMPLES: dict[str, tuple[str, Any]] = {
     "push_allowed_hosts": ("Push.Example", ("push.example",)),
     "city_bbox": ("1,2,3,4", (1.0, 2.0, 3.0, 4.0)),
     "log_level": ("debug", "DEBUG"),
+    "sms_gateway_auth": (" HMAC ", "hmac"),
 }
 
 
@@ -88,3 +89,9 @@ def test_every_setting_is_in_the_readme_settings_table() -> None:
         if f"`TANGGAP_{f.name.upper()}`" not in readme
     ]
     assert missing == []
+
+
+def test_an_unknown_sms_gateway_auth_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANGGAP_SMS_GATEWAY_AUTH", "basic")
+    with pytest.raises(ValueError, match="bearer or hmac"):
+        Settings.from_env()

@@ -14,6 +14,7 @@ from api.db.models.catalogue import Area, Category, Place, RoutingRule, category
 from api.db.models.media import Photo
 from api.db.models.people import Agency, Team, TeamPosition, User, team_members
 from api.db.models.push import Notification, PushSubscription
+from api.db.models.sms import SmsMessage
 from api.db.models.stats import StatsCallHour, StatsCase
 from api.db.models.system import (
     AdminAudit,
@@ -46,6 +47,7 @@ __all__ = [
     "RateLimitHit",
     "RoutingRule",
     "SecurityAlert",
+    "SmsMessage",
     "StatsCallHour",
     "StatsCase",
     "Team",

@@ -7,8 +7,12 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
 import type { Schema } from "../lib/api-types";
 import { t } from "../lib/i18n";
+import { mayOpen } from "../lib/router";
 import { api } from "../lib/session";
+import { useStore } from "../lib/store";
+import { app } from "../shell/state";
 import { PriorityBadge, statusLabel } from "../shell/ui";
+import { CallerSms } from "../ui/caller-sms";
 import { ErrorText } from "../ui/room-table";
 import { type CaseDetailOut, CaseFacts, CaseTimeline } from "./case-facts";
 import {
@@ -35,6 +39,8 @@ export interface DrawerProps {
 }
 
 export function CaseDrawer({ caseId, agencies, revision, onClose, onLoaded }: DrawerProps) {
+  // Who may take calls may also send a caller their code (the API's intake roles).
+  const sendsSms = mayOpen(useStore(app).session?.user.role, "intake");
   const [detail, setDetail] = useState<CaseDetailOut | null>(null);
   const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
   const [similar, setSimilar] = useState<Similar[]>([]);
@@ -116,6 +122,7 @@ export function CaseDrawer({ caseId, agencies, revision, onClose, onLoaded }: Dr
       </p>
       <CaseFacts c={c} words="dispatch" teamTestid="drawer-team" />
       <p>{c.description}</p>
+      {sendsSms && <CallerSms caseId={c.id} />}
 
       {detail.photos.length > 0 && (
         <ul class="thumbs" aria-label={t("dispatch.photos")}>

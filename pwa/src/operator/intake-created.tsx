@@ -1,10 +1,12 @@
 /**
- * After the case is made: the tracking code and PIN to read back to the caller, then the
- * nearest suggested teams to assign (or what was done: assigned or merged).
+ * After the case is made: the tracking code and PIN to read back to the caller (and, where the
+ * service has an SMS gateway, the code sent by SMS), then the nearest suggested teams to assign
+ * (or what was done: assigned or merged).
  */
 import { useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { formatDistance, t } from "../lib/i18n";
+import { CallerSms } from "../ui/caller-sms";
 
 export type Created = Schema<"IntakeOut">;
 export type Suggestion = Schema<"SuggestionOut">;
@@ -126,6 +128,7 @@ export function CreatedPanel({
         </span>
       </p>
       {created.caller_tracking && <ReadBack tracking={created.caller_tracking} />}
+      {created.caller_tracking && <CallerSms caseId={created.id} />}
       {done ? (
         <p class="done" role="status" data-testid="intake-done">
           {done}
