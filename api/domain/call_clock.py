@@ -57,22 +57,3 @@ def apply_event(clock: Clock, event: str, at: datetime) -> Clock:
     elif event == "call.wrapup_ended":
         c = replace(c, wrapped_at=_earliest(c.wrapped_at, at))
     return c
-
-
-def wrapup_end(clock: Clock) -> datetime | None:
-    """When the wrap-up ended, as counted: never before the call ended (an operator who
-    finished the call in the app while still talking had no wrap-up)."""
-    if clock.wrapped_at is None or clock.ended_at is None:
-        return None
-    return max(clock.wrapped_at, clock.ended_at)
-
-
-def abandoned(clock: Clock) -> bool:
-    return clock.ended_at is not None and clock.answered_at is None
-
-
-def seconds_between(a: datetime | None, b: datetime | None) -> float | None:
-    """``b - a`` in seconds, never negative; None when either moment is missing."""
-    if a is None or b is None:
-        return None
-    return max(0.0, (b - a).total_seconds())

@@ -3,6 +3,7 @@ the rollup against the raw table, and the live queue board."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections import Counter, defaultdict
@@ -23,6 +24,7 @@ from api.db.models import Call
 from api.domain.stats import month_period, previous_period
 from api.services import call_clock as svc
 from api.services.calls import sign
+from api.services.notify import LIVE_CHANNEL
 from api.services.stats import StatsScope
 from tests.conftest import Clock, login
 from tests.support.stats_data import WITA, dsn, wita
@@ -405,3 +407,33 @@ async def test_call_clock_figures_match_a_month_computed_by_hand(
     await assert_rollup_exact(pg)
     await pg.execute("SELECT call_clock_rebuild()")
     await assert_rollup_exact(pg)
+
+
+async def test_each_pbx_clock_event_tells_the_live_stream_the_queue_changed(
+    client: Client, pg: asyncpg.Connection, clock: Clock
+) -> None:
+    """The supervisor's board reloads on a ``queue`` live event (GET /api/events relays it to
+    call-statistics roles only); it names the call, never the caller's number."""
+    heard: list[dict[str, object]] = []
+    got = asyncio.Event()
+
+    def listener(_c: object, _pid: int, _channel: str, payload: str) -> None:
+        message = json.loads(payload)
+        if message.get("t") == "queue":
+            heard.append(message)
+            got.set()
+
+    await pg.add_listener(LIVE_CHANNEL, listener)
+    pbx = Pbx(client, clock)
+    ringing = await pbx.post(event("ringing", "live-1", clock.now, number="081277770002"))
+    await asyncio.wait_for(got.wait(), 10)
+    assert heard == [{"t": "queue", "call_id": ringing["id"]}]
+    got.clear()
+    await pbx.post(event("answered", "live-1", clock.now, operator="operator"))
+    await asyncio.wait_for(got.wait(), 10)
+    # A location moves no moment of the clock: the queue is the same, nothing is sent.
+    await pbx.post(event("location", "live-1", clock.now, lat=-3.97, lon=122.51, source="aml"))
+    await pbx.post(event("ended", "live-1", clock.now))
+    await asyncio.sleep(0.5)
+    assert len(heard) == 3 and "081277770002" not in json.dumps(heard)
+    await pg.remove_listener(LIVE_CHANNEL, listener)
