@@ -57,3 +57,21 @@ def apply_event(clock: Clock, event: str, at: datetime) -> Clock:
     elif event == "call.wrapup_ended":
         c = replace(c, wrapped_at=_earliest(c.wrapped_at, at))
     return c
+
+
+def span_s(a: datetime | None, b: datetime | None) -> float | None:
+    """``b - a`` in seconds, never negative; None when either moment is missing."""
+    if a is None or b is None:
+        return None
+    return max(0.0, (b - a).total_seconds())
+
+
+def clock_times(c: Clock) -> tuple[float | None, float | None, float | None]:
+    """(queue, talk, wrap-up) seconds of one call, as the statistics count them: queue until
+    the answer, talk from the answer to the end, wrap-up from the end (answered calls only)."""
+    talk = span_s(c.answered_at, c.ended_at)
+    return (
+        span_s(c.started_at, c.answered_at),
+        talk,
+        span_s(c.ended_at, c.wrapped_at) if (talk is not None) else None,
+    )

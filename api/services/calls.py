@@ -134,6 +134,10 @@ class CallOut(msgspec.Struct):
     answered_at: datetime | None = None
     transferred_at: datetime | None = None
     wrapped_at: datetime | None = None
+    # The call-answer clock's spans in seconds (docs/call-clock.md); None until known.
+    queue_s: float | None = None
+    talk_s: float | None = None
+    wrapup_s: float | None = None
 
 
 class CaseBrief(msgspec.Struct):

@@ -1831,10 +1831,13 @@ export interface components {
             number: string | null;
             operator_id: number | null;
             pbx_call_id: string | null;
+            queue_s?: number | null;
             /** Format: date-time */
             started_at: string;
+            talk_s?: number | null;
             transferred_at?: string | null;
             wrapped_at?: string | null;
+            wrapup_s?: number | null;
         };
         /** CallPatch */
         CallPatch: {

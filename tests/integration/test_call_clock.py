@@ -127,6 +127,9 @@ async def test_late_repeated_and_shuffled_pbx_events_give_the_same_clock(
         assert call.number == "+6281277770001"
         operator_id = await pg.fetchval("SELECT id FROM users WHERE username = 'operator'")
         assert call.operator_id == operator_id
+    # Each call's answer carries its spans: queue 12 s, talk 88 s, wrap-up 60 s.
+    again = await pbx.post(events[0] | {"call_id": "pbx-0"})
+    assert (again["queue_s"], again["talk_s"], again["wrapup_s"]) == (12.0, 88.0, 60.0)
     # An abandoned call: rang 25 s, the caller hung up; a late "answered" for another call
     # naming an unknown agent still records the answer.
     await pbx.post(event("abandoned", "pbx-x", t0 + timedelta(seconds=25)))

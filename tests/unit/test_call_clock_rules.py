@@ -7,7 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from functools import reduce
 
-from api.domain.call_clock import Clock, apply_event
+from api.domain.call_clock import Clock, apply_event, clock_times
 
 T0 = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
 EVENTS = [
@@ -52,3 +52,13 @@ def test_a_later_report_of_a_moment_never_moves_it() -> None:
 def test_an_abandoned_call_ends_without_an_answer() -> None:
     clock = run([("call.abandoned", T0 + timedelta(seconds=25)), ("call.started", T0)])
     assert clock == Clock(T0, None, None, T0 + timedelta(seconds=25), None)
+
+
+def test_the_spans_of_a_call_as_the_statistics_count_them() -> None:
+    assert clock_times(EXPECTED) == (12.0, 60.0 + 28.0, 60.0)
+    ringing = Clock(T0)
+    assert clock_times(ringing) == (None, None, None)
+    # Abandoned: no answer, so neither talk nor wrap-up; a wrap-up before the end counts 0 s.
+    assert clock_times(Clock(T0, None, None, T0, T0)) == (None, None, None)
+    early = Clock(T0, T0, None, T0 + timedelta(seconds=9), T0 + timedelta(seconds=4))
+    assert clock_times(early) == (0.0, 9.0, 0.0)

@@ -16,6 +16,7 @@ from api.db.models.base import (
     moment,
     one_of,
 )
+from api.domain.call_clock import Clock, clock_times
 from api.domain.vocabulary import CALL_CLASSES, CHANNELS, CallClass, Channel
 
 
@@ -46,6 +47,23 @@ class Call(Base):
     transferred_at: Mapped[datetime | None] = moment(nullable=True)
     wrapped_at: Mapped[datetime | None] = moment(nullable=True)
     created_at: Mapped[datetime] = created_now()
+
+    # The call-answer clock's spans (seconds), read by the API's answers.
+    @property
+    def queue_s(self) -> float | None:
+        return self._times()[0]
+
+    @property
+    def talk_s(self) -> float | None:
+        return self._times()[1]
+
+    @property
+    def wrapup_s(self) -> float | None:
+        return self._times()[2]
+
+    def _times(self) -> tuple[float | None, float | None, float | None]:
+        moments = (self.answered_at, self.transferred_at, self.ended_at, self.wrapped_at)
+        return clock_times(Clock(self.started_at, *moments))
 
     __table_args__ = (
         sa.CheckConstraint(one_of("channel", CHANNELS), name="channel"),
