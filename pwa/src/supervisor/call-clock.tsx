@@ -215,10 +215,18 @@ function QueueBoardView() {
       }
     };
     void load();
+    let pending: ReturnType<typeof setTimeout> | null = null;
     const stop = openLive({
       onCase: () => {},
       onPosition: () => {},
-      onQueue: () => void load(),
+      onQueue: () => {
+        // A burst of PBX events (a busy minute) costs one reload.
+        if (pending) return;
+        pending = setTimeout(() => {
+          pending = null;
+          void load();
+        }, 250);
+      },
       onResync: () => void load(),
       onState: (up) => {
         setConnected(up);
@@ -228,6 +236,7 @@ function QueueBoardView() {
     const tick = setInterval(() => setNow(Date.now()), 1000);
     return () => {
       live = false;
+      if (pending) clearTimeout(pending);
       stop();
       clearInterval(tick);
     };
