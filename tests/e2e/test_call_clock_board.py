@@ -5,9 +5,7 @@ language."""
 
 from __future__ import annotations
 
-import json
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,13 +13,13 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
-from api.services.calls import sign
 from tests.e2e.conftest import (
-    PUSH_STUB,
     LiveServer,
     Shot,
     axe_serious,
+    desktop_page,
     dump,
+    pbx_send,
     sign_in,
     staff_client,
     switch_language,
@@ -31,23 +29,9 @@ pytestmark = [pytest.mark.e2e]
 
 
 async def pbx(server: LiveServer, kind: str, call_id: str, at: datetime, **extra: Any) -> None:
-    """A signed PBX webhook, as the PBX sends it."""
-    secret = (server.settings.data_dir / "pbx.secret").read_text().strip()
-    body = json.dumps(
-        {"event": f"call.{kind}", "call_id": call_id, "at": at.isoformat(), **extra}
-    ).encode()
-    ts = str(int(time.time()))
     async with httpx.AsyncClient(base_url=server.base_url) as c:
-        r = await c.post(
-            "/api/pbx/events",
-            content=body,
-            headers={
-                "content-type": "application/json",
-                "X-Tanggap-Timestamp": ts,
-                "X-Tanggap-Signature": sign(secret, ts, body),
-            },
-        )
-    assert r.status_code == 200, r.text
+        event = {"event": f"call.{kind}", "call_id": call_id, "at": at.isoformat(), **extra}
+        await pbx_send(server, c, event)
 
 
 async def test_the_queue_board_shows_a_ringing_call_live_and_the_clock_matches_the_api(
@@ -68,17 +52,7 @@ async def test_the_queue_board_shows_a_ringing_call_live_and_the_clock_matches_t
         await c.aclose()
     assert want["headline"]["offered"]["value"] == 2, dump(want["headline"])
 
-    ctx = await browser.new_context(
-        viewport={"width": 1440, "height": 900},
-        base_url=live_server.base_url,
-        locale="id-ID",
-        timezone_id="Asia/Makassar",
-    )
-    await ctx.add_init_script(PUSH_STUB)
-    ctx.set_default_timeout(15_000)
-    page = await ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    ctx, page, errors = await desktop_page(browser, live_server)
     try:
         await sign_in(page, "supervisor")
         await expect(page).to_have_url(re.compile(r"/dashboard$"))
