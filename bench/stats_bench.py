@@ -419,6 +419,76 @@ def endpoints(now: datetime, agency_id: int) -> list[Endpoint]:
         Endpoint("hot spots, districts, month", "/api/stats/hotspots", {**m, "by": "area"}),
         Endpoint("monthly report (JSON)", "/api/stats/monthly", m),
         Endpoint("monthly report (HTML)", "/api/reports/monthly", m),
+        *call_clock_endpoints(m, span31, week),
+    ]
+
+
+# ------------------------------------------------------- the call-answer clock (issue #21)
+# The loaded calls become PBX calls with a clock (ringing, answered or abandoned, talk, wrap-up,
+# the operator who took them), through the real triggers that keep ``stats_call_clock_hours``;
+# a few hundred ring now, for the queue board.
+CLOCK_BATCH = 500_000
+CALL_CLOCK_SQL = """
+    UPDATE calls SET pbx_call_id = 'bench-' || id,
+        answered_at = CASE WHEN id % 100 >= 12 THEN started_at + make_interval(secs => id % 37)
+                      END,
+        transferred_at = CASE WHEN id % 100 BETWEEN 12 AND 17
+                         THEN started_at + make_interval(secs => 60) END,
+        wrapped_at = CASE WHEN id % 100 >= 12 AND id % 4 > 0
+                     THEN ended_at + make_interval(secs => 20 + id % 90) END,
+        operator_id = CASE WHEN id % 100 >= 12 THEN ($3::int[])[1 + id % cardinality($3::int[])]
+                      END
+    WHERE id >= $1 AND id < $2
+"""
+CALL_CLOCK_MISMATCHES = """
+    SELECT count(*) FROM (
+        (SELECT date_trunc('hour', started_at, 'UTC'), coalesce(operator_id, 0),
+                count(*)::int, count(answered_at)::int FROM calls
+         WHERE pbx_call_id IS NOT NULL AND (answered_at IS NOT NULL OR ended_at IS NOT NULL)
+         GROUP BY 1, 2
+         EXCEPT ALL SELECT bucket, operator_id, offered, answered FROM stats_call_clock_hours)
+        UNION ALL
+        (SELECT bucket, operator_id, offered, answered FROM stats_call_clock_hours
+         EXCEPT ALL
+         SELECT date_trunc('hour', started_at, 'UTC'), coalesce(operator_id, 0),
+                count(*)::int, count(answered_at)::int FROM calls
+         WHERE pbx_call_id IS NOT NULL AND (answered_at IS NOT NULL OR ended_at IS NOT NULL)
+         GROUP BY 1, 2)) x
+"""
+
+
+async def load_call_clock(conn: asyncpg.Connection, now: datetime, ringing: int = 300) -> float:
+    """Put the clock on every loaded call (12% abandoned) and ``ringing`` calls in the queue."""
+    t0 = time.perf_counter()
+    staff = [
+        r["id"]
+        for r in await conn.fetch(
+            "SELECT id FROM users WHERE role IN ('operator', 'dispatcher', 'supervisor')"
+        )
+    ]
+    lo, hi = await conn.fetchrow("SELECT min(id), max(id) FROM calls")
+    for start in range(int(lo or 0), int(hi or 0) + 1, CLOCK_BATCH):
+        await conn.execute(CALL_CLOCK_SQL, start, start + CLOCK_BATCH, staff)
+        took = time.perf_counter() - t0
+        log(f"  call clock: calls up to id {start + CLOCK_BATCH:,} ({took:.0f} s)")
+    await conn.execute(
+        "INSERT INTO calls (pbx_call_id, channel, started_at, notes) "
+        "SELECT 'bench-ringing-' || g, 'phone', $1::timestamptz - make_interval(secs => g), '' "
+        "FROM generate_series(1, $2) g",
+        now,
+        ringing,
+    )
+    return time.perf_counter() - t0
+
+
+def call_clock_endpoints(
+    month: dict[str, str], span31: dict[str, str], week: str
+) -> list[Endpoint]:
+    return [
+        Endpoint("call clock, month", "/api/stats/call-clock", month),
+        Endpoint("call clock, last 31 days", "/api/stats/call-clock", span31),
+        Endpoint("call clock, week", "/api/stats/call-clock", {"week": week}),
+        Endpoint("call queue board", "/api/calls/queue", {}),
     ]
 
 
@@ -858,6 +928,7 @@ def build_and_measure(
                 for name, _ in indexes:
                     await conn.execute(f'DROP INDEX "{name}"')
                 load["calls_s"] = round(await load_calls(conn, span, calls, seed), 1)
+                load["call_clock_s"] = round(await load_call_clock(conn, now), 1)
                 load["cases_s"] = round(await load_cases(conn, span, cases, seed + 1), 1)
                 t = time.perf_counter()
                 for _, ddl in indexes:
@@ -885,6 +956,8 @@ def build_and_measure(
                     """
                 )
                 load["call_rollup_mismatches"] = int(mismatch)
+                mismatch = await conn.fetchval(CALL_CLOCK_MISMATCHES)
+                load["call_clock_rollup_mismatches"] = int(mismatch)
             finally:
                 await conn.close()
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Call, Case, CaseReporter
+from api.db.models import Call, Case, CaseReporter, User
 
 
 async def recent_calls(
@@ -65,4 +65,10 @@ async def prank_runs_since(db: AsyncSession, since: datetime) -> list[PrankRun]:
 async def call_by_pbx_id(db: AsyncSession, pbx_call_id: str) -> Call | None:
     """The call the PBX knows by this id, locked for the event that changes it."""
     q = select(Call).where(Call.pbx_call_id == pbx_call_id).with_for_update()
+    return (await db.execute(q)).scalar_one_or_none()
+
+
+async def user_id_by_username(db: AsyncSession, username: str) -> int | None:
+    """The active staff member the PBX names as the agent (its agent id is the username)."""
+    q = select(User.id).where(User.username == username, User.active.is_(True))
     return (await db.execute(q)).scalar_one_or_none()

@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from api.auth import requires_roles
+from api.domain.call_clock import PbxEventKind
 from api.domain.vocabulary import CALL_LOG_ROLES, CallClass
 from api.errors import AppError, BadRequest, Forbidden, Unauthorized
 from api.routes.deps import Cfg, CurrentUser, Db, Now
@@ -69,10 +70,18 @@ class CallController(Controller):
 
     @patch("/{call_id:int}", summary="Classify a call, add notes, or close it")
     async def update_call(
-        self, db: Db, principal: CurrentUser, call_id: FromPath[int], data: JSONBody[CallPatch]
+        self,
+        db: Db,
+        principal: CurrentUser,
+        now: Now,
+        call_id: FromPath[int],
+        data: JSONBody[CallPatch],
     ) -> CallOut:
+        """Classifying a call ends its wrap-up on the call-answer clock (docs/call-clock.md)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
-        call = await svc.update_call(db, call_id, changes=changes, operator_id=principal.user_id)
+        call = await svc.update_call(
+            db, call_id, changes=changes, operator_id=principal.user_id, now=now
+        )
         return result(CallOut, call)
 
     @get("/", summary="Recent calls, newest first")
@@ -124,7 +133,7 @@ async def flagged_numbers(
 
 
 class PbxEvent(msgspec.Struct, forbid_unknown_fields=True):
-    event: Literal["call.started", "call.ended", "call.location"]
+    event: PbxEventKind
     call_id: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     at: datetime
     number: Phone | None = None
@@ -133,6 +142,8 @@ class PbxEvent(msgspec.Struct, forbid_unknown_fields=True):
     lon: Lon | None = None
     accuracy_m: Annotated[float, msgspec.Meta(ge=0)] | None = None
     source: Literal["aml", "network", "caller"] | None = None
+    # On call.answered: the agent who took the call, as the PBX names it (the Tanggap username).
+    operator: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
 # One call event is a few hundred bytes.
@@ -147,7 +158,8 @@ class PbxAck(msgspec.Struct):
     "/api/pbx/events",
     tags=["calls"],
     status_code=200,
-    summary="PBX webhook: call started/ended/location. Headers X-Tanggap-Timestamp and "
+    summary="PBX webhook: call started (ringing), answered, transferred, ended, abandoned, "
+    "wrap-up ended, location. Headers X-Tanggap-Timestamp and "
     "X-Tanggap-Signature = hex HMAC-SHA256(secret, timestamp + '.' + body)",
     request_max_body_size=PBX_BODY_LIMIT,
 )

@@ -30,6 +30,7 @@ from litestar.params import FromQuery, HeaderParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from api.auth import Principal, requires_login
+from api.domain.vocabulary import CALL_STATS_ROLES
 from api.errors import Unauthorized
 from api.routes.deps import CurrentUser, Db, Now
 from api.security import decode_access_token
@@ -85,6 +86,10 @@ def _position_sse(message: dict[str, Any]) -> ServerSentEventMessage:
 
 def _duty_sse(message: dict[str, Any]) -> ServerSentEventMessage:
     return ServerSentEventMessage(data=_encode(message).decode(), event="duty")
+
+
+def _queue_sse(message: dict[str, Any]) -> ServerSentEventMessage:
+    return ServerSentEventMessage(data=_encode(message).decode(), event="queue")
 
 
 def _hello_sse(event: str, hello: dict[str, Any], last_id: int | None) -> ServerSentEventMessage:
@@ -159,6 +164,8 @@ async def _stream(
                 yield _position_sse(message)
             elif kind == "duty":
                 yield _duty_sse(message)
+            elif kind == "queue" and principal.role in CALL_STATS_ROLES:
+                yield _queue_sse(message)
 
 
 @get(
@@ -176,8 +183,9 @@ async def live_events(
     last_event_id: Annotated[str | None, HeaderParameter(name="Last-Event-ID")] = None,
     after: FromQuery[int | None] = None,
 ) -> ServerSentEvent:
-    """Stream ``case`` events (SSE id = timeline id), on-duty teams' ``position`` events and
-    ``duty`` changes the caller may see.
+    """Stream ``case`` events (SSE id = timeline id), on-duty teams' ``position`` events,
+    ``duty`` changes the caller may see, and (call-statistics roles) ``queue``: the ringing
+    calls changed, reload ``GET /api/calls/queue``.
 
     ``Last-Event-ID`` (sent by the browser on reconnect) or ``?after=`` replays the case events
     committed since; ``ticket`` (from ``POST /api/events/tickets``) stands in for the

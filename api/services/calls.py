@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.config import Settings
 from api.db import calls as q
 from api.db.models import Call, IdempotentRequest
+from api.domain.call_clock import Clock, apply_event
 from api.domain.calls import PrankPolicy, auto_class, flagged_until
 from api.domain.phone import InvalidPhone, normalise_phone
 from api.domain.vocabulary import CallClass, Channel
 from api.errors import BadRequest, Conflict, NotFound, Unauthorized
+from api.services import notify
 from api.services.results import result
 
 
@@ -91,7 +93,12 @@ async def log_call(db: AsyncSession, data: CallIn, operator_id: int | None) -> C
 
 
 async def update_call(
-    db: AsyncSession, call_id: int, *, changes: dict[str, Any], operator_id: int
+    db: AsyncSession,
+    call_id: int,
+    *,
+    changes: dict[str, Any],
+    operator_id: int,
+    now: datetime | None = None,
 ) -> Call:
     call = await db.get(Call, call_id, with_for_update=True)
     if call is None:
@@ -106,6 +113,9 @@ async def update_call(
     chosen = changes.get("call_class")
     call.call_class = auto_class(call.duration_s, bool(call.notes), chosen or call.call_class)
     call.operator_id = call.operator_id or operator_id
+    if chosen and now is not None and call.pbx_call_id is not None:
+        # The operator finished the call in the app: its wrap-up ends (the first time counts).
+        call.wrapped_at = apply_event(clock_of(call), "call.wrapup_ended", now).wrapped_at
     await db.flush()
     return call
 
@@ -121,6 +131,13 @@ class CallOut(msgspec.Struct):
     operator_id: int | None
     notes: str
     pbx_call_id: str | None
+    answered_at: datetime | None = None
+    transferred_at: datetime | None = None
+    wrapped_at: datetime | None = None
+    # The call-answer clock's spans in seconds (docs/call-clock.md); None until known.
+    queue_s: float | None = None
+    talk_s: float | None = None
+    wrapup_s: float | None = None
 
 
 class CaseBrief(msgspec.Struct):
@@ -248,26 +265,67 @@ async def pbx_event(
     lon: float | None,
     accuracy_m: float | None,
     source: str | None,
+    operator: str | None = None,
 ) -> Call:
+    """Apply one PBX event to its call, opening the call if this is its first event. The clock's
+    moments only move earlier (:func:`api.domain.call_clock.apply_event`): late, repeated and
+    out-of-order events leave it right. ``operator`` (on answered) is the Tanggap username of
+    the agent who took the call."""
     call = await q.call_by_pbx_id(db, call_id)
     if call is None:
         # Opened by its start, or by a later event when the start was lost: nothing is dropped.
         call = await log_call(
             db, CallIn(number=number, channel="phone", started_at=at, pbx_call_id=call_id), None
         )
-    if event == "call.ended":
-        call.ended_at = at
-        call.duration_s = (
-            duration_s
-            if duration_s is not None
-            else max(0, int((at - call.started_at).total_seconds()))
-        )
-        call.call_class = auto_class(call.duration_s, bool(call.notes), call.call_class)
-    elif event == "call.location":
+    elif call.number is None and number is not None:
+        # The call was opened by a later event that carried no number; its start brings it.
+        call.number = phone_or_400(number)
+    if event == "call.location":
         if lat is None or lon is None:
             raise BadRequest("invalid_coordinates")
         call.location = f"SRID=4326;POINT({lon} {lat})"
         call.location_source = source or "aml"
         call.location_accuracy_m = accuracy_m
+    else:
+        await _move_clock(db, call, event, at, duration_s, operator)
     await db.flush()
+    if event != "call.location":
+        # Delivered at commit: the supervisor's queue board reloads (docs/call-clock.md).
+        await notify.on_call_queue(db, call.id)
     return call
+
+
+async def _move_clock(
+    db: AsyncSession,
+    call: Call,
+    event: str,
+    at: datetime,
+    duration_s: int | None,
+    operator: str | None,
+) -> None:
+    before = (call.started_at, call.ended_at)
+    now = apply_event(clock_of(call), event, at)
+    call.started_at, call.answered_at = now.started_at, now.answered_at
+    call.transferred_at, call.ended_at = now.transferred_at, now.ended_at
+    call.wrapped_at = now.wrapped_at
+    if event == "call.answered" and operator:
+        # The agent who answered first took the call; an unknown name leaves it unnamed.
+        taker = await q.user_id_by_username(db, operator)
+        if taker is not None and now.answered_at == at:
+            call.operator_id = taker
+    if call.ended_at is not None:
+        reported = duration_s if event == "call.ended" and call.ended_at == at else None
+        moved = before != (call.started_at, call.ended_at)
+        if reported is not None or moved or call.duration_s is None:
+            call.duration_s = (
+                reported
+                if reported is not None
+                else max(0, int((call.ended_at - call.started_at).total_seconds()))
+            )
+        call.call_class = auto_class(call.duration_s, bool(call.notes), call.call_class)
+
+
+def clock_of(call: Call) -> Clock:
+    return Clock(
+        call.started_at, call.answered_at, call.transferred_at, call.ended_at, call.wrapped_at
+    )

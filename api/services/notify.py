@@ -103,6 +103,12 @@ async def on_team_duty(db: AsyncSession, team: Team) -> None:
     )
 
 
+async def on_call_queue(db: AsyncSession, call_id: int) -> None:
+    """NOTIFY live listeners that the queue of ringing calls may have changed (a PBX call rang,
+    was answered or ended); the supervisor's queue board reloads it. No number in it."""
+    await _notify(db, {"t": "queue", "call_id": call_id})
+
+
 # ------------------------------------------------------------------- outbox
 async def _facts(
     db: AsyncSession,

@@ -551,6 +551,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/calls/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live queue board: the PBX calls ringing now, the longest waiting first */
+        get: operations["ApiCallsQueueCallQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cases": {
         parameters: {
             query?: never;
@@ -908,7 +925,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** PBX webhook: call started/ended/location. Headers X-Tanggap-Timestamp and X-Tanggap-Signature = hex HMAC-SHA256(secret, timestamp + '.' + body) */
+        /** PBX webhook: call started (ringing), answered, transferred, ended, abandoned, wrap-up ended, location. Headers X-Tanggap-Timestamp and X-Tanggap-Signature = hex HMAC-SHA256(secret, timestamp + '.' + body) */
         post: operations["ApiPbxEventsPbxWebhook"];
         delete?: never;
         options?: never;
@@ -1188,6 +1205,23 @@ export interface paths {
         };
         /** The monthly report as a printable page (HTML) */
         get: operations["ApiReportsMonthlyMonthly"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/call-clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Call-answer clock: answered within 15 s / 20 s (NENA STA-020.1), abandoned rate, busy hours of the week, handling time per operator */
+        get: operations["ApiStatsCallClockCallClock"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1647,6 +1681,14 @@ export interface components {
             id: number;
             name: string;
         };
+        /** AnswerTarget */
+        AnswerTarget: {
+            calls: number;
+            met: boolean | null;
+            share: components["schemas"]["Share"];
+            target: number;
+            within_s: number;
+        };
         /** AreaIn */
         AreaIn: {
             boundary?: {
@@ -1741,6 +1783,24 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             next_before: number | null;
         };
+        /** BusyHour */
+        BusyHour: {
+            abandoned: number;
+            calls: number;
+            hour: number;
+            weekday: number;
+        };
+        /** CallClockStats */
+        CallClockStats: {
+            answer_targets: components["schemas"]["AnswerTarget"][];
+            busy_hours: components["schemas"]["BusyHour"][];
+            headline: components["schemas"]["ClockHeadline"];
+            operators: components["schemas"]["OperatorClock"][];
+            period: components["schemas"]["PeriodOut"];
+            previous_period: components["schemas"]["PeriodOut"];
+            /** @enum {string} */
+            source: "rollup" | "raw";
+        };
         /** CallCounts */
         CallCounts: {
             /** @default 0 */
@@ -1820,6 +1880,7 @@ export interface components {
         };
         /** CallOut */
         CallOut: {
+            answered_at?: string | null;
             channel: string;
             /** @enum {null|string} */
             class: "valid" | "informasi" | "curhat" | "prank" | "ghost" | "wrong_number" | null;
@@ -1830,8 +1891,13 @@ export interface components {
             number: string | null;
             operator_id: number | null;
             pbx_call_id: string | null;
+            queue_s?: number | null;
             /** Format: date-time */
             started_at: string;
+            talk_s?: number | null;
+            transferred_at?: string | null;
+            wrapped_at?: string | null;
+            wrapup_s?: number | null;
         };
         /** CallPatch */
         CallPatch: {
@@ -2091,6 +2157,22 @@ export interface components {
             code: string;
             name: string;
             timezone: string;
+        };
+        /** ClockHeadline */
+        ClockHeadline: {
+            abandoned: components["schemas"]["Count"];
+            abandoned_rate: components["schemas"]["Share"];
+            answered: components["schemas"]["Count"];
+            averages: components["schemas"]["ClockTimes"];
+            offered: components["schemas"]["Count"];
+            transferred: components["schemas"]["Count"];
+        };
+        /** ClockTimes */
+        ClockTimes: {
+            handling_s: number | null;
+            queue_s: number | null;
+            talk_s: number | null;
+            wrapup_s: number | null;
         };
         /** ConfigOut */
         ConfigOut: {
@@ -2436,6 +2518,14 @@ export interface components {
             /** @default false */
             public: boolean;
         };
+        /** OperatorClock */
+        OperatorClock: {
+            answered: number;
+            averages: components["schemas"]["ClockTimes"];
+            name: string | null;
+            operator_id: number;
+            within_15: number;
+        };
         /** PasswordShownOnce */
         PasswordShownOnce: {
             password: string;
@@ -2627,6 +2717,18 @@ export interface components {
         /** PushOut */
         PushOut: {
             public_key: string;
+        };
+        /** QueueBoard */
+        QueueBoard: {
+            calls: components["schemas"]["QueuedCall"][];
+            longest_since: string | null;
+            ringing: number;
+        };
+        /** QueuedCall */
+        QueuedCall: {
+            id: number;
+            /** Format: date-time */
+            ringing_since: string;
         };
         /** QueueHealth */
         QueueHealth: {
@@ -4846,6 +4948,33 @@ export interface operations {
             };
         };
     };
+    ApiCallsQueueCallQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueBoard"];
+                };
+            };
+            /** @description Not modified: the queue has the same ETag */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     ApiCasesListCases: {
         parameters: {
             query?: {
@@ -6398,6 +6527,51 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiStatsCallClockCallClock: {
+        parameters: {
+            query?: {
+                agency_id?: number | null;
+                area_id?: number | null;
+                category_id?: number | null;
+                day?: string | null;
+                from?: string | null;
+                month?: string | null;
+                priority?: "P1" | "P2" | "P3" | null;
+                to?: string | null;
+                week?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallClockStats"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

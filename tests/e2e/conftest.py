@@ -13,6 +13,7 @@ import io
 import json
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from api.app import create_app
 from api.config import Settings
+from api.services.calls import sign
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "pwa" / "dist"
@@ -252,3 +254,35 @@ async def staff_client(server: LiveServer, username: str) -> httpx.AsyncClient:
 
 def dump(obj: Any) -> str:
     return json.dumps(obj, indent=1, ensure_ascii=False)
+
+
+async def desktop_page(
+    browser: Browser, server: LiveServer, size: tuple[int, int] = (1440, 900)
+) -> tuple[BrowserContext, Page, list[str]]:
+    """A desktop page (1440x900 unless told) in Indonesian and the city's zone, push stubbed;
+    the list collects the page's uncaught errors. The caller closes the context."""
+    ctx = await browser.new_context(
+        viewport={"width": size[0], "height": size[1]},
+        base_url=server.base_url,
+        locale="id-ID",
+        timezone_id="Asia/Makassar",
+    )
+    await ctx.add_init_script(PUSH_STUB)
+    ctx.set_default_timeout(15_000)
+    page = await ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return ctx, page, errors
+
+
+JSON_TYPE = {"content-type": "application/json"}
+
+
+async def pbx_send(server: LiveServer, c: httpx.AsyncClient, event: dict[str, Any]) -> None:
+    """What the PBX sends: one signed call event to the webhook."""
+    secret = (server.settings.data_dir / "pbx.secret").read_text().strip()
+    body = json.dumps(event).encode()
+    ts = str(int(time.time()))
+    signed = {"X-Tanggap-Timestamp": ts, "X-Tanggap-Signature": sign(secret, ts, body)}
+    r = await c.post("/api/pbx/events", content=body, headers=signed | JSON_TYPE)
+    assert r.status_code < 300, r.text

@@ -6,7 +6,6 @@ the nearest suggested team; the field officer's phone then shows the task.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Team
-from api.services.calls import sign
 from tests.e2e.conftest import (
     PASSWORD,
     LiveServer,
     axe_serious,
     dump,
+    pbx_send,
     phone,
     sign_in,
 )
@@ -49,26 +48,16 @@ async def token(c: httpx.AsyncClient, username: str) -> dict[str, str]:
 
 async def pbx_call_started(server: LiveServer, c: httpx.AsyncClient, number: str) -> None:
     """What the PBX sends when a call rings: a signed ``call.started`` webhook."""
-    secret = (server.settings.data_dir / "pbx.secret").read_text().strip()
-    body = json.dumps(
+    await pbx_send(
+        server,
+        c,
         {
             "event": "call.started",
             "call_id": f"pbx-e2e-{time.time_ns()}",
             "at": "2026-01-01T00:00:00+00:00",
             "number": number,
-        }
-    ).encode()
-    ts = str(int(time.time()))
-    r = await c.post(
-        "/api/pbx/events",
-        content=body,
-        headers={
-            "content-type": "application/json",
-            "X-Tanggap-Timestamp": ts,
-            "X-Tanggap-Signature": sign(secret, ts, body),
         },
     )
-    assert r.status_code < 300, r.text
 
 
 async def shot(page: Page, name: str) -> None:

@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
     LiveServer,
     Shot,
     axe_serious,
+    desktop_page,
     dump,
     phone,
     sign_in,
@@ -135,17 +136,7 @@ async def test_supervisor_dashboard_shows_the_stats_api_numbers_and_drills_down(
     assert calls["headline"]["total"]["value"] == sum(CALLS.values()) + 1, dump(calls["headline"])
     assert cases["headline"]["created"]["value"] == 7, dump(cases["headline"])
 
-    ctx = await browser.new_context(
-        viewport={"width": 1440, "height": 900},
-        base_url=live_server.base_url,
-        locale="id-ID",
-        timezone_id="Asia/Makassar",
-    )
-    await ctx.add_init_script(PUSH_STUB)
-    ctx.set_default_timeout(15_000)
-    page = await ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    ctx, page, errors = await desktop_page(browser, live_server)
     try:
         await open_dashboard(page)
 
@@ -260,14 +251,7 @@ async def test_coordinator_dashboard_shows_own_agency_without_call_figures(
 ) -> None:
     await arrange(db)
     want = await stats(live_server, "koordinator.dlhk", names=("cases",))
-    ctx = await browser.new_context(
-        viewport={"width": 1280, "height": 800},
-        base_url=live_server.base_url,
-        locale="id-ID",
-        timezone_id="Asia/Makassar",
-    )
-    await ctx.add_init_script(PUSH_STUB)
-    page = await ctx.new_page()
+    ctx, page, _ = await desktop_page(browser, live_server, (1280, 800))
     try:
         await sign_in(page, "koordinator.dlhk")
         await page.get_by_test_id("nav-menu").click()

@@ -272,6 +272,8 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ("PATCH", "/api/calls/{call_id:int}"): (Req(json={"notes": "Penelepon ramah"}), "U2222FF"),
     ("GET", "/api/calls/history"): (Req(headers={"X-Caller-Number": "081234567890"}), "U2222FF"),
     ("GET", "/api/calls/flagged-numbers"): (NO, "U2222FF"),
+    # The live queue board: the supervisor's, with dispatchers and admins (as call statistics).
+    ("GET", "/api/calls/queue"): (NO, "U22F2FF"),
     # The PBX webhook: signed, never with a user token.
     ("POST", "/api/pbx/events"): (Req(json={}), "UUUUUUU"),
     # ---------------------------------------------------------------- teams
@@ -337,6 +339,7 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     # statistics (the control room's own work) not for coordinators.
     ("GET", "/api/stats/cases"): (NO, "U22F22F"),
     ("GET", "/api/stats/calls"): (NO, "U22F2FF"),
+    ("GET", "/api/stats/call-clock"): (NO, "U22F2FF"),
     ("GET", "/api/stats/hotspots"): (NO, "U22F22F"),
     ("GET", "/api/stats/monthly"): (NO, "U22F22F"),
     ("GET", "/api/stats/response-times"): (NO, "U22F22F"),

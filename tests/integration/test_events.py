@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Case, Team
-from api.services.notify import on_team_position
+from api.services.notify import on_call_queue, on_team_position
 from tests.conftest import Clock, login
 from tests.factories import agency_by_code, make_case, make_category
 from tests.support import push_fixtures
@@ -327,3 +327,27 @@ async def test_off_duty_teams_positions_never_reach_the_stream(
         )
     finally:
         await s.close()
+
+
+async def test_the_call_queue_event_reaches_call_statistics_roles_only(
+    servers: tuple[Server, Server], db: AsyncSession
+) -> None:
+    """``queue`` (the ringing calls changed: the supervisor's board reloads) goes to the
+    supervisor, dispatcher and admin; an operator's stream never carries it."""
+    a, _ = servers
+    supervisor = await stream(a, await token(a, "supervisor"))
+    operator = await stream(a, await token(a, "operator"))
+    try:
+        for s in (supervisor, operator):
+            await s.next(event="hello")
+        await on_call_queue(db, 4242)
+        marker = await record_event(db, await _case(db, "DLHK"), "note")
+        await db.commit()
+        heard = await _events_until_case(supervisor, marker.id)
+        assert [e.json for e in heard if e.event == "queue"] == [{"t": "queue", "call_id": 4242}]
+        assert [
+            e for e in await _events_until_case(operator, marker.id) if e.event == "queue"
+        ] == []
+    finally:
+        for s in (supervisor, operator):
+            await s.close()

@@ -8,6 +8,7 @@ Alembic compares with the migrations.
 
 from api.db.models.access import AuthSession, EventTicket, LoginFailure, Open311Key, SecurityAlert
 from api.db.models.base import NAMING, Base
+from api.db.models.call_clock import StatsCallClockHour
 from api.db.models.calls import Call
 from api.db.models.cases import Case, CaseEvent, CaseRating, CaseReporter
 from api.db.models.catalogue import Area, Category, Place, RoutingRule, category_supporting_agencies
@@ -48,6 +49,7 @@ __all__ = [
     "RoutingRule",
     "SecurityAlert",
     "SmsMessage",
+    "StatsCallClockHour",
     "StatsCallHour",
     "StatsCase",
     "Team",

@@ -16,6 +16,7 @@ from api.db.models.base import (
     moment,
     one_of,
 )
+from api.domain.call_clock import Clock, clock_times
 from api.domain.vocabulary import CALL_CLASSES, CHANNELS, CallClass, Channel
 
 
@@ -39,7 +40,30 @@ class Call(Base):
     location_source: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
     location_accuracy_m: Mapped[float | None] = mapped_column(nullable=True)
     pbx_call_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True, nullable=True)
+    # The call-answer clock (PBX events, docs/call-clock.md): ``started_at`` is when it began
+    # to ring; answered, transferred, the end of the operator's wrap-up. A PBX call that ended
+    # without an answer was abandoned.
+    answered_at: Mapped[datetime | None] = moment(nullable=True)
+    transferred_at: Mapped[datetime | None] = moment(nullable=True)
+    wrapped_at: Mapped[datetime | None] = moment(nullable=True)
     created_at: Mapped[datetime] = created_now()
+
+    # The call-answer clock's spans (seconds), read by the API's answers.
+    @property
+    def queue_s(self) -> float | None:
+        return self._times()[0]
+
+    @property
+    def talk_s(self) -> float | None:
+        return self._times()[1]
+
+    @property
+    def wrapup_s(self) -> float | None:
+        return self._times()[2]
+
+    def _times(self) -> tuple[float | None, float | None, float | None]:
+        moments = (self.answered_at, self.transferred_at, self.ended_at, self.wrapped_at)
+        return clock_times(Clock(self.started_at, *moments))
 
     __table_args__ = (
         sa.CheckConstraint(one_of("channel", CHANNELS), name="channel"),
@@ -56,4 +80,13 @@ sa.Index(
     Call.started_at,
     postgresql_include=["number"],
     postgresql_where=Call.call_class == "prank",
+)
+
+# The live queue board: PBX calls ringing now (not answered, not ended), the longest first.
+sa.Index(
+    "ix_calls_ringing_started_at",
+    Call.started_at,
+    postgresql_where=sa.and_(
+        Call.pbx_call_id.is_not(None), Call.answered_at.is_(None), Call.ended_at.is_(None)
+    ),
 )

@@ -49,6 +49,8 @@ export interface LiveHandlers {
   onCase(e: CaseLiveEvent): void;
   onPosition(e: PositionLiveEvent): void;
   onDuty?(e: DutyLiveEvent): void;
+  /** The ringing calls changed (call-statistics roles): reload GET /api/calls/queue. */
+  onQueue?(): void;
   onResync(): void;
   onState(connected: boolean): void;
 }
@@ -92,6 +94,7 @@ export function openLive(h: LiveHandlers): () => void {
     es.addEventListener("duty", (ev) => {
       h.onDuty?.(JSON.parse((ev as MessageEvent<string>).data) as DutyLiveEvent);
     });
+    es.addEventListener("queue", () => h.onQueue?.());
     es.addEventListener("resync", (ev) => {
       const id = Number((ev as MessageEvent).lastEventId);
       if (id) last = id;

@@ -8,6 +8,7 @@
  * not carry them; their keys are part of `Key` all the same (a type-only import).
  */
 import type { AdminKey } from "../admin/words";
+import type { ClockKey } from "../supervisor/clock-words";
 
 export type Lang = "id" | "en";
 export const LANGUAGES: readonly Lang[] = ["id", "en"];
@@ -600,7 +601,7 @@ const id = {
 } as const;
 
 type CoreKey = keyof typeof id;
-export type Key = CoreKey | AdminKey;
+export type Key = CoreKey | AdminKey | ClockKey;
 type Catalog = Record<CoreKey, string>;
 
 const en: Catalog = {

@@ -17,6 +17,7 @@ import { app } from "../shell/state";
 import { PageTitle, useLanguage } from "../shell/ui";
 import type { FilterOption } from "../ui/filter-select";
 import { ErrorBanner, Loading } from "../ui/room-table";
+import { CallClock } from "./call-clock";
 import { CallsChart, TimesChart } from "./charts";
 import { type CsvKind, download, Exports, openReport } from "./dash-exports";
 import { DashFilters } from "./dash-filters";
@@ -201,6 +202,7 @@ export function Dashboard() {
             {withCalls && data.calls && <CallsChart calls={data.calls} />}
             <TimesChart times={data.times} />
           </div>
+          {withCalls && <CallClock qs={qs} lang={lang} />}
           <AgencyTable cases={data.cases} sla={data.sla} scoped={scoped} />
           <h2 id="dash-map">{t("dash.map")}</h2>
           {config ? (
