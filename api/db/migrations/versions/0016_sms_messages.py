@@ -1,7 +1,7 @@
 """sms_messages: the outbox of SMS to callers (their case's tracking code)
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-05 05:40:00.000000
 
 - One row per (case, purpose), unique: a repeated click or a retried request finds it there.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0013"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
