@@ -18,6 +18,7 @@ from api.domain.calls import PrankPolicy, auto_class, flagged_until
 from api.domain.phone import InvalidPhone, normalise_phone
 from api.domain.vocabulary import CallClass, Channel
 from api.errors import BadRequest, Conflict, NotFound, Unauthorized
+from api.services import caller_locations
 from api.services.results import result
 
 
@@ -255,6 +256,7 @@ async def pbx_event(
         call = await log_call(
             db, CallIn(number=number, channel="phone", started_at=at, pbx_call_id=call_id), None
         )
+        await caller_locations.on_call_opened(db, call)
     if event == "call.ended":
         call.ended_at = at
         call.duration_s = (
