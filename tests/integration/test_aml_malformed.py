@@ -19,7 +19,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.aml import HTTPS_OPTIONAL
+from api.domain.aml import HTTPS_OPTIONAL, HTTPS_REQUIRED
 from tests.conftest import Clock
 from tests.integration.test_aml import NUMBER, https_form, signed, sms_text
 from tests.unit.test_aml_rules import with_length
@@ -27,15 +27,6 @@ from tests.unit.test_aml_rules import with_length
 Client = AsyncTestClient[Litestar]
 EXAMPLES = 60  # per way in: 120 malformed messages in all
 SMS_ATTRIBUTES = ("lt", "lg", "rd", "top", "lc", "pm", "si", "ei", "mcc", "mnc")
-HTTPS_REQUIRED = (
-    "v",
-    "device_number",
-    "location_latitude",
-    "location_longitude",
-    "location_time",
-    "location_accuracy",
-    "location_source",
-)
 KNOWN_FIELDS = HTTPS_OPTIONAL | set(HTTPS_REQUIRED)
 # Characters no AML number, time or code may contain (';' and '=' would split the SMS anew).
 JUNK = st.text(alphabet="abcxyzQ#%$!@ ,*/_~äé\u00a0", min_size=1, max_size=8).filter(str.strip)

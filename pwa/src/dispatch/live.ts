@@ -45,10 +45,20 @@ export interface DutyLiveEvent {
   on_duty: boolean;
 }
 
+/** A call the PBX opened, or its new caller location (AML); never the caller's number. Sent only
+ * to staff who may see calls. */
+export interface CallLiveEvent {
+  t: "call";
+  id: number;
+  kind: "opened" | "location";
+  fix: Schema<"FixOut"> | null;
+}
+
 export interface LiveHandlers {
   onCase(e: CaseLiveEvent): void;
   onPosition(e: PositionLiveEvent): void;
   onDuty?(e: DutyLiveEvent): void;
+  onCall?(e: CallLiveEvent): void;
   onResync(): void;
   onState(connected: boolean): void;
 }
@@ -91,6 +101,9 @@ export function openLive(h: LiveHandlers): () => void {
     });
     es.addEventListener("duty", (ev) => {
       h.onDuty?.(JSON.parse((ev as MessageEvent<string>).data) as DutyLiveEvent);
+    });
+    es.addEventListener("call", (ev) => {
+      h.onCall?.(JSON.parse((ev as MessageEvent<string>).data) as CallLiveEvent);
     });
     es.addEventListener("resync", (ev) => {
       const id = Number((ev as MessageEvent).lastEventId);
