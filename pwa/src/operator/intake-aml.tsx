@@ -17,9 +17,11 @@ import { age } from "./intake-created";
 export type Fix = Schema<"FixOut">;
 type CallLocation = Schema<"CallLocationOut">;
 
-/** The calls' AML fixes by call id, current by the live stream; `onOpened` when a call rings. */
+/** The calls' AML fixes by call id, current by the live stream; `onOpened` when a call rings.
+ * `live` says whether the stream is connected. */
 export function useCallFixes(allowed: boolean, callIds: number[], onOpened: () => void) {
   const [fixes, setFixes] = useState<Record<number, Fix>>({});
+  const [live, setLive] = useState(false);
   const asked = useRef(new Set<number>());
   const opened = useRef(onOpened);
   opened.current = onOpened;
@@ -30,7 +32,7 @@ export function useCallFixes(allowed: boolean, callIds: number[], onOpened: () =
       onCase: () => {},
       onPosition: () => {},
       onResync: () => opened.current(),
-      onState: () => {},
+      onState: setLive,
       onCall: (e) => {
         if (e.kind === "opened") opened.current();
         const fix = e.fix;
@@ -54,7 +56,7 @@ export function useCallFixes(allowed: boolean, callIds: number[], onOpened: () =
     }
   }, [callIds.join(",")]);
 
-  return fixes;
+  return { fixes, live };
 }
 
 /** Seconds since the fix was taken, counting on by itself. */

@@ -53,7 +53,7 @@ export function Intake() {
   const { incoming, drop, refresh } = useIncoming(allowed, handled.current);
   const [round, setRound] = useState<{ n: number; call: CallOut | null }>({ n: 0, call: null });
   const callIds = incoming.map((c) => c.id).concat(round.call ? [round.call.id] : []);
-  const fixes = useCallFixes(allowed, callIds, refresh);
+  const { fixes, live } = useCallFixes(allowed, callIds, refresh);
 
   useEffect(() => {
     if (!allowed) return;
@@ -79,7 +79,7 @@ export function Intake() {
     : KENDARI;
 
   return (
-    <section class="screen console intake" data-testid="intake">
+    <section class="screen console intake" data-testid="intake" data-live={live ? "1" : "0"}>
       <div class="row between">
         <PageTitle>{t("intake.title")}</PageTitle>
         <button type="button" class="btn btn-secondary" onClick={() => next()}>
