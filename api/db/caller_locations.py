@@ -12,6 +12,14 @@ from api.db.models import CallerLocation
 from api.domain.aml import FixFacts
 
 
+async def lock_number(db: AsyncSession, number: str) -> None:
+    """Serialise, until the transaction ends, the fixes and the call openings of one number:
+    a fix and its call arriving together must not each miss the other's uncommitted row."""
+    await db.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"aml:{number}"}
+    )
+
+
 async def add_fix(db: AsyncSession, fix: CallerLocation) -> None:
     db.add(fix)
     await db.flush()
@@ -30,11 +38,14 @@ async def call_for_number(
 
 
 async def attach_waiting(db: AsyncSession, call_id: int, number: str, started_at: datetime) -> int:
-    """Give a newly opened call the fixes of its number still waiting for it; how many."""
+    """Give a newly opened call the fixes of its number still waiting for it; how many. A fix
+    waits for a call that started within its window either side of its arrival: the PBX may
+    report a call that started before the fix came only after it."""
     done = await db.execute(
         text(
             "UPDATE caller_locations SET call_id = :call WHERE call_id IS NULL "
-            "AND number = :number AND match_until >= :started AND received_at <= :started "
+            "AND number = :number AND match_until >= :started "
+            "AND received_at - :started <= match_until - received_at "
             "RETURNING id"
         ),
         {"call": call_id, "number": number, "started": started_at},

@@ -67,6 +67,7 @@ async def record(
         return AmlAck(stored=False, matched=False)
     window = timedelta(seconds=settings.aml_match_window_s)
     hashed = settings.aml_identifiers == "hash"
+    await q.lock_number(db, number)
     call_id = await q.call_for_number(db, number, now - window, now + window)
     row = CallerLocation(
         call_id=call_id,
@@ -94,6 +95,8 @@ async def on_call_opened(db: AsyncSession, call: Call) -> None:
     """The PBX opened ``call``: tell the intake screens, and give it the fixes of its number that
     came first."""
     await db.flush()
+    if call.number:
+        await q.lock_number(db, call.number)
     if call.number and await q.attach_waiting(db, call.id, call.number, call.started_at):
         await _locate(db, call.id)
     else:

@@ -6,6 +6,7 @@ placed in Kendari and timed now so they pass the freshness check.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -15,6 +16,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
+from api.db.models import Call
+from api.db.session import make_engine, make_sessionmaker
+from api.domain.aml import parse_sms
+from api.services import caller_locations
 from api.services.calls import sign
 from tests.conftest import Clock, login
 from tests.unit.test_aml_rules import with_length
@@ -129,6 +135,52 @@ async def test_an_sms_fix_that_comes_before_its_call_waits_for_it(
     assert loc["fix"]["accuracy_m"] == 50.0 and loc["fix"]["lat"] == -3.97
     empty = (await client.get(f"/api/calls/{other}/location", headers=op)).json()
     assert empty == {"call_id": other, "fix": None, "updates": 0}
+
+
+async def test_a_call_reported_after_its_fix_but_started_before_it_takes_the_fix(
+    client: Client, clock: Clock
+) -> None:
+    r = await post_sms(client, clock, sms_text(clock.now))
+    assert r.json() == {"stored": True, "matched": False}
+    # The PBX reports the call a second later, with the moment it started: before the fix came.
+    at = clock.now - timedelta(seconds=2)
+    clock.advance(seconds=1)
+    raw = json.dumps(
+        {"event": "call.started", "call_id": "pbx-aml-5", "at": at.isoformat(), "number": NUMBER}
+    ).encode()
+    headers = signed(client.app.state.pbx_secret, raw, clock.now, "application/json")
+    r = await client.post("/api/pbx/events", content=raw, headers=headers)
+    call_id = r.json()["call"]["id"]
+    op = await login(client, "operator")
+    loc = (await client.get(f"/api/calls/{call_id}/location", headers=op)).json()
+    assert loc["updates"] == 1 and loc["fix"]["accuracy_m"] == 50.0
+
+
+async def test_a_fix_that_comes_while_its_call_is_being_opened_meets_it(
+    database_url: str, settings: Settings, clock: Clock
+) -> None:
+    """The PBX's transaction has opened the call, not yet committed, when the fix comes: the fix
+    waits for it (it would otherwise see no call, and the call would have seen no fix)."""
+    engine = make_engine(database_url, 2, 0)
+    sessions = make_sessionmaker(engine)
+    fix = parse_sms(sms_text(clock.now), clock.now).fix
+    try:
+        async with sessions() as pbx, sessions() as gateway:
+            call = Call(number=NUMBER, channel="phone", started_at=clock.now, pbx_call_id="pbx-r")
+            pbx.add(call)
+            await caller_locations.on_call_opened(pbx, call)  # no fix yet; the number is held
+            fix_arrives = asyncio.create_task(
+                caller_locations.record(
+                    gateway, settings, "k", number=NUMBER, fix=fix, channel="sms", now=clock.now
+                )
+            )
+            await asyncio.sleep(0.3)
+            await pbx.commit()
+            ack = await fix_arrives
+            await gateway.commit()
+        assert ack.matched is True
+    finally:
+        await engine.dispose()
 
 
 async def test_a_fix_outside_the_match_window_finds_no_call(

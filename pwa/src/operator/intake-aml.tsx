@@ -34,7 +34,8 @@ export function useCallFixes(allowed: boolean, callIds: number[], onOpened: () =
       onResync: () => opened.current(),
       onState: setLive,
       onCall: (e) => {
-        if (e.kind === "opened") opened.current();
+        // A call that opens with its fix already there is announced by its location alone.
+        opened.current();
         const fix = e.fix;
         if (e.kind === "location" && fix) setFixes((f) => ({ ...f, [e.id]: fix }));
       },
