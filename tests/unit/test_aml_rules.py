@@ -126,6 +126,16 @@ def test_a_form_breaking_the_standard_names_the_field(form: str, field: str) -> 
     assert err.value.field == field
 
 
+def test_a_form_with_the_optional_fields_handsets_add_is_read() -> None:
+    form = (
+        HTTPS_EXAMPLE + "&emergency_number=112&source=call&location_floor=G&device_model=Pixel%207"
+        "&cell_home_mcc=510&cell_network_mcc=510&cell_network_mnc=10"
+        "&hmac=f64c70eb238bb239e00e8ac8c023bf2b5d3c41dd"
+    )
+    fix = parse_https(form, HTTPS_TIME).fix
+    assert fix is not None and (fix.mcc, fix.mnc) == ("510", "10")
+
+
 def test_a_fix_from_the_future_or_long_ago_is_refused() -> None:
     with pytest.raises(AmlMalformed):
         parse_https(HTTPS_EXAMPLE, HTTPS_TIME - timedelta(minutes=10))
