@@ -309,3 +309,15 @@ async def test_a_message_breaking_the_standard_is_a_clear_400_in_both_languages(
     assert r.status_code == 400 and "does not follow" in r.json()["detail"]
     assert await count(db, "caller_locations") == 0
     assert await count(db, "idempotent_requests") == 0
+
+
+async def test_no_position_is_acknowledged_and_an_oversized_body_refused(
+    client: Client, db: AsyncSession, clock: Clock
+) -> None:
+    no_position = with_length('A"ML=1;lt=;lg=;rd=;top=;lc=;pm=N;si=;ei=;mcc=510;mnc=10;ml=')
+    r = await post_sms(client, clock, no_position)
+    assert r.status_code == 200 and r.json() == {"stored": False, "matched": False}
+    huge = https_form(clock.now) + "&device_model=" + "x" * 5000
+    r = await post_https(client, clock, huge)
+    assert r.status_code == 413 and r.json()["code"] == "body_too_large"
+    assert await count(db, "caller_locations") == 0
