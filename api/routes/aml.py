@@ -28,8 +28,9 @@ Timestamp = Annotated[str, HeaderParameter(name="X-Tanggap-Timestamp")]
 Signature = Annotated[str, HeaderParameter(name="X-Tanggap-Signature")]
 
 
-class SmsIn(msgspec.Struct, forbid_unknown_fields=True):
-    """An inbound SMS as the gateway delivers it: the sender's number and the text."""
+class SmsIn(msgspec.Struct):
+    """An inbound SMS as the gateway delivers it: the sender's number and the text. Other
+    fields a gateway adds (its message id, times) are ignored: only the text is AML."""
 
     sender: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] = msgspec.field(name="from")
     text: Annotated[str, msgspec.Meta(max_length=1000)]
