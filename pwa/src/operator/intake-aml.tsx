@@ -32,7 +32,11 @@ export function useCallFixes(allowed: boolean, callIds: number[], onOpened: () =
       onCase: () => {},
       onPosition: () => {},
       onResync: () => opened.current(),
-      onState: setLive,
+      onState: (connected) => {
+        // Back after a break: fixes may have changed unheard; ask again for every call shown.
+        if (connected) asked.current.clear();
+        setLive(connected);
+      },
       onCall: (e) => {
         // A call that opens with its fix already there is announced by its location alone.
         opened.current();
@@ -42,7 +46,7 @@ export function useCallFixes(allowed: boolean, callIds: number[], onOpened: () =
     });
   }, [allowed]);
 
-  // Calls located before this screen opened (or while the stream was reconnecting).
+  // Calls located before this screen opened, or while the stream was down.
   useEffect(() => {
     for (const id of callIds) {
       if (asked.current.has(id)) continue;
@@ -51,11 +55,11 @@ export function useCallFixes(allowed: boolean, callIds: number[], onOpened: () =
         .request<CallLocation>(`/api/calls/${id}/location`)
         .then((loc) => {
           const fix = loc.fix;
-          if (fix) setFixes((f) => (f[id] ? f : { ...f, [id]: fix }));
+          if (fix) setFixes((f) => ({ ...f, [id]: fix }));
         })
         .catch(() => asked.current.delete(id));
     }
-  }, [callIds.join(",")]);
+  }, [callIds.join(","), live]);
 
   return { fixes, live };
 }
