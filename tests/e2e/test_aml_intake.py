@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from api.services.calls import sign
-from tests.e2e.conftest import LiveServer, dump, sign_in
+from tests.e2e.conftest import LiveServer, axe_serious, dump, sign_in
 from tests.e2e.test_control_room import DESKTOP, shot, token
 from tests.unit.test_aml_rules import with_length
 
@@ -103,6 +103,8 @@ async def test_the_intake_screen_shows_a_ringing_calls_aml_location_within_a_sec
             f"{FIX_LAT:.5f}, {FIX_LON:.5f}"
         )
         await shot(page, "21-intake-aml-pinned")
+        violations = await axe_serious(page)
+        assert not violations, dump(violations)
 
         await page.get_by_role("combobox", name="Kategori").fill("pohon tumbang")
         await expect(page.get_by_role("option").first).to_contain_text("Pohon tumbang")
