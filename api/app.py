@@ -31,6 +31,7 @@ from api.middleware import (
 )
 from api.routes import (
     admin,
+    aml,
     audit,
     auth,
     call_clock,
@@ -129,6 +130,7 @@ def create_app(
             calls.flagged_numbers,
             calls.pbx_webhook,
             *call_clock.HANDLERS,
+            *aml.HANDLERS,
             teams.TeamFieldController,
             coordinator.CoordinatorTeamController,
             config.app_config,
@@ -191,4 +193,6 @@ def create_app(
     app.state.storage = make_storage(settings)
     app.state.upload_slots = UploadSlots(settings.upload_concurrency)
     app.state.pbx_secret = keys.pbx_secret(settings)
+    app.state.aml_secret = keys.aml_secret(settings)
+    app.state.aml_identifier_key = keys.aml_identifier_key(settings)
     return app

@@ -55,6 +55,18 @@ def _networks(raw: str) -> tuple[str, ...]:
     return values
 
 
+def _choice(name: str, *allowed: str) -> Callable[[str], str | None]:
+    """A parser for a setting that takes one of a few words; a typo stops the start."""
+
+    def parse(raw: str) -> str | None:
+        value = raw.strip().lower()
+        if value and value not in allowed:
+            raise ValueError(f"TANGGAP_{name.upper()} must be one of {', '.join(allowed)}")
+        return value or None
+
+    return parse
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable. Build with :meth:`from_env`; tests use ``dataclasses.replace``."""
@@ -175,6 +187,16 @@ class Settings:
     sms_retry_seconds: int = 30
     # Where citizens reach this service (the PWA), e.g. https://112.kendarikota.go.id.
     public_url: str = ""
+    # Advanced Mobile Location (docs/operations.md): how senders prove who they are, "hmac"
+    # (the PBX's signature scheme with its own secret, generated once when empty) or "proxy"
+    # (the reverse proxy verified a client certificate and names its subject in aml_proxy_header).
+    aml_auth: str = "hmac"
+    aml_webhook_secret: str = field(default="", repr=False)
+    aml_proxy_header: str = "X-Client-Cert-Subject"
+    # The handset's IMSI and IMEI: "drop" them, or keep a keyed "hash".
+    aml_identifiers: str = "drop"
+    # A fix matches a call of its number that started at most this long before or after it.
+    aml_match_window_s: int = 300
     # Citizens without an account (public reports, follows) and Open311 clients: rate limits.
     public_reports_per_ip: int = 10
     public_reports_per_phone: int = 5
@@ -313,4 +335,6 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "city_bbox": _bbox,
     "log_level": str.upper,
     "sms_gateway_auth": _sms_auth,
+    "aml_auth": _choice("aml_auth", "hmac", "proxy"),
+    "aml_identifiers": _choice("aml_identifiers", "drop", "hash"),
 }

@@ -1,4 +1,5 @@
-"""Secrets that must survive restarts: the root secret, the PBX secret and the VAPID key pair.
+"""Secrets that must survive restarts: the root secret, the PBX and AML secrets and the VAPID key
+pair.
 
 Taken from settings when set; otherwise generated once into the data folder (mode 0600) and
 reused, so tokens and push subscriptions stay valid across ``make run`` restarts.
@@ -86,11 +87,24 @@ def photo_url_key(settings: Settings) -> str:
     return derive_key(root_secret(settings), "photo-url", settings.photo_url_key_version)
 
 
+def _shared_secret(configured: str, path: Path) -> str:
+    """A secret shared with an outside sender: the configured one, else generated once."""
+    return configured or _load_or_create(path, lambda: secrets.token_urlsafe(32))
+
+
 def pbx_secret(settings: Settings) -> str:
     """The PBX webhook's HMAC secret: configure the PBX with the same value."""
-    if settings.pbx_webhook_secret:
-        return settings.pbx_webhook_secret
-    return _load_or_create(settings.data_dir / "pbx.secret", lambda: secrets.token_urlsafe(32))
+    return _shared_secret(settings.pbx_webhook_secret, settings.data_dir / "pbx.secret")
+
+
+def aml_secret(settings: Settings) -> str:
+    """The AML senders' HMAC secret (the HTTPS relay and the SMS gateway), apart from the PBX's."""
+    return _shared_secret(settings.aml_webhook_secret, settings.data_dir / "aml.secret")
+
+
+def aml_identifier_key(settings: Settings) -> str:
+    """Hashes the IMSI and IMEI of AML fixes when they are kept (``TANGGAP_AML_IDENTIFIERS``)."""
+    return derive_key(root_secret(settings), "aml-identifiers", 1)
 
 
 def _b64url(data: bytes) -> str:

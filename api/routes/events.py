@@ -1,7 +1,9 @@
 """``GET /api/events``: the control room's live stream (Server-Sent Events).
 
 Case timeline events and team positions, as they are committed in any API process, filtered by
-what the caller may see (coordinators and field officers: their agency only). Only on-duty teams'
+what the caller may see (coordinators and field officers: their agency only). ``call`` events (a
+call the PBX opened, a call's new AML location; never the caller's number) go to staff who may
+see calls only. Only on-duty teams'
 positions are streamed: off duty, a team's last position is private; a ``duty`` event (no
 position) tells the map to drop or expect a team when it goes off or on duty. Each case event
 carries its timeline id as the SSE ``id``: a browser that lost the network reconnects with
@@ -30,7 +32,7 @@ from litestar.params import FromQuery, HeaderParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from api.auth import Principal, requires_login
-from api.domain.vocabulary import CALL_STATS_ROLES
+from api.domain.vocabulary import CALL_LOG_ROLES, CALL_STATS_ROLES
 from api.errors import Unauthorized
 from api.routes.deps import CurrentUser, Db, Now
 from api.security import decode_access_token
@@ -80,16 +82,10 @@ def _case_sse(message: dict[str, Any]) -> ServerSentEventMessage:
     return ServerSentEventMessage(data=_encode(message).decode(), event="case", id=message["id"])
 
 
-def _position_sse(message: dict[str, Any]) -> ServerSentEventMessage:
-    return ServerSentEventMessage(data=_encode(message).decode(), event="position")
-
-
-def _duty_sse(message: dict[str, Any]) -> ServerSentEventMessage:
-    return ServerSentEventMessage(data=_encode(message).decode(), event="duty")
-
-
-def _queue_sse(message: dict[str, Any]) -> ServerSentEventMessage:
-    return ServerSentEventMessage(data=_encode(message).decode(), event="queue")
+def _sse(message: dict[str, Any]) -> ServerSentEventMessage:
+    """A ``position``, ``duty``, ``call`` or ``queue`` message, named by its kind (no SSE id: only case
+    events are replayed)."""
+    return ServerSentEventMessage(data=_encode(message).decode(), event=message["t"])
 
 
 def _hello_sse(event: str, hello: dict[str, Any], last_id: int | None) -> ServerSentEventMessage:
@@ -139,7 +135,7 @@ async def _stream(
                     replayed.add(message["id"])
                     yield _case_sse(message)
         for position in await live.team_positions(sessions, principal):
-            yield _position_sse(position)
+            yield _sse(position)
 
         while not overflowed.is_set():
             timeout = min(KEEPALIVE_S, deadline - loop.time())
@@ -154,18 +150,21 @@ async def _stream(
             kind = message.get("t")
             if kind == "reset":
                 return  # the listener reconnected: events may be missing; replay them
+            if kind == "call":
+                # A call opened or located: staff who may see calls only (no agency scope).
+                if principal.role in CALL_LOG_ROLES:
+                    yield _sse(message)
+                continue
             if not _visible(principal, message):
                 continue
             if kind == "case":
                 if message["id"] in replayed:
                     continue
                 yield _case_sse(message)
-            elif kind == "position":
-                yield _position_sse(message)
-            elif kind == "duty":
-                yield _duty_sse(message)
+            elif kind in ("position", "duty"):
+                yield _sse(message)
             elif kind == "queue" and principal.role in CALL_STATS_ROLES:
-                yield _queue_sse(message)
+                yield _sse(message)
 
 
 @get(
@@ -184,8 +183,8 @@ async def live_events(
     after: FromQuery[int | None] = None,
 ) -> ServerSentEvent:
     """Stream ``case`` events (SSE id = timeline id), on-duty teams' ``position`` events,
-    ``duty`` changes the caller may see, and (call-statistics roles) ``queue``: the ringing
-    calls changed, reload ``GET /api/calls/queue``.
+    ``duty`` changes the caller may see, ``call`` events to staff who may see calls, and
+    (call-statistics roles) ``queue``: the ringing calls changed, reload ``GET /api/calls/queue``.
 
     ``Last-Event-ID`` (sent by the browser on reconnect) or ``?after=`` replays the case events
     committed since; ``ticket`` (from ``POST /api/events/tickets``) stands in for the

@@ -19,7 +19,7 @@ from api.domain.calls import PrankPolicy, auto_class, flagged_until
 from api.domain.phone import InvalidPhone, normalise_phone
 from api.domain.vocabulary import CallClass, Channel
 from api.errors import BadRequest, Conflict, NotFound, Unauthorized
-from api.services import notify
+from api.services import caller_locations, notify
 from api.services.results import result
 
 
@@ -277,9 +277,12 @@ async def pbx_event(
         call = await log_call(
             db, CallIn(number=number, channel="phone", started_at=at, pbx_call_id=call_id), None
         )
+        await caller_locations.on_call_opened(db, call)
     elif call.number is None and number is not None:
         # The call was opened by a later event that carried no number; its start brings it.
         call.number = phone_or_400(number)
+        # Now it has a number: the fixes of that number that came first are its own.
+        await caller_locations.on_call_opened(db, call)
     if event == "call.location":
         if lat is None or lon is None:
             raise BadRequest("invalid_coordinates")

@@ -109,6 +109,13 @@ async def on_call_queue(db: AsyncSession, call_id: int) -> None:
     await _notify(db, {"t": "queue", "call_id": call_id})
 
 
+async def on_call(db: AsyncSession, call_id: int, kind: str, fix: dict[str, Any] | None) -> None:
+    """NOTIFY live listeners that the PBX opened a call (``kind="opened"``) or that its AML
+    location changed (``"location"``, with the fix). Never the caller's number: the intake
+    screen reads it with ``GET /api/calls``, and only staff who may see calls hear of calls."""
+    await _notify(db, {"t": "call", "id": call_id, "kind": kind, "fix": fix})
+
+
 # ------------------------------------------------------------------- outbox
 async def _facts(
     db: AsyncSession,

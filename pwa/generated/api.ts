@@ -414,6 +414,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/aml/https": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * AML over HTTPS (ETSI TS 103 625 form post); signed like the PBX webhook, or mTLS
+         * @description The form body as the standard defines it; ``device_number`` names the caller.
+         */
+        post: operations["aml_https"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/aml/sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * AML over SMS: the gateway posts {"from", "text"} with the A"ML=1;... body
+         * @description JSON ``{"from": sender number, "text": SMS body}``, signed over the raw body.
+         */
+        post: operations["aml_sms"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -515,6 +555,23 @@ export interface paths {
         head?: never;
         /** Classify a call, add notes, or close it */
         patch: operations["ApiCallsCallIdUpdateCall"];
+        trace?: never;
+    };
+    "/api/calls/{call_id}/location": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A call's AML location: the best recent fix and how many fixes came */
+        get: operations["ApiCallsCallIdLocationCallLocation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/calls/flagged-numbers": {
@@ -1681,6 +1738,11 @@ export interface components {
             id: number;
             name: string;
         };
+        /** AmlAck */
+        AmlAck: {
+            matched: boolean;
+            stored: boolean;
+        };
         /** AnswerTarget */
         AnswerTarget: {
             calls: number;
@@ -1877,6 +1939,12 @@ export interface components {
             notes: string;
             number?: string | null;
             started_at?: string | null;
+        };
+        /** CallLocationOut */
+        CallLocationOut: {
+            call_id: number;
+            fix: components["schemas"]["FixOut"] | null;
+            updates: number;
         };
         /** CallOut */
         CallOut: {
@@ -2268,6 +2336,18 @@ export interface components {
             };
             /** @default FeatureCollection */
             type: string;
+        };
+        /** FixOut */
+        FixOut: {
+            accuracy_m: number;
+            confidence_pct: number | null;
+            /** Format: date-time */
+            fixed_at: string;
+            lat: number;
+            lon: number;
+            method: string;
+            /** Format: date-time */
+            received_at: string;
         };
         /** FlaggedOut */
         FlaggedOut: {
@@ -4637,6 +4717,82 @@ export interface operations {
             };
         };
     };
+    aml_https: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tanggap-Signature"?: string;
+                "X-Tanggap-Timestamp"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AmlAck"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    aml_sms: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tanggap-Signature"?: string;
+                "X-Tanggap-Timestamp"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AmlAck"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiAuthLoginLogin: {
         parameters: {
             query?: never;
@@ -4854,6 +5010,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CallOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiCallsCallIdLocationCallLocation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallLocationOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

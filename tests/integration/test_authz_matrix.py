@@ -276,6 +276,10 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ("GET", "/api/calls/queue"): (NO, "U22F2FF"),
     # The PBX webhook: signed, never with a user token.
     ("POST", "/api/pbx/events"): (Req(json={}), "UUUUUUU"),
+    # Advanced Mobile Location: signed by the sender (or mTLS at the proxy), never a user token.
+    ("POST", "/api/aml/https"): (Req(json={}), "UUUUUUU"),
+    ("POST", "/api/aml/sms"): (Req(json={}), "UUUUUUU"),
+    ("GET", "/api/calls/{call_id:int}/location"): (NO, "U2222FF"),
     # ---------------------------------------------------------------- teams
     ("PUT", "/api/teams/{team_id:int}/duty"): (Req(json={"on_duty": True}), "U2FF222"),
     ("POST", "/api/teams/{team_id:int}/positions"): (

@@ -26,6 +26,8 @@ OWN_SAMPLES: dict[str, tuple[str, Any]] = {
     "city_bbox": ("1,2,3,4", (1.0, 2.0, 3.0, 4.0)),
     "log_level": ("debug", "DEBUG"),
     "sms_gateway_auth": (" HMAC ", "hmac"),
+    "aml_auth": ("Proxy", "proxy"),
+    "aml_identifiers": (" hash ", "hash"),
 }
 
 
@@ -70,6 +72,12 @@ def test_a_typo_in_a_setting_stops_the_start(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("TANGGAP_CITY_BBOX")
     monkeypatch.setenv("TANGGAP_PORT", "eighty")
     with pytest.raises(ValueError):
+        Settings.from_env()
+
+
+def test_an_aml_setting_outside_its_words_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANGGAP_AML_IDENTIFIERS", "keep")
+    with pytest.raises(ValueError, match="TANGGAP_AML_IDENTIFIERS"):
         Settings.from_env()
 
 

@@ -9,6 +9,7 @@ Alembic compares with the migrations.
 from api.db.models.access import AuthSession, EventTicket, LoginFailure, Open311Key, SecurityAlert
 from api.db.models.base import NAMING, Base
 from api.db.models.call_clock import StatsCallClockHour
+from api.db.models.caller_locations import CallerLocation
 from api.db.models.calls import Call
 from api.db.models.cases import Case, CaseEvent, CaseRating, CaseReporter
 from api.db.models.catalogue import Area, Category, Place, RoutingRule, category_supporting_agencies
@@ -32,6 +33,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "Call",
+    "CallerLocation",
     "Case",
     "CaseEvent",
     "CaseRating",

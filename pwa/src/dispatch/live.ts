@@ -45,12 +45,22 @@ export interface DutyLiveEvent {
   on_duty: boolean;
 }
 
+/** A call the PBX opened, or its new caller location (AML); never the caller's number. Sent only
+ * to staff who may see calls. */
+export interface CallLiveEvent {
+  t: "call";
+  id: number;
+  kind: "opened" | "location";
+  fix: Schema<"FixOut"> | null;
+}
+
 export interface LiveHandlers {
   onCase(e: CaseLiveEvent): void;
   onPosition(e: PositionLiveEvent): void;
   onDuty?(e: DutyLiveEvent): void;
   /** The ringing calls changed (call-statistics roles): reload GET /api/calls/queue. */
   onQueue?(): void;
+  onCall?(e: CallLiveEvent): void;
   onResync(): void;
   onState(connected: boolean): void;
 }
@@ -95,6 +105,9 @@ export function openLive(h: LiveHandlers): () => void {
       h.onDuty?.(JSON.parse((ev as MessageEvent<string>).data) as DutyLiveEvent);
     });
     es.addEventListener("queue", () => h.onQueue?.());
+    es.addEventListener("call", (ev) => {
+      h.onCall?.(JSON.parse((ev as MessageEvent<string>).data) as CallLiveEvent);
+    });
     es.addEventListener("resync", (ev) => {
       const id = Number((ev as MessageEvent).lastEventId);
       if (id) last = id;

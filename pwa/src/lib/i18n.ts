@@ -376,6 +376,14 @@ const id = {
   "intake.pin_centre": "Pasang pin di tengah peta",
   "intake.pin_set": "Pin: {lat}, {lon}",
   "intake.pin_none": "Belum ada pin.",
+  // The caller's location from the phone network (operator/intake-aml.tsx).
+  "intake.aml_title": "Lokasi penelepon dari jaringan (AML)",
+  "intake.aml_fix": "±{r} · {method} · {age}",
+  "intake.aml_method.gnss": "GPS",
+  "intake.aml_method.wifi": "Wi-Fi",
+  "intake.aml_method.cell": "BTS seluler",
+  "intake.aml_method.unknown": "metode tidak diketahui",
+  "intake.aml_use": "Pakai lokasi AML",
   // Pin without a base map (operator/pin-entry.tsx): coordinates, Plus Code, gazetteer.
   "pin.coords_label": "Koordinat atau Plus Code",
   "pin.coords_example": "mis. -3.9705, 122.515",
@@ -969,6 +977,13 @@ const en: Catalog = {
   "intake.pin_centre": "Place the pin at the map centre",
   "intake.pin_set": "Pin: {lat}, {lon}",
   "intake.pin_none": "No pin yet.",
+  "intake.aml_title": "Caller location from the network (AML)",
+  "intake.aml_fix": "±{r} · {method} · {age}",
+  "intake.aml_method.gnss": "GPS",
+  "intake.aml_method.wifi": "Wi-Fi",
+  "intake.aml_method.cell": "cell tower",
+  "intake.aml_method.unknown": "unknown method",
+  "intake.aml_use": "Use AML location",
   // Pin without a base map (operator/pin-entry.tsx): coordinates, Plus Code, gazetteer.
   "pin.coords_label": "Coordinates or Plus Code",
   "pin.coords_example": "e.g. -3.9705, 122.515",

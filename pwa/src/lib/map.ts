@@ -174,6 +174,19 @@ export function pinMarker(at: L.LatLngExpression, radius = 12, fill = "#a3201b")
   });
 }
 
+/** How far off a reported position may be: a ring of `radius` metres (e.g. an AML fix's). */
+export function accuracyCircle(at: L.LatLngExpression, radius: number): L.Circle {
+  return L.circle(at, {
+    radius,
+    color: "#1f6feb",
+    weight: 2,
+    fillColor: "#1f6feb",
+    fillOpacity: 0.12,
+    interactive: false,
+    className: "accuracy-circle",
+  });
+}
+
 /** Create a map in `el` with the base tiles, the tile notice and the city's geography layer. */
 export function createMap(el: HTMLElement, setup: MapSetup): L.Map {
   const map = L.map(el, { zoomControl: false, ...setup.options });

@@ -2,13 +2,17 @@
 import { useEffect, useRef } from "preact/hooks";
 import { formatTime, type Key, t } from "../lib/i18n";
 import { statusLabel } from "../shell/ui";
+import { type Fix, FixSummary } from "./intake-aml";
 import { type CallOut, CLASSES, type History, useCallerHistory } from "./intake-hooks";
 
 export function IncomingCalls({
   incoming,
+  fixes,
   onTake,
 }: {
   incoming: CallOut[];
+  /** The calls' AML locations, by call id. */
+  fixes: Record<number, Fix>;
   onTake: (call: CallOut) => void;
 }) {
   return (
@@ -23,6 +27,12 @@ export function IncomingCalls({
               <span>
                 <strong>{c.number ?? t("intake.unknown_number")}</strong>{" "}
                 <span class="muted">{formatTime(c.started_at, false)}</span>
+                {fixes[c.id] && (
+                  <>
+                    <br />
+                    <FixSummary fix={fixes[c.id]} testid="incoming-aml" />
+                  </>
+                )}
               </span>
               <button type="button" class="btn btn-primary" onClick={() => onTake(c)}>
                 {t("intake.take")}

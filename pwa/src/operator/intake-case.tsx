@@ -10,6 +10,7 @@ import type { AppConfig } from "../lib/types";
 import { PriorityBadge, statusLabel } from "../shell/ui";
 import { TextField } from "../ui/form-field";
 import { fuzzySearch } from "./fuzzy";
+import { AmlCard, type Fix } from "./intake-aml";
 import type { Category, Similar } from "./intake-hooks";
 import { PinEntry } from "./pin-entry";
 import { PinMap } from "./pin-map";
@@ -139,6 +140,7 @@ export function CaseFields({
   config,
   center,
   frozen,
+  fix,
 }: {
   draft: Draft;
   onDraft: (change: Partial<Draft>) => void;
@@ -146,6 +148,8 @@ export function CaseFields({
   config: AppConfig | null;
   center: LatLon;
   frozen: boolean;
+  /** The call's AML location, if the phone network sent one. */
+  fix: Fix | null;
 }) {
   const onPin = (pin: LatLon) => !frozen && onDraft({ pin });
   return (
@@ -191,8 +195,15 @@ export function CaseFields({
 
       <fieldset class="plain">
         <legend>{t("intake.location")}</legend>
+        <AmlCard fix={fix} disabled={frozen} onUse={(f) => onPin({ lat: f.lat, lon: f.lon })} />
         {config ? (
-          <PinMap center={center} pin={draft.pin} onPin={onPin} tiles={config.map} />
+          <PinMap
+            center={center}
+            pin={draft.pin}
+            onPin={onPin}
+            tiles={config.map}
+            accuracy={fix && { lat: fix.lat, lon: fix.lon, radius_m: fix.accuracy_m }}
+          />
         ) : (
           <p class="loading">{t("app.loading")}</p>
         )}

@@ -12,7 +12,7 @@ export type Created = Schema<"IntakeOut">;
 export type Suggestion = Schema<"SuggestionOut">;
 type Tracking = Schema<"CallerTracking">;
 
-function age(seconds: number | null): string {
+export function age(seconds: number | null): string {
   if (seconds === null) return t("intake.no_fix");
   if (seconds < 90) return t("intake.fix_seconds", { n: seconds });
   return t("intake.fix_minutes", { n: Math.round(seconds / 60) });

@@ -1,11 +1,11 @@
 /**
- * The intake console's data hooks: calls the PBX opened (polled), the caller's history as the
- * number is typed, cases near the pin as it moves, and the one-key call classes.
+ * The intake console's data hooks: calls the PBX opened, the caller's history as the number is
+ * typed, cases near the pin as it moves, and the one-key call classes.
  *
- * The live event stream (/api/events) carries case and team events only, not calls, so calls the
- * PBX opens are found by polling GET /api/calls?limit=5 every few seconds.
+ * Calls the PBX opens are read with GET /api/calls?limit=5: at once when the live stream says a
+ * call opened (`refresh`, intake-aml.tsx), and every few seconds in case the stream is down.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import type { LatLon } from "../lib/coords";
 import { api } from "../lib/session";
@@ -29,6 +29,7 @@ const POLL_MS = 3000;
 /** Calls the PBX opened that nobody has classified (or taken on this screen) yet. */
 export function useIncoming(allowed: boolean, handled: Set<number>) {
   const [incoming, setIncoming] = useState<CallOut[]>([]);
+  const pollNow = useRef<() => void>(() => {});
   useEffect(() => {
     if (!allowed) return;
     let stop = false;
@@ -42,6 +43,7 @@ export function useIncoming(allowed: boolean, handled: Set<number>) {
         // Offline or a hiccup: the next poll tries again.
       }
     };
+    pollNow.current = () => void poll();
     void poll();
     const timer = setInterval(() => void poll(), POLL_MS);
     return () => {
@@ -50,7 +52,7 @@ export function useIncoming(allowed: boolean, handled: Set<number>) {
     };
   }, [allowed]);
   const drop = (id: number) => setIncoming((list) => list.filter((c) => c.id !== id));
-  return { incoming, drop };
+  return { incoming, drop, refresh: () => pollNow.current() };
 }
 
 /** The number's history, shortly after the operator stops typing. */

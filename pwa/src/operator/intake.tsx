@@ -22,6 +22,7 @@ import { app, showToast } from "../shell/state";
 import { PageTitle } from "../shell/ui";
 import { useAction } from "../ui/form-action";
 import { FormError, NotAllowed } from "../ui/form-field";
+import { type Fix, useCallFixes } from "./intake-aml";
 import { CallerCard, ClassifyCard, IncomingCalls } from "./intake-caller";
 import { CaseFields, CategoryCombo, type Draft, EMPTY_DRAFT, SimilarList } from "./intake-case";
 import { type Created, CreatedPanel, type Suggestion } from "./intake-created";
@@ -49,8 +50,10 @@ export function Intake() {
   const [categories, setCategories] = useState<Category[]>([]);
   const [loadError, setLoadError] = useState("");
   const handled = useRef(new Set<number>());
-  const { incoming, drop } = useIncoming(allowed, handled.current);
+  const { incoming, drop, refresh } = useIncoming(allowed, handled.current);
   const [round, setRound] = useState<{ n: number; call: CallOut | null }>({ n: 0, call: null });
+  const callIds = incoming.map((c) => c.id).concat(round.call ? [round.call.id] : []);
+  const { fixes, live } = useCallFixes(allowed, callIds, refresh);
 
   useEffect(() => {
     if (!allowed) return;
@@ -76,7 +79,7 @@ export function Intake() {
     : KENDARI;
 
   return (
-    <section class="screen console intake" data-testid="intake">
+    <section class="screen console intake" data-testid="intake" data-live={live ? "1" : "0"}>
       <div class="row between">
         <PageTitle>{t("intake.title")}</PageTitle>
         <button type="button" class="btn btn-secondary" onClick={() => next()}>
@@ -92,9 +95,10 @@ export function Intake() {
         config={config}
         center={center}
         handled={handled.current}
+        fix={round.call ? (fixes[round.call.id] ?? null) : null}
         onNext={() => next()}
       >
-        <IncomingCalls incoming={incoming} onTake={next} />
+        <IncomingCalls incoming={incoming} fixes={fixes} onTake={next} />
       </IntakeCall>
     </section>
   );
@@ -108,6 +112,8 @@ interface IntakeCallProps {
   config: AppConfig | null;
   center: LatLon;
   handled: Set<number>;
+  /** The call's AML location (the PBX's call only: a number typed by hand has none). */
+  fix: Fix | null;
   onNext: () => void;
   /** The incoming calls, at the top of the left column. */
   children: ComponentChildren;
@@ -232,6 +238,7 @@ function IntakeCall(props: IntakeCallProps) {
             config={props.config}
             center={props.center}
             frozen={!!created}
+            fix={props.fix}
           />
           <SimilarList
             shown={similar.shown}

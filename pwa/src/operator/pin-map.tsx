@@ -11,9 +11,11 @@ export interface PinMapProps {
   pin: Point | null;
   onPin: (p: Point) => void;
   tiles: Tiles;
+  /** The caller's AML fix, drawn as its accuracy circle. */
+  accuracy?: { lat: number; lon: number; radius_m: number } | null;
 }
 
-export function PinMap({ center, pin, onPin, tiles }: PinMapProps) {
+export function PinMap({ center, pin, onPin, tiles, accuracy }: PinMapProps) {
   return (
     <PinPicker
       tiles={tiles}
@@ -25,6 +27,7 @@ export function PinMap({ center, pin, onPin, tiles }: PinMapProps) {
       testid="intake-map"
       label={t("intake.map_label")}
       centreLabel={t("intake.pin_centre")}
+      accuracy={accuracy}
     />
   );
 }

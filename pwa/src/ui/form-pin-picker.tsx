@@ -11,7 +11,7 @@ import type L from "leaflet";
 import { useEffect, useRef } from "preact/hooks";
 import type { LatLon } from "../lib/coords";
 import { t } from "../lib/i18n";
-import { pinMarker } from "../lib/map";
+import { accuracyCircle, pinMarker } from "../lib/map";
 import { type Tiles, tileSetup, useMap } from "../lib/use-map";
 
 export interface PinPickerProps {
@@ -29,6 +29,8 @@ export interface PinPickerProps {
   testid: string;
   label: string;
   centreLabel?: string;
+  /** A reported position drawn as its accuracy circle (the caller's AML fix), apart from the pin. */
+  accuracy?: { lat: number; lon: number; radius_m: number } | null;
 }
 
 export function PinPicker(props: PinPickerProps) {
@@ -41,6 +43,7 @@ export function PinPicker(props: PinPickerProps) {
     }),
   );
   const marker = useRef<L.CircleMarker | null>(null);
+  const accuracy = props.accuracy ?? null;
   const onPin = useRef(props.onPin);
   onPin.current = props.onPin;
 
@@ -67,6 +70,16 @@ export function PinPicker(props: PinPickerProps) {
     if (pinZoom) map.setView(at, Math.max(map.getZoom(), pinZoom));
     else if (!map.getBounds().contains(at)) map.setView(at, map.getZoom(), { animate: false });
   }, [map, pin?.lat, pin?.lon]);
+
+  useEffect(() => {
+    if (!map || !accuracy) return;
+    const circle = accuracyCircle([accuracy.lat, accuracy.lon], accuracy.radius_m).addTo(map);
+    const bounds = circle.getBounds();
+    if (!map.getBounds().contains(bounds)) map.fitBounds(bounds, { maxZoom: 17, animate: false });
+    return () => {
+      circle.remove();
+    };
+  }, [map, accuracy?.lat, accuracy?.lon, accuracy?.radius_m]);
 
   const element = (
     <div

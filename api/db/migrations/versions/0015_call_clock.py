@@ -1,7 +1,7 @@
 """call clock: answered, transferred and wrap-up times on calls, and their hourly rollup
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014_caller_locations
 Create Date: 2026-12-05 05:40:00.000000
 
 - ``calls.answered_at``, ``calls.transferred_at``, ``calls.wrapped_at``: the PBX's answered and
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014_caller_locations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
