@@ -83,8 +83,8 @@ def _case_sse(message: dict[str, Any]) -> ServerSentEventMessage:
 
 
 def _sse(message: dict[str, Any]) -> ServerSentEventMessage:
-    """A ``position``, ``duty``, ``call`` or ``queue`` message, named by its kind (no SSE id: only case
-    events are replayed)."""
+    """A ``position``, ``duty``, ``call`` or ``queue`` message, named by its kind (no SSE id:
+    only case events are replayed)."""
     return ServerSentEventMessage(data=_encode(message).decode(), event=message["t"])
 
 
@@ -161,9 +161,9 @@ async def _stream(
                 if message["id"] in replayed:
                     continue
                 yield _case_sse(message)
-            elif kind in ("position", "duty"):
-                yield _sse(message)
-            elif kind == "queue" and principal.role in CALL_STATS_ROLES:
+            elif kind in ("position", "duty") or (
+                kind == "queue" and principal.role in CALL_STATS_ROLES
+            ):
                 yield _sse(message)
 
 
