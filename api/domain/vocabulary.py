@@ -62,6 +62,8 @@ EventKind = Literal[
     "note",  # a note or a photo without a status change
     "rated",  # citizen rating; data: score
     "reporter_added",  # another caller reported the same case
+    "handed_off",  # given to a neighbouring region; data: neighbour_id, incident_id
+    "handed_in",  # imported from a neighbour's hand-off document; data: incident_id
 ]
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 

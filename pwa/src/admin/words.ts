@@ -208,6 +208,8 @@ const id = {
   "admin.audit.entity.routing_rule": "Aturan wilayah",
   "admin.audit.entity.open311_key": "Kunci Open311",
   "admin.audit.entity.place": "Tempat",
+  "admin.audit.entity.neighbour_area": "Wilayah tetangga",
+  "admin.audit.entity.case_handoff": "Serah terima ke tetangga",
   // Open311 keys' limits, category questions, a team's last position.
   "admin.field.requests_limit": "Batas permintaan",
   "admin.key.limit": "Batas permintaan",
@@ -452,6 +454,8 @@ const en: Record<AdminKey, string> = {
   "admin.audit.entity.routing_rule": "Routing rule",
   "admin.audit.entity.open311_key": "Open311 key",
   "admin.audit.entity.place": "Place",
+  "admin.audit.entity.neighbour_area": "Neighbouring region",
+  "admin.audit.entity.case_handoff": "Hand-off to a neighbour",
   // Open311 keys' limits, category questions, a team's last position.
   "admin.field.requests_limit": "Request limit",
   "admin.key.limit": "Request limit",
