@@ -1,0 +1,113 @@
+/**
+ * The drawer's "outside the city" flag: the neighbouring region a case lies in, how to reach its
+ * control room, and "transfer to neighbour", which records the hand-off and offers the incident
+ * document (docs/handoff.md) to send to them.
+ */
+import { useState } from "preact/hooks";
+import { ApiError } from "../lib/api";
+import type { Schema } from "../lib/api-types";
+import { type Key, t } from "../lib/i18n";
+import { api } from "../lib/session";
+
+type Flag = Schema<"OutsideFlag">;
+type Neighbour = Schema<"NeighbourRef">;
+type Handoff = Schema<"HandoffOut">;
+
+const CONTACTS: [keyof Neighbour, Key][] = [
+  ["contact_112", "handoff.contact_112"],
+  ["contact_phone", "handoff.phone"],
+  ["contact_email", "handoff.email"],
+  ["contact_radio", "handoff.radio"],
+];
+
+function Contacts({ n }: { n: Neighbour }) {
+  const known = CONTACTS.filter(([field]) => String(n[field] ?? "").trim());
+  if (known.length === 0) return <p class="muted">{t("handoff.no_contact")}</p>;
+  return (
+    <dl class="facts" data-testid="neighbour-contacts">
+      {known.map(([field, word]) => (
+        <div key={field}>
+          <dt>{t(word)}</dt>
+          <dd>{String(n[field])}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** The hand-off document as a file to save and send. */
+function documentLink(h: Handoff): string {
+  const body = JSON.stringify(h.document, null, 2);
+  return URL.createObjectURL(new Blob([body], { type: "application/json" }));
+}
+
+export function NeighbourSection(p: {
+  caseId: string;
+  reference: string;
+  flag: Flag;
+  onDone: () => void;
+}) {
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+  const [done, setDone] = useState<{ name: string; href: string } | null>(null);
+  const n = p.flag.neighbour;
+
+  async function transfer(to: Neighbour) {
+    setBusy(true);
+    setError("");
+    try {
+      const h = await api.request<Handoff>(`/api/cases/${p.caseId}/handoff`, {
+        json: { neighbour_id: to.id, note },
+      });
+      setDone({ name: to.name, href: documentLink(h) });
+      setNote("");
+      p.onDone();
+    } catch (err) {
+      setError(err instanceof ApiError && err.detail ? err.detail : t("error.unknown"));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="outside-h" class="outside-flag" data-testid="outside-flag">
+      <h3 id="outside-h">{t("handoff.outside_title")}</h3>
+      <p role="status">
+        <strong>{p.flag.message}</strong>
+      </p>
+      {n?.approximate && <p class="muted">{t("handoff.approximate")}</p>}
+      {n && <Contacts n={n} />}
+      {n && (
+        <div class="row">
+          <label class="field grow">
+            <span>{t("handoff.note")}</span>
+            <input
+              type="text"
+              maxLength={4000}
+              value={note}
+              onInput={(e) => setNote((e.target as HTMLInputElement).value)}
+            />
+          </label>
+          <button
+            type="button"
+            class="btn btn-secondary"
+            disabled={busy}
+            onClick={() => void transfer(n)}
+          >
+            {t("handoff.transfer", { neighbour: n.name })}
+          </button>
+        </div>
+      )}
+      {error && <p class="error">{error}</p>}
+      {done && (
+        <p data-testid="handoff-done">
+          {t("handoff.done", { neighbour: done.name })}{" "}
+          <a href={done.href} download={`${p.reference}-handoff.json`}>
+            {t("handoff.download")}
+          </a>
+        </p>
+      )}
+    </section>
+  );
+}
