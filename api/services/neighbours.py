@@ -35,10 +35,13 @@ FIELDS = (
 
 
 class NeighbourRef(msgspec.Struct):
-    """The neighbour a point falls in, and how to reach its control room (empty: unknown)."""
+    """The neighbour a point falls in (``name`` in the caller's language, both names for a
+    screen that switches language), and how to reach its control room (empty: unknown)."""
 
     id: int
     name: str
+    name_id: str
+    name_en: str
     approximate: bool
     contact_112: str
     contact_phone: str
@@ -107,6 +110,8 @@ def neighbour_ref(row: NeighbourOut, lang: str) -> NeighbourRef:
     return NeighbourRef(
         row.id,
         row.name_en if lang == "en" else row.name_id,
+        row.name_id,
+        row.name_en,
         row.approximate,
         row.contact_112,
         row.contact_phone,

@@ -2588,6 +2588,8 @@ export interface components {
             contact_radio: string;
             id: number;
             name: string;
+            name_en: string;
+            name_id: string;
         };
         /** NoteIn */
         NoteIn: {

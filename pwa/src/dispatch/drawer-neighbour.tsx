@@ -6,7 +6,7 @@
 import { useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
 import type { Schema } from "../lib/api-types";
-import { type Key, t } from "../lib/i18n";
+import { getLanguage, type Key, t } from "../lib/i18n";
 import { api } from "../lib/session";
 
 type Flag = Schema<"OutsideFlag">;
@@ -35,6 +35,16 @@ function Contacts({ n }: { n: Neighbour }) {
   );
 }
 
+/** The neighbour's name in the screen's language (which may have changed since loading). */
+const nameOf = (n: Neighbour) => (getLanguage() === "en" ? n.name_en : n.name_id);
+
+/** The flag in words, in the screen's language. */
+function flagWords(f: Flag): string {
+  return f.neighbour
+    ? t("handoff.outside_in", { city: f.city, neighbour: nameOf(f.neighbour) })
+    : t("handoff.outside_nowhere", { city: f.city });
+}
+
 /** The hand-off document as a file to save and send. */
 function documentLink(h: Handoff): string {
   const body = JSON.stringify(h.document, null, 2);
@@ -50,7 +60,7 @@ export function NeighbourSection(p: {
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
-  const [done, setDone] = useState<{ name: string; href: string } | null>(null);
+  const [done, setDone] = useState<{ to: Neighbour; href: string } | null>(null);
   const n = p.flag.neighbour;
 
   async function transfer(to: Neighbour) {
@@ -60,7 +70,7 @@ export function NeighbourSection(p: {
       const h = await api.request<Handoff>(`/api/cases/${p.caseId}/handoff`, {
         json: { neighbour_id: to.id, note },
       });
-      setDone({ name: to.name, href: documentLink(h) });
+      setDone({ to, href: documentLink(h) });
       setNote("");
       p.onDone();
     } catch (err) {
@@ -74,7 +84,7 @@ export function NeighbourSection(p: {
     <section aria-labelledby="outside-h" class="outside-flag" data-testid="outside-flag">
       <h3 id="outside-h">{t("handoff.outside_title")}</h3>
       <p role="status">
-        <strong>{p.flag.message}</strong>
+        <strong>{flagWords(p.flag)}</strong>
       </p>
       {n?.approximate && <p class="muted">{t("handoff.approximate")}</p>}
       {n && <Contacts n={n} />}
@@ -95,14 +105,14 @@ export function NeighbourSection(p: {
             disabled={busy}
             onClick={() => void transfer(n)}
           >
-            {t("handoff.transfer", { neighbour: n.name })}
+            {t("handoff.transfer", { neighbour: nameOf(n) })}
           </button>
         </div>
       )}
       {error && <p class="error">{error}</p>}
       {done && (
         <p data-testid="handoff-done">
-          {t("handoff.done", { neighbour: done.name })}{" "}
+          {t("handoff.done", { neighbour: nameOf(done.to) })}{" "}
           <a href={done.href} download={`${p.reference}-handoff.json`}>
             {t("handoff.download")}
           </a>

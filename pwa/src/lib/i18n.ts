@@ -456,6 +456,9 @@ const id = {
   "dispatch.merge_into": "Gabungkan ke {ref}",
   "dispatch.timeline": "Riwayat kasus",
   "handoff.outside_title": "Di luar wilayah kota",
+  "handoff.outside_in": "Di luar {city}: lokasi ini berada di {neighbour}.",
+  "handoff.outside_nowhere":
+    "Di luar {city}: lokasi ini tidak berada di wilayah tetangga yang terdaftar.",
   "handoff.contact_112": "Kontak 112",
   "handoff.phone": "Telepon",
   "handoff.email": "Surel",
@@ -1041,6 +1044,9 @@ const en: Catalog = {
   "dispatch.merge_into": "Merge into {ref}",
   "dispatch.timeline": "Case history",
   "handoff.outside_title": "Outside the city",
+  "handoff.outside_in": "Outside {city}: this location is in {neighbour}.",
+  "handoff.outside_nowhere":
+    "Outside {city}: this location is in no registered neighbouring region.",
   "handoff.contact_112": "112 contact",
   "handoff.phone": "Phone",
   "handoff.email": "Email",

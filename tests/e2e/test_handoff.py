@@ -1,0 +1,88 @@
+"""Hand-off to a neighbour, end to end: a dispatcher in Chromium opens a case that lies in
+Kabupaten Konawe, sees it flagged outside Kendari with the neighbour's (empty) contacts, in
+Indonesian and in English, transfers it with a note and gets the hand-off document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, expect
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.e2e.conftest import LiveServer, check_axe, dump, sign_in, switch_language
+from tests.factories import category_by_code, make_case
+
+pytestmark = [pytest.mark.e2e]
+
+DESKTOP = {
+    "viewport": {"width": 1600, "height": 1000},
+    "locale": "id-ID",
+    "timezone_id": "Asia/Makassar",
+}
+IN_KONAWE = (-3.97, 122.37)  # just west of the city's box
+
+
+async def test_dispatcher_sees_the_neighbour_and_hands_the_case_off(
+    browser: Browser, live_server: LiveServer, db: AsyncSession, tmp_path: Path
+) -> None:
+    case = await make_case(
+        db,
+        category=await category_by_code(db, "POHON_TUMBANG"),
+        lat=IN_KONAWE[0],
+        lon=IN_KONAWE[1],
+        description="Pohon tumbang di perbatasan.",
+    )
+    await db.commit()
+    ctx = await browser.new_context(**DESKTOP, base_url=live_server.base_url, accept_downloads=True)
+    ctx.set_default_timeout(15_000)
+    page = await ctx.new_page()
+    await sign_in(page, "dispatcher")
+    await page.goto("/dispatch")
+    # The case lies beyond the first view: zoom out until the list holds it.
+    row = page.locator(f'.case-row[data-reference="{case.reference}"]')
+    for _ in range(4):
+        try:
+            await expect(row).to_have_count(1, timeout=2_000)
+            break
+        except AssertionError:
+            await page.locator(".leaflet-control-zoom-out").click()
+    await row.click()
+    drawer = page.get_by_test_id("case-drawer")
+    flag = drawer.get_by_test_id("outside-flag")
+    await expect(flag).to_contain_text("Di luar Kendari: lokasi ini berada di Kabupaten Konawe.")
+    await expect(flag).to_contain_text("Batas wilayah ini hanya perkiraan.")
+    await expect(flag).to_contain_text("belum diisi admin")  # no contact invented
+    a11y: dict[str, Any] = {}
+    await check_axe(page, "drawer outside the city (id)", a11y)
+    await switch_language(page, "en")
+    await expect(flag).to_contain_text("Outside Kendari: this location is in Konawe Regency.")
+    await check_axe(page, "drawer outside the city (en)", a11y)
+    assert not a11y, dump(a11y)
+
+    await flag.get_by_label("Hand-off note").fill("Caller at the Konawe border")
+    await flag.get_by_role("button", name="Transfer to Konawe Regency").click()
+    done = flag.get_by_test_id("handoff-done")
+    await expect(done).to_contain_text("Handed to Konawe Regency.")
+    await expect(drawer.get_by_test_id("case-timeline")).to_contain_text(
+        "Handed to a neighbouring region"
+    )
+    async with page.expect_download() as info:
+        await done.get_by_role("link").click()
+    saved = tmp_path / "handoff.json"
+    await (await info.value).save_as(saved)
+    document = saved.read_text("utf-8")
+    assert f'"urn:tanggap112:kdi:{case.id}"' in document
+
+    await db.rollback()
+    rows = await db.execute(
+        text("SELECT direction, note FROM case_handoffs WHERE case_id = :c"), {"c": case.id}
+    )
+    assert rows.all() == [("out", "Caller at the Konawe border")]
+    async with httpx.AsyncClient(base_url=live_server.base_url) as c:
+        r = await c.get("/api/schemas/eido-handoff/v1.json")
+        assert r.status_code == 200
+    await ctx.close()
