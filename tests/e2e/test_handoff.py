@@ -4,6 +4,7 @@ Indonesian and in English, transfers it with a note and gets the hand-off docume
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -85,4 +86,47 @@ async def test_dispatcher_sees_the_neighbour_and_hands_the_case_off(
     async with httpx.AsyncClient(base_url=live_server.base_url) as c:
         r = await c.get("/api/schemas/eido-handoff/v1.json")
         assert r.status_code == 200
+    await ctx.close()
+
+
+async def test_admin_fills_in_a_neighbours_contact_and_adds_a_region_from_a_file(
+    browser: Browser, live_server: LiveServer, tmp_path: Path
+) -> None:
+    ctx = await browser.new_context(**DESKTOP, base_url=live_server.base_url)
+    ctx.set_default_timeout(15_000)
+    page = await ctx.new_page()
+    await sign_in(page, "admin")
+    await page.get_by_test_id("admin-nav").locator('a[href="/admin/neighbours"]').click()
+    table = page.get_by_test_id("neighbours-table")
+    konawe = table.get_by_role("row").filter(has_text="Kabupaten Konawe Selatan")
+    await expect(konawe).to_contain_text("Perkiraan")
+    await expect(konawe).to_contain_text("Belum diisi")  # the seed invents no number
+
+    async with httpx.AsyncClient(base_url=live_server.base_url) as c:
+        r = await c.post("/api/auth/login", json={"username": "admin", "password": "tanggap112"})
+        api = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        seeded = (await c.get("/api/admin/neighbours", headers=api)).json()
+        selatan = next(n for n in seeded if n["name_id"] == "Kabupaten Konawe Selatan")
+        await page.get_by_test_id(f"neighbour-edit-{selatan['id']}").click()
+        await page.locator("#neighbour-edit-contact_112").fill("0401-112")
+        await page.get_by_test_id("neighbour-edit").get_by_role("button", name="Simpan").click()
+        await expect(konawe).to_contain_text("0401-112")
+        after = (await c.get(f"/api/admin/neighbours/{selatan['id']}", headers=api)).json()
+        assert after["contact_112"] == "0401-112"
+        assert after["boundary"] == selatan["boundary"]  # a change without a file keeps it
+
+        # A new region: without a file it is refused beside the file field; with one, added.
+        new = page.get_by_test_id("neighbour-new")
+        await page.locator("#neighbour-new-name_id").fill("Kabupaten Uji")
+        await page.locator("#neighbour-new-name_en").fill("Test Regency")
+        await new.get_by_role("button", name="Tambah wilayah").click()
+        await expect(new.locator("#neighbour-new-boundary-error")).to_be_visible()
+        square = [[123.0, -5.0], [123.1, -5.0], [123.1, -4.9], [123.0, -4.9], [123.0, -5.0]]
+        path = tmp_path / "uji.geojson"
+        path.write_text(json.dumps({"type": "Polygon", "coordinates": [square]}), "utf-8")
+        await page.locator("#neighbour-new-boundary").set_input_files(str(path))
+        await new.get_by_role("button", name="Tambah wilayah").click()
+        await expect(table.get_by_role("row").filter(has_text="Kabupaten Uji")).to_be_visible()
+        names = {n["name_id"] for n in (await c.get("/api/admin/neighbours", headers=api)).json()}
+        assert "Kabupaten Uji" in names
     await ctx.close()
