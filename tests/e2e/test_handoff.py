@@ -130,3 +130,37 @@ async def test_admin_fills_in_a_neighbours_contact_and_adds_a_region_from_a_file
         names = {n["name_id"] for n in (await c.get("/api/admin/neighbours", headers=api)).json()}
         assert "Kabupaten Uji" in names
     await ctx.close()
+
+
+async def test_operator_pins_a_place_in_konawe_sees_the_neighbour_and_takes_the_case(
+    browser: Browser, live_server: LiveServer, db: AsyncSession
+) -> None:
+    ctx = await browser.new_context(**DESKTOP, base_url=live_server.base_url)
+    ctx.set_default_timeout(15_000)
+    page = await ctx.new_page()
+    await sign_in(page, "operator")
+    await page.goto("/intake")
+    combo = page.get_by_role("combobox", name="Kategori")
+    await combo.fill("pohon tumbang")
+    await page.get_by_role("option", name="Pohon tumbang").click()
+    await page.get_by_test_id("description").fill("Pohon tumbang di perbatasan Konawe.")
+    notice = page.get_by_test_id("intake-outside")
+    await page.get_by_test_id("pin-coords").fill(f"{IN_KONAWE[0]}, {IN_KONAWE[1]}")
+    await page.get_by_test_id("pin-coords-apply").click()
+    await expect(notice).to_contain_text("Di luar Kendari: lokasi ini berada di Kabupaten Konawe.")
+    await expect(notice).to_contain_text("belum diisi admin")
+    # Back inside the city, the notice goes.
+    await page.get_by_test_id("pin-coords").fill("-3.99, 122.51")
+    await page.get_by_test_id("pin-coords-apply").click()
+    await expect(notice).to_have_count(0)
+    await page.get_by_test_id("pin-coords").fill(f"{IN_KONAWE[0]}, {IN_KONAWE[1]}")
+    await page.get_by_test_id("pin-coords-apply").click()
+    await expect(notice).to_be_visible()
+    await page.get_by_role("button", name="Buat kasus").click()
+    await expect(page.get_by_test_id("created")).to_be_visible()
+    await db.rollback()
+    made = await db.execute(
+        text("SELECT out_of_area FROM cases WHERE description LIKE '%perbatasan Konawe.'")
+    )
+    assert list(made.scalars()) == [True]
+    await ctx.close()

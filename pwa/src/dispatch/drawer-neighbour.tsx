@@ -6,44 +6,12 @@
 import { useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
 import type { Schema } from "../lib/api-types";
-import { getLanguage, type Key, t } from "../lib/i18n";
+import { t } from "../lib/i18n";
 import { api } from "../lib/session";
+import { type Neighbour, nameOf, OutsideFacts } from "../ui/outside-flag";
 
 type Flag = Schema<"OutsideFlag">;
-type Neighbour = Schema<"NeighbourRef">;
 type Handoff = Schema<"HandoffOut">;
-
-const CONTACTS: [keyof Neighbour, Key][] = [
-  ["contact_112", "handoff.contact_112"],
-  ["contact_phone", "handoff.phone"],
-  ["contact_email", "handoff.email"],
-  ["contact_radio", "handoff.radio"],
-];
-
-function Contacts({ n }: { n: Neighbour }) {
-  const known = CONTACTS.filter(([field]) => String(n[field] ?? "").trim());
-  if (known.length === 0) return <p class="muted">{t("handoff.no_contact")}</p>;
-  return (
-    <dl class="facts" data-testid="neighbour-contacts">
-      {known.map(([field, word]) => (
-        <div key={field}>
-          <dt>{t(word)}</dt>
-          <dd>{String(n[field])}</dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
-
-/** The neighbour's name in the screen's language (which may have changed since loading). */
-const nameOf = (n: Neighbour) => (getLanguage() === "en" ? n.name_en : n.name_id);
-
-/** The flag in words, in the screen's language. */
-function flagWords(f: Flag): string {
-  return f.neighbour
-    ? t("handoff.outside_in", { city: f.city, neighbour: nameOf(f.neighbour) })
-    : t("handoff.outside_nowhere", { city: f.city });
-}
 
 /** The hand-off document as a file to save and send. */
 function documentLink(h: Handoff): string {
@@ -83,11 +51,7 @@ export function NeighbourSection(p: {
   return (
     <section aria-labelledby="outside-h" class="outside-flag" data-testid="outside-flag">
       <h3 id="outside-h">{t("handoff.outside_title")}</h3>
-      <p role="status">
-        <strong>{flagWords(p.flag)}</strong>
-      </p>
-      {n?.approximate && <p class="muted">{t("handoff.approximate")}</p>}
-      {n && <Contacts n={n} />}
+      <OutsideFacts flag={p.flag} />
       {n && (
         <div class="row">
           <label class="field grow">
