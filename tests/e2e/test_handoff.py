@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,15 @@ DESKTOP = {
 IN_KONAWE = (-3.97, 122.37)  # just west of the city's box
 
 
+async def desk(browser: Browser, server: LiveServer, username: str) -> tuple[BrowserContext, Page]:
+    """A desktop page signed in as ``username`` (downloads allowed)."""
+    ctx = await browser.new_context(**DESKTOP, base_url=server.base_url, accept_downloads=True)
+    ctx.set_default_timeout(15_000)
+    page = await ctx.new_page()
+    await sign_in(page, username)
+    return ctx, page
+
+
 async def test_dispatcher_sees_the_neighbour_and_hands_the_case_off(
     browser: Browser, live_server: LiveServer, db: AsyncSession, tmp_path: Path
 ) -> None:
@@ -38,10 +47,7 @@ async def test_dispatcher_sees_the_neighbour_and_hands_the_case_off(
         description="Pohon tumbang di perbatasan.",
     )
     await db.commit()
-    ctx = await browser.new_context(**DESKTOP, base_url=live_server.base_url, accept_downloads=True)
-    ctx.set_default_timeout(15_000)
-    page = await ctx.new_page()
-    await sign_in(page, "dispatcher")
+    ctx, page = await desk(browser, live_server, "dispatcher")
     await page.goto("/dispatch")
     # The case lies beyond the first view: zoom out until the list holds it.
     row = page.locator(f'.case-row[data-reference="{case.reference}"]')
@@ -92,10 +98,7 @@ async def test_dispatcher_sees_the_neighbour_and_hands_the_case_off(
 async def test_admin_fills_in_a_neighbours_contact_and_adds_a_region_from_a_file(
     browser: Browser, live_server: LiveServer, tmp_path: Path
 ) -> None:
-    ctx = await browser.new_context(**DESKTOP, base_url=live_server.base_url)
-    ctx.set_default_timeout(15_000)
-    page = await ctx.new_page()
-    await sign_in(page, "admin")
+    ctx, page = await desk(browser, live_server, "admin")
     await page.get_by_test_id("admin-nav").locator('a[href="/admin/neighbours"]').click()
     table = page.get_by_test_id("neighbours-table")
     konawe = table.get_by_role("row").filter(has_text="Kabupaten Konawe Selatan")
@@ -135,10 +138,7 @@ async def test_admin_fills_in_a_neighbours_contact_and_adds_a_region_from_a_file
 async def test_operator_pins_a_place_in_konawe_sees_the_neighbour_and_takes_the_case(
     browser: Browser, live_server: LiveServer, db: AsyncSession
 ) -> None:
-    ctx = await browser.new_context(**DESKTOP, base_url=live_server.base_url)
-    ctx.set_default_timeout(15_000)
-    page = await ctx.new_page()
-    await sign_in(page, "operator")
+    ctx, page = await desk(browser, live_server, "operator")
     await page.goto("/intake")
     combo = page.get_by_role("combobox", name="Kategori")
     await combo.fill("pohon tumbang")
