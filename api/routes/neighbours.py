@@ -11,7 +11,7 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import msgspec
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 from litestar.types import ControllerRouterHandler
 
@@ -23,6 +23,7 @@ from api.routes.deps import By, Cfg, CurrentUser, Db, Lang, Now, post_ok
 from api.routes.params import Id, Lat, Lon
 from api.services import handoff, neighbours
 from api.services.handoff import HandoffOut, ImportedOut
+from api.services.idempotency import idempotent
 from api.services.neighbours import NeighbourOut, OutsideFlag
 
 __all__ = ["HANDLERS"]
@@ -137,10 +138,12 @@ class HandoffController(Controller):
         "/cases/{case_id:uuid}/handoff",
         summary="Transfer a case to a neighbouring region: recorded, and answered with the "
         "hand-off document to send",
+        description="Honours Idempotency-Key: a retried request gets the first answer.",
         guards=[requires_roles(*HANDOFF_ROLES)],
     )
     async def transfer(
         self,
+        request: Request[Any, Any, Any],
         db: Db,
         settings: Cfg,
         principal: CurrentUser,
@@ -148,9 +151,14 @@ class HandoffController(Controller):
         case_id: FromPath[uuid.UUID],
         data: JSONBody[HandoffIn],
     ) -> HandoffOut:
-        return await handoff.transfer(
-            db, settings, principal, case_id, data.neighbour_id, data.note.strip(), now
-        )
+        async def run() -> HandoffOut:
+            note = data.note.strip()
+            return await handoff.transfer(
+                db, settings, principal, case_id, data.neighbour_id, note, now
+            )
+
+        # A retried request (same Idempotency-Key) gets the first answer, not a second hand-off.
+        return await idempotent(request, db, principal.user_id, HandoffOut, run)
 
     @post(
         "/handoff/import",

@@ -683,7 +683,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Transfer a case to a neighbouring region: recorded, and answered with the hand-off document to send */
+        /**
+         * Transfer a case to a neighbouring region: recorded, and answered with the hand-off document to send
+         * @description Honours Idempotency-Key: a retried request gets the first answer.
+         */
         post: operations["ApiCasesCaseIdHandoffTransfer"];
         delete?: never;
         options?: never;

@@ -416,3 +416,20 @@ async def test_a_bad_document_is_refused_beside_its_field_and_changes_nothing(
     assert await _counts(db) == before
     r = await client.post("/api/handoff/import", headers=operator, json=good)
     assert r.status_code == 201, r.text
+
+
+async def test_a_retried_transfer_is_recorded_once(client: Client, db: AsyncSession) -> None:
+    operator = await login(client, "operator")
+    case_id = await _case(client, db, operator, **IN_KONAWE)
+    flag = (await client.get(f"/api/cases/{case_id}", headers=operator)).json()["outside"]
+    retried = {**operator, "Idempotency-Key": "handoff-retry-0001"}
+    body = {"neighbour_id": flag["neighbour"]["id"], "note": "Sekali saja"}
+    first = await client.post(f"/api/cases/{case_id}/handoff", headers=retried, json=body)
+    again = await client.post(f"/api/cases/{case_id}/handoff", headers=retried, json=body)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json() == first.json()
+    await db.rollback()
+    count = await db.execute(
+        text("SELECT count(*) FROM case_handoffs WHERE case_id = :c"), {"c": case_id}
+    )
+    assert count.scalar_one() == 1
