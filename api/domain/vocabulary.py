@@ -93,6 +93,8 @@ AGENCY_ROLES: frozenset[Role] = frozenset({"coordinator", "field_officer"})
 INTAKE_ROLES: frozenset[Role] = frozenset({"operator", "dispatcher", "admin"})
 #: Roles that may dispatch: assign, reassign, transfer and return cases to the queue.
 DISPATCH_ROLES: frozenset[Role] = frozenset({"operator", "dispatcher", "admin"})
+#: Roles that hand a case to a neighbouring region and read its hand-off document.
+HANDOFF_ROLES: frozenset[Role] = DISPATCH_ROLES | {"supervisor"}
 #: Every staff role.
 STAFF_ROLES: frozenset[Role] = frozenset(ROLES)
 #: Roles that read the call log.

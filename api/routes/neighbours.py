@@ -1,7 +1,7 @@
 """Hand-off to the neighbours: the admin console's neighbour areas, the "outside the city" flag
 of a point or a call, "transfer to neighbour" on a case, and the hand-off document (its
-versioned JSON Schema, a case's export, and the import of an incoming one). Staff only; nothing
-here is on a public surface.
+versioned JSON Schema, a case's export, and the import of an incoming one). Staff only, but for
+the document's JSON Schema, which a neighbour builds to; no case is on a public surface here.
 
 The use cases are in :mod:`api.services.neighbours` and :mod:`api.services.handoff`."""
 
@@ -17,7 +17,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.auth import requires_login, requires_roles
 from api.domain import handoff as doc
-from api.domain.vocabulary import CALL_LOG_ROLES, DISPATCH_ROLES, INTAKE_ROLES
+from api.domain.vocabulary import CALL_LOG_ROLES, HANDOFF_ROLES, INTAKE_ROLES
 from api.routes.admin import AREA_BODY_LIMIT, AdminController, fields, patch_of
 from api.routes.deps import By, Cfg, CurrentUser, Db, Lang, Now, post_ok
 from api.routes.params import Id, Lat, Lon
@@ -31,8 +31,6 @@ __all__ = ["HANDLERS"]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Contact = Annotated[str, msgspec.Meta(max_length=32)]
 Note = Annotated[str, msgspec.Meta(max_length=4000)]
-#: Who may hand a case to a neighbour, and read its hand-off document.
-HANDOFF_ROLES = (*DISPATCH_ROLES, "supervisor")
 
 
 class NeighbourIn(msgspec.Struct, forbid_unknown_fields=True):
