@@ -12,6 +12,7 @@ first admin from ``tanggap users create``. The demo users, who share the publish
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -25,6 +26,7 @@ from api.db.models import (
     Agency,
     Area,
     Category,
+    NeighbourArea,
     Team,
     User,
     category_supporting_agencies,
@@ -245,6 +247,42 @@ async def seed_demo_users(db: AsyncSession) -> SeedReport:
     return report
 
 
+def _multipolygon(geometry: dict[str, Any]) -> str:
+    """A GeoJSON Polygon as EWKT MultiPolygon."""
+    rings = ", ".join(
+        "(" + ", ".join(f"{lon} {lat}" for lon, lat in ring) + ")"
+        for ring in geometry["coordinates"]
+    )
+    return f"SRID=4326;MULTIPOLYGON(({rings}))"
+
+
+async def seed_neighbours(db: AsyncSession) -> int:
+    """The city's neighbours (``neighbours.geojson``: approximate polygons, no contacts, since
+    none are published): demo path only, each added when missing."""
+    have = set((await db.execute(select(NeighbourArea.name_id))).scalars())
+    text = resources.files("api.seed_data").joinpath("neighbours.geojson").read_text("utf-8")
+    added = 0
+    for feature in json.loads(text)["features"]:
+        about = feature["properties"]
+        if about["name_id"] in have:
+            continue
+        db.add(
+            NeighbourArea(
+                name_id=about["name_id"],
+                name_en=about["name_en"],
+                approximate=bool(about["approximate"]),
+                boundary=_multipolygon(feature["geometry"]),
+                contact_112="",
+                contact_phone="",
+                contact_email="",
+                contact_radio="",
+            )
+        )
+        added += 1
+    await db.flush()
+    return added
+
+
 async def seed(db: AsyncSession, **options: Any) -> SeedReport:
     """The reference city; with ``demo_users=True`` also the demo users; with ``demo=`` (a
     :class:`DemoContext`) the demo users and a living control room."""
@@ -253,6 +291,8 @@ async def seed(db: AsyncSession, **options: Any) -> SeedReport:
     if demo is not None or options.get("demo_users"):
         for what, n in (await seed_demo_users(db)).created.items():
             report.add(what, n)
+        if added := await seed_neighbours(db):
+            report.add("neighbours", added)
     if demo is not None:
         from api.seed_demo import seed_demo_city
 

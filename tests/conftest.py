@@ -9,6 +9,7 @@ existing server instead (its database must allow CREATE DATABASE).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import shutil
@@ -133,14 +134,21 @@ def migrate_and_seed(url: str) -> None:
 _counter = itertools.count()
 
 
+@contextlib.asynccontextmanager
+async def template_copy(server: Server, template_db: str, prefix: str) -> AsyncIterator[str]:
+    """A fresh copy of the seeded template, dropped afterwards: its URL."""
+    name = f"{prefix}_{os.getpid()}_{next(_counter)}"
+    await _admin(server, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}" STRATEGY FILE_COPY')
+    try:
+        yield server.url(name)
+    finally:
+        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest_asyncio.fixture
 async def database_url(pg_server: Server, template_db: str) -> AsyncIterator[str]:
-    name = f"t_{os.getpid()}_{next(_counter)}"
-    await _admin(pg_server, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}" STRATEGY FILE_COPY')
-    try:
-        yield pg_server.url(name)
-    finally:
-        await _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with template_copy(pg_server, template_db, "t") as url:
+        yield url
 
 
 @pytest_asyncio.fixture

@@ -20,9 +20,12 @@ AuditAction = Literal[
     "revoke",
     "set_members",
 ]
-AuditEntity = Literal[
+_CityEntity = Literal[
     "agency", "category", "area", "team", "user", "routing_rule", "open311_key", "place"
 ]
+# A neighbouring region (hand-off), and an incident handed to one or taken in from one.
+_HandoffEntity = Literal["neighbour_area", "case_handoff"]
+AuditEntity = Literal[_CityEntity, _HandoffEntity]
 ACTIONS: tuple[str, ...] = get_args(AuditAction)
 ENTITIES: tuple[str, ...] = get_args(AuditEntity)
 

@@ -62,6 +62,8 @@ EventKind = Literal[
     "note",  # a note or a photo without a status change
     "rated",  # citizen rating; data: score
     "reporter_added",  # another caller reported the same case
+    "handed_off",  # given to a neighbouring region; data: neighbour_id, incident_id
+    "handed_in",  # imported from a neighbour's hand-off document; data: incident_id
 ]
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
@@ -91,6 +93,8 @@ AGENCY_ROLES: frozenset[Role] = frozenset({"coordinator", "field_officer"})
 INTAKE_ROLES: frozenset[Role] = frozenset({"operator", "dispatcher", "admin"})
 #: Roles that may dispatch: assign, reassign, transfer and return cases to the queue.
 DISPATCH_ROLES: frozenset[Role] = frozenset({"operator", "dispatcher", "admin"})
+#: Roles that hand a case to a neighbouring region and read its hand-off document.
+HANDOFF_ROLES: frozenset[Role] = DISPATCH_ROLES | {"supervisor"}
 #: Every staff role.
 STAFF_ROLES: frozenset[Role] = frozenset(ROLES)
 #: Roles that read the call log.

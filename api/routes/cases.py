@@ -42,9 +42,11 @@ from api.services import case_views as views
 from api.services import cases as svc
 from api.services import pluscodes
 from api.services import sms as sms_service
+from api.services import neighbours
 from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
 from api.services.citizen import caller_tracking, new_caller_tracking
 from api.services.idempotency import idempotent
+from api.services.neighbours import OutsideFlag
 
 
 # ---------------------------------------------------------------- answers
@@ -143,6 +145,8 @@ class CaseDetail(msgspec.Struct):
     photos: list[PhotoRef]
     reporters: list[ReporterOut]
     actions: list[str]
+    # Located outside the city's service area: the neighbour it falls in (hand-off).
+    outside: OutsideFlag | None = None
 
 
 class CasePage(msgspec.Struct):
@@ -459,8 +463,11 @@ class CaseController(Controller):
         ]
 
     @get("/{case_id:uuid}", summary="A case with its timeline, photos and the caller's actions")
-    async def get_case(self, caller: CallerDep, case_id: FromPath[uuid.UUID]) -> CaseDetail:
+    async def get_case(
+        self, caller: CallerDep, settings: Cfg, case_id: FromPath[uuid.UUID]
+    ) -> CaseDetail:
         seen = await views.case_view(caller.db, caller.principal, case_id)
+        where = (seen.row.lat, seen.row.lon)
         return CaseDetail(
             case_out(seen.row, caller.now, caller.lang),
             [event_out(t) for t in seen.timeline],
@@ -472,6 +479,7 @@ class CaseController(Controller):
                 for r in seen.reporters
             ],
             list(seen.actions),
+            await neighbours.outside(caller.db, settings, *where, caller.lang),
         )
 
     @change_route(

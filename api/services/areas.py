@@ -24,7 +24,7 @@ def _point_ewkt(p: dict[str, float]) -> str:
     return f"SRID=4326;POINT({p['lon']} {p['lat']})"
 
 
-async def _boundary_ewkt(
+async def boundary_ewkt(
     db: AsyncSession, geojson: dict[str, Any] | None, service_area: Bbox
 ) -> str | None:
     """Check a GeoJSON polygon in PostGIS and return it as an EWKT MultiPolygon, its rings wound
@@ -46,7 +46,7 @@ async def _saved(db: AsyncSession, area: Area, changes: Fields, service_area: Bb
     """Apply a create's or change's fields to the area, and answer it as stored."""
     await ensure_unique(db, Area.name, changes.get("name"), "area", area.id)
     if "boundary" in changes:
-        area.boundary = await _boundary_ewkt(db, changes["boundary"], service_area)
+        area.boundary = await boundary_ewkt(db, changes["boundary"], service_area)
     if "center" in changes:
         area.center = _point_ewkt(changes["center"])
     for field in ("name", "kind"):

@@ -132,6 +132,43 @@ export interface paths {
         patch: operations["ApiAdminCategoriesCategoryIdUpdateCategory"];
         trace?: never;
     };
+    "/api/admin/neighbours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List neighbouring regions */
+        get: operations["ApiAdminNeighboursListNeighbours"];
+        put?: never;
+        /** Import a neighbouring region: its polygon as GeoJSON and its contacts */
+        post: operations["ApiAdminNeighboursCreateNeighbour"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/neighbours/{neighbour_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One neighbouring region */
+        get: operations["ApiAdminNeighboursNeighbourIdGetNeighbour"];
+        put?: never;
+        post?: never;
+        /** Delete a neighbouring region */
+        delete: operations["ApiAdminNeighboursNeighbourIdDeleteNeighbour"];
+        options?: never;
+        head?: never;
+        /** Change a neighbouring region */
+        patch: operations["ApiAdminNeighboursNeighbourIdUpdateNeighbour"];
+        trace?: never;
+    };
     "/api/admin/open311-keys": {
         parameters: {
             query?: never;
@@ -574,6 +611,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/calls/{call_id}/outside": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a call's location is outside the city, and the neighbour it falls in */
+        get: operations["ApiCallsCallIdOutsideCallOutside"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/calls/flagged-numbers": {
         parameters: {
             query?: never;
@@ -706,6 +760,43 @@ export interface paths {
         put?: never;
         /** Send the caller the tracking code by SMS, once (Idempotency-Key honoured) */
         post: operations["ApiCasesCaseIdCallerSmsSend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{case_id}/handoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transfer a case to a neighbouring region: recorded, and answered with the hand-off document to send
+         * @description Honours Idempotency-Key: a retried request gets the first answer.
+         */
+        post: operations["ApiCasesCaseIdHandoffTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{case_id}/handoff-document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The case as a hand-off document (version 1), nothing recorded */
+        get: operations["ApiCasesCaseIdHandoffDocumentExport"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -965,6 +1056,40 @@ export interface paths {
          * @description A FeatureCollection: one `service_area` polygon, then every kecamatan (and kelurahan) with `name`, `kind`, `label` [lat, lon] and `approximate` (true for a cell derived from the kecamatan centres while no real boundary is imported). Answers 304 to a matching `If-None-Match`.
          */
         get: operations["ApiGeographyCityGeography"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/handoff/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a neighbour's hand-off document (version 1) as a case */
+        post: operations["ApiHandoffImportImportDocument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/neighbours/outside": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a point is outside the city, and the neighbour it falls in */
+        get: operations["ApiNeighboursOutsideOutsideAt"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1262,6 +1387,23 @@ export interface paths {
         };
         /** The monthly report as a printable page (HTML) */
         get: operations["ApiReportsMonthlyMonthly"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schemas/eido-handoff/v1.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The hand-off document's JSON Schema, version 1 (public: a neighbour builds to it) */
+        get: operations["ApiSchemasEidoHandoffV1JsonHandoffSchemaV1"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1836,7 +1978,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /** @enum {string} */
-            entity: "agency" | "category" | "area" | "team" | "user" | "routing_rule" | "open311_key" | "place";
+            entity: "agency" | "category" | "area" | "team" | "user" | "routing_rule" | "open311_key" | "place" | "neighbour_area" | "case_handoff";
             entity_id: string;
             id: number;
         };
@@ -1999,6 +2141,7 @@ export interface components {
         CaseDetail: {
             actions: string[];
             case: components["schemas"]["CaseOut"];
+            outside?: components["schemas"]["OutsideFlag"] | null;
             photos: components["schemas"]["PhotoRef"][];
             reporters: components["schemas"]["ReporterOut"][];
             timeline: components["schemas"]["EventOut"][];
@@ -2311,7 +2454,7 @@ export interface components {
             from_status: "new" | "dispatched" | "accepted" | "en_route" | "on_scene" | "resolved" | "closed" | "returned" | "duplicate" | "invalid" | "cancelled" | "reopened" | null;
             id: number;
             /** @enum {string} */
-            kind: "created" | "dispatched" | "reassigned" | "transferred" | "accepted" | "en_route" | "on_scene" | "resolved" | "closed" | "returned" | "merged" | "duplicate" | "invalid" | "cancelled" | "reopened" | "escalated" | "note" | "rated" | "reporter_added";
+            kind: "created" | "dispatched" | "reassigned" | "transferred" | "accepted" | "en_route" | "on_scene" | "resolved" | "closed" | "returned" | "merged" | "duplicate" | "invalid" | "cancelled" | "reopened" | "escalated" | "note" | "rated" | "reporter_added" | "handed_off" | "handed_in";
             lat: number | null;
             lon: number | null;
             note: string;
@@ -2381,6 +2524,26 @@ export interface components {
             id: number | string | null;
             name: string;
         };
+        /** HandoffIn */
+        HandoffIn: {
+            neighbour_id: number;
+            /** @default  */
+            note: string;
+        };
+        /** HandoffOut */
+        HandoffOut: {
+            /** Format: date-time */
+            at: string;
+            by_id: number | null;
+            /** Format: uuid */
+            case_id: string;
+            document: {
+                [key: string]: unknown;
+            };
+            neighbour_id: number | null;
+            neighbour_name: string | null;
+            note: string;
+        };
         /** Health */
         Health: {
             database?: string | null;
@@ -2416,6 +2579,13 @@ export interface components {
             valid: number;
             /** @default 0 */
             wrong_number: number;
+        };
+        /** ImportedOut */
+        ImportedOut: {
+            /** Format: uuid */
+            case_id: string;
+            incident_id: string;
+            reference: string;
         };
         /** IntakeOut */
         IntakeOut: {
@@ -2592,6 +2762,63 @@ export interface components {
             previous_created: number;
             selesai: number;
         };
+        /** NeighbourIn */
+        NeighbourIn: {
+            /** @default false */
+            approximate: boolean;
+            boundary: {
+                [key: string]: unknown;
+            };
+            /** @default  */
+            contact_112: string;
+            /** @default  */
+            contact_email: string;
+            /** @default  */
+            contact_phone: string;
+            /** @default  */
+            contact_radio: string;
+            name_en: string;
+            name_id: string;
+        };
+        /** NeighbourOut */
+        NeighbourOut: {
+            approximate: boolean;
+            boundary: {
+                [key: string]: unknown;
+            };
+            contact_112: string;
+            contact_email: string;
+            contact_phone: string;
+            contact_radio: string;
+            id: number;
+            name_en: string;
+            name_id: string;
+        };
+        /** NeighbourPatch */
+        NeighbourPatch: {
+            approximate?: boolean;
+            boundary?: {
+                [key: string]: unknown;
+            };
+            contact_112?: string;
+            contact_email?: string;
+            contact_phone?: string;
+            contact_radio?: string;
+            name_en?: string;
+            name_id?: string;
+        };
+        /** NeighbourRef */
+        NeighbourRef: {
+            approximate: boolean;
+            contact_112: string;
+            contact_email: string;
+            contact_phone: string;
+            contact_radio: string;
+            id: number;
+            name: string;
+            name_en: string;
+            name_id: string;
+        };
         /** NoteIn */
         NoteIn: {
             note: string;
@@ -2605,6 +2832,17 @@ export interface components {
             name: string | null;
             operator_id: number;
             within_15: number;
+        };
+        /** OutsideFlag */
+        OutsideFlag: {
+            city: string;
+            message: string;
+            neighbour: components["schemas"]["NeighbourRef"] | null;
+        };
+        /** OutsideOut */
+        OutsideOut: {
+            flag: components["schemas"]["OutsideFlag"] | null;
+            outside: boolean;
         };
         /** PasswordShownOnce */
         PasswordShownOnce: {
@@ -3606,7 +3844,7 @@ export interface operations {
             query?: {
                 actor_id?: number | null;
                 before?: number | null;
-                entity?: "agency" | "category" | "area" | "team" | "user" | "routing_rule" | "open311_key" | "place" | null;
+                entity?: "agency" | "category" | "area" | "team" | "user" | "routing_rule" | "open311_key" | "place" | "neighbour_area" | "case_handoff" | null;
                 entity_id?: string | null;
                 limit?: number;
             };
@@ -3795,6 +4033,178 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["admin_CategoryOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminNeighboursListNeighbours: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NeighbourOut"][];
+                };
+            };
+        };
+    };
+    ApiAdminNeighboursCreateNeighbour: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NeighbourIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NeighbourOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminNeighboursNeighbourIdGetNeighbour: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                neighbour_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NeighbourOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminNeighboursNeighbourIdDeleteNeighbour: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                neighbour_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminNeighboursNeighbourIdUpdateNeighbour: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                neighbour_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NeighbourPatch"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NeighbourOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -5066,6 +5476,43 @@ export interface operations {
             };
         };
     };
+    ApiCallsCallIdOutsideCallOutside: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutsideOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiCallsFlaggedNumbersFlaggedNumbers: {
         parameters: {
             query?: never;
@@ -5439,6 +5886,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CallerSmsOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiCasesCaseIdHandoffTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoffIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoffOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiCasesCaseIdHandoffDocumentExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -6005,6 +6532,83 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    ApiHandoffImportImportDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportedOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiNeighboursOutsideOutsideAt: {
+        parameters: {
+            query: {
+                lat: number;
+                lon: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutsideOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
             };
         };
     };
@@ -6734,6 +7338,28 @@ export interface operations {
                             [key: string]: unknown;
                         } | unknown[];
                         status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSchemasEidoHandoffV1JsonHandoffSchemaV1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/schema+json": {
+                        [key: string]: unknown;
                     };
                 };
             };

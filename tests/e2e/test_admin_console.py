@@ -58,7 +58,7 @@ def in_language(lang: str) -> pytest.MarkDecorator:
 
 
 OTHER_ROLES = [(u, path) for u, path, _ in LANDINGS if u != "admin"] + [("petugas.dlhk", "/tasks")]
-SECTIONS = ["overview", "users", "agencies", "categories", "areas", "keys", "history"]
+SECTIONS = ["overview", "users", "agencies", "categories", "areas", "neighbours", "keys", "history"]
 
 
 @dataclass

@@ -29,7 +29,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Call, Place, RoutingRule, Team
+from api.db.models import Call, NeighbourArea, Place, RoutingRule, Team
 from tests.conftest import Clock, login
 from tests.factories import (
     agency_by_code,
@@ -81,6 +81,32 @@ SUBSCRIPTION = {
         "bjhazAkj7I99e8QcYP7DkM",
         "auth": "tBHItJI5svbpez7KI4CCXg",
     },
+}
+NEIGHBOUR_BODY = {
+    "name_id": "Kabupaten Baru",
+    "name_en": "New Regency",
+    "boundary": {
+        "type": "Polygon",
+        "coordinates": [
+            [[123.0, -5.0], [123.1, -5.0], [123.1, -4.9], [123.0, -4.9], [123.0, -5.0]]
+        ],
+    },
+}
+HANDOFF_DOCUMENT = {
+    "version": "1",
+    "incident": {
+        "id": "urn:tanggap112:kdl:{unique}",
+        "reference": "KDL-0001",
+        "created_at": "2026-12-05T08:00:00+08:00",
+        "priority": "P3",
+        "description": "Sampah menumpuk di perbatasan",
+        "source": {"control_room": "Konawe"},
+    },
+    "location": {"lat": -3.99, "lon": 122.51},
+    "category": {"code": "SAMPAH_LIAR", "name_id": "Sampah liar", "name_en": "Illegal dumping"},
+    "agencies": [],
+    "timeline": [],
+    "notes": [],
 }
 
 # (method, path) -> (request, cells for ROLES in order)
@@ -218,6 +244,18 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
         "U2FFFFF",
     ),
     ("DELETE", "/api/admin/open311-keys/{key_id:int}"): (NO, "U2FFFFF"),
+    # Neighbouring regions (hand-off): the seeded Konawe and Konawe Selatan.
+    ("GET", "/api/admin/neighbours"): (NO, "U2FFFFF"),
+    ("POST", "/api/admin/neighbours"): (Req(json=NEIGHBOUR_BODY), "U2FFFFF"),
+    ("GET", "/api/admin/neighbours/{neighbour_id:int}"): (NO, "U2FFFFF"),
+    ("PATCH", "/api/admin/neighbours/{neighbour_id:int}"): (
+        Req(json={"contact_112": ""}),
+        "U2FFFFF",
+    ),
+    ("DELETE", "/api/admin/neighbours/{neighbour_id:int}"): (
+        Req(ids={"neighbour_id": "{spare_neighbour_id}"}),
+        "U2FFFFF",
+    ),
     # --------------------------------------------------------------- cases
     ("GET", "/api/cases"): (NO, "U222222"),
     ("GET", "/api/cases.geojson"): (Req(query={"bbox": "122.40,-4.13,122.70,-3.90"}), "U222222"),
@@ -263,6 +301,20 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     # (409 sms_unavailable here: this app has no SMS gateway).
     ("GET", "/api/cases/{case_id:uuid}/caller-sms"): (NO, "U222222"),
     ("POST", "/api/cases/{case_id:uuid}/caller-sms"): (Req(json={}), "U4F44FF"),
+    # Hand-off to a neighbour: the control room and its supervisor; the document's schema is
+    # public, a neighbour builds to it; importing one is intake's.
+    ("GET", "/api/schemas/eido-handoff/v1.json"): (NO, "2222222"),
+    ("GET", "/api/neighbours/outside"): (
+        Req(query={"lat": "-3.80", "lon": "122.30"}),
+        "U2222FF",
+    ),
+    ("GET", "/api/calls/{call_id:int}/outside"): (NO, "U2222FF"),
+    ("GET", "/api/cases/{case_id:uuid}/handoff-document"): (NO, "U2222FF"),
+    ("POST", "/api/cases/{case_id:uuid}/handoff"): (
+        Req(json={"neighbour_id": "{neighbour_id}", "note": "Di wilayah Konawe"}),
+        "U2222FF",
+    ),
+    ("POST", "/api/handoff/import"): (Req(json=HANDOFF_DOCUMENT), "U2F22FF"),
     ("GET", "/api/photos/{photo_id:uuid}"): (Req(query={"variant": "thumb"}), "U222222"),
     ("POST", "/api/photos/{photo_id:uuid}/publish"): (Req(json={"published": True}), "U22222F"),
     ("DELETE", "/api/photos/{photo_id:uuid}"): (NO, "U2FFFFF"),
@@ -434,7 +486,11 @@ async def arrange(db: AsyncSession, client: AsyncTestClient[Litestar]) -> dict[s
     assert r.status_code == 201, r.text
     photo_id = r.json()["photos"][0]["id"]
     await client.post("/api/auth/logout", headers=admin)
+    neighbours = (await db.execute(select(NeighbourArea.id).order_by(NeighbourArea.id))).scalars()
+    neighbour_id, spare_neighbour_id = neighbours.all()[:2]
     return {
+        "neighbour_id": neighbour_id,
+        "spare_neighbour_id": spare_neighbour_id,
         "case_id": case.id,
         "case_version": case.version,
         "parent_case_id": str(parent.id),

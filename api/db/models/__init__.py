@@ -14,6 +14,7 @@ from api.db.models.calls import Call
 from api.db.models.cases import Case, CaseEvent, CaseRating, CaseReporter
 from api.db.models.catalogue import Area, Category, Place, RoutingRule, category_supporting_agencies
 from api.db.models.media import Photo
+from api.db.models.neighbours import CaseHandoff, NeighbourArea
 from api.db.models.people import Agency, Team, TeamPosition, User, team_members
 from api.db.models.push import Notification, PushSubscription
 from api.db.models.sms import SmsMessage
@@ -36,12 +37,14 @@ __all__ = [
     "CallerLocation",
     "Case",
     "CaseEvent",
+    "CaseHandoff",
     "CaseRating",
     "CaseReporter",
     "Category",
     "EventTicket",
     "IdempotentRequest",
     "LoginFailure",
+    "NeighbourArea",
     "Notification",
     "Open311Key",
     "Photo",

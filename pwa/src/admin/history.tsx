@@ -25,6 +25,8 @@ const ENTITIES = Object.keys({
   routing_rule: 1,
   open311_key: 1,
   place: 1,
+  neighbour_area: 1,
+  case_handoff: 1,
 } satisfies Record<Entity, 1>) as Entity[];
 
 const entityWord = (x: Entity) => t(`admin.audit.entity.${x}` satisfies Key);

@@ -1,7 +1,8 @@
 /**
  * The admin console (/admin/...): one lazily loaded chunk, desktop-first and usable on a tablet.
  * A navigation of its screens, then the screen of the address: the overview at /admin, the
- * users, agencies and teams, categories, areas and routing rules, Open311 keys and history.
+ * users, agencies and teams, categories, areas and routing rules, neighbouring regions, Open311
+ * keys and history.
  */
 import "./admin.css";
 // The console's words first: every screen below speaks them.
@@ -16,6 +17,7 @@ import { AreasScreen } from "./areas";
 import { CategoriesScreen } from "./categories";
 import { HistoryScreen } from "./history";
 import { KeysScreen } from "./keys";
+import { NeighboursScreen } from "./neighbours";
 import { AdminOverview } from "./overview";
 import { UsersScreen } from "./users";
 
@@ -24,6 +26,7 @@ const SCREENS: Record<AdminSection, [Key, FunctionComponent]> = {
   agencies: ["admin.nav.agencies", AgenciesScreen],
   categories: ["admin.categories", CategoriesScreen],
   areas: ["admin.nav.areas", AreasScreen],
+  neighbours: ["admin.nav.neighbours", NeighboursScreen],
   keys: ["admin.nav.keys", KeysScreen],
   history: ["admin.nav.history", HistoryScreen],
 };

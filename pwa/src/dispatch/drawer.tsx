@@ -1,7 +1,8 @@
 /**
  * The dispatcher's case drawer: the case, its timeline and photos, and every control-room action
  * the API offers for it (assign or reassign with suggested teams, transfer with a reason, merge
- * into a nearby case, cancel or mark invalid with a reason).
+ * into a nearby case, cancel or mark invalid with a reason), and for a case outside the city the
+ * neighbouring region it lies in, with "transfer to neighbour".
  */
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../lib/api";
@@ -22,6 +23,7 @@ import {
   type Similar,
   type Suggestion,
 } from "./drawer-actions";
+import { NeighbourSection } from "./drawer-neighbour";
 
 export type { CaseDetailOut };
 
@@ -123,6 +125,14 @@ export function CaseDrawer({ caseId, agencies, revision, onClose, onLoaded }: Dr
       <CaseFacts c={c} words="dispatch" teamTestid="drawer-team" />
       <p>{c.description}</p>
       {sendsSms && <CallerSms caseId={c.id} />}
+      {detail.outside && (
+        <NeighbourSection
+          caseId={caseId}
+          reference={c.reference}
+          flag={detail.outside}
+          onDone={() => setOwn((n) => n + 1)}
+        />
+      )}
 
       {detail.photos.length > 0 && (
         <ul class="thumbs" aria-label={t("dispatch.photos")}>

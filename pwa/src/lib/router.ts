@@ -25,6 +25,7 @@ export const ADMIN_SECTIONS = [
   "agencies",
   "categories",
   "areas",
+  "neighbours",
   "keys",
   "history",
 ] as const;

@@ -34,6 +34,7 @@ import {
   useIncoming,
   useSimilar,
 } from "./intake-hooks";
+import { OutsideNotice, useOutside } from "./intake-outside";
 
 const INTAKE_ROLES = ["operator", "dispatcher", "admin"];
 const KENDARI: LatLon = { lat: -3.9778, lon: 122.515 };
@@ -130,6 +131,7 @@ function IntakeCall(props: IntakeCallProps) {
   const [done, setDone] = useState<string | null>(null);
   const { busy, error, setError, run } = useAction(errorText);
   const similar = useSimilar(category, draft.pin, !!created);
+  const outside = useOutside(draft.pin);
 
   /** The call being handled: the PBX's, or one logged now for a number typed by hand. */
   async function ensureCall(): Promise<number> {
@@ -174,6 +176,8 @@ function IntakeCall(props: IntakeCallProps) {
         landmark: draft.landmark.trim(),
         call_id: id,
         sensitive: draft.sensitive || !!category.sensitive,
+        // The notice has shown the operator the place is outside the city.
+        ...(outside ? { allow_out_of_area: true } : {}),
         ...(number.trim() ? { reporter: { phone: number.trim() } } : {}),
       },
     });
@@ -240,6 +244,7 @@ function IntakeCall(props: IntakeCallProps) {
             frozen={!!created}
             fix={props.fix}
           />
+          <OutsideNotice flag={outside} />
           <SimilarList
             shown={similar.shown}
             canMerge={!busy && canCreate}
