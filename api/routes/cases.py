@@ -40,9 +40,8 @@ from api.routes.case_bodies import (
 from api.routes.deps import Cfg, CurrentUser, Db, Lang, LiveReadDb, Now, OneRead, post_ok
 from api.services import case_views as views
 from api.services import cases as svc
-from api.services import pluscodes
+from api.services import neighbours, pluscodes
 from api.services import sms as sms_service
-from api.services import neighbours
 from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
 from api.services.citizen import caller_tracking, new_caller_tracking
 from api.services.idempotency import idempotent
