@@ -93,6 +93,8 @@ async def test_a_keys_request_limit_is_set_when_issued_and_changed_here(
     # Another key keeps the city default, and the list says so.
     await fill(page, "key-new", {"name": "Portal Lain"})
     await submit(page, "key-new")
+    # Issued once the screen says so, not when the click returns.
+    await expect(page.get_by_test_id("key-issued")).to_contain_text("Portal Lain")
     table = page.get_by_test_id("keys-table")
     default = (await _keys(admin.api))["Portal Lain"]
     assert default["requests_limit"] is None
