@@ -9,6 +9,7 @@ import type { Schema } from "../lib/api-types";
 import { t } from "../lib/i18n";
 import { api } from "../lib/session";
 import { type Neighbour, nameOf, OutsideFacts } from "../ui/outside-flag";
+import "../ui/control-words";
 
 type Flag = Schema<"OutsideFlag">;
 type Handoff = Schema<"HandoffOut">;

@@ -9,6 +9,7 @@
  */
 import type { AdminKey } from "../admin/words";
 import type { ClockKey } from "../supervisor/clock-words";
+import type { ControlKey } from "../ui/control-words";
 
 export type Lang = "id" | "en";
 export const LANGUAGES: readonly Lang[] = ["id", "en"];
@@ -378,14 +379,6 @@ const id = {
   "intake.pin_centre": "Pasang pin di tengah peta",
   "intake.pin_set": "Pin: {lat}, {lon}",
   "intake.pin_none": "Belum ada pin.",
-  // The caller's location from the phone network (operator/intake-aml.tsx).
-  "intake.aml_title": "Lokasi penelepon dari jaringan (AML)",
-  "intake.aml_fix": "±{r} · {method} · {age}",
-  "intake.aml_method.gnss": "GPS",
-  "intake.aml_method.wifi": "Wi-Fi",
-  "intake.aml_method.cell": "BTS seluler",
-  "intake.aml_method.unknown": "metode tidak diketahui",
-  "intake.aml_use": "Pakai lokasi AML",
   // Pin without a base map (operator/pin-entry.tsx): coordinates, Plus Code, gazetteer.
   "pin.coords_label": "Koordinat atau Plus Code",
   "pin.coords_example": "mis. -3.9705, 122.515",
@@ -412,15 +405,6 @@ const id = {
   "intake.tracking_pin": "PIN",
   "intake.copy": "Salin kode dan PIN",
   "intake.copied": "Tersalin",
-  // The tracking code by SMS (operator/caller-sms.tsx).
-  "sms.send": "Kirim kode lacak lewat SMS",
-  "sms.resend": "Kirim ulang SMS",
-  "sms.language": "Bahasa SMS",
-  "sms.pending": "SMS kode lacak sedang dikirim…",
-  "sms.sent": "SMS kode lacak terkirim pukul {at}.",
-  "sms.failed":
-    "SMS kode lacak gagal terkirim setelah {n} percobaan. Bacakan kodenya, atau kirim ulang.",
-  "sms.offline": "Tidak tersambung. Coba kirim lagi.",
   "intake.merged": "Kasus {ref} digabungkan ke {parent}.",
   "intake.teams": "Tim yang disarankan",
   "intake.no_teams": "Tidak ada tim yang bertugas untuk instansi ini.",
@@ -484,20 +468,6 @@ const id = {
   "dispatch.merge": "Gabungkan sebagai duplikat",
   "dispatch.merge_into": "Gabungkan ke {ref}",
   "dispatch.timeline": "Riwayat kasus",
-  "handoff.outside_title": "Di luar wilayah kota",
-  "handoff.outside_in": "Di luar {city}: lokasi ini berada di {neighbour}.",
-  "handoff.outside_nowhere":
-    "Di luar {city}: lokasi ini tidak berada di wilayah tetangga yang terdaftar.",
-  "handoff.contact_112": "Kontak 112",
-  "handoff.phone": "Telepon",
-  "handoff.email": "Surel",
-  "handoff.radio": "Radio",
-  "handoff.no_contact": "Kontak ruang kendali wilayah ini belum diisi admin.",
-  "handoff.approximate": "Batas wilayah ini hanya perkiraan.",
-  "handoff.note": "Catatan serah terima",
-  "handoff.transfer": "Serahkan ke {neighbour}",
-  "handoff.done": "Diserahkan ke {neighbour}.",
-  "handoff.download": "Unduh dokumen serah terima (JSON)",
   "home.teams": "Tim instansi",
   "home.teams_hint": "Siapa yang bertugas, dan anggota tiap tim",
   "teams.title": "Tim instansi",
@@ -625,7 +595,7 @@ const id = {
 } as const;
 
 type CoreKey = keyof typeof id;
-export type Key = CoreKey | AdminKey | ClockKey;
+export type Key = CoreKey | AdminKey | ClockKey | ControlKey;
 type Catalog = Record<CoreKey, string>;
 
 const en: Catalog = {
@@ -995,13 +965,6 @@ const en: Catalog = {
   "intake.pin_centre": "Place the pin at the map centre",
   "intake.pin_set": "Pin: {lat}, {lon}",
   "intake.pin_none": "No pin yet.",
-  "intake.aml_title": "Caller location from the network (AML)",
-  "intake.aml_fix": "±{r} · {method} · {age}",
-  "intake.aml_method.gnss": "GPS",
-  "intake.aml_method.wifi": "Wi-Fi",
-  "intake.aml_method.cell": "cell tower",
-  "intake.aml_method.unknown": "unknown method",
-  "intake.aml_use": "Use AML location",
   // Pin without a base map (operator/pin-entry.tsx): coordinates, Plus Code, gazetteer.
   "pin.coords_label": "Coordinates or Plus Code",
   "pin.coords_example": "e.g. -3.9705, 122.515",
@@ -1028,14 +991,6 @@ const en: Catalog = {
   "intake.tracking_pin": "PIN",
   "intake.copy": "Copy code and PIN",
   "intake.copied": "Copied",
-  "sms.send": "Send the tracking code by SMS",
-  "sms.resend": "Send the SMS again",
-  "sms.language": "SMS language",
-  "sms.pending": "Sending the tracking code by SMS…",
-  "sms.sent": "Tracking code SMS sent at {at}.",
-  "sms.failed":
-    "The tracking code SMS failed after {n} tries. Read the code out, or send it again.",
-  "sms.offline": "No connection. Try sending again.",
   "intake.merged": "Case {ref} merged into {parent}.",
   "intake.teams": "Suggested teams",
   "intake.no_teams": "No team of this agency is on duty.",
@@ -1099,20 +1054,6 @@ const en: Catalog = {
   "dispatch.merge": "Merge as a duplicate",
   "dispatch.merge_into": "Merge into {ref}",
   "dispatch.timeline": "Case history",
-  "handoff.outside_title": "Outside the city",
-  "handoff.outside_in": "Outside {city}: this location is in {neighbour}.",
-  "handoff.outside_nowhere":
-    "Outside {city}: this location is in no registered neighbouring region.",
-  "handoff.contact_112": "112 contact",
-  "handoff.phone": "Phone",
-  "handoff.email": "Email",
-  "handoff.radio": "Radio",
-  "handoff.no_contact": "An admin has not filled in this region's control room contacts yet.",
-  "handoff.approximate": "This region's boundary is only approximate.",
-  "handoff.note": "Hand-off note",
-  "handoff.transfer": "Transfer to {neighbour}",
-  "handoff.done": "Handed to {neighbour}.",
-  "handoff.download": "Download the hand-off document (JSON)",
   "home.teams": "Agency teams",
   "home.teams_hint": "Who is on duty, and each team's members",
   "teams.title": "Agency teams",

@@ -13,6 +13,7 @@ import type { Schema } from "../lib/api-types";
 import { formatDistance, type Key, t } from "../lib/i18n";
 import { api } from "../lib/session";
 import { age } from "./intake-created";
+import "../ui/control-words";
 
 export type Fix = Schema<"FixOut">;
 type CallLocation = Schema<"CallLocationOut">;

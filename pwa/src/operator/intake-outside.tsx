@@ -7,6 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import { t } from "../lib/i18n";
 import { api } from "../lib/session";
 import { OutsideFacts, type OutsideFlag } from "../ui/outside-flag";
+import "../ui/control-words";
 
 interface LatLon {
   lat: number;

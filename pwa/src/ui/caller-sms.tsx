@@ -12,6 +12,7 @@ import { ApiError } from "../lib/api";
 import type { Schema } from "../lib/api-types";
 import { formatTime, t } from "../lib/i18n";
 import { api } from "../lib/session";
+import "./control-words";
 
 type Sms = Schema<"CallerSmsOut">;
 type Language = "id" | "en";

@@ -5,6 +5,7 @@
  */
 import type { Schema } from "../lib/api-types";
 import { getLanguage, type Key, t } from "../lib/i18n";
+import "./control-words";
 
 export type OutsideFlag = Schema<"OutsideFlag">;
 export type Neighbour = Schema<"NeighbourRef">;
