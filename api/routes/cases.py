@@ -40,7 +40,7 @@ from api.routes.case_bodies import (
 from api.routes.deps import Cfg, CurrentUser, Db, Lang, LiveReadDb, Now, OneRead, post_ok
 from api.services import case_views as views
 from api.services import cases as svc
-from api.services import neighbours, pluscodes
+from api.services import conversations, neighbours, pluscodes
 from api.services import sms as sms_service
 from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
 from api.services.citizen import caller_tracking, new_caller_tracking
@@ -433,6 +433,11 @@ class CaseController(Controller):
                     phone,
                     caller.principal.user_id,
                     caller.now,
+                )
+            if data.call_id is not None:  # a WhatsApp caller's photos join the case
+                store, case_id, now = caller.request.app.state.storage, created.case.id, caller.now
+                await conversations.attach_photos(
+                    caller.db, store, settings, data.call_id, case_id=case_id, now=now
                 )
             return IntakeOut(
                 **msgspec.structs.asdict(case_out(created.row, caller.now, caller.lang)),
