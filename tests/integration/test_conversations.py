@@ -228,12 +228,12 @@ async def make_case(client: Client, db: AsyncSession, op: dict[str, str], call_i
             "lat": -3.97,
             "lon": 122.51,
             "description": "Laporan lewat WhatsApp",
-            "channel": "whatsapp",
             "call_id": call_id,
             "reporter": {"phone": "+" + SENDER},
         },
     )
     assert r.status_code == 201, r.text
+    assert r.json()["channel"] == "whatsapp"  # the case came the way the call did
     return r.json()
 
 
