@@ -375,3 +375,26 @@ async def test_replies_need_a_conversation_and_a_role(client: Client, db: AsyncS
     assert empty.status_code == 400
     missing = await client.post("/api/calls/999999/messages", headers=op, json=body)
     assert missing.status_code == 404
+
+
+async def test_prank_rules_count_whatsapp_conversations(client: Client, clock: Clock) -> None:
+    """Three conversations the operator ended as pranks flag the number, as three calls would;
+    a message after an ended conversation opens a new call."""
+    op = await login(client, "operator")
+    ids = []
+    for i in range(3):
+        body = payload([message(SENDER, f"wamid.in.prank.{i}", "text", body="haha")])
+        (call_id,) = (await post_hook(client, body)).json()["calls"]
+        ids.append(call_id)
+        ended = {"class": "prank", "ended_at": clock().isoformat()}
+        r = await client.patch(f"/api/calls/{call_id}", headers=op, json=ended)
+        assert r.status_code == 200, r.text
+        clock.advance(minutes=1)
+    assert len(set(ids)) == 3
+    caller = {**op, "X-Caller-Number": "+" + SENDER}
+    r = await client.get("/api/calls/history", headers=caller)
+    assert r.status_code == 200, r.text
+    history = r.json()
+    assert history["prank_count"] == 3 and history["flagged"] is True
+    flagged = (await client.get("/api/calls/flagged-numbers", headers=op)).json()
+    assert [f["number"] for f in flagged] == ["+" + SENDER]
