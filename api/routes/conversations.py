@@ -25,7 +25,6 @@ from api.routes.calls import signed_body
 from api.routes.deps import Cfg, CurrentUser, Db, Now
 from api.services import calls as call_service
 from api.services import conversations as svc
-from api.services.conversations import StagedImage
 
 # The Cloud API batches; a few messages' JSON is far below this.
 WEBHOOK_BODY_LIMIT = 256 * 1024
@@ -128,16 +127,12 @@ async def whatsapp_webhook(
     if not signature.strip():
         raise Unauthorized("webhook_signature_invalid")
     body = await request.body()
-    await svc.verify_whatsapp(db, state.whatsapp_secret, signature, body)
+    replay_key = await svc.verify_whatsapp(db, state.whatsapp_secret, signature, body)
     hook = svc.read_whatsapp(body)
     for m in hook.messages:  # numbers checked before anything is fetched or kept
         call_service.phone_or_400("+" + m.sender.lstrip("+"))
-    images: dict[str, StagedImage | str] = {}
-    for m in hook.messages:
-        if m.kind == "image" and m.media_id:
-            images[m.provider_id] = await svc.stage_image(
-                state.whatsapp, storage, settings, m.media_id
-            )
+    images = await svc.fetch_images(db, state.whatsapp, storage, settings, hook.messages)
+    await svc.remember_body(db, replay_key)
     calls = await svc.receive(db, settings, "whatsapp", hook.messages, images, now)
     if images:
         await svc.attach_to_cases(db, storage, settings, calls, now)

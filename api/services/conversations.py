@@ -37,6 +37,7 @@ from api.adapters.whatsapp import MediaTooLarge, MediaUnavailable, Template, Wha
 from api.config import Settings
 from api.db import conversations as q
 from api.db.models import Call, ConversationMessage, IdempotentRequest
+from api.db.session import release_connection
 from api.domain import conversations as rules
 from api.domain.conversations import Inbound
 from api.domain.photos import EXTENSIONS, PhotoRejected
@@ -88,15 +89,22 @@ class StagedImage:
 
 
 # ------------------------------------------------------------------ inbound
-async def verify_whatsapp(db: AsyncSession, secret: str, signature: str, body: bytes) -> None:
+async def verify_whatsapp(db: AsyncSession, secret: str, signature: str, body: bytes) -> str:
     """The signature over the raw body, then replays: a signed body seen before is refused
     with 409 ``webhook_replayed`` and changes nothing (the provider ids would make it a no-op
-    anyway; the 409 tells a replaying sender so)."""
+    anyway; the 409 tells a replaying sender so). Reads only: the body's replay key, to
+    :func:`remember_body` once the media are fetched."""
     if not signature or not rules.signature_ok(secret, signature, body):
         raise Unauthorized("webhook_signature_invalid")
     key = f"whatsapp:{rules.body_digest(body)}"
     if await db.get(IdempotentRequest, key) is not None:
         raise Conflict("webhook_replayed")
+    return key
+
+
+async def remember_body(db: AsyncSession, key: str) -> None:
+    """The body is taken: the same one again is a replay. Two at once: the primary key lets
+    one through and the other fails (409)."""
     db.add(IdempotentRequest(key=key, user_id=None, request_hash=key[9:], body=b""))
     await db.flush()
 
@@ -133,6 +141,25 @@ async def stage_image(
         except StorageError:
             raise photo_service.storage_unavailable() from None
     return StagedImage(key, sha)
+
+
+async def fetch_images(
+    db: AsyncSession,
+    client: WhatsApp,
+    storage: Storage,
+    settings: Settings,
+    messages: list[Inbound],
+) -> dict[str, StagedImage | str]:
+    """The messages' images, checked and kept (or why not), by provider id. The session's
+    connection goes back to the pool first: nothing is written yet, and downloads are slow."""
+    wanted = [m for m in messages if m.kind == "image" and m.media_id]
+    if not wanted:
+        return {}
+    await release_connection(db)
+    return {
+        m.provider_id: await stage_image(client, storage, settings, m.media_id or "")
+        for m in wanted
+    }
 
 
 async def receive(

@@ -398,3 +398,27 @@ async def test_prank_rules_count_whatsapp_conversations(client: Client, clock: C
     assert history["prank_count"] == 3 and history["flagged"] is True
     flagged = (await client.get("/api/calls/flagged-numbers", headers=op)).json()
     assert [f["number"] for f in flagged] == ["+" + SENDER]
+
+
+async def test_a_whatsapp_send_with_no_answer_is_not_sent_again(
+    client: Client,
+    db: AsyncSession,
+    cloud: CloudApi,
+    conv_settings: Settings,
+    database_url: str,
+    clock: Clock,
+) -> None:
+    """The Cloud API took the message but its answer never came: the Cloud API has no
+    idempotency key, so the message is marked failed rather than sent a second time."""
+    r = await post_hook(client, payload([message(SENDER, "wamid.in.t", "text", body="Halo")]))
+    (call_id,) = r.json()["calls"]
+    op = await login(client, "operator")
+    json = {"text": "Tim menuju", "key": str(uuid.uuid4())}
+    sent = await client.post(f"/api/calls/{call_id}/messages", headers=op, json=json)
+    assert sent.status_code == 202, sent.text
+    cloud.hang_next()
+    await settle(db, replace(conv_settings, whatsapp_timeout_ms=300), database_url, clock)
+    assert len(cloud.sent) == 1
+    row = await db.get(ConversationMessage, sent.json()["id"])
+    assert row is not None and row.status == "failed" and row.last_error == "timeout"
+    assert row.attempts == 1

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class CloudApi:
         self.statuses: list[int] = []
         self.media: dict[str, bytes] = {}
         self._failures: list[int] = []
+        self._hangs = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -54,6 +56,12 @@ class CloudApi:
     def fail_next(self, count: int = 1, status: int = 503) -> None:
         with self._lock:
             self._failures.extend([status] * count)
+
+    def hang_next(self, count: int = 1) -> None:
+        """The next sends are taken (in :attr:`sent`) but answered only after a second: the
+        sender times out not knowing the message went out."""
+        with self._lock:
+            self._hangs += count
 
     @contextmanager
     def running(self) -> Iterator[CloudApi]:
@@ -112,6 +120,9 @@ class CloudApi:
             wamid = f"wamid.out.{len(self.sent) + 1}"
             self.sent.append(SentMessage(wamid, to, msg))
             self.statuses.append(200)
+            hang, self._hangs = self._hangs > 0, max(0, self._hangs - 1)
+        if hang:
+            time.sleep(1.0)
         self._answer(h, 200, {"messaging_product": "whatsapp", "messages": [{"id": wamid}]})
 
     def _get(self, h: BaseHTTPRequestHandler) -> None:
