@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -237,30 +237,34 @@ async def make_case(client: Client, db: AsyncSession, op: dict[str, str], call_i
     return r.json()
 
 
-async def settle(db: AsyncSession, settings: Settings, database_url: str, clock: Clock) -> None:
+Settle = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+def settle(db: AsyncSession, conv_settings: Settings, database_url: str, clock: Clock) -> Settle:
     """Run the real worker until no conversation message is pending."""
-    async with worker.running(settings, database_url, clock=clock):
-        deadline = time.monotonic() + 20
-        while True:
-            db.expire_all()
-            pending = await db.scalar(
-                select(func.count())
-                .select_from(ConversationMessage)
-                .where(ConversationMessage.status == "pending")
-            )
-            if not pending:
-                return
-            assert time.monotonic() < deadline, "still pending"
-            await asyncio.sleep(0.05)
+
+    async def run(**changes: Any) -> None:
+        settings = replace(conv_settings, **changes)
+        async with worker.running(settings, database_url, clock=clock):
+            deadline = time.monotonic() + 20
+            while True:
+                db.expire_all()
+                pending = await db.scalar(
+                    select(func.count())
+                    .select_from(ConversationMessage)
+                    .where(ConversationMessage.status == "pending")
+                )
+                if not pending:
+                    return
+                assert time.monotonic() < deadline, "still pending"
+                await asyncio.sleep(0.05)
+
+    return run
 
 
 async def test_reply_and_tracking_template_reach_the_api_exactly_once(
-    client: Client,
-    db: AsyncSession,
-    cloud: CloudApi,
-    conv_settings: Settings,
-    database_url: str,
-    clock: Clock,
+    client: Client, db: AsyncSession, cloud: CloudApi, settle: Settle
 ) -> None:
     r = await post_hook(client, payload([message(SENDER, "wamid.in.a", "text", body="Tolong")]))
     (call_id,) = r.json()["calls"]
@@ -285,7 +289,7 @@ async def test_reply_and_tracking_template_reach_the_api_exactly_once(
     )
     assert jobs == 2
     cloud.fail_next(1, 503)  # the first send is refused: retried by the worker, not doubled
-    await settle(db, conv_settings, database_url, clock)
+    await settle()
     assert len(cloud.sent) == 2 and cloud.statuses.count(503) == 1
     texts = [m for m in cloud.sent if m.body["type"] == "text"]
     templates = [m for m in cloud.sent if m.body["type"] == "template"]
@@ -299,7 +303,7 @@ async def test_reply_and_tracking_template_reach_the_api_exactly_once(
     # Asking again after it went out sends nothing more.
     again = await client.post(url, headers=op, json={"text": "Tim sedang menuju", "key": key})
     assert again.json()["status"] == "sent"
-    await settle(db, conv_settings, database_url, clock)
+    await settle()
     assert len(cloud.sent) == 2
     # Delivery and read statuses, in any order, only move forward.
     wamid = texts[0].id
@@ -322,12 +326,7 @@ def sms_signed(body: bytes, clock: Clock) -> dict[str, str]:
 
 
 async def test_sms_conversation_in_and_out(
-    client: Client,
-    db: AsyncSession,
-    gateway: SmsGateway,
-    conv_settings: Settings,
-    database_url: str,
-    clock: Clock,
+    client: Client, db: AsyncSession, gateway: SmsGateway, settle: Settle, clock: Clock
 ) -> None:
     body = b'{"id": "gw-1", "from": "0812-3456-7890", "text": "Ada kebakaran"}'
     before = await counts(db)
@@ -355,7 +354,7 @@ async def test_sms_conversation_in_and_out(
             f"/api/calls/{call_id}/messages", headers=op, json={"text": "Damkar menuju", "key": key}
         )
         assert r.status_code == 202, r.text
-    await settle(db, conv_settings, database_url, clock)
+    await settle()
     assert [(d.to, d.text) for d in gateway.delivered] == [("+6281234567890", "Damkar menuju")]
 
 
@@ -401,12 +400,7 @@ async def test_prank_rules_count_whatsapp_conversations(client: Client, clock: C
 
 
 async def test_a_whatsapp_send_with_no_answer_is_not_sent_again(
-    client: Client,
-    db: AsyncSession,
-    cloud: CloudApi,
-    conv_settings: Settings,
-    database_url: str,
-    clock: Clock,
+    client: Client, db: AsyncSession, cloud: CloudApi, settle: Settle
 ) -> None:
     """The Cloud API took the message but its answer never came: the Cloud API has no
     idempotency key, so the message is marked failed rather than sent a second time."""
@@ -417,7 +411,7 @@ async def test_a_whatsapp_send_with_no_answer_is_not_sent_again(
     sent = await client.post(f"/api/calls/{call_id}/messages", headers=op, json=json)
     assert sent.status_code == 202, sent.text
     cloud.hang_next()
-    await settle(db, replace(conv_settings, whatsapp_timeout_ms=300), database_url, clock)
+    await settle(whatsapp_timeout_ms=300)
     assert len(cloud.sent) == 1
     row = await db.get(ConversationMessage, sent.json()["id"])
     assert row is not None and row.status == "failed" and row.last_error == "timeout"

@@ -90,11 +90,14 @@ class CloudApi:
 
     def _answer(self, h: BaseHTTPRequestHandler, status: int, body: Any, raw: bool = False) -> None:
         data = body if raw else json.dumps(body).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "application/octet-stream" if raw else "application/json")
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "application/octet-stream" if raw else "application/json")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the sender gave up waiting (hang_next): as a real server, nothing to do
 
     def _authentic(self, h: BaseHTTPRequestHandler) -> bool:
         got = h.headers.get("Authorization") or ""
