@@ -7,11 +7,11 @@
  * the first is on its way, is the same message to the API, which sends it once. Shown only for
  * a call that has messages (a phone call has none).
  */
-import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError } from "../lib/api";
+import { useEffect, useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { formatTime, type Key, t } from "../lib/i18n";
 import { api } from "../lib/session";
+import { useSendOnce } from "../ui/send-once";
 
 type Message = Schema<"MessageOut">;
 type Language = "id" | "en";
@@ -30,9 +30,7 @@ export function Conversation({ callId, hasCase }: { callId: number; hasCase: boo
   const [messages, setMessages] = useState<Message[]>([]);
   const [text, setText] = useState("");
   const [language, setLanguage] = useState<Language>("id");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState("");
-  const key = useRef<string | null>(null);
+  const { busy, error, send: sendOnce } = useSendOnce();
 
   useEffect(() => {
     let stop = false;
@@ -54,21 +52,10 @@ export function Conversation({ callId, hasCase }: { callId: number; hasCase: boo
   }, [url]);
 
   async function send(json: Record<string, string>) {
-    key.current ??= crypto.randomUUID();
-    setBusy(true);
-    setError("");
-    try {
-      const sent = await api.request<Message>(url, { json: { ...json, key: key.current } });
-      setMessages((all) => (all.some((m) => m.id === sent.id) ? all : [...all, sent]));
-      key.current = null;
-      if (json.text) setText("");
-    } catch (e) {
-      // A refusal is final for this key; no answer keeps the key for the retry.
-      if (e instanceof ApiError) key.current = null;
-      setError(e instanceof ApiError && e.detail ? e.detail : t("sms.offline"));
-    } finally {
-      setBusy(false);
-    }
+    const sent = await sendOnce((key) => api.request<Message>(url, { json: { ...json, key } }));
+    if (!sent) return;
+    setMessages((all) => (all.some((m) => m.id === sent.id) ? all : [...all, sent]));
+    if (json.text) setText("");
   }
 
   if (messages.length === 0) return null;
