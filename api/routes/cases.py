@@ -347,10 +347,13 @@ class Caller:
         move: svc.Move,
         view: Callable[[uuid.UUID], Awaitable[CaseRow]] | None = None,
     ) -> CaseOut:
-        """One lifecycle move, applied once."""
-        return await self.change(
-            case_id, lambda: svc.act(self.db, self.principal, case_id, move, self.now), view
-        )
+        """One lifecycle move, applied once; a WhatsApp or SMS caller hears of it."""
+
+        async def run() -> None:
+            case = await svc.act(self.db, self.principal, case_id, move, self.now)
+            await conversations.on_case_status(self.db, self.request.app.state.settings, case)
+
+        return await self.change(case_id, run, view)
 
 
 async def provide_caller(

@@ -36,7 +36,7 @@ from api.adapters.storage import Storage, StorageError
 from api.adapters.whatsapp import MediaTooLarge, MediaUnavailable, Template, WhatsApp
 from api.config import Settings
 from api.db import conversations as q
-from api.db.models import Call, ConversationMessage, IdempotentRequest
+from api.db.models import Call, Case, ConversationMessage, IdempotentRequest
 from api.db.session import release_connection
 from api.domain import conversations as rules
 from api.domain.conversations import Inbound
@@ -382,6 +382,25 @@ async def send_status_change(
     dedupe = f"template:{rules.TEMPLATE_STATUS}:{status}"
     out = Outgoing(dedupe, "template", body, "id", [reference, label])
     return await _queue(db, settings, call, out, None, now)
+
+
+#: The moves a WhatsApp or SMS caller is told of: a team is on its way, there, done.
+NOTICE_STATUSES = frozenset({"dispatched", "on_scene", "resolved"})
+
+
+async def on_case_status(db: AsyncSession, settings: Settings, case: Case) -> None:
+    """After a move: the status-change template to the caller of a case that came by WhatsApp
+    or SMS, once per status. Nothing for other cases, or when the channel is not set up."""
+    if case.call_id is None or case.channel not in rules.CONVERSATION_CHANNELS:
+        return
+    if case.status not in NOTICE_STATUSES or not enabled(settings, case.channel):
+        return
+    try:
+        await send_status_change(
+            db, settings, case.call_id, case.reference, case.status, case.updated_at
+        )
+    except Conflict:
+        return  # the call has no number to answer: the move stands
 
 
 async def messages(db: AsyncSession, call_id: int) -> list[ConversationMessage]:

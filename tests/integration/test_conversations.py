@@ -300,6 +300,20 @@ async def test_reply_and_tracking_template_reach_the_api_exactly_once(
     assert template.body["template"]["language"] == {"code": "en"}
     params = template.body["template"]["components"][0]["parameters"]
     assert params[0]["text"] == case["reference"]
+    # The team is sent: the caller hears of it, in the status-change template, once.
+    teams = await client.get(f"/api/cases/{case['id']}/team-suggestions", headers=op)
+    team = teams.json()[0]
+    moved = await client.post(
+        f"/api/cases/{case['id']}/assign",
+        headers=op,
+        json={"team_id": team["team_id"], "version": case["version"]},
+    )
+    assert moved.status_code == 200, moved.text
+    await settle()
+    (notice,) = [m for m in cloud.sent if m.body["type"] == "template"][1:]
+    assert notice.body["template"]["name"] == "tanggap_status_change"
+    assert notice.body["template"]["components"][0]["parameters"][0]["text"] == case["reference"]
+    cloud.sent.remove(notice)
     # Asking again after it went out sends nothing more.
     again = await client.post(url, headers=op, json={"text": "Tim sedang menuju", "key": key})
     assert again.json()["status"] == "sent"
