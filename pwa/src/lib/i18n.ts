@@ -423,6 +423,7 @@ const id = {
   "sms.offline": "Tidak tersambung. Coba kirim lagi.",
   // A WhatsApp or SMS conversation on the intake screen (operator/intake-conversation.tsx).
   "conv.title": "Percakapan WhatsApp/SMS",
+  "conv.channel": "pesan WhatsApp/SMS",
   "conv.in": "Warga",
   "conv.out": "Operator",
   "conv.photo": "Foto terlampir",
@@ -1051,6 +1052,7 @@ const en: Catalog = {
     "The tracking code SMS failed after {n} tries. Read the code out, or send it again.",
   "sms.offline": "No connection. Try sending again.",
   "conv.title": "WhatsApp/SMS conversation",
+  "conv.channel": "WhatsApp/SMS message",
   "conv.in": "Citizen",
   "conv.out": "Operator",
   "conv.photo": "Photo attached",

@@ -27,6 +27,7 @@ export function IncomingCalls({
               <span>
                 <strong>{c.number ?? t("intake.unknown_number")}</strong>{" "}
                 <span class="muted">{formatTime(c.started_at, false)}</span>
+                {c.channel !== "phone" && <span class="muted"> · {t("conv.channel")}</span>}
                 {fixes[c.id] && (
                   <>
                     <br />
