@@ -29,14 +29,13 @@ async def test_the_operator_reads_and_answers_a_whatsapp_message(
 ) -> None:
     a11y: dict[str, Any] = {}
     with CloudApi().running() as cloud:
+        whatsapp = {"app_secret": SECRET, "api_url": cloud.url, "token": cloud.token}
+        whatsapp["phone_number_id"] = PHONE_NUMBER_ID
+        site = {"pwa_dist": DIST, "map_tile_url": BLANK_TILE}
         cfg = replace(
             settings.with_(**TEST_OVERRIDES),
-            pwa_dist=DIST,
-            map_tile_url=BLANK_TILE,
-            whatsapp_app_secret=SECRET,
-            whatsapp_api_url=cloud.url,
-            whatsapp_token=cloud.token,
-            whatsapp_phone_number_id=PHONE_NUMBER_ID,
+            **site,
+            **{f"whatsapp_{name}": value for name, value in whatsapp.items()},
         )
         async with serve(cfg, database_url) as live:
             body = payload([message("6281298761234", "wamid.e2e.1", "text", body="Banjir!")])
