@@ -17,6 +17,7 @@ from api.adapters import keys
 from api.adapters.events import channels_plugin
 from api.adapters.storage import make_storage
 from api.adapters.uploads import UploadSlots
+from api.adapters.whatsapp import HttpWhatsApp
 from api.auth import auth_middleware_factory
 from api.config import Settings
 from api.db.replica import ReadRouter
@@ -49,6 +50,7 @@ from api.routes import (
     reference,
     teams,
 )
+from api.routes import conversations as conversation_routes
 from api.routes.deps import DEPENDENCIES
 from api.routes.exports import STATS_HANDLERS
 from api.routes.open311 import Open311KeyController, open311_router
@@ -133,6 +135,7 @@ def create_app(
             calls.pbx_webhook,
             *call_clock.HANDLERS,
             *aml.HANDLERS,
+            *conversation_routes.HANDLERS,
             teams.TeamFieldController,
             coordinator.CoordinatorTeamController,
             config.app_config,
@@ -196,5 +199,9 @@ def create_app(
     app.state.upload_slots = UploadSlots(settings.upload_concurrency)
     app.state.pbx_secret = keys.pbx_secret(settings)
     app.state.aml_secret = keys.aml_secret(settings)
+    app.state.whatsapp_secret = keys.whatsapp_secret(settings)
+    app.state.whatsapp_verify_token = keys.whatsapp_verify_token(settings)
+    app.state.sms_inbound_secret = keys.sms_inbound_secret(settings)
+    app.state.whatsapp = HttpWhatsApp(settings)
     app.state.aml_identifier_key = keys.aml_identifier_key(settings)
     return app

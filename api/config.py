@@ -197,6 +197,17 @@ class Settings:
     aml_identifiers: str = "drop"
     # A fix matches a call of its number that started at most this long before or after it.
     aml_match_window_s: int = 300
+    # WhatsApp Business (Cloud API) conversations (docs/conversations.md). The app secret signs
+    # the webhook (generated once into the data folder when empty); the verify token answers
+    # Meta's subscription challenge; an empty phone number id means no WhatsApp replies.
+    whatsapp_app_secret: str = field(default="", repr=False)
+    whatsapp_verify_token: str = field(default="", repr=False)
+    whatsapp_api_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_token: str = field(default="", repr=False)
+    whatsapp_phone_number_id: str = ""
+    whatsapp_timeout_ms: int = 10_000
+    # The SMS gateway's inbound webhook (messages from citizens), signed like the PBX's.
+    sms_inbound_secret: str = field(default="", repr=False)
     # Citizens without an account (public reports, follows) and Open311 clients: rate limits.
     public_reports_per_ip: int = 10
     public_reports_per_phone: int = 5

@@ -10,6 +10,8 @@ one, restarted) picks them up after ``worker_heartbeat_seconds``.
   the delay the rules ask for (Retry-After, backoff).
 - ``sla.escalate`` every ``sla_check_seconds``: :func:`api.services.escalation.escalate_overdue`.
 - ``push.sweep`` every minute: re-queues outbox rows whose job was lost.
+- ``conversation.send`` (one per outbound WhatsApp or SMS conversation message):
+  :class:`api.services.conversations.ConversationDelivery`, retried like ``sms.send``.
 - ``sms.send`` (one per SMS outbox row): :class:`api.services.sms.SmsDelivery`; a retry is the
   job re-queued with the backoff delay.
 
@@ -49,11 +51,13 @@ from api.adapters import jobs
 from api.adapters.keys import vapid_keys
 from api.adapters.sms import HttpSmsGateway
 from api.adapters.webpush import WebPushSender
+from api.adapters.whatsapp import HttpWhatsApp
 from api.config import Settings
 from api.db import health as health_sql
 from api.db.session import driver_options, make_engine, make_sessionmaker
 from api.domain.health import heartbeat_interval
 from api.pgconnect import CONNECT_ERRORS, connect_primary, libpq_dsn
+from api.services.conversations import ConversationDelivery
 from api.services.escalation import escalate_overdue
 from api.services.push_delivery import PushDelivery
 from api.services.sms import SmsDelivery
@@ -255,6 +259,20 @@ class Worker:
             delay = await sms.send(int(job.payload or b"0"))
             if delay is not None:
                 raise RetryRequested(delay=timedelta(seconds=delay), reason="sms retry")
+
+        conversations = ConversationDelivery(
+            sessionmaker,
+            HttpWhatsApp(s),
+            HttpSmsGateway.from_settings(s),
+            s,
+            self.clock,
+        )
+
+        @pgq.entrypoint(jobs.SEND_CONVERSATION)
+        async def send_conversation(job: Job) -> None:
+            delay = await conversations.send(int(job.payload or b"0"))
+            if delay is not None:
+                raise RetryRequested(delay=timedelta(seconds=delay), reason="conversation retry")
 
         @pgq.schedule(jobs.ESCALATE_SLA, cron_every(s.sla_check_seconds))
         async def escalate(_: Schedule) -> None:

@@ -16,6 +16,7 @@ DELIVER_PUSH = "push.deliver"
 SWEEP_OUTBOX = "push.sweep"
 ESCALATE_SLA = "sla.escalate"
 SEND_SMS = "sms.send"
+SEND_CONVERSATION = "conversation.send"
 
 # PgQueuer takes higher priorities first.
 PRIORITY_P1 = 10
@@ -51,6 +52,16 @@ async def enqueue_push(db: AsyncSession, notifications: list[tuple[int, bool]]) 
 async def enqueue_sms(db: AsyncSession, message_id: int) -> None:
     """Queue the send job of one SMS outbox row, in ``db``'s transaction."""
     await _enqueue(db, SEND_SMS, [(message_id, PRIORITY_DEFAULT)], sms_dedupe_key)
+
+
+def conversation_dedupe_key(message_id: int) -> str:
+    """At most one live send job per outbound WhatsApp or SMS conversation message."""
+    return f"conversation:{message_id}"
+
+
+async def enqueue_conversation(db: AsyncSession, message_id: int) -> None:
+    """Queue the send job of one outbound conversation message, in ``db``'s transaction."""
+    await _enqueue(db, SEND_CONVERSATION, [(message_id, PRIORITY_DEFAULT)], conversation_dedupe_key)
 
 
 async def _enqueue(

@@ -102,6 +102,23 @@ def aml_secret(settings: Settings) -> str:
     return _shared_secret(settings.aml_webhook_secret, settings.data_dir / "aml.secret")
 
 
+def whatsapp_secret(settings: Settings) -> str:
+    """The WhatsApp app secret the Cloud API signs its webhook with (``X-Hub-Signature-256``)."""
+    return _shared_secret(settings.whatsapp_app_secret, settings.data_dir / "whatsapp.secret")
+
+
+def whatsapp_verify_token(settings: Settings) -> str:
+    """The token Meta's webhook subscription echoes back in its GET challenge."""
+    return _shared_secret(
+        settings.whatsapp_verify_token, settings.data_dir / "whatsapp-verify.secret"
+    )
+
+
+def sms_inbound_secret(settings: Settings) -> str:
+    """The SMS gateway's HMAC secret for messages from citizens."""
+    return _shared_secret(settings.sms_inbound_secret, settings.data_dir / "sms-inbound.secret")
+
+
 def aml_identifier_key(settings: Settings) -> str:
     """Hashes the IMSI and IMEI of AML fixes when they are kept (``TANGGAP_AML_IDENTIFIERS``)."""
     return derive_key(root_secret(settings), "aml-identifiers", 1)

@@ -76,7 +76,7 @@ Priority = Literal["P1", "P2", "P3"]
 PRIORITIES: tuple[Priority, ...] = get_args(Priority)
 
 # ---------------------------------------------------------------- intake channels
-Channel = Literal["phone", "walk_in", "social", "app", "web", "open311"]
+Channel = Literal["phone", "walk_in", "social", "app", "web", "open311", "whatsapp", "sms"]
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 #: Channels through which a citizen reports without staff in between.
 CITIZEN_CHANNELS: frozenset[Channel] = frozenset({"web", "open311"})

@@ -154,6 +154,37 @@ class PbxAck(msgspec.Struct):
     call: CallOut
 
 
+async def signed_body(
+    request: Request[Any, Any, Any],
+    db: Db,
+    settings: Cfg,
+    secret: str,
+    limit: int,
+    timestamp: str,
+    signature: str,
+    now: datetime,
+    scope: str = "pbx",
+) -> bytes:
+    """The body of a request signed with the PBX's scheme, once checked: refused before a byte
+    is read when oversized or unsigned, then by signature, age and replay."""
+    if (request.content_length or 0) > limit:
+        raise AppError("body_too_large", 413)
+    if not timestamp.strip() or not signature.strip():
+        raise Unauthorized("webhook_signature_invalid")
+    body = await request.body()
+    await svc.verify_webhook(
+        db,
+        settings,
+        secret,
+        timestamp=timestamp,
+        signature=signature,
+        body=body,
+        now=now,
+        scope=scope,
+    )
+    return body
+
+
 @post(
     "/api/pbx/events",
     tags=["calls"],
@@ -174,19 +205,8 @@ async def pbx_webhook(
 ) -> PbxAck:
     # Refused before a byte of the body is read: an oversized announcement, then a request
     # with no signature at all (the body is read only to check a signature that is there).
-    if (request.content_length or 0) > PBX_BODY_LIMIT:
-        raise AppError("body_too_large", 413)
-    if not timestamp.strip() or not signature.strip():
-        raise Unauthorized("webhook_signature_invalid")
-    body = await request.body()
-    await svc.verify_webhook(
-        db,
-        settings,
-        state.pbx_secret,
-        timestamp=timestamp,
-        signature=signature,
-        body=body,
-        now=now,
+    body = await signed_body(
+        request, db, settings, state.pbx_secret, PBX_BODY_LIMIT, timestamp, signature, now
     )
     try:
         event = msgspec.json.decode(body, type=PbxEvent)

@@ -33,7 +33,7 @@ class CaseIn(msgspec.Struct, forbid_unknown_fields=True):
     address: Annotated[str, msgspec.Meta(max_length=500)] = ""
     landmark: Annotated[str, msgspec.Meta(max_length=500)] = ""
     priority: Priority | None = None
-    channel: Literal["phone", "walk_in", "social", "app"] = "phone"
+    channel: Literal["phone", "walk_in", "social", "app", "whatsapp", "sms"] = "phone"
     call_id: Id | None = None
     reporter: ReporterIn | None = None
     # About a person (a victim, a patient...): never on a public surface. A case in a

@@ -40,7 +40,7 @@ from api.routes.case_bodies import (
 from api.routes.deps import Cfg, CurrentUser, Db, Lang, LiveReadDb, Now, OneRead, post_ok
 from api.services import case_views as views
 from api.services import cases as svc
-from api.services import neighbours, pluscodes
+from api.services import conversations, neighbours, pluscodes
 from api.services import sms as sms_service
 from api.services.case_views import CaseFilter, CaseRow, PhotoItem, TimelineEntry
 from api.services.citizen import caller_tracking, new_caller_tracking
@@ -347,10 +347,13 @@ class Caller:
         move: svc.Move,
         view: Callable[[uuid.UUID], Awaitable[CaseRow]] | None = None,
     ) -> CaseOut:
-        """One lifecycle move, applied once."""
-        return await self.change(
-            case_id, lambda: svc.act(self.db, self.principal, case_id, move, self.now), view
-        )
+        """One lifecycle move, applied once; a WhatsApp or SMS caller hears of it."""
+
+        async def run() -> None:
+            case = await svc.act(self.db, self.principal, case_id, move, self.now)
+            await conversations.on_case_status(self.db, self.request.app.state.settings, case)
+
+        return await self.change(case_id, run, view)
 
 
 async def provide_caller(
@@ -433,6 +436,11 @@ class CaseController(Controller):
                     phone,
                     caller.principal.user_id,
                     caller.now,
+                )
+            if data.call_id is not None:  # a WhatsApp caller's photos join the case
+                store, case_id, now = caller.request.app.state.storage, created.case.id, caller.now
+                await conversations.attach_photos(
+                    caller.db, store, settings, data.call_id, case_id=case_id, now=now
                 )
             return IntakeOut(
                 **msgspec.structs.asdict(case_out(created.row, caller.now, caller.lang)),

@@ -238,15 +238,17 @@ async def verify_webhook(
     signature: str,
     body: bytes,
     now: datetime,
+    scope: str = "pbx",
 ) -> None:
-    """HMAC-SHA256 over ``timestamp.body``; stale or replayed requests are refused."""
+    """HMAC-SHA256 over ``timestamp.body``; stale or replayed requests are refused. ``scope``
+    keeps each sender's replay keys apart (the PBX, the SMS gateway's inbound messages)."""
     try:
         ts = int(timestamp)
     except ValueError:
         raise Unauthorized("webhook_signature_invalid") from None
     expected = _check_signature(secret, timestamp, signature, body)
     _check_fresh(settings, ts, now)
-    key = f"pbx:{expected}"
+    key = f"{scope}:{expected}"
     if await db.get(IdempotentRequest, key) is not None:
         raise Conflict("webhook_replayed")
     db.add(IdempotentRequest(key=key, user_id=None, request_hash=expected, body=b""))

@@ -11,7 +11,7 @@ Every change appends a ``CaseEvent`` and bumps ``version``. The read use cases a
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from api.db.case_queries import CaseRow
 from api.db.cases import ewkt, publicly_visible, team_ids_of
 from api.db.models import Case, CaseEvent, CaseReporter, Category
 from api.domain import routing, sla
+from api.domain.conversations import CONVERSATION_CHANNELS
 from api.domain.disclosure import public_description
 from api.domain.phone import InvalidPhone, normalise_phone
 from api.domain.places import in_service_area, valid_coordinates
@@ -242,6 +243,8 @@ async def create_case(
         if call is None:
             raise Unprocessable("unknown_reference", field="call_id")
         phone = phone or call.number
+        if call.channel in CONVERSATION_CHANNELS and new.channel == "phone":
+            new = replace(new, channel=call.channel)  # the case came the way the call did
     area_id, route = found.area_id, found.route
     d = sla.deadlines(
         now, sla.SlaTargets(found.sla_accept_min, found.sla_arrive_min, found.sla_resolve_min)

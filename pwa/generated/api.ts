@@ -611,6 +611,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/calls/{call_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The messages of a WhatsApp or SMS call, oldest first */
+        get: operations["ApiCallsCallIdMessagesCallMessages"];
+        put?: never;
+        /** Reply to the caller on their channel, or send a template; once per key */
+        post: operations["ApiCallsCallIdMessagesCallReply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/calls/{call_id}/outside": {
         parameters: {
             query?: never;
@@ -1633,6 +1651,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks/sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Inbound SMS from the gateway: {"id", "from", "text"}, signed like the PBX webhook */
+        post: operations["ApiWebhooksSmsSmsWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/whatsapp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** WhatsApp webhook verification: echo hub.challenge when hub.verify_token matches */
+        get: operations["ApiWebhooksWhatsappWhatsappVerify"];
+        put?: never;
+        /** WhatsApp Cloud API messages and statuses, signed with X-Hub-Signature-256 */
+        post: operations["ApiWebhooksWhatsappWhatsappWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -2170,7 +2223,7 @@ export interface components {
              * @default phone
              * @enum {string}
              */
-            channel: "phone" | "walk_in" | "social" | "app";
+            channel: "phone" | "walk_in" | "social" | "app" | "whatsapp" | "sms";
             description: string;
             /** @default  */
             landmark: string;
@@ -2196,7 +2249,7 @@ export interface components {
             arrive_by: string;
             category: components["schemas"]["cases_CategoryRef"];
             /** @enum {string} */
-            channel: "phone" | "walk_in" | "social" | "app" | "web" | "open311";
+            channel: "phone" | "walk_in" | "social" | "app" | "web" | "open311" | "whatsapp" | "sms";
             /** Format: date-time */
             created_at: string;
             description: string;
@@ -2601,7 +2654,7 @@ export interface components {
             caller_tracking?: components["schemas"]["CallerTracking"] | null;
             category: components["schemas"]["cases_CategoryRef"];
             /** @enum {string} */
-            channel: "phone" | "walk_in" | "social" | "app" | "web" | "open311";
+            channel: "phone" | "walk_in" | "social" | "app" | "web" | "open311" | "whatsapp" | "sms";
             /** Format: date-time */
             created_at: string;
             description: string;
@@ -2704,6 +2757,23 @@ export interface components {
             /** Format: uuid */
             parent_id: string;
             version: number;
+        };
+        /** MessageOut */
+        MessageOut: {
+            attempts: number;
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @enum {string} */
+            direction: "in" | "out";
+            has_photo: boolean;
+            id: number;
+            /** @enum {string} */
+            kind: "text" | "location" | "image" | "template";
+            language: string;
+            last_error: string;
+            status: string;
+            status_at: string | null;
         };
         /** MonthlyAgency */
         MonthlyAgency: {
@@ -3100,6 +3170,20 @@ export interface components {
             /** @enum {string} */
             status: "up" | "down";
         };
+        /** ReplyIn */
+        ReplyIn: {
+            /** Format: uuid */
+            key: string;
+            /**
+             * @default id
+             * @enum {string}
+             */
+            language: "id" | "en";
+            /** @enum {null|string} */
+            template?: "tracking_code" | null;
+            /** @default  */
+            text: string;
+        };
         /** ReporterIn */
         ReporterIn: {
             name?: string | null;
@@ -3485,6 +3569,12 @@ export interface components {
             phone?: string | null;
             /** @enum {string} */
             role?: "admin" | "supervisor" | "operator" | "dispatcher" | "coordinator" | "field_officer";
+        };
+        /** WebhookAck */
+        WebhookAck: {
+            calls: number[];
+            messages: number;
+            statuses: number;
         };
     };
     responses: never;
@@ -5457,6 +5547,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CallLocationOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiCallsCallIdMessagesCallMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiCallsCallIdMessagesCallReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyIn"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -7901,6 +8069,120 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TeamState"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiWebhooksSmsSmsWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Tanggap-Signature"?: string;
+                "X-Tanggap-Timestamp"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiWebhooksWhatsappWhatsappVerify: {
+        parameters: {
+            query?: {
+                "hub.challenge"?: string;
+                "hub.mode"?: string;
+                "hub.verify_token"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiWebhooksWhatsappWhatsappWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Hub-Signature-256"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -331,6 +331,16 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     # Advanced Mobile Location: signed by the sender (or mTLS at the proxy), never a user token.
     ("POST", "/api/aml/https"): (Req(json={}), "UUUUUUU"),
     ("POST", "/api/aml/sms"): (Req(json={}), "UUUUUUU"),
+    # WhatsApp and SMS conversations: the webhooks are signed, not signed in; the arranged
+    # call is a phone call, so a reply to it is refused on its merits (409).
+    ("GET", "/api/webhooks/whatsapp"): (NO, "FFFFFFF"),
+    ("POST", "/api/webhooks/whatsapp"): (Req(json={}), "UUUUUUU"),
+    ("POST", "/api/webhooks/sms"): (Req(json={}), "UUUUUUU"),
+    ("GET", "/api/calls/{call_id:int}/messages"): (NO, "U2222FF"),
+    ("POST", "/api/calls/{call_id:int}/messages"): (
+        Req(json={"key": "6f1c2b7e-3d2a-4c8e-9b1a-0d5e7f3a2c11", "text": "Halo"}),
+        "U4F44FF",
+    ),
     ("GET", "/api/calls/{call_id:int}/location"): (NO, "U2222FF"),
     # ---------------------------------------------------------------- teams
     ("PUT", "/api/teams/{team_id:int}/duty"): (Req(json={"on_duty": True}), "U2FF222"),

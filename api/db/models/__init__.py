@@ -13,6 +13,7 @@ from api.db.models.caller_locations import CallerLocation
 from api.db.models.calls import Call
 from api.db.models.cases import Case, CaseEvent, CaseRating, CaseReporter
 from api.db.models.catalogue import Area, Category, Place, RoutingRule, category_supporting_agencies
+from api.db.models.conversations import ConversationMessage
 from api.db.models.media import Photo
 from api.db.models.neighbours import CaseHandoff, NeighbourArea
 from api.db.models.people import Agency, Team, TeamPosition, User, team_members
@@ -41,6 +42,7 @@ __all__ = [
     "CaseRating",
     "CaseReporter",
     "Category",
+    "ConversationMessage",
     "EventTicket",
     "IdempotentRequest",
     "LoginFailure",

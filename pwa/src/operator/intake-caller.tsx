@@ -4,6 +4,7 @@ import { formatTime, type Key, t } from "../lib/i18n";
 import { statusLabel } from "../shell/ui";
 import { type Fix, FixSummary } from "./intake-aml";
 import { type CallOut, CLASSES, type History, useCallerHistory } from "./intake-hooks";
+import "../ui/control-words";
 
 export function IncomingCalls({
   incoming,
@@ -27,6 +28,7 @@ export function IncomingCalls({
               <span>
                 <strong>{c.number ?? t("intake.unknown_number")}</strong>{" "}
                 <span class="muted">{formatTime(c.started_at, false)}</span>
+                {c.channel !== "phone" && <span class="muted"> · {t("conv.channel")}</span>}
                 {fixes[c.id] && (
                   <>
                     <br />

@@ -2,7 +2,7 @@
  * The intake console's data hooks: calls the PBX opened, the caller's history as the number is
  * typed, cases near the pin as it moves, and the one-key call classes.
  *
- * Calls the PBX opens are read with GET /api/calls?limit=5: at once when the live stream says a
+ * Calls the PBX opens, and WhatsApp or SMS conversations, are read with GET /api/calls?limit=5: at once when the live stream says a
  * call opened (`refresh`, intake-aml.tsx), and every few seconds in case the stream is down.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -26,7 +26,10 @@ export const CLASSES = [
 
 const POLL_MS = 3000;
 
-/** Calls the PBX opened that nobody has classified (or taken on this screen) yet. */
+/** A call someone waits on: the PBX rings it, or a citizen wrote on WhatsApp or by SMS. */
+const waiting = (c: CallOut) => !!c.pbx_call_id || c.channel === "whatsapp" || c.channel === "sms";
+
+/** Calls the PBX opened (or conversations that came in) that nobody has classified (or taken on this screen) yet. */
 export function useIncoming(allowed: boolean, handled: Set<number>) {
   const [incoming, setIncoming] = useState<CallOut[]>([]);
   const pollNow = useRef<() => void>(() => {});
@@ -37,7 +40,7 @@ export function useIncoming(allowed: boolean, handled: Set<number>) {
       try {
         const calls = await api.request<CallOut[]>("/api/calls?limit=5");
         if (!stop) {
-          setIncoming(calls.filter((c) => c.pbx_call_id && c.class === null && !handled.has(c.id)));
+          setIncoming(calls.filter((c) => waiting(c) && c.class === null && !handled.has(c.id)));
         }
       } catch {
         // Offline or a hiccup: the next poll tries again.

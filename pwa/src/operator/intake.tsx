@@ -25,6 +25,7 @@ import { FormError, NotAllowed } from "../ui/form-field";
 import { type Fix, useCallFixes } from "./intake-aml";
 import { CallerCard, ClassifyCard, IncomingCalls } from "./intake-caller";
 import { CaseFields, CategoryCombo, type Draft, EMPTY_DRAFT, SimilarList } from "./intake-case";
+import { Conversation } from "./intake-conversation";
 import { type Created, CreatedPanel, type Suggestion } from "./intake-created";
 import {
   type CallOut,
@@ -225,6 +226,7 @@ function IntakeCall(props: IntakeCallProps) {
             focus={props.focusNumber}
           />
           <ClassifyCard disabled={busy || !!created} onClass={(cls) => void classify(cls)} />
+          {callId && <Conversation callId={callId} hasCase={!!created} />}
         </div>
 
         <form class="intake-col card" aria-labelledby="case-h" onSubmit={onCreate}>

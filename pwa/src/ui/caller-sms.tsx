@@ -7,12 +7,12 @@
  * Hidden when the service has no SMS gateway or the case no caller number.
  */
 import "./caller-sms.css";
-import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError } from "../lib/api";
+import { useEffect, useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { formatTime, t } from "../lib/i18n";
 import { api } from "../lib/session";
 import "./control-words";
+import { useSendOnce } from "./send-once";
 
 type Sms = Schema<"CallerSmsOut">;
 type Language = "id" | "en";
@@ -38,10 +38,7 @@ function CaseSms({ caseId }: { caseId: string }) {
   const url = `/api/cases/${caseId}/caller-sms`;
   const [sms, setSms] = useState<Sms | null>(null);
   const [language, setLanguage] = useState<Language>("id");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState("");
-  // One key per intended send: a retry of the same click is the same request to the API.
-  const key = useRef<string | null>(null);
+  const { busy, error, send: sendOnce } = useSendOnce();
 
   useEffect(() => {
     let stop = false;
@@ -64,25 +61,10 @@ function CaseSms({ caseId }: { caseId: string }) {
   }, [url, sms?.status]);
 
   async function send() {
-    key.current ??= crypto.randomUUID();
-    setBusy(true);
-    setError("");
-    try {
-      setSms(
-        await api.request<Sms>(url, {
-          method: "POST",
-          json: { language },
-          idempotencyKey: key.current,
-        }),
-      );
-      key.current = null;
-    } catch (e) {
-      // An answer that was refused is final for this key; no answer keeps it for the retry.
-      if (e instanceof ApiError) key.current = null;
-      setError(e instanceof ApiError && e.detail ? e.detail : t("sms.offline"));
-    } finally {
-      setBusy(false);
-    }
+    const sent = await sendOnce((key) =>
+      api.request<Sms>(url, { method: "POST", json: { language }, idempotencyKey: key }),
+    );
+    if (sent) setSms(sent);
   }
 
   if (sms === null || !sms.available) return null;

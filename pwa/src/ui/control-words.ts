@@ -37,6 +37,21 @@ const id = {
   "handoff.transfer": "Serahkan ke {neighbour}",
   "handoff.done": "Diserahkan ke {neighbour}.",
   "handoff.download": "Unduh dokumen serah terima (JSON)",
+  // A WhatsApp or SMS conversation on the intake screen (operator/intake-conversation.tsx).
+  "conv.title": "Percakapan WhatsApp/SMS",
+  "conv.channel": "pesan WhatsApp/SMS",
+  "conv.in": "Warga",
+  "conv.out": "Operator",
+  "conv.photo": "Foto terlampir",
+  "conv.location": "Lokasi dibagikan",
+  "conv.reply": "Balasan",
+  "conv.send": "Kirim balasan",
+  "conv.tracking": "Kirim kode lacak ke percakapan ini",
+  "conv.status.pending": "mengirim…",
+  "conv.status.sent": "terkirim",
+  "conv.status.delivered": "diterima",
+  "conv.status.read": "dibaca",
+  "conv.status.failed": "gagal",
 };
 
 export type ControlKey = keyof typeof id;
@@ -71,6 +86,20 @@ const en: Record<ControlKey, string> = {
   "handoff.transfer": "Transfer to {neighbour}",
   "handoff.done": "Handed to {neighbour}.",
   "handoff.download": "Download the hand-off document (JSON)",
+  "conv.title": "WhatsApp/SMS conversation",
+  "conv.channel": "WhatsApp/SMS message",
+  "conv.in": "Citizen",
+  "conv.out": "Operator",
+  "conv.photo": "Photo attached",
+  "conv.location": "Location shared",
+  "conv.reply": "Reply",
+  "conv.send": "Send reply",
+  "conv.tracking": "Send the tracking code to this conversation",
+  "conv.status.pending": "sending…",
+  "conv.status.sent": "sent",
+  "conv.status.delivered": "delivered",
+  "conv.status.read": "read",
+  "conv.status.failed": "failed",
 };
 
 registerWords({ id, en });
