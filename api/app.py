@@ -48,6 +48,7 @@ from api.routes import (
     pwa,
     reference,
     teams,
+    warnings,
 )
 from api.routes.deps import DEPENDENCIES
 from api.routes.exports import STATS_HANDLERS
@@ -148,6 +149,7 @@ def create_app(
             events.live_events,
             events.event_ticket,
             *STATS_HANDLERS,
+            *warnings.HANDLERS,
             pwa.spa,
         ],
         dependencies=DEPENDENCIES,
