@@ -29,7 +29,6 @@ from api.services.warnings import WarningView
 
 __all__ = ["HANDLERS"]
 
-Event = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Headline = Annotated[str, msgspec.Meta(min_length=1, max_length=160)]
 Instruction = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 CAP_MEDIA_TYPE = "application/cap+xml"
@@ -37,18 +36,17 @@ _ALERT_FILE = re.compile(r"^([1-9][0-9]{0,9})\.xml$")
 
 
 class Words(msgspec.Struct, forbid_unknown_fields=True):
+    """A headline or an event name, in both languages."""
+
     id: Headline
     en: Headline
 
 
 class Instructions(msgspec.Struct, forbid_unknown_fields=True):
+    """What people should do, in both languages."""
+
     id: Instruction
     en: Instruction
-
-
-class Events(msgspec.Struct, forbid_unknown_fields=True):
-    id: Event
-    en: Event
 
 
 class WarningIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -56,7 +54,7 @@ class WarningIn(msgspec.Struct, forbid_unknown_fields=True):
     list) or ``polygon`` (a GeoJSON Polygon or MultiPolygon drawn on the map), not both."""
 
     category: CapCategory
-    event: Events
+    event: Words
     severity: Severity
     urgency: Urgency
     certainty: Certainty

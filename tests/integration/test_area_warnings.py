@@ -267,6 +267,22 @@ async def _settled(db: AsyncSession, wid: int) -> bool:
 
 
 # ------------------------------------------------------------ CAP 1.2
+async def _changed(
+    client: Client,
+    action: str,
+    body: dict[str, Any],
+    drafter: dict[str, str],
+    approver: dict[str, str],
+) -> tuple[int, etree._Element]:
+    """Draft an update or cancellation, have the other person approve it, read its CAP."""
+    r = await client.post(f"/api/warnings/{action}", json=body, headers=drafter)
+    assert r.status_code == 201, r.text
+    wid = int(r.json()["id"])
+    r = await client.post(f"/api/warnings/{wid}/approve", headers=approver)
+    assert r.status_code == 200, r.text
+    return wid, _valid_cap((await client.get(f"/api/cap/{wid}.xml")).content)
+
+
 async def test_cap_alert_update_and_cancel_validate_and_reference_the_original(
     client: Client, db: AsyncSession, clock: Clock
 ) -> None:
@@ -295,17 +311,8 @@ async def test_cap_alert_update_and_cancel_validate_and_reference_the_original(
     original = f"{sender},{ident},{alert.findtext('cap:sent', namespaces=CAP)}"
 
     clock.advance(minutes=1)
-    r = await client.post(
-        f"/api/warnings/{first}/update",
-        json=_body(clock, [mandonga], severity="Extreme"),
-        headers=approver,
-    )
-    assert r.status_code == 201, r.text
-    update = int(r.json()["id"])
-    assert (
-        await client.post(f"/api/warnings/{update}/approve", headers=supervisor)
-    ).status_code == 200
-    updated = _valid_cap((await client.get(f"/api/cap/{update}.xml")).content)
+    body = _body(clock, [mandonga], severity="Extreme")
+    update, updated = await _changed(client, f"{first}/update", body, approver, supervisor)
     assert updated.findtext("cap:msgType", namespaces=CAP) == "Update"
     assert updated.findtext("cap:references", namespaces=CAP) == original
     # The original is superseded: it can no longer be updated or cancelled.
@@ -317,17 +324,8 @@ async def test_cap_alert_update_and_cancel_validate_and_reference_the_original(
     assert r.status_code == 409 and r.json()["code"] == "warning_target_inactive"
 
     clock.advance(minutes=1)
-    r = await client.post(
-        f"/api/warnings/{update}/cancel",
-        json={"instruction": {"id": "Air sudah surut.", "en": "The water has gone down."}},
-        headers=supervisor,
-    )
-    assert r.status_code == 201, r.text
-    cancel = int(r.json()["id"])
-    assert (
-        await client.post(f"/api/warnings/{cancel}/approve", headers=approver)
-    ).status_code == 200
-    cancelled = _valid_cap((await client.get(f"/api/cap/{cancel}.xml")).content)
+    words = {"instruction": {"id": "Air sudah surut.", "en": "The water has gone down."}}
+    cancel, cancelled = await _changed(client, f"{update}/cancel", words, supervisor, approver)
     assert cancelled.findtext("cap:msgType", namespaces=CAP) == "Cancel"
     refs = (cancelled.findtext("cap:references", namespaces=CAP) or "").split(" ")
     assert refs[0] == original and refs[1].split(",")[1].endswith(f".warning.{update}")
