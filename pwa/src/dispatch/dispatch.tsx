@@ -20,6 +20,7 @@ import { useStore } from "../lib/store";
 import { app, showToast } from "../shell/state";
 import { NotForRole, PageTitle } from "../shell/ui";
 import { type TeamItem, useTeams } from "../ui/room-teams";
+import { WarningBanner } from "../ui/warning-banner";
 import { DispatchFilters, type Filters, filterQuery, NO_FILTERS } from "./dispatch-filters";
 import { DispatchMap } from "./dispatch-map";
 import { type CaseDetailOut, CaseDrawer } from "./drawer";
@@ -143,6 +144,7 @@ export function Dispatch() {
           {live.connected ? t("dispatch.live_on") : t("dispatch.live_off")}
         </span>
       </div>
+      <WarningBanner />
       <DispatchFilters filters={filters} onChange={(p) => setFilters((f) => ({ ...f, ...p }))} />
       <div class="dispatch-grid">
         <DispatchMap
