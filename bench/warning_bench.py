@@ -27,7 +27,14 @@ from typing import Any
 
 import aiohttp
 
-from bench.push_bench import DEADLINE_S, ROOT, PushServiceProcess, pct
+from bench.push_bench import (
+    DEADLINE_S,
+    ROOT,
+    PushServiceProcess,
+    pct,
+    stop_worker,
+    worker_env,
+)
 
 CONCURRENCY = 32
 
@@ -158,17 +165,7 @@ async def run(subscribers: int) -> int:
         await engine.dispose()
         os.environ["TANGGAP_DATA_DIR"] = str(settings.data_dir)  # the same VAPID keys
         factory, area_id, drafter, approver = await _arrange(cluster.url, push, subscribers)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TANGGAP_")}
-        env.update(
-            {
-                "TANGGAP_DATABASE_URL": cluster.url,
-                "TANGGAP_DATA_DIR": str(settings.data_dir),
-                "TANGGAP_LOG_LEVEL": "WARNING",
-                "TANGGAP_WORKER_CONCURRENCY": str(CONCURRENCY),
-                "TANGGAP_PUSH_ALLOW_HTTP": "1",
-                "TANGGAP_PUSH_ALLOWED_HOSTS": "127.0.0.1",
-            }
-        )
+        env = worker_env(cluster.url, settings.data_dir, CONCURRENCY)
         worker = subprocess.Popen(  # noqa: ASYNC220 - started once, not awaited on
             [sys.executable, "-m", "api.cli", "worker"], env=env, cwd=ROOT,
             stdout=subprocess.DEVNULL,
@@ -180,12 +177,7 @@ async def run(subscribers: int) -> int:
         delays = [m["at"] - committed for m in (await push.received(count))["messages"]]
         raw = await _raw_delays(push, keys, settings.vapid_subject, subscribers)
     finally:
-        if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        stop_worker(worker)
         await push.close()
         cluster.stop("immediate")
 
