@@ -32,6 +32,7 @@ __all__ = ["HANDLERS"]
 Headline = Annotated[str, msgspec.Meta(min_length=1, max_length=160)]
 Instruction = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 CAP_MEDIA_TYPE = "application/cap+xml"
+ATOM_MEDIA_TYPE = "application/atom+xml"
 _ALERT_FILE = re.compile(r"^([1-9][0-9]{0,9})\.xml$")
 
 
@@ -60,7 +61,7 @@ class WarningIn(msgspec.Struct, forbid_unknown_fields=True):
     certainty: Certainty
     headline: Words
     instruction: Instructions
-    expires_at: datetime
+    expires_at: Annotated[datetime, msgspec.Meta(tz=True)]
     area_ids: Annotated[list[Id], msgspec.Meta(max_length=20)] = []
     polygon: dict[str, Any] | None = None
 
@@ -208,15 +209,23 @@ class CapController(Controller):
     tags = ["warnings"]
     security = [{}]
 
-    @get("/index.atom", summary="Atom index of the published CAP 1.2 messages")
+    @get(
+        "/index.atom",
+        summary="Atom index of the published CAP 1.2 messages",
+        media_type=ATOM_MEDIA_TYPE,
+    )
     async def index(
         self, request: Request[Any, Any, Any], read_db: ReadDb, settings: Cfg
     ) -> Response[bytes]:
         base = settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
         body = await service.cap_index(read_db, settings, base)
-        return Response(body, media_type="application/atom+xml")
+        return Response(body, media_type=ATOM_MEDIA_TYPE)
 
-    @get("/{file:str}", summary="One published warning as CAP 1.2 (`<id>.xml`)")
+    @get(
+        "/{file:str}",
+        summary="One published warning as CAP 1.2 (`<id>.xml`)",
+        media_type=CAP_MEDIA_TYPE,
+    )
     async def alert(self, read_db: ReadDb, settings: Cfg, file: FromPath[str]) -> Response[bytes]:
         found = _ALERT_FILE.match(file)
         if found is None or int(found.group(1)) > 2_147_483_647:

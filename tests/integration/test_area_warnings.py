@@ -123,6 +123,7 @@ async def test_the_drafter_cannot_approve_and_others_may_not_issue(
         {"area_ids": []},
         {"area_ids": [999_999]},
         {"expires_at": "2001-01-01T00:00:00Z"},
+        {"expires_at": "2030-01-01T00:00:00"},  # no time zone
         {"headline": {"id": "Banjir"}},
         {"polygon": {"type": "Point", "coordinates": [122.5, -3.9]}, "area_ids": []},
         {"polygon": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
