@@ -2,7 +2,7 @@
 import "./citizen.css";
 import { useEffect } from "preact/hooks";
 import type { Route } from "../lib/router";
-import { WarningBanner } from "../ui/warning-banner";
+import { useWarnings, WarningBanner } from "../ui/warning-banner";
 import { flushReports } from "./data";
 import { Lacak } from "./lacak";
 import { Lapor } from "./lapor";
@@ -15,6 +15,7 @@ export function CitizenScreen({ route }: { route: Route }) {
     window.addEventListener("online", online);
     return () => window.removeEventListener("online", online);
   }, []);
+  const warnings = useWarnings();
   const page =
     route.name === "lapor" ? (
       <Lapor />
@@ -24,7 +25,7 @@ export function CitizenScreen({ route }: { route: Route }) {
   if (page === null) return null;
   return (
     <>
-      <WarningBanner optIn />
+      <WarningBanner warnings={warnings} optIn />
       {page}
     </>
   );

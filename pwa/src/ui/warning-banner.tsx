@@ -11,7 +11,7 @@ import { enablePush } from "../lib/push";
 import { api } from "../lib/session";
 import { useLanguage } from "../shell/ui";
 
-type Warning = Schema<"WarningView">;
+export type Warning = Schema<"WarningView">;
 interface Kecamatan {
   id: number;
   name: string;
@@ -26,8 +26,8 @@ export function reloadWarnings(): void {
   for (const fn of listeners) fn();
 }
 
-export function WarningBanner({ optIn = false }: { optIn?: boolean }) {
-  const lang = useLanguage();
+/** The warnings in force, loaded now, every minute and on `reloadWarnings()`. */
+export function useWarnings(): Warning[] {
   const [warnings, setWarnings] = useState<Warning[]>([]);
   useEffect(() => {
     let live = true;
@@ -45,6 +45,17 @@ export function WarningBanner({ optIn = false }: { optIn?: boolean }) {
       clearInterval(timer);
     };
   }, []);
+  return warnings;
+}
+
+export function WarningBanner({
+  warnings,
+  optIn = false,
+}: {
+  warnings: Warning[];
+  optIn?: boolean;
+}) {
+  const lang = useLanguage();
   return (
     <section class="warning-banner" aria-label={t("warning.title")}>
       {warnings.map((w) => (
