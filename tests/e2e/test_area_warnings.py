@@ -15,6 +15,7 @@ from api.db.models import Area
 from tests.e2e.conftest import LiveServer, switch_language
 from tests.e2e.conftest import staff_client as staff
 from tests.factories import agency_by_code, make_user
+from tests.support.warnings import warning_body
 
 pytestmark = [pytest.mark.e2e]
 
@@ -29,17 +30,8 @@ async def test_a_published_warning_shows_on_the_citizen_pages_in_both_languages(
     supervisor = await staff(live_server, "supervisor")
     approver = httpx.AsyncClient(base_url=live_server.base_url, timeout=15)
     try:
-        body = {
-            "category": "Met",
-            "event": {"id": "Banjir", "en": "Flood"},
-            "severity": "Severe",
-            "urgency": "Immediate",
-            "certainty": "Likely",
-            "headline": {"id": "Banjir di Mandonga", "en": "Flooding in Mandonga"},
-            "instruction": {"id": "Jauhi sungai.", "en": "Keep away from the river."},
-            "expires_at": (datetime.now(UTC) + timedelta(hours=3)).isoformat(),
-            "area_ids": [mandonga],
-        }
+        expires = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+        body = warning_body(expires, [mandonga])
         r = await supervisor.post("/api/warnings", json=body)
         assert r.status_code == 201, r.text
         login = {"username": coordinator.username, "password": "password123"}

@@ -24,6 +24,7 @@ from tests.factories import agency_by_code, make_team, make_user
 from tests.support import push_fixtures
 from tests.support.push_fixtures import add_device, count
 from tests.support.push_service import PushService
+from tests.support.warnings import warning_body
 
 Client = AsyncTestClient[Litestar]
 
@@ -47,21 +48,7 @@ async def _bpbd_coordinator(db: AsyncSession) -> User:
 
 
 def _body(clock: Clock, area_ids: list[int], **kw: Any) -> dict[str, Any]:
-    return {
-        "category": "Met",
-        "event": {"id": "Banjir", "en": "Flood"},
-        "severity": "Severe",
-        "urgency": "Immediate",
-        "certainty": "Likely",
-        "headline": {"id": "Banjir di Mandonga", "en": "Flooding in Mandonga"},
-        "instruction": {
-            "id": "Jauhi sungai, naik ke tempat tinggi.",
-            "en": "Leave the riverbanks.",
-        },
-        "expires_at": (clock() + timedelta(hours=6)).isoformat(),
-        "area_ids": area_ids,
-        **kw,
-    }
+    return warning_body((clock() + timedelta(hours=6)).isoformat(), area_ids, **kw)
 
 
 def _valid_cap(xml: bytes) -> etree._Element:

@@ -44,6 +44,7 @@ from tests.factories import (
     user_by_name,
 )
 from tests.support import images
+from tests.support.warnings import warning_body
 
 ROLES = {
     "anonymous": None,
@@ -111,17 +112,7 @@ HANDOFF_DOCUMENT = {
 }
 
 WARN_ENDPOINT = "http://127.0.0.1:9/warn/{unique}"
-WARNING_BODY = {
-    "category": "Met",
-    "event": {"id": "Banjir", "en": "Flood"},
-    "severity": "Severe",
-    "urgency": "Expected",
-    "certainty": "Likely",
-    "headline": {"id": "Banjir", "en": "Flood"},
-    "instruction": {"id": "Jauhi sungai.", "en": "Keep away from the river."},
-    "expires_at": "{warning_expires}",
-    "area_ids": ["{kecamatan_id}"],
-}
+WARNING_BODY = warning_body("{warning_expires}", ["{kecamatan_id}"])
 
 # (method, path) -> (request, cells for ROLES in order)
 MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
