@@ -9,6 +9,7 @@
  */
 import type { AdminKey } from "../admin/words";
 import type { ClockKey } from "../supervisor/clock-words";
+import type { WarningKey } from "../ui/warning-words";
 
 export type Lang = "id" | "en";
 export const LANGUAGES: readonly Lang[] = ["id", "en"];
@@ -622,17 +623,10 @@ const id = {
   "citizen.group.utilitas": "Listrik & air",
   "citizen.group.ketertiban": "Ketertiban",
   "citizen.group.layanan": "Layanan publik",
-  "warning.title": "Peringatan",
-  "warning.where_until": "Wilayah: {area} · berlaku sampai {time}",
-  "warning.optin_label": "Beri tahu saya peringatan untuk kecamatan saya",
-  "warning.optin_pick": "Pilih kecamatan",
-  "warning.optin_button": "Beri tahu saya",
-  "warning.subscribed": "Anda akan menerima peringatan untuk kecamatan ini di perangkat ini.",
-  "warning.subscribe_failed": "Tidak dapat berlangganan peringatan: {detail}",
 } as const;
 
 type CoreKey = keyof typeof id;
-export type Key = CoreKey | AdminKey | ClockKey;
+export type Key = CoreKey | AdminKey | ClockKey | WarningKey;
 type Catalog = Record<CoreKey, string>;
 
 const en: Catalog = {
@@ -1243,13 +1237,6 @@ const en: Catalog = {
   "citizen.group.utilitas": "Power & water",
   "citizen.group.ketertiban": "Public order",
   "citizen.group.layanan": "Public services",
-  "warning.title": "Warning",
-  "warning.where_until": "Area: {area} · in force until {time}",
-  "warning.optin_label": "Notify me of warnings for my kecamatan",
-  "warning.optin_pick": "Pick a kecamatan",
-  "warning.optin_button": "Notify me",
-  "warning.subscribed": "This device will receive warnings for this kecamatan.",
-  "warning.subscribe_failed": "Could not subscribe to warnings: {detail}",
 };
 
 // Open to additions: `registerWords` adds a lazily loaded part's words to these tables.

@@ -4,6 +4,7 @@
  * warnings for my kecamatan" (a push subscription without an account).
  */
 import "./warning-banner.css";
+import "./warning-words";
 import { useEffect, useState } from "preact/hooks";
 import type { Schema } from "../lib/api-types";
 import { formatTime, t } from "../lib/i18n";
