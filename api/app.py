@@ -49,6 +49,7 @@ from api.routes import (
     pwa,
     reference,
     teams,
+    warnings,
 )
 from api.routes import conversations as conversation_routes
 from api.routes.deps import DEPENDENCIES
@@ -151,6 +152,7 @@ def create_app(
             events.live_events,
             events.event_ticket,
             *STATS_HANDLERS,
+            *warnings.HANDLERS,
             pwa.spa,
         ],
         dependencies=DEPENDENCIES,

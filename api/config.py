@@ -123,6 +123,11 @@ class Settings:
     # Devices per tracking token and per user, and push subscriptions per address per hour.
     push_max_subscriptions: int = 5
     push_subscribes_per_ip: int = 30
+    # Area warnings: on-duty teams this close to a warning's area hear of it too; its CAP
+    # sender (no spaces or commas) and the name people read.
+    warning_team_near_m: int = 1000
+    cap_sender: str = "tanggap112.kendarikota.go.id"
+    cap_sender_name: str = "BPBD Kota Kendari / Tanggap 112"
     worker_concurrency: int = 32
     # A job whose worker stopped sending heartbeats (killed) is picked up again after this long.
     worker_heartbeat_seconds: int = 30

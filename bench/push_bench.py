@@ -86,6 +86,33 @@ class PushServiceProcess:
         self.proc.wait(10)
 
 
+def worker_env(database_url: str, data_dir: Path, concurrency: int = 32) -> dict[str, str]:
+    """A ``tanggap worker`` process's environment: this cluster, these keys, the local push
+    service (plain http on 127.0.0.1, allowed explicitly)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANGGAP_")}
+    env.update(
+        {
+            "TANGGAP_DATABASE_URL": database_url,
+            "TANGGAP_DATA_DIR": str(data_dir),
+            "TANGGAP_LOG_LEVEL": "WARNING",
+            "TANGGAP_WORKER_CONCURRENCY": str(concurrency),
+            "TANGGAP_PUSH_ALLOW_HTTP": "1",
+            "TANGGAP_PUSH_ALLOWED_HOSTS": "127.0.0.1",
+        }
+    )
+    return env
+
+
+def stop_worker(worker: subprocess.Popen[bytes] | None) -> None:
+    if worker is None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
 async def _arrange(url: str, push: PushServiceProcess, devices: int) -> tuple[Any, Any, list[Any]]:
     from api.db.models import PushSubscription, Team, User, team_members
     from api.db.session import make_engine, make_sessionmaker
@@ -253,18 +280,7 @@ async def run(devices: int, changes: int, profile: str | None = None) -> int:
             await seed(s, demo_users=True)
         await engine.dispose()
         db, (big, small), cases = await _arrange(cluster.url, push, devices)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TANGGAP_")}
-        env.update(
-            {
-                "TANGGAP_DATABASE_URL": cluster.url,
-                "TANGGAP_DATA_DIR": str(settings.data_dir),
-                "TANGGAP_LOG_LEVEL": "WARNING",
-                "TANGGAP_WORKER_CONCURRENCY": "32",
-                # The local push service: plain http on 127.0.0.1, allowed explicitly.
-                "TANGGAP_PUSH_ALLOW_HTTP": "1",
-                "TANGGAP_PUSH_ALLOWED_HOSTS": "127.0.0.1",
-            }
-        )
+        env = worker_env(cluster.url, settings.data_dir)
         # --profile: the worker runs under cProfile, its stats written when it stops.
         prof = ["-m", "cProfile", "-o", profile] if profile else []
         worker = subprocess.Popen(  # noqa: ASYNC220 - started once, not awaited on
@@ -301,12 +317,7 @@ async def run(devices: int, changes: int, profile: str | None = None) -> int:
         raw_rate = await _raw_sends(push, keys, settings.vapid_subject, devices, 32)
         raw_lat = await _raw_latency(push, keys, settings.vapid_subject, changes)
     finally:
-        if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        stop_worker(worker)
         await push.close()
         cluster.stop("immediate")
 

@@ -61,8 +61,8 @@ async def by_endpoint(db: AsyncSession, endpoint: str) -> PushSubscription | Non
 
 
 async def forget_if_unowned(db: AsyncSession, sub: PushSubscription) -> None:
-    """Delete the row once neither a user nor a citizen owns it."""
-    if sub.user_id is None and sub.reporter_id is None:
+    """Delete the row once no user, followed case or warning opt-in owns it."""
+    if sub.user_id is None and sub.reporter_id is None and sub.warning_area_id is None:
         await db.delete(sub)
     await db.flush()
 

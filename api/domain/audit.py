@@ -19,13 +19,16 @@ AuditAction = Literal[
     "reset_password",
     "revoke",
     "set_members",
+    "approve",
 ]
 _CityEntity = Literal[
     "agency", "category", "area", "team", "user", "routing_rule", "open311_key", "place"
 ]
 # A neighbouring region (hand-off), and an incident handed to one or taken in from one.
 _HandoffEntity = Literal["neighbour_area", "case_handoff"]
-AuditEntity = Literal[_CityEntity, _HandoffEntity]
+# An area warning: drafted, approved (published), withdrawn.
+_WarningEntity = Literal["area_warning"]
+AuditEntity = Literal[_CityEntity, _HandoffEntity, _WarningEntity]
 ACTIONS: tuple[str, ...] = get_args(AuditAction)
 ENTITIES: tuple[str, ...] = get_args(AuditEntity)
 

@@ -155,6 +155,10 @@ async def _stream(
                 if principal.role in CALL_LOG_ROLES:
                     yield _sse(message)
                 continue
+            if kind == "warning":
+                # An area warning was published: public news, for every signed-in screen.
+                yield _sse(message)
+                continue
             if not _visible(principal, message):
                 continue
             if kind == "case":

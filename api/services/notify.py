@@ -116,6 +116,12 @@ async def on_call(db: AsyncSession, call_id: int, kind: str, fix: dict[str, Any]
     await _notify(db, {"t": "call", "id": call_id, "kind": kind, "fix": fix})
 
 
+async def on_warning(db: AsyncSession, warning_id: int, replaces: int | None) -> None:
+    """NOTIFY live listeners that an area warning was published (``replaces``: the warning it
+    updates or cancels); the dispatch map reloads its warning layer."""
+    await _notify(db, {"t": "warning", "id": warning_id, "replaces": replaces})
+
+
 # ------------------------------------------------------------------- outbox
 async def _facts(
     db: AsyncSession,

@@ -53,7 +53,7 @@ def _invalid(reason: str) -> Unprocessable:
     )
 
 
-async def _check(device: Device, settings: Settings) -> None:
+async def check_device(device: Device, settings: Settings) -> None:
     """422 unless the endpoint is a push service we may reach and the keys can be used."""
     try:
         check_keys(device.p256dh, device.auth)
@@ -107,7 +107,7 @@ async def subscribe(
     await check_limit(db, counter, now)
     # The attempt counts even when refused below.
     await count_attempt(db, counter, now)
-    await _check(device, settings)
+    await check_device(device, settings)
     values: dict[str, Any] = {
         "endpoint": device.endpoint,
         "p256dh": device.p256dh,

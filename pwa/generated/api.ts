@@ -697,6 +697,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cap/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One published warning as CAP 1.2 (`<id>.xml`) */
+        get: operations["ApiCapFileAlert"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cap/index.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Atom index of the published CAP 1.2 messages */
+        get: operations["ApiCapIndexAtomIndex"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cases": {
         parameters: {
             query?: never;
@@ -1361,6 +1395,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/public/warnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Warnings in force, with their areas */
+        get: operations["ApiPublicWarningsInForce"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/warnings/{warning_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One published warning (or its update or cancellation) */
+        get: operations["ApiPublicWarningsWarningIdOne"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/warnings/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Notify this device of warnings for a kecamatan */
+        post: operations["ApiPublicWarningsSubscriptionsSubscribe"];
+        /** Stop warnings to this device */
+        delete: operations["ApiPublicWarningsSubscriptionsUnsubscribe"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/push/public-key": {
         parameters: {
             query?: never;
@@ -1645,6 +1731,92 @@ export interface paths {
         put?: never;
         /** A position ping from an on-duty member of the team */
         post: operations["ApiTeamsTeamIdPositionsPing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/warnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Drafts awaiting approval and warnings in force */
+        get: operations["ApiWarningsListWarnings"];
+        put?: never;
+        /** Draft a warning (a second person approves it) */
+        post: operations["ApiWarningsDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/warnings/{warning_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a draft: publish and push it */
+        post: operations["ApiWarningsWarningIdApproveApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/warnings/{warning_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Draft the cancellation of a published warning */
+        post: operations["ApiWarningsWarningIdCancelCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/warnings/{warning_id}/update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Draft an update of a published warning */
+        post: operations["ApiWarningsWarningIdUpdateUpdate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/warnings/{warning_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a draft nobody approved */
+        post: operations["ApiWarningsWarningIdWithdrawWithdraw"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2019,7 +2191,7 @@ export interface components {
         /** AuditEntry */
         AuditEntry: {
             /** @enum {string} */
-            action: "create" | "update" | "delete" | "deactivate" | "reactivate" | "reset_password" | "revoke" | "set_members";
+            action: "create" | "update" | "delete" | "deactivate" | "reactivate" | "reset_password" | "revoke" | "set_members" | "approve";
             actor_id: number | null;
             actor_name: string | null;
             after: {
@@ -2031,7 +2203,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /** @enum {string} */
-            entity: "agency" | "category" | "area" | "team" | "user" | "routing_rule" | "open311_key" | "place" | "neighbour_area" | "case_handoff";
+            entity: "agency" | "category" | "area" | "team" | "user" | "routing_rule" | "open311_key" | "place" | "neighbour_area" | "case_handoff" | "area_warning";
             entity_id: string;
             id: number;
         };
@@ -2181,6 +2353,10 @@ export interface components {
             repeated_prank_numbers: components["schemas"]["PrankNumberOut"][];
             /** @enum {string} */
             source: "rollup" | "raw";
+        };
+        /** CancelIn */
+        CancelIn: {
+            instruction: components["schemas"]["Instructions"];
         };
         /** CaseBrief */
         CaseBrief: {
@@ -2639,6 +2815,11 @@ export interface components {
             case_id: string;
             incident_id: string;
             reference: string;
+        };
+        /** Instructions */
+        Instructions: {
+            en: string;
+            id: string;
         };
         /** IntakeOut */
         IntakeOut: {
@@ -3570,11 +3751,82 @@ export interface components {
             /** @enum {string} */
             role?: "admin" | "supervisor" | "operator" | "dispatcher" | "coordinator" | "field_officer";
         };
+        /** WarningIn */
+        WarningIn: {
+            area_ids?: number[];
+            /** @enum {string} */
+            category: "Geo" | "Met" | "Safety" | "Security" | "Rescue" | "Fire" | "Health" | "Env" | "Transport" | "Infra" | "CBRNE" | "Other";
+            /** @enum {string} */
+            certainty: "Observed" | "Likely" | "Possible" | "Unlikely" | "Unknown";
+            event: components["schemas"]["Words"];
+            /** Format: date-time */
+            expires_at: string;
+            headline: components["schemas"]["Words"];
+            instruction: components["schemas"]["Instructions"];
+            polygon?: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string} */
+            severity: "Extreme" | "Severe" | "Moderate" | "Minor" | "Unknown";
+            /** @enum {string} */
+            urgency: "Immediate" | "Expected" | "Future" | "Past" | "Unknown";
+        };
+        /** WarningSubscribedOut */
+        WarningSubscribedOut: {
+            area_id: number;
+            /** @constant */
+            owner: "citizen";
+        };
+        /** WarningSubscriptionIn */
+        WarningSubscriptionIn: {
+            area_id: number;
+            endpoint: string;
+            expirationTime?: number | null;
+            keys: components["schemas"]["SubscriptionKeys"];
+            /** @enum {null|string} */
+            language?: "id" | "en" | null;
+        };
+        /** WarningUnsubscribeIn */
+        WarningUnsubscribeIn: {
+            endpoint: string;
+        };
+        /** WarningView */
+        WarningView: {
+            approved_by: number | null;
+            area: {
+                [key: string]: unknown;
+            };
+            area_desc: string;
+            area_ids: number[];
+            category: string;
+            certainty: string;
+            drafted_by: number | null;
+            event_en: string;
+            event_id: string;
+            /** Format: date-time */
+            expires_at: string;
+            headline_en: string;
+            headline_id: string;
+            id: number;
+            instruction_en: string;
+            instruction_id: string;
+            msg_type: string;
+            published_at: string | null;
+            references_id: number | null;
+            severity: string;
+            status: string;
+            urgency: string;
+        };
         /** WebhookAck */
         WebhookAck: {
             calls: number[];
             messages: number;
             statuses: number;
+        };
+        /** Words */
+        Words: {
+            en: string;
+            id: string;
         };
     };
     responses: never;
@@ -3934,7 +4186,7 @@ export interface operations {
             query?: {
                 actor_id?: number | null;
                 before?: number | null;
-                entity?: "agency" | "category" | "area" | "team" | "user" | "routing_rule" | "open311_key" | "place" | "neighbour_area" | "case_handoff" | null;
+                entity?: "agency" | "category" | "area" | "team" | "user" | "routing_rule" | "open311_key" | "place" | "neighbour_area" | "case_handoff" | "area_warning" | null;
                 entity_id?: string | null;
                 limit?: number;
             };
@@ -5783,6 +6035,63 @@ export interface operations {
             };
         };
     };
+    ApiCapFileAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/cap+xml": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiCapIndexAtomIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": string;
+                };
+            };
+        };
+    };
     ApiCasesListCases: {
         parameters: {
             query?: {
@@ -7370,6 +7679,139 @@ export interface operations {
             };
         };
     };
+    ApiPublicWarningsInForce: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarningView"][];
+                };
+            };
+        };
+    };
+    ApiPublicWarningsWarningIdOne: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                warning_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarningView"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPublicWarningsSubscriptionsSubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WarningSubscriptionIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarningSubscribedOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPublicWarningsSubscriptionsUnsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WarningUnsubscribeIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiPushPublicKeyPublicKey: {
         parameters: {
             query?: never;
@@ -8069,6 +8511,221 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TeamState"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiWarningsListWarnings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarningView"][];
+                };
+            };
+        };
+    };
+    ApiWarningsDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WarningIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarningView"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiWarningsWarningIdApproveApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                warning_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarningView"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiWarningsWarningIdCancelCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                warning_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarningView"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiWarningsWarningIdUpdateUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                warning_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WarningIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarningView"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiWarningsWarningIdWithdrawWithdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                warning_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarningView"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

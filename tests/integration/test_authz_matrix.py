@@ -21,6 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Call, NeighbourArea, Place, RoutingRule, Team
+from api.db.models import Area, AreaWarning, Call, NeighbourArea, Place, RoutingRule, Team
 from tests.conftest import Clock, login
 from tests.factories import (
     agency_by_code,
@@ -43,6 +44,7 @@ from tests.factories import (
     user_by_name,
 )
 from tests.support import images
+from tests.support.warnings import warning_body
 
 ROLES = {
     "anonymous": None,
@@ -108,6 +110,9 @@ HANDOFF_DOCUMENT = {
     "timeline": [],
     "notes": [],
 }
+
+WARN_ENDPOINT = "http://127.0.0.1:9/warn/{unique}"
+WARNING_BODY = warning_body("{warning_expires}", ["{kecamatan_id}"])
 
 # (method, path) -> (request, cells for ROLES in order)
 MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
@@ -360,6 +365,41 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
         Req(json={"endpoint": "http://127.0.0.1:9/send/{unique}"}),
         "N222222",
     ),
+    # ---------------------------------------------------- area warnings
+    # Supervisors and BPBD's coordinators (the DLHK coordinator is refused by the rule).
+    ("GET", "/api/warnings"): (NO, "UF2FFFF"),
+    ("POST", "/api/warnings"): (Req(json=WARNING_BODY), "UF2FFFF"),
+    ("POST", "/api/warnings/{warning_id:int}/approve"): (
+        Req(ids={"warning_id": "{draft_warning_id}"}),
+        "UF2FFFF",
+    ),
+    ("POST", "/api/warnings/{warning_id:int}/update"): (Req(json=WARNING_BODY), "UF2FFFF"),
+    ("POST", "/api/warnings/{warning_id:int}/cancel"): (
+        Req(json={"instruction": {"id": "Aman.", "en": "All clear."}}),
+        "UF2FFFF",
+    ),
+    ("POST", "/api/warnings/{warning_id:int}/withdraw"): (
+        Req(ids={"warning_id": "{spare_draft_warning_id}"}),
+        "UF2FFFF",
+    ),
+    ("GET", "/api/public/warnings"): (NO, "2222222"),
+    ("GET", "/api/public/warnings/{warning_id:int}"): (NO, "2222222"),
+    ("POST", "/api/public/warnings/subscriptions"): (
+        Req(
+            json={
+                **SUBSCRIPTION,
+                "endpoint": "http://127.0.0.1:9/warn/{unique}",
+                "area_id": "{kecamatan_id}",
+            }
+        ),
+        "2222222",
+    ),
+    ("DELETE", "/api/public/warnings/subscriptions"): (
+        Req(json={"endpoint": WARN_ENDPOINT}),
+        "2222222",
+    ),
+    ("GET", "/api/cap/index.atom"): (NO, "2222222"),
+    ("GET", "/api/cap/{file:str}"): (NO, "2222222"),
     ("GET", "/api/events"): (NO, "U222222"),
     ("POST", "/api/events/tickets"): (NO, "U222222"),
     # ---------------------------------------------------- citizens (public)
@@ -498,7 +538,9 @@ async def arrange(db: AsyncSession, client: AsyncTestClient[Litestar]) -> dict[s
     await client.post("/api/auth/logout", headers=admin)
     neighbours = (await db.execute(select(NeighbourArea.id).order_by(NeighbourArea.id))).scalars()
     neighbour_id, spare_neighbour_id = neighbours.all()[:2]
+    warnings = await arrange_warnings(db)
     return {
+        **warnings,
         "neighbour_id": neighbour_id,
         "spare_neighbour_id": spare_neighbour_id,
         "case_id": case.id,
@@ -530,6 +572,37 @@ async def arrange(db: AsyncSession, client: AsyncTestClient[Litestar]) -> dict[s
         "name": "services.json",
         "path": "tasks",
         "unique": uuid.uuid4().hex,
+    }
+
+
+async def arrange_warnings(db: AsyncSession) -> dict[str, Any]:
+    """A published warning (to read, update and cancel) and two drafts by the admin (to
+    approve and to withdraw), over Mandonga."""
+    mandonga = (await db.execute(select(Area).where(Area.name == "Mandonga"))).scalar_one()
+    admin = await user_by_name(db, "admin")
+    now = datetime.now(UTC)
+
+    def warning(**kw: Any) -> AreaWarning:
+        return AreaWarning(
+            msg_type="Alert", category="Met", event_id="Banjir", event_en="Flood",
+            severity="Severe", urgency="Expected", certainty="Likely", headline_id="Banjir",
+            headline_en="Flood", instruction_id="Jauhi sungai.", instruction_en="Keep away.",
+            area="SRID=4326;MULTIPOLYGON(((122.50 -3.97,122.51 -3.97,122.51 -3.96,122.50 -3.97)))",
+            area_ids=[mandonga.id], area_desc="Mandonga", expires_at=now + timedelta(hours=6),
+            drafted_by=admin.id, drafted_at=now, cap_references="", **kw,
+        )  # fmt: skip
+
+    published = warning(status="published", published_at=now)
+    drafts = [warning(status="draft"), warning(status="draft")]
+    db.add_all([published, *drafts])
+    await db.commit()
+    return {
+        "kecamatan_id": mandonga.id,
+        "warning_expires": (now + timedelta(hours=6)).isoformat(),
+        "warning_id": published.id,
+        "draft_warning_id": drafts[0].id,
+        "spare_draft_warning_id": drafts[1].id,
+        "file": f"{published.id}.xml",
     }
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Case, Team
-from api.services.notify import on_call_queue, on_team_position
+from api.services.notify import on_call_queue, on_team_position, on_warning
 from tests.conftest import Clock, login
 from tests.factories import agency_by_code, make_case, make_category
 from tests.support import push_fixtures
@@ -351,3 +351,23 @@ async def test_the_call_queue_event_reaches_call_statistics_roles_only(
     finally:
         for s in (supervisor, operator):
             await s.close()
+
+
+async def test_a_published_warning_reaches_every_signed_in_stream(
+    servers: tuple[Server, Server], db: AsyncSession
+) -> None:
+    """``warning`` (an area warning was published: the banner reloads) is public news: an
+    agency-scoped field officer hears it as well as the control room."""
+    a, _ = servers
+    officer = await stream(a, await token(a, "petugas.dlhk"))
+    try:
+        await officer.next(event="hello")
+        await on_warning(db, 77, None)
+        marker = await record_event(db, await _case(db, "DLHK"), "note")
+        await db.commit()
+        heard = await _events_until_case(officer, marker.id)
+        assert [e.json for e in heard if e.event == "warning"] == [
+            {"t": "warning", "id": 77, "replaces": None}
+        ]
+    finally:
+        await officer.close()

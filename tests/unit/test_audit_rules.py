@@ -36,7 +36,7 @@ def test_actions_and_entities_are_the_console_vocabulary() -> None:
         "reset_password",
         "revoke",
         "set_members",
-    }
+    } | {"approve"}  # an area warning's second-person approval
     assert set(ENTITIES) == {
         "agency",
         "category",
@@ -46,7 +46,7 @@ def test_actions_and_entities_are_the_console_vocabulary() -> None:
         "routing_rule",
         "open311_key",
         "place",
-    } | {"neighbour_area", "case_handoff"}  # hand-off to the neighbours
+    } | {"neighbour_area", "case_handoff"} | {"area_warning"}  # hand-offs; area warnings
 
 
 def test_a_page_holds_one_to_two_hundred_entries() -> None:

@@ -26,12 +26,14 @@ from api.db.models.system import (
     RateLimitHit,
     WorkerHeartbeat,
 )
+from api.db.models.warnings import AreaWarning
 
 __all__ = [
     "NAMING",
     "AdminAudit",
     "Agency",
     "Area",
+    "AreaWarning",
     "AuthSession",
     "Base",
     "Call",

@@ -14,13 +14,16 @@ from api.db.models.base import Base, created_now, foreign_key, moment
 
 
 class PushSubscription(Base):
-    """A browser's Web Push endpoint: a signed-in user's device, or a citizen following a case."""
+    """A browser's Web Push endpoint: a signed-in user's device, a citizen following a case, or a
+    citizen who asked for a kecamatan's warnings."""
 
     __tablename__ = "push_subscriptions"
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     user_id: Mapped[int | None] = foreign_key("users.id", "CASCADE", nullable=True)
     reporter_id: Mapped[int | None] = foreign_key("case_reporters.id", "CASCADE", nullable=True)
+    # A citizen's opt-in, without an account: warnings for this kecamatan.
+    warning_area_id: Mapped[int | None] = foreign_key("areas.id", "CASCADE", nullable=True)
     endpoint: Mapped[str] = mapped_column(sa.Text, unique=True)
     p256dh: Mapped[str] = mapped_column(sa.String(200))
     auth: Mapped[str] = mapped_column(sa.String(100))
@@ -30,9 +33,13 @@ class PushSubscription(Base):
     last_success_at: Mapped[datetime | None] = moment(nullable=True)
 
     __table_args__ = (
-        sa.CheckConstraint("user_id IS NOT NULL OR reporter_id IS NOT NULL", name="owner"),
+        sa.CheckConstraint(
+            "user_id IS NOT NULL OR reporter_id IS NOT NULL OR warning_area_id IS NOT NULL",
+            name="owner",
+        ),
         sa.Index("ix_push_subscriptions_user_id", "user_id"),
         sa.Index("ix_push_subscriptions_reporter_id", "reporter_id"),
+        sa.Index("ix_push_subscriptions_warning_area_id", "warning_area_id"),
     )
 
 

@@ -27,6 +27,7 @@ const ENTITIES = Object.keys({
   place: 1,
   neighbour_area: 1,
   case_handoff: 1,
+  area_warning: 1,
 } satisfies Record<Entity, 1>) as Entity[];
 
 const entityWord = (x: Entity) => t(`admin.audit.entity.${x}` satisfies Key);

@@ -200,6 +200,7 @@ const id = {
   "admin.audit.action.reset_password": "Sandi diatur ulang",
   "admin.audit.action.revoke": "Dicabut",
   "admin.audit.action.set_members": "Anggota diganti",
+  "admin.audit.action.approve": "Disetujui",
   "admin.audit.entity.user": "Pengguna",
   "admin.audit.entity.agency": "Instansi",
   "admin.audit.entity.team": "Tim",
@@ -210,6 +211,7 @@ const id = {
   "admin.audit.entity.place": "Tempat",
   "admin.audit.entity.neighbour_area": "Wilayah tetangga",
   "admin.audit.entity.case_handoff": "Serah terima ke tetangga",
+  "admin.audit.entity.area_warning": "Peringatan wilayah",
   "admin.nav.neighbours": "Wilayah tetangga",
   "admin.neighbours": "Wilayah tetangga",
   "admin.neighbour.hint":
@@ -465,6 +467,7 @@ const en: Record<AdminKey, string> = {
   "admin.audit.action.reset_password": "Password reset",
   "admin.audit.action.revoke": "Revoked",
   "admin.audit.action.set_members": "Members changed",
+  "admin.audit.action.approve": "Approved",
   "admin.audit.entity.user": "User",
   "admin.audit.entity.agency": "Agency",
   "admin.audit.entity.team": "Team",
@@ -475,6 +478,7 @@ const en: Record<AdminKey, string> = {
   "admin.audit.entity.place": "Place",
   "admin.audit.entity.neighbour_area": "Neighbouring region",
   "admin.audit.entity.case_handoff": "Hand-off to a neighbour",
+  "admin.audit.entity.area_warning": "Area warning",
   "admin.nav.neighbours": "Neighbours",
   "admin.neighbours": "Neighbouring regions",
   "admin.neighbour.hint":

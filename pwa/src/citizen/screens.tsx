@@ -2,6 +2,7 @@
 import "./citizen.css";
 import { useEffect } from "preact/hooks";
 import type { Route } from "../lib/router";
+import { useWarnings, WarningBanner } from "../ui/warning-banner";
 import { flushReports } from "./data";
 import { Lacak } from "./lacak";
 import { Lapor } from "./lapor";
@@ -14,7 +15,18 @@ export function CitizenScreen({ route }: { route: Route }) {
     window.addEventListener("online", online);
     return () => window.removeEventListener("online", online);
   }, []);
-  if (route.name === "lapor") return <Lapor />;
-  if (route.name === "lacak") return <Lacak reference={route.reference} />;
-  return null;
+  const warnings = useWarnings();
+  const page =
+    route.name === "lapor" ? (
+      <Lapor />
+    ) : route.name === "lacak" ? (
+      <Lacak reference={route.reference} />
+    ) : null;
+  if (page === null) return null;
+  return (
+    <>
+      <WarningBanner warnings={warnings} optIn />
+      {page}
+    </>
+  );
 }

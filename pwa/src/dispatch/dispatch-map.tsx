@@ -13,6 +13,7 @@ import type { AppConfig } from "../lib/types";
 import { tileSetup, useMap } from "../lib/use-map";
 import { priorityLabel, statusLabel } from "../shell/ui";
 import type { TeamItem } from "../ui/room-teams";
+import type { Warning } from "../ui/warning-banner";
 import { type Box, gridCluster, nearCluster, placeLabels } from "./cluster";
 import type { PositionLiveEvent } from "./live";
 import { MapLegend, STATUS_SYMBOL } from "./map-legend";
@@ -50,6 +51,8 @@ export interface DispatchMapProps {
   features: CaseFeature[];
   teams: TeamItem[];
   positions: Map<number, PositionLiveEvent>;
+  /** Area warnings in force: drawn under the markers, the headline as a tooltip. */
+  warnings?: Warning[];
   selected: string | null;
   lang: string;
   onSelect: (id: string) => void;
@@ -66,6 +69,7 @@ export function DispatchMap(props: DispatchMapProps) {
   );
   const caseLayer = useRef<L.LayerGroup | null>(null);
   const teamLayer = useRef<L.LayerGroup | null>(null);
+  const warningLayer = useRef<L.LayerGroup | null>(null);
   const [unlabelled, setUnlabelled] = useState<number[]>([]);
   const [view, setView] = useState(0);
   const assignRef = useRef(props.onAssign);
@@ -74,6 +78,7 @@ export function DispatchMap(props: DispatchMapProps) {
   // The map's own layers, and the visible box reported upward whenever it moves.
   useEffect(() => {
     if (!map) return;
+    warningLayer.current = L.layerGroup().addTo(map);
     caseLayer.current = L.layerGroup().addTo(map);
     teamLayer.current = L.layerGroup().addTo(map);
     const moved = () => {
@@ -86,8 +91,24 @@ export function DispatchMap(props: DispatchMapProps) {
       map.off("moveend", moved);
       caseLayer.current = null;
       teamLayer.current = null;
+      warningLayer.current = null;
     };
   }, [map]);
+
+  // Area warnings in force, as dashed red areas.
+  useEffect(() => {
+    const layer = warningLayer.current;
+    if (!map || !layer) return;
+    layer.clearLayers();
+    for (const w of props.warnings ?? []) {
+      const headline = lang === "en" ? w.headline_en : w.headline_id;
+      L.geoJSON(w.area as unknown as GeoJSON.GeoJsonObject, {
+        style: { color: "#b91c1c", weight: 2, dashArray: "6 4", fillOpacity: 0.08 },
+      })
+        .bindTooltip(esc(`${t("warning.title")}: ${headline}`))
+        .addTo(layer);
+    }
+  }, [map, props.warnings, lang]);
 
   // Case markers, clustered on a grid at the current zoom.
   useEffect(() => {

@@ -20,6 +20,7 @@ import { useStore } from "../lib/store";
 import { app, showToast } from "../shell/state";
 import { NotForRole, PageTitle } from "../shell/ui";
 import { type TeamItem, useTeams } from "../ui/room-teams";
+import { useWarnings, WarningBanner } from "../ui/warning-banner";
 import { DispatchFilters, type Filters, filterQuery, NO_FILTERS } from "./dispatch-filters";
 import { DispatchMap } from "./dispatch-map";
 import { type CaseDetailOut, CaseDrawer } from "./drawer";
@@ -100,6 +101,7 @@ function useCases(bbox: string, filters: Filters, reload: number, lastEvent: { c
 
 export function Dispatch() {
   const lang = useReference();
+  const warnings = useWarnings();
   const s = useStore(app);
   const config = s.config;
   const allowed = mayOpen(s.session?.user.role, "dispatch");
@@ -143,6 +145,7 @@ export function Dispatch() {
           {live.connected ? t("dispatch.live_on") : t("dispatch.live_off")}
         </span>
       </div>
+      <WarningBanner warnings={warnings} />
       <DispatchFilters filters={filters} onChange={(p) => setFilters((f) => ({ ...f, ...p }))} />
       <div class="dispatch-grid">
         <DispatchMap
@@ -150,6 +153,7 @@ export function Dispatch() {
           features={features}
           teams={teams}
           positions={live.positions}
+          warnings={warnings}
           selected={selected}
           lang={lang}
           onSelect={setSelected}

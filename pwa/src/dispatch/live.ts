@@ -8,8 +8,10 @@
  * (proxy logs, history): each (re)connection first asks for a single-use ticket valid for 30 s
  * (POST /api/events/tickets, with the bearer token) and opens `?ticket=...` with it.
  */
+
 import type { Schema } from "../lib/api-types";
 import { api } from "../lib/session";
+import { reloadWarnings } from "../ui/warning-banner";
 
 // The stream's events are not in the OpenAPI document (Server-Sent Events, not JSON answers):
 // their shapes are declared here, next to the one reader of the stream.
@@ -105,6 +107,8 @@ export function openLive(h: LiveHandlers): () => void {
       h.onDuty?.(JSON.parse((ev as MessageEvent<string>).data) as DutyLiveEvent);
     });
     es.addEventListener("queue", () => h.onQueue?.());
+    // An area warning was published: the warning banner reloads.
+    es.addEventListener("warning", () => reloadWarnings());
     es.addEventListener("call", (ev) => {
       h.onCall?.(JSON.parse((ev as MessageEvent<string>).data) as CallLiveEvent);
     });

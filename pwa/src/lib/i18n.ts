@@ -10,6 +10,7 @@
 import type { AdminKey } from "../admin/words";
 import type { ClockKey } from "../supervisor/clock-words";
 import type { ControlKey } from "../ui/control-words";
+import type { WarningKey } from "../ui/warning-words";
 
 export type Lang = "id" | "en";
 export const LANGUAGES: readonly Lang[] = ["id", "en"];
@@ -595,7 +596,7 @@ const id = {
 } as const;
 
 type CoreKey = keyof typeof id;
-export type Key = CoreKey | AdminKey | ClockKey | ControlKey;
+export type Key = CoreKey | AdminKey | ClockKey | ControlKey | WarningKey;
 type Catalog = Record<CoreKey, string>;
 
 const en: Catalog = {

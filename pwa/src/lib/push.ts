@@ -77,12 +77,14 @@ export interface PushOptions {
   ask?: boolean;
   /** A citizen following one report: pushes for that case, without a session. */
   trackingToken?: string;
+  /** A citizen asking for a kecamatan's area warnings, without a session. */
+  warningAreaId?: number;
 }
 
 export async function enablePush(api: Api, opts: PushOptions): Promise<PushResult> {
   if (!pushSupported()) return { outcome: "unsupported" };
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const auth = !opts.trackingToken;
+  const auth = !opts.trackingToken && opts.warningAreaId === undefined;
   try {
     let permission = Notification.permission;
     if (permission === "default" && opts.ask !== false) {
@@ -105,6 +107,16 @@ export async function enablePush(api: Api, opts: PushOptions): Promise<PushResul
       );
     }
     const json = sub.toJSON();
+    if (opts.warningAreaId !== undefined) {
+      const warn: Schema<"WarningSubscriptionIn"> = {
+        endpoint: json.endpoint ?? sub.endpoint,
+        keys: { p256dh: json.keys?.p256dh ?? "", auth: json.keys?.auth ?? "" },
+        area_id: opts.warningAreaId,
+        language: opts.language,
+      };
+      await api.request("/api/public/warnings/subscriptions", { method: "POST", auth, json: warn });
+      return { outcome: "enabled" };
+    }
     const body: Schema<"SubscriptionIn"> = {
       endpoint: json.endpoint ?? sub.endpoint,
       keys: { p256dh: json.keys?.p256dh ?? "", auth: json.keys?.auth ?? "" },
