@@ -108,15 +108,23 @@ async def _devices(db: AsyncSession, q: Select[int, str, int | None]) -> list[De
     return [Device(r.id, r.language, r.user_id) for r in rows]
 
 
+# A statement carries at most 32,767 bind parameters (the wire protocol's limit); a warning to
+# a whole kecamatan's subscribers is tens of thousands of rows of 14 columns each.
+NOTIFICATION_BATCH = 2000
+
+
 async def add_notifications(db: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
     """Outbox rows; a device already told of the same event is skipped. The new rows' ids."""
-    stmt = (
-        insert(Notification)
-        .values(rows)
-        .on_conflict_do_nothing(constraint="uq_notifications_event_sub")
-        .returning(Notification.id)
-    )
-    return list((await db.execute(stmt)).scalars())
+    ids: list[int] = []
+    for start in range(0, len(rows), NOTIFICATION_BATCH):
+        stmt = (
+            insert(Notification)
+            .values(rows[start : start + NOTIFICATION_BATCH])
+            .on_conflict_do_nothing(constraint="uq_notifications_event_sub")
+            .returning(Notification.id)
+        )
+        ids.extend((await db.execute(stmt)).scalars())
+    return ids
 
 
 # ------------------------------------------------------- the worker's batches

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import worker
 from api.config import Settings
+from api.db import push as db_push
 from api.db.models import AdminAudit, Area, AreaWarning, Notification, PushSubscription, User
 from tests.conftest import Clock, login
 from tests.factories import agency_by_code, make_team, make_user
@@ -192,7 +193,11 @@ async def test_an_approved_warning_reaches_everyone_in_the_area_and_nobody_outsi
     push_settings: Settings,
     database_url: str,
     clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # One outbox row per statement: a warning to tens of thousands of devices is written in
+    # batches (the wire protocol's 32,767 parameters), and no batch may lose a device.
+    monkeypatch.setattr(db_push, "NOTIFICATION_BATCH", 1)
     mandonga, kendari = await _area(db, "Mandonga"), await _area(db, "Kendari")
     bpbd = await agency_by_code(db, "BPBD")
     coordinator = await _bpbd_coordinator(db)
