@@ -5,8 +5,13 @@ may read and re-issue; hostile or broken XML changes nothing."""
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -16,7 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.adapters.cap_feed import CapFeedClient
+from api.config import Settings
 from api.db.models import AreaWarning, IncomingCapAlert
+from api.db.session import make_engine, make_sessionmaker
 from api.domain.cap import cap_time
 from api.domain.cap_incoming import CapParseError, feed_links, parse_alert
 from api.services import cap_incoming as service
@@ -228,3 +235,51 @@ async def test_hostile_and_broken_documents_are_refused(
     )
     with pytest.raises(CapParseError):
         parse_alert(bad_polygon)
+
+
+@pytest.fixture
+def web_folder(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A local web server (127.0.0.1 only) serving ``tmp_path``, like a CAP publisher's site."""
+    handler = functools.partial(QuietHandler, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+async def test_the_worker_poll_reads_a_web_feed_and_never_a_local_file_it_links(
+    database_url: str, db: AsyncSession, clock: Clock, web_folder: tuple[Path, str]
+) -> None:
+    folder, base = web_folder
+    now = clock()
+    write_feed(folder, {"w1.xml": alert_xml("w1", now, now + timedelta(hours=2))})
+    # A second index whose entry points at a local file: not followed from a web feed.
+    (folder / "local.xml").write_bytes(alert_xml("w2", now, now + timedelta(hours=2)))
+    (folder / "evil.atom").write_text(
+        (folder / "index.atom")
+        .read_text()
+        .replace('href="w1.xml"', f'href="{folder.as_uri()}/local.xml"')
+    )
+    engine = make_engine(database_url, pool_size=2)
+    try:
+        sessions = make_sessionmaker(engine)
+        settings = Settings(cap_feed_url=f"{base}/index.atom")
+        assert await service.poll_configured(sessions, settings) == 1
+        assert await service.poll_configured(sessions, settings) == 0
+        evil = Settings(cap_feed_url=f"{base}/evil.atom")
+        assert await service.poll_configured(sessions, evil) == 0
+        missing = Settings(cap_feed_url=f"{base}/nothing-here.atom")
+        assert await service.poll_configured(sessions, missing) == 0  # logged, not raised
+    finally:
+        await engine.dispose()
+    names = (await db.execute(select(IncomingCapAlert.identifier))).scalars().all()
+    assert names == ["w1"]
