@@ -76,10 +76,12 @@ async def active(db: AsyncSession, now: datetime, bbox: Bbox) -> list[AlertRow]:
     return [AlertRow(r.IncomingCapAlert, json.loads(r.geojson)) for r in rows]
 
 
+# A sender's polygon may cross itself: made valid before it is cut.
 _CLIPPED_SQL = text(
     """
     SELECT ST_AsGeoJSON(ST_Multi(ST_CollectionExtract(ST_Intersection(
-               area::geometry, ST_MakeEnvelope(:w, :s, :e, :n, 4326)), 3)), 6) AS geojson
+               ST_MakeValid(area::geometry), ST_MakeEnvelope(:w, :s, :e, :n, 4326)), 3)), 6)
+           AS geojson
     FROM cap_incoming WHERE id = :id
     """
 )

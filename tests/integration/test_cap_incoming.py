@@ -283,3 +283,23 @@ async def test_the_worker_poll_reads_a_web_feed_and_never_a_local_file_it_links(
         await engine.dispose()
     names = (await db.execute(select(IncomingCapAlert.identifier))).scalars().all()
     assert names == ["w1"]
+
+
+async def test_an_update_replaces_what_it_references_and_a_bowtie_still_reissues(
+    client: Client, db: AsyncSession, clock: Clock, tmp_path: Path
+) -> None:
+    now = clock()
+    first = now - timedelta(minutes=30)
+    update = alert_xml(
+        "u2", now, now + timedelta(hours=2), msg_type="Update",
+        references=f"{SENDER},u1,{cap_time(first)}",
+        # A ring that crosses itself (a bow tie), as some senders draw them.
+        polygon="-3.99,122.45 -3.93,122.60 -3.99,122.60 -3.93,122.45 -3.99,122.45",
+    )  # fmt: skip
+    await poll(db, write_feed(tmp_path, {"u1.xml": alert_xml("u1", first, now + timedelta(hours=1)),
+                                         "u2.xml": update}))  # fmt: skip
+    supervisor = await login(client, "supervisor")
+    r = await client.get("/api/cap/incoming", headers=supervisor)
+    assert [a["identifier"] for a in r.json()] == ["u2"]
+    r = await client.post(f"/api/cap/incoming/{r.json()[0]['id']}/reissue", headers=supervisor)
+    assert r.status_code == 201, r.text
