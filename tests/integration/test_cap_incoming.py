@@ -5,6 +5,8 @@ may read and re-issue; hostile or broken XML changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import functools
 import threading
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import worker
 from api.adapters.cap_feed import CapFeedClient
 from api.config import Settings
 from api.db.models import AreaWarning, IncomingCapAlert
@@ -303,3 +306,17 @@ async def test_an_update_replaces_what_it_references_and_a_bowtie_still_reissues
     assert [a["identifier"] for a in r.json()] == ["u2"]
     r = await client.post(f"/api/cap/incoming/{r.json()[0]['id']}/reissue", headers=supervisor)
     assert r.status_code == 201, r.text
+
+
+async def test_the_worker_polls_the_configured_feed_on_its_schedule(
+    database_url: str, db: AsyncSession, clock: Clock, settings: Settings, tmp_path: Path
+) -> None:
+    now = clock()
+    feed = write_feed(tmp_path, {"s.xml": alert_xml("s1", now, now + timedelta(hours=2))})
+    polling = dataclasses.replace(settings, cap_feed_url=feed, cap_feed_poll_seconds=1)
+    async with worker.running(polling, database_url, clock=clock):
+        for _ in range(150):
+            if await stored(db):
+                break
+            await asyncio.sleep(0.1)
+    assert await stored(db) == 1
