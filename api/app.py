@@ -51,6 +51,7 @@ from api.routes import (
     teams,
     warnings,
 )
+from api.routes import cap_incoming as cap_incoming_routes
 from api.routes import conversations as conversation_routes
 from api.routes.deps import DEPENDENCIES
 from api.routes.exports import STATS_HANDLERS
@@ -153,6 +154,7 @@ def create_app(
             events.event_ticket,
             *STATS_HANDLERS,
             *warnings.HANDLERS,
+            *cap_incoming_routes.HANDLERS,
             pwa.spa,
         ],
         dependencies=DEPENDENCIES,

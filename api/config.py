@@ -128,6 +128,10 @@ class Settings:
     warning_team_near_m: int = 1000
     cap_sender: str = "tanggap112.kendarikota.go.id"
     cap_sender_name: str = "BPBD Kota Kendari / Tanggap 112"
+    # Incoming CAP (BMKG's nowcasts, for one): an http(s) URL or a file:// path of an Atom/RSS
+    # index of CAP alerts or of one alert; empty = not polled. How often the worker polls it.
+    cap_feed_url: str = ""
+    cap_feed_poll_seconds: int = 120
     worker_concurrency: int = 32
     # A job whose worker stopped sending heartbeats (killed) is picked up again after this long.
     worker_heartbeat_seconds: int = 30

@@ -57,6 +57,7 @@ from api.db import health as health_sql
 from api.db.session import driver_options, make_engine, make_sessionmaker
 from api.domain.health import heartbeat_interval
 from api.pgconnect import CONNECT_ERRORS, connect_primary, libpq_dsn
+from api.services.cap_incoming import poll_configured
 from api.services.conversations import ConversationDelivery
 from api.services.escalation import escalate_overdue
 from api.services.push_delivery import PushDelivery
@@ -280,6 +281,14 @@ class Worker:
             await pool.execute(health_sql.SLA_SCANNED_SQL, self.name)
             if count:
                 log.info("escalated %d missed SLA deadline(s)", count)
+
+        if s.cap_feed_url:
+
+            @pgq.schedule(jobs.POLL_CAP_FEED, cron_every(s.cap_feed_poll_seconds))
+            async def poll_cap(_: Schedule) -> None:
+                count = await poll_configured(sessionmaker, s)
+                if count:
+                    log.info("stored %d new CAP alert(s)", count)
 
         @pgq.schedule(jobs.SWEEP_OUTBOX, cron_every(60))
         async def sweep(_: Schedule) -> None:

@@ -17,6 +17,7 @@ SWEEP_OUTBOX = "push.sweep"
 ESCALATE_SLA = "sla.escalate"
 SEND_SMS = "sms.send"
 SEND_CONVERSATION = "conversation.send"
+POLL_CAP_FEED = "cap.poll"
 
 # PgQueuer takes higher priorities first.
 PRIORITY_P1 = 10

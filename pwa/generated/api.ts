@@ -714,6 +714,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cap/incoming": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Received CAP alerts in force that touch the city */
+        get: operations["ApiCapIncomingIncoming"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cap/incoming/{alert_id}/reissue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-issue a received CAP alert as a draft city warning */
+        post: operations["ApiCapIncomingAlertIdReissueReissue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cap/index.atom": {
         parameters: {
             query?: never;
@@ -2815,6 +2849,28 @@ export interface components {
             case_id: string;
             incident_id: string;
             reference: string;
+        };
+        /** IncomingView */
+        IncomingView: {
+            area: {
+                [key: string]: unknown;
+            } | null;
+            category: string;
+            certainty: string;
+            description: string;
+            event: string;
+            expires_at: string | null;
+            headline: string;
+            id: number;
+            identifier: string;
+            instruction: string;
+            language: string;
+            msg_type: string;
+            sender: string;
+            /** Format: date-time */
+            sent: string;
+            severity: string;
+            urgency: string;
         };
         /** Instructions */
         Instructions: {
@@ -6053,6 +6109,63 @@ export interface operations {
                 };
                 content: {
                     "application/cap+xml": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiCapIncomingIncoming: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncomingView"][];
+                };
+            };
+        };
+    };
+    ApiCapIncomingAlertIdReissueReissue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarningView"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

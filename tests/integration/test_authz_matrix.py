@@ -30,7 +30,16 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Area, AreaWarning, Call, NeighbourArea, Place, RoutingRule, Team
+from api.db.models import (
+    Area,
+    AreaWarning,
+    Call,
+    IncomingCapAlert,
+    NeighbourArea,
+    Place,
+    RoutingRule,
+    Team,
+)
 from tests.conftest import Clock, login
 from tests.factories import (
     agency_by_code,
@@ -400,6 +409,10 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     ),
     ("GET", "/api/cap/index.atom"): (NO, "2222222"),
     ("GET", "/api/cap/{file:str}"): (NO, "2222222"),
+    # Received CAP alerts: dispatchers, supervisors and BPBD's coordinators read them;
+    # supervisors and BPBD's coordinators re-issue one as a draft warning.
+    ("GET", "/api/cap/incoming"): (NO, "UF2F2FF"),
+    ("POST", "/api/cap/incoming/{alert_id:int}/reissue"): (NO, "UF2FFFF"),
     ("GET", "/api/events"): (NO, "U222222"),
     ("POST", "/api/events/tickets"): (NO, "U222222"),
     # ---------------------------------------------------- citizens (public)
@@ -594,7 +607,14 @@ async def arrange_warnings(db: AsyncSession) -> dict[str, Any]:
 
     published = warning(status="published", published_at=now)
     drafts = [warning(status="draft"), warning(status="draft")]
-    db.add_all([published, *drafts])
+    received = IncomingCapAlert(
+        identifier="nowcast-1", sender="bmkg.go.id", sent=now, msg_type="Alert",
+        cancelled=False, category="Met", event="Hujan Lebat", severity="Severe",
+        urgency="Immediate", certainty="Likely", headline="Hujan lebat", description="",
+        instruction="", language="id-ID", expires_at=now + timedelta(hours=6),
+        area="SRID=4326;MULTIPOLYGON(((122.50 -3.97,122.51 -3.97,122.51 -3.96,122.50 -3.97)))",
+    )  # fmt: skip
+    db.add_all([published, *drafts, received])
     await db.commit()
     return {
         "kecamatan_id": mandonga.id,
@@ -602,6 +622,7 @@ async def arrange_warnings(db: AsyncSession) -> dict[str, Any]:
         "warning_id": published.id,
         "draft_warning_id": drafts[0].id,
         "spare_draft_warning_id": drafts[1].id,
+        "alert_id": received.id,
         "file": f"{published.id}.xml",
     }
 

@@ -11,6 +11,7 @@ from api.db.models.base import NAMING, Base
 from api.db.models.call_clock import StatsCallClockHour
 from api.db.models.caller_locations import CallerLocation
 from api.db.models.calls import Call
+from api.db.models.cap_incoming import IncomingCapAlert
 from api.db.models.cases import Case, CaseEvent, CaseRating, CaseReporter
 from api.db.models.catalogue import Area, Category, Place, RoutingRule, category_supporting_agencies
 from api.db.models.conversations import ConversationMessage
@@ -47,6 +48,7 @@ __all__ = [
     "ConversationMessage",
     "EventTicket",
     "IdempotentRequest",
+    "IncomingCapAlert",
     "LoginFailure",
     "NeighbourArea",
     "Notification",

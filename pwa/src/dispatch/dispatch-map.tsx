@@ -15,6 +15,7 @@ import { priorityLabel, statusLabel } from "../shell/ui";
 import type { TeamItem } from "../ui/room-teams";
 import type { Warning } from "../ui/warning-banner";
 import { type Box, gridCluster, nearCluster, placeLabels } from "./cluster";
+import type { IncomingAlert } from "./incoming-cap";
 import type { PositionLiveEvent } from "./live";
 import { MapLegend, STATUS_SYMBOL } from "./map-legend";
 import type { CaseFeature } from "./queue-list";
@@ -53,6 +54,8 @@ export interface DispatchMapProps {
   positions: Map<number, PositionLiveEvent>;
   /** Area warnings in force: drawn under the markers, the headline as a tooltip. */
   warnings?: Warning[];
+  /** Received CAP alerts (BMKG's, for one): under the city's warnings, headline as sent. */
+  incoming?: IncomingAlert[];
   selected: string | null;
   lang: string;
   onSelect: (id: string) => void;
@@ -95,11 +98,19 @@ export function DispatchMap(props: DispatchMapProps) {
     };
   }, [map]);
 
-  // Area warnings in force, as dashed red areas.
+  // Received CAP alerts (dotted orange) under the area warnings in force (dashed red).
   useEffect(() => {
     const layer = warningLayer.current;
     if (!map || !layer) return;
     layer.clearLayers();
+    for (const a of props.incoming ?? []) {
+      if (!a.area) continue;
+      L.geoJSON(a.area as unknown as GeoJSON.GeoJsonObject, {
+        style: { color: "#c2410c", weight: 2, dashArray: "2 4", fillOpacity: 0.06 },
+      })
+        .bindTooltip(esc(`${t("warning.cap_incoming", { sender: a.sender })}: ${a.headline}`))
+        .addTo(layer);
+    }
     for (const w of props.warnings ?? []) {
       const headline = lang === "en" ? w.headline_en : w.headline_id;
       L.geoJSON(w.area as unknown as GeoJSON.GeoJsonObject, {
@@ -108,7 +119,7 @@ export function DispatchMap(props: DispatchMapProps) {
         .bindTooltip(esc(`${t("warning.title")}: ${headline}`))
         .addTo(layer);
     }
-  }, [map, props.warnings, lang]);
+  }, [map, props.warnings, props.incoming, lang]);
 
   // Case markers, clustered on a grid at the current zoom.
   useEffect(() => {

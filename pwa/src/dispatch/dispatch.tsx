@@ -24,6 +24,7 @@ import { useWarnings, WarningBanner } from "../ui/warning-banner";
 import { DispatchFilters, type Filters, filterQuery, NO_FILTERS } from "./dispatch-filters";
 import { DispatchMap } from "./dispatch-map";
 import { type CaseDetailOut, CaseDrawer } from "./drawer";
+import { useIncomingCap } from "./incoming-cap";
 import { openLive, type PositionLiveEvent } from "./live";
 import { type CaseFeature, QueueList } from "./queue-list";
 
@@ -112,6 +113,7 @@ export function Dispatch() {
   const [selected, setSelected] = useState<string | null>(null);
   const [selectedDetail, setSelectedDetail] = useState<CaseDetailOut | null>(null);
   const live = useLive(allowed, selected, setTeams);
+  const incoming = useIncomingCap(allowed);
   const features = useCases(bbox, filters, live.reload, live.lastEvent);
 
   async function assignTo(team: TeamItem) {
@@ -154,6 +156,7 @@ export function Dispatch() {
           teams={teams}
           positions={live.positions}
           warnings={warnings}
+          incoming={incoming}
           selected={selected}
           lang={lang}
           onSelect={setSelected}

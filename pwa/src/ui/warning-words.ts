@@ -13,6 +13,7 @@ const id = {
   "warning.optin_button": "Beri tahu saya",
   "warning.subscribed": "Anda akan menerima peringatan untuk kecamatan ini di perangkat ini.",
   "warning.subscribe_failed": "Tidak dapat berlangganan peringatan: {detail}",
+  "warning.cap_incoming": "Peringatan diterima dari {sender}",
 } as const;
 
 export type WarningKey = keyof typeof id;
@@ -25,6 +26,7 @@ const en: Record<WarningKey, string> = {
   "warning.optin_button": "Notify me",
   "warning.subscribed": "This device will receive warnings for this kecamatan.",
   "warning.subscribe_failed": "Could not subscribe to warnings: {detail}",
+  "warning.cap_incoming": "Alert received from {sender}",
 };
 
 registerWords({ id, en });
