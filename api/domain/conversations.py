@@ -50,6 +50,11 @@ def body_digest(body: bytes) -> str:
 
 # ------------------------------------------------------------------ the payload
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+# A media id goes into the Cloud API's URL path: letters, digits and ``_.-`` only, so even a
+# signed payload cannot steer the download to another path.
+MediaId = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+]
 
 
 class _Text(msgspec.Struct):
@@ -62,7 +67,7 @@ class _Location(msgspec.Struct):
 
 
 class _Image(msgspec.Struct):
-    id: Id
+    id: MediaId
     mime_type: str = ""
     caption: Annotated[str, msgspec.Meta(max_length=1024)] = ""
 

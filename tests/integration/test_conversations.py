@@ -142,6 +142,11 @@ async def test_bad_signatures_replays_and_malformed_bodies_change_nothing(
         b'{"object": "page", "entry": []}',
         payload([message("12", "wamid.x", "text", body="hai")]),
         payload(statuses=[status("wamid.out.1", "exploded")]),
+        # A media id goes into the Cloud API's URL path: no way out of it.
+        payload(
+            [message(SENDER, "wamid.in.img.x", "image", id="../../me", mime_type="image/jpeg")]
+        ),
+        payload([message(SENDER, "wamid.in.img.y", "image", id="..", mime_type="image/jpeg")]),
     ]
     for bad in bad_bodies:
         r = await post_hook(client, bad)
