@@ -253,13 +253,23 @@ async def _raw_latency(push: PushServiceProcess, keys: Any, subject: str, m: int
     return out
 
 
+async def migrate_and_seed(url: str) -> None:
+    """The schema and the demo city (with its demo users) on a throwaway cluster."""
+    from api.db import migrate
+    from api.db.session import make_engine, make_sessionmaker
+    from api.seed import seed
+
+    await asyncio.to_thread(migrate.upgrade, url)
+    engine = make_engine(url, 1, 0)
+    async with make_sessionmaker(engine)() as s, s.begin():
+        await seed(s, demo_users=True)
+    await engine.dispose()
+
+
 async def run(devices: int, changes: int, profile: str | None = None) -> int:
     from api.adapters.keys import vapid_keys
     from api.adapters.pgcluster import EmbeddedPostgres
     from api.config import Settings
-    from api.db import migrate
-    from api.db.session import make_engine, make_sessionmaker
-    from api.seed import seed
 
     tmp = Path(tempfile.mkdtemp(prefix="tanggap-push-bench-"))
     cluster = EmbeddedPostgres(tmp / "pg", durable=False, database="bench")
@@ -274,11 +284,7 @@ async def run(devices: int, changes: int, profile: str | None = None) -> int:
     push = PushServiceProcess(keys.public_key)
     worker: subprocess.Popen[bytes] | None = None
     try:
-        await asyncio.to_thread(migrate.upgrade, cluster.url)
-        engine = make_engine(cluster.url, 1, 0)
-        async with make_sessionmaker(engine)() as s, s.begin():
-            await seed(s, demo_users=True)
-        await engine.dispose()
+        await migrate_and_seed(cluster.url)
         db, (big, small), cases = await _arrange(cluster.url, push, devices)
         env = worker_env(cluster.url, settings.data_dir)
         # --profile: the worker runs under cProfile, its stats written when it stops.

@@ -31,6 +31,7 @@ from bench.push_bench import (
     DEADLINE_S,
     ROOT,
     PushServiceProcess,
+    migrate_and_seed,
     pct,
     stop_worker,
     worker_env,
@@ -146,9 +147,6 @@ async def run(subscribers: int) -> int:
     from api.adapters.keys import vapid_keys
     from api.adapters.pgcluster import EmbeddedPostgres
     from api.config import Settings
-    from api.db import migrate
-    from api.db.session import make_engine, make_sessionmaker
-    from api.seed import seed
 
     tmp = Path(tempfile.mkdtemp(prefix="tanggap-warning-bench-"))
     cluster = EmbeddedPostgres(tmp / "pg", durable=False, database="bench")
@@ -158,11 +156,7 @@ async def run(subscribers: int) -> int:
     push = PushServiceProcess(keys.public_key)
     worker: subprocess.Popen[bytes] | None = None
     try:
-        await asyncio.to_thread(migrate.upgrade, cluster.url)
-        engine = make_engine(cluster.url, 1, 0)
-        async with make_sessionmaker(engine)() as s, s.begin():
-            await seed(s, demo_users=True)
-        await engine.dispose()
+        await migrate_and_seed(cluster.url)
         os.environ["TANGGAP_DATA_DIR"] = str(settings.data_dir)  # the same VAPID keys
         factory, area_id, drafter, approver = await _arrange(cluster.url, push, subscribers)
         env = worker_env(cluster.url, settings.data_dir, CONCURRENCY)
