@@ -8,7 +8,7 @@ from datetime import datetime
 from geoalchemy2 import Geometry
 from sqlalchemy import cast, delete, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.db.models import Team, TeamPosition, User, team_members
 
@@ -169,7 +169,7 @@ class Pinged:
 
 
 async def ping(
-    db: AsyncSession,
+    db: AsyncConnection | AsyncSession,
     *,
     team_id: int,
     user_id: int,

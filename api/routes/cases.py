@@ -37,7 +37,7 @@ from api.routes.case_bodies import (
     TransferIn,
     TransitionIn,
 )
-from api.routes.deps import Cfg, CurrentUser, Db, Lang, LiveReadDb, Now, OneRead, post_ok
+from api.routes.deps import Cfg, CurrentUser, Db, Lang, LiveReadDb, Now, OneStatement, post_ok
 from api.services import case_views as views
 from api.services import cases as svc
 from api.services import conversations, neighbours, pluscodes
@@ -553,13 +553,13 @@ class CaseController(Controller):
     )
     async def suggestions(
         self,
-        one_read: OneRead,
+        one_statement: OneStatement,
         principal: CurrentUser,
         now: Now,
         settings: Cfg,
         case_id: FromPath[uuid.UUID],
     ) -> list[SuggestionOut]:
-        found = await views.team_suggestions(one_read, settings, principal, case_id, now)
+        found = await views.team_suggestions(one_statement, settings, principal, case_id, now)
         return [
             SuggestionOut(
                 s.team_id,

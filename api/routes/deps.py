@@ -51,9 +51,11 @@ async def provide_read_db(state: State) -> AsyncGenerator[AsyncSession, None]:
         yield session
 
 
-async def provide_one_read(state: State) -> AsyncGenerator[AsyncConnection, None]:
-    """A connection to the primary for a read answered by one statement: in autocommit, so it
-    costs that statement's round trip only (no BEGIN and COMMIT around it)."""
+async def provide_one_statement(state: State) -> AsyncGenerator[AsyncConnection, None]:
+    """A connection to the primary for a request answered by one statement (a read, or a write
+    that is whole in one statement, such as a position ping): in autocommit, so it costs that
+    statement's round trip only (no BEGIN and COMMIT around it). The statement is its own
+    transaction: it commits, and its NOTIFYs go out, when it ends."""
     async with state.engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         yield conn
@@ -160,8 +162,9 @@ Db = NamedDependency[AsyncSession]
 ReadDb = NamedDependency[AsyncSession]
 #: The same for a screen the event stream keeps live (``live_read_db``, ``?after_event=``).
 LiveReadDb = NamedDependency[AsyncSession]
-#: A one-statement read on the primary (:func:`provide_one_read`).
-OneRead = NamedDependency[AsyncConnection]
+#: One statement on the primary, in autocommit: a read, or a write whole in one statement
+#: (:func:`provide_one_statement`).
+OneStatement = NamedDependency[AsyncConnection]
 Cfg = NamedDependency[Settings]
 Now = NamedDependency[datetime]
 Lang = NamedDependency[str]
@@ -235,7 +238,7 @@ DEPENDENCIES = {
     "db": Provide(provide_db),
     "read_db": Provide(provide_read_db),
     "live_read_db": Provide(provide_live_read_db),
-    "one_read": Provide(provide_one_read),
+    "one_statement": Provide(provide_one_statement),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "now": Provide(provide_now, sync_to_thread=False),
     "lang": Provide(provide_lang, sync_to_thread=False),

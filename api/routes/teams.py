@@ -10,7 +10,7 @@ from litestar import Controller, post, put
 from litestar.params import FromPath, JSONBody
 
 from api.auth import requires_login
-from api.routes.deps import Cfg, CurrentUser, Db, Now
+from api.routes.deps import Cfg, CurrentUser, Db, Now, OneStatement
 from api.routes.params import Lat, Lon
 from api.services import positions
 from api.services.results import result
@@ -46,7 +46,7 @@ class TeamFieldController(Controller):
     )
     async def ping(
         self,
-        db: Db,
+        one_statement: OneStatement,
         settings: Cfg,
         principal: CurrentUser,
         now: Now,
@@ -54,7 +54,7 @@ class TeamFieldController(Controller):
         data: JSONBody[PositionIn],
     ) -> TeamState:
         fields = msgspec.structs.asdict(data)
-        team = await positions.ping(db, settings, principal, team_id, **fields, now=now)
+        team = await positions.ping(one_statement, settings, principal, team_id, **fields, now=now)
         return result(TeamState, team, team_id=team.id)
 
     @put("/{team_id:int}/duty", summary="Put a team on or off duty")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.auth import Principal
 from api.config import Settings
@@ -37,7 +37,7 @@ def _announcement(
 
 
 async def ping(
-    db: AsyncSession,
+    db: AsyncConnection | AsyncSession,
     settings: Settings,
     principal: Principal,
     team_id: int,
@@ -48,7 +48,8 @@ async def ping(
     at: datetime | None,
     now: datetime,
 ) -> team_q.Pinged:
-    """An on-duty member's position ping, in one statement (:func:`api.db.teams.ping`); the
+    """An on-duty member's position ping, in one statement (:func:`api.db.teams.ping`), whole on
+    its own: the route runs it in autocommit (no BEGIN and COMMIT round trips). The
     refusals in their order of old: no such team (404), not a member (403), off duty (409),
     impossible or stale coordinates (400). A refused ping writes nothing."""
     # A fix from the phone's clock may be a little ahead; never trust the future.
