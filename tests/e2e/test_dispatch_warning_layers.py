@@ -2,8 +2,9 @@
 alert (ingested from a file feed, as the worker's poll does) are drawn as areas with a legend entry
 and a label with their headline; a warning published while the map is open appears without a
 reload (the live ``warning`` event), a cancelled one disappears; a supervisor re-issues the CAP
-alert as a draft city warning from the map and lands on ``/warnings/<id>``; a dispatcher has no
-such button. axe on the map with the layers open, in both languages."""
+alert as a draft city warning from the map and lands on ``/warnings/<id>``; a BPBD coordinator
+has the button too, a dispatcher has none, another agency's coordinator is sent no alerts. axe
+on the map with the layers open, in both languages."""
 
 from __future__ import annotations
 
@@ -159,6 +160,23 @@ async def test_the_map_shows_warnings_and_cap_alerts_live_and_reissues_an_alert(
         (draft,) = [w for w in r.json() if w["id"] == draft_id]
         assert draft["status"] == "draft" and draft["headline_id"] == "Hujan lebat c1"
         await ctx.close()
+
+        # A BPBD coordinator may re-issue too; another agency's coordinator gets no alerts.
+        for username, password, shown in (
+            (coordinator.username, "password123", 1),
+            ("koordinator.dlhk", "tanggap112", 0),
+        ):
+            ctx, page, errors = await desktop_page(browser, live_server)
+            await sign_in(page, username, password)
+            await page.goto("/dispatch")
+            await expect(page.get_by_test_id("live-status")).to_have_attribute(
+                "data-connected", "1"
+            )
+            layers = page.get_by_test_id("warning-layers")
+            await expect(layers.locator("[data-warning]")).to_have_count(1)
+            await expect(layers.locator("[data-incoming]")).to_have_count(shown)
+            await expect(page.get_by_test_id("cap-reissue")).to_have_count(shown)
+            await ctx.close()
     finally:
         await issuers.drafter.aclose()
         await issuers.approver.aclose()
