@@ -2,8 +2,9 @@
 
 Case timeline events and team positions, as they are committed in any API process, filtered by
 what the caller may see (coordinators and field officers: their agency only). ``call`` events (a
-call the PBX opened, a call's new AML location; never the caller's number) go to staff who may
-see calls only. Only on-duty teams'
+call the PBX opened, a call's new AML location; never the caller's number) and ``conversation``
+events (a WhatsApp or SMS message came in, or one of ours changed state; only the call's id) go
+to staff who may see calls only. Only on-duty teams'
 positions are streamed: off duty, a team's last position is private; a ``duty`` event (no
 position) tells the map to drop or expect a team when it goes off or on duty. Each case event
 carries its timeline id as the SSE ``id``: a browser that lost the network reconnects with
@@ -83,8 +84,8 @@ def _case_sse(message: dict[str, Any]) -> ServerSentEventMessage:
 
 
 def _sse(message: dict[str, Any]) -> ServerSentEventMessage:
-    """A ``position``, ``duty``, ``call`` or ``queue`` message, named by its kind (no SSE id:
-    only case events are replayed)."""
+    """A ``position``, ``duty``, ``call``, ``conversation``, ``queue`` or ``warning`` message,
+    named by its kind (no SSE id: only case events are replayed)."""
     return ServerSentEventMessage(data=_encode(message).decode(), event=message["t"])
 
 
@@ -150,8 +151,9 @@ async def _stream(
             kind = message.get("t")
             if kind == "reset":
                 return  # the listener reconnected: events may be missing; replay them
-            if kind == "call":
-                # A call opened or located: staff who may see calls only (no agency scope).
+            if kind in ("call", "conversation"):
+                # A call opened or located, a conversation's messages changed: staff who may
+                # see calls only (no agency scope).
                 if principal.role in CALL_LOG_ROLES:
                     yield _sse(message)
                 continue
@@ -187,7 +189,9 @@ async def live_events(
     after: FromQuery[int | None] = None,
 ) -> ServerSentEvent:
     """Stream ``case`` events (SSE id = timeline id), on-duty teams' ``position`` events,
-    ``duty`` changes the caller may see, ``call`` events to staff who may see calls, and
+    ``duty`` changes the caller may see, ``call`` and ``conversation`` (a WhatsApp or SMS
+    conversation's messages changed: reload ``GET /api/calls/{id}/messages``) events to staff who
+    may see calls, and
     (call-statistics roles) ``queue``: the ringing calls changed, reload ``GET /api/calls/queue``.
 
     ``Last-Event-ID`` (sent by the browser on reconnect) or ``?after=`` replays the case events

@@ -49,6 +49,7 @@ from api.services import caller_locations
 from api.services import photos as photo_service
 from api.services.calls import CallIn, log_call, phone_or_400
 from api.services.citizen import tracking_path
+from api.services.notify import on_conversation
 
 log = logging.getLogger("tanggap.conversations")
 
@@ -203,6 +204,8 @@ async def receive(
         if call.id not in touched:
             touched.append(call.id)
     await db.flush()
+    for call_id in touched:  # the open panels reload, at commit
+        await on_conversation(db, call_id)
     return touched
 
 
@@ -224,7 +227,7 @@ async def record_statuses(
     db: AsyncSession, channel: str, statuses: list[rules.StatusUpdate], now: datetime
 ) -> int:
     """Delivery and read reports of our messages; unknown ids are ignored. How many moved."""
-    moved = 0
+    moved: list[int] = []
     for s in statuses:
         message = await q.outbound_by_provider_id(db, channel, s.provider_id)
         if message is None:
@@ -232,8 +235,10 @@ async def record_statuses(
         after = rules.next_status(message.status, s.status)
         if after != message.status:
             message.status, message.status_at = after, now
-            moved += 1
-    return moved  # written at the request's commit
+            moved.append(message.call_id)
+    for call_id in dict.fromkeys(moved):  # written, and told, at the request's commit
+        await on_conversation(db, call_id)
+    return len(moved)
 
 
 async def attach_photos(
@@ -312,6 +317,7 @@ async def _queue(
     new_id = await q.add_message(db, values, DEDUPE_CONFLICT)
     if new_id is not None:
         await jobs.enqueue_conversation(db, new_id)
+        await on_conversation(db, call.id)
     message = await q.message_by_dedupe(db, call.id, out.dedupe)
     assert message is not None
     return message
@@ -442,6 +448,7 @@ class ConversationDelivery:
             message, number = found
             if not number:
                 message.status, message.last_error = "failed", "no number"
+                await on_conversation(db, message.call_id)
                 return None
             provider_id: str | None = None
             if message.channel == "whatsapp":
@@ -464,6 +471,7 @@ class ConversationDelivery:
             if step == "sent":
                 message.status, message.status_at, message.last_error = "sent", self.clock(), ""
                 message.provider_id = provider_id
+                await on_conversation(db, message.call_id)
                 return None
             message.last_error = error_text(result)
             log.warning(
@@ -474,5 +482,6 @@ class ConversationDelivery:
             )
             if step == "failed":
                 message.status, message.status_at = "failed", self.clock()
+                await on_conversation(db, message.call_id)
                 return None
             return retry_delay(message.attempts, s.sms_retry_seconds)

@@ -116,6 +116,13 @@ async def on_call(db: AsyncSession, call_id: int, kind: str, fix: dict[str, Any]
     await _notify(db, {"t": "call", "id": call_id, "kind": kind, "fix": fix})
 
 
+async def on_conversation(db: AsyncSession, call_id: int) -> None:
+    """NOTIFY live listeners that a WhatsApp or SMS conversation (its call) changed: a message
+    came in, or one of ours was queued or moved (sent, delivered, read, failed). Only the call's
+    id: no text, no number; the panel reloads ``GET /api/calls/{id}/messages``."""
+    await _notify(db, {"t": "conversation", "id": call_id})
+
+
 async def on_warning(db: AsyncSession, warning_id: int, replaces: int | None) -> None:
     """NOTIFY live listeners that an area warning was published (``replaces``: the warning it
     updates or cancels); the dispatch map reloads its warning layer."""

@@ -1,6 +1,9 @@
 """A WhatsApp conversation on the intake screen (issue #22, item 1): the citizen's message rings
 in the incoming list, the operator takes it, reads it and replies; the real worker sends the reply
-to the local Cloud API once, and the screen shows it sent.
+to the local Cloud API once, and the screen shows it sent. A new message shows in the open panel
+within 2 s, brought by the live stream's ``conversation`` event: the panel's fallback poll is 30 s
+and runs only while the stream is down, and the one read of the messages after the webhook is the
+one the event asked for.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Request, expect
 
 from api import worker
 from api.config import Settings
@@ -37,15 +40,21 @@ async def test_the_operator_reads_and_answers_a_whatsapp_message(
             **site,
             **{f"whatsapp_{name}": value for name, value in whatsapp.items()},
         )
-        async with serve(cfg, database_url) as live:
-            body = payload([message("6281298761234", "wamid.e2e.1", "text", body="Banjir!")])
-            async with httpx.AsyncClient(base_url=live.base_url) as http:
+        async with (
+            serve(cfg, database_url) as live,
+            httpx.AsyncClient(base_url=live.base_url) as http,
+        ):
+
+            async def inbound(wamid: str, text: str) -> None:
+                body = payload([message("6281298761234", wamid, "text", body=text)])
                 r = await http.post(
                     "/api/webhooks/whatsapp",
                     content=body,
                     headers={"X-Hub-Signature-256": sign(SECRET, body)},
                 )
                 assert r.status_code == 200, r.text
+
+            await inbound("wamid.e2e.1", "Banjir!")
             ctx, page = await operator_desk(browser, live.base_url)
             await page.goto("/intake")
             call = page.get_by_test_id("incoming-call")
@@ -53,6 +62,21 @@ async def test_the_operator_reads_and_answers_a_whatsapp_message(
             await call.get_by_role("button").click()
             panel = page.get_by_test_id("conversation")
             await expect(panel).to_contain_text("Banjir!")
+
+            # The next message arrives by the stream, not by a poll.
+            await expect(page.get_by_test_id("intake")).to_have_attribute("data-live", "1")
+            reads: list[str] = []
+
+            def on_request(request: Request) -> None:
+                if request.method == "GET" and request.url.endswith("/messages"):
+                    reads.append(request.url)
+
+            page.on("request", on_request)
+            await inbound("wamid.e2e.2", "Airnya sudah setinggi lutut.")
+            await expect(panel).to_contain_text("Airnya sudah setinggi lutut.", timeout=2000)
+            page.remove_listener("request", on_request)
+            assert len(reads) == 1, reads
+
             await panel.get_by_label("Balasan").fill("Tim sedang menuju lokasi.")
             await page.get_by_test_id("conversation-send").click()
             await expect(panel).to_contain_text("mengirim…")

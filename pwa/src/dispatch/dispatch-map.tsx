@@ -20,12 +20,22 @@ import type { PositionLiveEvent } from "./live";
 import { MapLegend, STATUS_SYMBOL } from "./map-legend";
 import type { CaseFeature } from "./queue-list";
 import { fixAge, TeamFixes } from "./team-list";
+import { WarningLayers } from "./warning-layers";
 
 const CASE_SIZE = 34;
 const CLUSTER_SIZE = 40;
 const TEAM_SIZE = 22;
 // A team label's line height, plus its 2 px borders.
 const LABEL_LINE = 20;
+// The warning layers' outlines (the legend draws the same); the class names each area's path.
+const CAP_AREA: L.GeoJSONOptions & L.PathOptions = {
+  style: { color: "#c2410c", weight: 2, dashArray: "2 4", fillOpacity: 0.06 },
+  className: "cap-area",
+};
+const WARNING_AREA: L.GeoJSONOptions & L.PathOptions = {
+  style: { color: "#b91c1c", weight: 2, dashArray: "6 4", fillOpacity: 0.08 },
+  className: "warning-area",
+};
 
 let measure: CanvasRenderingContext2D | null = null;
 /** The pixel width of a team label, so it can be placed whole (never cut). */
@@ -105,17 +115,13 @@ export function DispatchMap(props: DispatchMapProps) {
     layer.clearLayers();
     for (const a of props.incoming ?? []) {
       if (!a.area) continue;
-      L.geoJSON(a.area as unknown as GeoJSON.GeoJsonObject, {
-        style: { color: "#c2410c", weight: 2, dashArray: "2 4", fillOpacity: 0.06 },
-      })
+      L.geoJSON(a.area as unknown as GeoJSON.GeoJsonObject, CAP_AREA)
         .bindTooltip(esc(`${t("warning.cap_incoming", { sender: a.sender })}: ${a.headline}`))
         .addTo(layer);
     }
     for (const w of props.warnings ?? []) {
       const headline = lang === "en" ? w.headline_en : w.headline_id;
-      L.geoJSON(w.area as unknown as GeoJSON.GeoJsonObject, {
-        style: { color: "#b91c1c", weight: 2, dashArray: "6 4", fillOpacity: 0.08 },
-      })
+      L.geoJSON(w.area as unknown as GeoJSON.GeoJsonObject, WARNING_AREA)
         .bindTooltip(esc(`${t("warning.title")}: ${headline}`))
         .addTo(layer);
     }
@@ -277,6 +283,7 @@ export function DispatchMap(props: DispatchMapProps) {
       <div ref={el} class="dispatch-map" data-testid="dispatch-map" />
       {selected && <p class="map-hint">{t("dispatch.pick_team_hint")}</p>}
       <MapLegend />
+      <WarningLayers warnings={props.warnings ?? []} incoming={props.incoming ?? []} lang={lang} />
       <TeamFixes teams={teamsWithFix} positions={positions} unlabelled={unlabelled} now={now} />
     </section>
   );

@@ -56,6 +56,14 @@ export interface CallLiveEvent {
   fix: Schema<"FixOut"> | null;
 }
 
+/** A WhatsApp or SMS conversation (its call) changed: a message came in, or one of ours was
+ * queued, sent, delivered, read or failed. Only the call's id: reload its messages. Sent only to
+ * staff who may see calls. */
+export interface ConversationLiveEvent {
+  t: "conversation";
+  id: number;
+}
+
 export interface LiveHandlers {
   onCase(e: CaseLiveEvent): void;
   onPosition(e: PositionLiveEvent): void;
@@ -63,6 +71,7 @@ export interface LiveHandlers {
   /** The ringing calls changed (call-statistics roles): reload GET /api/calls/queue. */
   onQueue?(): void;
   onCall?(e: CallLiveEvent): void;
+  onConversation?(e: ConversationLiveEvent): void;
   onResync(): void;
   onState(connected: boolean): void;
 }
@@ -111,6 +120,9 @@ export function openLive(h: LiveHandlers): () => void {
     es.addEventListener("warning", () => reloadWarnings());
     es.addEventListener("call", (ev) => {
       h.onCall?.(JSON.parse((ev as MessageEvent<string>).data) as CallLiveEvent);
+    });
+    es.addEventListener("conversation", (ev) => {
+      h.onConversation?.(JSON.parse((ev as MessageEvent<string>).data) as ConversationLiveEvent);
     });
     es.addEventListener("resync", (ev) => {
       const id = Number((ev as MessageEvent).lastEventId);

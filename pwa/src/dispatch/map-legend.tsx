@@ -1,6 +1,7 @@
 /** The key to the dispatch map: every marker kind, drawn with the markers' own classes. */
 import { t } from "../lib/i18n";
 import { priorityLabel, statusLabel } from "../shell/ui";
+import "../ui/control-words";
 
 /** A symbol per status on the case markers; the legend names each one. */
 export const STATUS_SYMBOL: Record<string, string> = {
@@ -47,6 +48,14 @@ export function MapLegend() {
             {t("dispatch.legend_team_name")}
           </span>
           {t("dispatch.legend_team")}
+        </li>
+        <li>
+          <span class="lg-area lg-warning" aria-hidden="true" />
+          {t("dispatch.legend_warning")}
+        </li>
+        <li>
+          <span class="lg-area lg-cap" aria-hidden="true" />
+          {t("dispatch.legend_cap")}
         </li>
       </ul>
       <ul class="plain-list legend-list legend-status" aria-label={t("dispatch.legend_status")}>

@@ -18,14 +18,22 @@ import "../ui/control-words";
 export type Fix = Schema<"FixOut">;
 type CallLocation = Schema<"CallLocationOut">;
 
-/** The calls' AML fixes by call id, current by the live stream; `onOpened` when a call rings.
- * `live` says whether the stream is connected. */
-export function useCallFixes(allowed: boolean, callIds: number[], onOpened: () => void) {
+/** The calls' AML fixes by call id, current by the live stream; `onOpened` when a call rings,
+ * `onConversation` when a WhatsApp or SMS conversation's messages changed. `live` says whether
+ * the stream is connected. */
+export function useCallFixes(
+  allowed: boolean,
+  callIds: number[],
+  onOpened: () => void,
+  onConversation: (callId: number) => void = () => {},
+) {
   const [fixes, setFixes] = useState<Record<number, Fix>>({});
   const [live, setLive] = useState(false);
   const asked = useRef(new Set<number>());
   const opened = useRef(onOpened);
   opened.current = onOpened;
+  const conversation = useRef(onConversation);
+  conversation.current = onConversation;
 
   useEffect(() => {
     if (!allowed) return;
@@ -44,6 +52,7 @@ export function useCallFixes(allowed: boolean, callIds: number[], onOpened: () =
         const fix = e.fix;
         if (e.kind === "location" && fix) setFixes((f) => ({ ...f, [e.id]: fix }));
       },
+      onConversation: (e) => conversation.current(e.id),
     });
   }, [allowed]);
 

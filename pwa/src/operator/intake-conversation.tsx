@@ -3,6 +3,11 @@
  * location, photos) and the operator's replies with their delivery state, a reply box, and,
  * once the case is made, "send the tracking code" as the channel's template.
  *
+ * The live stream (`conversation` events, relayed by the intake screen as `tick`) says when a
+ * message came in or one of ours changed state: the panel reloads then, not on a timer. While the
+ * stream is down (`live` false) it looks every 30 s, and once more when the stream is back (the
+ * stream does not replay these events).
+ *
  * Each reply carries a key made once per message: a retried request, or a second click while
  * the first is on its way, is the same message to the API, which sends it once. Shown only for
  * a call that has messages (a phone call has none).
@@ -17,8 +22,8 @@ import "../ui/control-words";
 type Message = Schema<"MessageOut">;
 type Language = "id" | "en";
 
-// Replies on their way: how often to ask for their state.
-const POLL_MS = 3000;
+// Only while the live stream is down: how often to look for news.
+const FALLBACK_POLL_MS = 30_000;
 
 function line(m: Message): string {
   if (m.kind === "location") return t("conv.location");
@@ -26,7 +31,16 @@ function line(m: Message): string {
   return m.body;
 }
 
-export function Conversation({ callId, hasCase }: { callId: number; hasCase: boolean }) {
+interface ConversationProps {
+  callId: number;
+  hasCase: boolean;
+  /** Changes on every live `conversation` event of this call. */
+  tick: number;
+  /** Whether the live stream is connected. */
+  live: boolean;
+}
+
+export function Conversation({ callId, hasCase, tick, live }: ConversationProps) {
   const url = `/api/calls/${callId}/messages`;
   const [messages, setMessages] = useState<Message[]>([]);
   const [text, setText] = useState("");
@@ -35,7 +49,6 @@ export function Conversation({ callId, hasCase }: { callId: number; hasCase: boo
 
   useEffect(() => {
     let stop = false;
-    let timer: number | undefined;
     async function load() {
       try {
         const found = await api.request<Message[]>(url);
@@ -43,14 +56,14 @@ export function Conversation({ callId, hasCase }: { callId: number; hasCase: boo
       } catch {
         // The conversation is a help: the intake goes on without it.
       }
-      if (!stop) timer = window.setTimeout(() => void load(), POLL_MS);
     }
     void load();
+    const timer = live ? undefined : window.setInterval(() => void load(), FALLBACK_POLL_MS);
     return () => {
       stop = true;
-      window.clearTimeout(timer);
+      window.clearInterval(timer);
     };
-  }, [url]);
+  }, [url, tick, live]);
 
   async function send(json: Record<string, string>) {
     const sent = await sendOnce((key) => api.request<Message>(url, { json: { ...json, key } }));

@@ -55,7 +55,12 @@ export function Intake() {
   const { incoming, drop, refresh } = useIncoming(allowed, handled.current);
   const [round, setRound] = useState<{ n: number; call: CallOut | null }>({ n: 0, call: null });
   const callIds = incoming.map((c) => c.id).concat(round.call ? [round.call.id] : []);
-  const { fixes, live } = useCallFixes(allowed, callIds, refresh);
+  // How many live `conversation` events each call has had: its open panel reloads on each.
+  const [conversationTicks, setConversationTicks] = useState<Record<number, number>>({});
+  const { fixes, live } = useCallFixes(allowed, callIds, refresh, (id) => {
+    refresh(); // a message may bring a conversation into the incoming list
+    setConversationTicks((ticks) => ({ ...ticks, [id]: (ticks[id] ?? 0) + 1 }));
+  });
 
   useEffect(() => {
     if (!allowed) return;
@@ -98,6 +103,8 @@ export function Intake() {
         center={center}
         handled={handled.current}
         fix={round.call ? (fixes[round.call.id] ?? null) : null}
+        conversationTicks={conversationTicks}
+        live={live}
         onNext={() => next()}
       >
         <IncomingCalls incoming={incoming} fixes={fixes} onTake={next} />
@@ -116,6 +123,9 @@ interface IntakeCallProps {
   handled: Set<number>;
   /** The call's AML location (the PBX's call only: a number typed by hand has none). */
   fix: Fix | null;
+  /** Live `conversation` events per call id, and whether the stream is connected. */
+  conversationTicks: Record<number, number>;
+  live: boolean;
   onNext: () => void;
   /** The incoming calls, at the top of the left column. */
   children: ComponentChildren;
@@ -226,7 +236,14 @@ function IntakeCall(props: IntakeCallProps) {
             focus={props.focusNumber}
           />
           <ClassifyCard disabled={busy || !!created} onClass={(cls) => void classify(cls)} />
-          {callId && <Conversation callId={callId} hasCase={!!created} />}
+          {callId && (
+            <Conversation
+              callId={callId}
+              hasCase={!!created}
+              tick={props.conversationTicks[callId] ?? 0}
+              live={props.live}
+            />
+          )}
         </div>
 
         <form class="intake-col card" aria-labelledby="case-h" onSubmit={onCreate}>

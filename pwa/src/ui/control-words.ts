@@ -1,8 +1,8 @@
 /**
- * The control room's words for the caller's network location (AML), the tracking code by SMS and
- * the hand-off to a neighbouring region, in Bahasa Indonesia (default) and English. They load
- * with the operator's and the dispatcher's chunks (`registerWords`), never with the field app's
- * first screen; `ControlKey` is part of `Key`, and the English table must have exactly the
+ * The control room's words for the caller's network location (AML), the tracking code by SMS,
+ * the hand-off to a neighbouring region and the dispatch map's warning layers, in Bahasa
+ * Indonesia (default) and English. They load with the operator's and the dispatcher's chunks
+ * (`registerWords`), never with the field app's first screen; `ControlKey` is part of `Key`, and the English table must have exactly the
  * Indonesian keys.
  */
 import { registerWords } from "../lib/i18n";
@@ -52,6 +52,12 @@ const id = {
   "conv.status.delivered": "diterima",
   "conv.status.read": "dibaca",
   "conv.status.failed": "gagal",
+  "dispatch.legend_warning": "Peringatan wilayah yang berlaku (garis merah putus-putus)",
+  "dispatch.legend_cap": "Peringatan diterima lewat CAP (garis oranye bertitik)",
+  "dispatch.warning_layers": "Peringatan di peta",
+  "dispatch.warning_until": "berlaku sampai {time}",
+  "dispatch.reissue": "Terbitkan ulang sebagai peringatan kota",
+  "dispatch.reissue_note": "Menjadi draf: orang kedua harus menyetujuinya sebelum terbit.",
 };
 
 export type ControlKey = keyof typeof id;
@@ -100,6 +106,13 @@ const en: Record<ControlKey, string> = {
   "conv.status.delivered": "delivered",
   "conv.status.read": "read",
   "conv.status.failed": "failed",
+  "dispatch.legend_warning": "Area warning in force (dashed red outline)",
+  "dispatch.legend_cap": "Alert received by CAP (dotted orange outline)",
+  "dispatch.warning_layers": "Warnings on the map",
+  "dispatch.warning_until": "in force until {time}",
+  "dispatch.reissue": "Re-issue as a city warning",
+  "dispatch.reissue_note":
+    "It becomes a draft: a second person must approve it before it goes out.",
 };
 
 registerWords({ id, en });
