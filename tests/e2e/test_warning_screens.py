@@ -315,6 +315,45 @@ async def test_an_update_then_a_cancel_through_the_screens_carry_their_reference
     assert not a_errors and not b_errors, a_errors + b_errors
 
 
+async def test_a_drawn_draft_is_changed_by_a_second_person_keeping_its_area(
+    browser: Browser, live_server: LiveServer, db: AsyncSession
+) -> None:
+    """As a draft re-issued from an incoming CAP alert is: a drawn area, approved or changed by
+    someone else. A draft is not edited in place: the change is a new draft, the old withdrawn."""
+    second = await _second_person(db)
+    lon, lat = 122.508, -3.966  # Mandonga
+    square = [[lon - 0.01, lat - 0.01], [lon + 0.01, lat - 0.01], [lon + 0.01, lat + 0.01],
+              [lon - 0.01, lat + 0.01], [lon - 0.01, lat - 0.01]]  # fmt: skip
+    expires = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+    body = warning_body(expires, [], polygon={"type": "Polygon", "coordinates": [square]})
+    supervisor = await staff_client(live_server, "supervisor")
+    r = await supervisor.post("/api/warnings", json=body)
+    assert r.status_code == 201, r.text
+    old = r.json()
+
+    ctx, page, errors = await desktop_page(browser, live_server)
+    await sign_in(page, second.username, SECOND_PASSWORD)
+    await page.goto(f"/warnings/{old['id']}")
+    await expect(page.get_by_role("button", name="Setujui dan kirim")).to_be_visible()
+    await page.get_by_role("link", name="Ubah draf").click()
+    await expect(page.get_by_label("Wilayah seperti sekarang")).to_be_checked()
+    await expect(page.get_by_test_id("warning-area-map")).to_be_visible()
+    await page.get_by_label("Judul (Bahasa Indonesia)").fill("Banjir di tepi sungai")
+    await page.get_by_role("button", name="Simpan draf").click()
+    await expect(page).not_to_have_url(re.compile(r"/warnings/new"))
+    changed = await _opened(page)
+    await expect(page.get_by_test_id("warning-approve-note")).to_be_visible()
+    before = (await supervisor.get(f"/api/warnings/{old['id']}")).json()
+    after = (await supervisor.get(f"/api/warnings/{changed}")).json()
+    await supervisor.aclose()
+    await ctx.close()
+    assert before["status"] == "withdrawn", dump(before)
+    assert after["status"] == "draft" and after["headline_id"] == "Banjir di tepi sungai"
+    assert after["area"] == old["area"] and after["area_ids"] == old["area_ids"], dump(after)
+    assert after["drafted_by_name"] == second.full_name
+    assert not errors, errors
+
+
 @pytest.mark.parametrize("username", ["petugas.dlhk", "operator", "koordinator.dlhk"])
 async def test_other_roles_have_no_menu_entry_and_are_refused(
     browser: Browser, live_server: LiveServer, username: str

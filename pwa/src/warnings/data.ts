@@ -71,16 +71,3 @@ export function isoFromInput(value: string): string {
   const at = new Date(value);
   return Number.isNaN(at.getTime()) ? value : at.toISOString();
 }
-
-/** The corners of a warning's area (the first polygon's outer ring), [lat, lon], for a redraw. */
-export function ringOf(area: Record<string, unknown>): [number, number][] {
-  const g = area as { type?: string; coordinates?: unknown };
-  const polygon =
-    g.type === "MultiPolygon"
-      ? (g.coordinates as number[][][][])[0]
-      : g.type === "Polygon"
-        ? (g.coordinates as number[][][])
-        : null;
-  const ring = polygon?.[0] ?? [];
-  return ring.slice(0, -1).map(([lon, lat]) => [lat, lon]);
-}

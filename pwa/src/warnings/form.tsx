@@ -14,13 +14,12 @@ import { app, showToast } from "../shell/state";
 import { PageTitle } from "../shell/ui";
 import { FormError } from "../ui/form-field";
 import { useFormProblem } from "../ui/form-problem";
-import { AreaDrawn } from "./area-map";
+import { AreaDrawn, AreaShown } from "./area-map";
 import {
   CATEGORIES,
   CERTAINTIES,
   isoFromInput,
   localInput,
-  ringOf,
   SEVERITIES,
   type StaffWarning,
   URGENCIES,
@@ -34,6 +33,10 @@ const SCALES = [
   ["urgency", URGENCIES, "urg"],
   ["certainty", CERTAINTIES, "cer"],
 ] as const;
+
+// How the area is given: kept as it is (a changed draft or an update), picked, or drawn.
+const WAYS = ["keep", "pick", "draw"] as const;
+type How = (typeof WAYS)[number];
 
 const FIELDS = [
   "category",
@@ -128,10 +131,11 @@ export function WarningForm(p: { mode: "new" | "update" | "redraft"; from: Staff
   const config = s.config;
   const from = p.from;
   const [v, setV] = useState<Values>(() => initial(from));
-  const drawnBefore = from && from.area_ids.length === 0 ? ringOf(from.area) : [];
-  const [how, setHow] = useState<"pick" | "draw">(drawnBefore.length ? "draw" : "pick");
+  // A changed draft keeps its area exactly by default (a draft re-issued from an incoming CAP
+  // alert has a drawn one); an update starts from the kecamatan, the usual city warning.
+  const [how, setHow] = useState<How>(p.mode === "redraft" ? "keep" : "pick");
   const [picked, setPicked] = useState<number[]>(from ? [...from.area_ids] : []);
-  const [corners, setCorners] = useState<[number, number][]>(drawnBefore);
+  const [corners, setCorners] = useState<[number, number][]>([]);
   const kecamatan = useKecamatan();
   const { busy, problem, run } = useFormProblem(FIELDS);
   const set = (k: keyof Values) => (value: string) => setV((old) => ({ ...old, [k]: value }));
@@ -140,9 +144,11 @@ export function WarningForm(p: { mode: "new" | "update" | "redraft"; from: Staff
   function body(): WarningIn {
     const ring = corners.map(([lat, lon]) => [lon, lat]);
     const polygon =
-      how === "draw" && ring.length >= 3
-        ? { type: "Polygon", coordinates: [[...ring, ring[0]]] }
-        : null;
+      how === "keep" && from
+        ? from.area
+        : how === "draw" && ring.length >= 3
+          ? { type: "Polygon", coordinates: [[...ring, ring[0]]] }
+          : null;
     return {
       category: v.category as WarningIn["category"],
       severity: v.severity as WarningIn["severity"],
@@ -239,7 +245,7 @@ export function WarningForm(p: { mode: "new" | "update" | "redraft"; from: Staff
         <fieldset class="warn-area" aria-describedby={areaError ? "w-area-error" : undefined}>
           <legend>{t("warn.area_title")}</legend>
           <div class="row wrap">
-            {(["pick", "draw"] as const).map((way) => (
+            {(from ? WAYS : WAYS.slice(1)).map((way) => (
               <label key={way} class="radio">
                 <input
                   type="radio"
@@ -247,11 +253,16 @@ export function WarningForm(p: { mode: "new" | "update" | "redraft"; from: Staff
                   checked={how === way}
                   onChange={() => setHow(way)}
                 />
-                {t(way === "pick" ? "warn.area_pick" : "warn.area_draw")}
+                {t(`warn.area_${way}`)}
               </label>
             ))}
           </div>
-          {how === "pick" ? (
+          {how === "keep" && from ? (
+            <div>
+              <p class="muted">{t("warn.area_keep_hint", { area: from.area_desc })}</p>
+              {config && <AreaShown tiles={config.map} center={center} area={from.area} />}
+            </div>
+          ) : how === "pick" ? (
             kecamatan === null ? (
               <p class="muted">{t("warn.area_loading")}</p>
             ) : (
