@@ -136,6 +136,7 @@ async def test_a_supervisor_drafts_by_kecamatan_and_a_second_person_approves(
     detail = page.get_by_test_id("warning-detail")
     await detail.get_by_role("button", name="Setujui dan kirim").click()
     await expect(detail.get_by_test_id("warning-state")).to_have_text("Berlaku")
+    await expect(detail).to_contain_text(f"Disetujui oleh {second.full_name}")
     await expect(detail.get_by_test_id("warning-cap")).to_have_attribute(
         "href", f"/api/cap/{wid}.xml"
     )
@@ -331,8 +332,21 @@ async def test_a_drawn_draft_is_changed_by_a_second_person_keeping_its_area(
     assert r.status_code == 201, r.text
     old = r.json()
 
+    r = await supervisor.post("/api/warnings", json=body)
+    assert r.status_code == 201, r.text
+    stale = r.json()["id"]
+
     ctx, page, errors = await desktop_page(browser, live_server)
     await sign_in(page, second.username, SECOND_PASSWORD)
+    # Withdrawn while the page was open: the API's refusal is said, in words.
+    await page.goto(f"/warnings/{stale}")
+    approve = page.get_by_role("button", name="Setujui dan kirim")
+    await expect(approve).to_be_visible()
+    assert (await supervisor.post(f"/api/warnings/{stale}/withdraw")).status_code == 200
+    await approve.click()
+    await expect(page.get_by_test_id("warning-action-error")).to_have_text(
+        "Peringatan ini bukan draf lagi."
+    )
     await page.goto(f"/warnings/{old['id']}")
     await expect(page.get_by_role("button", name="Setujui dan kirim")).to_be_visible()
     await page.get_by_role("link", name="Ubah draf").click()

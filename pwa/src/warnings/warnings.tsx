@@ -200,7 +200,9 @@ function WarningDetail({ id, me }: { id: number; me: number }) {
 
   const act = (verb: "approve" | "withdraw", done: "warn.approved" | "warn.withdrawn") =>
     void action.run(async () => {
-      setW(await api.request<StaffWarning>(`/api/warnings/${w.id}/${verb}`, { method: "POST" }));
+      await api.request(`/api/warnings/${w.id}/${verb}`, { method: "POST" });
+      // Read it again as the staff see it (with who approved it, and when).
+      setW(await api.request<StaffWarning>(`/api/warnings/${w.id}`));
       showToast(done);
     });
   const actionButton = (verb: "approve" | "withdraw", cls: string) => (
