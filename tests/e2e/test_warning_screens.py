@@ -132,6 +132,8 @@ async def test_a_supervisor_drafts_by_kecamatan_and_a_second_person_approves(
 
     ctx, page, more = await desktop_page(browser, live_server)
     await sign_in(page, second.username, SECOND_PASSWORD)
+    await page.goto("/menu")  # BPBD's coordinators have the entry too
+    await expect(page.get_by_test_id("home-warnings")).to_be_visible()
     await page.goto(f"/warnings/{wid}")
     detail = page.get_by_test_id("warning-detail")
     await detail.get_by_role("button", name="Setujui dan kirim").click()
