@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import AreaWarning, PushSubscription
+from api.db.models import AreaWarning, PushSubscription, User
 from api.db.push import Device
 
 
@@ -167,3 +167,11 @@ async def published_messages(db: AsyncSession, limit: int = 100) -> list[AreaWar
         .limit(limit)
     )
     return list((await db.execute(q)).scalars())
+
+
+async def staff_names(db: AsyncSession, user_ids: set[int]) -> dict[int, str]:
+    """The full names of the staff who drafted or approved warnings (for the staff screens)."""
+    if not user_ids:
+        return {}
+    rows = await db.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))
+    return {r.id: r.full_name for r in rows}

@@ -25,7 +25,7 @@ from api.routes.params import Id
 from api.routes.push import SubscriptionKeys
 from api.services import push as push_service
 from api.services import warnings as service
-from api.services.warnings import WarningView
+from api.services.warnings import StaffWarningView, WarningView
 
 __all__ = ["HANDLERS"]
 
@@ -92,8 +92,14 @@ class WarningController(Controller):
     guards = [requires_roles("supervisor", "coordinator")]
 
     @get("/", summary="Drafts awaiting approval and warnings in force")
-    async def list_warnings(self, db: Db, principal: CurrentUser) -> list[WarningView]:
+    async def list_warnings(self, db: Db, principal: CurrentUser) -> list[StaffWarningView]:
         return await service.staff_list(db, principal)
+
+    @get("/{warning_id:int}", summary="One warning in any state, with who drafted it")
+    async def one(
+        self, db: Db, principal: CurrentUser, warning_id: FromPath[Id]
+    ) -> StaffWarningView:
+        return await service.staff_one(db, principal, warning_id)
 
     @post("/", summary="Draft a warning (a second person approves it)")
     async def draft(

@@ -79,6 +79,16 @@ class WarningView:
     published_at: datetime | None
 
 
+@dataclass(frozen=True)
+class StaffWarningView(WarningView):
+    """A warning as the staff screens show it: also when it was drafted and by whom (names are
+    for staff only; the public routes answer :class:`WarningView`)."""
+
+    drafted_at: datetime
+    drafted_by_name: str
+    approved_by_name: str
+
+
 def view(row: q.WarningRow) -> WarningView:
     w = row.warning
     return WarningView(
@@ -314,11 +324,33 @@ async def withdraw(
     return out
 
 
-async def staff_list(db: AsyncSession, principal: Principal) -> list[WarningView]:
+async def _staff_views(db: AsyncSession, rows: list[AreaWarning]) -> list[StaffWarningView]:
+    people = {w.drafted_by for w in rows} | {w.approved_by for w in rows}
+    names = await q.staff_names(db, {p for p in people if p is not None})
+    return [
+        StaffWarningView(
+            **vars(view(r)),
+            drafted_at=r.warning.drafted_at,
+            drafted_by_name=names.get(r.warning.drafted_by or 0, ""),
+            approved_by_name=names.get(r.warning.approved_by or 0, ""),
+        )
+        for r in await q.with_areas(db, rows)
+    ]
+
+
+async def staff_list(db: AsyncSession, principal: Principal) -> list[StaffWarningView]:
     """Drafts waiting for approval and the warnings in force, newest first."""
     await check_issuer(db, principal)
-    rows = await q.listed(db, ("draft", "published"))
-    return [view(r) for r in await q.with_areas(db, rows)]
+    return await _staff_views(db, await q.listed(db, ("draft", "published")))
+
+
+async def staff_one(db: AsyncSession, principal: Principal, warning_id: int) -> StaffWarningView:
+    """One warning in any state (a draft, withdrawn, superseded...), for the staff screens."""
+    await check_issuer(db, principal)
+    w = await q.get(db, warning_id)
+    if w is None:
+        raise NotFound("warning_not_found")
+    return (await _staff_views(db, [w]))[0]
 
 
 async def active(db: AsyncSession, now: datetime) -> list[WarningView]:

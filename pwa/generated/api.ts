@@ -1789,6 +1789,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/warnings/{warning_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One warning in any state, with who drafted it */
+        get: operations["ApiWarningsWarningIdOne"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/warnings/{warning_id}/approve": {
         parameters: {
             query?: never;
@@ -3588,6 +3605,37 @@ export interface components {
             overall: components["schemas"]["SlaRowOut"];
             period: components["schemas"]["PeriodOut"];
             rows: components["schemas"]["SlaRowOut"][];
+        };
+        /** StaffWarningView */
+        StaffWarningView: {
+            approved_by: number | null;
+            approved_by_name: string;
+            area: {
+                [key: string]: unknown;
+            };
+            area_desc: string;
+            area_ids: number[];
+            category: string;
+            certainty: string;
+            /** Format: date-time */
+            drafted_at: string;
+            drafted_by: number | null;
+            drafted_by_name: string;
+            event_en: string;
+            event_id: string;
+            /** Format: date-time */
+            expires_at: string;
+            headline_en: string;
+            headline_id: string;
+            id: number;
+            instruction_en: string;
+            instruction_id: string;
+            msg_type: string;
+            published_at: string | null;
+            references_id: number | null;
+            severity: string;
+            status: string;
+            urgency: string;
         };
         /** SubscriptionDelete */
         SubscriptionDelete: {
@@ -8658,7 +8706,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WarningView"][];
+                    "application/json": components["schemas"]["StaffWarningView"][];
                 };
             };
         };
@@ -8683,6 +8731,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WarningView"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiWarningsWarningIdOne: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                warning_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffWarningView"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -4,7 +4,7 @@ import "fake-indexeddb/auto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { cacheCase, cachedCase, cachedTasks, cacheTasks } from "../src/lib/db";
 import { listOutbox, queueDuty } from "../src/lib/outbox";
-import { landingFor, mayOpen, parseRoute } from "../src/lib/router";
+import { issuesWarnings, landingFor, mayOpen, parseRoute } from "../src/lib/router";
 import { idbSessionStore } from "../src/lib/session";
 import type { CaseDetail } from "../src/lib/types";
 import { freshDb, session, USER } from "./helpers";
@@ -28,6 +28,21 @@ describe("routes", () => {
     expect(mayOpen("dispatcher", parseRoute("/tasks"))).toBe(false);
     expect(mayOpen("field_officer", parseRoute("/outbox"))).toBe(true);
     expect(mayOpen(undefined, parseRoute("/menu"))).toBe(false);
+  });
+
+  it("opens area warnings to supervisors and BPBD's coordinators only", () => {
+    expect(parseRoute("/warnings")).toEqual({ name: "warnings" });
+    expect(parseRoute("/warnings/12")).toEqual({ name: "warnings", id: "12" });
+    expect(parseRoute("/warnings/new")).toEqual({ name: "warnings", id: "new" });
+    expect(parseRoute("/warnings/0")).toEqual({ name: "unknown" });
+    expect(parseRoute("/warnings/12345678901")).toEqual({ name: "unknown" });
+    const bpbd = { code: "BPBD" };
+    expect(issuesWarnings({ role: "supervisor", agency: null })).toBe(true);
+    expect(issuesWarnings({ role: "coordinator", agency: bpbd })).toBe(true);
+    expect(issuesWarnings({ role: "coordinator", agency: { code: "DLHK" } })).toBe(false);
+    for (const role of ["operator", "dispatcher", "field_officer", "admin"]) {
+      expect(issuesWarnings({ role, agency: bpbd })).toBe(false);
+    }
   });
 });
 

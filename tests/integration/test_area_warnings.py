@@ -104,6 +104,27 @@ async def test_the_drafter_cannot_approve_and_others_may_not_issue(
     assert list(actions) == ["create", "approve"]
 
 
+async def test_staff_read_one_warning_in_any_state_with_who_drafted_it(
+    client: Client, db: AsyncSession, clock: Clock
+) -> None:
+    mandonga = await _area(db, "Mandonga")
+    supervisor = await login(client, "supervisor")
+    wid = await _drafted(client, supervisor, _body(clock, [mandonga]))
+    drafter = (await db.execute(select(User).where(User.username == "supervisor"))).scalar_one()
+    listed = (await client.get("/api/warnings", headers=supervisor)).json()
+    assert [(w["id"], w["drafted_by_name"]) for w in listed] == [(wid, drafter.full_name)]
+    assert listed[0]["drafted_at"] and listed[0]["approved_by_name"] == ""
+    r = await client.post(f"/api/warnings/{wid}/withdraw", headers=supervisor)
+    assert r.status_code == 200, r.text
+    r = await client.get(f"/api/warnings/{wid}", headers=supervisor)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "withdrawn" and r.json()["drafted_by_name"] == drafter.full_name
+    r = await client.get("/api/warnings/999999", headers=supervisor)
+    assert r.status_code == 404 and r.json()["code"] == "warning_not_found"
+    r = await client.get(f"/api/warnings/{wid}", headers=await login(client, "koordinator.dlhk"))
+    assert r.status_code == 403 and r.json()["code"] == "warning_forbidden"
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -378,6 +378,10 @@ MATRIX: dict[tuple[str, str], tuple[Req, str]] = {
     # Supervisors and BPBD's coordinators (the DLHK coordinator is refused by the rule).
     ("GET", "/api/warnings"): (NO, "UF2FFFF"),
     ("POST", "/api/warnings"): (Req(json=WARNING_BODY), "UF2FFFF"),
+    ("GET", "/api/warnings/{warning_id:int}"): (
+        Req(ids={"warning_id": "{draft_warning_id}"}),
+        "UF2FFFF",
+    ),
     ("POST", "/api/warnings/{warning_id:int}/approve"): (
         Req(ids={"warning_id": "{draft_warning_id}"}),
         "UF2FFFF",

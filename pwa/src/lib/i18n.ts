@@ -11,6 +11,7 @@ import type { AdminKey } from "../admin/words";
 import type { ClockKey } from "../supervisor/clock-words";
 import type { ControlKey } from "../ui/control-words";
 import type { WarningKey } from "../ui/warning-words";
+import type { WarnKey } from "../warnings/words";
 
 export type Lang = "id" | "en";
 export const LANGUAGES: readonly Lang[] = ["id", "en"];
@@ -471,6 +472,8 @@ const id = {
   "dispatch.timeline": "Riwayat kasus",
   "home.teams": "Tim instansi",
   "home.teams_hint": "Siapa yang bertugas, dan anggota tiap tim",
+  "home.warn": "Peringatan wilayah",
+  "home.warn_hint": "Susun dan setujui",
   "teams.title": "Tim instansi",
   "teams.hint": "Atur tim yang bertugas dan anggota tiap tim instansi Anda.",
   "teams.not_allowed": "Layar ini untuk koordinator instansi dan admin.",
@@ -596,7 +599,7 @@ const id = {
 } as const;
 
 type CoreKey = keyof typeof id;
-export type Key = CoreKey | AdminKey | ClockKey | ControlKey | WarningKey;
+export type Key = CoreKey | AdminKey | ClockKey | ControlKey | WarningKey | WarnKey;
 type Catalog = Record<CoreKey, string>;
 
 const en: Catalog = {
@@ -1057,6 +1060,8 @@ const en: Catalog = {
   "dispatch.timeline": "Case history",
   "home.teams": "Agency teams",
   "home.teams_hint": "Who is on duty, and each team's members",
+  "home.warn": "Area warnings",
+  "home.warn_hint": "Draft and approve",
   "teams.title": "Agency teams",
   "teams.hint": "Set which teams are on duty and who is in each of your agency's teams.",
   "teams.not_allowed": "This screen is for agency coordinators and admins.",

@@ -17,6 +17,7 @@ export type Route =
   | { name: "lacak"; reference: string | null }
   | { name: "menu" }
   | { name: "admin"; section?: AdminSection }
+  | { name: "warnings"; id?: string }
   | { name: "unknown" };
 
 /** The admin console's screens under `/admin/...` (`/admin` itself is the overview). */
@@ -32,6 +33,8 @@ export const ADMIN_SECTIONS = [
 export type AdminSection = (typeof ADMIN_SECTIONS)[number];
 const ADMIN = /^\/admin\/([a-z]+)$/;
 
+// A warning (`/warnings/12`) or the form for a new one (`/warnings/new`).
+const WARNING = /^\/warnings\/([1-9]\d{0,9}|new)$/;
 const CASE = /^\/cases\/([0-9a-fA-F-]{36})\/?$/;
 // Citizen tracking links (public, no sign-in): /lacak/KDI-2026-000123.
 const LACAK = /^\/lacak\/([A-Za-z0-9-]{3,40})$/;
@@ -48,6 +51,7 @@ const NAMED = [
   "lapor",
   "menu",
   "admin",
+  "warnings",
 ] as const;
 
 export function parseRoute(path: string): Route {
@@ -60,6 +64,8 @@ export function parseRoute(path: string): Route {
   const admin = ADMIN.exec(p);
   const section = ADMIN_SECTIONS.find((x) => x === admin?.[1]);
   if (section) return { name: "admin", section };
+  const warning = WARNING.exec(p);
+  if (warning) return { name: "warnings", id: warning[1] };
   const lacak = LACAK.exec(p);
   if (lacak) return { name: "lacak", reference: lacak[1].toUpperCase() };
   const m = CASE.exec(p);
@@ -103,6 +109,7 @@ const SCREEN_ROLES: Partial<Record<Route["name"], Role[]>> = {
   dashboard: STATS,
   "dashboard-cases": STATS,
   admin: ["admin"],
+  warnings: ["supervisor", "coordinator"], // BPBD's coordinators only: `issuesWarnings`
 };
 
 /** May a signed-in user of this role open this screen? (Outbox and menu: everyone.) */
@@ -110,6 +117,13 @@ export function mayOpen(role: string | undefined, route: Route | Route["name"]):
   if (!role) return false;
   const roles = SCREEN_ROLES[typeof route === "string" ? route : route.name];
   return roles ? roles.includes(role as Role) : true;
+}
+
+/** Area warnings are for supervisors and BPBD's coordinators only (api/domain/warnings.py). */
+export function issuesWarnings(user: { role: string; agency: { code: string } | null }): boolean {
+  return (
+    mayOpen(user.role, "warnings") && (user.role !== "coordinator" || user.agency?.code === "BPBD")
+  );
 }
 
 const listeners = new Set<() => void>();

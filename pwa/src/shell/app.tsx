@@ -13,7 +13,7 @@ import {
   useRoute,
 } from "../lib/router";
 import { useStore } from "../lib/store";
-import { Home, Landing, NotFound } from "./home";
+import { Landing, NotFound } from "./home";
 import { lazyScreen } from "./lazy";
 import { Login } from "./login";
 import { OutboxScreen } from "./outbox-screen";
@@ -28,13 +28,15 @@ const LazyTeams = lazyScreen(() => import("../coordinator/teams").then((m) => m.
 const LazyDashboard = lazyScreen(() =>
   import("../supervisor/screens").then((m) => m.DashboardScreen),
 );
+const LazyMenu = lazyScreen(() => import("./menu").then((m) => m.Home));
 const LazyAdmin = lazyScreen(() => import("../admin/home").then((m) => m.AdminHome));
+const LazyWarnings = lazyScreen(() => import("../warnings/warnings").then((m) => m.WarningsScreen));
 
 /** The screens that take no parameter, by route. */
 const PLAIN_SCREENS: Partial<Record<Route["name"], FunctionComponent>> = {
   tasks: Tasks,
   outbox: OutboxScreen,
-  menu: Home,
+  menu: LazyMenu,
   intake: LazyIntake,
   dispatch: LazyDispatch,
   teams: LazyTeams,
@@ -207,7 +209,7 @@ function Screen() {
       const next = afterSignIn && mayOpen(role, parseRoute(afterSignIn)) ? afterSignIn : null;
       afterSignIn = null;
       navigate(next ?? landingFor(role), true);
-    } else if (!citizen && route.name !== "unknown" && !mayOpen(role, route)) {
+    } else if (!citizen && !/unknown|warnings/.test(route.name) && !mayOpen(role, route)) {
       navigate(landingFor(role), true);
     }
   }, [s.ready, signedIn, role, route]);
@@ -216,6 +218,9 @@ function Screen() {
   if (citizen) return <LazyCitizen route={route} />;
   if (route.name === "unknown") return <NotFound />;
   if (!signedIn) return route.name === "home" ? <Landing /> : <Login />;
+  // A shared warning link says "not for your role" (the screen itself, see the effect above)
+  // rather than jumping to the person's own screen.
+  if (route.name === "warnings") return <LazyWarnings id={route.id} />;
   if (!mayOpen(role, route)) return <p class="loading">{t("app.loading")}</p>;
   if (route.name === "case") return <LazyCase id={route.id} />;
   if (route.name === "dashboard" || route.name === "dashboard-cases") {
