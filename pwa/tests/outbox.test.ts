@@ -3,7 +3,7 @@
 import "fake-indexeddb/auto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { Api } from "../src/lib/api";
-import { cacheCase, cachedCase } from "../src/lib/db";
+import { cacheCase, cachedCase, kvSet } from "../src/lib/db";
 import {
   blockedSeqs,
   flush,
@@ -155,7 +155,8 @@ describe("outbox", () => {
 
   it("drains in order when the network returns; each action applied once", async () => {
     const s = fakeApi();
-    await cacheCase(detail(CASE_A));
+    await kvSet("session", session()); // the app keeps its session in IndexedDB
+    await cacheCase(USER.id, detail(CASE_A));
     s.setOffline(true);
     await q(CASE_A, "accept");
     await q(CASE_A, "en_route");

@@ -53,7 +53,7 @@ describe("a session that ends", () => {
   beforeEach(() => freshDb());
 
   async function cacheSomething(): Promise<void> {
-    await cacheCase(detail);
+    await cacheCase(USER.id, detail);
     await cacheTasks(USER.id, []);
     await queueDuty(USER.id, 4, false);
   }
@@ -77,5 +77,19 @@ describe("a session that ends", () => {
     expect(await cachedCase(CASE_ID)).toBeUndefined();
     expect(await listOutbox(USER.id + 1)).toEqual([]);
     expect(await listOutbox(USER.id)).toHaveLength(1);
+  });
+
+  it("does not keep an answer that arrives after its user's session ended", async () => {
+    await idbSessionStore.set(session());
+    await idbSessionStore.clear(); // signed out while the task list was on its way
+    await cacheSomething();
+    expect(await cachedCase(CASE_ID)).toBeUndefined();
+    expect(await cachedTasks(USER.id)).toBeUndefined();
+    // Nor once another person has signed in on the same phone.
+    await idbSessionStore.set({ ...session("access-3"), user: { ...USER, id: USER.id + 1 } });
+    await cacheSomething();
+    expect(await cachedCase(CASE_ID)).toBeUndefined();
+    expect(await cachedTasks(USER.id)).toBeUndefined();
+    expect(await cachedTasks(USER.id + 1)).toBeUndefined();
   });
 });

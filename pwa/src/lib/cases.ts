@@ -113,10 +113,16 @@ export async function loadTasks(api: Api, userId: number): Promise<Loaded<CaseSu
   }
 }
 
+/** Whose session a request starts in: its answer is kept only while that session lasts. */
+async function asker(api: Api): Promise<number | undefined> {
+  return (await api.session())?.user.id;
+}
+
 export async function loadCase(api: Api, id: string): Promise<Loaded<CaseDetail> | null> {
   try {
+    const userId = await asker(api);
     const detail = normalizeDetail(await api.request<unknown>(`/api/cases/${id}`));
-    await cacheCase(detail);
+    if (userId !== undefined) await cacheCase(userId, detail);
     return { data: detail, cachedAt: Date.now(), fromCache: false };
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
@@ -127,11 +133,14 @@ export async function loadCase(api: Api, id: string): Promise<Loaded<CaseDetail>
 
 /** Save every task's details in the background, so each one opens with no signal later. */
 export async function prefetchCases(api: Api, items: CaseSummary[], limit = 30): Promise<void> {
+  const userId = await asker(api);
+  if (userId === undefined) return;
   for (const c of items.slice(0, limit)) {
     const saved = await cachedCase(c.id);
     if (saved && saved.case.version === c.version) continue;
     try {
-      await cacheCase(normalizeDetail(await api.request<unknown>(`/api/cases/${c.id}`)));
+      const detail = normalizeDetail(await api.request<unknown>(`/api/cases/${c.id}`));
+      await cacheCase(userId, detail);
     } catch {
       return; // signal gone: try again next time
     }

@@ -70,9 +70,21 @@ export async function kvDelete(key: string): Promise<void> {
   await (await db()).delete("kv", key);
 }
 
+/** The signed-in user's id as the session record says, read inside a write's own transaction. */
+async function sessionUserId(kv: { get(key: string): Promise<unknown> }): Promise<number | null> {
+  const session = (await kv.get("session")) as { user?: { id?: number } } | undefined;
+  return session?.user?.id ?? null;
+}
+
+// An answer that arrives after its user's session ended (sign-out, a refused refresh, another
+// person signing in) must not be kept: the session is checked in the same transaction as the
+// write, and ending a session deletes it before it forgets the cache, so a late write either
+// lands before that forgetting or not at all.
 export async function cacheTasks(userId: number, items: CaseSummary[]): Promise<void> {
   const value: CachedTasks = { items, cachedAt: Date.now(), userId };
-  await kvSet("tasks", value);
+  const tx = (await db()).transaction("kv", "readwrite");
+  if ((await sessionUserId(tx.store)) === userId) await tx.store.put(value, "tasks");
+  await tx.done;
 }
 
 export async function cachedTasks(userId: number): Promise<CachedTasks | undefined> {
@@ -80,8 +92,13 @@ export async function cachedTasks(userId: number): Promise<CachedTasks | undefin
   return v && v.userId === userId ? v : undefined;
 }
 
-export async function cacheCase(detail: CaseDetail): Promise<void> {
-  await (await db()).put("cases", { id: detail.id, case: detail, cachedAt: Date.now() });
+/** Keep a case's details for offline reading, only while `userId` (who asked) is signed in. */
+export async function cacheCase(userId: number, detail: CaseDetail): Promise<void> {
+  const tx = (await db()).transaction(["kv", "cases"], "readwrite");
+  if ((await sessionUserId(tx.objectStore("kv"))) === userId) {
+    await tx.objectStore("cases").put({ id: detail.id, case: detail, cachedAt: Date.now() });
+  }
+  await tx.done;
 }
 
 export async function cachedCase(id: string): Promise<CachedCase | undefined> {

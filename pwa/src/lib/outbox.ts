@@ -274,7 +274,12 @@ async function save(item: OutboxItem): Promise<void> {
 }
 
 /** Keep the cached case in step with what the server answered, for offline reading. */
-async function remember(caseId: string, answer: unknown, action: FieldAction): Promise<void> {
+async function remember(
+  userId: number,
+  caseId: string,
+  answer: unknown,
+  action: FieldAction,
+): Promise<void> {
   const cached = await cachedCase(caseId);
   if (!cached) return;
   const a = (answer ?? {}) as Partial<CaseDetail>;
@@ -283,7 +288,7 @@ async function remember(caseId: string, answer: unknown, action: FieldAction): P
   next.version = typeof a.version === "number" ? a.version : next.version + 1;
   if (Array.isArray(a.timeline)) next.timeline = a.timeline;
   if (Array.isArray(a.photos)) next.photos = a.photos;
-  await cacheCase(next);
+  await cacheCase(userId, next);
 }
 
 async function sendTransition(api: Api, item: OutboxItem, chains: Map<string, Chain>) {
@@ -324,7 +329,7 @@ async function sendTransition(api: Api, item: OutboxItem, chains: Map<string, Ch
     expected: base + 1,
     actual: typeof answer?.version === "number" ? answer.version : sent.version + 1,
   });
-  if (item.action) await remember(item.caseId, answer, item.action);
+  if (item.action) await remember(item.userId, item.caseId, answer, item.action);
 }
 
 async function sendDuty(api: Api, item: OutboxItem) {
