@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -113,6 +114,10 @@ def create_app(
             max_lag_s=settings.replica_max_lag_seconds,
             on_fallback=count_replica_fallback,
         )
+        # What start-up built (modules, routes, mappers: ~200k objects) lives as long as the
+        # process: frozen, the collector stops rescanning it whenever a request allocates a lot
+        # (a 2,000-feature map layer cost twice the CPU without this; docs/performance.md).
+        gc.freeze()
         try:
             yield
         finally:
