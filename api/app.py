@@ -117,10 +117,12 @@ def create_app(
         # What start-up built (modules, routes, mappers: ~200k objects) lives as long as the
         # process: frozen, the collector stops rescanning it whenever a request allocates a lot
         # (a 2,000-feature map layer cost twice the CPU without this; docs/performance.md).
+        # Thawed at shutdown: a process that builds many apps (the tests) can collect them.
         gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             await app.state.reads.dispose()
 
     app = Litestar(
