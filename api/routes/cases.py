@@ -595,5 +595,5 @@ async def cases_geojson(
     limit: Annotated[int, QueryParameter(ge=1, le=10_000)] = 5000,
 ) -> Response[GeoJsonFeatureCollection]:
     body = await views.geojson(live_read_db, principal, f, now, limit)
-    # Already JSON, written by PostGIS; the annotation documents its shape in OpenAPI.
+    # Already JSON (encoded by the service); the annotation documents its shape in OpenAPI.
     return Response(body, media_type="application/geo+json")  # type: ignore[arg-type]

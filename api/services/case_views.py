@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.auth import Principal
@@ -20,7 +21,7 @@ from api.db import cases as case_db
 from api.db.case_queries import CaseFilter, CaseRow, PhotoItem, SimilarRow, TimelineEntry
 from api.db.models import CaseReporter, Category
 from api.domain import dispatch, routing
-from api.domain.lifecycle import STATUSES
+from api.domain.lifecycle import STATUSES, public_status
 from api.domain.transitions import Action, available_actions
 from api.domain.vocabulary import CITYWIDE_ROLES, PRIORITIES
 from api.errors import BadRequest, NotFound
@@ -112,10 +113,49 @@ async def list_cases(
     return rows, next_cursor
 
 
+# What a citizen would read for each status, looked up once per feature.
+_PUBLIC_STATUS: dict[str, str] = {s: public_status(s) for s in STATUSES}
+
+
 async def geojson(
     db: AsyncSession, principal: Principal, f: CaseFilter, now: datetime, limit: int
 ) -> bytes:
-    return await q.geojson_collection(db, f, await _scope(db, principal, f), now, limit)
+    """An RFC 7946 FeatureCollection (lon, lat) of the cases in the filter's box: typed rows
+    from the database, encoded here (about 2 ms for 2,000 features, where PostgreSQL's JSON
+    writer doubled the query's time). Plain dicts: msgspec encodes them faster than it
+    builds as many Structs (docs/performance.md)."""
+    rows = await q.map_points(db, f, await _scope(db, principal, f), now, limit)
+    ps = _PUBLIC_STATUS
+    features = [
+        {
+            "type": "Feature",
+            "id": case_id,
+            "geometry": {"type": "Point", "coordinates": (lon, lat)},
+            "properties": {
+                "reference": reference,
+                "status": status,
+                "public_status": ps[status],
+                "priority": priority,
+                "agency_id": agency_id,
+                "team_id": team_id,
+                "category": category,
+                "overdue": overdue,
+            },
+        }
+        for (
+            case_id,
+            reference,
+            status,
+            priority,
+            agency_id,
+            team_id,
+            category,
+            lon,
+            lat,
+            overdue,
+        ) in rows
+    ]
+    return msgspec.json.encode({"type": "FeatureCollection", "features": features})
 
 
 async def case_row(db: AsyncSession, principal: Principal, case_id: uuid.UUID) -> CaseRow:
