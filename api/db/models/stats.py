@@ -13,6 +13,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.db.models.base import Base, moment
 from api.db.models.cases import SlaClock
 
+#: A stored duration column's expression (``%`` the stage's moment column).
+DURATION = "date_part('epoch', %s - opened_at)"
+DURATION_INDEX_INCLUDE = [
+    "agency_id",
+    "category_id",
+    "area_id",
+    "priority",
+    "dispatch_s",
+    "accept_s",
+    "arrive_s",
+    "resolve_s",
+]
+
 
 class StatsCallHour(Base):
     """Calls per UTC hour and class (``unclassified`` when the class is not set yet)."""
@@ -48,10 +61,23 @@ class StatsCase(SlaClock, Base):
     rating_3: Mapped[int] = mapped_column(sa.Integer, server_default="0")
     rating_4: Mapped[int] = mapped_column(sa.Integer, server_default="0")
     rating_5: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    # Seconds from the "created" event to each stage's first event, stored (migration 0021) so
+    # the percentiles read them from ``ix_stats_cases_created_at_durations`` alone. The same
+    # expression the statistics computed before: the floats, and so the percentiles, are equal.
+    dispatch_s: Mapped[float | None] = mapped_column(sa.Computed(DURATION % "dispatched_at"))
+    accept_s: Mapped[float | None] = mapped_column(sa.Computed(DURATION % "accepted_at"))
+    arrive_s: Mapped[float | None] = mapped_column(sa.Computed(DURATION % "arrived_at"))
+    resolve_s: Mapped[float | None] = mapped_column(sa.Computed(DURATION % "resolved_at"))
 
     __table_args__ = (
         sa.Index("ix_stats_cases_created_at", "created_at"),
         sa.Index("ix_stats_cases_agency_id_created_at", "agency_id", "created_at"),
         sa.Index("ix_stats_cases_category_id_created_at", "category_id", "created_at"),
         sa.Index("ix_stats_cases_area_id_created_at", "area_id", "created_at"),
+        # An index-only scan of a period's durations and filters (no visit of the wide rows).
+        sa.Index(
+            "ix_stats_cases_created_at_durations",
+            "created_at",
+            postgresql_include=DURATION_INDEX_INCLUDE,
+        ),
     )
