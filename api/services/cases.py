@@ -126,8 +126,7 @@ async def routing_preview(
     )
 
 
-async def record_event(
-    db: AsyncSession,
+def new_event(
     case: Case,
     kind: str,
     *,
@@ -142,13 +141,9 @@ async def record_event(
     lon: float | None = None,
     accuracy_m: float | None = None,
     public: bool = True,
-    category_names: tuple[str, str] | None = None,
 ) -> CaseEvent:
-    """Append an event to the case's timeline; its outbox rows and live events follow in the
-    same transaction. The event is stored with its live NOTIFY in one statement and is not
-    added to the session (its id is set); ``category_names`` (Indonesian, English), when the
-    caller has them, spare the notifications a category lookup."""
-    event = CaseEvent(
+    """A timeline event of the case, not stored yet."""
+    return CaseEvent(
         case_id=case.id,
         kind=kind,
         from_status=from_status,
@@ -162,6 +157,23 @@ async def record_event(
         accuracy_m=accuracy_m,
         public=public,
     )
+
+
+async def record_event(
+    db: AsyncSession,
+    case: Case,
+    kind: str,
+    *,
+    category_names: tuple[str, str] | None = None,
+    **what: Any,
+) -> CaseEvent:
+    """Append an event to the case's timeline (``what``: as :func:`new_event` takes it); its
+    outbox rows and live events follow in the same transaction. The event is stored with its
+    live NOTIFY in one statement and is not added to the session (its id is set);
+    ``category_names`` (Indonesian, English), when the caller has them, spare the notifications
+    a category lookup."""
+    event = new_event(case, kind, **what)
+    from_status = event.from_status
     where = intake_db.lon_lat(case.location)
     if where is None:  # a point the ORM holds in another form: store, then re-read
         await case_db.insert(db, event)
@@ -221,8 +233,8 @@ async def create_case(
     actor_kind: str = "user",
 ) -> Created:
     """A new case, routed, with its SLA, reporter and ``created`` event: one query for the
-    category, the area and the route, one insert each for the case (with its agency's names),
-    the reporter and the event with its live NOTIFY, then the outbox rows if any."""
+    category, the area and the route, one statement for the case (with its agency's names), the
+    reporter and the event with its live NOTIFY, then the outbox rows if any."""
     located = valid_coordinates(new.lat, new.lon)
     # Impossible coordinates are refused below, after an unknown category (as always).
     found = await intake_db.place(
@@ -276,9 +288,8 @@ async def create_case(
         updated_at=now,
         duplicate_of_id=None,
     )
-    agency = await _insert_case(db, settings, case, now)
     token = None
-    reporter_id = None
+    reporter = None
     if phone or new.reporter_name or new.issue_tracking_token or call is not None:
         token = new_refresh_token() if new.issue_tracking_token else None
         reporter = CaseReporter(
@@ -292,45 +303,56 @@ async def create_case(
             language=new.reporter_language,
             created_at=now,
         )
-        reporter_id = await intake_db.insert_reporter(db, reporter)
     if call is not None and call.call_class is None:
         call.call_class = "valid"
-    await record_event(
-        db,
+    data = {
+        "channel": new.channel,
+        "call_id": new.call_id,
+        "agency_id": route.agency_id,
+        "supporting_agency_ids": list(route.supporting_agency_ids),
+        "preferred_team_id": route.preferred_team_id,
+        "out_of_area": outside,
+    }
+    event = new_event(
         case,
         "created",
         now=now,
         to_status="new",
         actor_id=actor_id,
         actor_kind=actor_kind,
-        data={
-            "channel": new.channel,
-            "call_id": new.call_id,
-            "agency_id": route.agency_id,
-            "supporting_agency_ids": list(route.supporting_agency_ids),
-            "preferred_team_id": route.preferred_team_id,
-            "out_of_area": outside,
-        },
-        category_names=(found.category_name_id, found.category_name_en),
+        data=data,
     )
+    stored = await _insert_case(
+        db, settings, case, reporter, event, (float(new.lon), float(new.lat))
+    )
+    category_names = (found.category_name_id, found.category_name_en)
+    await notify.write_outbox(db, case, event, None, category_names)
     # The answer's row (CaseRow's fields in order), from what intake holds.
     names = (found.category_code, found.category_name_id, found.category_name_en)
-    row = CaseRow(case, new.lat, new.lon, *names, None, found.area_name, *agency.names())
-    return Created(case, token, reporter_id, row, phone)
+    row = CaseRow(case, new.lat, new.lon, *names, None, found.area_name, *stored.agency.names())
+    return Created(case, token, stored.reporter_id, row, phone)
 
 
 async def _insert_case(
-    db: AsyncSession, settings: Settings, case: Case, now: datetime
-) -> intake_db.AgencyNames:
-    """Store a new case under a random reference; on the rare collision, draw again (longer
-    after three tries)."""
+    db: AsyncSession,
+    settings: Settings,
+    case: Case,
+    reporter: CaseReporter | None,
+    event: CaseEvent,
+    lon_lat: tuple[float, float],
+) -> intake_db.Stored:
+    """Store a new case, its reporter and its ``created`` event (with its live message) under a
+    random reference, in one statement; on the rare collision, draw again (longer after three
+    tries)."""
+    now = case.created_at
     for attempt in range(5):
         case.reference = new_reference(
             settings.city_code, now, settings.tz, length=4 if attempt < 3 else 6
         )
-        agency = await intake_db.insert_case(db, intake_db.case_values(case))
-        if agency is not None:
-            return agency
+        live = notify.live_parts(case, event, *lon_lat)  # the message names the reference
+        stored = await intake_db.insert_intake(db, case, reporter, event, live)
+        if stored is not None:
+            return stored
     raise RuntimeError("no free case reference after 5 draws")
 
 

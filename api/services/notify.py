@@ -70,6 +70,17 @@ async def record_case_event(
     :func:`on_case_event` does for a flushed event, in fewer round trips. ``lon``/``lat``: the
     case's point; ``category_names`` (Indonesian, English) spare a category lookup."""
     await db_intake.insert_event(db, event, live_parts(case, event, lon, lat))
+    await write_outbox(db, case, event, previous_status, category_names)
+
+
+async def write_outbox(
+    db: AsyncSession,
+    case: Case,
+    event: CaseEvent,
+    previous_status: str | None,
+    category_names: tuple[str, str] | None = None,
+) -> None:
+    """The outbox rows for whoever must hear of a stored event (its id set), if anyone."""
     facts = await _facts(db, case, event, previous_status, category_names)
     messages = plan(facts)
     if messages:
