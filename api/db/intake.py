@@ -24,7 +24,7 @@ from typing import cast as as_table
 import msgspec
 from sqlalchemy import BindParameter, String, Table, Text, bindparam, cast, func, select, text, true
 from sqlalchemy.dialects.postgresql import Insert, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.db.models import Agency, Case, CaseEvent, CaseReporter
 from api.domain import routing
@@ -76,7 +76,9 @@ class Place:
     route: routing.Route
 
 
-async def place(db: AsyncSession, category_id: int, lon: float, lat: float) -> Place | None:
+async def place(
+    db: AsyncSession | AsyncConnection, category_id: int, lon: float, lat: float
+) -> Place | None:
     """The category (``None``: no such category), the area at the point and the route."""
     row = (
         await db.execute(
@@ -238,7 +240,7 @@ class Stored:
 
 
 async def insert_intake(
-    db: AsyncSession,
+    db: AsyncSession | AsyncConnection,
     case: Case,
     reporter: CaseReporter | None,
     event: CaseEvent,

@@ -11,12 +11,14 @@ Every change appends a ``CaseEvent`` and bumps ``version``. The read use cases a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.auth import Principal
 from api.config import Settings
@@ -193,6 +195,10 @@ async def record_event(
 
 
 # ------------------------------------------------------------------- intake
+#: Opens an autocommit connection (:func:`api.db.session.autocommit` on the primary's engine).
+Autocommit = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+
+
 @dataclass(frozen=True)
 class NewCase:
     category_id: int
@@ -231,15 +237,26 @@ async def create_case(
     now: datetime,
     actor_id: int | None,
     actor_kind: str = "user",
+    alone: Autocommit | None = None,
 ) -> Created:
     """A new case, routed, with its SLA, reporter and ``created`` event: one query for the
     category, the area and the route, one statement for the case (with its agency's names), the
-    reporter and the event with its live NOTIFY, then the outbox rows if any."""
+    reporter and the event with its live NOTIFY, then the outbox rows if any.
+
+    ``alone``: opens an autocommit connection, given when nothing else the request does must
+    share the case's transaction (no idempotency record, no SMS, nothing after it that may
+    refuse). A case without a call and with no one to tell by Web Push (not P1) then runs both
+    statements there: no BEGIN and COMMIT round trips (``db`` is not used)."""
+    if new.call_id is not None:
+        alone = None  # the call is locked and changed in the case's transaction
     located = valid_coordinates(new.lat, new.lon)
     # Impossible coordinates are refused below, after an unknown category (as always).
-    found = await intake_db.place(
-        db, new.category_id, new.lon if located else 0.0, new.lat if located else 0.0
-    )
+    where = (new.lon if located else 0.0, new.lat if located else 0.0)
+    if alone is None:
+        found = await intake_db.place(db, new.category_id, *where)
+    else:
+        async with alone() as conn:
+            found = await intake_db.place(conn, new.category_id, *where)
     if found is None or not found.active:
         raise Unprocessable("unknown_category")
     outside = check_coordinates(settings, new.lat, new.lon, new.allow_out_of_area)
@@ -322,11 +339,14 @@ async def create_case(
         actor_kind=actor_kind,
         data=data,
     )
-    stored = await _insert_case(
-        db, settings, case, reporter, event, (float(new.lon), float(new.lat))
-    )
     category_names = (found.category_name_id, found.category_name_en)
-    await notify.write_outbox(db, case, event, None, category_names)
+    lon_lat = (float(new.lon), float(new.lat))
+    if alone is not None and not notify.tells_anyone(case, event, category_names):
+        async with alone() as conn:  # the statement is the whole write: it commits alone
+            stored = await _insert_case(conn, settings, case, reporter, event, lon_lat)
+    else:
+        stored = await _insert_case(db, settings, case, reporter, event, lon_lat)
+        await notify.write_outbox(db, case, event, None, category_names)
     # The answer's row (CaseRow's fields in order), from what intake holds.
     names = (found.category_code, found.category_name_id, found.category_name_en)
     row = CaseRow(case, new.lat, new.lon, *names, None, found.area_name, *stored.agency.names())
@@ -334,7 +354,7 @@ async def create_case(
 
 
 async def _insert_case(
-    db: AsyncSession,
+    db: AsyncSession | AsyncConnection,
     settings: Settings,
     case: Case,
     reporter: CaseReporter | None,

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -35,25 +38,54 @@ async def _intake_body(db: AsyncSession) -> dict[str, Any]:
     }
 
 
-async def test_an_operator_intake_with_a_caller_takes_three_statements(
+@dataclass
+class Sent:
+    statements: list[str] = field(default_factory=list)  # cursor executions
+    writes: int = 0  # socket writes to PostgreSQL: BEGIN and COMMIT included
+    begins: int = 0
+
+
+@contextmanager
+def counted(app: Litestar) -> Iterator[Sent]:
+    """What the app sends PostgreSQL meanwhile (the test client talks to the app in memory, so
+    every TCP write is one to the database)."""
+    sent = Sent()
+    engine = app.state.engine.sync_engine
+    listener = lambda *args: sent.statements.append(args[2])  # noqa: E731  (conn, cursor, sql, ...)
+    send = socket.socket.send
+
+    def counting(sock: socket.socket, data: Any, *flags: Any) -> int:
+        # Not the event loop's own wake-ups, nor asyncpg's Parse of a statement new to the
+        # connection (once per pooled connection, whichever the pool hands out).
+        if sock.family != socket.AF_UNIX and bytes(data[:1]) != b"P":
+            sent.writes += 1
+            sent.begins += bytes(data[:1]) == b"Q" and b"BEGIN" in bytes(data[:40])
+        return send(sock, data, *flags)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    socket.socket.send = counting  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        socket.socket.send = send  # type: ignore[method-assign]
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+async def test_a_plain_intake_is_the_session_check_and_two_statements(
     app: Litestar, client: Client, db: AsyncSession
 ) -> None:
     op = await login(client, "operator")
     body = await _intake_body(db)
-    # Every statement the app's engine sends (BEGIN and COMMIT are not cursor executions).
-    sent: list[str] = []
-    engine = app.state.engine.sync_engine
-    listener = lambda *args: sent.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
-    event.listen(engine, "before_cursor_execute", listener)
-    r = await client.post("/api/cases", headers=op, json=body)
-    event.remove(engine, "before_cursor_execute", listener)
+    await client.post("/api/cases", headers=op, json=body)
+    with counted(app) as sent:
+        r = await client.post("/api/cases", headers=op, json=body)
     assert r.status_code == 201, r.text
     # The session check; category, area and route; then ONE statement: the case (with its
     # agency's names), the reporter and the created event with its live NOTIFY. Nothing re-read
-    # for the answer.
-    assert len(sent) == 3, sent
-    assert "auth_sessions" in sent[0] and "routing_rules" in sent[1]
-    whole = sent[2]
+    # for the answer, and no BEGIN or COMMIT: each statement is its own transaction.
+    assert len(sent.statements) == 3, sent.statements
+    assert "auth_sessions" in sent.statements[0] and "routing_rules" in sent.statements[1]
+    whole = sent.statements[2]
     for part in (
         "INSERT INTO cases",
         "ON CONFLICT (reference) DO NOTHING",
@@ -64,6 +96,7 @@ async def test_an_operator_intake_with_a_caller_takes_three_statements(
         "JOIN agencies",
     ):
         assert part in whole, part
+    assert sent.writes == 3 and sent.begins == 0
     case = r.json()
     assert case["area_name"] and case["agency_name"] and case["caller_tracking"]["pin"]
     created = (
@@ -75,6 +108,32 @@ async def test_an_operator_intake_with_a_caller_takes_three_statements(
     ).scalar_one()
     assert reporter.original_case_id == reporter.case_id and reporter.phone == "+6281234567890"
     assert reporter.name == "Wa Ode" and not reporter.follower
+
+
+async def test_an_intake_with_more_to_write_keeps_one_transaction(
+    app: Litestar, client: Client, db: AsyncSession
+) -> None:
+    op = await login(client, "operator")
+    body = await _intake_body(db)
+    # A P1 case: its Web Push outbox rows join the case's transaction.
+    with counted(app) as sent:
+        r = await client.post("/api/cases", headers=op, json={**body, "priority": "P1"})
+    assert r.status_code == 201, r.text
+    assert "INSERT INTO case_events" in sent.statements[2]
+    # BEGIN and COMMIT around the intake's statements and the outbox's look-ups.
+    assert "push_subscriptions" in sent.statements[-1] and sent.begins == 1, sent.statements
+    # An Idempotency-Key: its record joins the case's transaction (looked up, then stored).
+    key = {**op, "Idempotency-Key": "intake-round-trips-1"}
+    with counted(app) as sent:
+        r = await client.post("/api/cases", headers=key, json=body)
+    assert r.status_code == 201, r.text
+    assert len(sent.statements) == 5, sent.statements
+    assert (
+        "idempotent_requests" in sent.statements[1]
+        and "INSERT INTO case_events" in sent.statements[3]
+    )
+    assert "idempotent_requests" in sent.statements[4]
+    assert sent.begins == 1
 
 
 @pytest.fixture
