@@ -4,10 +4,11 @@ each doing as much as one round trip can.
 
 - :data:`_PLACE_SQL`: a category, the kecamatan at a point and where a case of it goes there
   (supporting agencies and the area's routing rules), in one query;
-- :func:`insert_case`: the case, with the names the answer shows (``INSERT ... ON CONFLICT DO
-  NOTHING RETURNING`` joined to its agency: no savepoint, no re-read);
-- :func:`insert_reporter`;
-- :func:`insert_event`: a timeline event and its live ``NOTIFY`` in one statement.
+- :func:`insert_intake`: the case (``INSERT ... ON CONFLICT DO NOTHING RETURNING``), its
+  reporter and its ``created`` event with the live ``NOTIFY``, and the names the answer shows,
+  in one statement (no savepoint, no re-read);
+- :func:`insert_event`: a timeline event and its live ``NOTIFY`` in one statement (every other
+  move's).
 
 The ORM stays where cost does not matter; these statements never touch the session's identity
 map, so nothing here is re-read or flushed.
@@ -21,9 +22,9 @@ from typing import Any
 from typing import cast as as_table
 
 import msgspec
-from sqlalchemy import String, Table, Text, bindparam, cast, func, select, text
+from sqlalchemy import BindParameter, String, Table, Text, bindparam, cast, func, select, text, true
 from sqlalchemy.dialects.postgresql import Insert, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.db.models import Agency, Case, CaseEvent, CaseReporter
 from api.domain import routing
@@ -75,7 +76,9 @@ class Place:
     route: routing.Route
 
 
-async def place(db: AsyncSession, category_id: int, lon: float, lat: float) -> Place | None:
+async def place(
+    db: AsyncSession | AsyncConnection, category_id: int, lon: float, lat: float
+) -> Place | None:
     """The category (``None``: no such category), the area at the point and the route."""
     row = (
         await db.execute(
@@ -104,10 +107,16 @@ async def place(db: AsyncSession, category_id: int, lon: float, lat: float) -> P
     )
 
 
+def _params(table: Table, columns: list[str], prefix: str = "") -> list[BindParameter[Any]]:
+    """A bound parameter per column, named ``prefix + column`` and typed as the column (a
+    prefix keeps apart the same column names of two tables in one statement)."""
+    return [bindparam(prefix + n, type_=table.c[n].type) for n in columns]
+
+
 def _insert(table: Table, columns: list[str]) -> Insert:
     """``INSERT INTO table (columns) VALUES (:column, ...)``, each value bound by its column's
     name and type (built once; executed with a dict of the values)."""
-    return insert(table).values({n: bindparam(n, type_=table.c[n].type) for n in columns})
+    return insert(table).values(dict(zip(columns, _params(table, columns), strict=True)))
 
 
 # ------------------------------------------------------------------ the case
@@ -122,11 +131,8 @@ _CASE_COLUMNS = [
 _new_case = (
     _insert(_cases, _CASE_COLUMNS)
     .on_conflict_do_nothing(index_elements=[_cases.c.reference])
-    .returning(_cases.c.agency_id)
+    .returning(_cases.c.id, _cases.c.agency_id)
     .cte("new_case")
-)
-_INSERT_CASE = select(Agency.code, Agency.name_id, Agency.name_en).join_from(
-    _new_case, Agency, Agency.id == _new_case.c.agency_id
 )
 
 
@@ -140,47 +146,31 @@ class AgencyNames:
         return self.code, self.name_id, self.name_en
 
 
-async def insert_case(db: AsyncSession, values: dict[str, Any]) -> AgencyNames | None:
-    """Store a new case (``values``: every column of :data:`_CASE_COLUMNS`); its agency's names,
-    or ``None`` when its reference is taken (draw another)."""
-    row = (await db.execute(_INSERT_CASE, values)).first()
-    return AgencyNames(row.code, row.name_id, row.name_en) if row is not None else None
-
-
 def case_values(case: Case) -> dict[str, Any]:
-    """The columns :func:`insert_case` stores, from a new (transient) case."""
+    """The columns :func:`insert_intake` stores, from a new (transient) case."""
     return {name: getattr(case, name) for name in _CASE_COLUMNS}
 
 
 # --------------------------------------------------------------- the reporter
 _reporters = as_table(Table, CaseReporter.__table__)
 _REPORTER_COLUMNS = [c.key for c in _reporters.c if c.key not in ("id", "follower")]
-_INSERT_REPORTER = _insert(_reporters, _REPORTER_COLUMNS).returning(_reporters.c.id)
-
-
-async def insert_reporter(db: AsyncSession, reporter: CaseReporter) -> int:
-    """Store a new reporter (follower false); its id, also set on ``reporter``."""
-    values = {name: getattr(reporter, name) for name in _REPORTER_COLUMNS}
-    reporter_id = int((await db.execute(_INSERT_REPORTER, values)).scalar_one())
-    reporter.id = reporter_id
-    return reporter_id
 
 
 # ------------------------------------------------------------------ the event
 _events = as_table(Table, CaseEvent.__table__)
 _EVENT_COLUMNS = [c.key for c in _events.c if c.key != "id"]
 _new_event = _insert(_events, _EVENT_COLUMNS).returning(_events.c.id).cte("new_event")
-# The live message is encoded around its id (known only once inserted): the payload is
-# ``head || id || tail``, the same bytes as encoding the whole message with its id.
-_INSERT_EVENT = select(
-    _new_event.c.id,
-    func.pg_notify(
-        bindparam("channel"),
-        bindparam("head", type_=String)
-        + cast(_new_event.c.id, Text)
-        + bindparam("tail", type_=String),
-    ).label("notified"),
-)
+
+
+def _notified(event_id: Any, channel: str = "channel") -> Any:
+    """The event's live ``NOTIFY`` on the channel bound as ``channel``, encoded around its id
+    (known only once inserted): the payload is ``head || id || tail``, the same bytes as
+    encoding the whole message with its id."""
+    payload = bindparam("head", type_=String) + cast(event_id, Text)
+    return func.pg_notify(bindparam(channel), payload + bindparam("tail", type_=String))
+
+
+_INSERT_EVENT = select(_new_event.c.id, _notified(_new_event.c.id).label("notified"))
 _INSERT_EVENT_SILENT = select(_new_event.c.id)
 
 
@@ -198,6 +188,82 @@ async def insert_event(
     event_id = int((await db.execute(stmt, values)).scalar_one())
     event.id = event_id
     return event_id
+
+
+# ------------------------------------------------------- a whole intake, at once
+def _insert_for(table: Table, columns: list[str], prefix: str, case_columns: list[str]) -> Insert:
+    """``INSERT INTO table (columns, case_columns) SELECT :prefix_column, ..., new_case.id, ...
+    FROM new_case``: a row of the case :data:`_new_case` stores in the same statement, and none
+    when it stores none (a taken reference). ``case_columns`` hold the new case's id."""
+    held = [_new_case.c.id.label(n) for n in case_columns]
+    return insert(table).from_select(
+        [*columns, *case_columns], select(*_params(table, columns, prefix), *held)
+    )
+
+
+# The case, its reporter and its ``created`` event with the live NOTIFY in one statement: the
+# reporter and the event select from the case's insert, so a taken reference stores nothing
+# (and sends nothing) and is drawn again. Parameters: the case's columns by name, the
+# reporter's as ``r_<column>``, the event's as ``e_<column>``, and the NOTIFY's parts.
+# Columns bound from values (the rest hold the new case's id).
+_OWN_REPORTER = [n for n in _REPORTER_COLUMNS if n not in ("case_id", "original_case_id")]
+_OWN_EVENT = [n for n in _EVENT_COLUMNS if n != "case_id"]
+_intake_reporter = (
+    _insert_for(_reporters, _OWN_REPORTER, "r_", ["case_id", "original_case_id"])
+    .returning(_reporters.c.id)
+    .cte("new_reporter")
+)
+_intake_event = (
+    _insert_for(_events, _OWN_EVENT, "e_", ["case_id"]).returning(_events.c.id).cte("created_event")
+)
+_INTAKE = select(
+    Agency.code,
+    Agency.name_id,
+    Agency.name_en,
+    _intake_event.c.id.label("event_id"),
+    # The case's ``channel`` column is bound as ``channel``: the NOTIFY's is another name.
+    _notified(_intake_event.c.id, "live_channel").label("notified"),
+).join_from(_new_case, Agency, Agency.id == _new_case.c.agency_id)
+_INTAKE = _INTAKE.join(_intake_event, true())
+_INTAKE_WITH_REPORTER = _INTAKE.add_columns(_intake_reporter.c.id.label("reporter_id")).join(
+    _intake_reporter, true()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What storing an intake tells: its agency's names and the new rows' ids."""
+
+    agency: AgencyNames
+    event_id: int
+    reporter_id: int | None
+
+
+async def insert_intake(
+    db: AsyncSession | AsyncConnection,
+    case: Case,
+    reporter: CaseReporter | None,
+    event: CaseEvent,
+    notify: tuple[str, str, str],
+) -> Stored | None:
+    """Store a new case, its reporter (if any) and its ``created`` event, and send the event's
+    live message (``notify = (channel, head, tail)``), in one statement; ``None`` when the
+    case's reference is taken (nothing stored: draw another). Sets the new rows' ids."""
+    values = case_values(case)
+    values.update({"e_" + n: getattr(event, n) for n in _OWN_EVENT})
+    values["live_channel"], values["head"], values["tail"] = notify
+    stmt = _INTAKE
+    if reporter is not None:
+        values.update({"r_" + n: getattr(reporter, n) for n in _OWN_REPORTER})
+        stmt = _INTAKE_WITH_REPORTER
+    row = (await db.execute(stmt, values)).first()
+    if row is None:
+        return None
+    event.id = int(row.event_id)
+    reporter_id = None
+    if reporter is not None:
+        reporter.id = reporter_id = int(row.reporter_id)
+    return Stored(AgencyNames(row.code, row.name_id, row.name_en), event.id, reporter_id)
 
 
 # ------------------------------------------------------------------ points

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -86,3 +88,13 @@ async def release_connection(db: AsyncSession) -> None:
     although it then refuses the request (a failed sign-in counted), just before it raises.
     """
     await db.commit()
+
+
+@asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection in autocommit for work whole in one statement: each statement is its own
+    transaction (it commits, and its NOTIFYs go out, when it ends), with no BEGIN and COMMIT
+    round trips around it."""
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -15,6 +16,8 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal, requires_login, requires_roles
+from api.config import Settings
+from api.db.session import autocommit
 from api.domain import pluscode, sla
 from api.domain.lifecycle import PublicStatus, public_status
 from api.domain.transitions import FIELD_ACTIONS
@@ -356,6 +359,21 @@ class Caller:
         return await self.change(case_id, run, view)
 
 
+def _alone(caller: Caller, settings: Settings, phone: str | None) -> bool:
+    """Whether an intake's own statements may each commit alone (autocommit): nothing else the
+    request does must share the case's transaction. Not with an Idempotency-Key (its record
+    joins it), nor when the caller's number gets its code by SMS at once, nor for a caller who
+    does not see every agency (the answer's check could refuse after the case is stored), nor
+    behind a transaction pooler (there every statement runs in a transaction); a call's case
+    and a P1 case are kept in one transaction by :func:`api.services.cases.create_case`."""
+    return not (
+        "idempotency-key" in caller.request.headers
+        or (phone and sms_service.sends_after_intake(settings))
+        or caller.principal.agency_scope is not None
+        or settings.database_pooled
+    )
+
+
 async def provide_caller(
     db: Db, principal: CurrentUser, now: Now, lang: Lang, request: Request[Any, Any, Any]
 ) -> Caller:
@@ -417,9 +435,14 @@ class CaseController(Controller):
             tracking = CallerTracking(*found) if found else None
             return IntakeOut(**msgspec.structs.asdict(out), caller_tracking=tracking)
 
-        async def run() -> IntakeOut:
+        async def run(alone: svc.Autocommit | None = None) -> IntakeOut:
             created = await svc.create_case(
-                caller.db, settings, new, now=caller.now, actor_id=caller.principal.user_id
+                caller.db,
+                settings,
+                new,
+                now=caller.now,
+                actor_id=caller.principal.user_id,
+                alone=alone,
             )
             # The answer from what intake holds: nothing re-read.
             assert created.row is not None
@@ -447,6 +470,8 @@ class CaseController(Controller):
                 caller_tracking=CallerTracking(*found) if found else None,
             )
 
+        if _alone(caller, settings, phone):  # a plain intake: no BEGIN and COMMIT
+            return await run(partial(autocommit, caller.request.app.state.engine))
         # The PIN is not stored with the replayable answer; a replay derives it again.
         return await caller.once(
             IntakeOut,

@@ -21,7 +21,7 @@ from api.adapters.storage import Storage
 from api.auth import Principal, provide_optional_principal, provide_principal
 from api.config import Settings
 from api.db.replica import on_primary
-from api.db.session import session_scope
+from api.db.session import autocommit, session_scope
 from api.domain.abuse import client_address
 from api.domain.open311 import Open311Refused
 from api.errors import NotFound, Unavailable
@@ -56,8 +56,7 @@ async def provide_one_statement(state: State) -> AsyncGenerator[AsyncConnection,
     that is whole in one statement, such as a position ping): in autocommit, so it costs that
     statement's round trip only (no BEGIN and COMMIT around it). The statement is its own
     transaction: it commits, and its NOTIFYs go out, when it ends."""
-    async with state.engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
+    async with autocommit(state.engine) as conn:
         yield conn
 
 

@@ -11,12 +11,14 @@ Every change appends a ``CaseEvent`` and bumps ``version``. The read use cases a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.auth import Principal
 from api.config import Settings
@@ -126,8 +128,7 @@ async def routing_preview(
     )
 
 
-async def record_event(
-    db: AsyncSession,
+def new_event(
     case: Case,
     kind: str,
     *,
@@ -142,13 +143,9 @@ async def record_event(
     lon: float | None = None,
     accuracy_m: float | None = None,
     public: bool = True,
-    category_names: tuple[str, str] | None = None,
 ) -> CaseEvent:
-    """Append an event to the case's timeline; its outbox rows and live events follow in the
-    same transaction. The event is stored with its live NOTIFY in one statement and is not
-    added to the session (its id is set); ``category_names`` (Indonesian, English), when the
-    caller has them, spare the notifications a category lookup."""
-    event = CaseEvent(
+    """A timeline event of the case, not stored yet."""
+    return CaseEvent(
         case_id=case.id,
         kind=kind,
         from_status=from_status,
@@ -162,6 +159,23 @@ async def record_event(
         accuracy_m=accuracy_m,
         public=public,
     )
+
+
+async def record_event(
+    db: AsyncSession,
+    case: Case,
+    kind: str,
+    *,
+    category_names: tuple[str, str] | None = None,
+    **what: Any,
+) -> CaseEvent:
+    """Append an event to the case's timeline (``what``: as :func:`new_event` takes it); its
+    outbox rows and live events follow in the same transaction. The event is stored with its
+    live NOTIFY in one statement and is not added to the session (its id is set);
+    ``category_names`` (Indonesian, English), when the caller has them, spare the notifications
+    a category lookup."""
+    event = new_event(case, kind, **what)
+    from_status = event.from_status
     where = intake_db.lon_lat(case.location)
     if where is None:  # a point the ORM holds in another form: store, then re-read
         await case_db.insert(db, event)
@@ -181,6 +195,10 @@ async def record_event(
 
 
 # ------------------------------------------------------------------- intake
+#: Opens an autocommit connection (:func:`api.db.session.autocommit` on the primary's engine).
+Autocommit = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+
+
 @dataclass(frozen=True)
 class NewCase:
     category_id: int
@@ -219,15 +237,26 @@ async def create_case(
     now: datetime,
     actor_id: int | None,
     actor_kind: str = "user",
+    alone: Autocommit | None = None,
 ) -> Created:
     """A new case, routed, with its SLA, reporter and ``created`` event: one query for the
-    category, the area and the route, one insert each for the case (with its agency's names),
-    the reporter and the event with its live NOTIFY, then the outbox rows if any."""
+    category, the area and the route, one statement for the case (with its agency's names), the
+    reporter and the event with its live NOTIFY, then the outbox rows if any.
+
+    ``alone``: opens an autocommit connection, given when nothing else the request does must
+    share the case's transaction (no idempotency record, no SMS, nothing after it that may
+    refuse). A case without a call and with no one to tell by Web Push (not P1) then runs both
+    statements there: no BEGIN and COMMIT round trips (``db`` is not used)."""
+    if new.call_id is not None:
+        alone = None  # the call is locked and changed in the case's transaction
     located = valid_coordinates(new.lat, new.lon)
     # Impossible coordinates are refused below, after an unknown category (as always).
-    found = await intake_db.place(
-        db, new.category_id, new.lon if located else 0.0, new.lat if located else 0.0
-    )
+    where = (new.lon if located else 0.0, new.lat if located else 0.0)
+    if alone is None:
+        found = await intake_db.place(db, new.category_id, *where)
+    else:
+        async with alone() as conn:
+            found = await intake_db.place(conn, new.category_id, *where)
     if found is None or not found.active:
         raise Unprocessable("unknown_category")
     outside = check_coordinates(settings, new.lat, new.lon, new.allow_out_of_area)
@@ -276,9 +305,8 @@ async def create_case(
         updated_at=now,
         duplicate_of_id=None,
     )
-    agency = await _insert_case(db, settings, case, now)
     token = None
-    reporter_id = None
+    reporter = None
     if phone or new.reporter_name or new.issue_tracking_token or call is not None:
         token = new_refresh_token() if new.issue_tracking_token else None
         reporter = CaseReporter(
@@ -292,45 +320,59 @@ async def create_case(
             language=new.reporter_language,
             created_at=now,
         )
-        reporter_id = await intake_db.insert_reporter(db, reporter)
     if call is not None and call.call_class is None:
         call.call_class = "valid"
-    await record_event(
-        db,
+    data = {
+        "channel": new.channel,
+        "call_id": new.call_id,
+        "agency_id": route.agency_id,
+        "supporting_agency_ids": list(route.supporting_agency_ids),
+        "preferred_team_id": route.preferred_team_id,
+        "out_of_area": outside,
+    }
+    event = new_event(
         case,
         "created",
         now=now,
         to_status="new",
         actor_id=actor_id,
         actor_kind=actor_kind,
-        data={
-            "channel": new.channel,
-            "call_id": new.call_id,
-            "agency_id": route.agency_id,
-            "supporting_agency_ids": list(route.supporting_agency_ids),
-            "preferred_team_id": route.preferred_team_id,
-            "out_of_area": outside,
-        },
-        category_names=(found.category_name_id, found.category_name_en),
+        data=data,
     )
+    category_names = (found.category_name_id, found.category_name_en)
+    lon_lat = (float(new.lon), float(new.lat))
+    if alone is not None and not notify.tells_anyone(case, event, category_names):
+        async with alone() as conn:  # the statement is the whole write: it commits alone
+            stored = await _insert_case(conn, settings, case, reporter, event, lon_lat)
+    else:
+        stored = await _insert_case(db, settings, case, reporter, event, lon_lat)
+        await notify.write_outbox(db, case, event, None, category_names)
     # The answer's row (CaseRow's fields in order), from what intake holds.
     names = (found.category_code, found.category_name_id, found.category_name_en)
-    row = CaseRow(case, new.lat, new.lon, *names, None, found.area_name, *agency.names())
-    return Created(case, token, reporter_id, row, phone)
+    row = CaseRow(case, new.lat, new.lon, *names, None, found.area_name, *stored.agency.names())
+    return Created(case, token, stored.reporter_id, row, phone)
 
 
 async def _insert_case(
-    db: AsyncSession, settings: Settings, case: Case, now: datetime
-) -> intake_db.AgencyNames:
-    """Store a new case under a random reference; on the rare collision, draw again (longer
-    after three tries)."""
+    db: AsyncSession | AsyncConnection,
+    settings: Settings,
+    case: Case,
+    reporter: CaseReporter | None,
+    event: CaseEvent,
+    lon_lat: tuple[float, float],
+) -> intake_db.Stored:
+    """Store a new case, its reporter and its ``created`` event (with its live message) under a
+    random reference, in one statement; on the rare collision, draw again (longer after three
+    tries)."""
+    now = case.created_at
     for attempt in range(5):
         case.reference = new_reference(
             settings.city_code, now, settings.tz, length=4 if attempt < 3 else 6
         )
-        agency = await intake_db.insert_case(db, intake_db.case_values(case))
-        if agency is not None:
-            return agency
+        live = notify.live_parts(case, event, *lon_lat)  # the message names the reference
+        stored = await intake_db.insert_intake(db, case, reporter, event, live)
+        if stored is not None:
+            return stored
     raise RuntimeError("no free case reference after 5 draws")
 
 

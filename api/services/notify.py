@@ -70,10 +70,28 @@ async def record_case_event(
     :func:`on_case_event` does for a flushed event, in fewer round trips. ``lon``/``lat``: the
     case's point; ``category_names`` (Indonesian, English) spare a category lookup."""
     await db_intake.insert_event(db, event, live_parts(case, event, lon, lat))
+    await write_outbox(db, case, event, previous_status, category_names)
+
+
+async def write_outbox(
+    db: AsyncSession,
+    case: Case,
+    event: CaseEvent,
+    previous_status: str | None,
+    category_names: tuple[str, str] | None = None,
+) -> None:
+    """The outbox rows for whoever must hear of a stored event (its id set), if anyone
+    (:func:`tells_anyone` says beforehand whether anyone must)."""
     facts = await _facts(db, case, event, previous_status, category_names)
     messages = plan(facts)
     if messages:
         await _write_outbox(db, case, event, messages)
+
+
+def tells_anyone(case: Case, event: CaseEvent, category_names: tuple[str, str]) -> bool:
+    """Whether a new event of the case (its first, ``previous_status`` none) has anyone to
+    tell by Web Push, so :func:`write_outbox` has rows to write: the rules only, no devices."""
+    return bool(plan(event_facts(case, event, None, category_names)))
 
 
 async def on_team_position(db: AsyncSession, team: Team) -> None:
@@ -141,6 +159,16 @@ async def _facts(
         # Usually already in the session (moves load it): no query then.
         category = await db.get(Category, case.category_id)
         category_names = (category.name_id, category.name_en) if category else None
+    return event_facts(case, event, previous_status, category_names)
+
+
+def event_facts(
+    case: Case,
+    event: CaseEvent,
+    previous_status: str | None,
+    category_names: tuple[str, str] | None,
+) -> EventFacts:
+    """The event as the notification rules see it."""
     names = category_names
     data = dict(event.data or {})
     team_id = case.team_id

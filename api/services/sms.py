@@ -103,6 +103,11 @@ async def send_tracking_code(
     return CallerSms(True, message)
 
 
+def sends_after_intake(settings: Settings) -> bool:
+    """Whether a case created with a caller's number sends its code by SMS at once."""
+    return settings.sms_tracking_auto and settings.sms_enabled
+
+
 async def send_after_intake(
     db: AsyncSession,
     settings: Settings,
@@ -114,7 +119,7 @@ async def send_after_intake(
 ) -> None:
     """The city setting ``sms_tracking_auto``: a case just created from a call with a number
     sends its code at once, in Indonesian, in the intake's transaction."""
-    if settings.sms_tracking_auto and settings.sms_enabled:
+    if sends_after_intake(settings):
         await _queue(db, settings, case_id, reference, phone, "id", now, user_id)
 
 
