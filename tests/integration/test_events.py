@@ -20,12 +20,12 @@ import pytest
 import pytest_asyncio
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Case, Team
-from api.services.notify import on_call_queue, on_team_position, on_warning
+from api.services.notify import LIVE_CHANNEL, on_call_queue, on_team_position, on_warning
 from tests.conftest import Clock, login
 from tests.factories import agency_by_code, make_case, make_category
 from tests.support import push_fixtures
@@ -371,3 +371,39 @@ async def test_a_published_warning_reaches_every_signed_in_stream(
         ]
     finally:
         await officer.close()
+
+
+async def test_a_flood_of_positions_sheds_positions_never_case_events_and_keeps_the_stream(
+    servers: tuple[Server, Server], db: AsyncSession
+) -> None:
+    """More positions at once than a stream may hold (a surge: every officer's phone pinging
+    while a dispatcher's connection is slow): the stream drops positions past its shedding mark
+    instead of ending, and the case event behind them still arrives, in order, on the same
+    stream. Positions that do arrive keep their order."""
+    a, _ = servers
+    team = await db.get(Team, 1)
+    assert team is not None and team.on_duty
+    s = await stream(a, await token(a, "dispatcher"))
+    try:
+        await s.next(event="hello")
+        flood = 2500  # more than MAX_BACKLOG (2000): without shedding the stream would end
+        await db.execute(
+            text(
+                "SELECT pg_notify(:channel, json_build_object('t', 'position',"
+                " 'team_id', CAST(:team AS int), 'agency_id', CAST(:agency AS int),"
+                " 'lon', 122.5 + n / 1e6, 'lat', -3.98, 'accuracy_m', 5.0, 'at', now())::text)"
+                " FROM generate_series(1, :flood) AS n"
+            ),
+            {"channel": LIVE_CHANNEL, "team": team.id, "agency": team.agency_id, "flood": flood},
+        )
+        marker = await record_event(db, await _case(db, "DLHK"), "note")
+        await db.commit()  # every NOTIFY leaves at once, at the commit
+        got = await _events_until_case(s, marker.id)
+        lons = [e.json["lon"] for e in got if e.event == "position" and e.json["lat"] == -3.98]
+        assert 0 < len(lons) <= flood and lons == sorted(lons)
+        # The stream is still open and live: the next case event comes on it.
+        later = await record_event(db, await _case(db, "DLHK"), "note")
+        await db.commit()
+        assert (await _events_until_case(s, later.id))[-1].id == str(later.id)
+    finally:
+        await s.close()
