@@ -169,7 +169,7 @@ def create_app(
         middleware=[request_context_middleware, metrics_middleware, auth_middleware_factory],
         before_request=refuse_credentials_in_query,
         before_send=[security_headers(settings.photo_origin, settings.map_tile_origin)],
-        lifespan=[lifespan, read_lifespan],
+        lifespan=[lifespan, read_lifespan, events.live_hub_lifespan],
         # LISTEN needs a session of its own: the direct URL when the database URL is a pooler.
         plugins=[channels_plugin(settings.listen_url(url), [LIVE_CHANNEL])],
         openapi_config=OpenAPIConfig(

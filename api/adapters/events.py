@@ -119,6 +119,6 @@ class ListenBackend(AsyncPgChannelsBackend):
 
 
 def channels_plugin(database_url: str, channels: list[str]) -> ChannelsPlugin:
-    # Subscribers drain at once into each SSE stream's own bounded queue (api.routes.events),
-    # which cuts off a client that falls too far behind.
+    # One subscriber per process (api.routes.events.LiveHub) fans messages out to the SSE
+    # streams' own bounded backlogs, which shed positions and cut off a client too far behind.
     return ChannelsPlugin(backend=ListenBackend(libpq_dsn(database_url)), channels=channels)

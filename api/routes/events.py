@@ -21,9 +21,12 @@ client reopens it with a new ticket and ``?after=<last id>``.
 from __future__ import annotations
 
 import asyncio
-import functools
+import contextlib
 import re
+from collections import deque
 from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -52,6 +55,8 @@ KEEPALIVE_S = 15.0
 RETRY_MS = 3000
 # At most this many waiting messages go out in one write.
 BATCH = 200
+# How long a woken stream waits for more before it writes (a live map needs no less).
+COALESCE_S = 0.05
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 _decode = msgspec.json.Decoder().decode
@@ -86,15 +91,6 @@ async def _authenticate(
     return principal, float(app.state.settings.access_token_minutes * 60)
 
 
-@functools.lru_cache(maxsize=4096)
-def _published(raw: bytes) -> tuple[dict[str, Any], str]:
-    """A published message, decoded once per process, and its text as streamed. Every open
-    stream of this process receives the same bytes, so a dispatcher room of many streams pays
-    one decode per message, not one per stream (the surge bench: 133 position pings a second
-    reach each of 60 dispatchers' streams). The message is shared: read it, never change it."""
-    return _decode(raw), raw.decode()
-
-
 def _frame(event: str, data: str, event_id: int | None = None, retry: int | None = None) -> str:
     """One SSE event (``text/event-stream``); a line break in ``data`` starts a new data line."""
     head = f"id: {event_id}\r\n" if event_id is not None else ""
@@ -124,27 +120,131 @@ def _hello_frame(event: str, hello: dict[str, Any], last_id: int | None) -> str:
     return _frame(event, _encode(hello).decode(), last_id, RETRY_MS)
 
 
-def _forwarded(principal: Principal, raw: bytes, replayed: set[int]) -> str | None:
-    """What this stream sends of one published message (``None``: nothing), or ``reset`` as
-    ``""``: the process's listener reconnected, so events may be missing (replay them)."""
-    message, text = _published(raw)
+def _forwarded(
+    principal: Principal, message: dict[str, Any], text: str
+) -> tuple[str, int | None] | None:
+    """What a stream of ``principal`` sends of one published message: its frame and, for a case
+    event, its timeline id (a stream that replayed that event skips it); ``None``: nothing."""
     kind = message.get("t")
-    if kind == "reset":
-        return ""
     if kind in ("call", "conversation"):
         # A call opened or located, a conversation's messages changed: staff who may see calls
         # only (no agency scope).
-        return _kind_frame(message, text) if principal.role in CALL_LOG_ROLES else None
+        return (_kind_frame(message, text), None) if principal.role in CALL_LOG_ROLES else None
     if kind == "warning":
         # An area warning was published: public news, for every signed-in screen.
-        return _kind_frame(message, text)
+        return _kind_frame(message, text), None
     if not _visible(principal, message):
         return None
     if kind == "case":
-        return None if message["id"] in replayed else _case_frame(message, text)
+        return _case_frame(message, text), message["id"]
     if kind in ("position", "duty") or (kind == "queue" and principal.role in CALL_STATS_ROLES):
-        return _kind_frame(message, text)
+        return _kind_frame(message, text), None
     return None
+
+
+@dataclass(eq=False)
+class _Listener:
+    """One open stream's share of its process's live messages: the frames it may send, queued
+    by the hub, and whether it must end (its backlog overflowed, or the listener reconnected
+    and events may be missing: the client then replays them from its last id)."""
+
+    principal: Principal
+    frames: deque[tuple[str, int | None]] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: bool = False
+
+
+class LiveHub:
+    """The process's one subscription to the live channel, fanned out to its open streams.
+
+    Each published message is decoded once and judged once per stream here; only the streams
+    entitled to it are woken. (With one Litestar subscription per stream, every message woke
+    every stream's own task and queue: 300 streams at 133 positions a second were some 40,000
+    wake-ups a second, most for messages a field officer may not see.) A stream falling behind
+    sheds team positions first: each is superseded by the team's next ping and kept in the
+    database, whereas ending the stream would make the client reconnect and reload every
+    on-duty team's position at once, more of the same load. Case events are never shed: when
+    they no longer fit, the stream ends and the client replays them from its last id.
+    """
+
+    def __init__(self, channels: ChannelsPlugin) -> None:
+        self._channels = channels
+        self._listeners: set[_Listener] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._running = asyncio.Event()
+
+    async def join(self, principal: Principal) -> _Listener:
+        """A new stream's share, heard from now on (start the subscription on first use)."""
+        if self._task is None or self._task.done():
+            self._running.clear()
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        await self._running.wait()
+        listener = _Listener(principal)
+        self._listeners.add(listener)
+        return listener
+
+    def leave(self, listener: _Listener) -> None:
+        self._listeners.discard(listener)
+
+    async def _run(self) -> None:
+        subscriber = await self._channels.subscribe([LIVE_CHANNEL])
+        self._running.set()
+        try:
+            async for raw in subscriber.iter_events():
+                self._fan_out(raw)
+        finally:
+            for listener in self._listeners:  # deaf from here: every stream ends and replays
+                listener.ended = True
+                listener.wake.set()
+            with contextlib.suppress(Exception):
+                await self._channels.unsubscribe(subscriber)
+
+    def _fan_out(self, raw: bytes) -> None:
+        message, text = _decode(raw), raw.decode()
+        if message.get("t") == "reset":
+            for listener in self._listeners:
+                listener.ended = True
+                listener.wake.set()
+            return
+        position = message.get("t") == "position"
+        for listener in self._listeners:
+            if listener.ended:
+                continue
+            out = _forwarded(listener.principal, message, text)
+            if out is None:
+                continue
+            waiting = len(listener.frames)
+            if position and waiting >= SHED_POSITIONS_AT:
+                continue
+            if waiting >= MAX_BACKLOG:
+                listener.ended = True
+            else:
+                listener.frames.append(out)
+            listener.wake.set()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+def live_hub(app: Litestar, channels: ChannelsPlugin) -> LiveHub:
+    hub: LiveHub | None = getattr(app.state, "live_hub", None)
+    if hub is None:
+        hub = app.state.live_hub = LiveHub(channels)
+    return hub
+
+
+@asynccontextmanager
+async def live_hub_lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+    """Stop the process's live subscription (if a stream started it) when the app stops."""
+    try:
+        yield
+    finally:
+        hub: LiveHub | None = getattr(app.state, "live_hub", None)
+        if hub is not None:
+            await hub.close()
 
 
 async def _stream(
@@ -154,29 +254,12 @@ async def _stream(
     after: int | None,
     lifetime_s: float,
 ) -> AsyncGenerator[bytes, None]:
-    inbox: asyncio.Queue[bytes] = asyncio.Queue(maxsize=MAX_BACKLOG)
-    overflowed = asyncio.Event()
-
-    async def receive(raw: bytes) -> None:
-        # A stream falling behind sheds team positions first: each is superseded by the team's
-        # next ping (and kept in the database), whereas ending the stream would make the client
-        # reconnect and reload every on-duty team's position at once, more of the same load.
-        # Case events are never shed: when they no longer fit, the stream ends and the client
-        # replays them from its last id.
-        if inbox.qsize() >= SHED_POSITIONS_AT and _published(raw)[0].get("t") == "position":
-            return
-        try:
-            inbox.put_nowait(raw)
-        except asyncio.QueueFull:
-            overflowed.set()
-
+    hub = live_hub(app, channels)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + lifetime_s
     # Listen first, then read the past: nothing committed in between can fall in a gap.
-    async with (
-        channels.start_subscription([LIVE_CHANNEL]) as subscriber,
-        subscriber.run_in_background(receive),
-    ):
+    listener = await hub.join(principal)
+    try:
         replayed: set[int] = set()
         hello: dict[str, Any] = {"user": principal.username, "agency_scope": principal.agency_scope}
         sessions = app.state.sessionmaker
@@ -197,33 +280,32 @@ async def _stream(
         opening += [_kind_frame(p) for p in await live.team_positions(sessions, principal)]
         yield "".join(opening).encode()
 
-        while not overflowed.is_set():
-            timeout = min(KEEPALIVE_S, deadline - loop.time())
-            if timeout <= 0:
-                return  # one access-token lifetime: the client reopens with a new ticket
-            try:
-                raws = [await asyncio.wait_for(inbox.get(), timeout)]
-            except TimeoutError:
-                yield KEEPALIVE
-                continue
-            # What else is already waiting goes out in the same write: under a flood of
-            # positions, one send per batch instead of one per message.
-            while len(raws) < BATCH and not inbox.empty():
-                raws.append(inbox.get_nowait())
-            frames = []
-            for raw in raws:
-                frame = _forwarded(principal, raw, replayed)
-                if frame == "":
-                    break  # reset: end after what came before it; the client replays the rest
-                if frame is not None:
-                    frames.append(frame)
-            else:
-                if frames:
-                    yield "".join(frames).encode()
-                continue
-            if frames:
-                yield "".join(frames).encode()
-            return
+        frames = listener.frames
+        while True:
+            if not frames and not listener.ended:
+                timeout = min(KEEPALIVE_S, deadline - loop.time())
+                if timeout <= 0:
+                    return  # one access-token lifetime: the client reopens with a new ticket
+                listener.wake.clear()
+                try:
+                    await asyncio.wait_for(listener.wake.wait(), timeout)
+                except TimeoutError:
+                    yield KEEPALIVE
+                    continue
+                # A moment for more to arrive: under a flood of positions, one write carries
+                # many events instead of one write each.
+                await asyncio.sleep(COALESCE_S)
+            out: list[str] = []
+            while frames and len(out) < BATCH:
+                frame, case_id = frames.popleft()
+                if case_id is None or case_id not in replayed:
+                    out.append(frame)
+            if out:
+                yield "".join(out).encode()
+            if listener.ended and not frames:
+                return
+    finally:
+        hub.leave(listener)
 
 
 @get(
