@@ -173,12 +173,17 @@ class LiveHub:
         self._task: asyncio.Task[None] | None = None
         self._running = asyncio.Event()
 
-    async def join(self, principal: Principal) -> _Listener:
-        """A new stream's share, heard from now on (start the subscription on first use)."""
+    async def join(self, principal: Principal) -> _Listener | None:
+        """A new stream's share, heard from now on (start the subscription on first use);
+        ``None`` when the subscription could not start."""
         if self._task is None or self._task.done():
             self._running.clear()
             self._task = asyncio.get_running_loop().create_task(self._run())
-        await self._running.wait()
+        running = asyncio.ensure_future(self._running.wait())
+        await asyncio.wait({running, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if not running.done():  # the subscription failed before it started: no stream
+            running.cancel()
+            return None
         listener = _Listener(principal)
         self._listeners.add(listener)
         return listener
@@ -259,6 +264,8 @@ async def _stream(
     deadline = loop.time() + lifetime_s
     # Listen first, then read the past: nothing committed in between can fall in a gap.
     listener = await hub.join(principal)
+    if listener is None:
+        return  # this process cannot listen now: the browser reconnects after its retry
     try:
         replayed: set[int] = set()
         hello: dict[str, Any] = {"user": principal.username, "agency_scope": principal.agency_scope}
