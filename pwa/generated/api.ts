@@ -2409,6 +2409,17 @@ export interface components {
         CancelIn: {
             instruction: components["schemas"]["Instructions"];
         };
+        /** CategoryRef */
+        case_answers_CategoryRef: {
+            code: string;
+            id: number;
+            name: string;
+        };
+        /** SimilarOut */
+        case_answers_SimilarOut: {
+            case: components["schemas"]["CaseOut"];
+            distance_m: number;
+        };
         /** CaseBrief */
         CaseBrief: {
             /** Format: date-time */
@@ -2474,7 +2485,7 @@ export interface components {
             area_name: string | null;
             /** Format: date-time */
             arrive_by: string;
-            category: components["schemas"]["cases_CategoryRef"];
+            category: components["schemas"]["case_answers_CategoryRef"];
             /** @enum {string} */
             channel: "phone" | "walk_in" | "social" | "app" | "web" | "open311" | "whatsapp" | "sms";
             /** Format: date-time */
@@ -2533,17 +2544,6 @@ export interface components {
             selesai: number;
             /** @default 0 */
             void: number;
-        };
-        /** CategoryRef */
-        cases_CategoryRef: {
-            code: string;
-            id: number;
-            name: string;
-        };
-        /** SimilarOut */
-        cases_SimilarOut: {
-            case: components["schemas"]["CaseOut"];
-            distance_m: number;
         };
         /** CaseStats */
         CaseStats: {
@@ -2906,7 +2906,7 @@ export interface components {
             /** Format: date-time */
             arrive_by: string;
             caller_tracking?: components["schemas"]["CallerTracking"] | null;
-            category: components["schemas"]["cases_CategoryRef"];
+            category: components["schemas"]["case_answers_CategoryRef"];
             /** @enum {string} */
             channel: "phone" | "walk_in" | "social" | "app" | "web" | "open311" | "whatsapp" | "sms";
             /** Format: date-time */
@@ -6891,7 +6891,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["cases_SimilarOut"][];
+                    "application/json": components["schemas"]["case_answers_SimilarOut"][];
                 };
             };
             /** @description Bad request syntax or unsupported method */

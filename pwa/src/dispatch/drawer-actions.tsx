@@ -8,7 +8,7 @@ import { agencyName } from "../lib/reference";
 import { FilterSelect } from "../ui/filter-select";
 
 export type Suggestion = Schema<"SuggestionOut">;
-export type Similar = Schema<"cases_SimilarOut">;
+export type Similar = Schema<"case_answers_SimilarOut">;
 
 interface ActionProps {
   busy: boolean;

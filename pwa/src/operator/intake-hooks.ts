@@ -13,7 +13,7 @@ import { api } from "../lib/session";
 export type CallOut = Schema<"CallOut">;
 export type History = Schema<"HistoryOut">;
 export type Category = Schema<"CategoryItem">;
-export type Similar = Schema<"cases_SimilarOut">;
+export type Similar = Schema<"case_answers_SimilarOut">;
 
 /** Non-valid classes, their digit (Alt+digit anywhere) and letter (outside text fields). */
 export const CLASSES = [

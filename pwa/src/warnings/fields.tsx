@@ -4,6 +4,7 @@
  */
 import { t } from "../lib/i18n";
 import { capWord } from "./data";
+import type { Values } from "./form-values";
 
 /** A labelled input (or text area) with the API's word about it right under it. */
 export function Text(p: {
@@ -84,6 +85,34 @@ export function Choice(p: {
           {p.error}
         </p>
       )}
+    </div>
+  );
+}
+
+type Words = "event" | "headline" | "instruction";
+
+/** One of the words people read, in Indonesian and English side by side. */
+export function Pair(p: {
+  name: Words;
+  v: Values;
+  set: (k: keyof Values) => (value: string) => void;
+  err: (k: string) => string | undefined;
+  long?: boolean;
+}) {
+  return (
+    <div class="warn-pair">
+      {(["id", "en"] as const).map((lang) => (
+        <Text
+          key={lang}
+          id={`w-${p.name}-${lang}`}
+          label={t(`warn.${p.name}_${lang}`)}
+          value={p.v[`${p.name}_${lang}`]}
+          onValue={p.set(`${p.name}_${lang}`)}
+          error={p.err(`${p.name}.${lang}`)}
+          lang={lang}
+          long={p.long}
+        />
+      ))}
     </div>
   );
 }

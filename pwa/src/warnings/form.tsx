@@ -4,9 +4,8 @@
  * withdrawn). The area is kecamatan picked from the city's list or a polygon drawn on the map.
  * Nothing is checked here: the API's problem details are shown beside the field they name.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { t } from "../lib/i18n";
-import { loadGeography } from "../lib/map";
 import { navigate } from "../lib/router";
 import { api } from "../lib/session";
 import { useStore } from "../lib/store";
@@ -19,13 +18,13 @@ import {
   CATEGORIES,
   CERTAINTIES,
   isoFromInput,
-  localInput,
   SEVERITIES,
   type StaffWarning,
   URGENCIES,
   type WarningIn,
 } from "./data";
-import { Choice, Text } from "./fields";
+import { Choice, Pair, Text } from "./fields";
+import { initial, useKecamatan, type Values } from "./form-values";
 
 // The CAP scales, each a select of words: the field's name, its codes, its words' prefix.
 const SCALES = [
@@ -53,78 +52,6 @@ const FIELDS = [
   "area_ids",
   "polygon",
 ] as const;
-// A default a coordinator rarely changes: most warnings are about the next hours.
-const DEFAULT_HOURS = 6;
-
-interface Kecamatan {
-  id: number;
-  name: string;
-}
-
-interface Values {
-  category: string;
-  severity: string;
-  urgency: string;
-  certainty: string;
-  event_id: string;
-  event_en: string;
-  headline_id: string;
-  headline_en: string;
-  instruction_id: string;
-  instruction_en: string;
-  expires: string;
-}
-
-function initial(from: StaffWarning | null): Values {
-  const later = new Date(Date.now() + DEFAULT_HOURS * 3600_000);
-  if (!from) {
-    return {
-      category: "Met",
-      severity: "",
-      urgency: "",
-      certainty: "",
-      event_id: "",
-      event_en: "",
-      headline_id: "",
-      headline_en: "",
-      instruction_id: "",
-      instruction_en: "",
-      expires: localInput(later),
-    };
-  }
-  const expires = Date.parse(from.expires_at) > Date.now() ? new Date(from.expires_at) : later;
-  return {
-    category: from.category,
-    severity: from.severity,
-    urgency: from.urgency,
-    certainty: from.certainty,
-    event_id: from.event_id,
-    event_en: from.event_en,
-    headline_id: from.headline_id,
-    headline_en: from.headline_en,
-    instruction_id: from.instruction_id,
-    instruction_en: from.instruction_en,
-    expires: localInput(expires),
-  };
-}
-
-function useKecamatan(): Kecamatan[] | null {
-  const [list, setList] = useState<Kecamatan[] | null>(null);
-  useEffect(() => {
-    void loadGeography()
-      .then((g) =>
-        setList(
-          g.features
-            .filter((f) => f.properties.kind === "kecamatan" && typeof f.id === "number")
-            .map((f) => ({ id: f.id as number, name: f.properties.name ?? "" }))
-            .sort((a, b) => a.name.localeCompare(b.name)),
-        ),
-      )
-      .catch(() => setList([]));
-  }, []);
-  return list;
-}
-
 /** `mode`: a new warning; `update` of `from` (in force); `redraft` of `from` (a draft). */
 export function WarningForm(p: { mode: "new" | "update" | "redraft"; from: StaffWarning | null }) {
   const s = useStore(app);
@@ -339,33 +266,5 @@ export function WarningForm(p: { mode: "new" | "update" | "redraft"; from: Staff
         </div>
       </form>
     </section>
-  );
-}
-
-type Words = "event" | "headline" | "instruction";
-
-/** One of the words people read, in Indonesian and English side by side. */
-function Pair(p: {
-  name: Words;
-  v: Values;
-  set: (k: keyof Values) => (value: string) => void;
-  err: (k: string) => string | undefined;
-  long?: boolean;
-}) {
-  return (
-    <div class="warn-pair">
-      {(["id", "en"] as const).map((lang) => (
-        <Text
-          key={lang}
-          id={`w-${p.name}-${lang}`}
-          label={t(`warn.${p.name}_${lang}`)}
-          value={p.v[`${p.name}_${lang}`]}
-          onValue={p.set(`${p.name}_${lang}`)}
-          error={p.err(`${p.name}.${lang}`)}
-          lang={lang}
-          long={p.long}
-        />
-      ))}
-    </div>
   );
 }
