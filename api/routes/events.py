@@ -120,26 +120,27 @@ def _hello_frame(event: str, hello: dict[str, Any], last_id: int | None) -> str:
     return _frame(event, _encode(hello).decode(), last_id, RETRY_MS)
 
 
-def _forwarded(
-    principal: Principal, message: dict[str, Any], text: str
-) -> tuple[str, int | None] | None:
-    """What a stream of ``principal`` sends of one published message: its frame and, for a case
-    event, its timeline id (a stream that replayed that event skips it); ``None``: nothing."""
+def _entitled(principal: Principal, message: dict[str, Any]) -> bool:
+    """Whether a stream of ``principal`` is sent this published message."""
     kind = message.get("t")
     if kind in ("call", "conversation"):
         # A call opened or located, a conversation's messages changed: staff who may see calls
         # only (no agency scope).
-        return (_kind_frame(message, text), None) if principal.role in CALL_LOG_ROLES else None
+        return principal.role in CALL_LOG_ROLES
     if kind == "warning":
         # An area warning was published: public news, for every signed-in screen.
-        return _kind_frame(message, text), None
-    if not _visible(principal, message):
-        return None
-    if kind == "case":
+        return True
+    if kind == "queue":
+        return principal.role in CALL_STATS_ROLES and _visible(principal, message)
+    return kind in ("case", "position", "duty") and _visible(principal, message)
+
+
+def _framed(message: dict[str, Any], text: str) -> tuple[str, int | None]:
+    """A published message as streamed, with its timeline id for a case event (a stream that
+    replayed that event skips it)."""
+    if message.get("t") == "case":
         return _case_frame(message, text), message["id"]
-    if kind in ("position", "duty") or (kind == "queue" and principal.role in CALL_STATS_ROLES):
-        return _kind_frame(message, text), None
-    return None
+    return _kind_frame(message, text), None
 
 
 @dataclass(eq=False)
@@ -157,8 +158,8 @@ class _Listener:
 class LiveHub:
     """The process's one subscription to the live channel, fanned out to its open streams.
 
-    Each published message is decoded once and judged once per stream here; only the streams
-    entitled to it are woken. (With one Litestar subscription per stream, every message woke
+    Each published message is decoded and framed once, and judged once per stream here; only the
+    streams entitled to it are woken. (With one Litestar subscription per stream, every message woke
     every stream's own task and queue: 300 streams at 133 positions a second were some 40,000
     wake-ups a second, most for messages a field officer may not see.) A stream falling behind
     sheds team positions first: each is superseded by the team's next ping and kept in the
@@ -212,12 +213,12 @@ class LiveHub:
                 listener.wake.set()
             return
         position = message.get("t") == "position"
+        out: tuple[str, int | None] | None = None  # framed once, for every stream it goes to
         for listener in self._listeners:
-            if listener.ended:
+            if listener.ended or not _entitled(listener.principal, message):
                 continue
-            out = _forwarded(listener.principal, message, text)
             if out is None:
-                continue
+                out = _framed(message, text)
             waiting = len(listener.frames)
             if position and waiting >= SHED_POSITIONS_AT:
                 continue
