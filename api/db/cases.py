@@ -1,9 +1,9 @@
 """The case aggregate's SQL on the write side: loading a case and what its rules need (category,
 team, agency, area, routing rules, team membership), and storing cases, reporters and events.
 
-The SQL twins of domain rules live here too (:func:`overdue_clause`, :func:`publicly_visible`,
-:func:`public_status_sql`), so every query that filters by them, the statistics included, takes
-them from the database layer. The read models (lists, detail, map layer) are in
+The SQL twins of domain rules live here too (:func:`overdue_clause`, :func:`publicly_visible`),
+so every query that filters by them, the statistics included, takes them from the database
+layer. The read models (lists, detail, map layer) are in
 :mod:`api.db.case_queries`.
 """
 
@@ -17,7 +17,6 @@ from typing import Any
 
 from geoalchemy2 import Geography, Geometry
 from sqlalchemy import ColumnElement, and_, bindparam, cast, func, or_, select, update
-from sqlalchemy import case as sqla_case
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -37,7 +36,6 @@ from api.db.models import (
     team_members,
 )
 from api.domain import routing, sla
-from api.domain.lifecycle import STATUSES, public_status
 from api.domain.vocabulary import Role
 
 
@@ -78,15 +76,6 @@ def publicly_visible() -> ColumnElement[bool]:
         .exists()
     )
     return and_(Case.sensitive.is_(False), ~sensitive_category)
-
-
-def public_status_sql() -> Any:
-    """SQL twin of :func:`api.domain.lifecycle.public_status`, generated from it."""
-    groups: dict[str, list[str]] = {}
-    for status in STATUSES:
-        groups.setdefault(public_status(status), []).append(status)
-    *whens, (last, _) = [(word, statuses) for word, statuses in groups.items()]
-    return sqla_case(*[(Case.status.in_(sts), word) for word, sts in whens], else_=last)
 
 
 # ------------------------------------------------------------ loading

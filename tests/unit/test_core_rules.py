@@ -126,18 +126,3 @@ def test_team_suggestions_order() -> None:
     ]
     order = [s.name for s in suggest_teams(c, now, fresh)]
     assert order == ["preferred", "near idle", "near busy", "far", "stale", "nowhere"]
-
-
-def test_the_sql_citizen_words_are_generated_from_the_domain() -> None:
-    from sqlalchemy.dialects import postgresql
-
-    from api.db.cases import public_status_sql
-
-    sql = str(
-        public_status_sql().compile(
-            dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
-        )
-    )
-    for status in STATUSES:
-        assert f"'{status}'" in sql or public_status(status) == "selesai"
-    assert "'belum_ditindaklanjuti'" in sql and "'dalam_proses'" in sql and "'selesai'" in sql
