@@ -6,14 +6,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.auth import Principal, requires_login, requires_roles
 from api.config import Settings
@@ -255,7 +254,7 @@ class CaseController(Controller):
             tracking = CallerTracking(*found) if found else None
             return IntakeOut(**msgspec.structs.asdict(out), caller_tracking=tracking)
 
-        async def run(alone: svc.Autocommit | None = None) -> IntakeOut:
+        async def run(alone: AsyncConnection | None = None) -> IntakeOut:
             created = await svc.create_case(
                 caller.db,
                 settings,
@@ -291,7 +290,8 @@ class CaseController(Controller):
             )
 
         if _alone(caller, settings, phone):  # a plain intake: no BEGIN and COMMIT
-            return await run(partial(autocommit, caller.request.app.state.engine))
+            async with autocommit(caller.request.app.state.engine) as conn:
+                return await run(conn)
         # The PIN is not stored with the replayable answer; a replay derives it again.
         return await caller.once(
             IntakeOut,

@@ -11,8 +11,6 @@ Every change appends a ``CaseEvent`` and bumps ``version``. The read use cases a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -195,10 +193,6 @@ async def record_event(
 
 
 # ------------------------------------------------------------------- intake
-#: Opens an autocommit connection (:func:`api.db.session.autocommit` on the primary's engine).
-Autocommit = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
-
-
 @dataclass(frozen=True)
 class NewCase:
     category_id: int
@@ -237,26 +231,23 @@ async def create_case(
     now: datetime,
     actor_id: int | None,
     actor_kind: str = "user",
-    alone: Autocommit | None = None,
+    alone: AsyncConnection | None = None,
 ) -> Created:
     """A new case, routed, with its SLA, reporter and ``created`` event: one query for the
     category, the area and the route, one statement for the case (with its agency's names), the
     reporter and the event with its live NOTIFY, then the outbox rows if any.
 
-    ``alone``: opens an autocommit connection, given when nothing else the request does must
-    share the case's transaction (no idempotency record, no SMS, nothing after it that may
-    refuse). A case without a call and with no one to tell by Web Push (not P1) then runs both
-    statements there: no BEGIN and COMMIT round trips (``db`` is not used)."""
+    ``alone``: a connection in autocommit (:func:`api.db.session.autocommit`), given when nothing
+    else the request does must share the case's transaction (no idempotency record, no SMS,
+    nothing after it that may refuse). A case without a call and with no one to tell by Web Push
+    (not P1) then runs both statements on it: no BEGIN and COMMIT round trips (``db`` is not
+    used)."""
     if new.call_id is not None:
         alone = None  # the call is locked and changed in the case's transaction
     located = valid_coordinates(new.lat, new.lon)
     # Impossible coordinates are refused below, after an unknown category (as always).
     where = (new.lon if located else 0.0, new.lat if located else 0.0)
-    if alone is None:
-        found = await intake_db.place(db, new.category_id, *where)
-    else:
-        async with alone() as conn:
-            found = await intake_db.place(conn, new.category_id, *where)
+    found = await intake_db.place(db if alone is None else alone, new.category_id, *where)
     if found is None or not found.active:
         raise Unprocessable("unknown_category")
     outside = check_coordinates(settings, new.lat, new.lon, new.allow_out_of_area)
@@ -342,8 +333,8 @@ async def create_case(
     category_names = (found.category_name_id, found.category_name_en)
     lon_lat = (float(new.lon), float(new.lat))
     if alone is not None and not notify.tells_anyone(case, event, category_names):
-        async with alone() as conn:  # the statement is the whole write: it commits alone
-            stored = await _insert_case(conn, settings, case, reporter, event, lon_lat)
+        # The statement is the whole write: it commits alone.
+        stored = await _insert_case(alone, settings, case, reporter, event, lon_lat)
     else:
         stored = await _insert_case(db, settings, case, reporter, event, lon_lat)
         await notify.write_outbox(db, case, event, None, category_names)
