@@ -178,15 +178,17 @@ class Caller:
         return await self.change(case_id, run, view)
 
 
-def _alone(caller: Caller, settings: Settings, phone: str | None) -> bool:
+def _alone(caller: Caller, settings: Settings, data: CaseIn, phone: str | None) -> bool:
     """Whether an intake's own statements may each commit alone (autocommit): nothing else the
-    request does must share the case's transaction. Not with an Idempotency-Key (its record
-    joins it), nor when the caller's number gets its code by SMS at once, nor for a caller who
-    does not see every agency (the answer's check could refuse after the case is stored), nor
-    behind a transaction pooler (there every statement runs in a transaction); a call's case
-    and a P1 case are kept in one transaction by :func:`api.services.cases.create_case`."""
+    request does must share the case's transaction. Not for a call's case (the call is locked
+    and changed with it), nor with an Idempotency-Key (its record joins it), nor when the
+    caller's number gets its code by SMS at once, nor for a caller who does not see every
+    agency (the answer's check could refuse after the case is stored), nor behind a
+    transaction pooler (there every statement runs in a transaction); a P1 case is kept in one
+    transaction by :func:`api.services.cases.create_case`."""
     return not (
-        "idempotency-key" in caller.request.headers
+        data.call_id is not None
+        or "idempotency-key" in caller.request.headers
         or (phone and sms_service.sends_after_intake(settings))
         or caller.principal.agency_scope is not None
         or settings.database_pooled
@@ -289,7 +291,7 @@ class CaseController(Controller):
                 caller_tracking=CallerTracking(*found) if found else None,
             )
 
-        if _alone(caller, settings, phone):  # a plain intake: no BEGIN and COMMIT
+        if _alone(caller, settings, data, phone):  # a plain intake: no BEGIN and COMMIT
             async with autocommit(caller.request.app.state.engine) as conn:
                 return await run(conn)
         # The PIN is not stored with the replayable answer; a replay derives it again.
