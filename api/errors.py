@@ -281,6 +281,32 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error")
 
 
+def answer_status(exc: BaseException) -> int:
+    """The status :func:`exception_handlers` answer ``exc`` with.
+
+    The metrics middleware counts a request whose exception was raised past it (by the auth
+    middleware's session check during an outage, say) under this status: the app-level handler
+    that answers it sends around the middleware, so its status is never seen there.
+    """
+    if isinstance(exc, AppError):
+        return exc.status
+    if isinstance(exc, ValidationException):
+        return 400
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    if isinstance(exc, IntegrityError):
+        return 409
+    if isinstance(exc, DBAPIError):
+        if str(getattr(exc.orig, "sqlstate", None) or "") in _BAD_INPUT_SQLSTATES:
+            return 400
+        return 503 if database_unavailable(exc) else 500
+    if isinstance(exc, PoolTimeout | OSError):
+        return 503
+    if isinstance(exc, PostgresError | PgInterfaceError | TargetServerAttributeNotMatched):
+        return 503 if _driver_outage(exc) else 500
+    return 500
+
+
 def exception_handlers() -> dict[Any, Any]:
     return {
         AppError: _app_error,

@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.health import figures, readiness
+from api.errors import answer_status
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -76,8 +77,9 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, timed_send)
         except Exception as exc:
-            # Raised past us (by the auth middleware, say): the app's handler answers it.
-            status = int(getattr(exc, "status", 0) or getattr(exc, "status_code", 500))
+            # Raised past us (by the auth middleware, say): the app's handler answers it, and
+            # with the status it will send (an outage during the session check is a 503).
+            status = answer_status(exc)
             raise
         finally:
             IN_PROGRESS.dec()

@@ -15,6 +15,7 @@ import pytest
 from asyncpg import exceptions as pg
 from litestar import Litestar, get
 from litestar.testing import TestClient
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.dialects.postgresql.asyncpg import (
     AsyncAdapt_asyncpg_connection,
     PGDialect_asyncpg,
@@ -23,7 +24,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.adapters.events import libpq_dsn
-from api.errors import exception_handlers
+from api.errors import Unauthorized, answer_status, exception_handlers
+from api.metrics import REQUESTS, metrics_middleware
 
 # What a request meets mid-failover, as the driver says it.
 FAILOVER_ERRORS: dict[str, BaseException] = {
@@ -168,3 +170,48 @@ def test_a_multi_host_url_reaches_asyncpg_with_every_host_and_the_session_attrib
     assert kw["target_session_attrs"] == "read-write"
     # A single-host URL is unchanged.
     assert libpq_dsn("postgresql+asyncpg://u@h:5/d") == "postgresql://u@h:5/d"
+
+
+# Every error above, as a request meets it: each must be counted as what it is answered with.
+ANSWERED: dict[str, BaseException] = {
+    **{f"{n}_via_sqlalchemy": through_sqlalchemy(e) for n, e in FAILOVER_ERRORS.items()},
+    **{f"{n}_from_asyncpg": e for n, e in FAILOVER_ERRORS.items()},
+    **{f"{n}_via_sqlalchemy": through_sqlalchemy(e) for n, e in SOCKET_ERRORS.items()},
+    "pool_exhausted": PoolTimeout("QueuePool limit of size 10 overflow 10 reached, timed out"),
+    "bug_via_sqlalchemy": through_sqlalchemy(pg.DivisionByZeroError("division by zero")),
+    "bug_from_asyncpg": pg.UndefinedColumnError('column "x" does not exist'),
+    "bad_dsn": pg.ClientConfigurationError("bad DSN"),
+    "duplicate": through_sqlalchemy(pg.UniqueViolationError("duplicate key value")),
+    "bad_input": through_sqlalchemy(pg.NumericValueOutOfRangeError("integer out of range")),
+    "bad_token": Unauthorized("token_invalid"),
+    "plain_bug": RuntimeError("a bug"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERED))
+def test_an_error_raised_past_the_metrics_middleware_is_counted_as_answered(name: str) -> None:
+    """The auth middleware's session check runs inside the metrics middleware but outside the
+    route's exception handler: what it raises is answered around the metrics middleware, which
+    must count it under the status the client gets (the outage drill saw a 503 counted as 500)."""
+    error = ANSWERED[name]
+
+    def raising(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            raise error
+
+        return middleware
+
+    @get("/counted", sync_to_thread=False)
+    def counted() -> None:  # pragma: no cover - the middleware answers first
+        return None
+
+    app = Litestar(
+        [counted], middleware=[metrics_middleware, raising], exception_handlers=exception_handlers()
+    )
+    with TestClient(app) as client:
+        status = client.get("/counted").status_code
+        count = REQUESTS.labels("GET", "/counted", str(status))
+        before = count._value.get()
+        assert client.get("/counted").status_code == status
+    assert status == answer_status(error)
+    assert count._value.get() == before + 1
