@@ -28,6 +28,8 @@ time left, and the best ``k`` is then run for the full ``--surge-seconds``.
 Requests come from this process; the listeners from a second one
 (``python -m bench.surge --listen``), both asyncio + aiohttp on uvloop. Their CPU is reported:
 on 2 cores the load generator competes with the server, so a measured ``k`` is a lower bound.
+``TANGGAP_SURGE_TRACE=FILE`` appends every request of every step to ``FILE`` (JSON lines: when it
+was due, sent and answered, and its status), to line stalls up with what the server was doing.
 """
 
 from __future__ import annotations
@@ -598,10 +600,15 @@ async def drive(base_url: str, c: Cast, k: float, seconds: float, seed: int) -> 
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
     loop = asyncio.get_running_loop()
     pending: set[asyncio.Task[None]] = set()
+    # TANGGAP_SURGE_TRACE=FILE: every request of the step as a JSON line, to find stalls.
+    trace_file = os.environ.get("TANGGAP_SURGE_TRACE")
+    trace: list[tuple[str, float, float, float, str]] | None = [] if trace_file else None
+    start = 0.0
 
     async def one(name: str, due: float, req: Request) -> None:
         method, path, headers, body = req
-        lags.append(loop.time() - due)
+        sent = loop.time()
+        lags.append(sent - due)
         try:
             async with http.request(method, base_url + path, headers=headers, json=body) as r:
                 payload = await r.read()
@@ -611,6 +618,11 @@ async def drive(base_url: str, c: Cast, k: float, seconds: float, seed: int) -> 
         except aiohttp.ClientError as exc:
             code, payload = type(exc).__name__, b""
         stats[name].add(code, (loop.time() - due) * 1000)
+        if trace is not None:
+            # Seconds from the step's start: when it was due, sent and answered.
+            trace.append(
+                (name, round(due - start, 4), round(sent - start, 4), loop.time() - start, code)
+            )
         if code[:1] == "5" and code not in samples:
             samples[code] = f"{method} {path}: {payload[:300]!r}"
         if code == "201" and name in ("intake", "calls"):
@@ -643,6 +655,8 @@ async def drive(base_url: str, c: Cast, k: float, seconds: float, seed: int) -> 
             await asyncio.wait(set(pending))
         wall = loop.time() - start
         usage1 = resource.getrusage(resource.RUSAGE_SELF)
+    if trace_file and trace is not None:
+        _write_trace(trace_file, k, time.time() - (loop.time() - start), trace)
     cpu = (usage1.ru_utime + usage1.ru_stime) - (usage0.ru_utime + usage0.ru_stime)
     return {
         "stats": stats,
@@ -652,6 +666,14 @@ async def drive(base_url: str, c: Cast, k: float, seconds: float, seed: int) -> 
         "send_lag_p99_ms": pct([x * 1000 for x in lags], 0.99),
         "samples": samples,
     }
+
+
+def _write_trace(path: str, k: float, wall_start: float, trace: list[Any]) -> None:
+    """Append a step's requests (after its load has ended) as JSON lines: a header with the
+    step's wall-clock start, then ``[path, due, sent, answered, status]`` in seconds from it."""
+    with open(path, "a") as f:
+        f.write(json.dumps({"k": k, "wall_clock_start": wall_start}) + "\n")
+        f.writelines(json.dumps(r) + "\n" for r in trace)
 
 
 # ----------------------------------------------------------------- accounting
