@@ -57,6 +57,11 @@ RETRY_MS = 3000
 BATCH = 200
 # How long a woken stream waits for more before it writes (a live map needs no less).
 COALESCE_S = 0.05
+# While only team positions wait, a stream writes at most this often: a map moves a marker no
+# faster than every half second, and a surge's pings (133 a second at its base mix, to each
+# dispatcher) become two writes a second per stream instead of twenty. Anything else (a case
+# event, a call) cuts the wait short.
+POSITIONS_S = 0.5
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 _decode = msgspec.json.Decoder().decode
@@ -152,7 +157,22 @@ class _Listener:
     principal: Principal
     frames: deque[tuple[str, int | None]] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set with anything but a position: the stream writes without the positions' longer wait.
+    rush: asyncio.Event = field(default_factory=asyncio.Event)
     ended: bool = False
+
+    def end(self) -> None:
+        self.ended = True
+        self.wake.set()
+        self.rush.set()
+
+    async def settle(self) -> None:
+        """A moment for more to arrive before a write, so that one write carries many messages:
+        up to ``POSITIONS_S`` while only positions wait, then ``COALESCE_S``."""
+        if not self.rush.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.rush.wait(), POSITIONS_S)
+        await asyncio.sleep(COALESCE_S)
 
 
 class LiveHub:
@@ -200,8 +220,7 @@ class LiveHub:
                 self._fan_out(raw)
         finally:
             for listener in self._listeners:  # deaf from here: every stream ends and replays
-                listener.ended = True
-                listener.wake.set()
+                listener.end()
             with contextlib.suppress(Exception):
                 await self._channels.unsubscribe(subscriber)
 
@@ -209,8 +228,7 @@ class LiveHub:
         message, text = _decode(raw), raw.decode()
         if message.get("t") == "reset":
             for listener in self._listeners:
-                listener.ended = True
-                listener.wake.set()
+                listener.end()
             return
         position = message.get("t") == "position"
         out: tuple[str, int | None] | None = None  # framed once, for every stream it goes to
@@ -223,10 +241,12 @@ class LiveHub:
             if position and waiting >= SHED_POSITIONS_AT:
                 continue
             if waiting >= MAX_BACKLOG:
-                listener.ended = True
-            else:
-                listener.frames.append(out)
+                listener.end()
+                continue
+            listener.frames.append(out)
             listener.wake.set()
+            if not position:
+                listener.rush.set()
 
     async def close(self) -> None:
         if self._task is not None:
@@ -300,9 +320,8 @@ async def _stream(
                 except TimeoutError:
                     yield KEEPALIVE
                     continue
-                # A moment for more to arrive: under a flood of positions, one write carries
-                # many events instead of one write each.
-                await asyncio.sleep(COALESCE_S)
+                await listener.settle()
+            listener.rush.clear()  # what comes after this drain is news again
             out: list[str] = []
             while frames and len(out) < BATCH:
                 frame, case_id = frames.popleft()
