@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import secrets
 import sys
@@ -99,6 +100,8 @@ class PushService:
         self._held_requests: dict[int, web.Request] = {}
         # Start holding once this many messages have been accepted (a crash drill).
         self.hold_after: int | None = None
+        # Set (and replaced) whenever a message is accepted: a bench's wait without polling.
+        self._arrived = asyncio.Event()
 
     # -------------------------------------------------------------- lifecycle
     @property
@@ -302,6 +305,8 @@ class PushService:
             )
         )
         self.attempts.append(Attempt(device.id, 201, now, payload.get("nid")))
+        self._arrived.set()
+        self._arrived = asyncio.Event()
         return web.Response(
             status=201, headers={"Location": f"{self.url}/msg/{len(self.received)}"}
         )
@@ -312,7 +317,15 @@ class PushService:
         return web.json_response(self.subscribe(label))
 
     async def _control_received(self, request: web.Request) -> web.Response:
+        """``?since=N``: the messages from the Nth on, and the count. ``&count=M&wait=S``:
+        answer once M messages have arrived (or after S seconds), so a bench waiting for a
+        message does not poll the service while it works."""
         since = int(request.query.get("since", "0"))
+        want = int(request.query.get("count", "0"))
+        deadline = time.monotonic() + min(float(request.query.get("wait", "0")), 60.0)
+        while len(self.received) < want and (left := deadline - time.monotonic()) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), left)
         out = [
             {"nid": r.payload.get("nid"), "payload": r.payload, "at": r.at} for r in self.received
         ]
