@@ -157,7 +157,8 @@ class _Listener:
     principal: Principal
     frames: deque[tuple[str, int | None]] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    # Set with anything but a position: the stream writes without the positions' longer wait.
+    # Set with anything but a position, or once a full write (``BATCH``) is waiting: the
+    # stream writes without the positions' longer wait.
     rush: asyncio.Event = field(default_factory=asyncio.Event)
     ended: bool = False
 
@@ -245,7 +246,7 @@ class LiveHub:
                 continue
             listener.frames.append(out)
             listener.wake.set()
-            if not position:
+            if not position or waiting + 1 >= BATCH:  # news, or a full write is waiting
                 listener.rush.set()
 
     async def close(self) -> None:

@@ -74,3 +74,17 @@ async def test_an_ended_stream_does_not_wait(monkeypatch: pytest.MonkeyPatch) ->
     hub._fan_out(RESET)  # the subscription was lost and is back: every stream ends and replays
     await asyncio.wait_for(settling, 10)
     assert listener.ended
+
+
+async def test_a_full_write_of_positions_does_not_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flood fills a write (``BATCH``) before the interval ends: it goes out at once rather than
+    piling up towards the shedding mark."""
+    monkeypatch.setattr(events, "POSITIONS_S", 60.0)
+    listener = _Listener(DISPATCHER)
+    hub = _hub_with(listener)
+    for n in range(events.BATCH - 1):
+        hub._fan_out(_position(n))
+    assert not listener.rush.is_set()
+    hub._fan_out(_position(events.BATCH))
+    await asyncio.wait_for(listener.settle(), 10)
+    assert len(listener.frames) == events.BATCH
