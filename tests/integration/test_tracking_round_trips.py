@@ -13,10 +13,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.conftest import Clock
+from tests.conftest import Clock, login
 from tests.integration.test_intake_round_trips import counted
 from tests.integration.test_public_reports import (
     REPORTER_PHONE,
+    case_of,
     report,
     tracked,
     work_to_resolved,
@@ -31,6 +32,16 @@ async def _with_photo(client: Client, made: dict[str, Any]) -> None:
         made["photos_url"],
         headers=tracked(made["tracking_token"]),
         files=[("files", ("tkp.jpg", images.jpeg(), "image/jpeg"))],
+    )
+    assert r.status_code == 201, r.text
+
+
+async def _with_public_note(client: Client, db: AsyncSession, made: dict[str, Any]) -> None:
+    """A public event that is not a status change (one a holder of status words never sees)."""
+    case = await case_of(db, made["reference"])
+    op = await login(client, "operator")
+    r = await client.post(
+        f"/api/cases/{case.id}/notes", headers=op, json={"note": "Sedang dicek", "public": True}
     )
     assert r.status_code == 201, r.text
 
@@ -98,21 +109,24 @@ async def test_a_sensitive_case_and_a_follower_get_status_words_only_through_it(
     # A sensitive category (about a person), with a photo: its reporter sees no details.
     made = await report(client, category="PENYELAMATAN_ORANG")
     await _with_photo(client, made)
+    await _with_public_note(client, db, made)
     path = f"/api/public/cases/{made['reference']}"
     r = await client.get(path, headers=tracked(made["tracking_token"]))
     assert r.status_code == 200, r.text
     secret = r.json()
     assert secret["description"] is None and secret["address"] == "" and secret["photos"] == []
     assert secret["lat"] is None and secret["lon"] is None and secret["plus_code"] is None
-    assert secret["area"] is None
+    assert secret["area"] is None and [e["kind"] for e in secret["timeline"]] == ["created"]
     assert r.content == (await client.get(path, headers=_by_pin(made))).content
 
     # A follower of a public case with a photo and a public note: status words and times.
     public = await report(client)
     await _with_photo(client, public)
+    await _with_public_note(client, db, public)
     path = f"/api/public/cases/{public['reference']}"
     full = (await client.get(path, headers=tracked(public["tracking_token"]))).json()
     assert full["description"] and full["photos"] and full["area"]
+    assert len(full["timeline"]) == 2 and full["timeline"][0]["kind"] == "created"
     follower = (await client.post(f"{path}/follow", json={})).json()
     r = await client.get(path, headers=tracked(follower["tracking_token"]))
     assert r.status_code == 200, r.text
