@@ -12,10 +12,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, text
+import msgspec
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from api.db.cases import LAT, LON
 from api.db.models import (
@@ -51,14 +67,18 @@ async def facts_of(db: AsyncSession, case: Case) -> disclosure.CaseFacts:
             .where(Case.id == case.id)
         )
     ).one()
+    return _facts(case, bool(found.sensitive), found.lat, found.lon)
+
+
+def _facts(case: Case, category_sensitive: bool, lat: float, lon: float) -> disclosure.CaseFacts:
     return disclosure.CaseFacts(
         channel=case.channel,
         sensitive=case.sensitive,
-        category_sensitive=bool(found.sensitive),
+        category_sensitive=category_sensitive,
         address=case.address,
         public_description=case.public_description,
-        lat=float(found.lat),
-        lon=float(found.lon),
+        lat=float(lat),
+        lon=float(lon),
     )
 
 
@@ -274,6 +294,122 @@ async def public_photos(db: AsyncSession, case_id: uuid.UUID) -> list[PublicPhot
         .order_by(Photo.created_at, Photo.id)
     )
     return [PublicPhoto(r.id, r.source, r.created_at) for r in rows]
+
+
+# ------------------------------------------------- the tracking view, in one query
+@dataclass(frozen=True)
+class TrackedCase:
+    """Everything the tracking view needs of a case opened with a tracking token, read in one
+    statement: the case, its names, the holder (a reporter of the case, or of a case merged
+    into it), what the disclosure rules decide on, and the whole public timeline and photos
+    (the service drops what the holder may not see)."""
+
+    case: Case
+    labels: CaseLabels
+    facts: disclosure.CaseFacts
+    reporter_id: int
+    follower: bool
+    rated: bool
+    disputed: bool
+    # (kind, at, is a status change), oldest first
+    events: list[tuple[PublicEvent, bool]]
+    photos: list[PublicPhoto]
+
+
+_Parent = aliased(Case, name="parent")
+_EventRow = tuple[str, datetime, bool]
+_PhotoRow = tuple[uuid.UUID, str, datetime]
+_EVENTS = msgspec.json.Decoder(list[_EventRow])
+_PHOTOS = msgspec.json.Decoder(list[_PhotoRow])
+
+
+def _json_rows(values: list[Any], order: list[Any]) -> Any:
+    """``json_agg(json_build_array(values) ORDER BY order)`` as text (NULL without rows)."""
+    return cast(func.json_agg(aggregate_order_by(func.json_build_array(*values), *order)), Text)
+
+
+# The case by reference, joined to the reporter holding the token (of the case or of one merged
+# into it: no row otherwise, the same as an unknown reference), with its names, its point, the
+# holder's rating and dispute, and the public timeline and photos as JSON: one round trip.
+_TRACKED_SQL = (
+    select(
+        Case,
+        Category,
+        Agency,
+        Area.name.label("area_name"),
+        _Parent.reference.label("parent_reference"),
+        LAT.label("lat"),
+        LON.label("lon"),
+        CaseReporter.id.label("reporter_id"),
+        CaseReporter.follower,
+        exists()
+        .where(CaseRating.case_id == Case.id, CaseRating.reporter_id == CaseReporter.id)
+        .label("rated"),
+        exists()
+        .where(
+            CaseEvent.case_id == Case.id,
+            CaseEvent.kind == "reopened",
+            CaseEvent.actor_kind == "citizen",
+            CaseEvent.data["reporter_id"].as_integer() == CaseReporter.id,
+        )
+        .label("disputed"),
+        select(
+            _json_rows(
+                [CaseEvent.kind, CaseEvent.at, CaseEvent.to_status.is_not(None)], [CaseEvent.id]
+            )
+        )
+        .where(CaseEvent.case_id == Case.id, CaseEvent.public.is_(True))
+        .scalar_subquery()
+        .label("events"),
+        select(_json_rows([Photo.id, Photo.source, Photo.created_at], [Photo.created_at, Photo.id]))
+        .where(Photo.case_id == Case.id, public_photo_filter())
+        .scalar_subquery()
+        .label("photos"),
+    )
+    .join(
+        CaseReporter,
+        and_(
+            CaseReporter.tracking_token_hash == bindparam("token_hash"),
+            or_(CaseReporter.case_id == Case.id, CaseReporter.original_case_id == Case.id),
+        ),
+    )
+    .join(Category, Category.id == Case.category_id)
+    .join(Agency, Agency.id == Case.agency_id)
+    .outerjoin(Area, Area.id == Case.area_id)
+    .outerjoin(_Parent, _Parent.id == Case.duplicate_of_id)
+    .where(Case.reference == bindparam("reference"))
+)
+
+
+def _utc(at: datetime) -> datetime:
+    # JSON carries the session's offset; the columns read directly come back in UTC.
+    return at.astimezone(UTC)
+
+
+async def tracked_case(db: AsyncSession, reference: str, token_hash: str) -> TrackedCase | None:
+    """The case ``reference`` as the holder of the token with this hash tracks it, in one
+    statement; None for an unknown reference or a token that does not open it."""
+    row = (
+        await db.execute(
+            _TRACKED_SQL, {"reference": reference.strip().upper(), "token_hash": token_hash}
+        )
+    ).first()
+    if row is None:
+        return None
+    case: Case = row.Case
+    events = _EVENTS.decode(row.events) if row.events else []
+    photos = _PHOTOS.decode(row.photos) if row.photos else []
+    return TrackedCase(
+        case,
+        CaseLabels(row.Category, row.Agency, row.area_name, row.parent_reference),
+        _facts(case, bool(row.Category.sensitive), row.lat, row.lon),
+        int(row.reporter_id),
+        bool(row.follower),
+        bool(row.rated),
+        bool(row.disputed),
+        [(PublicEvent(kind, _utc(at)), change) for kind, at, change in events],
+        [PublicPhoto(pid, source, _utc(at)) for pid, source, at in photos],
+    )
 
 
 # ------------------------------------------------------------ rate limits

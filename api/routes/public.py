@@ -399,9 +399,15 @@ class PublicController(Controller):
             granted = await citizen_access.on(session).open(reference)
             return await tracking.public_view(session, settings, granted, now)
 
-        # With the token: a pure read, off the primary (the primary again on a 404: a case just
-        # reported). With phone and PIN: on the primary, which counts wrong PINs.
-        if citizen_access.credentials.token:
+        async def read_by_token(session: AsyncSession) -> tracking.PublicView:
+            return await tracking.token_view(session, settings, reference, token, now)
+
+        # With the token: a pure read in one statement, off the primary (the primary again on a
+        # 404: a case just reported). With phone and PIN: on the primary, which counts wrong PINs.
+        token = (citizen_access.credentials.token or "").strip()
+        if token:
+            view = await read_fresh(request.app.state, read_db, read_by_token)
+        elif citizen_access.credentials.token:
             view = await read_fresh(request.app.state, read_db, read)
         else:
             view = await read(db)

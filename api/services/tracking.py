@@ -118,12 +118,12 @@ class PublicView:
 
 
 def _dispute_refusal(
-    settings: Settings, granted: Access, disputed: bool, now: datetime
+    settings: Settings, case: Case, follower: bool, disputed: bool, now: datetime
 ) -> str | None:
     return disclosure.may_dispute(
-        follower=granted.reporter.follower,
-        finished=granted.case.status in FINISHED,
-        resolved_at=granted.case.resolved_at,
+        follower=follower,
+        finished=case.status in FINISHED,
+        resolved_at=case.resolved_at,
         already_disputed=disputed,
         window=timedelta(days=settings.dispute_days),
         now=now,
@@ -134,24 +134,34 @@ async def _disputed(db: AsyncSession, granted: Access) -> bool:
     return await db_public.has_disputed(db, granted.case.id, granted.reporter.id)
 
 
-async def public_view(
-    db: AsyncSession, settings: Settings, granted: Access, now: datetime
-) -> PublicView:
-    """What the holder of the credentials sees: the whole public view for an original reporter
-    of a case the public may see, status words and times only otherwise."""
-    case = granted.case
-    labels = await db_public.case_labels(db, case)
-    facts = await db_public.facts_of(db, case)
-    rated = await db_public.has_rated(db, case.id, granted.reporter.id)
-    seen = disclosure.tracker_view(
+def _seen(
+    settings: Settings,
+    case: Case,
+    facts: disclosure.CaseFacts,
+    follower: bool,
+    rated: bool,
+    disputed: bool,
+    now: datetime,
+) -> disclosure.TrackerView:
+    return disclosure.tracker_view(
         sensitive=disclosure.is_sensitive(facts),
-        follower=granted.reporter.follower,
+        follower=follower,
         finished=case.status in FINISHED,
         rated=rated,
-        dispute_open=_dispute_refusal(settings, granted, await _disputed(db, granted), now) is None,
+        dispute_open=_dispute_refusal(settings, case, follower, disputed, now) is None,
     )
-    events = await db_public.public_events(db, case.id, status_changes_only=not seen.details)
-    photos = await db_public.public_photos(db, case.id) if seen.details else []
+
+
+def _shown(
+    seen: disclosure.TrackerView,
+    case: Case,
+    labels: db_public.CaseLabels,
+    facts: disclosure.CaseFacts,
+    events: list[PublicEvent],
+    photos: list[PublicPhoto],
+    rated: bool,
+) -> PublicView:
+    """The view as the holder may see it (``events`` and ``photos`` already chosen so)."""
     return PublicView(
         case,
         labels.category,
@@ -160,11 +170,44 @@ async def public_view(
         disclosure.public_case(facts) if seen.details else None,
         labels.parent_reference,
         events,
-        photos,
+        photos if seen.details else [],
         rated,
         seen.can_rate,
         seen.can_dispute,
     )
+
+
+async def public_view(
+    db: AsyncSession, settings: Settings, granted: Access, now: datetime
+) -> PublicView:
+    """What the holder of the credentials sees: the whole public view for an original reporter
+    of a case the public may see, status words and times only otherwise."""
+    case, reporter = granted.case, granted.reporter
+    labels = await db_public.case_labels(db, case)
+    facts = await db_public.facts_of(db, case)
+    rated = await db_public.has_rated(db, case.id, reporter.id)
+    disputed = await _disputed(db, granted)
+    seen = _seen(settings, case, facts, reporter.follower, rated, disputed, now)
+    events = await db_public.public_events(db, case.id, status_changes_only=not seen.details)
+    photos = await db_public.public_photos(db, case.id) if seen.details else []
+    return _shown(seen, case, labels, facts, events, photos, rated)
+
+
+async def token_view(
+    db: AsyncSession, settings: Settings, reference: str, token: str, now: datetime
+) -> PublicView:
+    """:func:`public_view` for the holder of a tracking token, read in one statement; the same
+    404 as an unknown reference when the token does not open the case."""
+    tracked = await db_public.tracked_case(db, reference, token_digest(token.strip()))
+    if tracked is None:
+        raise NotFound("case_not_found")
+    case = tracked.case
+    seen = _seen(
+        settings, case, tracked.facts, tracked.follower, tracked.rated, tracked.disputed, now
+    )
+    # Read whole; what the holder may not see is dropped here, before anything leaves.
+    events = [event for event, change in tracked.events if seen.details or change]
+    return _shown(seen, case, tracked.labels, tracked.facts, events, tracked.photos, tracked.rated)
 
 
 # ------------------------------------------------------------ rate, dispute
@@ -198,7 +241,9 @@ async def dispute(
     """The citizen says the problem is not solved: the case reopens and its agency is told
     (through the notifier that every timeline event goes through). Only an original reporter,
     once, within ``dispute_days`` of the resolution (:func:`disclosure.may_dispute`)."""
-    refusal = _dispute_refusal(settings, granted, await _disputed(db, granted), now)
+    refusal = _dispute_refusal(
+        settings, granted.case, granted.reporter.follower, await _disputed(db, granted), now
+    )
     if refusal == "dispute_followers_cannot":
         raise Forbidden(refusal)
     if refusal == "dispute_window_closed":
