@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import Exists
 
 from api.db.cases import LAT, LON
 from api.db.models import (
@@ -235,29 +236,27 @@ async def caller_tracking(db: AsyncSession, case_id: uuid.UUID) -> CallerTrackin
 
 
 # ---------------------------------------------------------- rating, dispute
-async def has_rated(db: AsyncSession, case_id: uuid.UUID, reporter_id: int) -> bool:
-    return bool(
-        await db.scalar(
-            select(
-                exists().where(CaseRating.case_id == case_id, CaseRating.reporter_id == reporter_id)
-            )
-        )
+def _rated(case_id: Any, reporter_id: Any) -> Exists:
+    """Whether the reporter rated the case (values, or columns of an outer query)."""
+    return exists().where(CaseRating.case_id == case_id, CaseRating.reporter_id == reporter_id)
+
+
+def _disputed(case_id: Any, reporter_id: Any) -> Exists:
+    """Whether the reporter disputed the case's resolution (values, or outer columns)."""
+    return exists().where(
+        CaseEvent.case_id == case_id,
+        CaseEvent.kind == "reopened",
+        CaseEvent.actor_kind == "citizen",
+        CaseEvent.data["reporter_id"].as_integer() == reporter_id,
     )
+
+
+async def has_rated(db: AsyncSession, case_id: uuid.UUID, reporter_id: int) -> bool:
+    return bool(await db.scalar(select(_rated(case_id, reporter_id))))
 
 
 async def has_disputed(db: AsyncSession, case_id: uuid.UUID, reporter_id: int) -> bool:
-    return bool(
-        await db.scalar(
-            select(
-                exists().where(
-                    CaseEvent.case_id == case_id,
-                    CaseEvent.kind == "reopened",
-                    CaseEvent.actor_kind == "citizen",
-                    CaseEvent.data["reporter_id"].as_integer() == reporter_id,
-                )
-            )
-        )
-    )
+    return bool(await db.scalar(select(_disputed(case_id, reporter_id))))
 
 
 # ------------------------------------------------------------- public view
@@ -342,17 +341,8 @@ _TRACKED_SQL = (
         LON.label("lon"),
         CaseReporter.id.label("reporter_id"),
         CaseReporter.follower,
-        exists()
-        .where(CaseRating.case_id == Case.id, CaseRating.reporter_id == CaseReporter.id)
-        .label("rated"),
-        exists()
-        .where(
-            CaseEvent.case_id == Case.id,
-            CaseEvent.kind == "reopened",
-            CaseEvent.actor_kind == "citizen",
-            CaseEvent.data["reporter_id"].as_integer() == CaseReporter.id,
-        )
-        .label("disputed"),
+        _rated(Case.id, CaseReporter.id).label("rated"),
+        _disputed(Case.id, CaseReporter.id).label("disputed"),
         select(
             _json_rows(
                 [CaseEvent.kind, CaseEvent.at, CaseEvent.to_status.is_not(None)], [CaseEvent.id]
