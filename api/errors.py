@@ -244,9 +244,10 @@ _BAD_INPUT_SQLSTATES = {"22000", "22001", "22003", "22007", "22008", "22021", "2
 
 
 def _database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
-    if str(getattr(exc.orig, "sqlstate", None) or "") in _BAD_INPUT_SQLSTATES:
+    status = answer_status(exc)
+    if status == 400:
         return problem(request, 400, "validation_failed")
-    if database_unavailable(exc):
+    if status == 503:
         # The error's type only: its text may carry the statement's parameters.
         return _outage(request, "database", type(exc.orig or exc).__name__)
     return _unexpected(request, exc)
@@ -255,7 +256,7 @@ def _database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]
 def _driver(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # asyncpg used directly, outside SQLAlchemy (PgQueuer's enqueue inside the request's
     # transaction, api/adapters/jobs.py): its errors arrive unwrapped.
-    if _driver_outage(exc):
+    if answer_status(exc) == 503:
         return _outage(request, "database", type(exc).__name__)
     return _unexpected(request, exc)
 
@@ -282,7 +283,8 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 
 
 def answer_status(exc: BaseException) -> int:
-    """The status :func:`exception_handlers` answer ``exc`` with.
+    """The status :func:`exception_handlers` answer ``exc`` with (the database and driver
+    handlers decide by it).
 
     The metrics middleware counts a request whose exception was raised past it (by the auth
     middleware's session check during an outage, say) under this status: the app-level handler
