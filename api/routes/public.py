@@ -403,12 +403,11 @@ class PublicController(Controller):
             return await tracking.token_view(session, settings, reference, token, now)
 
         # With the token: a pure read in one statement, off the primary (the primary again on a
-        # 404: a case just reported). With phone and PIN: on the primary, which counts wrong PINs.
+        # 404: a case just reported). With phone and PIN (a blank token is none): on the
+        # primary, which counts wrong PINs.
         token = (citizen_access.credentials.token or "").strip()
         if token:
             view = await read_fresh(request.app.state, read_db, read_by_token)
-        elif citizen_access.credentials.token:
-            view = await read_fresh(request.app.state, read_db, read)
         else:
             view = await read(db)
         c = view.case
