@@ -15,12 +15,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from api import __version__
 from api.adapters import keys
-from api.adapters.events import channels_plugin
+from api.adapters.events import ListenBackend, channels_plugin, libpq_dsn
 from api.adapters.storage import make_storage
 from api.adapters.uploads import UploadSlots
 from api.adapters.whatsapp import HttpWhatsApp
 from api.auth import auth_middleware_factory
 from api.config import Settings
+from api.db import principals
 from api.db.replica import ReadRouter
 from api.db.session import make_engine, make_sessionmaker
 from api.errors import ProblemDocumentedJson, exception_handlers
@@ -84,6 +85,14 @@ def create_app(
             "the embedded PostGIS cluster."
         )
     configure_logging(settings.log_level)
+    # LISTEN needs a session of its own: the direct URL when the database URL is a pooler.
+    listen = ListenBackend(libpq_dsn(settings.listen_url(url)))
+    # Live sessions' answers, forgotten when a trigger says the session or its user changed;
+    # used only while that LISTEN connection is up (api/db/principals.py).
+    session_memory = principals.SessionMemory(
+        settings.session_cache_seconds, lambda: listen.listening
+    )
+    listen.watch(principals.AUTH_CHANNEL, session_memory.heard)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
@@ -92,9 +101,11 @@ def create_app(
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        principals.register(session_memory)
         try:
             yield
         finally:
+            principals.unregister(session_memory)
             await engine.dispose()
 
     @asynccontextmanager
@@ -170,8 +181,7 @@ def create_app(
         before_request=refuse_credentials_in_query,
         before_send=[security_headers(settings.photo_origin, settings.map_tile_origin)],
         lifespan=[lifespan, read_lifespan, events.live_hub_lifespan],
-        # LISTEN needs a session of its own: the direct URL when the database URL is a pooler.
-        plugins=[channels_plugin(settings.listen_url(url), [LIVE_CHANNEL])],
+        plugins=[channels_plugin(listen, [LIVE_CHANNEL])],
         openapi_config=OpenAPIConfig(
             title="Tanggap 112 API",
             version=__version__,
@@ -201,6 +211,8 @@ def create_app(
         logging_config=None,  # ours: JSON lines with the request id (api.middleware)
     )
     app.state.settings = settings
+    app.state.listen = listen
+    app.state.session_memory = session_memory
     app.state.clock = clock
     # One key per purpose, each derived from the root secret (rotated one at a time).
     app.state.token_key = keys.token_key(settings)

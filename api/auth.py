@@ -14,8 +14,8 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import text
 
+from api.db.principals import SessionMemory, read_session
 from api.domain.vocabulary import CITYWIDE_ROLES
 from api.errors import Forbidden, Unauthorized
 from api.security import decode_access_token
@@ -23,7 +23,8 @@ from api.security import decode_access_token
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The signed-in user of a request, read fresh from the database on every request."""
+    """The signed-in user of a request: read from the database, or remembered from a read since
+    which neither the session nor the user changed (:mod:`api.db.principals`)."""
 
     user_id: int
     username: str
@@ -43,21 +44,13 @@ class Principal:
         return scope is None or scope == agency_id
 
 
-_SESSION_SQL = text(
-    """
-    SELECT u.id, u.username, u.role, u.agency_id, u.language
-    FROM auth_sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.id = :sid AND s.user_id = :uid AND s.revoked_at IS NULL
-      AND s.expires_at > now() AND u.active
-    """
-)
-
-
 def auth_middleware_factory(app: ASGIApp) -> ASGIApp:
     """Resolve ``Authorization: Bearer`` into ``scope["user"]`` (``None`` when absent).
 
     A present but invalid, expired or revoked token is refused here with 401, so no handler
-    ever runs for it; routes that need a user add :func:`requires_login` or :func:`requires_roles`.
+    ever runs for it. A live session's answer is remembered by the process for a few seconds
+    and forgotten as soon as the session or its user changes (:mod:`api.db.principals`).
+    Routes that need a user add :func:`requires_login` or :func:`requires_roles`.
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -89,20 +82,24 @@ def auth_middleware_factory(app: ASGIApp) -> ASGIApp:
                 uid = int(claims["sub"])
             except (ValueError, TypeError, KeyError):
                 raise Unauthorized("token_invalid") from None
-            # Autocommit: one round trip, no BEGIN/ROLLBACK around a single read.
-            async with litestar_app.state.engine.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                row = (await conn.execute(_SESSION_SQL, {"sid": sid, "uid": uid})).first()
-            if row is None:
-                raise Unauthorized("token_invalid")
-            scope["user"] = Principal(
-                user_id=row.id,
-                username=row.username,
-                role=row.role,
-                agency_id=row.agency_id,
-                language=row.language,
-                session_id=sid,
-            )
+            memory: SessionMemory | None = getattr(litestar_app.state, "session_memory", None)
+            principal = memory.recall(sid, uid) if memory is not None else None
+            if principal is None:
+                changes = memory.changes if memory is not None else 0
+                row = await read_session(litestar_app.state.engine, sid, uid)
+                if row is None:
+                    raise Unauthorized("token_invalid")
+                principal = Principal(
+                    user_id=row.id,
+                    username=row.username,
+                    role=row.role,
+                    agency_id=row.agency_id,
+                    language=row.language,
+                    session_id=sid,
+                )
+                if memory is not None:
+                    memory.keep(sid, uid, principal, row.remaining_s, changes)
+            scope["user"] = principal
         await app(scope, receive, send)
 
     return middleware

@@ -154,6 +154,9 @@ class Settings:
     pin_key_version: int = 1
     photo_url_key_version: int = 1
     access_token_minutes: int = 15
+    # How long an API process may remember that a session is live instead of reading it again
+    # (forgotten at once when the session or its user changes; 0 reads it on every request).
+    session_cache_seconds: int = 60
     refresh_token_days: int = 30
     # Sign-in: wrong passwords per account from one address, and per address (IPv6 by /64),
     # within the window; each further lock-out doubles the wait (docs/security.md).

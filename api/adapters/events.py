@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import asyncpg
@@ -41,6 +41,21 @@ class ListenBackend(AsyncPgChannelsBackend):
         self._conn: asyncpg.Connection | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
         self._closing = False
+        # Bumped on every (re)connect: what was learnt before a gap in listening is stale.
+        self._epoch = 0
+        self._watchers: dict[str, Callable[[str], None]] = {}
+
+    def watch(self, channel: str, heard: Callable[[str], None]) -> None:
+        """Call ``heard(payload)`` for each notification on ``channel`` as soon as it arrives,
+        beside the plugin's streams (from the next connection on: call before start-up)."""
+        self._watchers[channel] = heard
+
+    @property
+    def listening(self) -> int | None:
+        """The epoch of the LISTEN connection now up (one more each time it connects), or
+        ``None`` while it is down: notifications sent meanwhile are lost."""
+        conn = self._conn
+        return self._epoch if conn is not None and not conn.is_closed() else None
 
     async def on_startup(self) -> None:
         self._listener_lock = asyncio.Lock()
@@ -71,7 +86,10 @@ class ListenBackend(AsyncPgChannelsBackend):
         async with self._listener_lock:
             for channel in self._subscribed_channels:
                 await conn.add_listener(channel, self._listener)  # type: ignore[arg-type]
+            for channel, heard in self._watchers.items():
+                await conn.add_listener(channel, _calling(heard))
             conn.add_termination_listener(self._on_lost)
+            self._epoch += 1
             self._conn = conn
             self._listener_conn = conn
 
@@ -118,7 +136,14 @@ class ListenBackend(AsyncPgChannelsBackend):
         whole life costs nothing, and events with no stream are dropped by the plugin."""
 
 
-def channels_plugin(database_url: str, channels: list[str]) -> ChannelsPlugin:
+def _calling(heard: Callable[[str], None]) -> Callable[[Any, int, str, str], None]:
+    def listener(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        heard(payload)
+
+    return listener
+
+
+def channels_plugin(backend: ListenBackend, channels: list[str]) -> ChannelsPlugin:
     # One subscriber per process (api.routes.events.LiveHub) fans messages out to the SSE
     # streams' own bounded backlogs, which shed positions and cut off a client too far behind.
-    return ChannelsPlugin(backend=ListenBackend(libpq_dsn(database_url)), channels=channels)
+    return ChannelsPlugin(backend=backend, channels=channels)

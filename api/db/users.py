@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from api.db import principals
 from api.db.models import AuthSession, LoginFailure, SecurityAlert, User
 
 
@@ -75,12 +76,19 @@ async def revoke_sessions(
     user_id: int | None = None,
     session_id: uuid.UUID | None = None,
 ) -> None:
-    """Revoke a user's live sessions, or one session."""
+    """Revoke a user's live sessions, or one session (forgotten at once by this process's
+    session memory; the others hear the trigger's NOTIFY at commit)."""
     where: list[ColumnElement[bool]] = [AuthSession.revoked_at.is_(None)]
     if user_id is not None:
         where.append(AuthSession.user_id == user_id)
     if session_id is not None:
         where.append(AuthSession.id == session_id)
+    if user_id is not None:
+        principals.forget_user(user_id)
+    elif session_id is not None:
+        principals.forget_session(session_id)
+    else:
+        principals.forget_every_session()
     await db.execute(update(AuthSession).where(*where).values(revoked_at=now))
 
 
