@@ -107,8 +107,9 @@ def run(ctx: Context) -> list[Figure]:
             raw.p95_ms,
             "raw KNN query",
             "lower",
-            target="<= 2.0x raw",
-            met=api.p95_ms <= 2 * raw.p95_ms,
+            # Issue #20: within 3x the raw KNN (HTTP and authentication alone are about 1 ms).
+            target="<= 3.0x raw",
+            met=api.p95_ms <= 3 * raw.p95_ms,
             note=note,
         ),
     ]
