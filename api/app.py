@@ -55,7 +55,7 @@ from api.routes import (
 )
 from api.routes import cap_incoming as cap_incoming_routes
 from api.routes import conversations as conversation_routes
-from api.routes.deps import DEPENDENCIES
+from api.routes.deps import DEPENDENCIES, resolve_dependencies_in_turn
 from api.routes.exports import STATS_HANDLERS
 from api.routes.open311 import Open311KeyController, open311_router
 from api.routes.photos import PhotoController
@@ -85,6 +85,7 @@ def create_app(
             "the embedded PostGIS cluster."
         )
     configure_logging(settings.log_level)
+    resolve_dependencies_in_turn()
     # LISTEN needs a session of its own: the direct URL when the database URL is a pooler.
     listen = ListenBackend(libpq_dsn(settings.listen_url(url)))
     # Live sessions' answers, forgotten when a trigger says the session or its user changed;

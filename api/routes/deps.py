@@ -5,13 +5,17 @@ tracking credentials."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from litestar import Request, post
+from litestar._kwargs.cleanup import DependencyCleanupGroup
+from litestar._kwargs.dependencies import resolve_dependency
+from litestar._kwargs.kwargs_model import KwargsModel
+from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, QueryParameter
@@ -35,6 +39,34 @@ post_ok = partial(post, status_code=200)
 #: For an answer that carries a secret shown once (a new password, an Open311 key): no cache,
 #: browser or proxy, may keep it.
 SHOWN_ONCE = CacheControlHeader(no_store=True)
+
+
+async def _resolve_in_turn(
+    self: KwargsModel, connection: ASGIConnection[Any, Any, Any, Any], kwargs: dict[str, Any]
+) -> DependencyCleanupGroup:
+    """Litestar's ``KwargsModel.resolve_dependencies``, one dependency after the other.
+
+    Litestar resolves the dependencies of one level concurrently, each in a task of an anyio
+    task group (litestar-org/litestar#4563). Ours return at once or check out one pooled
+    connection, so the group bought nothing and cost a position ping about a tenth of its CPU
+    (four tasks per request; docs/performance.md). Litestar also drops the group when a
+    provider fails, leaving the ones already entered (a database session) open: they are closed
+    here with the error."""
+    cleanup = DependencyCleanupGroup()
+    try:
+        for batch in self.dependency_batches:
+            for dependency in batch:
+                await resolve_dependency(dependency, connection, kwargs, cleanup)
+    except BaseException as exc:
+        with suppress(Exception):
+            await cleanup.close(exc)
+        raise
+    return cleanup
+
+
+def resolve_dependencies_in_turn() -> None:
+    """Install :func:`_resolve_in_turn` (``create_app`` does; idempotent)."""
+    KwargsModel.resolve_dependencies = _resolve_in_turn  # type: ignore[method-assign]
 
 
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
