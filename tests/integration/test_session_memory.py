@@ -42,6 +42,18 @@ async def _refused_within(client: Client, headers: dict[str, str], seconds: floa
     raise AssertionError(f"still admitted {seconds} s after the change")
 
 
+async def _revoke_by_sql(db: AsyncSession, username: str) -> None:
+    """Revoke every session of ``username`` as another process would: plain SQL, committed."""
+    await db.execute(
+        text(
+            "UPDATE auth_sessions SET revoked_at = now() "
+            "WHERE user_id = (SELECT id FROM users WHERE username = :u)"
+        ),
+        {"u": username},
+    )
+    await db.commit()
+
+
 async def test_a_known_session_is_not_read_again(client: Client) -> None:
     fo = await login(client, "petugas.dlhk")
     assert await _reads_session(client, fo) == (200, True)
@@ -60,13 +72,7 @@ async def test_a_revocation_made_elsewhere_refuses_the_next_requests(
     assert await _reads_session(client, fo) == (200, False)
     # Another process (the CLI, a second API worker, plain SQL) revokes every session of the
     # user: the trigger's NOTIFY reaches this process at commit.
-    await db.execute(
-        text(
-            "UPDATE auth_sessions SET revoked_at = now() WHERE user_id = "
-            "(SELECT id FROM users WHERE username = 'petugas.dlhk')"
-        )
-    )
-    await db.commit()
+    await _revoke_by_sql(db, "petugas.dlhk")
     # Heard within the notification's delivery, far inside the 60 s the answer may be kept.
     assert await _refused_within(client, fo, 5) < 5
 
@@ -149,11 +155,5 @@ async def test_without_its_listen_connection_a_process_reads_every_session(
     await _reads_session(client, fo)
     assert await _reads_session(client, fo) == (200, False)
     # And it hears again.
-    await db.execute(
-        text(
-            "UPDATE auth_sessions SET revoked_at = now() WHERE user_id = "
-            "(SELECT id FROM users WHERE username = 'petugas.dlhk')"
-        )
-    )
-    await db.commit()
+    await _revoke_by_sql(db, "petugas.dlhk")
     await _refused_within(client, fo, 5)

@@ -58,33 +58,19 @@ def upgrade() -> None:
         END $$
         """
     )
+    _watch("auth_sessions", "auth_session", SESSION_COLUMNS, "tanggap_auth_session_changed")
+    _watch("users", "auth_user", USER_COLUMNS, "tanggap_auth_user_changed")
+
+
+def _watch(table: str, name: str, columns: list[str], function: str) -> None:
+    """``<name>_changed`` when one of ``columns`` really changes, ``<name>_gone`` on delete."""
     op.execute(
-        f"""
-        CREATE TRIGGER auth_session_changed
-        AFTER UPDATE OF {", ".join(SESSION_COLUMNS)} ON auth_sessions
-        FOR EACH ROW WHEN ({_changed(SESSION_COLUMNS)})
-        EXECUTE FUNCTION tanggap_auth_session_changed()
-        """
+        f"CREATE TRIGGER {name}_changed AFTER UPDATE OF {', '.join(columns)} ON {table} "
+        f"FOR EACH ROW WHEN ({_changed(columns)}) EXECUTE FUNCTION {function}()"
     )
     op.execute(
-        """
-        CREATE TRIGGER auth_session_gone AFTER DELETE ON auth_sessions
-        FOR EACH ROW EXECUTE FUNCTION tanggap_auth_session_changed()
-        """
-    )
-    op.execute(
-        f"""
-        CREATE TRIGGER auth_user_changed
-        AFTER UPDATE OF {", ".join(USER_COLUMNS)} ON users
-        FOR EACH ROW WHEN ({_changed(USER_COLUMNS)})
-        EXECUTE FUNCTION tanggap_auth_user_changed()
-        """
-    )
-    op.execute(
-        """
-        CREATE TRIGGER auth_user_gone AFTER DELETE ON users
-        FOR EACH ROW EXECUTE FUNCTION tanggap_auth_user_changed()
-        """
+        f"CREATE TRIGGER {name}_gone AFTER DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()"
     )
 
 
