@@ -21,7 +21,7 @@ from api.adapters.uploads import UploadSlots
 from api.adapters.whatsapp import HttpWhatsApp
 from api.auth import auth_middleware_factory
 from api.config import Settings
-from api.db import principals
+from api.db import direct, principals
 from api.db.replica import ReadRouter
 from api.db.session import make_engine, make_sessionmaker
 from api.errors import ProblemDocumentedJson, exception_handlers
@@ -102,11 +102,19 @@ def create_app(
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        # One-statement requests on asyncpg itself; behind a transaction pooler, on the engine.
+        app.state.direct = (
+            None
+            if settings.database_pooled
+            else await direct.open_pool(url, settings.db_direct_pool_size)
+        )
         principals.register(session_memory)
         try:
             yield
         finally:
             principals.unregister(session_memory)
+            if app.state.direct is not None:
+                await app.state.direct.close()
             await engine.dispose()
 
     @asynccontextmanager

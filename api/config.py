@@ -82,6 +82,9 @@ class Settings:
     database_listen_url: str = field(default="", repr=False)
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # Each API process's asyncpg pool for requests answered by one statement (position pings,
+    # team suggestions), beside the engine's pool; unused behind a transaction pooler.
+    db_direct_pool_size: int = 5
     # A read replica (hot standby) for reads that tolerate a few seconds of lag: the map layer,
     # statistics, exports, Open311 and public reads. Empty means every read on the primary.
     database_replica_url: str = field(default="", repr=False)

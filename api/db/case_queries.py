@@ -26,9 +26,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import select as sql_select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.cases import LAT, LON, overdue_clause, point, publicly_visible
+from api.db.direct import OneStatement, Statement
 from api.db.models import Agency, Area, Case, CaseEvent, CaseReporter, Category, Photo, Team, User
 from api.domain.lifecycle import IN_FIELD, OPEN
 from api.domain.routing import AreaRule
@@ -331,8 +332,9 @@ class Suggestable:
 # The case once (MATERIALIZED: its rules are aggregated once, not per team row), then on-duty
 # teams of its agency, fresh positions first, nearest first (KNN on the position index), each
 # with its open workload. No row: no such case; one row without a team: no team on duty.
-_SUGGESTABLE_SQL = text(
-    """
+_SUGGESTABLE_SQL = Statement(
+    text(
+        """
     WITH c AS MATERIALIZED (
         SELECT c.agency_id, c.category_id, c.area_id, c.location,
                (SELECT json_agg(json_build_array(r.category_id, r.agency_id, r.team_id,
@@ -355,11 +357,12 @@ _SUGGESTABLE_SQL = text(
         LIMIT :limit
     ) n ON true
     """
+    )
 )
 
 
 async def suggestable(
-    db: AsyncSession | AsyncConnection,
+    db: OneStatement,
     case_id: uuid.UUID,
     fresh_since: datetime,
     limit: int = 40,
@@ -373,24 +376,24 @@ async def suggestable(
         "fresh_since": fresh_since,
         "limit": limit,
     }
-    rows = (await db.execute(_SUGGESTABLE_SQL, params)).all()
+    rows = await db.rows(_SUGGESTABLE_SQL, params)
     if not rows:
         return None
     first = rows[0]
-    area_id = first.area_id
+    area_id = first["area_id"]
     rules = [
         AreaRule(area_id, category, agency, team, team_agency, rule_id)
-        for category, agency, team, team_agency, rule_id in first.rules or ()
+        for category, agency, team, team_agency, rule_id in first["rules"] or ()
     ]
     teams = [
         TeamNearby(
-            r.team_id,
-            r.name,
-            float(r.distance_m) if r.distance_m is not None else None,
-            r.position_at,
-            int(r.open_cases),
+            r["team_id"],
+            r["name"],
+            float(r["distance_m"]) if r["distance_m"] is not None else None,
+            r["position_at"],
+            int(r["open_cases"]),
         )
         for r in rows
-        if r.team_id is not None
+        if r["team_id"] is not None
     ]
-    return Suggestable(first.agency_id, first.category_id, area_id, rules, teams)
+    return Suggestable(first["agency_id"], first["category_id"], area_id, rules, teams)

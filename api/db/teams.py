@@ -8,8 +8,9 @@ from datetime import datetime
 from geoalchemy2 import Geometry
 from sqlalchemy import cast, delete, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.direct import OneStatement, Statement
 from api.db.models import Team, TeamPosition, User, team_members
 
 
@@ -111,8 +112,9 @@ async def replace_members(db: AsyncSession, team_id: int, user_ids: list[int]) -
 # and move the team (only a newer, precise enough fix), NOTIFY the live map of the move, and
 # answer what the caller needs. ``allowed`` repeats every refusal of the service, so a refused
 # ping writes nothing; the service raises the refusal from the answered facts.
-_PING = text(
-    """
+_PING = Statement(
+    text(
+        """
 WITH team AS (
     SELECT id, agency_id, on_duty, last_position_at, last_accuracy_m
     FROM teams WHERE id = :team_id FOR UPDATE
@@ -149,6 +151,7 @@ SELECT c.id, c.agency_id, c.on_duty, c.member,
        (SELECT count(*) FROM told) AS told
 FROM checked c LEFT JOIN moved m ON true
 """
+    )
 )
 
 
@@ -169,7 +172,7 @@ class Pinged:
 
 
 async def ping(
-    db: AsyncConnection | AsyncSession,
+    db: OneStatement,
     *,
     team_id: int,
     user_id: int,
@@ -201,7 +204,7 @@ async def ping(
         "head": announce[0],
         "tail": announce[1],
     }
-    row = (await db.execute(_PING, params)).mappings().first()
+    row = await db.row(_PING, params)
     return Pinged(**row) if row is not None else None
 
 

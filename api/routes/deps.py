@@ -19,11 +19,12 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.adapters.storage import Storage
 from api.auth import Principal, provide_optional_principal, provide_principal
 from api.config import Settings
+from api.db import direct
 from api.db.replica import on_primary
 from api.db.session import autocommit, session_scope
 from api.domain.abuse import client_address
@@ -69,6 +70,10 @@ def resolve_dependencies_in_turn() -> None:
     KwargsModel.resolve_dependencies = _resolve_in_turn  # type: ignore[method-assign]
 
 
+#: The longest a request waits for a connection of the asyncpg pool (SQLAlchemy's default).
+DIRECT_WAIT_S = 30
+
+
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
     async for session in session_scope(state.sessionmaker):
         yield session
@@ -83,13 +88,20 @@ async def provide_read_db(state: State) -> AsyncGenerator[AsyncSession, None]:
         yield session
 
 
-async def provide_one_statement(state: State) -> AsyncGenerator[AsyncConnection, None]:
+async def provide_one_statement(state: State) -> AsyncGenerator[direct.OneStatement, None]:
     """A connection to the primary for a request answered by one statement (a read, or a write
     that is whole in one statement, such as a position ping): in autocommit, so it costs that
     statement's round trip only (no BEGIN and COMMIT around it). The statement is its own
-    transaction: it commits, and its NOTIFYs go out, when it ends."""
-    async with autocommit(state.engine) as conn:
-        yield conn
+    transaction: it commits, and its NOTIFYs go out, when it ends. On the process's asyncpg
+    pool (``api/db/direct.py``), or SQLAlchemy's connection behind a transaction pooler."""
+    pool = state.direct
+    if pool is not None:
+        # Waiting for a connection is bounded as the engine's pool is: then 503 + Retry-After.
+        async with pool.acquire(timeout=DIRECT_WAIT_S) as conn:
+            yield direct.OnDriver(conn)
+    else:
+        async with autocommit(state.engine) as conn:
+            yield direct.OnEngine(conn)
 
 
 #: The id of the last live case event a screen has applied (``GET /api/events``).
@@ -195,7 +207,7 @@ ReadDb = NamedDependency[AsyncSession]
 LiveReadDb = NamedDependency[AsyncSession]
 #: One statement on the primary, in autocommit: a read, or a write whole in one statement
 #: (:func:`provide_one_statement`).
-OneStatement = NamedDependency[AsyncConnection]
+OneStatement = NamedDependency[direct.OneStatement]
 Cfg = NamedDependency[Settings]
 Now = NamedDependency[datetime]
 Lang = NamedDependency[str]

@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
 from api.config import Settings
 from api.db import case_queries as q
 from api.db import cases as case_db
 from api.db.case_queries import CaseFilter, CaseRow, PhotoItem, SimilarRow, TimelineEntry
+from api.db.direct import OneStatement
 from api.db.models import CaseReporter, Category
 from api.domain import dispatch, routing
 from api.domain.lifecycle import STATUSES, public_status
@@ -214,7 +215,7 @@ async def similar(
 
 
 async def team_suggestions(
-    db: AsyncSession | AsyncConnection,
+    db: OneStatement,
     settings: Settings,
     principal: Principal,
     case_id: uuid.UUID,

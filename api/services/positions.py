@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
 from api.config import Settings
 from api.db import teams as team_q
+from api.db.direct import OneStatement
 from api.db.models import Team
 from api.domain.places import valid_coordinates
 from api.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -37,7 +38,7 @@ def _announcement(
 
 
 async def ping(
-    db: AsyncConnection | AsyncSession,
+    db: OneStatement,
     settings: Settings,
     principal: Principal,
     team_id: int,

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
+from api.db.direct import OnDriver, Statement
 from api.db.models import Team
 from tests.conftest import login
 from tests.factories import category_by_code
@@ -238,17 +239,28 @@ async def test_bad_questions_are_named_beside_their_field_and_change_nothing(
 # ------------------------------------------------------------------ teams
 @contextmanager
 def statements_on(table: str | None = None) -> Iterator[list[str]]:
-    """Every SQL statement run meanwhile that reads ``table`` (every one, without a table)."""
+    """Every SQL statement run meanwhile that reads ``table`` (every one, without a table):
+    through SQLAlchemy, and on asyncpg itself (api/db/direct.py)."""
     seen: list[str] = []
 
     def heard(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
         if table is None or f"FROM {table}" in statement or f"JOIN {table}" in statement:
             seen.append(statement)
 
+    def spied(method: Any) -> Any:
+        async def sent(self: OnDriver, statement: Statement, params: Any) -> Any:
+            heard(None, None, statement.sql)
+            return await method(self, statement, params)
+
+        return sent
+
+    row, rows = OnDriver.row, OnDriver.rows
     event.listen(Engine, "before_cursor_execute", heard)
+    OnDriver.row, OnDriver.rows = spied(row), spied(rows)  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        OnDriver.row, OnDriver.rows = row, rows  # type: ignore[method-assign]
         event.remove(Engine, "before_cursor_execute", heard)
 
 
