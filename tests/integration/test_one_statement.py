@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from api.db import direct
 from api.db.models import Team
 from tests.conftest import Clock, login
 from tests.factories import category_by_code
+from tests.support.processes import free_port
 
 
 async def _ping_and_suggest(
@@ -76,3 +78,37 @@ async def test_a_connection_is_lent_again_as_it_was_without_a_reset_round_trip(
             assert await conn.fetchval("SELECT jsonb_build_object('k', 2)") == {"k": 2}
     finally:
         await pool.close()
+
+
+async def test_a_ping_while_its_pool_cannot_connect_is_a_503_to_retry(
+    make_app: Callable[..., Litestar], db: AsyncSession
+) -> None:
+    team = (await db.execute(select(Team).where(Team.name == "TRC DLHK 1"))).scalar_one()
+    app = make_app()
+    path = f"/api/teams/{team.id}/positions"
+    ping = {"lat": -3.97, "lon": 122.51, "accuracy_m": 12.5}
+    # In this test's event loop (the app's pools belong to the loop that opened them).
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        ) as client,
+    ):
+        r = await client.post(
+            "/api/auth/login", json={"username": "petugas.dlhk", "password": "tanggap112"}
+        )
+        fo = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        assert (await client.post(path, headers=fo, json=ping)).status_code == 202
+        # The database stops answering this pool (a port nobody listens on): refused at once.
+        working = app.state.direct
+        app.state.direct = await direct.open_pool(
+            f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere", 1
+        )
+        try:
+            r = await client.post(path, headers=fo, json=ping)
+            assert r.status_code == 503, r.text
+            assert r.json()["code"] == "service_unavailable" and r.headers["retry-after"] == "5"
+        finally:
+            await app.state.direct.close()
+            app.state.direct = working
+        assert (await client.post(path, headers=fo, json=ping)).status_code == 202
