@@ -48,8 +48,9 @@ def auth_middleware_factory(app: ASGIApp) -> ASGIApp:
     """Resolve ``Authorization: Bearer`` into ``scope["user"]`` (``None`` when absent).
 
     A present but invalid, expired or revoked token is refused here with 401, so no handler
-    ever runs for it. A live session's answer is remembered by the process for a few seconds
-    and forgotten as soon as the session or its user changes (:mod:`api.db.principals`).
+    ever runs for it. A live session's answer is remembered by the process for up to
+    ``TANGGAP_SESSION_CACHE_SECONDS`` and forgotten as soon as the session or its user changes
+    (:mod:`api.db.principals`).
     Routes that need a user add :func:`requires_login` or :func:`requires_roles`.
     """
 
