@@ -20,7 +20,7 @@ from typing import Any
 from litestar import Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import BadRequest
+from api.errors import BadRequest, answer_status
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 access_log = logging.getLogger("tanggap.access")
@@ -136,6 +136,11 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
 
         try:
             await app(scope, receive, send_wrapper)
+        except Exception as exc:
+            # Raised past us (the auth middleware's refusal, an outage during its session
+            # check): the app's handler answers it around us, with this status.
+            status = status or answer_status(exc)
+            raise
         finally:
             # Path only, never the query string, and no secret path segment.
             access_log.info(

@@ -8,6 +8,7 @@ exception handlers. Errors that are bugs stay 500, and a duplicate stays 409.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import asyncpg
@@ -26,6 +27,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from api.adapters.events import libpq_dsn
 from api.errors import Unauthorized, answer_status, exception_handlers
 from api.metrics import REQUESTS, metrics_middleware
+from api.middleware import request_context_middleware
 
 # What a request meets mid-failover, as the driver says it.
 FAILOVER_ERRORS: dict[str, BaseException] = {
@@ -189,10 +191,13 @@ ANSWERED: dict[str, BaseException] = {
 
 
 @pytest.mark.parametrize("name", sorted(ANSWERED))
-def test_an_error_raised_past_the_metrics_middleware_is_counted_as_answered(name: str) -> None:
+def test_an_error_raised_past_the_metrics_middleware_is_counted_as_answered(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
     """The auth middleware's session check runs inside the metrics middleware but outside the
     route's exception handler: what it raises is answered around the metrics middleware, which
-    must count it under the status the client gets (the outage drill saw a 503 counted as 500)."""
+    must count it under the status the client gets (the outage drill saw a 503 counted as 500),
+    and the access log must write that status too (a refused token was logged as a 500)."""
     error = ANSWERED[name]
 
     def raising(app: ASGIApp) -> ASGIApp:
@@ -206,12 +211,18 @@ def test_an_error_raised_past_the_metrics_middleware_is_counted_as_answered(name
         return None
 
     app = Litestar(
-        [counted], middleware=[metrics_middleware, raising], exception_handlers=exception_handlers()
+        [counted],
+        middleware=[request_context_middleware, metrics_middleware, raising],
+        exception_handlers=exception_handlers(),
+        logging_config=None,  # as create_app: our records, not Litestar's queue handler
     )
     with TestClient(app) as client:
         status = client.get("/counted").status_code
         count = REQUESTS.labels("GET", "/counted", str(status))
         before = count._value.get()
-        assert client.get("/counted").status_code == status
+        with caplog.at_level(logging.INFO, logger="tanggap.access"):
+            assert client.get("/counted").status_code == status
     assert status == answer_status(error)
     assert count._value.get() == before + 1
+    logged = [r.fields["status"] for r in caplog.records if r.name == "tanggap.access"]  # type: ignore[attr-defined]
+    assert logged and set(logged) == {status}
