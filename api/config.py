@@ -83,7 +83,7 @@ class Settings:
     db_pool_size: int = 10
     db_max_overflow: int = 10
     # Each API process's asyncpg pool for requests answered by one statement (position pings,
-    # team suggestions), beside the engine's pool; unused behind a transaction pooler.
+    # team suggestions, a plain intake), beside the engine's pool; unused behind a pooler.
     db_direct_pool_size: int = 5
     # A read replica (hot standby) for reads that tolerate a few seconds of lag: the map layer,
     # statistics, exports, Open311 and public reads. Empty means every read on the primary.

@@ -1,5 +1,5 @@
 """Requests answered by one statement, run on asyncpg itself: a position ping, a case's team
-suggestions.
+suggestions, a plain intake's two statements.
 
 Through SQLAlchemy, such a request paid for its pool's checkout, the connection's isolation
 level set and reset, the statement's cache lookup and result wrapping: 0.53 ms of CPU per ping
@@ -8,15 +8,19 @@ docs/performance.md). A ping is 133 requests a second at the surge's base mix, s
 difference is a large part of what the API spends.
 
 - :class:`Statement` compiles a SQLAlchemy statement once, for asyncpg (``$1`` parameters in
-  the order the compiler numbered them); one whose parameters would need SQLAlchemy's
-  conversions is refused at import, so nothing is silently sent unconverted.
+  the order the compiler numbered them), and converts its parameters as SQLAlchemy would (the
+  dialect's own converters: a JSON value serialised, a geometry given as text, a boolean
+  checked). One whose column defaults SQLAlchemy would compute is refused at import: every value
+  is bound by the caller, so nothing is silently left out.
 - :func:`open_pool` is each API process's small asyncpg pool for them, connecting through
   :func:`api.pgconnect.connect_primary` (the primary of a failover pair), with the same time
   limits as the engine, and JSON decoded as the engine's connections decode it. Not behind a
   transaction pooler (``TANGGAP_DATABASE_POOLED``): there a statement must run inside a
   transaction, so those requests keep SQLAlchemy's autocommit connection (:class:`OnEngine`).
 - :class:`OnDriver` and :class:`OnEngine` answer the same two questions (one row, all rows) on
-  either, so the query code does not care which one the route was given.
+  either, so the query code does not care which one the route was given; :func:`one_row` also
+  asks them of a session in a transaction (an intake that shares the case's transaction).
+- :func:`connection` is where a request gets one: the pool's, or the engine's behind a pooler.
 
 Each statement is whole by itself (autocommit): it commits, and its NOTIFYs go out, when it
 ends. A lost connection is answered 503 by the driver error handlers (``api/errors.py``) and
@@ -27,14 +31,18 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import asyncpg
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
+from api.db.session import autocommit
 from api.pgconnect import connect_primary, libpq_dsn
 
 _DIALECT = asyncpg_dialect()
@@ -45,17 +53,32 @@ Row = Mapping[str, Any]
 class Statement:
     """A statement compiled once for asyncpg, and the SQLAlchemy clause it came from."""
 
-    def __init__(self, clause: TextClause) -> None:
-        compiled = clause.compile(dialect=_DIALECT)
-        if compiled._bind_processors:
-            # e.g. an Enum or a JSON parameter: SQLAlchemy would convert it first.
-            raise TypeError(f"parameters needing conversion: {sorted(compiled._bind_processors)}")
+    def __init__(self, clause: Executable) -> None:
+        compiled = cast(SQLCompiler, cast(ClauseElement, clause).compile(dialect=_DIALECT))
+        defaulted = [*compiled.insert_prefetch, *compiled.update_prefetch]
+        if defaulted:
+            # SQLAlchemy would compute these at execution; here every value must be given.
+            raise TypeError(f"column defaults to bind: {sorted(c.key for c in defaulted)}")
         self.clause = clause
         self.sql = str(compiled)
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        convert: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, name in enumerate(self.names):
+            converter = compiled._bind_processors.get(name)
+            if converter is None:
+                continue
+            if not callable(converter):  # a tuple's converters, one per member
+                raise TypeError(f"a tuple parameter: {name}")
+            convert.append((i, converter))
+        self._convert = tuple(convert)
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
-        return [params[name] for name in self.names]
+        """The values in ``$n`` order, each converted as SQLAlchemy converts it (``None`` too:
+        a JSON ``None`` is the JSON ``null``, as through the engine)."""
+        values = [params[name] for name in self.names]
+        for i, convert in self._convert:
+            values[i] = convert(values[i])
+        return values
 
 
 class OneStatement(ABC):
@@ -100,11 +123,50 @@ class OnEngine(OneStatement):
         return cast("Sequence[Row]", result.mappings().all())
 
 
+async def one_row(
+    db: AsyncSession | AsyncConnection | OneStatement,
+    statement: Statement,
+    params: Mapping[str, Any],
+) -> Row | None:
+    """The first row of ``statement``, on a one-statement connection or in a session's
+    transaction (through SQLAlchemy, which converts the same parameters the same way)."""
+    if isinstance(db, OneStatement):
+        return await db.row(statement, params)
+    result = await db.execute(statement.clause, dict(params))
+    return cast("Row | None", result.mappings().first())
+
+
+#: The longest a request waits for a connection of the asyncpg pool (SQLAlchemy's default).
+WAIT_S = 30
+
+
+@asynccontextmanager
+async def connection(pool: Any, engine: AsyncEngine) -> AsyncIterator[OneStatement]:
+    """A connection to the primary for work whole in one statement: the process's asyncpg pool
+    (:func:`open_pool`; waiting at most :data:`WAIT_S` for a free one, as for the engine's pool,
+    then the driver's timeout is answered 503 with Retry-After), or SQLAlchemy's autocommit
+    connection when there is no pool (behind a transaction pooler)."""
+    if pool is not None:
+        async with pool.acquire(timeout=WAIT_S) as conn:
+            yield OnDriver(conn)
+    else:
+        async with autocommit(engine) as conn:
+            yield OnEngine(conn)
+
+
+def _json_text(value: Any) -> str:
+    """A JSON parameter arrives serialised by its SQLAlchemy converter (:meth:`Statement.args`),
+    as the engine's connections take it; anything else is a mistake, not a value to guess at."""
+    if not isinstance(value, str):
+        raise TypeError(f"a JSON parameter must be serialised first, not {type(value).__name__}")
+    return value
+
+
 async def _decode_json(conn: asyncpg.Connection) -> None:
     # As the engine's connections do: json and jsonb columns arrive as Python values.
     for name in ("json", "jsonb"):
         await conn.set_type_codec(
-            name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog", format="text"
+            name, encoder=_json_text, decoder=json.loads, schema="pg_catalog", format="text"
         )
 
 

@@ -24,8 +24,9 @@ from typing import cast as as_table
 import msgspec
 from sqlalchemy import BindParameter, String, Table, Text, bindparam, cast, func, select, text, true
 from sqlalchemy.dialects.postgresql import Insert, insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.direct import OneStatement, Statement, one_row
 from api.db.models import Agency, Case, CaseEvent, CaseReporter
 from api.domain import routing
 
@@ -52,6 +53,7 @@ _PLACE_SQL = text(
     WHERE cat.id = :category_id
     """
 )
+_PLACE = Statement(_PLACE_SQL)
 
 _RULES = msgspec.json.Decoder(list[tuple[int, int | None, int | None, int | None, int | None, int]])
 
@@ -77,32 +79,30 @@ class Place:
 
 
 async def place(
-    db: AsyncSession | AsyncConnection, category_id: int, lon: float, lat: float
+    db: AsyncSession | OneStatement, category_id: int, lon: float, lat: float
 ) -> Place | None:
     """The category (``None``: no such category), the area at the point and the route."""
-    row = (
-        await db.execute(
-            _PLACE_SQL, {"lon": float(lon), "lat": float(lat), "category_id": category_id}
-        )
-    ).first()
+    params = {"lon": float(lon), "lat": float(lat), "category_id": category_id}
+    row = await one_row(db, _PLACE, params)
     if row is None:
         return None
-    rules = [routing.AreaRule(*r) for r in _RULES.decode(row.rules)] if row.area_id else []
-    route = routing.route(row.id, row.agency_id, list(row.support), row.area_id, rules)
+    area_id = row["area_id"]
+    rules = [routing.AreaRule(*r) for r in _RULES.decode(row["rules"])] if area_id else []
+    route = routing.route(row["id"], row["agency_id"], list(row["support"]), area_id, rules)
     return Place(
-        row.id,
-        row.code,
-        row.name_id,
-        row.name_en,
-        row.agency_id,
-        row.priority,
-        row.sensitive,
-        row.active,
-        row.sla_accept_min,
-        row.sla_arrive_min,
-        row.sla_resolve_min,
-        row.area_id,
-        row.area_name,
+        row["id"],
+        row["code"],
+        row["name_id"],
+        row["name_en"],
+        row["agency_id"],
+        row["priority"],
+        row["sensitive"],
+        row["active"],
+        row["sla_accept_min"],
+        row["sla_arrive_min"],
+        row["sla_resolve_min"],
+        area_id,
+        row["area_name"],
         route,
     )
 
@@ -153,7 +153,7 @@ def case_values(case: Case) -> dict[str, Any]:
 
 # --------------------------------------------------------------- the reporter
 _reporters = as_table(Table, CaseReporter.__table__)
-_REPORTER_COLUMNS = [c.key for c in _reporters.c if c.key not in ("id", "follower")]
+_REPORTER_COLUMNS = [c.key for c in _reporters.c if c.key != "id"]
 
 
 # ------------------------------------------------------------------ the event
@@ -228,6 +228,7 @@ _INTAKE = _INTAKE.join(_intake_event, true())
 _INTAKE_WITH_REPORTER = _INTAKE.add_columns(_intake_reporter.c.id.label("reporter_id")).join(
     _intake_reporter, true()
 )
+_ALONE, _WITH_REPORTER = Statement(_INTAKE), Statement(_INTAKE_WITH_REPORTER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +241,7 @@ class Stored:
 
 
 async def insert_intake(
-    db: AsyncSession | AsyncConnection,
+    db: AsyncSession | OneStatement,
     case: Case,
     reporter: CaseReporter | None,
     event: CaseEvent,
@@ -248,22 +249,28 @@ async def insert_intake(
 ) -> Stored | None:
     """Store a new case, its reporter (if any) and its ``created`` event, and send the event's
     live message (``notify = (channel, head, tail)``), in one statement; ``None`` when the
-    case's reference is taken (nothing stored: draw another). Sets the new rows' ids."""
+    case's reference is taken (nothing stored: draw another). Sets the new rows' ids.
+
+    ``db``: the case's transaction, or a connection in autocommit when the statement is the
+    whole write (:func:`api.db.direct.connection`)."""
     values = case_values(case)
     values.update({"e_" + n: getattr(event, n) for n in _OWN_EVENT})
     values["live_channel"], values["head"], values["tail"] = notify
-    stmt = _INTAKE
+    stmt = _ALONE
     if reporter is not None:
         values.update({"r_" + n: getattr(reporter, n) for n in _OWN_REPORTER})
-        stmt = _INTAKE_WITH_REPORTER
-    row = (await db.execute(stmt, values)).first()
+        # Unset on a new (transient) row: the column's default, bound here for every path.
+        values["r_follower"] = bool(reporter.follower)
+        stmt = _WITH_REPORTER
+    row = await one_row(db, stmt, values)
     if row is None:
         return None
-    event.id = int(row.event_id)
+    event.id = int(row["event_id"])
     reporter_id = None
     if reporter is not None:
-        reporter.id = reporter_id = int(row.reporter_id)
-    return Stored(AgencyNames(row.code, row.name_id, row.name_en), event.id, reporter_id)
+        reporter.id = reporter_id = int(row["reporter_id"])
+    agency = AgencyNames(row["code"], row["name_id"], row["name_en"])
+    return Stored(agency, event.id, reporter_id)
 
 
 # ------------------------------------------------------------------ points

@@ -12,11 +12,11 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal, requires_login, requires_roles
 from api.config import Settings
-from api.db.session import autocommit
+from api.db import direct
 from api.domain.transitions import FIELD_ACTIONS
 from api.domain.vocabulary import (
     DISPATCH_ROLES,
@@ -256,7 +256,7 @@ class CaseController(Controller):
             tracking = CallerTracking(*found) if found else None
             return IntakeOut(**msgspec.structs.asdict(out), caller_tracking=tracking)
 
-        async def run(alone: AsyncConnection | None = None) -> IntakeOut:
+        async def run(alone: direct.OneStatement | None = None) -> IntakeOut:
             created = await svc.create_case(
                 caller.db,
                 settings,
@@ -292,7 +292,8 @@ class CaseController(Controller):
             )
 
         if _alone(caller, settings, data, phone):  # a plain intake: no BEGIN and COMMIT
-            async with autocommit(caller.request.app.state.engine) as conn:
+            state = caller.request.app.state
+            async with direct.connection(state.direct, state.engine) as conn:
                 return await run(conn)
         # The PIN is not stored with the replayable answer; a replay derives it again.
         return await caller.once(

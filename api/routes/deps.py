@@ -26,7 +26,7 @@ from api.auth import Principal, provide_optional_principal, provide_principal
 from api.config import Settings
 from api.db import direct
 from api.db.replica import on_primary
-from api.db.session import autocommit, session_scope
+from api.db.session import session_scope
 from api.domain.abuse import client_address
 from api.domain.open311 import Open311Refused
 from api.errors import NotFound, Unavailable
@@ -70,10 +70,6 @@ def resolve_dependencies_in_turn() -> None:
     KwargsModel.resolve_dependencies = _resolve_in_turn  # type: ignore[method-assign]
 
 
-#: The longest a request waits for a connection of the asyncpg pool (SQLAlchemy's default).
-DIRECT_WAIT_S = 30
-
-
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
     async for session in session_scope(state.sessionmaker):
         yield session
@@ -94,14 +90,8 @@ async def provide_one_statement(state: State) -> AsyncGenerator[direct.OneStatem
     statement's round trip only (no BEGIN and COMMIT around it). The statement is its own
     transaction: it commits, and its NOTIFYs go out, when it ends. On the process's asyncpg
     pool (``api/db/direct.py``), or SQLAlchemy's connection behind a transaction pooler."""
-    pool = state.direct
-    if pool is not None:
-        # Waiting for a connection is bounded as the engine's pool is: then 503 + Retry-After.
-        async with pool.acquire(timeout=DIRECT_WAIT_S) as conn:
-            yield direct.OnDriver(conn)
-    else:
-        async with autocommit(state.engine) as conn:
-            yield direct.OnEngine(conn)
+    async with direct.connection(state.direct, state.engine) as conn:
+        yield conn
 
 
 #: The id of the last live case event a screen has applied (``GET /api/events``).

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
 from api.config import Settings
@@ -25,6 +25,7 @@ from api.db import cases as case_db
 from api.db import intake as intake_db
 from api.db.case_queries import CaseRow
 from api.db.cases import ewkt, publicly_visible, team_ids_of
+from api.db.direct import OneStatement
 from api.db.models import Case, CaseEvent, CaseReporter, Category
 from api.domain import routing, sla
 from api.domain.conversations import CONVERSATION_CHANNELS
@@ -231,13 +232,13 @@ async def create_case(
     now: datetime,
     actor_id: int | None,
     actor_kind: str = "user",
-    alone: AsyncConnection | None = None,
+    alone: OneStatement | None = None,
 ) -> Created:
     """A new case, routed, with its SLA, reporter and ``created`` event: one query for the
     category, the area and the route, one statement for the case (with its agency's names), the
     reporter and the event with its live NOTIFY, then the outbox rows if any.
 
-    ``alone``: a connection in autocommit (:func:`api.db.session.autocommit`), given when nothing
+    ``alone``: a connection in autocommit (:func:`api.db.direct.connection`), given when nothing
     else the request does must share the case's transaction (no idempotency record, no SMS,
     nothing after it that may refuse). A case without a call and with no one to tell by Web Push
     (not P1) then runs both statements on it: no BEGIN and COMMIT round trips (``db`` is not
@@ -345,7 +346,7 @@ async def create_case(
 
 
 async def _insert_case(
-    db: AsyncSession | AsyncConnection,
+    db: AsyncSession | OneStatement,
     settings: Settings,
     case: Case,
     reporter: CaseReporter | None,

@@ -15,13 +15,14 @@ import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Case, CaseEvent, CaseReporter
 from api.services import cases as case_service
 from tests.conftest import login
 from tests.factories import category_by_code
+from tests.integration.test_admin_catalogue import statements_on
 
 Client = AsyncTestClient[Litestar]
 MANDONGA = (-3.966, 122.508)
@@ -46,12 +47,10 @@ class Sent:
 
 
 @contextmanager
-def counted(app: Litestar) -> Iterator[Sent]:
-    """What the app sends PostgreSQL meanwhile (the test client talks to the app in memory, so
-    every TCP write is one to the database)."""
+def counted() -> Iterator[Sent]:
+    """What the app sends PostgreSQL meanwhile, through SQLAlchemy or on asyncpg itself (the
+    test client talks to the app in memory, so every TCP write is one to the database)."""
     sent = Sent()
-    engine = app.state.engine.sync_engine
-    listener = lambda *args: sent.statements.append(args[2])  # noqa: E731  (conn, cursor, sql, ...)
     send = socket.socket.send
 
     def counting(sock: socket.socket, data: Any, *flags: Any) -> int:
@@ -62,26 +61,25 @@ def counted(app: Litestar) -> Iterator[Sent]:
             sent.begins += bytes(data[:1]) == b"Q" and b"BEGIN" in bytes(data[:40])
         return send(sock, data, *flags)
 
-    event.listen(engine, "before_cursor_execute", listener)
-    socket.socket.send = counting  # type: ignore[method-assign]
-    try:
-        yield sent
-    finally:
-        socket.socket.send = send  # type: ignore[method-assign]
-        event.remove(engine, "before_cursor_execute", listener)
+    with statements_on() as sent.statements:
+        socket.socket.send = counting  # type: ignore[method-assign]
+        try:
+            yield sent
+        finally:
+            socket.socket.send = send  # type: ignore[method-assign]
 
 
 async def test_a_plain_intake_is_two_statements_once_the_session_is_known(
-    app: Litestar, client: Client, db: AsyncSession
+    client: Client, db: AsyncSession
 ) -> None:
     op = await login(client, "operator")
     body = await _intake_body(db)
-    with counted(app) as first:
+    with counted() as first:
         await client.post("/api/cases", headers=op, json=body)
     # The session check, the first time this process sees the session (then remembered: see
     # tests/integration/test_session_memory.py).
     assert "auth_sessions" in first.statements[0] and len(first.statements) == 3, first.statements
-    with counted(app) as sent:
+    with counted() as sent:
         r = await client.post("/api/cases", headers=op, json=body)
     assert r.status_code == 201, r.text
     # Category, area and route; then ONE statement: the case (with its agency's names), the
@@ -106,7 +104,15 @@ async def test_a_plain_intake_is_two_statements_once_the_session_is_known(
     created = (
         await db.execute(select(CaseEvent).where(CaseEvent.case_id == case["id"]))
     ).scalar_one()
+    # Converted as SQLAlchemy converts them: the event's data a JSON object, the point a
+    # geography, the case's stage list an empty array.
     assert created.kind == "created" and created.data["agency_id"] == case["agency_id"]
+    stored = (await db.execute(select(Case).where(Case.id == case["id"]))).scalar_one()
+    assert stored.escalated_stages == [] and not stored.sensitive and not stored.out_of_area
+    point = text(
+        "SELECT ST_Y(location::geometry), ST_X(location::geometry) FROM cases WHERE id = :i"
+    )
+    assert tuple((await db.execute(point, {"i": case["id"]})).one()) == pytest.approx(MANDONGA)
     reporter = (
         await db.execute(select(CaseReporter).where(CaseReporter.case_id == case["id"]))
     ).scalar_one()
@@ -115,12 +121,12 @@ async def test_a_plain_intake_is_two_statements_once_the_session_is_known(
 
 
 async def test_an_intake_with_more_to_write_keeps_one_transaction(
-    app: Litestar, client: Client, db: AsyncSession
+    client: Client, db: AsyncSession
 ) -> None:
     op = await login(client, "operator")
     body = await _intake_body(db)
     # A P1 case: its Web Push outbox rows join the case's transaction.
-    with counted(app) as sent:
+    with counted() as sent:
         r = await client.post("/api/cases", headers=op, json={**body, "priority": "P1"})
     assert r.status_code == 201, r.text
     assert "INSERT INTO case_events" in sent.statements[2]
@@ -128,7 +134,7 @@ async def test_an_intake_with_more_to_write_keeps_one_transaction(
     assert "push_subscriptions" in sent.statements[-1] and sent.begins == 1, sent.statements
     # An Idempotency-Key: its record joins the case's transaction (looked up, then stored).
     key = {**op, "Idempotency-Key": "intake-round-trips-1"}
-    with counted(app) as sent:
+    with counted() as sent:
         r = await client.post("/api/cases", headers=key, json=body)
     assert r.status_code == 201, r.text
     # (The session is known from the request before: no session check.)

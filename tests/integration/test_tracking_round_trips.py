@@ -51,7 +51,7 @@ def _by_pin(made: dict[str, Any]) -> dict[str, str]:
 
 
 async def test_the_token_view_is_one_statement_with_the_same_bytes_as_before(
-    app: Litestar, client: Client, db: AsyncSession, clock: Clock
+    client: Client, db: AsyncSession, clock: Clock
 ) -> None:
     made = await report(client)
     ref, token = made["reference"], made["tracking_token"]
@@ -64,7 +64,7 @@ async def test_the_token_view_is_one_statement_with_the_same_bytes_as_before(
     path = f"/api/public/cases/{ref}"
     await client.get(path, headers=tracked(token))  # the pool's connection warmed up
 
-    with counted(app) as sent:
+    with counted() as sent:
         r = await client.get(path, headers=tracked(token))
     assert r.status_code == 200, r.text
     # The case, its names, the holder's rating and dispute, its timeline and photos: ONE
