@@ -5,8 +5,9 @@ own transaction, so an event reaches listeners at commit and never for a rolled-
 Every API process LISTENs on one connection and fans events out to its SSE clients.
 
 Litestar's asyncpg backend stops hearing anything once its connection drops. This one
-reconnects with backoff, LISTENs again and then puts :data:`RESET` in every channel: a client
-that gets it reconnects with ``Last-Event-ID`` and replays what it missed from the timeline.
+reconnects with backoff and puts :data:`RESET` in every channel before it LISTENs again, so the
+reset comes before anything heard on the new connection: a client that gets it reconnects with
+``Last-Event-ID`` and replays what it missed from the timeline.
 """
 
 from __future__ import annotations
@@ -81,9 +82,15 @@ class ListenBackend(AsyncPgChannelsBackend):
             self._subscribed_channels.clear()
             self._queue = None
 
-    async def _open(self) -> None:
+    async def _open(self, *, after_gap: bool = False) -> None:
         conn = await self._connect()
         async with self._listener_lock:
+            if after_gap and self._queue is not None:
+                # Before anything heard on the new connection. A stream that got a newer event
+                # first would move its last id past the gap and then replay from there, skipping
+                # what was committed while nobody listened (the failover drill saw exactly that).
+                for channel in self._subscribed_channels:
+                    self._queue.put_nowait((channel, RESET))
             for channel in self._subscribed_channels:
                 await conn.add_listener(channel, self._listener)  # type: ignore[arg-type]
             for channel, heard in self._watchers.items():
@@ -107,7 +114,7 @@ class ListenBackend(AsyncPgChannelsBackend):
         delay = 0.2
         while not self._closing:
             try:
-                await self._open()
+                await self._open(after_gap=True)
             except Exception as exc:
                 # Never give up: a listener that stopped trying would leave this process deaf.
                 if not isinstance(exc, CONNECT_ERRORS):
@@ -116,9 +123,6 @@ class ListenBackend(AsyncPgChannelsBackend):
                 delay = min(self._max_backoff_s, delay * 2)
                 continue
             log.info("live events: listening again")
-            if self._queue is not None:
-                for channel in self._subscribed_channels:
-                    self._queue.put_nowait((channel, RESET))
             return
 
     async def subscribe(self, channels: Iterable[str]) -> None:

@@ -39,7 +39,7 @@ from litestar.response import Stream
 
 from api.auth import Principal, requires_login
 from api.domain.vocabulary import CALL_LOG_ROLES, CALL_STATS_ROLES
-from api.errors import Unauthorized
+from api.errors import Unauthorized, Unavailable
 from api.routes.deps import CurrentUser, Db, Now
 from api.security import decode_access_token
 from api.services import event_tickets, live
@@ -286,8 +286,12 @@ async def _stream(
     deadline = loop.time() + lifetime_s
     # Listen first, then read the past: nothing committed in between can fall in a gap.
     listener = await hub.join(principal)
-    if listener is None:
-        return  # this process cannot listen now: the browser reconnects after its retry
+    if listener is None or app.state.listen.listening is None:
+        # This process cannot listen now (or is between a reset and its LISTEN): a replay now
+        # could miss what commits before the LISTEN. The browser reconnects after its retry.
+        if listener is not None:
+            hub.leave(listener)
+        return
     try:
         replayed: set[int] = set()
         hello: dict[str, Any] = {"user": principal.username, "agency_scope": principal.agency_scope}
@@ -360,7 +364,14 @@ async def live_events(
     ``Last-Event-ID`` (sent by the browser on reconnect) or ``?after=`` replays the case events
     committed since; ``ticket`` (from ``POST /api/events/tickets``) stands in for the
     ``Authorization`` header.
+
+    503 with ``Retry-After`` while this process cannot LISTEN (its connection is being
+    re-established): a stream opened then would miss what commits before it listens again.
     """
+    if request.app.state.listen.listening is None:
+        # Deaf until the LISTEN connection is back (it then resets every stream): say so,
+        # before the single-use ticket is spent.
+        raise Unavailable()
     principal, lifetime = await _authenticate(request, ticket)
     start = after
     if last_event_id and last_event_id.strip().isdigit():

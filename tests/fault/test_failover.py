@@ -302,7 +302,8 @@ async def _drill(f: Formation, data: Path, bouncers: contextlib.ExitStack) -> No
             while not set(acknowledged) <= live.created:
                 assert time.monotonic() < deadline, (
                     f"{len(set(acknowledged) - live.created)} created cases never reached the "
-                    f"live stream; opens: {live.opens}"
+                    f"live stream; opens: {live.opens}, resyncs: {live.resyncs}, last id: "
+                    f"{live.last_id}, stopped: {listening.done() and listening.exception()!r}"
                 )
                 await asyncio.sleep(0.1)
             stop_live.set()

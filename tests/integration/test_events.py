@@ -24,7 +24,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.db.models import Case, Team
+from api.db.models import Case, EventTicket, Team
+from api.security import token_digest
 from api.services.notify import LIVE_CHANNEL, on_call_queue, on_team_position, on_warning
 from tests.conftest import Clock, login
 from tests.factories import agency_by_code, make_case, make_category
@@ -125,6 +126,24 @@ async def test_the_stream_needs_a_valid_token(client: Client) -> None:
     assert (await client.get("/api/events")).status_code == 401
     r = await client.get("/api/events", headers={"Authorization": "Bearer not-a-token"})
     assert r.status_code == 401 and r.json()["code"] == "token_invalid"
+
+
+async def test_no_stream_opens_while_the_process_cannot_listen(
+    app: Litestar, client: Client, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between a lost LISTEN connection and its return a stream would hear nothing, and one
+    opened just before the LISTEN is back could miss what commits meanwhile: 503 instead, and
+    the single-use ticket is not spent."""
+    headers = await login(client, "dispatcher")
+    ticket = (await client.post("/api/events/tickets", headers=headers)).json()["ticket"]
+    backend = type(app.state.listen)
+    with monkeypatch.context() as deaf:
+        deaf.setattr(backend, "listening", property(lambda _self: None))
+        r = await client.get("/api/events", params={"ticket": ticket})
+        assert r.status_code == 503 and r.json()["code"] == "service_unavailable"
+        assert int(r.headers["Retry-After"]) > 0
+    kept = select(EventTicket).where(EventTicket.digest == token_digest(ticket))
+    assert (await db.execute(kept)).scalar_one_or_none() is not None
 
 
 async def test_the_stream_takes_a_single_use_short_lived_ticket_never_a_token_in_the_url(
