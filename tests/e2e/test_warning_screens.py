@@ -116,6 +116,14 @@ async def test_a_supervisor_drafts_by_kecamatan_and_a_second_person_approves(
     await _fill_words(page)
     await page.get_by_test_id("warning-kecamatan").get_by_label("Mandonga").check()
     await check_axe(page, "form (id)", a11y)
+    # The form's choices are as tall as its text fields (one touch target) and fill their field.
+    choice = page.get_by_label("Tingkat keparahan")
+    text_box = await page.get_by_label("Kejadian (Bahasa Indonesia)").bounding_box()
+    choice_box = await choice.bounding_box()
+    field_box = await choice.locator("xpath=..").bounding_box()
+    assert text_box and choice_box and field_box
+    assert abs(choice_box["height"] - text_box["height"]) <= 2, (choice_box, text_box)
+    assert abs(choice_box["width"] - field_box["width"]) <= 1, (choice_box, field_box)
     await page.get_by_role("button", name="Simpan draf").click()
     wid = await _opened(page)
     detail = page.get_by_test_id("warning-detail")
