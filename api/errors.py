@@ -12,8 +12,8 @@ from typing import Any
 
 from asyncpg.exceptions import (
     ClientConfigurationError,
+    InternalClientError,
     PostgresError,
-    TargetServerAttributeNotMatched,
 )
 from asyncpg.exceptions import InterfaceError as PgInterfaceError
 from litestar import Request, Response
@@ -215,10 +215,12 @@ _OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "25006")
 
 def _driver_outage(err: BaseException) -> bool:
     """asyncpg's own exception (raw, or the cause SQLAlchemy wrapped) meaning an outage: an
-    outage SQLSTATE, a closed connection, or no primary among a multi-host URL's hosts yet
-    (``target_session_attrs=read-write`` in the seconds before the standby is promoted:
-    ``TargetServerAttributeNotMatched``, which has no SQLSTATE)."""
-    if isinstance(err, TargetServerAttributeNotMatched):
+    outage SQLSTATE, a closed connection, or a client-side state error (``InternalClientError``):
+    no primary among a multi-host URL's hosts yet (``target_session_attrs=read-write`` in the
+    seconds before the standby is promoted: ``TargetServerAttributeNotMatched``), or a
+    connection left mid-operation by a server that died under it (SQLAlchemy's dialect treats
+    both as a lost connection too). None has a SQLSTATE."""
+    if isinstance(err, InternalClientError):
         return True
     if isinstance(err, PgInterfaceError) and not isinstance(err, ClientConfigurationError):
         return True
@@ -304,7 +306,7 @@ def answer_status(exc: BaseException) -> int:
         return 503 if database_unavailable(exc) else 500
     if isinstance(exc, PoolTimeout | OSError):
         return 503
-    if isinstance(exc, PostgresError | PgInterfaceError | TargetServerAttributeNotMatched):
+    if isinstance(exc, PostgresError | PgInterfaceError | InternalClientError):
         return 503 if _driver_outage(exc) else 500
     return 500
 
@@ -319,7 +321,7 @@ def exception_handlers() -> dict[Any, Any]:
         PoolTimeout: _pool_exhausted,
         PostgresError: _driver,
         PgInterfaceError: _driver,
-        TargetServerAttributeNotMatched: _driver,
+        InternalClientError: _driver,
         OSError: _os_error,
         Exception: _unexpected,
     }

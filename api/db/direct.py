@@ -36,6 +36,7 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import asyncpg
+from asyncpg.exceptions import InternalClientError
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.base import Executable
@@ -138,6 +139,8 @@ async def one_row(
 
 #: The longest a request waits for a connection of the asyncpg pool (SQLAlchemy's default).
 WAIT_S = 30
+# SQLSTATE classes of a session the server has ended: connection exceptions, shutdowns.
+_SESSION_GONE = ("08", "57P")
 
 
 @asynccontextmanager
@@ -148,7 +151,18 @@ async def connection(pool: Any, engine: AsyncEngine) -> AsyncIterator[OneStateme
     connection when there is no pool (behind a transaction pooler)."""
     if pool is not None:
         async with pool.acquire(timeout=WAIT_S) as conn:
-            yield OnDriver(conn)
+            try:
+                yield OnDriver(conn)
+            except asyncpg.PostgresError as exc:
+                if str(exc.sqlstate or "").startswith(_SESSION_GONE):
+                    conn.terminate()
+                raise  # any other refusal by the server leaves the session as it was
+            except (asyncpg.InterfaceError, InternalClientError, OSError):
+                # Lost, timed out or left mid-operation by a server that died under it: never
+                # hand it out again (the pool's release resets nothing, see _keep). A refusal
+                # by the app leaves the connection as it was.
+                conn.terminate()
+                raise
     else:
         async with autocommit(engine) as conn:
             yield OnEngine(conn)

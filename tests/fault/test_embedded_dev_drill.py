@@ -188,7 +188,9 @@ async def test_killed_embedded_postgres_is_restarted_and_the_worker_resumes() ->
     except BaseException:
         log = root / "dev.log"
         text = log.read_text(errors="replace") if log.exists() else ""
-        print("\n".join(line for line in text.splitlines() if not line.startswith("{"))[-6000:])
+        # The console's lines, and the JSON log's errors (a 500's traceback).
+        shown = [ln for ln in text.splitlines() if not ln.startswith("{") or '"ERROR"' in ln]
+        print("\n".join(shown)[-12000:])
         raise
     finally:
         shutil.rmtree(root, ignore_errors=True)

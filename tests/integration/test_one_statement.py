@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 import httpx
+import pytest
+from asyncpg.exceptions import InternalClientError
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.db import direct
 from api.db.models import Team
@@ -76,6 +79,39 @@ async def test_a_connection_is_lent_again_as_it_was_without_a_reset_round_trip(
             # JSON arrives decoded, as on the engine's connections.
             assert await conn.fetchval("SELECT json_build_array(1, 'a')") == [1, "a"]
             assert await conn.fetchval("SELECT jsonb_build_object('k', 2)") == {"k": 2}
+    finally:
+        await pool.close()
+
+
+async def test_a_connection_a_driver_error_left_unsure_is_not_lent_again(
+    database_url: str, db: AsyncSession
+) -> None:
+    """A server that dies between a request's two statements leaves the connection
+    mid-operation (asyncpg's ``InternalClientError``): it is dropped, not lent to the next
+    request. A refusal (by the server, or by the app) keeps it."""
+    pool = await direct.open_pool(database_url, 1)
+    engine = db.bind  # only used without a pool
+    assert isinstance(engine, AsyncEngine)
+    try:
+        async with direct.connection(pool, engine) as kept:
+            assert isinstance(kept, direct.OnDriver)
+        pid = await pool.fetchval("SELECT pg_backend_pid()")
+        for refusal in (asyncpg.UniqueViolationError("taken"), ValueError("unknown_category")):
+            with pytest.raises(type(refusal)):
+                async with direct.connection(pool, engine):
+                    raise refusal
+            assert await pool.fetchval("SELECT pg_backend_pid()") == pid  # the same session
+        for unsure in (
+            InternalClientError("cannot switch to state 12; another operation is in progress"),
+            asyncpg.ConnectionDoesNotExistError("connection was closed in the middle"),
+            ConnectionResetError(104, "Connection reset by peer"),
+        ):
+            with pytest.raises(type(unsure)):
+                async with direct.connection(pool, engine):
+                    raise unsure
+            again = await pool.fetchval("SELECT pg_backend_pid()")
+            assert again != pid, unsure  # a new session
+            pid = again
     finally:
         await pool.close()
 

@@ -52,6 +52,11 @@ FAILOVER_ERRORS: dict[str, BaseException] = {
         "terminating connection because of crash of another server process"
     ),
     "connection_closed": pg.InterfaceError("connection is closed"),
+    # The server died between two statements of one request on the same connection: the
+    # protocol is left mid-operation (seen in the embedded database's kill drill).
+    "protocol_left_mid_operation": pg.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"
+    ),
 }
 
 # Raised as such by the socket layer: through SQLAlchemy too (it passes them on unchanged).
