@@ -228,7 +228,7 @@ _INTAKE = _INTAKE.join(_intake_event, true())
 _INTAKE_WITH_REPORTER = _INTAKE.add_columns(_intake_reporter.c.id.label("reporter_id")).join(
     _intake_reporter, true()
 )
-_ALONE, _WITH_REPORTER = Statement(_INTAKE), Statement(_INTAKE_WITH_REPORTER)
+_WITHOUT_REPORTER, _WITH_REPORTER = Statement(_INTAKE), Statement(_INTAKE_WITH_REPORTER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +256,7 @@ async def insert_intake(
     values = case_values(case)
     values.update({"e_" + n: getattr(event, n) for n in _OWN_EVENT})
     values["live_channel"], values["head"], values["tail"] = notify
-    stmt = _ALONE
+    stmt = _WITHOUT_REPORTER
     if reporter is not None:
         values.update({"r_" + n: getattr(reporter, n) for n in _OWN_REPORTER})
         # Unset on a new (transient) row: the column's default, bound here for every path.
