@@ -10,12 +10,8 @@ import copy
 import logging
 from typing import Any
 
-from asyncpg.exceptions import (
-    ClientConfigurationError,
-    InternalClientError,
-    PostgresError,
-)
 from asyncpg.exceptions import InterfaceError as PgInterfaceError
+from asyncpg.exceptions import InternalClientError, PostgresError
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -31,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.i18n import CATALOG, negotiate, t
+from api.pgconnect import OUTAGE_SQLSTATES, driver_outage
 
 log = logging.getLogger("tanggap.errors")
 
@@ -204,29 +201,6 @@ def _integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response
     return problem(request, 409, "conflict")
 
 
-# SQLSTATEs of a server that is unreachable, restarting or full: connection exceptions (08xxx),
-# admin or crash shutdown and "the database system is starting up / shutting down" (57P01-03),
-# too many connections (53300). asyncpg's driver reports them as a plain DBAPIError.
-# During a failover (docs/operations.md, "High availability") also: a write refused by a node
-# that is, or has just become, a standby (25006, read_only_sql_transaction); the app opens no
-# read-only transaction on its primary URL, so there it means "the primary moved".
-_OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "25006")
-
-
-def _driver_outage(err: BaseException) -> bool:
-    """asyncpg's own exception (raw, or the cause SQLAlchemy wrapped) meaning an outage: an
-    outage SQLSTATE, a closed connection, or a client-side state error (``InternalClientError``):
-    no primary among a multi-host URL's hosts yet (``target_session_attrs=read-write`` in the
-    seconds before the standby is promoted: ``TargetServerAttributeNotMatched``), or a
-    connection left mid-operation by a server that died under it (SQLAlchemy's dialect treats
-    both as a lost connection too). None has a SQLSTATE."""
-    if isinstance(err, InternalClientError):
-        return True
-    if isinstance(err, PgInterfaceError) and not isinstance(err, ClientConfigurationError):
-        return True
-    return isinstance(err, PostgresError) and str(err.sqlstate or "").startswith(_OUTAGE_SQLSTATES)
-
-
 def database_unavailable(exc: DBAPIError) -> bool:
     """Whether a database error means an outage (retry later) rather than a bug."""
     if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
@@ -234,7 +208,7 @@ def database_unavailable(exc: DBAPIError) -> bool:
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
     # The driver's exception is the cause of SQLAlchemy's ``orig``.
     cause = getattr(exc.orig, "__cause__", None)
-    return sqlstate.startswith(_OUTAGE_SQLSTATES) or (cause is not None and _driver_outage(cause))
+    return sqlstate.startswith(OUTAGE_SQLSTATES) or (cause is not None and driver_outage(cause))
 
 
 # SQLSTATEs of a value PostgreSQL cannot take from the client: a number out of range (an id past
@@ -307,7 +281,7 @@ def answer_status(exc: BaseException) -> int:
     if isinstance(exc, PoolTimeout | OSError):
         return 503
     if isinstance(exc, PostgresError | PgInterfaceError | InternalClientError):
-        return 503 if _driver_outage(exc) else 500
+        return 503 if driver_outage(exc) else 500
     return 500
 
 

@@ -22,7 +22,14 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import asyncpg
-from asyncpg.exceptions import PostgresConnectionError, TargetServerAttributeNotMatched
+from asyncpg.exceptions import (
+    ClientConfigurationError,
+    InterfaceError,
+    InternalClientError,
+    PostgresConnectionError,
+    PostgresError,
+    TargetServerAttributeNotMatched,
+)
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -75,6 +82,30 @@ _NEXT_HOST = (OSError, PostgresConnectionError, TargetServerAttributeNotMatched)
 # What connecting raises while there is no primary to reach (a caller retries later).
 # TargetServerAttributeNotMatched is neither an OSError nor a PostgresError.
 CONNECT_ERRORS = (OSError, asyncpg.PostgresError, TargetServerAttributeNotMatched)
+
+
+# SQLSTATEs of a server that is unreachable, restarting or full: connection exceptions (08xxx),
+# admin or crash shutdown and "the database system is starting up / shutting down" (57P01-03),
+# too many connections (53300). SQLAlchemy's asyncpg dialect reports them as a plain
+# DBAPIError (api/errors.py looks at their SQLSTATE).
+# During a failover (docs/operations.md, "High availability") also: a write refused by a node
+# that is, or has just become, a standby (25006, read_only_sql_transaction); the app opens no
+# read-only transaction on its primary URL, so there it means "the primary moved".
+OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "25006")
+
+
+def driver_outage(err: BaseException) -> bool:
+    """asyncpg's own exception (raw, or the cause SQLAlchemy wrapped) meaning an outage: an
+    outage SQLSTATE, a closed connection, or a client-side state error (``InternalClientError``):
+    no primary among a multi-host URL's hosts yet (``target_session_attrs=read-write`` in the
+    seconds before the standby is promoted: ``TargetServerAttributeNotMatched``), or a
+    connection left mid-operation by a server that died under it (SQLAlchemy's dialect treats
+    both as a lost connection too). None has a SQLSTATE."""
+    if isinstance(err, InternalClientError):
+        return True
+    if isinstance(err, InterfaceError) and not isinstance(err, ClientConfigurationError):
+        return True
+    return isinstance(err, PostgresError) and str(err.sqlstate or "").startswith(OUTAGE_SQLSTATES)
 
 
 # ``timeout`` by that name: asyncpg's pool passes its connect arguments through.

@@ -36,7 +36,6 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import asyncpg
-from asyncpg.exceptions import InternalClientError
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.base import Executable
@@ -44,7 +43,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from api.db.session import autocommit
-from api.pgconnect import connect_primary, libpq_dsn
+from api.pgconnect import connect_primary, driver_outage, libpq_dsn
 
 _DIALECT = asyncpg_dialect()
 
@@ -125,7 +124,7 @@ class OnEngine(OneStatement):
 
 
 async def one_row(
-    db: AsyncSession | AsyncConnection | OneStatement,
+    db: AsyncSession | OneStatement,
     statement: Statement,
     params: Mapping[str, Any],
 ) -> Row | None:
@@ -139,8 +138,6 @@ async def one_row(
 
 #: The longest a request waits for a connection of the asyncpg pool (SQLAlchemy's default).
 WAIT_S = 30
-# SQLSTATE classes of a session the server has ended: connection exceptions, shutdowns.
-_SESSION_GONE = ("08", "57P")
 
 
 @asynccontextmanager
@@ -153,15 +150,13 @@ async def connection(pool: Any, engine: AsyncEngine) -> AsyncIterator[OneStateme
         async with pool.acquire(timeout=WAIT_S) as conn:
             try:
                 yield OnDriver(conn)
-            except asyncpg.PostgresError as exc:
-                if str(exc.sqlstate or "").startswith(_SESSION_GONE):
+            except Exception as exc:
+                # An outage (lost, timed out, left mid-operation by a server that died under it,
+                # or now on a node that is no longer the primary): never lend it again, as the
+                # pool's release resets nothing (see _keep). A refusal, by the server or by the
+                # app, leaves the connection as it was.
+                if isinstance(exc, OSError) or driver_outage(exc):
                     conn.terminate()
-                raise  # any other refusal by the server leaves the session as it was
-            except (asyncpg.InterfaceError, InternalClientError, OSError):
-                # Lost, timed out or left mid-operation by a server that died under it: never
-                # hand it out again (the pool's release resets nothing, see _keep). A refusal
-                # by the app leaves the connection as it was.
-                conn.terminate()
                 raise
     else:
         async with autocommit(engine) as conn:
