@@ -5,8 +5,6 @@ with the published demo password. The first admin comes from `tanggap users crea
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
@@ -17,20 +15,7 @@ from api.db.models import User
 from api.db.session import make_engine, make_sessionmaker
 from api.seed import DEMO_USERS
 from tests.conftest import Server
-from tests.support.processes import ROOT, api_process, prepare_keys
-
-
-def _cli(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.support.processes import api_process, prepare_keys, run_cli
 
 
 def _env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
@@ -52,9 +37,9 @@ async def test_reference_seeding_creates_no_users_and_the_demo_option_does(
     empty_database_url: str, tmp_path: Path, pg_server: Server
 ) -> None:
     env = _env(empty_database_url, tmp_path / "data")
-    r = _cli(["seed"], env)
+    r = run_cli(["seed"], env)
     assert r.returncode == 0, r.stderr
-    r = _cli(["seed", "--demo-cases", "0"], env)
+    r = run_cli(["seed", "--demo-cases", "0"], env)
     assert r.returncode != 0 and "--demo" in r.stderr
     dsn = pg_server.dsn(empty_database_url.rsplit("/", 1)[-1])
     conn = await asyncpg.connect(dsn)
@@ -63,7 +48,7 @@ async def test_reference_seeding_creates_no_users_and_the_demo_option_does(
         assert await conn.fetchval("SELECT count(*) FROM agencies") == 15
         assert await conn.fetchval("SELECT count(*) FROM teams") > 0
         assert await conn.fetchval("SELECT count(*) FROM team_members") == 0
-        r = _cli(["seed", "--demo", "--demo-cases", "0"], env)
+        r = run_cli(["seed", "--demo", "--demo-cases", "0"], env)
         assert r.returncode == 0, r.stderr
         assert await conn.fetchval("SELECT count(*) FROM users") == len(DEMO_USERS)
         assert await conn.fetchval("SELECT count(*) FROM team_members") > 0
@@ -77,13 +62,13 @@ async def test_serve_refuses_demo_passwords_until_they_are_gone(
 ) -> None:
     prepare_keys(data_dir)
     env = _env(database_url, data_dir)
-    r = _cli(["serve"], env)
+    r = run_cli(["serve"], env)
     assert r.returncode != 0
     assert "published demo password" in r.stderr
     assert "admin" in r.stderr and "tanggap users create" in r.stderr
 
     # The first admin comes from `tanggap users create`; the demo accounts are switched off.
-    r = _cli(
+    r = run_cli(
         [
             *("users", "create", "--username", "kepala.admin", "--full-name", "Kepala Admin"),
             *("--role", "admin", "--password-stdin"),

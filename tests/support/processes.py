@@ -122,6 +122,22 @@ def retire_demo_passwords(database_url: str, password: str = SERVE_PASSWORD) -> 
         pool.submit(asyncio.run, run()).result()
 
 
+def run_cli(
+    args: list[str], env: dict[str, str], stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """``tanggap <args>`` to its end (at most two minutes), its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def cli_process(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """``tanggap <command>`` in a session of its own, its output into ``log``."""
     with open(log, "wb") as out:
