@@ -111,7 +111,22 @@ async def _seed(
             report = await seed(db, demo=demo, demo_users=demo_users)
     finally:
         await engine.dispose()
+    await _count_days_in_city_time(url, settings)
     return report.created
+
+
+async def _count_days_in_city_time(url: str, settings: Settings) -> None:
+    """The statistics' day counts in the city's zone (recounted once if the zone changed)."""
+    from api.db import stats
+    from api.db.session import make_engine, make_sessionmaker
+
+    engine = make_engine(url, 1, 0)
+    try:
+        async with make_sessionmaker(engine)() as db, db.begin():
+            if await stats.use_city_timezone(db, settings.city_timezone):
+                click.echo(f"Statistics: days recounted in {settings.city_timezone}.")
+    finally:
+        await engine.dispose()
 
 
 @click.group()
@@ -276,8 +291,11 @@ def _migration_command(direction: str, default: str, summary: str) -> click.Comm
     def command(revision: str) -> None:
         from api.db import migrate
 
-        with database(Settings.from_env()) as url:
+        settings = Settings.from_env()
+        with database(settings) as url:
             getattr(migrate, direction)(url, revision)
+            if direction == "upgrade" and revision == "head":
+                asyncio.run(_count_days_in_city_time(url, settings))
         click.echo(f"Database {direction}d to {revision}.")
 
     return command

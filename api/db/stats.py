@@ -2,46 +2,49 @@
 
 ``stats_cases`` (one row per case with its timeline moments and ratings) is kept exact by
 triggers, so no figure joins the timeline or the ratings at query time; "overdue now" reads a
-partial index of the open ``cases`` instead. The call figures are in :mod:`api.db.stats_calls`,
-the export rows in :mod:`api.db.exports`; both use the filters and helpers defined here.
+partial index of the open ``cases`` instead. The case counts and the settled SLA outcomes read
+``stats_case_days`` (cases per local day and combination of the filtered columns, migration
+0023) when they can. The call figures are in :mod:`api.db.stats_calls`, the SLA tallies in
+:mod:`api.db.stats_sla`, the export rows in :mod:`api.db.exports`; they use the filters and
+helpers defined here.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Date,
     Float,
     Integer,
     Select,
-    and_,
     cast,
     func,
     literal,
     literal_column,
-    or_,
     select,
     text,
     true,
     tuple_,
     type_coerce,
+    update,
 )
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from api.db.models import Agency, Area, Case, Category, StatsCase
-from api.domain.stats import METRIC_EVENT, METRICS, SlaTally
-from api.domain.vocabulary import OPEN, PRIORITIES, VOID, Priority
+from api.db.models import Agency, Area, Case, Category, StatsCase, stats_case_days, stats_settings
+from api.domain.stats import METRIC_EVENT, METRICS
+from api.domain.vocabulary import OPEN, PRIORITIES, Priority
 
 Dimension = Literal["agency", "category", "area", "priority"]
-DIMENSION_COLUMN = {
+DIMENSION_COLUMN: dict[Dimension, Any] = {
     "agency": StatsCase.agency_id,
     "category": StatsCase.category_id,
     "area": StatsCase.area_id,
@@ -118,21 +121,28 @@ async def all_rows(db: AsyncSession, q: Any) -> Sequence[Any]:
     return (await conn.execute(q)).all()
 
 
-def _narrow(f: CaseFilter) -> list[ColumnElement[bool]]:
+def narrow(
+    f: CaseFilter, columns: Mapping[Dimension, ColumnElement[Any]]
+) -> list[ColumnElement[bool]]:
+    """The filter's narrowing fields on ``columns`` (the per-case rows' or the day counts')."""
     out: list[ColumnElement[bool]] = []
-    if f.agency_id is not None:
-        out.append(StatsCase.agency_id == f.agency_id)
-    if f.category_id is not None:
-        out.append(StatsCase.category_id == f.category_id)
-    if f.area_id is not None:
-        out.append(StatsCase.area_id == f.area_id)
-    if f.priority is not None:
-        out.append(StatsCase.priority == f.priority)
+    for dim, value in (
+        ("agency", f.agency_id),
+        ("category", f.category_id),
+        ("area", f.area_id),
+        ("priority", f.priority),
+    ):
+        if value is not None:
+            out.append(columns[dim] == value)  # type: ignore[index]
     return out
 
 
 def in_period(f: CaseFilter) -> list[ColumnElement[bool]]:
-    return [StatsCase.created_at >= f.start, StatsCase.created_at < f.end, *_narrow(f)]
+    return [
+        StatsCase.created_at >= f.start,
+        StatsCase.created_at < f.end,
+        *narrow(f, DIMENSION_COLUMN),
+    ]
 
 
 def local_time(tz: str, at: Any) -> ColumnElement[Any]:
@@ -173,36 +183,41 @@ async def case_counts(
     by_day: bool = True,
 ) -> list[CaseCountRow]:
     """Counts and ratings by (period, key, status) and by (local day, status), in two levels:
-    one hash pass over the cases by (period, key, day, status) (the day left out for the
-    previous period), then grouping sets over those few thousand groups. (Grouping sets over the
-    cases themselves would hash every case twice.)"""
-    current = StatsCase.created_at >= f.start
-    key = DIMENSION_COLUMN[dim]
-    sums = [func.sum(col).label(f"r{i}") for i, col in enumerate(RATING_COLUMNS, start=1)]
-    n = func.count().label("n")
-    where = [StatsCase.created_at >= previous_start, StatsCase.created_at < f.end, *_narrow(f)]
+    one hash pass by (period, key, day, status) (the day left out for the previous period),
+    then grouping sets over those few thousand groups. (Grouping sets over the cases
+    themselves would hash every case twice.)
+
+    The first level reads the day counts (``stats_case_days``: about a sixth of the rows, the
+    day already worked out) when they are counted in ``tz`` and both periods are whole local
+    days, as the dashboards' are; else every case of both periods."""
+    days = await counted_days(db, tz, (previous_start, f.start, f.end))
+    source = _rows_source(tz, offset, f, previous_start) if days is None else _days_source(f, *days)
+    key = source.dims[dim]
+    n = source.cases.label("n")
+    sums = [total.label(f"r{i}") for i, total in enumerate(source.ratings, start=1)]
     if not by_day:
         flat = (
-            select(current.label("cur"), key.label("key"), StatsCase.status, n, *sums)
-            .where(*where)
-            .group_by(current, key, StatsCase.status)
+            select(source.current.label("cur"), key.label("key"), source.status, n, *sums)
+            .where(*source.where)
+            .group_by(source.current, key, source.status)
         )
         return [
             CaseCountRow(bool(r.cur), r.key, None, r.status, int(r.n), _ratings(r))
             for r in await all_rows(db, flat)
+            if r.n  # a combination of day counts whose cases all moved on
         ]
-    day = sql_case((current, local_day(tz, offset, StatsCase.created_at)), else_=None)
+    day = sql_case((source.current, source.day), else_=None)
     inner = (
         select(
-            current.label("cur"),
+            source.current.label("cur"),
             key.label("key"),
             day.label("day"),
-            StatsCase.status,
+            source.status.label("status"),
             n,
             *sums,
         )
-        .where(*where)
-        .group_by(current, key, day, StatsCase.status)
+        .where(*source.where)
+        .group_by(source.current, key, day, source.status)
         .subquery()
     )
     c = inner.c
@@ -219,6 +234,8 @@ async def case_counts(
     for r in await all_rows(db, q):
         if r.g == 0 and (r.day is None or not r.cur):
             continue  # the previous period has no day series
+        if not r.n:
+            continue  # a combination of day counts whose cases all moved on
         out.append(
             CaseCountRow(
                 bool(r.cur),
@@ -230,6 +247,88 @@ async def case_counts(
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class _CountSource:
+    """Where :func:`case_counts` counts: its columns, aggregates and filter."""
+
+    current: ColumnElement[bool]
+    day: ColumnElement[Any]
+    dims: Mapping[Dimension, Any]
+    status: Any
+    cases: ColumnElement[Any]
+    ratings: Sequence[ColumnElement[Any]]
+    where: Sequence[ColumnElement[bool]]
+
+
+def _rows_source(
+    tz: str, offset: int | None, f: CaseFilter, previous_start: datetime
+) -> _CountSource:
+    """Every case of both periods (``stats_cases``)."""
+    return _CountSource(
+        current=StatsCase.created_at >= f.start,
+        day=local_day(tz, offset, StatsCase.created_at),
+        dims=DIMENSION_COLUMN,
+        status=StatsCase.status,
+        cases=func.count(),
+        ratings=[func.sum(col) for col in RATING_COLUMNS],
+        where=[
+            StatsCase.created_at >= previous_start,
+            StatsCase.created_at < f.end,
+            *narrow(f, DIMENSION_COLUMN),
+        ],
+    )
+
+
+DAY = stats_case_days.c
+DAY_DIMENSION_COLUMN: dict[Dimension, ColumnElement[Any]] = {
+    "agency": DAY.agency_id,
+    "category": DAY.category_id,
+    "area": DAY.area_id,
+    "priority": DAY.priority,
+}
+
+
+def _days_source(f: CaseFilter, previous_first: date, first: date, end: date) -> _CountSource:
+    """The day counts of both periods' local days, [``previous_first``, ``end``)."""
+    return _CountSource(
+        current=DAY.day >= first,
+        day=DAY.day,
+        dims=DAY_DIMENSION_COLUMN,
+        status=DAY.status,
+        cases=func.sum(DAY.cases),
+        ratings=[func.sum(DAY[f"rating_{i}"]) for i in range(1, 6)],
+        where=[DAY.day >= previous_first, DAY.day < end, *narrow(f, DAY_DIMENSION_COLUMN)],
+    )
+
+
+async def counted_days(
+    db: AsyncSession, tz: str, instants: Sequence[datetime]
+) -> tuple[date, ...] | None:
+    """The local dates of ``instants`` if each is a local midnight in ``tz`` and the day counts
+    are counted in ``tz`` (:func:`use_city_timezone`); else None."""
+    zone = ZoneInfo(tz)
+    local = [at.astimezone(zone) for at in instants]
+    if any(at.time() != time(0) for at in local):
+        return None
+    counted_in = (await db.execute(select(stats_settings.c.timezone))).scalar()
+    return tuple(at.date() for at in local) if counted_in == tz else None
+
+
+async def use_city_timezone(db: AsyncSession, tz: str) -> bool:
+    """Count the day counts in ``tz`` (an IANA zone name), recounting them from ``stats_cases``
+    if they were counted in another zone (in the caller's transaction); whether it recounted.
+    ``tanggap dev``, ``tanggap seed`` and ``tanggap db upgrade`` call it with the city's
+    ``TANGGAP_CITY_TIMEZONE``."""
+    ZoneInfo(tz)  # an unknown zone is refused here, not stored
+    moved = await db.execute(
+        update(stats_settings).where(stats_settings.c.timezone != tz).values(timezone=tz)
+    )
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        return False
+    await db.execute(text("SELECT stats_case_days_rebuild()"))
+    return True
 
 
 def _ratings(r: Any) -> tuple[int, int, int, int, int]:
@@ -273,7 +372,7 @@ async def overdue_now(
     return {r.key: int(r.n) for r in await all_rows(db, q)}
 
 
-def _overall_and_per_key(key: Any, aggs: list[Any], where: Sequence[Any] = ()) -> Select[Any]:
+def overall_and_per_key(key: Any, aggs: list[Any], where: Sequence[Any] = ()) -> Select[Any]:
     """``aggs`` over all the rows (``g`` = 1) and, with a ``key``, per key value (``g`` = 0)."""
     if key is None:
         return select(literal(None).label("key"), literal(1).label("g"), *aggs).where(*where)
@@ -284,8 +383,8 @@ def _overall_and_per_key(key: Any, aggs: list[Any], where: Sequence[Any] = ()) -
     )
 
 
-def _key_and_overall(r: Any) -> tuple[Any, bool]:
-    """A row of :func:`_overall_and_per_key`: its key value (None on the overall row) and
+def key_and_overall(r: Any) -> tuple[Any, bool]:
+    """A row of :func:`overall_and_per_key`: its key value (None on the overall row) and
     whether it is the overall row."""
     return (None, True) if r.g == 1 else (r.key, False)
 
@@ -323,12 +422,12 @@ async def response_times(
             type_coerce(quantiles, ARRAY(Float)).label(f"{m}_q"),
         ]
     out = []
-    for r in await all_rows(db, _overall_and_per_key(c.key if dim else None, aggs)):
+    for r in await all_rows(db, overall_and_per_key(c.key if dim else None, aggs)):
         metrics = {}
         for m in METRICS:
             median, p90 = r._mapping[f"{m}_q"] or (None, None)
             metrics[m] = Durations(int(r._mapping[f"{m}_n"]), _float(median), _float(p90))
-        out.append(ResponseTimeRow(*_key_and_overall(r), metrics))
+        out.append(ResponseTimeRow(*key_and_overall(r), metrics))
     return out
 
 
@@ -340,42 +439,6 @@ async def overall_response_times(db: AsyncSession, f: CaseFilter) -> ResponseTim
 
 def _float(x: Any) -> float | None:
     return None if x is None else float(x)
-
-
-@dataclass(frozen=True, slots=True)
-class SlaRow:
-    key: Any
-    overall: bool
-    stages: dict[str, SlaTally]
-
-
-async def sla_counts(
-    db: AsyncSession, f: CaseFilter, now: datetime, dim: Dimension | None
-) -> list[SlaRow]:
-    """Met / missed / pending per SLA stage (rules of :func:`api.domain.stats.sla_outcome`)."""
-    is_open = StatsCase.status.in_(sorted(OPEN))
-    aggs = []
-    for stage, (moment, deadline) in STAGE_COLUMNS.items():
-        aggs += [
-            func.count().filter(moment <= deadline).label(f"{stage}_met"),
-            func.count()
-            .filter(or_(moment > deadline, and_(moment.is_(None), is_open, deadline <= now)))
-            .label(f"{stage}_missed"),
-            func.count()
-            .filter(and_(moment.is_(None), is_open, deadline > now))
-            .label(f"{stage}_pending"),
-        ]
-    where = [*in_period(f), StatsCase.status.not_in(sorted(VOID))]
-    key = DIMENSION_COLUMN[dim] if dim else None
-    out = []
-    for r in await all_rows(db, _overall_and_per_key(key, aggs, where)):
-        m = r._mapping
-        stages = {
-            s: SlaTally(int(m[f"{s}_met"]), int(m[f"{s}_missed"]), int(m[f"{s}_pending"]))
-            for s in STAGE_COLUMNS
-        }
-        out.append(SlaRow(*_key_and_overall(r), stages))
-    return out
 
 
 # ---------------------------------------------------------------- hot spots

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
 from api.db import stats as q
-from api.db import stats_calls
+from api.db import stats_calls, stats_sla
 from api.domain.stats import (
     CALL_CLASSES_REPORTED,
     METRIC_EVENT,
@@ -477,7 +477,7 @@ class SlaStats(msgspec.Struct):
 
 
 def _sla_row(
-    scope: StatsScope, dim: Dimension, row: q.SlaRow, key: GroupKey | None, overdue: int
+    scope: StatsScope, dim: Dimension, row: stats_sla.SlaRow, key: GroupKey | None, overdue: int
 ) -> SlaRowOut:
     st = {s: SlaStage.of(c) for s, c in row.stages.items()}
     k = None if row.overall else row.key
@@ -496,7 +496,7 @@ def _sla_row(
 
 async def sla_stats(db: AsyncSession, scope: StatsScope, dim: Dimension) -> SlaStats:
     """SLA compliance of the cases created in the period, per stage, overall and per ``dim``."""
-    rows = await q.sla_counts(db, scope.cases, scope.now, dim)
+    rows = await stats_sla.sla_counts(db, scope.cases, scope.now, dim, scope.tz)
     overdue = await q.overdue_now(db, scope.cases, scope.now, dim)
     labels = await q.labels(db, dim)
     overall = next(r for r in rows if r.overall)
@@ -505,7 +505,13 @@ async def sla_stats(db: AsyncSession, scope: StatsScope, dim: Dimension) -> SlaS
         for r in rows
         if not r.overall
     ]
-    out.sort(key=lambda r: r.all.compliance if r.all.compliance is not None else 2.0)
+    # Worst first; equal compliance by code, whatever order the database answered in.
+    out.sort(
+        key=lambda r: (
+            r.all.compliance if r.all.compliance is not None else 2.0,
+            r.key.code if r.key else "",
+        )
+    )
     assert tuple(q.STAGE_COLUMNS) == SLA_STAGES
     return SlaStats(
         period=PeriodOut.of(scope.period, scope.tz),

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import stats as q
 from api.db import stats_calls
+from api.db.stats_sla import SlaRow, sla_counts
 from api.domain.stats import SlaTally, percent, round_half_up
 from api.services.stats import (
     PeriodOut,
@@ -105,10 +106,10 @@ async def _calls(db: AsyncSession, scope: StatsScope) -> MonthlyCalls:
     )
 
 
-async def _times_and_sla(db: AsyncSession, scope: StatsScope) -> tuple[q.ResponseTimeRow, q.SlaRow]:
+async def _times_and_sla(db: AsyncSession, scope: StatsScope) -> tuple[q.ResponseTimeRow, SlaRow]:
     """The month's overall response times and SLA tallies."""
     times = await q.overall_response_times(db, scope.cases)
-    sla = next(r for r in await q.sla_counts(db, scope.cases, scope.now, None) if r.overall)
+    sla = next(r for r in await sla_counts(db, scope.cases, scope.now, None, scope.tz) if r.overall)
     return times, sla
 
 

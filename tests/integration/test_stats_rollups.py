@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import random
 from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import msgspec
@@ -14,12 +19,13 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import stats as q
-from api.db import stats_calls
+from api.db import stats_calls, stats_sla
 from api.db.session import make_engine, make_sessionmaker
 from api.db.stats import CaseFilter
 from api.domain.stats import month_period, previous_period
 from api.services import stats as svc
-from tests.conftest import login
+from tests.conftest import Server, login
+from tests.support.processes import run_cli
 from tests.support.stats_data import (
     WITA,
     CaseSpec,
@@ -67,11 +73,42 @@ ROLLUP_CASES = """
     FROM stats_cases
 """
 
+# The day counts, from the per-case rows (themselves checked against the raw tables), in the
+# zone stats_settings names; combinations whose cases all moved on are rows of zeros.
+EXPECTED_CASE_DAYS = """
+    SELECT (created_at AT TIME ZONE (SELECT timezone FROM stats_settings))::date AS day,
+           agency_id, category_id, area_id, priority, status, count(*)::int AS cases,
+           sum(rating_1)::int, sum(rating_2)::int, sum(rating_3)::int, sum(rating_4)::int,
+           sum(rating_5)::int,
+           count(*) FILTER (WHERE accepted_at <= accept_by)::int,
+           count(*) FILTER (WHERE accepted_at > accept_by)::int,
+           count(*) FILTER (WHERE arrived_at <= arrive_by)::int,
+           count(*) FILTER (WHERE arrived_at > arrive_by)::int,
+           count(*) FILTER (WHERE resolved_at <= resolve_by)::int,
+           count(*) FILTER (WHERE resolved_at > resolve_by)::int
+    FROM stats_cases GROUP BY 1, 2, 3, 4, 5, 6
+"""
+ROLLUP_CASE_DAYS = """
+    SELECT day, agency_id, category_id, area_id, priority, status, cases,
+           rating_1, rating_2, rating_3, rating_4, rating_5, accept_met, accept_late,
+           arrive_met, arrive_late, resolve_met, resolve_late
+    FROM stats_case_days
+    WHERE cases <> 0
+"""
+
 
 async def assert_rollups_exact(conn: asyncpg.Connection) -> None:
+    assert not await conn.fetch(  # nothing below zero; a combination of no cases counts nothing
+        "SELECT * FROM stats_case_days WHERE least(cases, rating_1, rating_2, rating_3, "
+        "rating_4, rating_5, accept_met, accept_late, arrive_met, arrive_late, resolve_met, "
+        "resolve_late) < 0 OR (cases = 0 AND greatest(rating_1, rating_2, rating_3, rating_4, "
+        "rating_5, accept_met, accept_late, arrive_met, arrive_late, resolve_met, "
+        "resolve_late) > 0)"
+    )
     for expected, actual in (
         (EXPECTED_CALL_HOURS, "SELECT bucket, class, calls FROM stats_call_hours"),
         (EXPECTED_CASES, ROLLUP_CASES),
+        (EXPECTED_CASE_DAYS, ROLLUP_CASE_DAYS),
     ):
         missing = await conn.fetch(f"({expected}) EXCEPT ALL ({actual})")
         extra = await conn.fetch(f"({actual}) EXCEPT ALL ({expected})")
@@ -193,6 +230,11 @@ async def test_rollups_agree_with_raw_tables_after_inserts_updates_and_deletes(
     assert await pg.fetch(ROLLUP_CASES + " ORDER BY case_id") == before
     assert await pg.fetch("SELECT * FROM stats_call_hours ORDER BY bucket, class") == hours
     await assert_rollups_exact(pg)
+    assert not await pg.fetch(  # the rebuild went through the day counts' triggers: no zeros
+        "SELECT * FROM stats_case_days WHERE cases = 0"
+    )
+    await pg.execute("SELECT stats_case_days_rebuild()")
+    await assert_rollups_exact(pg)
 
 
 async def test_rollup_rows_written_in_a_rolled_back_transaction_vanish_with_it(
@@ -301,3 +343,161 @@ async def test_a_city_half_an_hour_off_utc_is_counted_from_the_raw_calls(
     assert nov["by_class"]["valid"] == 1 and nov["by_class"]["total"] == 1
     assert nov["by_hour"][23]["valid"] == 1
     assert dec["by_class"]["prank"] == 1 and dec["by_hour"][0]["prank"] == 1
+
+
+async def overall_sla(
+    db: AsyncSession, f: CaseFilter, now: Any, tz: str | None = None
+) -> stats_sla.SlaRow:
+    return next(r for r in await stats_sla.sla_counts(db, f, now, None, tz) if r.overall)
+
+
+async def test_case_counts_from_the_day_counts_equal_those_from_every_case(
+    pg: asyncpg.Connection, database_url: str
+) -> None:
+    """Whatever the grouping and the narrowing, the day counts give the figures counting every
+    case gives; a period that is not whole local days, or a zone the days were not counted in,
+    is counted from the cases; moving the city to another zone recounts the days."""
+    rng = random.Random(11)
+    times = spread(date(2025, 9, 25), date(2025, 12, 3), 900)
+    areas = ["Mandonga", "Kadia", "Poasia", None]
+    reached = {  # how far each status got on its timeline
+        "new": [],
+        "dispatched": ["dispatched"],
+        "on_scene": ["dispatched", "accepted", "on_scene"],
+        "resolved": ["dispatched", "accepted", "on_scene", "resolved"],
+        "closed": ["dispatched", "accepted", "resolved"],
+        "invalid": ["dispatched"],
+    }
+
+    def timeline(t: Any, status: str) -> list[tuple[str, Any]]:
+        # Stages reached at random: some in time, some late, against the category's SLA.
+        events, at = [("created", t)], t
+        for kind in reached[status]:
+            at = at + timedelta(minutes=rng.randint(1, 400))
+            events.append((kind, at))
+        return events
+
+    specs = []
+    for t in times:
+        status = rng.choice(list(reached))
+        specs.append(
+            CaseSpec(
+                rng.choice(["DLHK", "BPBD", "PUPR"]),
+                t,
+                status,
+                timeline(t, status),
+                ratings=rng.choice([[], [], [4], [1, 5]]),
+                area_name=rng.choice(areas),
+            )
+        )
+    await insert_cases(pg, specs)
+    # Some cases move on after the fact: day counts are decremented and incremented.
+    await pg.execute(
+        "UPDATE cases SET status = 'closed' WHERE status = 'resolved' AND created_at < $1",
+        utc(2025, 11, 10),
+    )
+    nov = month_period(2025, 11, WITA)
+    prev = previous_period(nov, WITA).start
+    dlhk = await pg.fetchval("SELECT id FROM agencies WHERE code = 'DLHK'")
+    filters = [
+        CaseFilter(nov.start, nov.end),
+        CaseFilter(nov.start, nov.end, agency_id=dlhk),
+        CaseFilter(nov.start, nov.end, priority="P2", area_id=None),
+    ]
+
+    # The clock inside the period: open cases both past and before their deadlines.
+    now = utc(2025, 11, 28, 6)
+
+    async def counts(db: AsyncSession, tz: str, f: CaseFilter, start: Any) -> list[str]:
+        out = []
+        for dim in ("agency", "category", "area", "priority"):
+            for by_day in (True, False):
+                rows = await q.case_counts(db, tz, f, start, dim, by_day=by_day)  # type: ignore[arg-type]
+                out += sorted(f"{dim} {by_day} {r!r}" for r in rows)
+        for sla_dim in ("agency", "category", "area", "priority", None):
+            sla = await stats_sla.sla_counts(db, f, now, sla_dim, tz)  # type: ignore[arg-type]
+            out += sorted(f"sla {sla_dim} {r!r}" for r in sla)
+        return out
+
+    engine = make_engine(database_url, 1, 0)
+    db: AsyncSession
+    async with make_sessionmaker(engine)() as db:
+        counted: list[list[str]] = [await counts(db, "Asia/Makassar", f, prev) for f in filters]
+        assert any(
+            " True " in line and "day=datetime.date(2025, 11, 30)" in line for line in counted[0]
+        )
+        overall = next(
+            r for r in await stats_sla.sla_counts(db, filters[0], now, None) if r.overall
+        )
+        for tally in overall.stages.values():  # every kind of outcome is there to compare
+            assert tally.met and tally.missed and tally.pending, overall
+        # They were read from the day counts.
+        bump = (
+            "UPDATE stats_case_days SET cases = cases + $1, accept_met = accept_met + $1 "
+            "WHERE (day, agency_id, status) = "
+            "(SELECT day, agency_id, status FROM stats_case_days WHERE day = '2025-11-15' "
+            "AND cases > 0 ORDER BY agency_id, status LIMIT 1)"
+        )
+        sla_tz = next(
+            r
+            for r in await stats_sla.sla_counts(db, filters[0], now, None, "Asia/Makassar")
+            if r.overall
+        )
+        assert sla_tz == overall  # from the day counts, the same as from every case
+        await pg.execute(bump, 1000)
+        assert await counts(db, "Asia/Makassar", filters[0], prev) != counted[0]
+        bumped = next(
+            r
+            for r in await stats_sla.sla_counts(db, filters[0], now, None, "Asia/Makassar")
+            if r.overall
+        )
+        assert bumped.stages["accept"].met == overall.stages["accept"].met + 1000
+        await pg.execute(bump, -1000)
+        # The same figures from every case: the days are said to be counted in another zone.
+        await pg.execute("UPDATE stats_settings SET timezone = 'UTC'")
+        assert [await counts(db, "Asia/Makassar", f, prev) for f in filters] == counted
+        await pg.execute("UPDATE stats_settings SET timezone = 'Asia/Makassar'")
+        # A period not made of whole local days is counted from the cases, exactly.
+        odd = CaseFilter(nov.start + timedelta(hours=5), nov.end)
+        by_rows = await q.case_counts(db, "Asia/Makassar", odd, prev, "agency", by_day=False)
+        expected = await pg.fetchval(
+            "SELECT count(*) FROM cases WHERE created_at >= $1 AND created_at < $2",
+            odd.start,
+            odd.end,
+        )
+        assert sum(r.cases for r in by_rows if r.current) == expected
+        # The city moves to another zone: the days are recounted in it, and agree again.
+        jakarta = ZoneInfo("Asia/Jakarta")
+        nov_j = month_period(2025, 11, jakarta)
+        prev_j = previous_period(nov_j, jakarta).start
+        f_j = CaseFilter(nov_j.start, nov_j.end)
+        assert await q.use_city_timezone(db, "Asia/Jakarta") is True
+        assert await q.use_city_timezone(db, "Asia/Jakarta") is False
+        await db.commit()
+        in_jakarta = await counts(db, "Asia/Jakarta", f_j, prev_j)
+        await assert_rollups_exact(pg)
+        await pg.execute("UPDATE stats_settings SET timezone = 'UTC'")
+        assert await counts(db, "Asia/Jakarta", f_j, prev_j) == in_jakarta
+    await engine.dispose()
+
+
+async def test_the_schema_upgrade_counts_days_in_the_city_zone(
+    empty_database_url: str, pg_server: Server, tmp_path: Path
+) -> None:
+    """``tanggap db upgrade`` (what the compose file's migrate service runs) leaves the day
+    counts counted in ``TANGGAP_CITY_TIMEZONE``: a city in Papua gets its own days."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANGGAP_")}
+    env.update(
+        TANGGAP_DATABASE_URL=empty_database_url,
+        TANGGAP_DATA_DIR=str(tmp_path),
+        TANGGAP_CITY_TIMEZONE="Asia/Jayapura",
+        TANGGAP_LOG_LEVEL="WARNING",
+    )
+    done = await asyncio.to_thread(run_cli, ["db", "upgrade"], env)
+    assert done.returncode == 0, done.stderr
+    assert "Asia/Jayapura" in done.stdout
+    conn = await asyncpg.connect(pg_server.dsn(empty_database_url.rsplit("/", 1)[-1]))
+    try:
+        assert await conn.fetchval("SELECT timezone FROM stats_settings") == "Asia/Jayapura"
+    finally:
+        await conn.close()

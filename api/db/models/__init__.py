@@ -20,7 +20,7 @@ from api.db.models.neighbours import CaseHandoff, NeighbourArea
 from api.db.models.people import Agency, Team, TeamPosition, User, team_members
 from api.db.models.push import Notification, PushSubscription
 from api.db.models.sms import SmsMessage
-from api.db.models.stats import StatsCallHour, StatsCase
+from api.db.models.stats import StatsCallHour, StatsCase, stats_case_days, stats_settings
 from api.db.models.system import (
     AdminAudit,
     IdempotentRequest,
@@ -68,5 +68,7 @@ __all__ = [
     "User",
     "WorkerHeartbeat",
     "category_supporting_agencies",
+    "stats_case_days",
+    "stats_settings",
     "team_members",
 ]

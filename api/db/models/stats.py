@@ -37,6 +37,52 @@ class StatsCallHour(Base):
     calls: Mapped[int] = mapped_column(sa.Integer)
 
 
+#: Cases per local day (in ``stats_settings``' zone) and combination of the columns the case
+#: figures filter and group by, with their rating counts and SLA outcomes (migration 0023).
+#: Kept by triggers on ``stats_cases``; a combination whose cases all moved on keeps a row of
+#: zeros. A table, not a mapped class: no primary key, as the kecamatan may be unknown (one row
+#: for it all the same).
+stats_case_days = sa.Table(
+    "stats_case_days",
+    Base.metadata,
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("agency_id", sa.Integer, nullable=False),
+    sa.Column("category_id", sa.Integer, nullable=False),
+    sa.Column("area_id", sa.Integer, nullable=True),
+    sa.Column("priority", sa.String(2), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("cases", sa.Integer, nullable=False),
+    *(sa.Column(f"rating_{i}", sa.Integer, nullable=False) for i in range(1, 6)),
+    # Per SLA stage, the cases that reached it in time and late.
+    *(
+        sa.Column(f"{stage}_{outcome}", sa.Integer, nullable=False)
+        for stage in ("accept", "arrive", "resolve")
+        for outcome in ("met", "late")
+    ),
+    sa.Index(
+        "ux_stats_case_days",
+        "day",
+        "agency_id",
+        "category_id",
+        "area_id",
+        "priority",
+        "status",
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    ),
+)
+
+#: The time zone ``stats_case_days`` counts days in (one row; see
+#: :func:`api.db.stats.use_city_timezone`).
+stats_settings = sa.Table(
+    "stats_settings",
+    Base.metadata,
+    sa.Column("id", sa.Boolean, primary_key=True, server_default=sa.true()),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.CheckConstraint("id", name="ck_stats_settings_one_row"),
+)
+
+
 class StatsCase(SlaClock, Base):
     """One row per case with what the statistics read: filters, deadlines, the first moment of
     each stage on the timeline (``case_events``) and the citizens' ratings."""
@@ -79,5 +125,26 @@ class StatsCase(SlaClock, Base):
             "ix_stats_cases_created_at_durations",
             "created_at",
             postgresql_include=DURATION_INDEX_INCLUDE,
+        ),
+        # The SLA's clock-dependent part: open cases past (or before) a deadline not reached.
+        sa.Index(
+            "ix_stats_cases_open_deadlines",
+            "created_at",
+            postgresql_include=[
+                "agency_id",
+                "category_id",
+                "area_id",
+                "priority",
+                "accepted_at",
+                "accept_by",
+                "arrived_at",
+                "arrive_by",
+                "resolved_at",
+                "resolve_by",
+            ],
+            postgresql_where=sa.text(
+                "status IN ('accepted', 'dispatched', 'en_route', 'new', 'on_scene', "
+                "'reopened', 'returned')"
+            ),
         ),
     )
