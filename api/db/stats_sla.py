@@ -75,8 +75,8 @@ async def sla_counts(
             func.count().filter(moment.is_(None), deadline <= now).label(f"{stage}_missed"),
             func.count().filter(moment.is_(None), deadline > now).label(f"{stage}_pending"),
         ]
-    key = DIMENSION_COLUMN[dim] if dim else None
-    for r in await all_rows(db, overall_and_per_key(key, waiting, [*in_period(f), is_open])):
+    open_key = DIMENSION_COLUMN[dim] if dim else None
+    for r in await all_rows(db, overall_and_per_key(open_key, waiting, [*in_period(f), is_open])):
         key, overall = key_and_overall(r)
         counts = out.setdefault((overall, key), {})
         for stage in STAGE_COLUMNS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from api.db import stats_calls, stats_sla
 from api.db.session import make_engine, make_sessionmaker
 from api.db.stats import CaseFilter
 from api.domain.stats import month_period, previous_period
+from api.domain.vocabulary import OPEN
 from api.services import stats as svc
 from tests.conftest import Server, login
 from tests.support.processes import run_cli
@@ -501,3 +503,13 @@ async def test_the_schema_upgrade_counts_days_in_the_city_zone(
         assert await conn.fetchval("SELECT timezone FROM stats_settings") == "Asia/Jayapura"
     finally:
         await conn.close()
+
+
+async def test_the_open_cases_index_holds_exactly_the_open_statuses(pg: asyncpg.Connection) -> None:
+    """The SLA's clock-dependent part reads ``ix_stats_cases_open_deadlines``; its predicate
+    (written in migration 0023) names the statuses ``api.domain.vocabulary.OPEN`` names."""
+    definition = await pg.fetchval(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_stats_cases_open_deadlines'"
+    )
+    named = set(re.findall(r"'([a-z_]+)'::", definition))
+    assert named == set(OPEN), definition

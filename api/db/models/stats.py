@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db.models.base import Base, moment
 from api.db.models.cases import SlaClock
+from api.domain.vocabulary import OPEN
 
 #: A stored duration column's expression (``%`` the stage's moment column).
 DURATION = "date_part('epoch', %s - opened_at)"
@@ -143,8 +144,7 @@ class StatsCase(SlaClock, Base):
                 "resolve_by",
             ],
             postgresql_where=sa.text(
-                "status IN ('accepted', 'dispatched', 'en_route', 'new', 'on_scene', "
-                "'reopened', 'returned')"
+                "status IN (" + ", ".join(f"'{s}'" for s in sorted(OPEN)) + ")"  # constant
             ),
         ),
     )
