@@ -219,21 +219,35 @@ def database_unavailable(exc: DBAPIError) -> bool:
 _BAD_INPUT_SQLSTATES = {"22000", "22001", "22003", "22007", "22008", "22021", "22P02", "22P05"}
 
 
+# A transaction PostgreSQL rolled back so that a concurrent one could go on: two writers waiting
+# for each other (deadlock, 40P01) or a serialization failure (40001). Nothing of it was saved
+# and the same request again goes through: 503 with Retry-After, as for an outage (the PWA and
+# its offline queue retry by themselves), not a 500.
+_RETRY_SQLSTATES = {"40001", "40P01"}
+
+
+def _sqlstate(exc: BaseException) -> str:
+    """The SQLSTATE of a driver error, raw or wrapped by SQLAlchemy (``orig``); else ''."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    return str(getattr(orig, "sqlstate", None) or "")
+
+
 def _database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
     status = answer_status(exc)
     if status == 400:
         return problem(request, 400, "validation_failed")
     if status == 503:
-        # The error's type only: its text may carry the statement's parameters.
-        return _outage(request, "database", type(exc.orig or exc).__name__)
+        # The error's type and SQLSTATE only: its text may carry the statement's parameters.
+        return _outage(request, "database", f"{type(exc.orig or exc).__name__} {_sqlstate(exc)}")
     return _unexpected(request, exc)
 
 
 def _driver(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # asyncpg used directly, outside SQLAlchemy (PgQueuer's enqueue inside the request's
-    # transaction, api/adapters/jobs.py): its errors arrive unwrapped.
+    # transaction, api/adapters/jobs.py; the one-statement requests, api/db/direct.py): its
+    # errors arrive unwrapped.
     if answer_status(exc) == 503:
-        return _outage(request, "database", type(exc).__name__)
+        return _outage(request, "database", f"{type(exc).__name__} {_sqlstate(exc)}")
     return _unexpected(request, exc)
 
 
@@ -275,13 +289,15 @@ def answer_status(exc: BaseException) -> int:
     if isinstance(exc, IntegrityError):
         return 409
     if isinstance(exc, DBAPIError):
-        if str(getattr(exc.orig, "sqlstate", None) or "") in _BAD_INPUT_SQLSTATES:
+        if _sqlstate(exc) in _BAD_INPUT_SQLSTATES:
             return 400
+        if _sqlstate(exc) in _RETRY_SQLSTATES:
+            return 503
         return 503 if database_unavailable(exc) else 500
     if isinstance(exc, PoolTimeout | OSError):
         return 503
     if isinstance(exc, PostgresError | PgInterfaceError | InternalClientError):
-        return 503 if driver_outage(exc) else 500
+        return 503 if driver_outage(exc) or _sqlstate(exc) in _RETRY_SQLSTATES else 500
     return 500
 
 

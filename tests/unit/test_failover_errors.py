@@ -127,6 +127,26 @@ def test_an_exhausted_connection_pool_is_a_503_with_retry_after() -> None:
     assert int(r.headers["retry-after"]) > 0
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        pg.DeadlockDetectedError("deadlock detected"),
+        pg.SerializationError("could not serialize access due to concurrent update"),
+    ],
+    ids=["deadlock", "serialization_failure"],
+)
+def test_a_transaction_rolled_back_for_a_concurrent_one_is_a_503_with_retry_after(
+    error: BaseException,
+) -> None:
+    """Two writers of one statistics row (or any two) that PostgreSQL could not both let
+    through: nothing was saved, the same request again succeeds, so the client retries."""
+    for raised in (through_sqlalchemy(error), error):
+        r = answer(raised)
+        assert r.status_code == 503, r.text
+        assert r.json()["code"] == "service_unavailable"
+        assert int(r.headers["retry-after"]) > 0
+
+
 def test_bugs_stay_500_and_a_duplicate_stays_409() -> None:
     for bug in (
         pg.DivisionByZeroError("division by zero"),
