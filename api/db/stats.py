@@ -121,20 +121,16 @@ async def all_rows(db: AsyncSession, q: Any) -> Sequence[Any]:
     return (await conn.execute(q)).all()
 
 
-def narrow(
-    f: CaseFilter, columns: Mapping[Dimension, ColumnElement[Any]]
-) -> list[ColumnElement[bool]]:
-    """The filter's narrowing fields on ``columns`` (the per-case rows' or the day counts')."""
-    out: list[ColumnElement[bool]] = []
-    for dim, value in (
+def narrow(f: CaseFilter, columns: Mapping[Dimension, Any]) -> list[ColumnElement[bool]]:
+    """The filter's narrowing fields on ``columns`` (the per-case rows', the day counts' or the
+    cases' own)."""
+    given: tuple[tuple[Dimension, Any], ...] = (
         ("agency", f.agency_id),
         ("category", f.category_id),
         ("area", f.area_id),
         ("priority", f.priority),
-    ):
-        if value is not None:
-            out.append(columns[dim] == value)  # type: ignore[index]
-    return out
+    )
+    return [columns[dim] == value for dim, value in given if value is not None]
 
 
 def in_period(f: CaseFilter) -> list[ColumnElement[bool]]:
@@ -336,7 +332,7 @@ def _ratings(r: Any) -> tuple[int, int, int, int, int]:
     return (int(r.r1), int(r.r2), int(r.r3), int(r.r4), int(r.r5))
 
 
-CASE_DIMENSION_COLUMN = {
+CASE_DIMENSION_COLUMN: dict[Dimension, Any] = {
     "agency": Case.agency_id,
     "category": Case.category_id,
     "area": Case.area_id,
@@ -355,18 +351,9 @@ async def overdue_now(
     from api.db.cases import overdue_clause
 
     key = CASE_DIMENSION_COLUMN[dim]
-    narrow = []
-    for col, value in (
-        (Case.agency_id, f.agency_id),
-        (Case.category_id, f.category_id),
-        (Case.area_id, f.area_id),
-        (Case.priority, f.priority),
-    ):
-        if value is not None:
-            narrow.append(col == value)
     q = (
         select(key.label("key"), func.count().label("n"))
-        .where(overdue_clause(now), *narrow)
+        .where(overdue_clause(now), *narrow(f, CASE_DIMENSION_COLUMN))
         .group_by(key)
     )
     return {r.key: int(r.n) for r in await all_rows(db, q)}
