@@ -59,6 +59,11 @@ async def test_after_a_lost_connection_the_reset_comes_before_anything_heard_aga
         while not any(p != RESET and int(p) > lost_after + 50 for p in heard):
             assert time.monotonic() < deadline, "nothing heard after reconnecting"
             await asyncio.sleep(0.01)
+        # The live channel is heard from its own LISTEN on, before the watched channels' LISTENs
+        # (round trips) finish and the new connection counts as up.
+        while backend.listening is None:
+            assert time.monotonic() < deadline, "the new connection never counted as up"
+            await asyncio.sleep(0.01)
         assert backend.listening == epoch + 1
     finally:
         stop.set()
