@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -64,8 +65,9 @@ async def test_a_ping_is_one_statement_and_announces_the_map_position(
         assert answer["last_accuracy_m"] == 12.5
 
         # A fix older than the team's last one is kept in history, moves nothing, announces
-        # nothing; the answer is the team's last fix still.
-        older = {**ping, "lat": -3.98, "at": clock.now.replace(second=0).isoformat()}
+        # nothing; the answer is the team's last fix still. (Strictly older: a fix at the same
+        # instant counts as the latest, and the clock may start on a whole minute.)
+        older = {**ping, "lat": -3.98, "at": (clock.now - timedelta(seconds=20)).isoformat()}
         clock.advance(seconds=30)
         r = await client.post(f"/api/teams/{team.id}/positions", headers=fo, json=older)
         assert r.status_code == 202, r.text
