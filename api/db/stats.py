@@ -401,34 +401,30 @@ async def response_times(
     Not both in one statement: grouping sets sort the period's rows by the key and then sort
     every duration twice (per key and overall), 448 ms for a month at 10M cases, where the
     rows per key take 255 ms and the overall row 169 ms as separate statements, which a caller
-    can run at the same time on two sessions (docs/performance.md)."""
+    can run at the same time on two sessions (docs/performance.md). The overall row sorts every
+    duration: :func:`api.db.stats_quantiles.overall_response_times` gives the same figures
+    without."""
     # The stored durations (migration 0021): an index-only scan of the period, no row visits.
     cols = [DURATION_COLUMN[m].label(m) for m in METRICS]
     keys = [DIMENSION_COLUMN[dim].label("key")] if dim else []
     inner = select(*keys, *cols).where(*in_period(f)).subquery()
     c = inner.c
-    aggs = []
+    aggs: list[Any] = []
     for m in METRICS:
         quantiles = func.percentile_cont(literal_column("ARRAY[0.5, 0.9]")).within_group(c[m])
         aggs += [
             func.count(c[m]).label(f"{m}_n"),
             type_coerce(quantiles, ARRAY(Float)).label(f"{m}_q"),
         ]
-    q = select(c.key, *aggs).group_by(c.key) if dim else select(*aggs)
+    grouped: Any = select(c.key, *aggs).group_by(c.key) if dim else None
     out = []
-    for r in await all_rows(db, q):
+    for r in await all_rows(db, grouped if dim else select(*aggs)):
         metrics = {}
         for m in METRICS:
             median, p90 = r._mapping[f"{m}_q"] or (None, None)
             metrics[m] = Durations(int(r._mapping[f"{m}_n"]), _float(median), _float(p90))
         out.append(ResponseTimeRow(r.key if dim else None, dim is None, metrics))
     return out
-
-
-async def overall_response_times(db: AsyncSession, f: CaseFilter) -> ResponseTimeRow:
-    """The response times of all the cases ``f`` counts: the one, overall row."""
-    (overall,) = await response_times(db, f, None)
-    return overall
 
 
 def _float(x: Any) -> float | None:

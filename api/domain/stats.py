@@ -233,6 +233,48 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
+# Exact percentiles of many values without sorting them all (api/db/stats_quantiles.py): a
+# random sample gives bounds that hold the quantile, one pass counts the values below the lower
+# bound and keeps those between, and the quantile is picked from those few. Exact whenever the
+# ranks it needs fall between the bounds; when they do not, the caller sorts everything.
+
+#: Half the bounds' width in standard errors of the sample's quantile: a miss is a 6-sigma event.
+BRACKET_SIGMAS = 6.0
+#: Below this many sampled values the bounds are open: every value is kept (they are few).
+MIN_SAMPLE = 200
+
+
+def quantile_bracket(sample: Sequence[float], q: float) -> tuple[float, float]:
+    """Bounds ``(lo, hi)`` that hold the ``q`` quantile of the population a sorted, uniformly
+    drawn ``sample`` comes from, with near certainty; infinite where a side is open."""
+    m = len(sample)
+    if m < MIN_SAMPLE:
+        return -math.inf, math.inf
+    d = BRACKET_SIGMAS * math.sqrt(q * (1 - q) / m) + 2 / m
+    lo = -math.inf if q - d <= 0 else sample[math.floor((q - d) * (m - 1))]
+    hi = math.inf if q + d >= 1 else sample[math.ceil((q + d) * (m - 1))]
+    return lo, hi
+
+
+class OutsideBracket(LookupError):
+    """The ranks a quantile needs are not among the values kept between the bounds."""
+
+
+def quantile_from_bracket(n: int, below: int, between: Sequence[float], q: float) -> float | None:
+    """The ``q`` quantile of ``n`` values, as :func:`percentile` (PostgreSQL's
+    ``percentile_cont``) computes it, from the ``below`` values under the lower bound and the
+    sorted values ``between`` the bounds; ``None`` for no values. Raises
+    :class:`OutsideBracket` when a rank it needs lies outside the bounds."""
+    if n == 0:
+        return None
+    pos = q * (n - 1)
+    lo, hi = math.floor(pos), math.ceil(pos)  # the ranks percentile_cont reads
+    if lo < below or hi >= below + len(between):
+        raise OutsideBracket(q)
+    x, y = between[lo - below], between[hi - below]
+    return x + (y - x) * (pos - lo)
+
+
 def round_half_up(x: float | Decimal, digits: int = 0) -> Decimal:
     quantum = Decimal(1).scaleb(-digits)
     return Decimal(str(x)).quantize(quantum, rounding=ROUND_HALF_UP)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal
 from api.db import stats as q
-from api.db import stats_calls, stats_sla
+from api.db import stats_calls, stats_quantiles, stats_sla
 from api.domain.stats import (
     CALL_CLASSES_REPORTED,
     METRIC_EVENT,
@@ -411,8 +411,8 @@ async def _overall_now_and_before(
     db: AsyncSession, scope: StatsScope
 ) -> tuple[q.ResponseTimeRow, q.ResponseTimeRow]:
     """The overall response times of the period and of the previous one."""
-    now = await q.overall_response_times(db, scope.cases)
-    return now, await q.overall_response_times(db, scope.previous_cases)
+    now = await stats_quantiles.overall_response_times(db, scope.cases)
+    return now, await stats_quantiles.overall_response_times(db, scope.previous_cases)
 
 
 async def response_times(db: AsyncSession, scope: StatsScope, dim: Dimension) -> ResponseTimes:

@@ -15,7 +15,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import stats as q
-from api.db import stats_calls
+from api.db import stats_calls, stats_quantiles
 from api.db.stats_sla import sla_counts
 from api.domain.stats import SlaTally, percent, round_half_up
 from api.services.stats import (
@@ -116,7 +116,7 @@ async def monthly_report(
     # this one reads the counts, "overdue now" and the SLA, about as long: on two cores the
     # report takes the longer half, not the sum (at 10M cases, 183 against 170 ms).
     async with q.side_session(db) as side, asyncio.TaskGroup() as tg:
-        timing = tg.create_task(q.overall_response_times(side, scope.cases))
+        timing = tg.create_task(stats_quantiles.overall_response_times(side, scope.cases))
         calls = await _calls(db, scope) if with_calls else None
         cs = await case_stats(db, scope, "agency", by_day=False)
         sla_rows = await sla_counts(db, scope.cases, scope.now, None, scope.tz)
