@@ -174,6 +174,10 @@ class Settings:
     city_code: str = "KDI"
     city_name: str = "Kendari"
     city_timezone: str = "Asia/Makassar"
+    # The response-times dashboard estimates its medians and 90th percentiles from a sample of
+    # one case in 32 for a period of more cases than this (shown as estimates; the counts and the
+    # monthly report stay exact). A month of a city of ten million is about 400,000 cases.
+    stats_estimate_above: int = 128_000
     # Service area: the city's bounding box (lon/lat, WGS84) with a margin.
     city_bbox: tuple[float, float, float, float] = (122.40, -4.13, 122.70, -3.90)
     # Dispatch: a team's last position counts as fresh for this long.

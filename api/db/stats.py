@@ -378,11 +378,14 @@ def key_and_overall(r: Any) -> tuple[Any, bool]:
 
 @dataclass(frozen=True, slots=True)
 class Durations:
-    """Seconds from the "created" event to the first event of each stage."""
+    """Seconds from the "created" event to the first event of each stage: ``n`` durations
+    counted, their median and 90th percentile, exact unless ``estimated`` (from the sample,
+    :func:`api.db.stats_quantiles.estimated_response_times`)."""
 
     n: int
     median: float | None
     p90: float | None
+    estimated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,11 @@ a month is 408,000 durations per stage, 142 ms of sorts after a 41 ms scan. Here
 
 When a rank falls outside its bounds, the answer is still exact: it sorts everything, as before;
 so does a period too small for the sample to save anything (:data:`SORT_BELOW`).
+
+The dashboard's response times over a large period (:func:`estimated_response_times`) take the
+percentiles from the sample itself where it holds enough durations of a figure
+(:func:`api.domain.stats.estimable`), marked as estimated; the counts stay exact, and so does
+every figure the sample holds too few of. The monthly report uses only the exact figures.
 """
 
 from __future__ import annotations
@@ -21,21 +26,44 @@ import logging
 from bisect import bisect_left, bisect_right
 from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, func, or_, select, text
+from sqlalchemy import (
+    ARRAY,
+    Float,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models.stats import SAMPLE_PREDICATE
+from api.db.models.stats import SAMPLE_PREDICATE, SAMPLE_SHARE
 from api.db.stats import (
+    DIMENSION_COLUMN,
     DURATION_COLUMN,
     CaseFilter,
+    Dimension,
     Durations,
     ResponseTimeRow,
     all_rows,
     in_period,
+    key_and_overall,
+    overall_and_per_key,
     response_times,
 )
-from api.domain.stats import METRICS, OutsideBracket, quantile_bracket, quantile_from_bracket
+from api.domain.stats import (
+    METRICS,
+    OutsideBracket,
+    estimable,
+    quantile_bracket,
+    quantile_from_bracket,
+)
 
 log = logging.getLogger("tanggap.stats")
 
@@ -108,3 +136,89 @@ def _pick(
         for q, under, (lo, hi) in zip(FRACTIONS, below, bounds, strict=True)
     )
     return Durations(n, median, p90)
+
+
+# ----------------------------------------------------- the dashboard's estimates
+_QUANTILES: Any = literal_column("ARRAY[0.5, 0.9]")
+
+
+def _percentiles(c: Any) -> Any:
+    return func.percentile_cont(_QUANTILES).within_group(c)
+
+
+def _durations(r: Any, m: str) -> Durations:
+    median, p90 = r._mapping[f"{m}_q"] or (None, None)
+    return Durations(int(r._mapping[f"{m}_n"]), median, p90)
+
+
+async def estimated_response_times(
+    db: AsyncSession, f: CaseFilter, dim: Dimension | None, *, above: int
+) -> list[ResponseTimeRow] | None:
+    """The rows per ``dim`` value and the overall row (last), with each percentile estimated
+    from the sample where it holds enough of that figure's durations and exact elsewhere; the
+    counts are exact. ``None`` when the period has ``above`` cases or fewer (about: counted
+    from the sample), or the sample holds too few of an overall figure: the caller computes
+    every figure exactly then."""
+    key = DIMENSION_COLUMN[dim] if dim else None
+    aggs: list[Any] = [func.count().label("cases")]
+    for m in METRICS:
+        c = DURATION_COLUMN[m]
+        aggs += [
+            func.count(c).label(f"{m}_n"),
+            type_coerce(_percentiles(c), ARRAY(Float)).label(f"{m}_q"),
+        ]
+    sample = await all_rows(db, overall_and_per_key(key, aggs, [*in_period(f), _SAMPLED]))
+    overall = next(r for r in sample if key_and_overall(r)[1])
+    if overall.cases * SAMPLE_SHARE <= above or not all(
+        estimable(overall._mapping[f"{m}_n"]) for m in METRICS
+    ):
+        return None
+    # Which keys' figures the sample estimates, per stage; the others are sorted exactly.
+    estimated = {
+        m: {r.key for r in sample if r.g == 0 and estimable(r._mapping[f"{m}_n"])} for m in METRICS
+    }
+    counted = await _count_or_sort(db, f, dim, estimated)
+    by_key = {r.key: r for r in sample if r.g == 0}
+    rows = []
+    for r in counted if dim else ():
+        metrics = {}
+        for m in METRICS:
+            n = int(r._mapping[f"{m}_n"])
+            if r.key in estimated[m]:
+                est = _durations(by_key[r.key], m)
+                metrics[m] = Durations(n, est.median, est.p90, True)
+            else:
+                metrics[m] = _durations(r, m)
+        rows.append(ResponseTimeRow(r.key, False, metrics))
+    whole = {}
+    for m in METRICS:
+        est = _durations(overall, m)
+        n = sum(int(r._mapping[f"{m}_n"]) for r in counted)
+        whole[m] = Durations(n, est.median, est.p90, True)
+    return [*rows, ResponseTimeRow(None, True, whole)]
+
+
+async def _count_or_sort(
+    db: AsyncSession, f: CaseFilter, dim: Dimension | None, estimated: dict[str, set[Any]]
+) -> list[Any]:
+    """One scan of the period: per ``dim`` value (one row without), the durations counted, and
+    the exact percentiles of the values whose figures are not ``estimated``."""
+    if dim is None:
+        counts = [func.count(DURATION_COLUMN[m]).label(f"{m}_n") for m in METRICS]
+        return list(await all_rows(db, select(*counts).where(*in_period(f))))
+    key = DIMENSION_COLUMN[dim]
+    aggs: list[Any] = []
+    for m in METRICS:
+        c = DURATION_COLUMN[m]
+        keys = [k for k in estimated[m] if k is not None]
+        sorted_here = or_(
+            and_(key.is_(None), false() if None in estimated[m] else true()),
+            and_(key.is_not(None), key.not_in(keys)),
+        )
+        aggs += [
+            func.count(c).label(f"{m}_n"),
+            type_coerce(_percentiles(c).filter(sorted_here), ARRAY(Float)).label(f"{m}_q"),
+        ]
+    return list(
+        await all_rows(db, select(key.label("key"), *aggs).where(*in_period(f)).group_by(key))
+    )

@@ -97,12 +97,20 @@ class StatsController(StatsReader):
 
     @get("/response-times", summary="Median and p90 time to dispatch, accept, arrive, resolve")
     async def response_times(
-        self, read_db: ReadDb, stats_scope: StatsScopeDep, group_by: FromQuery[GroupBy] = "agency"
+        self,
+        read_db: ReadDb,
+        stats_scope: StatsScopeDep,
+        settings: Cfg,
+        group_by: FromQuery[GroupBy] = "agency",
     ) -> svc.ResponseTimes:
         """Measured on each case's timeline from its "created" event to the first
         "dispatched", "accepted", "on_scene" and "resolved" events, for the cases created in the
-        period; seconds."""
-        return await svc.response_times(read_db, stats_scope, group_by)
+        period; seconds. Over a large period (``TANGGAP_STATS_ESTIMATE_ABOVE`` cases) the
+        percentiles are estimated from a sample of one case in 32 (``estimated``); the counts
+        are always exact."""
+        return await svc.response_times(
+            read_db, stats_scope, group_by, estimate_above=settings.stats_estimate_above
+        )
 
     @get("/sla", summary="SLA compliance per stage, per agency (or category, area, priority)")
     async def sla(

@@ -372,21 +372,25 @@ async def call_stats(
 
 # ----------------------------------------------------------- response times
 class Timing(msgspec.Struct):
-    """Seconds from the case's "created" event to the first event of the stage."""
+    """Seconds from the case's "created" event to the first event of the stage: ``n`` cases
+    reached it (exact); the median and 90th percentile are exact unless ``estimated`` (from a
+    sample of one case in 32, for a large period's dashboard; see docs/stats.md)."""
 
     n: int
     median_s: float | None
     p90_s: float | None
+    estimated: bool
 
     @classmethod
     def of(cls, d: q.Durations) -> Timing:
-        return cls(d.n, seconds(d.median), seconds(d.p90))
+        return cls(d.n, seconds(d.median), seconds(d.p90), d.estimated)
 
 
 class TimingHeadline(Timing):
     previous_n: int
     previous_median_s: float | None
     previous_p90_s: float | None
+    previous_estimated: bool
 
 
 class TimingRow(msgspec.Struct):
@@ -407,31 +411,64 @@ class ResponseTimes(msgspec.Struct):
     stage_events: dict[str, str]
 
 
-async def _overall_now_and_before(
-    db: AsyncSession, scope: StatsScope
-) -> tuple[q.ResponseTimeRow, q.ResponseTimeRow]:
-    """The overall response times of the period and of the previous one."""
-    now = await stats_quantiles.overall_response_times(db, scope.cases)
-    return now, await stats_quantiles.overall_response_times(db, scope.previous_cases)
+async def _overall(db: AsyncSession, f: q.CaseFilter, estimate_above: int) -> q.ResponseTimeRow:
+    """A period's overall response times: estimated from the sample when it is large, else
+    exact."""
+    estimated = await stats_quantiles.estimated_response_times(db, f, None, above=estimate_above)
+    if estimated is not None:
+        return estimated[-1]
+    return await stats_quantiles.overall_response_times(db, f)
 
 
-async def response_times(db: AsyncSession, scope: StatsScope, dim: Dimension) -> ResponseTimes:
+async def _overalls(
+    side: AsyncSession, scope: StatsScope, estimate_above: int, exact_now: asyncio.Future[bool]
+) -> tuple[q.ResponseTimeRow | None, q.ResponseTimeRow]:
+    """On the second session: the previous period's overall figures, then the period's exact
+    ones when the first session finds the period too small to estimate (``exact_now``)."""
+    before = await _overall(side, scope.previous_cases, estimate_above)
+    if not await exact_now:
+        return None, before
+    return await stats_quantiles.overall_response_times(side, scope.cases), before
+
+
+async def response_times(
+    db: AsyncSession, scope: StatsScope, dim: Dimension, *, estimate_above: int
+) -> ResponseTimes:
     """Median and 90th percentile of time to dispatch, accept, arrive and resolve, measured on
     the timeline from the "created" event to the first event of each stage, for the cases
-    created in the period."""
-    # Each figure sorts every duration it covers. The rows per key on this session, while a
-    # second one sorts the period's overall figures and then the previous period's, for the
-    # comparison: on two cores the halves overlap (10M cases: 255 against 2 x 169 ms).
+    created in the period. Over more than ``estimate_above`` cases the percentiles are
+    estimated from the sample where it holds enough of a figure's durations (the counts stay
+    exact)."""
+    # Exact figures sort every duration they cover: the rows per key on this session while a
+    # second one sorts the previous period's overall figures and then the period's (10M cases:
+    # 255 against 2 x 136 ms). Estimates read the sample and count: 10M, see docs/performance.md.
+    exact_now: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
     async with q.side_session(db) as side, asyncio.TaskGroup() as tg:
-        overalls = tg.create_task(_overall_now_and_before(side, scope))
-        rows = await q.response_times(db, scope.cases, dim)
+        overalls = tg.create_task(_overalls(side, scope, estimate_above, exact_now))
+        estimated = await stats_quantiles.estimated_response_times(
+            db, scope.cases, dim, above=estimate_above
+        )
+        exact_now.set_result(estimated is None)
+        if estimated is None:
+            rows = await q.response_times(db, scope.cases, dim)
+        else:
+            rows = estimated[:-1]
         labels = await q.labels(db, dim)
-    overall, prev = overalls.result()
+    now, prev = overalls.result()
+    overall = now if estimated is None else estimated[-1]
+    assert overall is not None  # exact_now was True, so the side session computed it
     headline = {}
     for m in METRICS:
         c, p = overall.metrics[m], prev.metrics[m]
         headline[m] = TimingHeadline(
-            c.n, seconds(c.median), seconds(c.p90), p.n, seconds(p.median), seconds(p.p90)
+            n=c.n,
+            median_s=seconds(c.median),
+            p90_s=seconds(c.p90),
+            estimated=c.estimated,
+            previous_n=p.n,
+            previous_median_s=seconds(p.median),
+            previous_p90_s=seconds(p.p90),
+            previous_estimated=p.estimated,
         )
     out = [
         TimingRow(

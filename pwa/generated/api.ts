@@ -3731,15 +3731,18 @@ export interface components {
         };
         /** Timing */
         Timing: {
+            estimated: boolean;
             median_s: number | null;
             n: number;
             p90_s: number | null;
         };
         /** TimingHeadline */
         TimingHeadline: {
+            estimated: boolean;
             median_s: number | null;
             n: number;
             p90_s: number | null;
+            previous_estimated: boolean;
             previous_median_s: number | null;
             previous_n: number;
             previous_p90_s: number | null;

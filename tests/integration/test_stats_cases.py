@@ -131,16 +131,23 @@ async def test_response_times_are_medians_and_p90_of_the_timeline(
     d = rows["DLHK"]
     # dispatch [1, 2, 4, 6, 10] min, accept [3, 5, 10, 12, 15], arrive [20, 30, 40, 50],
     # resolve [60, 90, 100, 120]; p90 interpolates: 6 + 0.6 * (10 - 6) = 8.4 min, etc.
-    assert d["dispatch"] == {"n": 5, "median_s": 240.0, "p90_s": 504.0}
-    assert d["accept"] == {"n": 5, "median_s": 600.0, "p90_s": 828.0}
-    assert d["arrive"] == {"n": 4, "median_s": 2100.0, "p90_s": 2820.0}
-    assert d["resolve"] == {"n": 4, "median_s": 5700.0, "p90_s": 6840.0}
-    assert rows["BPBD"]["dispatch"] == {"n": 1, "median_s": 180.0, "p90_s": 180.0}
-    assert rows["BPBD"]["accept"] == {"n": 0, "median_s": None, "p90_s": None}
+    assert d["dispatch"] == {"n": 5, "median_s": 240.0, "p90_s": 504.0, "estimated": False}
+    assert d["accept"] == {"n": 5, "median_s": 600.0, "p90_s": 828.0, "estimated": False}
+    assert d["arrive"] == {"n": 4, "median_s": 2100.0, "p90_s": 2820.0, "estimated": False}
+    assert d["resolve"] == {"n": 4, "median_s": 5700.0, "p90_s": 6840.0, "estimated": False}
+    assert rows["BPBD"]["dispatch"] == {
+        "n": 1,
+        "median_s": 180.0,
+        "p90_s": 180.0,
+        "estimated": False,
+    }
+    assert rows["BPBD"]["accept"] == {"n": 0, "median_s": None, "p90_s": None, "estimated": False}
     # Overall dispatch [1, 2, 3, 4, 6, 10]: median 3.5 min, p90 6 + 0.5 * 4 = 8 min.
     h = body["headline"]["dispatch"]
     assert (h["n"], h["median_s"], h["p90_s"]) == (6, 210.0, 480.0)
     assert (h["previous_n"], h["previous_median_s"]) == (1, 420.0)
+    # A month of 8 cases is far under TANGGAP_STATS_ESTIMATE_ABOVE: every figure is exact.
+    assert not h["estimated"] and not h["previous_estimated"]
     assert body["stage_events"] == {
         "created": "created",
         "dispatch": "dispatched",

@@ -1,23 +1,31 @@
 """The overall response times from the sample's bounds (api/db/stats_quantiles.py) are exactly
-``percentile_cont``'s, read the sample index, and sort everything when a rank falls outside."""
+``percentile_cont``'s, read the sample index, and sort everything when a rank falls outside; the
+dashboard's estimates of a large period are the sample's own percentiles, with exact counts, and
+exact figures wherever the sample holds too few durations."""
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import event
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db import stats as q
 from api.db import stats_quantiles
+from api.db.models import StatsCase
+from api.db.models.stats import SAMPLE_PREDICATE
 from api.db.session import make_engine, make_sessionmaker
 from api.domain import stats as rules
+from tests.conftest import login
 from tests.support.stats_data import CaseSpec, dsn, insert_cases, wita
 
 T0 = wita(2025, 11, 3, 8)
@@ -36,7 +44,10 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         for stage in STAGES[: rng.randint(0, 4)]:
             at += timedelta(seconds=rng.lognormvariate(5, 1.3))
             events.append((stage, at))
-        specs.append(CaseSpec(["DLHK", "BPBD", "DISHUB"][i % 3], created, "dispatched", events))
+        # Ids from the seeded generator: which cases the sample holds is the same every run.
+        case_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        agency = ["DLHK", "BPBD", "DISHUB"][i % 3]
+        specs.append(CaseSpec(agency, created, "dispatched", events, id=case_id))
     pg = await asyncpg.connect(dsn(database_url))
     try:
         await insert_cases(pg, specs)
@@ -119,3 +130,112 @@ async def test_a_small_period_is_sorted_without_bounds(engine: AsyncEngine) -> N
         (want,) = await q.response_times(db, f, None)
     assert got == want
     assert ["percentile_cont" in s for s in seen] == [False, True, True]
+
+
+async def _sampled_durations(db: Any, f: q.CaseFilter) -> dict[tuple[Any, str], list[float]]:
+    """Each (agency, stage)'s sampled durations, and (None, stage) for all of them."""
+    durations = [q.DURATION_COLUMN[m] for m in rules.METRICS]
+    rows = await q.all_rows(
+        db,
+        select(StatsCase.agency_id, *durations).where(
+            StatsCase.created_at >= f.start, StatsCase.created_at < f.end, text(SAMPLE_PREDICATE)
+        ),
+    )
+    out: dict[tuple[Any, str], list[float]] = {}
+    for agency, *durations in rows:
+        for m, d in zip(rules.METRICS, durations, strict=True):
+            if d is not None:
+                out.setdefault((agency, m), []).append(d)
+                out.setdefault((None, m), []).append(d)
+    return out
+
+
+async def test_a_large_period_is_estimated_from_the_sample_with_exact_counts(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 3,000 cases sample about 94; a smaller threshold than production's so some figures
+    # are estimated (dispatch, reached by 4 cases in 5) and some not (resolve, 1 in 5).
+    monkeypatch.setattr(rules, "MIN_ESTIMATE_SAMPLE", 12)
+    f = q.CaseFilter(T0, T0 + timedelta(days=3))
+    async with make_sessionmaker(engine)() as db:
+        got = await stats_quantiles.estimated_response_times(db, f, "agency", above=2000)
+        exact = {r.key: r for r in await q.response_times(db, f, "agency")}
+        (exact_overall,) = await q.response_times(db, f, None)
+        sample = await _sampled_durations(db, f)
+        # The same period under a threshold it does not pass is left to the exact path.
+        assert await stats_quantiles.estimated_response_times(db, f, "agency", above=10_000) is None
+    assert got is not None
+    *rows, overall = got
+    assert overall.overall and {r.key for r in rows} == set(exact)
+    kinds = set()
+    for r in [*rows, overall]:
+        want = exact_overall if r.overall else exact[r.key]
+        for m in rules.METRICS:
+            d, w = r.metrics[m], want.metrics[m]
+            assert d.n == w.n, (r.key, m)  # counts are always exact
+            values = sorted(sample.get((r.key, m), []))
+            kinds.add(d.estimated)
+            if d.estimated:
+                assert len(values) >= 12, (r.key, m)
+                assert d.median == pytest.approx(rules.percentile(values, 0.5), rel=1e-12)
+                assert d.p90 == pytest.approx(rules.percentile(values, 0.9), rel=1e-12)
+            else:
+                assert len(values) < 12 and not r.overall, (r.key, m)
+                assert (d.median, d.p90) == (w.median, w.p90), (r.key, m)
+    assert kinds == {True, False}
+
+
+async def test_the_previous_period_is_estimated_or_exact_alone(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rules, "MIN_ESTIMATE_SAMPLE", 12)
+    f = q.CaseFilter(T0, T0 + timedelta(days=3))
+    async with make_sessionmaker(engine)() as db:
+        got = await stats_quantiles.estimated_response_times(db, f, None, above=2000)
+        (exact,) = await q.response_times(db, f, None)
+        sample = await _sampled_durations(db, f)
+        # A stage the sample holds too few of makes the whole overall row exact.
+        monkeypatch.setattr(rules, "MIN_ESTIMATE_SAMPLE", 10_000)
+        assert await stats_quantiles.estimated_response_times(db, f, None, above=2000) is None
+    assert got is not None and len(got) == 1
+    for m in rules.METRICS:
+        d = got[0].metrics[m]
+        assert d.estimated and d.n == exact.metrics[m].n
+        assert d.median == pytest.approx(rules.percentile(sorted(sample[(None, m)]), 0.5))
+
+
+async def test_the_dashboard_says_which_figures_are_estimated(
+    engine: AsyncEngine, make_app: Callable[..., Litestar], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rules, "MIN_ESTIMATE_SAMPLE", 12)
+    params = {"from": "2025-11-03", "to": "2025-11-06"}
+    f = q.CaseFilter(T0, T0 + timedelta(days=3))
+    async with make_sessionmaker(engine)() as db:
+        exact = {r.key: r for r in await q.response_times(db, f, "agency")}
+    bodies = []
+    for above in (2000, 128_000):
+        app = make_app(stats_estimate_above=above)
+        async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as client:
+            auth = await login(client, "supervisor")
+            r = await client.get("/api/stats/response-times", params=params, headers=auth)
+            assert r.status_code == 200, r.text
+            bodies.append(r.json())
+    estimated, default = bodies
+    # Over the threshold: the headline is the sample's (its counts exact), the empty previous
+    # period exact; the rows mix both, each marked.
+    for m in rules.METRICS:
+        h = estimated["headline"][m]
+        assert h["estimated"] and not h["previous_estimated"], m
+        assert h["n"] == default["headline"][m]["n"] == sum(r.metrics[m].n for r in exact.values())
+        assert h["previous_n"] == 0
+    marks = {row[m]["estimated"] for row in estimated["rows"] for m in rules.METRICS}
+    assert marks == {True, False}
+    for row in estimated["rows"]:
+        want = exact[row["key"]["id"]]
+        for m in rules.METRICS:
+            assert row[m]["n"] == want.metrics[m].n
+            if not row[m]["estimated"]:
+                assert row[m]["median_s"] == rules.seconds(want.metrics[m].median), m
+    # Under it (the default for 3,000 cases): every figure exact, as before.
+    assert not any(h["estimated"] for h in default["headline"].values())
+    assert not any(row[m]["estimated"] for row in default["rows"] for m in rules.METRICS)

@@ -272,6 +272,8 @@ const id = {
   "dash.stage.arrive": "tiba di lokasi",
   "dash.stage.resolve": "selesai",
   "dash.minutes": "{n} mnt",
+  "dash.estimated_note":
+    "≈ diperkirakan dari sampel satu dari 32 kasus, karena periodenya besar; jumlah kasus dan laporan bulanan tetap dihitung persis.",
   "dash.hours": "{n} jam",
   "dash.charts": "Grafik",
   "dash.chart_calls": "Panggilan per hari menurut jenis",
@@ -860,6 +862,8 @@ const en: Catalog = {
   "dash.stage.arrive": "arrival",
   "dash.stage.resolve": "resolution",
   "dash.minutes": "{n} min",
+  "dash.estimated_note":
+    "≈ estimated from a sample of one case in 32, as the period is large; case counts and the monthly report are always exact.",
   "dash.hours": "{n} h",
   "dash.charts": "Charts",
   "dash.chart_calls": "Calls per day by class",

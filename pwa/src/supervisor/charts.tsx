@@ -154,12 +154,16 @@ export function CallsChart({ calls }: { calls: CallStats }) {
   );
 }
 
-/** Seconds as minutes (or hours past 120 min), for people, in the current language. */
-export function formatDuration(s: number | null): string {
+/** Seconds as minutes (or hours past 120 min), for people, in the current language; an
+ * estimate (from the API's sample of a large period) is marked "≈". */
+export function formatDuration(s: number | null, estimated = false): string {
   if (s === null) return "—";
   const min = s / 60;
-  if (min < 120) return t("dash.minutes", { n: Math.round(min) });
-  return t("dash.hours", { n: Math.round(min / 6) / 10 });
+  const text =
+    min < 120
+      ? t("dash.minutes", { n: Math.round(min) })
+      : t("dash.hours", { n: Math.round(min / 6) / 10 });
+  return estimated ? `≈ ${text}` : text;
 }
 
 export function TimesChart({ times }: { times: ResponseTimes }) {
@@ -182,30 +186,38 @@ export function TimesChart({ times }: { times: ResponseTimes }) {
       <rect x={left} y={6} height={14} width={x(r.h?.median_s ?? 0)} fill={MEDIAN} />
       <rect x={left} y={22} height={10} width={x(r.h?.p90_s ?? 0)} fill={P90} />
       <text x={left + x(Math.max(r.h?.median_s ?? 0, r.h?.p90_s ?? 0)) + 6} y={22} class="axis">
-        {formatDuration(r.h?.median_s ?? null)}
+        {formatDuration(r.h?.median_s ?? null, r.h?.estimated)}
       </text>
     </g>
   ));
+  const estimated = rows.some((r) => r.h?.estimated || r.h?.previous_estimated);
   return (
-    <Chart
-      name="times"
-      title={t("dash.chart_times")}
-      height={h}
-      plot={plot}
-      legend={[
-        { colour: MEDIAN, label: t("dash.median") },
-        { colour: P90, label: t("dash.p90") },
-      ]}
-      cols={[t("dash.col_stage"), t("dash.median"), t("dash.p90"), t("dash.col_cases")]}
-    >
-      {rows.map((r) => (
-        <tr key={r.stage}>
-          <th scope="row">{t(`dash.stage.${r.stage}` as Key)}</th>
-          <td>{formatDuration(r.h?.median_s ?? null)}</td>
-          <td>{formatDuration(r.h?.p90_s ?? null)}</td>
-          <td>{r.h?.n ?? 0}</td>
-        </tr>
-      ))}
-    </Chart>
+    <>
+      <Chart
+        name="times"
+        title={t("dash.chart_times")}
+        height={h}
+        plot={plot}
+        legend={[
+          { colour: MEDIAN, label: t("dash.median") },
+          { colour: P90, label: t("dash.p90") },
+        ]}
+        cols={[t("dash.col_stage"), t("dash.median"), t("dash.p90"), t("dash.col_cases")]}
+      >
+        {rows.map((r) => (
+          <tr key={r.stage}>
+            <th scope="row">{t(`dash.stage.${r.stage}` as Key)}</th>
+            <td>{formatDuration(r.h?.median_s ?? null, r.h?.estimated)}</td>
+            <td>{formatDuration(r.h?.p90_s ?? null, r.h?.estimated)}</td>
+            <td>{r.h?.n ?? 0}</td>
+          </tr>
+        ))}
+      </Chart>
+      {estimated && (
+        <p class="muted" data-testid="times-estimated">
+          {t("dash.estimated_note")}
+        </p>
+      )}
+    </>
   );
 }

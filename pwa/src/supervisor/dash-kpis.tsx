@@ -150,9 +150,11 @@ export function HeadlineCards(p: {
               key={stage}
               id={`median-${stage}`}
               label={t("dash.kpi_median", { stage: t(`dash.stage.${stage}` as Key) })}
-              value={formatDuration(h?.median_s ?? null)}
+              value={formatDuration(h?.median_s ?? null, h?.estimated)}
               raw={h?.median_s ?? null}
-              change={t("dash.change_none", { prev: formatDuration(h?.previous_median_s ?? null) })}
+              change={t("dash.change_none", {
+                prev: formatDuration(h?.previous_median_s ?? null, h?.previous_estimated),
+              })}
               href={casesHref(cases.cases_filter)}
             />
           );
