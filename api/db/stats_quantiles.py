@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -31,13 +32,11 @@ from sqlalchemy import (
     Float,
     and_,
     bindparam,
-    false,
     func,
     literal_column,
     or_,
     select,
     text,
-    true,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -151,14 +150,25 @@ def _durations(r: Any, m: str) -> Durations:
     return Durations(int(r._mapping[f"{m}_n"]), median, p90)
 
 
-async def estimated_response_times(
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """A large period's sample: its overall row and rows per key (sampled counts and
+    percentiles), and per stage the keys whose figures it estimates."""
+
+    overall: Any
+    by_key: dict[Any, Any]
+    estimated: dict[str, set[Any]]
+
+    def estimates_all_of(self, key: Any) -> bool:
+        return all(key in self.estimated[m] for m in METRICS)
+
+
+async def read_sample(
     db: AsyncSession, f: CaseFilter, dim: Dimension | None, *, above: int
-) -> list[ResponseTimeRow] | None:
-    """The rows per ``dim`` value and the overall row (last), with each percentile estimated
-    from the sample where it holds enough of that figure's durations and exact elsewhere; the
-    counts are exact. ``None`` when the period has ``above`` cases or fewer (about: counted
-    from the sample), or the sample holds too few of an overall figure: the caller computes
-    every figure exactly then."""
+) -> Sample | None:
+    """The period's sample per ``dim`` value and overall, or ``None`` when the period has
+    ``above`` cases or fewer (about: counted from the sample) or the sample holds too few
+    durations of an overall figure: every figure is then computed exactly."""
     key = DIMENSION_COLUMN[dim] if dim else None
     aggs: list[Any] = [func.count().label("cases")]
     for m in METRICS:
@@ -167,58 +177,89 @@ async def estimated_response_times(
             func.count(c).label(f"{m}_n"),
             type_coerce(_percentiles(c), ARRAY(Float)).label(f"{m}_q"),
         ]
-    sample = await all_rows(db, overall_and_per_key(key, aggs, [*in_period(f), _SAMPLED]))
-    overall = next(r for r in sample if key_and_overall(r)[1])
+    rows = await all_rows(db, overall_and_per_key(key, aggs, [*in_period(f), _SAMPLED]))
+    overall = next(r for r in rows if key_and_overall(r)[1])
     if overall.cases * SAMPLE_SHARE <= above or not all(
         estimable(overall._mapping[f"{m}_n"]) for m in METRICS
     ):
         return None
-    # Which keys' figures the sample estimates, per stage; the others are sorted exactly.
+    by_key = {r.key: r for r in rows if r.g == 0}
     estimated = {
-        m: {r.key for r in sample if r.g == 0 and estimable(r._mapping[f"{m}_n"])} for m in METRICS
+        m: {k for k, r in by_key.items() if estimable(r._mapping[f"{m}_n"])} for m in METRICS
     }
-    counted = await _count_or_sort(db, f, dim, estimated)
-    by_key = {r.key: r for r in sample if r.g == 0}
+    return Sample(overall, by_key, estimated)
+
+
+async def count_durations(db: AsyncSession, f: CaseFilter, dim: Dimension | None) -> list[Any]:
+    """Per ``dim`` value (one row without), the durations of each stage in the period: one scan,
+    hashed by key, nothing sorted."""
+    counts = [func.count(DURATION_COLUMN[m]).label(f"{m}_n") for m in METRICS]
+    if dim is None:
+        return list(await all_rows(db, select(*counts).where(*in_period(f))))
+    key = DIMENSION_COLUMN[dim]
+    return list(
+        await all_rows(db, select(key.label("key"), *counts).where(*in_period(f)).group_by(key))
+    )
+
+
+async def sorted_apart(
+    db: AsyncSession, f: CaseFilter, dim: Dimension, sample: Sample
+) -> dict[Any, Any]:
+    """The exact figures, by key, of every key the sample does not estimate for each stage
+    (those it holds too few of, or none): only their durations are read and sorted (an
+    ordered-set aggregate sorts its rows by key first, so reading every key would sort the
+    whole period)."""
+    key = DIMENSION_COLUMN[dim]
+    whole = [k for k in sample.by_key if sample.estimates_all_of(k)]
+    named = [k for k in whole if k is not None]
+    apart = key.not_in(named) if named else key.is_not(None)
+    if not sample.estimates_all_of(None):
+        apart = or_(apart, key.is_(None))
+    aggs: list[Any] = []
+    for m in METRICS:
+        c = DURATION_COLUMN[m]
+        aggs += [
+            func.count(c).label(f"{m}_n"),
+            type_coerce(_percentiles(c), ARRAY(Float)).label(f"{m}_q"),
+        ]
+    q = select(key.label("key"), *aggs).where(*in_period(f), apart).group_by(key)
+    return {r.key: r for r in await all_rows(db, q)}
+
+
+def estimates(
+    sample: Sample, counted: list[Any], apart: dict[Any, Any], dim: Dimension | None
+) -> list[ResponseTimeRow]:
+    """The rows per key (with a ``dim``) and the overall row, last: the counts exact, each
+    percentile the sample's where it estimates that key's stage, else the exact one."""
     rows = []
     for r in counted if dim else ():
         metrics = {}
         for m in METRICS:
             n = int(r._mapping[f"{m}_n"])
-            if r.key in estimated[m]:
-                est = _durations(by_key[r.key], m)
+            if r.key in sample.estimated[m]:
+                est = _durations(sample.by_key[r.key], m)
                 metrics[m] = Durations(n, est.median, est.p90, True)
-            else:
-                metrics[m] = _durations(r, m)
+            elif r.key in apart:
+                metrics[m] = _durations(apart[r.key], m)
+            else:  # its first case committed between the two statements: no figure yet
+                metrics[m] = Durations(n, None, None)
         rows.append(ResponseTimeRow(r.key, False, metrics))
     whole = {}
     for m in METRICS:
-        est = _durations(overall, m)
+        est = _durations(sample.overall, m)
         n = sum(int(r._mapping[f"{m}_n"]) for r in counted)
         whole[m] = Durations(n, est.median, est.p90, True)
     return [*rows, ResponseTimeRow(None, True, whole)]
 
 
-async def _count_or_sort(
-    db: AsyncSession, f: CaseFilter, dim: Dimension | None, estimated: dict[str, set[Any]]
-) -> list[Any]:
-    """One scan of the period: per ``dim`` value (one row without), the durations counted, and
-    the exact percentiles of the values whose figures are not ``estimated``."""
-    if dim is None:
-        counts = [func.count(DURATION_COLUMN[m]).label(f"{m}_n") for m in METRICS]
-        return list(await all_rows(db, select(*counts).where(*in_period(f))))
-    key = DIMENSION_COLUMN[dim]
-    aggs: list[Any] = []
-    for m in METRICS:
-        c = DURATION_COLUMN[m]
-        keys = [k for k in estimated[m] if k is not None]
-        sorted_here = or_(
-            and_(key.is_(None), false() if None in estimated[m] else true()),
-            and_(key.is_not(None), key.not_in(keys)),
-        )
-        aggs += [
-            func.count(c).label(f"{m}_n"),
-            type_coerce(_percentiles(c).filter(sorted_here), ARRAY(Float)).label(f"{m}_q"),
-        ]
-    return list(
-        await all_rows(db, select(key.label("key"), *aggs).where(*in_period(f)).group_by(key))
-    )
+async def estimated_response_times(
+    db: AsyncSession, f: CaseFilter, dim: Dimension | None, *, above: int
+) -> list[ResponseTimeRow] | None:
+    """:func:`estimates` of the period read in turn on one session (the dashboard spreads the
+    same statements over two); ``None`` where :func:`read_sample` finds the period too small."""
+    sample = await read_sample(db, f, dim, above=above)
+    if sample is None:
+        return None
+    counted = await count_durations(db, f, dim)
+    apart = await sorted_apart(db, f, dim, sample) if dim else {}
+    return estimates(sample, counted, apart, dim)

@@ -420,15 +420,23 @@ async def _overall(db: AsyncSession, f: q.CaseFilter, estimate_above: int) -> q.
     return await stats_quantiles.overall_response_times(db, f)
 
 
-async def _overalls(
-    side: AsyncSession, scope: StatsScope, estimate_above: int, exact_now: asyncio.Future[bool]
-) -> tuple[q.ResponseTimeRow | None, q.ResponseTimeRow]:
-    """On the second session: the previous period's overall figures, then the period's exact
-    ones when the first session finds the period too small to estimate (``exact_now``)."""
-    before = await _overall(side, scope.previous_cases, estimate_above)
-    if not await exact_now:
-        return None, before
-    return await stats_quantiles.overall_response_times(side, scope.cases), before
+Sampled = stats_quantiles.Sample | None
+
+
+async def _side_figures(
+    side: AsyncSession,
+    scope: StatsScope,
+    dim: Dimension,
+    above: int,
+    sampled: asyncio.Future[Sampled],
+) -> tuple[q.ResponseTimeRow | None, q.ResponseTimeRow, list[Any]]:
+    """On the second session: the previous period's overall figures; then, once the first
+    session has read the period's sample (``sampled``), the durations per key to go with its
+    estimates, or the period's exact overall figures when it is too small to estimate."""
+    before = await _overall(side, scope.previous_cases, above)
+    if await sampled is None:
+        return await stats_quantiles.overall_response_times(side, scope.cases), before, []
+    return None, before, await stats_quantiles.count_durations(side, scope.cases, dim)
 
 
 async def response_times(
@@ -439,24 +447,26 @@ async def response_times(
     created in the period. Over more than ``estimate_above`` cases the percentiles are
     estimated from the sample where it holds enough of a figure's durations (the counts stay
     exact)."""
-    # Exact figures sort every duration they cover: the rows per key on this session while a
-    # second one sorts the previous period's overall figures and then the period's (10M cases:
-    # 255 against 2 x 136 ms). Estimates read the sample and count: 10M, see docs/performance.md.
-    exact_now: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    # Two sessions at once, on two cores. Exact figures sort every duration they cover: the
+    # rows per key here, the previous and this period's overall figures on the second one (10M
+    # cases: 255 against 2 x 136 ms). Estimates: the sample and the keys it cannot estimate
+    # here, the previous period and the counts per key there (docs/performance.md).
+    sampled: asyncio.Future[Sampled] = asyncio.get_running_loop().create_future()
     async with q.side_session(db) as side, asyncio.TaskGroup() as tg:
-        overalls = tg.create_task(_overalls(side, scope, estimate_above, exact_now))
-        estimated = await stats_quantiles.estimated_response_times(
-            db, scope.cases, dim, above=estimate_above
-        )
-        exact_now.set_result(estimated is None)
-        if estimated is None:
-            rows = await q.response_times(db, scope.cases, dim)
+        figures = tg.create_task(_side_figures(side, scope, dim, estimate_above, sampled))
+        sample = await stats_quantiles.read_sample(db, scope.cases, dim, above=estimate_above)
+        sampled.set_result(sample)
+        if sample is None:
+            exact = await q.response_times(db, scope.cases, dim)
         else:
-            rows = estimated[:-1]
+            apart = await stats_quantiles.sorted_apart(db, scope.cases, dim, sample)
         labels = await q.labels(db, dim)
-    now, prev = overalls.result()
-    overall = now if estimated is None else estimated[-1]
-    assert overall is not None  # exact_now was True, so the side session computed it
+    now, prev, counted = figures.result()
+    if sample is None:
+        assert now is not None  # the second session computed it: the sample was None
+        rows, overall = exact, now
+    else:
+        *rows, overall = stats_quantiles.estimates(sample, counted, apart, dim)
     headline = {}
     for m in METRICS:
         c, p = overall.metrics[m], prev.metrics[m]

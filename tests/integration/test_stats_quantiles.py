@@ -239,3 +239,19 @@ async def test_the_dashboard_says_which_figures_are_estimated(
     # Under it (the default for 3,000 cases): every figure exact, as before.
     assert not any(h["estimated"] for h in default["headline"].values())
     assert not any(row[m]["estimated"] for row in default["rows"] for m in rules.METRICS)
+
+
+async def test_a_key_counted_after_the_sorts_has_its_count_and_no_figure(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The counts are read on the second session, the unestimated keys' sorts on the first:
+    # a key whose first case commits between the two is counted, with no figure, not a 500.
+    monkeypatch.setattr(rules, "MIN_ESTIMATE_SAMPLE", 12)
+    f = q.CaseFilter(T0, T0 + timedelta(days=3))
+    async with make_sessionmaker(engine)() as db:
+        sample = await stats_quantiles.read_sample(db, f, "agency", above=2000)
+        assert sample is not None
+        counted = await stats_quantiles.count_durations(db, f, "agency")
+    *rows, _ = stats_quantiles.estimates(sample, counted, {}, "agency")
+    missing = [r.metrics[m] for r in rows for m in rules.METRICS if not r.metrics[m].estimated]
+    assert missing and all(d.n > 0 and d.median is None for d in missing)
