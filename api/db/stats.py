@@ -412,22 +412,33 @@ async def response_times(
     keys = [DIMENSION_COLUMN[dim].label("key")] if dim else []
     inner = select(*keys, *cols).where(*in_period(f)).subquery()
     c = inner.c
+    aggs = duration_figures({m: c[m] for m in METRICS})
+    grouped: Any = select(c.key, *aggs).group_by(c.key) if dim else None
+    return [
+        ResponseTimeRow(
+            r.key if dim else None, dim is None, {m: durations_of(r, m) for m in METRICS}
+        )
+        for r in await all_rows(db, grouped if dim else select(*aggs))
+    ]
+
+
+def duration_figures(columns: Mapping[str, Any]) -> list[Any]:
+    """Per stage of ``columns`` (durations), the aggregates :func:`durations_of` reads: how many
+    (``{stage}_n``), and their median and 90th percentile (``{stage}_q``, a sort of them)."""
     aggs: list[Any] = []
-    for m in METRICS:
-        quantiles = func.percentile_cont(literal_column("ARRAY[0.5, 0.9]")).within_group(c[m])
+    for m, col in columns.items():
+        quantiles = func.percentile_cont(literal_column("ARRAY[0.5, 0.9]")).within_group(col)
         aggs += [
-            func.count(c[m]).label(f"{m}_n"),
+            func.count(col).label(f"{m}_n"),
             type_coerce(quantiles, ARRAY(Float)).label(f"{m}_q"),
         ]
-    grouped: Any = select(c.key, *aggs).group_by(c.key) if dim else None
-    out = []
-    for r in await all_rows(db, grouped if dim else select(*aggs)):
-        metrics = {}
-        for m in METRICS:
-            median, p90 = r._mapping[f"{m}_q"] or (None, None)
-            metrics[m] = Durations(int(r._mapping[f"{m}_n"]), _float(median), _float(p90))
-        out.append(ResponseTimeRow(r.key if dim else None, dim is None, metrics))
-    return out
+    return aggs
+
+
+def durations_of(r: Any, m: str) -> Durations:
+    """One stage's :class:`Durations` from a row of :func:`duration_figures`."""
+    median, p90 = r._mapping[f"{m}_q"] or (None, None)
+    return Durations(int(r._mapping[f"{m}_n"]), _float(median), _float(p90))
 
 
 def _float(x: Any) -> float | None:

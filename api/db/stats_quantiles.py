@@ -28,16 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     Float,
     and_,
     bindparam,
     func,
-    literal_column,
     or_,
     select,
     text,
-    type_coerce,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +48,8 @@ from api.db.stats import (
     Durations,
     ResponseTimeRow,
     all_rows,
+    duration_figures,
+    durations_of,
     in_period,
     key_and_overall,
     overall_and_per_key,
@@ -138,16 +137,6 @@ def _pick(
 
 
 # ----------------------------------------------------- the dashboard's estimates
-_QUANTILES: Any = literal_column("ARRAY[0.5, 0.9]")
-
-
-def _percentiles(c: Any) -> Any:
-    return func.percentile_cont(_QUANTILES).within_group(c)
-
-
-def _durations(r: Any, m: str) -> Durations:
-    median, p90 = r._mapping[f"{m}_q"] or (None, None)
-    return Durations(int(r._mapping[f"{m}_n"]), median, p90)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,13 +159,7 @@ async def read_sample(
     ``above`` cases or fewer (about: counted from the sample) or the sample holds too few
     durations of an overall figure: every figure is then computed exactly."""
     key = DIMENSION_COLUMN[dim] if dim else None
-    aggs: list[Any] = [func.count().label("cases")]
-    for m in METRICS:
-        c = DURATION_COLUMN[m]
-        aggs += [
-            func.count(c).label(f"{m}_n"),
-            type_coerce(_percentiles(c), ARRAY(Float)).label(f"{m}_q"),
-        ]
+    aggs = [func.count().label("cases"), *duration_figures(DURATION_COLUMN)]
     rows = await all_rows(db, overall_and_per_key(key, aggs, [*in_period(f), _SAMPLED]))
     overall = next(r for r in rows if key_and_overall(r)[1])
     if overall.cases * SAMPLE_SHARE <= above or not all(
@@ -215,13 +198,7 @@ async def sorted_apart(
     apart = key.not_in(named) if named else key.is_not(None)
     if not sample.estimates_all_of(None):
         apart = or_(apart, key.is_(None))
-    aggs: list[Any] = []
-    for m in METRICS:
-        c = DURATION_COLUMN[m]
-        aggs += [
-            func.count(c).label(f"{m}_n"),
-            type_coerce(_percentiles(c), ARRAY(Float)).label(f"{m}_q"),
-        ]
+    aggs = duration_figures(DURATION_COLUMN)
     q = select(key.label("key"), *aggs).where(*in_period(f), apart).group_by(key)
     return {r.key: r for r in await all_rows(db, q)}
 
@@ -237,16 +214,16 @@ def estimates(
         for m in METRICS:
             n = int(r._mapping[f"{m}_n"])
             if r.key in sample.estimated[m]:
-                est = _durations(sample.by_key[r.key], m)
+                est = durations_of(sample.by_key[r.key], m)
                 metrics[m] = Durations(n, est.median, est.p90, True)
             elif r.key in apart:
-                metrics[m] = _durations(apart[r.key], m)
+                metrics[m] = durations_of(apart[r.key], m)
             else:  # its first case committed between the two statements: no figure yet
                 metrics[m] = Durations(n, None, None)
         rows.append(ResponseTimeRow(r.key, False, metrics))
     whole = {}
     for m in METRICS:
-        est = _durations(sample.overall, m)
+        est = durations_of(sample.overall, m)
         n = sum(int(r._mapping[f"{m}_n"]) for r in counted)
         whole[m] = Durations(n, est.median, est.p90, True)
     return [*rows, ResponseTimeRow(None, True, whole)]

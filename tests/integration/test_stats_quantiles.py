@@ -29,6 +29,8 @@ from tests.conftest import login
 from tests.support.stats_data import CaseSpec, dsn, insert_cases, wita
 
 T0 = wita(2025, 11, 3, 8)
+#: The three days the fixture's cases were created in.
+DAYS = q.CaseFilter(T0, T0 + timedelta(days=3))
 STAGES = ("dispatched", "accepted", "on_scene", "resolved")
 
 
@@ -59,6 +61,13 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await e.dispose()
 
 
+@pytest.fixture
+def thin_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Estimate from 12 sampled durations: 3,000 cases sample about 94, so dispatch (reached by
+    4 cases in 5) is estimated per agency and resolve (1 in 5) is not."""
+    monkeypatch.setattr(rules, "MIN_ESTIMATE_SAMPLE", 12)
+
+
 def _capture(engine: AsyncEngine) -> list[str]:
     seen: list[str] = []
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
@@ -75,7 +84,7 @@ async def test_the_bounded_figures_are_exactly_the_sorted_ones(
     async with engine.connect() as conn:
         bpbd = (await conn.exec_driver_sql("SELECT id FROM agencies WHERE code = 'BPBD'")).scalar()
     filters = [
-        q.CaseFilter(T0, T0 + timedelta(days=3)),
+        DAYS,
         q.CaseFilter(T0, T0 + timedelta(days=3), agency_id=bpbd),
         q.CaseFilter(T0 + timedelta(hours=5), T0 + timedelta(days=2)),
     ]
@@ -111,7 +120,7 @@ async def test_a_percentile_outside_its_bounds_is_sorted_exactly(
 
     monkeypatch.setattr(stats_quantiles, "quantile_bracket", below_every_duration)
     seen = _capture(engine)
-    f = q.CaseFilter(T0, T0 + timedelta(days=3))
+    f = DAYS
     async with make_sessionmaker(engine)() as db:
         got = await stats_quantiles.overall_response_times(db, f)
         (want,) = await q.response_times(db, f, None)
@@ -124,7 +133,7 @@ async def test_a_small_period_is_sorted_without_bounds(engine: AsyncEngine) -> N
     # At the production threshold these 3,000 cases sample about 90 durations: sorting all of
     # them is as quick, so the sample is read and nothing else is bounded.
     seen = _capture(engine)
-    f = q.CaseFilter(T0, T0 + timedelta(days=3))
+    f = DAYS
     async with make_sessionmaker(engine)() as db:
         got = await stats_quantiles.overall_response_times(db, f)
         (want,) = await q.response_times(db, f, None)
@@ -150,13 +159,11 @@ async def _sampled_durations(db: Any, f: q.CaseFilter) -> dict[tuple[Any, str], 
     return out
 
 
+@pytest.mark.usefixtures("thin_sample")
 async def test_a_large_period_is_estimated_from_the_sample_with_exact_counts(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine,
 ) -> None:
-    # 3,000 cases sample about 94; a smaller threshold than production's so some figures
-    # are estimated (dispatch, reached by 4 cases in 5) and some not (resolve, 1 in 5).
-    monkeypatch.setattr(rules, "MIN_ESTIMATE_SAMPLE", 12)
-    f = q.CaseFilter(T0, T0 + timedelta(days=3))
+    f = DAYS
     async with make_sessionmaker(engine)() as db:
         got = await stats_quantiles.estimated_response_times(db, f, "agency", above=2000)
         exact = {r.key: r for r in await q.response_times(db, f, "agency")}
@@ -185,11 +192,11 @@ async def test_a_large_period_is_estimated_from_the_sample_with_exact_counts(
     assert kinds == {True, False}
 
 
+@pytest.mark.usefixtures("thin_sample")
 async def test_the_previous_period_is_estimated_or_exact_alone(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rules, "MIN_ESTIMATE_SAMPLE", 12)
-    f = q.CaseFilter(T0, T0 + timedelta(days=3))
+    f = DAYS
     async with make_sessionmaker(engine)() as db:
         got = await stats_quantiles.estimated_response_times(db, f, None, above=2000)
         (exact,) = await q.response_times(db, f, None)
@@ -204,12 +211,12 @@ async def test_the_previous_period_is_estimated_or_exact_alone(
         assert d.median == pytest.approx(rules.percentile(sorted(sample[(None, m)]), 0.5))
 
 
+@pytest.mark.usefixtures("thin_sample")
 async def test_the_dashboard_says_which_figures_are_estimated(
-    engine: AsyncEngine, make_app: Callable[..., Litestar], monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine, make_app: Callable[..., Litestar]
 ) -> None:
-    monkeypatch.setattr(rules, "MIN_ESTIMATE_SAMPLE", 12)
     params = {"from": "2025-11-03", "to": "2025-11-06"}
-    f = q.CaseFilter(T0, T0 + timedelta(days=3))
+    f = DAYS
     async with make_sessionmaker(engine)() as db:
         exact = {r.key: r for r in await q.response_times(db, f, "agency")}
     bodies = []
@@ -241,13 +248,13 @@ async def test_the_dashboard_says_which_figures_are_estimated(
     assert not any(row[m]["estimated"] for row in default["rows"] for m in rules.METRICS)
 
 
+@pytest.mark.usefixtures("thin_sample")
 async def test_a_key_counted_after_the_sorts_has_its_count_and_no_figure(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine,
 ) -> None:
     # The counts are read on the second session, the unestimated keys' sorts on the first:
     # a key whose first case commits between the two is counted, with no figure, not a 500.
-    monkeypatch.setattr(rules, "MIN_ESTIMATE_SAMPLE", 12)
-    f = q.CaseFilter(T0, T0 + timedelta(days=3))
+    f = DAYS
     async with make_sessionmaker(engine)() as db:
         sample = await stats_quantiles.read_sample(db, f, "agency", above=2000)
         assert sample is not None
