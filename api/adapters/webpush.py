@@ -14,6 +14,7 @@ check and the connection has nothing to exploit), and redirects are never follow
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -30,6 +31,11 @@ from api.domain.push_endpoints import EndpointRefused, Target, check_addresses, 
 # A VAPID JWT may live up to 24 h; sign for 12 h and sign again an hour before it runs out.
 VAPID_TTL_S = 12 * 3600
 VAPID_RENEW_S = 3600
+# Origins whose endpoint check is remembered (browsers' push services are a handful).
+MAX_ORIGINS = 256
+# ``scheme://netloc``: everything the check reads (what urlsplit takes the netloc from ends at
+# the first ``/``, ``?`` or ``#``).
+_ORIGIN = re.compile(r"[^:/?#]*://[^/?#]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,10 @@ class WebPushSender:
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
         self._vapid_headers: dict[str, tuple[float, dict[str, str]]] = {}
+        # The endpoint check's verdict per origin: it depends on the scheme, host and port only,
+        # and the few push services' origins repeat in every message (the check parses
+        # addresses, a few per cent of the worker's CPU per message).
+        self._checked: dict[str, str | None] = {}  # origin -> the refusal's reason, or None
 
     async def __aenter__(self) -> WebPushSender:
         self._session = aiohttp.ClientSession(
@@ -136,6 +146,24 @@ class WebPushSender:
             self._vapid_headers[audience] = cached
         return dict(cached[1])
 
+    def check(self, endpoint: str) -> None:
+        """:func:`check_endpoint`, remembered per origin (``scheme://netloc``)."""
+        found = _ORIGIN.match(endpoint)
+        origin = found.group(0) if found else endpoint
+        if origin not in self._checked:
+            if len(self._checked) >= MAX_ORIGINS:
+                self._checked.clear()
+            try:
+                check_endpoint(
+                    endpoint, allow_http=self._allow_http, extra_hosts=self._allowed_hosts
+                )
+                self._checked[origin] = None
+            except EndpointRefused as exc:
+                self._checked[origin] = exc.reason
+        reason = self._checked[origin]
+        if reason is not None:
+            raise EndpointRefused(reason)
+
     async def send(
         self,
         subscription: Subscription,
@@ -148,11 +176,7 @@ class WebPushSender:
         if self._session is None:
             raise RuntimeError("WebPushSender is not open: use `async with`.")
         try:
-            check_endpoint(
-                subscription.endpoint,
-                allow_http=self._allow_http,
-                extra_hosts=self._allowed_hosts,
-            )
+            self.check(subscription.endpoint)
             info = {
                 "endpoint": subscription.endpoint,
                 "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},

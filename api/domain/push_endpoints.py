@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -71,18 +72,31 @@ def address_refused(ip: IPAddress) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _allow_list(extra_hosts: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[IPAddress]]:
+    """The allow list split into names and addresses, parsed once per list (the worker checks
+    every message's endpoint against the same list)."""
+    names: list[str] = []
+    addresses: set[IPAddress] = set()
+    for entry in (*PUBLIC_PUSH_HOSTS, *extra_hosts):
+        entry = entry.lower().rstrip(".")
+        ip = parse_ip(entry)
+        if ip is None:
+            names.append(entry)
+        else:
+            addresses.add(ip)
+    return tuple(names), frozenset(addresses)
+
+
 def host_allowed(host: str, extra_hosts: tuple[str, ...] = ()) -> bool:
     """A public push service, or a host in the allow list: names match themselves and their
     subdomains, addresses match exactly."""
     host = host.lower().rstrip(".")
-    for entry in (*PUBLIC_PUSH_HOSTS, *extra_hosts):
-        entry = entry.lower().rstrip(".")
-        if parse_ip(entry) is not None:
-            if parse_ip(host) == parse_ip(entry):
-                return True
-        elif host == entry or host.endswith("." + entry):
-            return True
-    return False
+    names, addresses = _allow_list(extra_hosts)
+    ip = parse_ip(host)
+    if ip is not None:
+        return ip in addresses
+    return any(host == entry or host.endswith("." + entry) for entry in names)
 
 
 def check_endpoint(
@@ -107,7 +121,7 @@ def check_endpoint(
     if not host_allowed(host, extra_hosts):
         raise EndpointRefused("host")
     ip = parse_ip(host)
-    trusted = ip is not None and any(parse_ip(e) == ip for e in extra_hosts)
+    trusted = ip is not None and ip in _allow_list(extra_hosts)[1]
     if ip is not None and not trusted and address_refused(ip):
         raise EndpointRefused("address")
     return Target(host, port or (443 if parts.scheme == "https" else 80), trusted)
