@@ -4,10 +4,11 @@ Jobs live in PostgreSQL (PgQueuer, migration 0003), so any number of workers sha
 killed worker loses nothing: its jobs stop sending heartbeats and another worker (or the same
 one, restarted) picks them up after ``worker_heartbeat_seconds``.
 
-- ``push.deliver`` (one per outbox row, queued in the transaction that wrote the row): one send;
-  the jobs of one queue fetch are delivered as one batch (:class:`PushDelivery`: one read of
-  their rows, sends at once, group-committed outcomes); a retry is the same job re-queued with
-  the delay the rules ask for (Retry-After, backoff).
+- ``push.deliver`` (queued in the transaction that wrote the outbox rows, up to 32 rows a job):
+  one send per row; the jobs of one queue fetch are delivered as one batch (:class:`PushDelivery`:
+  one read of their rows, sends at once, group-committed outcomes); a retry is the same job
+  re-queued with the delay the rules ask for (Retry-After, backoff), or for a row of a larger
+  job, a job of its own.
 - ``sla.escalate`` every ``sla_check_seconds``: :func:`api.services.escalation.escalate_overdue`.
 - ``push.sweep`` every minute: re-queues outbox rows whose job was lost.
 - ``conversation.send`` (one per outbound WhatsApp or SMS conversation message):
@@ -54,6 +55,7 @@ from api.adapters.webpush import WebPushSender
 from api.adapters.whatsapp import HttpWhatsApp
 from api.config import Settings
 from api.db import health as health_sql
+from api.db.direct import no_reset, open_pool
 from api.db.session import driver_options, make_engine, make_sessionmaker
 from api.domain.health import heartbeat_interval
 from api.pgconnect import CONNECT_ERRORS, connect_primary, libpq_dsn
@@ -194,6 +196,9 @@ class Worker:
         engine = make_engine(self.database_url, concurrency + 2, 2, pooled=self.pooled)
         sessionmaker = make_sessionmaker(engine)
         pool: asyncpg.Pool | None = None
+        # The push batches' reads and outcomes on asyncpg itself (not behind a pooler, where
+        # they keep the engine: see api/db/direct.py).
+        statements: asyncpg.Pool | None = None
         listener: asyncpg.Connection | None = None
         try:
             # connect_primary: the primary of a failover pair (api/pgconnect.py).
@@ -203,8 +208,13 @@ class Worker:
                 min_size=1,
                 max_size=6,
                 timeout=5,
+                # The queue's and the heartbeat's statements leave no session state behind, so
+                # a connection goes back without asyncpg's reset, a round trip per release.
+                reset=no_reset,
                 **driver_options(self.pooled),
             )
+            if not self.pooled:
+                statements = await open_pool(self.database_url, 4)
             listener = await connect_primary(libpq_dsn(self.listen_url), timeout=5)
             await pool.execute(health_sql.BEAT_SQL, self.name, self.started_at, timeout=5)
             await pool.execute(health_sql.PURGE_SQL, timeout=5)
@@ -217,7 +227,7 @@ class Worker:
                 allow_http=s.push_allow_http,
                 allowed_hosts=s.push_allowed_hosts,
             ) as sender:
-                delivery = PushDelivery(sessionmaker, sender, self.clock)
+                delivery = PushDelivery(sessionmaker, sender, self.clock, pool=statements)
                 pgq = PgQueuer(QueueDriver(pool, listener))
                 self._register(pgq, delivery, sessionmaker, pool, concurrency)
                 try:
@@ -226,6 +236,7 @@ class Worker:
                     await delivery.aclose()
         finally:
             await _close(listener)
+            await _close(statements)
             await _close(pool)
             await engine.dispose()
 
@@ -241,17 +252,19 @@ class Worker:
 
         # The jobs of one queue fetch arrive together and are delivered as one batch (one read
         # of their rows, group-committed outcomes); the sender keeps at most ``concurrency``
-        # messages on the wire, and the queue at most twice that many jobs in hand.
+        # messages on the wire, and the queue at most four times that many jobs in hand.
         @pgq.entrypoint(jobs.DELIVER_PUSH)
         async def deliver(job: Job) -> None:
-            nid = int(job.payload or b"0")
-            try:
-                delay = await delivery.deliver(nid)
-            except Exception as exc:  # counted, never re-queued forever
-                log.warning("push %s: delivery error %s", nid, type(exc).__name__)
-                delay = await delivery.count_failure(nid, type(exc).__name__)
-            if delay is not None:
-                raise RetryRequested(delay=timedelta(seconds=delay), reason="push retry")
+            ids = jobs.push_ids(job.payload)
+            delays = await delivery.deliver_all(ids)
+            if len(ids) == 1:  # the job itself comes back when its row is due again
+                if (delay := delays[ids[0]]) is not None:
+                    raise RetryRequested(delay=timedelta(seconds=delay), reason="push retry")
+                return
+            # A chunk's rows to try again later get jobs of their own, queued before the
+            # chunk's job ends (a worker killed before that leaves them to the sweep).
+            retries = [(nid, job.priority, d) for nid, d in delays.items() if d is not None]
+            await jobs.retry_push(pgq.queries, retries)
 
         sms = SmsDelivery(sessionmaker, HttpSmsGateway.from_settings(s), s, self.clock)
 
@@ -302,9 +315,11 @@ class Worker:
         heartbeat = timedelta(seconds=max(1, self.settings.worker_heartbeat_seconds))
         queue = asyncio.create_task(
             pgq.run(
-                batch_size=concurrency,
-                # Up to two batches in hand, so the next is ready when the sender has room.
-                max_concurrent_tasks=concurrency * 2,
+                # Fewer, larger fetches: each is a statement and a wake-up (docs/performance.md).
+                # Up to two batches in hand, so the next is ready when the sender has room; what
+                # waits for the sender waits in memory, its heartbeat kept.
+                batch_size=concurrency * 2,
+                max_concurrent_tasks=concurrency * 4,
                 heartbeat_timeout=heartbeat,
                 # New jobs wake the worker at once (LISTEN); the poll finds jobs of killed
                 # workers whose heartbeat went stale.

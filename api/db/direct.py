@@ -91,6 +91,10 @@ class OneStatement(ABC):
     @abstractmethod
     async def rows(self, statement: Statement, params: Mapping[str, Any]) -> Sequence[Row]: ...
 
+    @abstractmethod
+    async def run(self, statement: Statement, params: Mapping[str, Any]) -> None:
+        """A statement that returns no rows."""
+
 
 class OnDriver(OneStatement):
     """On an asyncpg connection of :func:`open_pool` (asyncpg runs outside a transaction in
@@ -107,6 +111,9 @@ class OnDriver(OneStatement):
         found: Sequence[Row] = await self._conn.fetch(statement.sql, *statement.args(params))
         return found
 
+    async def run(self, statement: Statement, params: Mapping[str, Any]) -> None:
+        await self._conn.execute(statement.sql, *statement.args(params))
+
 
 class OnEngine(OneStatement):
     """On SQLAlchemy's connection in autocommit (behind a transaction pooler)."""
@@ -121,6 +128,9 @@ class OnEngine(OneStatement):
     async def rows(self, statement: Statement, params: Mapping[str, Any]) -> Sequence[Row]:
         result = await self._conn.execute(statement.clause, dict(params))
         return cast("Sequence[Row]", result.mappings().all())
+
+    async def run(self, statement: Statement, params: Mapping[str, Any]) -> None:
+        await self._conn.execute(statement.clause, dict(params))
 
 
 async def one_row(
@@ -153,7 +163,7 @@ async def connection(pool: Any, engine: AsyncEngine) -> AsyncIterator[OneStateme
             except Exception as exc:
                 # An outage (lost, timed out, left mid-operation by a server that died under it,
                 # or now on a node that is no longer the primary): never lend it again, as the
-                # pool's release resets nothing (see _keep). A refusal, by the server or by the
+                # pool's release resets nothing (see no_reset). A refusal, by the server or by the
                 # app, leaves the connection as it was.
                 if isinstance(exc, OSError) or driver_outage(exc):
                     conn.terminate()
@@ -179,7 +189,7 @@ async def _decode_json(conn: asyncpg.Connection) -> None:
         )
 
 
-async def _keep(_conn: asyncpg.Connection) -> None:
+async def no_reset(_conn: asyncpg.Connection) -> None:
     """Nothing more to reset. asyncpg's default reset is a round trip on every release (advisory
     unlock, CLOSE ALL, UNLISTEN *, RESET ALL), and nothing run here leaves such state: one
     statement at a time, no SET, no LISTEN, no cursor, no session-level advisory lock. An open
@@ -199,5 +209,5 @@ async def open_pool(url: str, size: int) -> Any:
         timeout=5,
         command_timeout=30,
         init=_decode_json,
-        reset=_keep,
+        reset=no_reset,
     )

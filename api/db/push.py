@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from api.db.direct import OneStatement, Statement
 from api.db.models import CaseReporter, Notification, PushSubscription, User, team_members
 
 
@@ -128,17 +129,23 @@ async def add_notifications(db: AsyncSession, rows: list[dict[str, Any]]) -> lis
 
 
 # ------------------------------------------------------- the worker's batches
+# The worker runs these on asyncpg itself (:mod:`api.db.direct`), or on the engine behind a
+# transaction pooler: through SQLAlchemy each statement's checkout, greenlet and result wrapping
+# were about a tenth of the worker's CPU per message (docs/performance.md).
+#
 # Many outbox rows with their devices in one round trip. No row lock: a row belongs to the
 # worker holding its delivery job (one live job per row, ``api.adapters.jobs.push_dedupe_key``).
-_CLAIM_SQL = text(
-    """
+_CLAIM = Statement(
+    text(
+        """
     SELECT n.id, n.payload, n.urgency, n.topic, n.ttl_s, n.attempts, n.created_at,
            n.next_attempt_at, n.last_error, n.sent_at,
            s.id AS sub_id, s.endpoint, s.p256dh, s.auth, s.last_success_at
     FROM notifications AS n LEFT JOIN push_subscriptions AS s ON s.id = n.subscription_id
     WHERE n.id = ANY(CAST(:ids AS bigint[])) AND n.status = 'pending'
     """
-).columns(payload=JSONB)
+    ).columns(payload=JSONB)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +169,9 @@ class Due:
     last_success_at: datetime | None
 
 
-async def pending_many(conn: AsyncConnection, ids: list[int]) -> list[Due]:
+async def pending_many(conn: OneStatement, ids: list[int]) -> list[Due]:
     """The pending rows among ``ids`` (rows already finished are left out), one statement."""
-    rows = await conn.execute(_CLAIM_SQL, {"ids": ids})
-    return [Due(**r) for r in rows.mappings()]
+    return [Due(**r) for r in await conn.rows(_CLAIM, {"ids": ids})]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +192,9 @@ class Finished:
 
 
 # Every outcome of a batch in one statement; a row finished meanwhile is left alone.
-_FINISH_SQL = text(
-    """
+_FINISH = Statement(
+    text(
+        """
     WITH o AS (
         SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]),
                              CAST(:attempts AS int[]), CAST(:errors AS text[]),
@@ -204,33 +211,43 @@ _FINISH_SQL = text(
     FROM unnest(CAST(:ok_subs AS bigint[]), CAST(:ok_at AS timestamptz[])) AS x(id, at)
     WHERE s.id = x.id
     """
+    )
 )
 _DROP_SUBS_SQL = text("DELETE FROM push_subscriptions WHERE id = ANY(CAST(:ids AS bigint[]))")
 
 
-async def finish_many(conn: AsyncConnection, done: list[Finished]) -> None:
-    """Record a batch's outcomes: one statement, a second when devices are removed. The
-    caller commits (or runs ``conn`` in autocommit when nothing is removed)."""
+def _finish_params(done: list[Finished]) -> dict[str, Any]:
     took: dict[int, datetime] = {}
     for f in done:
         if f.sub_took_it and f.sub_id is not None and f.sent_at is not None:
             took[f.sub_id] = max(f.sent_at, took.get(f.sub_id, f.sent_at))
-    await conn.execute(
-        _FINISH_SQL,
-        {
-            "ids": [f.id for f in done],
-            "statuses": [f.status for f in done],
-            "attempts": [f.attempts for f in done],
-            "errors": [f.last_error for f in done],
-            "next_at": [f.next_attempt_at for f in done],
-            "sent_at": [f.sent_at for f in done],
-            "ok_subs": list(took),
-            "ok_at": list(took.values()),
-        },
-    )
-    drop = sorted({f.sub_id for f in done if f.drop_sub and f.sub_id is not None})
-    if drop:
-        await conn.execute(_DROP_SUBS_SQL, {"ids": drop})
+    return {
+        "ids": [f.id for f in done],
+        "statuses": [f.status for f in done],
+        "attempts": [f.attempts for f in done],
+        "errors": [f.last_error for f in done],
+        "next_at": [f.next_attempt_at for f in done],
+        "sent_at": [f.sent_at for f in done],
+        "ok_subs": list(took),
+        "ok_at": list(took.values()),
+    }
+
+
+def dropping_devices(done: list[Finished]) -> list[int]:
+    """The devices a batch's outcomes remove."""
+    return sorted({f.sub_id for f in done if f.drop_sub and f.sub_id is not None})
+
+
+async def finish_many(conn: OneStatement, done: list[Finished]) -> None:
+    """Record a batch's outcomes that remove no device: one statement, whole by itself."""
+    await conn.run(_FINISH, _finish_params(done))
+
+
+async def finish_many_dropping(conn: AsyncConnection, done: list[Finished]) -> None:
+    """Record a batch's outcomes and remove the devices they give up on, in the caller's
+    transaction: a device is never removed without the outcome that removed it."""
+    await conn.execute(_FINISH.clause, _finish_params(done))
+    await conn.execute(_DROP_SUBS_SQL, {"ids": dropping_devices(done)})
 
 
 async def pending_notification(db: AsyncSession, notification_id: int) -> Notification | None:
@@ -250,12 +267,29 @@ class Orphan:
     urgency: str
 
 
-async def overdue_pending(db: AsyncSession, cutoff: datetime, limit: int) -> list[Orphan]:
-    """Pending rows whose next attempt is older than ``cutoff``, oldest first."""
-    rows = await db.execute(
-        select(Notification.id, Notification.urgency)
-        .where(Notification.status == "pending", Notification.next_attempt_at < cutoff)
-        .order_by(Notification.next_attempt_at)
-        .limit(limit)
+# Pending rows long overdue whose job is gone: no queued or running delivery job names them
+# (a job's payload lists its rows' ids, api.adapters.jobs.push_ids).
+_ORPHANS_SQL = text(
+    """
+    WITH queued AS (
+        SELECT CAST(unnest(string_to_array(convert_from(payload, 'UTF8'), ',')) AS bigint) AS id
+        FROM pgqueuer
+        WHERE entrypoint = :entrypoint AND status IN ('queued', 'picked')
     )
+    SELECT n.id, n.urgency FROM notifications AS n
+    WHERE n.status = 'pending' AND n.next_attempt_at < :cutoff
+      AND NOT EXISTS (SELECT 1 FROM queued WHERE queued.id = n.id)
+    ORDER BY n.next_attempt_at
+    LIMIT :limit
+    """
+)
+
+
+async def overdue_pending(
+    db: AsyncSession, cutoff: datetime, limit: int, *, entrypoint: str
+) -> list[Orphan]:
+    """Pending rows whose next attempt is older than ``cutoff`` and that no live ``entrypoint``
+    job carries, oldest first."""
+    params = {"cutoff": cutoff, "limit": limit, "entrypoint": entrypoint}
+    rows = await db.execute(_ORPHANS_SQL, params)
     return [Orphan(r.id, r.urgency) for r in rows]

@@ -1,10 +1,12 @@
 """Delivering outbox rows: send them, record what the push service said, decide what next.
 
-Run by the worker's ``push.deliver`` jobs, one per outbox row. The jobs of one queue fetch are
-served together: their rows are read in one statement, sent at once over the sender's pooled
+Run by the worker's ``push.deliver`` jobs, each carrying the rows one transaction wrote (up to
+:data:`api.adapters.jobs.PUSH_CHUNK`). The jobs of one queue fetch are served together: their
+rows are read in one statement, sent at once over the sender's pooled
 connections, and each outcome is committed as soon as its push service answers, in one
 statement with the other answers that arrive while a write is running (a group commit). A row
-belongs to the worker holding its job: there is at most one live job per row (the dedupe key),
+belongs to the worker holding its job: there is at most one live job per row (the dedupe keys,
+and the sweep, which skips the rows of live jobs),
 and a killed worker's jobs come back only once their heartbeat is stale, so two workers do not
 send the same row at once. Only a worker killed between the push service's ``201`` and that
 commit (or stalled past the heartbeat timeout) can cause a second send; the ``Topic`` header and
@@ -32,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.adapters import jobs
 from api.adapters.webpush import PushResult, Subscription, WebPushSender
+from api.db import direct
 from api.db import push as db_push
 from api.domain.notifications import (
     MAX_ATTEMPTS,
@@ -50,6 +53,11 @@ _encode = msgspec.json.Encoder().encode
 ORPHAN_GRACE = timedelta(seconds=60)
 # How long a stopping worker waits for the sends and outcome writes it started.
 CLOSE_S = 5.0
+# While other messages are on the wire, an outcome waits this long for their answers so that
+# one statement records them all (at most OUTCOME_BATCH). The message is already delivered: only
+# its row waits. Each statement costs the worker a round trip, a tenth of its CPU at full speed.
+OUTCOME_LINGER_S = 0.005
+OUTCOME_BATCH = 64
 
 
 class PushDelivery:
@@ -59,9 +67,14 @@ class PushDelivery:
         sender: WebPushSender,
         clock: Callable[[], datetime],
         rand: Callable[[], float] = random.random,
+        *,
+        pool: Any = None,
     ) -> None:
+        """``pool``: an asyncpg pool of :func:`api.db.direct.open_pool` for the batches' reads
+        and outcomes (none behind a transaction pooler: they then run on the engine)."""
         self._sessionmaker = sessionmaker
         self._engine: AsyncEngine = sessionmaker.kw["bind"]
+        self._pool = pool
         self._sender = sender
         self._clock = clock
         self._rand = rand
@@ -70,6 +83,7 @@ class PushDelivery:
         self._outcomes: list[tuple[db_push.Finished, asyncio.Future[None]]] = []
         self._tasks: set[asyncio.Future[Any]] = set()
         self._writing: asyncio.Task[None] | None = None
+        self._on_the_wire = 0  # attempts waiting for their push service's answer
 
     async def deliver(self, notification_id: int) -> float | None:
         """Try one outbox row once. Returns the seconds to wait before trying again, or ``None``
@@ -79,11 +93,32 @@ class PushDelivery:
         statement; the answer comes once this row's outcome is committed, which a few rows
         answered at once share.
         """
+        return await (await self._ask(notification_id))
+
+    def _ask(self, notification_id: int) -> asyncio.Future[Awaitable[float | None]]:
+        """Add the row to the read being gathered; the future gives its attempt once read."""
         future: asyncio.Future[Awaitable[float | None]] = asyncio.get_running_loop().create_future()
         self._gathering.append((notification_id, future))
         if len(self._gathering) == 1:
             self._spawn(self._read_gathered())
-        return await (await future)
+        return future
+
+    async def deliver_all(self, ids: list[int]) -> dict[int, float | None]:
+        """:meth:`deliver` for each of a job's rows at once (read with the other jobs' rows in
+        one statement). A row whose delivery itself broke (e.g. the database answered an error)
+        still counts an attempt (:meth:`count_failure`), so it is neither lost nor retried
+        forever."""
+        # All asked for in this turn of the loop, so all read at once; their attempts run as
+        # tasks of their own, so awaiting them in turn waits no longer than the slowest.
+        asked = [(nid, self._ask(nid)) for nid in ids]
+        delays: dict[int, float | None] = {}
+        for nid, future in asked:
+            try:
+                delays[nid] = await (await future)
+            except Exception as exc:
+                log.warning("push %s: delivery error %s", nid, type(exc).__name__)
+                delays[nid] = await self.count_failure(nid, type(exc).__name__)
+        return delays
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
@@ -109,8 +144,7 @@ class PushDelivery:
         """Read the pending rows among ``ids`` in one statement and send them all at once
         (the sender bounds how many are on the wire). Each id's awaitable gives what
         :meth:`deliver` returns."""
-        async with self._engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
+        async with direct.connection(self._pool, self._engine) as conn:
             rows = await db_push.pending_many(conn, ids)
         nothing: asyncio.Future[float | None] = asyncio.get_running_loop().create_future()
         nothing.set_result(None)
@@ -127,6 +161,7 @@ class PushDelivery:
         elif should_give_up(row.attempts, row.created_at, row.ttl_s, now):
             done, delay = _finished(row, "failed", row.attempts, row.last_error), None
         else:
+            self._on_the_wire += 1
             try:
                 result = await self._sender.send(
                     Subscription(row.endpoint, row.p256dh, row.auth),
@@ -137,6 +172,8 @@ class PushDelivery:
                 )
             except Exception as exc:  # whatever failed, it was an attempt
                 result = PushResult(None, None, f"{type(exc).__name__}: {exc}"[:300])
+            finally:
+                self._on_the_wire -= 1
             done, delay = self._judge(row, result)
         await self._record(done)
         return delay
@@ -186,16 +223,17 @@ class PushDelivery:
 
     async def _write_outcomes(self) -> None:
         while self._outcomes:
+            if self._on_the_wire and len(self._outcomes) < OUTCOME_BATCH:
+                await asyncio.sleep(OUTCOME_LINGER_S)  # more answers are coming
             batch, self._outcomes = self._outcomes, []
             rows = [done for done, _ in batch]
             try:
-                if any(done.drop_sub for done in rows):
+                if db_push.dropping_devices(rows):
                     async with self._engine.begin() as conn:
-                        await db_push.finish_many(conn, rows)
+                        await db_push.finish_many_dropping(conn, rows)
                 else:  # one statement: atomic without a transaction round trip
-                    async with self._engine.connect() as conn:
-                        await conn.execution_options(isolation_level="AUTOCOMMIT")
-                        await db_push.finish_many(conn, rows)
+                    async with direct.connection(self._pool, self._engine) as one:
+                        await db_push.finish_many(one, rows)
             except Exception as exc:
                 _settle(batch, exc)
             else:
@@ -226,12 +264,11 @@ class PushDelivery:
     async def sweep(self, limit: int = 1000) -> int:
         """Queue a job again for pending rows whose job is gone (e.g. deleted by hand).
 
-        The dedupe key skips rows whose job is still queued or running, so this never
-        doubles work.
+        Rows that a queued or running job carries are skipped, so this never doubles work.
         """
         cutoff = self._clock() - ORPHAN_GRACE
         async with self._sessionmaker() as db, db.begin():
-            rows = await db_push.overdue_pending(db, cutoff, limit)
+            rows = await db_push.overdue_pending(db, cutoff, limit, entrypoint=jobs.DELIVER_PUSH)
             await jobs.enqueue_push(db, [(r.id, r.urgency == "high") for r in rows])
         return len(rows)
 
