@@ -14,9 +14,12 @@ check and the connection has nothing to exploit), and redirects are never follow
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import socket
 import time
+from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -45,6 +48,50 @@ class PushResult:
     error: str = ""
     # The endpoint is not a push service we may reach (or its keys are unusable): never retry.
     refused: bool = False
+
+
+class UrgentFirst:
+    """At most ``n`` holders at once. Waiters are let in urgent ones first, each kind in the
+    order it came (asyncio's semaphore knows one order only)."""
+
+    def __init__(self, n: int) -> None:
+        self._free = n
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
+            deque(),  # urgent
+            deque(),  # the rest
+        )
+
+    @contextlib.asynccontextmanager
+    async def turn(self, *, urgent: bool) -> AsyncIterator[None]:
+        if self._free > 0 and not any(self._waiting):
+            self._free -= 1
+        else:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            queue = self._waiting[0 if urgent else 1]
+            queue.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._pass_on()  # let in just as it was cancelled: the turn goes on
+                else:  # (a turn passing on may have dropped it already)
+                    with contextlib.suppress(ValueError):
+                        queue.remove(waiter)
+                raise
+        try:
+            yield
+        finally:
+            self._pass_on()
+
+    def _pass_on(self) -> None:
+        """A turn ends: the next waiter takes it, or it is free again."""
+        for queue in self._waiting:
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self._free += 1
 
 
 class CheckedResolver(AbstractResolver):
@@ -107,8 +154,9 @@ class WebPushSender:
         self._subject = subject
         self._connections = connections
         # At most ``connections`` messages on the wire; the others wait here, not in the
-        # connector's queue, where the wait would count against their timeout.
-        self._on_the_wire = asyncio.Semaphore(connections)
+        # connector's queue, where the wait would count against their timeout. A worker holds
+        # many jobs of many rows (a warning's thousands): urgent messages (P1) go first.
+        self._on_the_wire = UrgentFirst(connections)
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
         self._vapid_headers: dict[str, tuple[float, dict[str, str]]] = {}
@@ -199,7 +247,7 @@ class WebPushSender:
             headers["Topic"] = topic
         try:
             async with (
-                self._on_the_wire,
+                self._on_the_wire.turn(urgent=urgency == "high"),
                 self._session.post(
                     subscription.endpoint, data=body, headers=headers, allow_redirects=False
                 ) as response,

@@ -54,8 +54,9 @@ ORPHAN_GRACE = timedelta(seconds=60)
 # How long a stopping worker waits for the sends and outcome writes it started.
 CLOSE_S = 5.0
 # While other messages are on the wire, an outcome waits this long for their answers so that
-# one statement records them all (at most OUTCOME_BATCH). The message is already delivered: only
-# its row waits. Each statement costs the worker a round trip, a tenth of its CPU at full speed.
+# one statement records them all (no wait once OUTCOME_BATCH are in hand). The message is
+# already delivered: only its row waits. Each statement costs the worker a round trip: the
+# outcome statements were a tenth of its CPU at full speed.
 OUTCOME_LINGER_S = 0.005
 OUTCOME_BATCH = 64
 
