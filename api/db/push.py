@@ -134,7 +134,8 @@ async def add_notifications(db: AsyncSession, rows: list[dict[str, Any]]) -> lis
 # were about a tenth of the worker's CPU per message (docs/performance.md).
 #
 # Many outbox rows with their devices in one round trip. No row lock: a row belongs to the
-# worker holding its delivery job (one live job per row, ``api.adapters.jobs.push_dedupe_key``).
+# worker holding the delivery job that carries it (one live job per row: the dedupe keys of
+# ``api.adapters.jobs``, and the sweep's ``_ORPHANS_SQL`` skips the rows of live jobs).
 _CLAIM = Statement(
     text(
         """
