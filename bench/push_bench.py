@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -328,6 +329,7 @@ async def run(devices: int, changes: int, profile: str | None = None) -> int:
         stop_worker(worker)
         await push.close()
         cluster.stop("immediate")
+        shutil.rmtree(tmp, ignore_errors=True)  # its cluster and keys: 120 MB a run
 
     ms = 1000.0
     print("\nWeb Push: one worker, local push service decrypting every message (same run)")
