@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -174,6 +175,7 @@ async def run(subscribers: int) -> int:
         stop_worker(worker)
         await push.close()
         cluster.stop("immediate")
+        shutil.rmtree(tmp, ignore_errors=True)  # its cluster and keys
 
     ms = 1000.0
     print(f"\nArea warning fan-out: {subscribers} subscribers, one worker (same run)")
