@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,32 +79,22 @@ async def enqueue_push(db: AsyncSession, notifications: list[tuple[int, bool]]) 
         chunks += [(ids[i : i + PUSH_CHUNK], priority) for i in range(0, len(ids), PUSH_CHUNK)]
     if not chunks:
         return
-    queries = await _queries(db)
-    await queries.enqueue(
-        [DELIVER_PUSH] * len(chunks),
-        [_push_payload(ids) for ids, _ in chunks],
-        [priority for _, priority in chunks],
-        dedupe_key=[
-            push_dedupe_key(ids[0]) if len(ids) == 1 else push_chunk_dedupe_key(ids[0])
-            for ids, _ in chunks
-        ],
-        on_conflict="skip",
-    )
+    jobs = [
+        _Job(
+            _push_payload(ids),
+            p,
+            push_dedupe_key(ids[0]) if len(ids) == 1 else push_chunk_dedupe_key(ids[0]),
+        )
+        for ids, p in chunks
+    ]
+    await _put(await _queries(db), DELIVER_PUSH, jobs)
 
 
 async def retry_push(queries: Any, retries: list[tuple[int, int, float]]) -> None:
     """Single-row jobs for the rows of a chunk that must be tried again: ``(notification id,
     priority, seconds from now)``, on the worker's own queue connection."""
-    if not retries:
-        return
-    await queries.enqueue(
-        [DELIVER_PUSH] * len(retries),
-        [_push_payload([nid]) for nid, _, _ in retries],
-        [priority for _, priority, _ in retries],
-        execute_after=[timedelta(seconds=delay) for _, _, delay in retries],
-        dedupe_key=[push_dedupe_key(nid) for nid, _, _ in retries],
-        on_conflict="skip",
-    )
+    jobs = [_Job(_push_payload([nid]), p, push_dedupe_key(nid), after) for nid, p, after in retries]
+    await _put(queries, DELIVER_PUSH, jobs)
 
 
 async def enqueue_sms(db: AsyncSession, message_id: int) -> None:
@@ -128,14 +118,28 @@ async def _enqueue(
     rows: list[tuple[int, int]],
     dedupe_key: Callable[[int], str],
 ) -> None:
-    """One ``entrypoint`` job per ``(row id, priority)``; a row with a live job is skipped."""
-    if not rows:
+    """One ``entrypoint`` job per ``(row id, priority)``, in ``db``'s transaction."""
+    if rows:
+        jobs = [_Job(str(rid).encode(), p, dedupe_key(rid)) for rid, p in rows]
+        await _put(await _queries(db), entrypoint, jobs)
+
+
+class _Job(NamedTuple):
+    payload: bytes
+    priority: int
+    dedupe_key: str
+    after_s: float = 0.0  # seconds from now before it may run
+
+
+async def _put(queries: Any, entrypoint: str, jobs: list[_Job]) -> None:
+    """Queue ``jobs``; one whose dedupe key a live (queued or running) job holds is skipped."""
+    if not jobs:
         return
-    queries = await _queries(db)
     await queries.enqueue(
-        [entrypoint] * len(rows),
-        [str(rid).encode() for rid, _ in rows],
-        [priority for _, priority in rows],
-        dedupe_key=[dedupe_key(rid) for rid, _ in rows],
+        [entrypoint] * len(jobs),
+        [j.payload for j in jobs],
+        [j.priority for j in jobs],
+        execute_after=[timedelta(seconds=j.after_s) for j in jobs],
+        dedupe_key=[j.dedupe_key for j in jobs],
         on_conflict="skip",
     )
