@@ -79,22 +79,12 @@ class PushDelivery:
         self._sender = sender
         self._clock = clock
         self._rand = rand
-        # Rows asked for in this turn of the event loop, read together (see deliver()).
+        # Rows asked for in this turn of the event loop, read together (see deliver_all()).
         self._gathering: list[tuple[int, asyncio.Future[Awaitable[float | None]]]] = []
         self._outcomes: list[tuple[db_push.Finished, asyncio.Future[None]]] = []
         self._tasks: set[asyncio.Future[Any]] = set()
         self._writing: asyncio.Task[None] | None = None
-        self._on_the_wire = 0  # attempts waiting for their push service's answer
-
-    async def deliver(self, notification_id: int) -> float | None:
-        """Try one outbox row once. Returns the seconds to wait before trying again, or ``None``
-        when there is nothing more to do (sent, gone, failed, or already finished).
-
-        Rows asked for at the same time (the jobs of one queue fetch) are read in one
-        statement; the answer comes once this row's outcome is committed, which a few rows
-        answered at once share.
-        """
-        return await (await self._ask(notification_id))
+        self._sending = 0  # attempts in the sender: waiting for the wire, or for an answer
 
     def _ask(self, notification_id: int) -> asyncio.Future[Awaitable[float | None]]:
         """Add the row to the read being gathered; the future gives its attempt once read."""
@@ -105,10 +95,15 @@ class PushDelivery:
         return future
 
     async def deliver_all(self, ids: list[int]) -> dict[int, float | None]:
-        """:meth:`deliver` for each of a job's rows at once (read with the other jobs' rows in
-        one statement). A row whose delivery itself broke (e.g. the database answered an error)
-        still counts an attempt (:meth:`count_failure`), so it is neither lost nor retried
-        forever."""
+        """Try each of a job's outbox rows once. Per row: the seconds to wait before trying
+        again, or ``None`` when there is nothing more to do (sent, gone, failed, or already
+        finished).
+
+        Rows asked for at the same time (the jobs of one queue fetch) are read in one
+        statement; a row's answer comes once its outcome is committed, which a few rows
+        answered at once share. A row whose delivery itself broke (e.g. the database answered
+        an error) still counts an attempt (:meth:`count_failure`), so it is neither lost nor
+        retried forever."""
         # All asked for in this turn of the loop, so all read at once; their attempts run as
         # tasks of their own, so awaiting them in turn waits no longer than the slowest.
         asked = [(nid, self._ask(nid)) for nid in ids]
@@ -144,7 +139,7 @@ class PushDelivery:
     async def deliver_many(self, ids: list[int]) -> dict[int, Awaitable[float | None]]:
         """Read the pending rows among ``ids`` in one statement and send them all at once
         (the sender bounds how many are on the wire). Each id's awaitable gives what
-        :meth:`deliver` returns."""
+        :meth:`deliver_all` gives for it."""
         async with direct.connection(self._pool, self._engine) as conn:
             rows = await db_push.pending_many(conn, ids)
         nothing: asyncio.Future[float | None] = asyncio.get_running_loop().create_future()
@@ -162,7 +157,7 @@ class PushDelivery:
         elif should_give_up(row.attempts, row.created_at, row.ttl_s, now):
             done, delay = _finished(row, "failed", row.attempts, row.last_error), None
         else:
-            self._on_the_wire += 1
+            self._sending += 1
             try:
                 result = await self._sender.send(
                     Subscription(row.endpoint, row.p256dh, row.auth),
@@ -174,7 +169,7 @@ class PushDelivery:
             except Exception as exc:  # whatever failed, it was an attempt
                 result = PushResult(None, None, f"{type(exc).__name__}: {exc}"[:300])
             finally:
-                self._on_the_wire -= 1
+                self._sending -= 1
             done, delay = self._judge(row, result)
         await self._record(done)
         return delay
@@ -224,7 +219,7 @@ class PushDelivery:
 
     async def _write_outcomes(self) -> None:
         while self._outcomes:
-            if self._on_the_wire and len(self._outcomes) < OUTCOME_BATCH:
+            if self._sending and len(self._outcomes) < OUTCOME_BATCH:
                 await asyncio.sleep(OUTCOME_LINGER_S)  # more answers are coming
             batch, self._outcomes = self._outcomes, []
             rows = [done for done, _ in batch]

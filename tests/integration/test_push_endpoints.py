@@ -276,7 +276,7 @@ async def test_a_device_that_keeps_failing_ends_failed_after_its_attempts_and_is
     engine = make_engine(database_url, 2, 0)
     try:
         async with _delivery(push_settings, engine, clock) as delivery:
-            delays = [await delivery.deliver(nid) for _ in range(MAX_ATTEMPTS)]
+            delays = [(await delivery.deliver_all([nid]))[nid] for _ in range(MAX_ATTEMPTS)]
     finally:
         await engine.dispose()
     assert all(d is not None for d in delays[:-1]) and delays[-1] is None
@@ -310,7 +310,9 @@ async def test_the_jobs_of_one_fetch_read_their_rows_in_one_statement_and_keep_e
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
     try:
         async with _delivery(push_settings, engine, clock) as delivery:
-            delays = await asyncio.gather(*(delivery.deliver(nid) for nid in nids))
+            # One job per row, all of one fetch.
+            jobs = await asyncio.gather(*(delivery.deliver_all([nid]) for nid in nids))
+            delays = [job[nid] for job, nid in zip(jobs, nids, strict=True)]
     finally:
         await engine.dispose()
     reads = [s for s in statements if "FROM notifications" in s]
