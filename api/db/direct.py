@@ -98,7 +98,7 @@ class OneStatement(ABC):
 
 class OnDriver(OneStatement):
     """On an asyncpg connection of :func:`open_pool` (asyncpg runs outside a transaction in
-    autocommit)."""
+    autocommit), or on a session's inside its transaction (:func:`in_transaction`)."""
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
@@ -144,6 +144,16 @@ async def one_row(
         return await db.row(statement, params)
     result = await db.execute(statement.clause, dict(params))
     return cast("Row | None", result.mappings().first())
+
+
+async def in_transaction(db: AsyncSession) -> OneStatement:
+    """The session's own asyncpg connection, inside its transaction: a statement compiled once
+    runs there as the jobs it queues do (:mod:`api.adapters.jobs`), without SQLAlchemy's
+    execution around it, and commits or rolls back with the session. Its JSON values arrive
+    decoded as through the engine; JSON parameters go as text cast in the statement."""
+    conn = await db.connection()
+    raw = await conn.get_raw_connection()
+    return OnDriver(raw.driver_connection)
 
 
 #: The longest a request waits for a connection of the asyncpg pool (SQLAlchemy's default).

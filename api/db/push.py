@@ -6,17 +6,19 @@ Queries return ORM entities or plain values, never positional rows.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, text
+import msgspec
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from api.db.direct import OneStatement, Statement
-from api.db.models import CaseReporter, Notification, PushSubscription, User, team_members
+from api.db.direct import OneStatement, Statement, in_transaction
+from api.db.models import Notification, PushSubscription
 
 
 def owned_by_reporter(reporter_id: int) -> ColumnElement[bool]:
@@ -76,55 +78,132 @@ class Device:
     user_id: int | None
 
 
-async def citizen_devices(db: AsyncSession, case_id: uuid.UUID) -> list[Device]:
-    """The devices of the case's reporters (followers included)."""
-    s = PushSubscription
-    q = select(s.id, s.language, s.user_id).where(
-        s.reporter_id.in_(select(CaseReporter.id).where(CaseReporter.case_id == case_id))
-    )
-    return await _devices(db, q)
+# The devices of every audience of one case event, in one round trip: a branch per audience,
+# each labelled with its rank (its message's place in the plan). Staff devices count while
+# their user is active; a citizen's, while its reporter follows the case.
+_BRANCHES = {
+    "team": """
+    SELECT CAST(:team AS int) AS rank, s.id, s.language, s.user_id
+      FROM push_subscriptions AS s
+      JOIN users AS u ON u.id = s.user_id
+      JOIN team_members AS tm ON tm.user_id = u.id
+     WHERE u.active AND tm.team_id = :team_id""",
+    "dispatchers": """
+    SELECT CAST(:dispatchers AS int) AS rank, s.id, s.language, s.user_id
+      FROM push_subscriptions AS s JOIN users AS u ON u.id = s.user_id
+     WHERE u.active AND u.role = 'dispatcher'""",
+    "coordinators": """
+    SELECT CAST(:coordinators AS int) AS rank, s.id, s.language, s.user_id
+      FROM push_subscriptions AS s JOIN users AS u ON u.id = s.user_id
+     WHERE u.active AND u.role = 'coordinator' AND u.agency_id = :agency_id""",
+    "citizens": """
+    SELECT CAST(:citizens AS int) AS rank, s.id, s.language, s.user_id
+      FROM push_subscriptions AS s
+     WHERE s.reporter_id IN (SELECT r.id FROM case_reporters AS r WHERE r.case_id = :case_id)""",
+}
+AUDIENCES = tuple(_BRANCHES)
 
 
-def _staff() -> Select[int, str, int | None]:
-    s = PushSubscription
-    return select(s.id, s.language, s.user_id).join(User, User.id == s.user_id).where(User.active)
+@functools.lru_cache(maxsize=len(AUDIENCES) ** 2)
+def _audiences(names: frozenset[str]) -> Statement:
+    """The statement for one set of audiences, compiled once. Not one statement for all with
+    a guard per branch: PostgreSQL then planned it afresh at every execution (a generic plan
+    keeps every branch, so it never looked cheaper than a custom one), 0.45 ms against 0.18."""
+    branches = [_BRANCHES[name] for name in AUDIENCES if name in names]
+    return Statement(text("\n    UNION ALL".join(branches) + "\n    ORDER BY rank, id"))
 
 
-async def team_devices(db: AsyncSession, team_id: int | None) -> list[Device]:
-    """The devices of a team's active members (none without a team)."""
-    q = _staff().join(team_members, team_members.c.user_id == User.id)
-    return await _devices(db, q.where(team_members.c.team_id == team_id))
+async def audience_devices(
+    db: AsyncSession,
+    ranks: dict[str, int],
+    *,
+    case_id: uuid.UUID,
+    team_id: int | None,
+    agency_id: int,
+) -> list[tuple[int, Device]]:
+    """``(rank, device)`` for every device of the audiences in ``ranks`` (one of
+    :data:`AUDIENCES` → its rank), by rank, then device: a team's active members (none without
+    a team), the active dispatchers, the active coordinators of ``agency_id``, the devices of
+    the case's reporters (followers included). A device of two audiences comes once per
+    audience."""
+    unknown = set(ranks) - set(AUDIENCES)
+    if unknown:
+        raise ValueError(f"unknown audiences: {sorted(unknown)}")
+    if not ranks:
+        return []
+    params: dict[str, Any] = {**ranks, "case_id": case_id, "team_id": team_id}
+    params["agency_id"] = agency_id
+    rows = await (await in_transaction(db)).rows(_audiences(frozenset(ranks)), params)
+    return [(r["rank"], Device(r["id"], r["language"], r["user_id"])) for r in rows]
 
 
-async def role_devices(db: AsyncSession, role: str, agency_id: int | None = None) -> list[Device]:
-    """The devices of the active users of a role (in one agency, when given)."""
-    q = _staff().where(User.role == role)
-    if agency_id is not None:
-        q = q.where(User.agency_id == agency_id)
-    return await _devices(db, q)
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One outbox row to write: a message for one device."""
+
+    subscription_id: int
+    user_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    urgency: str
+    topic: str | None
+    ttl_s: int
 
 
-async def _devices(db: AsyncSession, q: Select[int, str, int | None]) -> list[Device]:
-    rows = await db.execute(q.order_by(PushSubscription.id))
-    return [Device(r.id, r.language, r.user_id) for r in rows]
-
-
-# A statement carries at most 32,767 bind parameters (the wire protocol's limit); a warning to
-# a whole kecamatan's subscribers is tens of thousands of rows of 14 columns each.
+# Rows a statement writes at once: a warning to a whole kecamatan is tens of thousands of rows,
+# and one batch's arrays stay under a megabyte or so.
 NOTIFICATION_BATCH = 2000
 
+# The rows of one cause as arrays: one statement, compiled once, whatever their number (a row
+# per VALUES tuple was compiled afresh for every count).
+_ADD = Statement(
+    text(
+        """
+    INSERT INTO notifications (event_key, kind, subscription_id, user_id, case_id, payload,
+                               urgency, topic, ttl_s, status, attempts, next_attempt_at,
+                               last_error, created_at)
+    SELECT :event_key, r.kind, r.subscription_id, r.user_id, CAST(:case_id AS uuid),
+           CAST(r.payload AS jsonb), r.urgency, r.topic, r.ttl_s, 'pending', 0,
+           CAST(:now AS timestamptz), '', CAST(:now AS timestamptz)
+      FROM unnest(CAST(:kinds AS text[]), CAST(:subscription_ids AS bigint[]),
+                  CAST(:user_ids AS bigint[]), CAST(:payloads AS text[]),
+                  CAST(:urgencies AS text[]), CAST(:topics AS text[]), CAST(:ttls AS int[]))
+           AS r(kind, subscription_id, user_id, payload, urgency, topic, ttl_s)
+    ON CONFLICT ON CONSTRAINT uq_notifications_event_sub DO NOTHING
+    RETURNING id
+    """
+    )
+)
 
-async def add_notifications(db: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    """Outbox rows; a device already told of the same event is skipped. The new rows' ids."""
+_json = msgspec.json.Encoder()
+
+
+async def add_notifications(
+    db: AsyncSession,
+    event_key: str,
+    case_id: uuid.UUID | None,
+    now: datetime,
+    rows: list[Outgoing],
+) -> list[int]:
+    """Pending outbox rows of one cause (``event_key``), due ``now``; a device already told of
+    the same cause is skipped. The new rows' ids."""
+    conn = await in_transaction(db)
     ids: list[int] = []
     for start in range(0, len(rows), NOTIFICATION_BATCH):
-        stmt = (
-            insert(Notification)
-            .values(rows[start : start + NOTIFICATION_BATCH])
-            .on_conflict_do_nothing(constraint="uq_notifications_event_sub")
-            .returning(Notification.id)
-        )
-        ids.extend((await db.execute(stmt)).scalars())
+        batch = rows[start : start + NOTIFICATION_BATCH]
+        params = {
+            "event_key": event_key,
+            "case_id": case_id,
+            "now": now,
+            "kinds": [r.kind for r in batch],
+            "subscription_ids": [r.subscription_id for r in batch],
+            "user_ids": [r.user_id for r in batch],
+            "payloads": [_json.encode(r.payload).decode() for r in batch],
+            "urgencies": [r.urgency for r in batch],
+            "topics": [r.topic for r in batch],
+            "ttls": [r.ttl_s for r in batch],
+        }
+        ids.extend(r["id"] for r in await conn.rows(_ADD, params))
     return ids
 
 

@@ -12,7 +12,6 @@ Both run inside the caller's transaction, right after the change they describe:
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -188,46 +187,37 @@ def event_facts(
     )
 
 
-async def _devices(db: AsyncSession, case: Case, m: Message) -> list[db_push.Device]:
-    """Every device in the message's audience."""
-    if m.audience is Audience.CITIZENS:
-        return await db_push.citizen_devices(db, case.id)
-    if m.audience is Audience.TEAM:
-        return await db_push.team_devices(db, m.facts.team_id)
-    if m.audience is Audience.DISPATCHERS:
-        return await db_push.role_devices(db, "dispatcher")
-    return await db_push.role_devices(db, "coordinator", case.agency_id)
-
-
 async def _write_outbox(
     db: AsyncSession, case: Case, event: CaseEvent, messages: list[Message]
 ) -> None:
-    key = event_key(event)
-    now: datetime = event.at
-    rows: dict[int, dict[str, Any]] = {}
-    for m in messages:
-        for device in await _devices(db, case, m):
-            if device.subscription_id in rows:  # reached by an earlier, more specific message
-                continue
-            rows[device.subscription_id] = {
-                "event_key": key,
-                "kind": m.kind,
-                "subscription_id": device.subscription_id,
-                "user_id": device.user_id if m.audience is not Audience.CITIZENS else None,
-                "case_id": case.id,
-                "payload": m.payload(device.language),
-                "urgency": m.urgency,
-                "topic": m.topic,
-                "ttl_s": m.ttl_s,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "last_error": "",
-                "created_at": now,
-            }
+    """One outbox row per device of the messages' audiences (one statement finds them all, one
+    writes the rows), then their delivery jobs."""
+    ranks = {m.audience.value: rank for rank, m in enumerate(messages)}
+    team_id = messages[0].facts.team_id  # one plan's messages share its facts
+    devices = await db_push.audience_devices(
+        db, ranks, case_id=case.id, team_id=team_id, agency_id=case.agency_id
+    )
+    payloads: dict[tuple[int, str], dict[str, Any]] = {}
+    rows: dict[int, db_push.Outgoing] = {}
+    for rank, device in devices:
+        if device.subscription_id in rows:  # reached by an earlier, more specific message
+            continue
+        m = messages[rank]
+        payload = payloads.get((rank, device.language))
+        if payload is None:
+            payload = payloads[rank, device.language] = m.payload(device.language)
+        rows[device.subscription_id] = db_push.Outgoing(
+            subscription_id=device.subscription_id,
+            user_id=device.user_id if m.audience is not Audience.CITIZENS else None,
+            kind=m.kind,
+            payload=payload,
+            urgency=m.urgency,
+            topic=m.topic,
+            ttl_s=m.ttl_s,
+        )
     if not rows:
         return
-    ids = await db_push.add_notifications(db, list(rows.values()))
+    ids = await db_push.add_notifications(db, event_key(event), case.id, event.at, [*rows.values()])
     await jobs.enqueue_push(db, [(nid, case.priority == "P1") for nid in ids])
 
 

@@ -284,24 +284,23 @@ async def _fan_out(
         {"id": w.instruction_id, "en": w.instruction_en},
     )  # fmt: skip
     urgency = rules.push_urgency(w.severity, w.urgency)
-    rows: dict[int, dict[str, Any]] = {}
+    rows: dict[int, db_push.Outgoing] = {}
     staff = await q.team_devices(db, w.id, settings.warning_team_near_m)
     for device in [*staff, *await q.citizen_devices(db, area_ids)]:
-        payload = rules.push_payload(text, device.language, staff=device.user_id is not None)
-        rows.setdefault(
-            device.subscription_id,
-            {
-                "event_key": f"warning:{w.id}", "kind": "warning",
-                "subscription_id": device.subscription_id, "user_id": device.user_id,
-                "case_id": None,
-                "payload": payload,
-                "urgency": urgency, "topic": rules.topic(w.root_id or w.id),
-                "ttl_s": rules.push_ttl_s(w.expires_at, now), "status": "pending", "attempts": 0,
-                "next_attempt_at": now, "last_error": "", "created_at": now,
-            },
-        )  # fmt: skip
+        if device.subscription_id in rows:  # a member's device that also follows the area
+            continue
+        rows[device.subscription_id] = db_push.Outgoing(
+            subscription_id=device.subscription_id,
+            user_id=device.user_id,
+            kind="warning",
+            payload=rules.push_payload(text, device.language, staff=device.user_id is not None),
+            urgency=urgency,
+            topic=rules.topic(w.root_id or w.id),
+            ttl_s=rules.push_ttl_s(w.expires_at, now),
+        )
     if rows:
-        ids = await db_push.add_notifications(db, list(rows.values()))
+        key = f"warning:{w.id}"
+        ids = await db_push.add_notifications(db, key, None, now, [*rows.values()])
         await jobs.enqueue_push(db, [(nid, urgency == "high") for nid in ids])
 
 
