@@ -10,7 +10,7 @@ layer. The read models (lists, detail, map layer) are in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, cast, func, or_, select, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api.db.models import (
     Agency,
@@ -296,3 +297,10 @@ async def move_reporters(db: AsyncSession, from_case: uuid.UUID, to_case: uuid.U
 
 async def flush(db: AsyncSession) -> None:
     await db.flush()
+
+
+def stored(case: Case, changes: Mapping[str, Any]) -> None:
+    """Set ``changes`` on the ORM's case as already stored (a statement of
+    :mod:`api.db.intake` wrote them): no flush writes them again."""
+    for name, value in changes.items():
+        set_committed_value(case, name, value)

@@ -16,17 +16,31 @@ map, so nothing here is re-read or flushed.
 
 from __future__ import annotations
 
+import functools
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from typing import cast as as_table
 
 import msgspec
-from sqlalchemy import BindParameter, String, Table, Text, bindparam, cast, func, select, text, true
+from sqlalchemy import (
+    BindParameter,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.direct import OneStatement, Statement, one_row
+from api.db.direct import OneStatement, Statement, in_transaction, one_row
 from api.db.models import Agency, Case, CaseEvent, CaseReporter
 from api.domain import routing
 
@@ -172,22 +186,47 @@ def _notified(event_id: Any, channel: str = "channel") -> Any:
 
 _INSERT_EVENT = select(_new_event.c.id, _notified(_new_event.c.id).label("notified"))
 _INSERT_EVENT_SILENT = select(_new_event.c.id)
+_EVENT, _EVENT_SILENT = Statement(_INSERT_EVENT), Statement(_INSERT_EVENT_SILENT)
+
+
+@functools.lru_cache(maxsize=64)
+def _moving(columns: tuple[str, ...], live: bool) -> Statement:
+    """The event's statement that also updates the case's ``columns`` (bound as
+    ``c_<column>``; the case as ``moved_case``). One per set of columns a move changes: a
+    dozen or so, each compiled once."""
+    moved = (
+        update(_cases)
+        .where(_cases.c.id == bindparam("moved_case", type_=_cases.c.id.type))
+        .values(dict(zip(columns, _params(_cases, list(columns), "c_"), strict=True)))
+        .cte("moved")
+    )
+    return Statement((_INSERT_EVENT if live else _INSERT_EVENT_SILENT).add_cte(moved))
 
 
 async def insert_event(
-    db: AsyncSession, event: CaseEvent, notify: tuple[str, str, str] | None
+    db: AsyncSession,
+    event: CaseEvent,
+    notify: tuple[str, str, str] | None,
+    case_changes: Mapping[str, Any] | None = None,
 ) -> int:
     """Store a timeline event and, with ``notify = (channel, head, tail)``, send its live
-    message (``head || id || tail``) in the same statement; its id, also set on ``event``."""
+    message (``head || id || tail``) in the same statement; its id, also set on ``event``.
+    ``case_changes`` (column → value) update the event's case in the same statement too (a
+    lifecycle move: its status, stage times, version); the caller marks them stored on the
+    ORM's case (:func:`api.db.cases.stored`). On the session's own connection, inside its
+    transaction."""
     values = {name: getattr(event, name) for name in _EVENT_COLUMNS}
-    if notify is None:
-        stmt = _INSERT_EVENT_SILENT
-    else:
-        stmt = _INSERT_EVENT
+    if notify is not None:
         values["channel"], values["head"], values["tail"] = notify
-    event_id = int((await db.execute(stmt, values)).scalar_one())
-    event.id = event_id
-    return event_id
+    if case_changes:
+        statement = _moving(tuple(sorted(case_changes)), notify is not None)
+        values |= {f"c_{name}": value for name, value in case_changes.items()}
+        values["moved_case"] = event.case_id
+    else:
+        statement = _EVENT if notify is not None else _EVENT_SILENT
+    [row] = await (await in_transaction(db)).rows(statement, values)
+    event.id = int(row["id"])
+    return event.id
 
 
 # ------------------------------------------------------- a whole intake, at once

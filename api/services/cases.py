@@ -11,6 +11,7 @@ Every change appends a ``CaseEvent`` and bumps ``version``. The read use cases a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -166,21 +167,29 @@ async def record_event(
     kind: str,
     *,
     category_names: tuple[str, str] | None = None,
+    moved: Mapping[str, Any] | None = None,
     **what: Any,
 ) -> CaseEvent:
     """Append an event to the case's timeline (``what``: as :func:`new_event` takes it); its
     outbox rows and live events follow in the same transaction. The event is stored with its
     live NOTIFY in one statement and is not added to the session (its id is set);
     ``category_names`` (Indonesian, English), when the caller has them, spare the notifications
-    a category lookup."""
+    a category lookup. ``moved``: a lifecycle move's changes to the case (column → value), set
+    on it and stored by the event's statement (one round trip, no flush)."""
     event = new_event(case, kind, **what)
     from_status = event.from_status
     where = intake_db.lon_lat(case.location)
     if where is None:  # a point the ORM holds in another form: store, then re-read
+        for name, value in (moved or {}).items():
+            setattr(case, name, value)
         await case_db.insert(db, event)
         await notify.on_case_event(db, case, event, previous_status=from_status)
         return event
-    await case_db.flush(db)  # the case's own change first, as the re-reading path did
+    # Whatever the session holds first, as the re-reading path did (with ``moved``, that is
+    # seldom anything: the case's changes go with the event's statement).
+    await case_db.flush(db)
+    if moved:
+        case_db.stored(case, moved)
     await notify.record_case_event(
         db,
         case,
@@ -189,6 +198,7 @@ async def record_event(
         lon=where[0],
         lat=where[1],
         category_names=category_names,
+        case_changes=moved,
     )
     return event
 
@@ -405,10 +415,15 @@ def _set(case: Case, effects: Effects, now: datetime) -> None:
 
 
 async def _record(
-    db: AsyncSession, case: Case, effects: Effects, now: datetime, **who_where: Any
+    db: AsyncSession,
+    case: Case,
+    effects: Effects,
+    now: datetime,
+    moved: Mapping[str, Any] | None = None,
+    **who_where: Any,
 ) -> None:
     """Append the move's event (``who_where``: the actor and the place, as
-    :func:`record_event` takes them)."""
+    :func:`record_event` takes them; ``moved``: as it takes it)."""
     e = effects.event
     await record_event(
         db,
@@ -420,6 +435,7 @@ async def _record(
         note=e.note,
         data=dict(e.data),
         public=e.public,
+        moved=moved,
         **who_where,
     )
 
@@ -427,9 +443,9 @@ async def _record(
 async def _persist(
     db: AsyncSession, case: Case, effects: Effects, now: datetime, **who_where: Any
 ) -> None:
-    _set(case, effects, now)
-    await case_db.flush(db)
-    await _record(db, case, effects, now, **who_where)
+    """The move's changes, its version bump and its event: one statement."""
+    moved = {**effects.changes, "version": case.version + 1, "updated_at": now}
+    await _record(db, case, effects, now, moved, **who_where)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ Both run inside the caller's transaction, right after the change they describe:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -63,12 +64,16 @@ async def record_case_event(
     lon: float,
     lat: float,
     category_names: tuple[str, str] | None = None,
+    case_changes: Mapping[str, Any] | None = None,
 ) -> None:
     """Store ``event`` (not added to the session) with its live NOTIFY in one statement, built
     from what is in hand (no re-read), then the outbox rows for whoever must be told: what
     :func:`on_case_event` does for a flushed event, in fewer round trips. ``lon``/``lat``: the
-    case's point; ``category_names`` (Indonesian, English) spare a category lookup."""
-    await db_intake.insert_event(db, event, live_parts(case, event, lon, lat))
+    case's point; ``category_names`` (Indonesian, English) spare a category lookup;
+    ``case_changes``, the move's own changes to the case (already set on it as stored), are
+    written by the same statement."""
+    live = live_parts(case, event, lon, lat)
+    await db_intake.insert_event(db, event, live, case_changes)
     await write_outbox(db, case, event, previous_status, category_names)
 
 

@@ -25,9 +25,10 @@ Client = AsyncTestClient[Litestar]
 # included (13 and 10 before the case, the mover's teams, the named team and the category
 # came in one statement; 10 and 8 then, and 8 and 6 once the timeline event and its live
 # NOTIFY became one statement too, api/db/intake.py; 7 and 6 once the audiences' devices
-# came in one statement, api/db/push.py).
-ASSIGN_STATEMENTS = 7
-ACCEPT_STATEMENTS = 6
+# came in one statement, api/db/push.py; 6 and 5 once the case's update joined the event's
+# statement).
+ASSIGN_STATEMENTS = 6
+ACCEPT_STATEMENTS = 5
 
 
 async def _listen(database_url: str) -> tuple[asyncpg.Connection, asyncio.Queue[dict[str, Any]]]:
