@@ -5,14 +5,17 @@
 one ``tanggap worker`` process, each in its own process. It measures, in the same run:
 
 - throughput: one case event for a team with ``--devices`` devices; messages accepted (decrypted)
-  per second, from the commit to the last one; the baseline is the same number of raw
+  per second, from the start of the change (its transaction writes every outbox row) to the
+  last one; the baseline is the same number of raw
   ``pywebpush.webpush_async`` sends (same concurrency, one reused session) with no outbox,
   queue or database;
-- latency: ``--changes`` case changes one after another, each for one device; the time from
-  the start of the change's transaction (which writes the outbox row and its job) to the
-  decrypted push at the push service, and from the change's commit (the worker's part: wake-up,
-  queue read, outbox read, encryption, send) (p50, p95); the baseline is one raw send's time
-  from the start of the call to the decrypted push.
+- latency: ``--changes`` case changes one after another, each for one device: an assignment
+  through the API's own use case (``api.services.cases.act``, as the ``assign`` route calls
+  it, with a seeded dispatcher), then its commit; the time from the start of the change's
+  transaction (which writes the outbox row and its job) to the decrypted push at the push
+  service, and from the change's commit (the worker's part: wake-up, queue read, outbox read,
+  encryption, send) (p50, p95); the baseline is one raw send's time from the start of the
+  call to the decrypted push.
 
 Bounded: a fixed number of messages, and every wait has a deadline.
 """
@@ -178,28 +181,28 @@ async def _arrange(url: str, push: PushServiceProcess, devices: int) -> tuple[An
     return db, (big, small), cases
 
 
-async def _dispatch(db: AsyncSession, case: Any, team: Any) -> float:
-    """Dispatch the case to the team as the API does; the time of the commit."""
-    from api.db.models import CaseEvent
-    from api.services.notify import on_case_event
+async def _dispatch(db: AsyncSession, dispatcher: Any, case: Any, team: Any) -> float:
+    """Assign the case to the team through the API's own use case (the ``assign`` route's
+    service call, then its commit); the time of the commit."""
+    from api.services import cases as svc
 
-    previous = case.status
-    case.status, case.team_id = "dispatched", team.id
-    event = CaseEvent(
-        case_id=case.id,
-        kind="dispatched",
-        from_status=previous,
-        to_status="dispatched",
-        actor_kind="user",
-        at=datetime.now(UTC),
-        note="",
-        data={"team_id": team.id},
-    )
-    db.add(event)
-    await db.flush()
-    await on_case_event(db, case, event, previous_status=previous)
+    move = svc.Move(action="assign", team_id=team.id)
+    await svc.act(db, dispatcher, case.id, move, datetime.now(UTC))
     await db.commit()
     return time.time()
+
+
+async def _dispatcher(db: AsyncSession) -> Any:
+    """A seeded dispatcher, as the routes see a signed-in one."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from api.auth import Principal
+    from api.db.models import User
+
+    user = (await db.scalars(select(User).where(User.role == "dispatcher").limit(1))).one()
+    return Principal(user.id, user.username, user.role, user.agency_id, "id", uuid.uuid4())
 
 
 async def _raw_sends(push: PushServiceProcess, keys: Any, subject: str, n: int, conc: int) -> float:
@@ -289,6 +292,7 @@ async def run(devices: int, changes: int, profile: str | None = None) -> int:
     try:
         await migrate_and_seed(cluster.url)
         db, (big, small), cases = await _arrange(cluster.url, push, devices)
+        dispatcher = await _dispatcher(db)
         env = worker_env(cluster.url, settings.data_dir)
         # --profile: the worker runs under cProfile, its stats written when it stops.
         prof = ["-m", "cProfile", "-o", profile] if profile else []
@@ -300,7 +304,7 @@ async def run(devices: int, changes: int, profile: str | None = None) -> int:
         )
 
         # Warm-up: the worker is up once a first push arrives.
-        await _dispatch(db, cases.pop(), small)
+        await _dispatch(db, dispatcher, cases.pop(), small)
         await push.wait_count(1)
 
         # Latency: one change at a time, one device, commit -> decrypted push.
@@ -308,7 +312,7 @@ async def run(devices: int, changes: int, profile: str | None = None) -> int:
         for _ in range(changes):
             count = (await push.received(10**9))["count"]
             t0 = time.time()
-            committed = await _dispatch(db, cases.pop(), small)
+            committed = await _dispatch(db, dispatcher, cases.pop(), small)
             t1 = await push.wait_count(count + 1)
             got = await push.received(count)
             at = got["messages"][-1]["at"] if got["messages"] else t1
@@ -318,7 +322,7 @@ async def run(devices: int, changes: int, profile: str | None = None) -> int:
         # Throughput: one event, every device of the big team.
         count = (await push.received(10**9))["count"]
         t0 = time.time()
-        await _dispatch(db, cases.pop(), big)
+        await _dispatch(db, dispatcher, cases.pop(), big)
         t1 = await push.wait_count(count + devices)
         queued_rate = devices / (t1 - t0)
         await db.close()
