@@ -104,11 +104,11 @@ _BRANCHES = {
 AUDIENCES = tuple(_BRANCHES)
 
 
-@functools.lru_cache(maxsize=len(AUDIENCES) ** 2)
+@functools.lru_cache(maxsize=2 ** len(AUDIENCES))
 def _audiences(names: frozenset[str]) -> Statement:
     """The statement for one set of audiences, compiled once. Not one statement for all with
     a guard per branch: PostgreSQL then planned it afresh at every execution (a generic plan
-    keeps every branch, so it never looked cheaper than a custom one), 0.45 ms against 0.18."""
+    keeps every branch, so it never looked cheaper than a custom one), 0.45 ms against 0.16."""
     branches = [_BRANCHES[name] for name in AUDIENCES if name in names]
     return Statement(text("\n    UNION ALL".join(branches) + "\n    ORDER BY rank, id"))
 
@@ -131,8 +131,7 @@ async def audience_devices(
         raise ValueError(f"unknown audiences: {sorted(unknown)}")
     if not ranks:
         return []
-    params: dict[str, Any] = {**ranks, "case_id": case_id, "team_id": team_id}
-    params["agency_id"] = agency_id
+    params = {**ranks, "case_id": case_id, "team_id": team_id, "agency_id": agency_id}
     rows = await (await in_transaction(db)).rows(_audiences(frozenset(ranks)), params)
     return [(r["rank"], Device(r["id"], r["language"], r["user_id"])) for r in rows]
 

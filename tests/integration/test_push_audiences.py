@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import push as db_push
 from api.db.models import Notification
+from api.domain.notifications import Audience
 from api.services import cases as case_service
 from tests.factories import make_agency, make_case, make_category, make_team, make_user
 from tests.support import push_fixtures
@@ -86,6 +87,8 @@ async def test_each_audience_finds_its_devices_and_nobody_elses(
         db, {"team": 0}, case_id=case.id, team_id=None, agency_id=agency.id
     )
     assert no_team == []
+    # Every audience the rules name has its branch.
+    assert set(db_push.AUDIENCES) == {a.value for a in Audience}
     with pytest.raises(ValueError, match="unknown audiences"):
         await db_push.audience_devices(
             db, {"everyone": 0}, case_id=case.id, team_id=None, agency_id=agency.id
