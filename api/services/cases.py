@@ -406,12 +406,15 @@ async def _facts(db: AsyncSession, case: Case, action: str) -> CaseFacts:
     return facts_of(case, True, await photo_service.team_photo_count(db, case.id))
 
 
+def _changes(case: Case, effects: Effects, now: datetime) -> dict[str, Any]:
+    """What the move changes on the case, its version bump included."""
+    return {**effects.changes, "version": case.version + 1, "updated_at": now}
+
+
 def _set(case: Case, effects: Effects, now: datetime) -> None:
-    """Set what the move changes and bump the version."""
-    for name, value in effects.changes.items():
+    """Set what the move changes (a merge's cases, stored by a flush)."""
+    for name, value in _changes(case, effects, now).items():
         setattr(case, name, value)
-    case.version += 1
-    case.updated_at = now
 
 
 async def _record(
@@ -444,8 +447,7 @@ async def _persist(
     db: AsyncSession, case: Case, effects: Effects, now: datetime, **who_where: Any
 ) -> None:
     """The move's changes, its version bump and its event: one statement."""
-    moved = {**effects.changes, "version": case.version + 1, "updated_at": now}
-    await _record(db, case, effects, now, moved, **who_where)
+    await _record(db, case, effects, now, _changes(case, effects, now), **who_where)
 
 
 @dataclass(frozen=True)
