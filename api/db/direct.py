@@ -62,6 +62,14 @@ class Statement:
         self.clause = clause
         self.sql = str(compiled)
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        constants: dict[str, Any] = {}
+        for name in self.names:
+            bind = compiled.binds[name]
+            if bind.expanding:  # an IN list, rendered per execution: write it with any_()
+                raise TypeError(f"an expanding parameter: {name}")
+            if not bind.required:  # a constant of the clause (``literal(1e6)``): its own value
+                constants[name] = bind.effective_value
+        self._constants = constants
         convert: list[tuple[int, Callable[[Any], Any]]] = []
         for i, name in enumerate(self.names):
             converter = compiled._bind_processors.get(name)
@@ -74,8 +82,13 @@ class Statement:
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
         """The values in ``$n`` order, each converted as SQLAlchemy converts it (``None`` too:
-        a JSON ``None`` is the JSON ``null``, as through the engine)."""
-        values = [params[name] for name in self.names]
+        a JSON ``None`` is the JSON ``null``, as through the engine). A parameter the clause
+        gave no value must be in ``params``; a constant of the clause takes its own."""
+        constants = self._constants
+        values = [
+            params[name] if name in params or name not in constants else constants[name]
+            for name in self.names
+        ]
         for i, convert in self._convert:
             values[i] = convert(values[i])
         return values
@@ -153,6 +166,12 @@ async def in_transaction(db: AsyncSession) -> OneStatement:
     decoded as through the engine; JSON parameters go as text cast in the statement."""
     conn = await db.connection()
     raw = await conn.get_raw_connection()
+    adapted = raw.dbapi_connection
+    # SQLAlchemy's asyncpg adapter sends BEGIN (READ ONLY for a read session) with its first
+    # statement; when this is the transaction's first, begin it here, or the statement would
+    # run outside it, in autocommit.
+    if adapted._transaction is None and adapted.isolation_level != "autocommit":  # type: ignore[union-attr]
+        await adapted._start_transaction()  # type: ignore[union-attr]
     return OnDriver(raw.driver_connection)
 
 

@@ -4,6 +4,7 @@ connection (what a transaction pooler gets)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from asyncpg.exceptions import InternalClientError
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.db import direct
@@ -148,3 +149,23 @@ async def test_a_ping_while_its_pool_cannot_connect_is_a_503_to_retry(
             await app.state.direct.close()
             app.state.direct = working
         assert (await client.post(path, headers=fo, json=ping)).status_code == 202
+
+
+async def test_a_statement_on_the_sessions_own_connection_runs_inside_its_transaction(
+    db: AsyncSession,
+) -> None:
+    """``in_transaction`` as the transaction's first statement begins it (SQLAlchemy's adapter
+    sends BEGIN only with its own first statement): the statement and what follows through
+    SQLAlchemy share one transaction, whose clock stands still, and it commits as usual."""
+    moment = direct.Statement(text("SELECT now() AS at, txid_current() AS xid"))
+    first = await (await direct.in_transaction(db)).row(moment, {})
+    await asyncio.sleep(0.02)
+    later = (await db.execute(text("SELECT now() AS at, txid_current() AS xid"))).one()
+    again = await (await direct.in_transaction(db)).row(moment, {})
+    assert first is not None and again is not None
+    assert first["at"] == later.at == again["at"]
+    assert first["xid"] == later.xid == again["xid"]
+    await db.commit()
+    after = await (await direct.in_transaction(db)).row(moment, {})
+    assert after is not None and after["xid"] != first["xid"]
+    await db.rollback()

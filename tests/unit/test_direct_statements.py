@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Boolean, Column, Integer, MetaData, Table, bindparam, insert, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    insert,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from api.db.direct import Statement
@@ -32,3 +44,21 @@ def test_a_column_default_sqlalchemy_would_compute_is_refused() -> None:
     table = Table("t", MetaData(), Column("a", Integer), Column("b", Boolean, default=False))
     with pytest.raises(TypeError, match="defaults"):
         Statement(insert(table).values(a=bindparam("a")))
+
+
+def test_a_constant_of_the_clause_is_bound_with_its_own_value_and_a_parameter_must_be_given() -> (
+    None
+):
+    clause = select(literal(1e6, Float) * bindparam("x", type_=Float)).where(
+        bindparam("x", type_=Float) > 0
+    )
+    s = Statement(clause)
+    assert s.args({"x": 2.0}) == [1e6, 2.0, 0]
+    with pytest.raises(KeyError):
+        s.args({})  # a parameter nobody gave is a mistake, never a silent NULL
+
+
+def test_an_in_list_is_refused_for_one_written_with_any() -> None:
+    table = Table("t", MetaData(), Column("a", Integer))
+    with pytest.raises(TypeError, match="expanding"):
+        Statement(select(table.c.a).where(table.c.a.in_([1, 2])))
