@@ -7,18 +7,25 @@ positional rows.
 
 from __future__ import annotations
 
+import typing
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from geoalchemy2 import Geography, Geometry
 from sqlalchemy import (
+    DateTime,
     Float,
+    Integer,
     Row,
     Select,
+    String,
     and_,
+    any_,
+    bindparam,
     cast,
     func,
     literal,
@@ -26,10 +33,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import select as sql_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.cases import LAT, LON, overdue_clause, point, publicly_visible
-from api.db.direct import OneStatement, Statement
+from api.db.cases import LAT, LON, overdue_clause, point, publicly_visible, words
+from api.db.direct import OneStatement, Statement, in_transaction
 from api.db.models import Agency, Area, Case, CaseEvent, CaseReporter, Category, Photo, Team, User
 from api.domain.lifecycle import IN_FIELD, OPEN
 from api.domain.routing import AreaRule
@@ -108,27 +116,79 @@ def _rows(result: Any) -> list[CaseRow]:
     return [CaseRow.of(r) for r in result]
 
 
-def apply_filter(q: Select[Any], f: CaseFilter, scope: Scope, now: datetime) -> Select[Any]:
-    if scope.agency_id is not None:
-        q = q.where(Case.agency_id == scope.agency_id)
-    if f.mine:
-        q = q.where(Case.team_id.in_(scope.team_ids or {-1}), Case.status.in_(OPEN))
-    if f.statuses:
-        q = q.where(Case.status.in_(list(f.statuses)))
-    equal = (
-        (Case.agency_id, f.agency_id),
-        (Case.team_id, f.team_id),
-        (Case.category_id, f.category_id),
-        (Case.priority, f.priority),
-        (Case.area_id, f.area_id),
-    )
-    q = q.where(*[column == value for column, value in equal if value is not None])
-    if f.overdue is True:
-        q = q.where(overdue_clause(now))
-    elif f.overdue is False:
-        q = q.where(~overdue_clause(now))
-    if f.text:
-        like = f"%{f.text.replace('%', '').replace('_', '')}%"
+@dataclass(frozen=True)
+class FilterShape:
+    """Which of a filter's conditions a query has: its statement's form, compiled once per
+    shape (a dozen are common), while the values go as parameters (:func:`filter_params`)."""
+
+    agency_scope: bool
+    mine: bool
+    statuses: bool
+    agency: bool
+    team: bool
+    category: bool
+    priority: bool
+    area: bool
+    overdue: bool | None
+    text: bool
+    created_from: bool
+    created_to: bool
+    bbox: bool
+
+    @classmethod
+    def of(cls, f: CaseFilter, scope: Scope) -> FilterShape:
+        return cls(
+            agency_scope=scope.agency_id is not None,
+            mine=f.mine,
+            statuses=bool(f.statuses),
+            agency=f.agency_id is not None,
+            team=f.team_id is not None,
+            category=f.category_id is not None,
+            priority=f.priority is not None,
+            area=f.area_id is not None,
+            overdue=f.overdue,
+            text=bool(f.text),
+            created_from=f.created_from is not None,
+            created_to=f.created_to is not None,
+            bbox=f.bbox is not None,
+        )
+
+
+def _p(name: str, type_: Any) -> Any:
+    return bindparam(name, type_=type_)
+
+
+_NOW = _p("now", DateTime(timezone=True))
+
+# The equality conditions: (the shape's flag, the column, the parameter).
+_EQUAL = (
+    ("agency", Case.agency_id, _p("agency_id", Integer)),
+    ("team", Case.team_id, _p("team_id", Integer)),
+    ("category", Case.category_id, _p("category_id", Integer)),
+    ("priority", Case.priority, _p("priority", String)),
+    ("area", Case.area_id, _p("area_id", Integer)),
+)
+
+
+def apply_filter(q: Select[Any], shape: FilterShape) -> Select[Any]:
+    """``q`` narrowed by the filter's conditions, with the values as named parameters
+    (:func:`filter_params`); ``now`` is the parameter the overdue rule reads."""
+    if shape.agency_scope:
+        q = q.where(Case.agency_id == _p("scope_agency_id", Integer))
+    if shape.mine:
+        q = q.where(
+            Case.team_id == any_(_p("mine_team_ids", ARRAY(Integer))),
+            Case.status.in_(words(OPEN)),
+        )
+    if shape.statuses:
+        q = q.where(Case.status == any_(_p("statuses", ARRAY(String))))
+    q = q.where(*[column == param for flag, column, param in _EQUAL if getattr(shape, flag)])
+    if shape.overdue is True:
+        q = q.where(overdue_clause(_NOW))
+    elif shape.overdue is False:
+        q = q.where(~overdue_clause(_NOW))
+    if shape.text:
+        like = _p("text_like", String)
         q = q.where(
             or_(
                 Case.reference.ilike(like),
@@ -137,15 +197,36 @@ def apply_filter(q: Select[Any], f: CaseFilter, scope: Scope, now: datetime) -> 
                 Case.landmark.ilike(like),
             )
         )
-    if f.created_from is not None:
-        q = q.where(Case.created_at >= f.created_from)
-    if f.created_to is not None:
-        q = q.where(Case.created_at < f.created_to)
-    if f.bbox is not None:
-        min_lon, min_lat, max_lon, max_lat = f.bbox
-        envelope = cast(func.ST_MakeEnvelope(min_lon, min_lat, max_lon, max_lat, 4326), Geography)
+    if shape.created_from:
+        q = q.where(Case.created_at >= _p("created_from", DateTime(timezone=True)))
+    if shape.created_to:
+        q = q.where(Case.created_at < _p("created_to", DateTime(timezone=True)))
+    if shape.bbox:
+        corners = [_p(n, Float) for n in ("min_lon", "min_lat", "max_lon", "max_lat")]
+        envelope = cast(func.ST_MakeEnvelope(*corners, 4326), Geography)
         q = q.where(func.ST_Intersects(Case.location, envelope))
     return q
+
+
+def filter_params(f: CaseFilter, scope: Scope, now: datetime) -> dict[str, Any]:
+    """The values :func:`apply_filter`'s statement binds for ``f`` (and ``now``)."""
+    params: dict[str, Any] = {
+        "now": now,
+        "scope_agency_id": scope.agency_id,
+        "mine_team_ids": sorted(scope.team_ids) or [-1],
+        "statuses": list(f.statuses),
+        "agency_id": f.agency_id,
+        "team_id": f.team_id,
+        "category_id": f.category_id,
+        "priority": f.priority,
+        "area_id": f.area_id,
+        "text_like": f"%{(f.text or '').replace('%', '').replace('_', '')}%",
+        "created_from": f.created_from,
+        "created_to": f.created_to,
+    }
+    if f.bbox is not None:
+        params.update(zip(("min_lon", "min_lat", "max_lon", "max_lat"), f.bbox, strict=True))
+    return params
 
 
 async def case_page(
@@ -158,12 +239,12 @@ async def case_page(
     limit: int,
 ) -> list[CaseRow]:
     """Up to ``limit`` cases, newest first, after the (created_at, id) cursor position."""
-    q = apply_filter(summary_select(), f, scope, now)
+    q = apply_filter(summary_select(), FilterShape.of(f, scope))
     if after is not None:
         at, cid = after
         q = q.where(or_(Case.created_at < at, and_(Case.created_at == at, Case.id < cid)))
     q = q.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
-    return _rows(await db.execute(q))
+    return _rows(await db.execute(q, filter_params(f, scope, now)))
 
 
 async def case_row(db: AsyncSession, case_id: uuid.UUID) -> CaseRow | None:
@@ -217,9 +298,9 @@ async def similar(
 
 
 #: One case on the map layer, in this order: id, reference, status, priority, agency_id,
-#: team_id, category (its code), lon, lat (degrees, to 6 decimals) and overdue. Plain rows:
-#: the layer unpacks 2,000 of them per request.
-MapPoint = Row[uuid.UUID, str, str, str, int, int | None, str, float, float, bool]
+#: team_id, category (its code), lon, lat (degrees, to 6 decimals) and overdue. The driver's
+#: own records: the layer unpacks 2,000 of them per request.
+MapPoint = Sequence[Any]
 
 
 _MICRO = literal(1e6, Float)
@@ -232,7 +313,9 @@ def _degrees(coordinate: Any) -> Any:
     return func.round(coordinate * _MICRO, type_=Float) / _MICRO
 
 
-def _map_select(f: CaseFilter, scope: Scope, now: datetime, limit: int) -> Select[Any]:
+@lru_cache(maxsize=64)
+def _map_statement(shape: FilterShape) -> Statement:
+    """The map layer's statement for one filter shape, compiled once."""
     q = sql_select(
         Case.id,
         Case.reference,
@@ -243,10 +326,10 @@ def _map_select(f: CaseFilter, scope: Scope, now: datetime, limit: int) -> Selec
         Category.code.label("category"),
         _degrees(LON).label("lon"),
         _degrees(LAT).label("lat"),
-        overdue_clause(now).label("overdue"),
+        overdue_clause(_NOW).label("overdue"),
     ).select_from(Case)
-    q = apply_filter(q.join(Category, Category.id == Case.category_id), f, scope, now)
-    return q.order_by(Case.created_at.desc()).limit(limit)
+    q = apply_filter(q.join(Category, Category.id == Case.category_id), shape)
+    return Statement(q.order_by(Case.created_at.desc()).limit(_p("limit", Integer)))
 
 
 async def map_points(
@@ -256,10 +339,16 @@ async def map_points(
 
     PostgreSQL writing the FeatureCollection as JSON took about twice this query (620 KB of
     text against binary rows); the service encodes the features instead (docs/performance.md).
-    Run on the session's connection: a Core statement skips the ORM's row loading.
+    Run on the read session's own asyncpg connection, inside its transaction: a statement
+    compiled once per filter shape, and the driver's rows as they come (no statement built,
+    no SQLAlchemy row per case).
     """
-    conn = await db.connection()
-    return (await conn.execute(_map_select(f, scope, now, limit))).all()
+    params = filter_params(f, scope, now)
+    params["limit"] = limit
+    statement = _map_statement(FilterShape.of(f, scope))
+    rows = await (await in_transaction(db)).rows(statement, params)
+    # asyncpg records: indexed and unpacked like tuples (the Mapping type says by name too).
+    return typing.cast("Sequence[MapPoint]", rows)
 
 
 @dataclass(frozen=True)

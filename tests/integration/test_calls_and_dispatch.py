@@ -460,6 +460,67 @@ async def test_bbox_geojson_is_valid_rfc7946_in_lon_lat_order(
     assert fc["features"] == []
 
 
+async def test_the_map_layer_filters_as_the_case_list_does(
+    client: Client, db: AsyncSession, clock: Clock
+) -> None:
+    """The map's statement is compiled once per filter shape and run on the driver; the list's
+    goes through SQLAlchemy. Both take the same conditions: every map filter, alone and
+    combined, finds the list's cases, and the overdue flag follows the clock."""
+    op = await login(client, "operator")
+    banjir = await category_by_code(db, "BANJIR")
+    parkir = await category_by_code(db, "PARKIR_LIAR")
+    seeded = [
+        (banjir.id, "P1", -3.97, 122.51),
+        (banjir.id, "P3", -3.975, 122.515),
+        (parkir.id, "P3", -3.965, 122.505),
+    ]
+    for category_id, priority, lat, lon in seeded:
+        clock.advance(seconds=1)
+        body = {"category_id": category_id, "priority": priority, "lat": lat, "lon": lon}
+        r = await client.post("/api/cases", headers=op, json=body | {"description": "Peta"})
+        assert r.status_code == 201, r.text
+    box = "bbox=122.50,-3.98,122.52,-3.96"
+    filters = [
+        "",
+        f"&category_id={banjir.id}",
+        "&priority=P3",
+        f"&category_id={banjir.id}&priority=P3",
+        "&status=new,dispatched",
+        "&status=resolved",
+        f"&agency_id={banjir.agency_id}",
+        "&overdue=false",
+        "&overdue=true",
+    ]
+
+    async def both(query: str) -> tuple[set[str], set[str]]:
+        fc = (await client.get(f"/api/cases.geojson?{box}{query}", headers=op)).json()
+        listed = (await client.get(f"/api/cases?{box}{query}&limit=50", headers=op)).json()
+        return {f["id"] for f in fc["features"]}, {c["id"] for c in listed["items"]}
+
+    found = {}
+    for query in filters:
+        on_map, in_list = await both(query)
+        assert on_map == in_list, query
+        found[query] = len(on_map)
+    assert found == {
+        "": 3,
+        f"&category_id={banjir.id}": 2,
+        "&priority=P3": 2,
+        f"&category_id={banjir.id}&priority=P3": 1,
+        "&status=new,dispatched": 3,
+        "&status=resolved": 0,
+        f"&agency_id={banjir.agency_id}": 2,
+        "&overdue=false": 3,
+        "&overdue=true": 0,
+    }
+    clock.advance(hours=25)
+    op = await login(client, "operator")
+    on_map, in_list = await both("&overdue=true")
+    assert on_map == in_list and len(on_map) == 3
+    fc = (await client.get(f"/api/cases.geojson?{box}", headers=op)).json()
+    assert all(f["properties"]["overdue"] for f in fc["features"])
+
+
 async def test_case_list_filters_and_cursor_pagination(
     client: Client, db: AsyncSession, clock: Clock
 ) -> None:
