@@ -7,7 +7,6 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import Any
 
 import asyncpg
 import pytest
@@ -18,6 +17,7 @@ from litestar.testing import AsyncTestClient
 from api.db.exports import CALL_EXPORT_COLUMNS, CASE_EXPORT_COLUMNS
 from api.routes import exports
 from tests.conftest import login
+from tests.support.asgi import raw_get
 from tests.support.stats_data import (
     CaseSpec,
     dsn,
@@ -114,45 +114,6 @@ async def test_calls_csv_never_holds_caller_numbers(client: Client, pg: asyncpg.
     assert rows[0]["started_at"] == "2025-11-03 10:00:00"
 
 
-async def _raw_get(app: Litestar, path: str, query: str, token: str) -> list[dict[str, Any]]:
-    """Call the ASGI app directly and keep every message it sends."""
-    sent: list[dict[str, Any]] = []
-    first = True
-    complete = asyncio.Event()
-
-    async def receive() -> dict[str, Any]:
-        nonlocal first
-        if first:
-            first = False
-            return {"type": "http.request", "body": b"", "more_body": False}
-        # Like uvicorn: once the response is complete, the client is gone.
-        await complete.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-        if message["type"] == "http.response.body" and not message.get("more_body"):
-            complete.set()
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), (b"authorization", token.encode())],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-        "state": {},
-    }
-    await app(scope, receive, send)  # type: ignore[arg-type]
-    return sent
-
-
 async def test_exports_stream_a_bounded_number_of_rows_per_chunk(
     client: Client, pg: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -164,11 +125,11 @@ async def test_exports_stream_a_bounded_number_of_rows_per_chunk(
     # The app lives on the test client's own event loop (a portal thread): call it there.
     messages = await asyncio.to_thread(
         client.blocking_portal.call,
-        _raw_get,
+        raw_get,
         client.app,
         "/api/exports/calls.csv",
         "month=2025-11",
-        auth["Authorization"],
+        {"authorization": auth["Authorization"]},
     )
     assert messages[0]["type"] == "http.response.start" and messages[0]["status"] == 200
     bodies = [m for m in messages if m["type"] == "http.response.body"]

@@ -37,6 +37,7 @@ from api.config import Settings
 from api.security import hash_password
 from api.seed import DEMO_PASSWORD
 from tests.conftest import Server, _admin
+from tests.support.asgi import body_of, raw_get
 
 FUZZ_EXAMPLES = int(os.environ.get("TANGGAP_FUZZ_EXAMPLES", "6"))
 ROLES: dict[str, str | None] = {
@@ -88,32 +89,9 @@ def served_spec() -> dict[str, Any]:
         ),
         database_url="postgresql+asyncpg://spec@127.0.0.1:9/spec",
     )
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/schema/openapi.json",
-        "raw_path": b"/schema/openapi.json",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-        "state": {},
-    }
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    sent = asyncio.run(raw_get(app, "/schema/openapi.json"))
     assert sent[0]["status"] == 200, sent
-    return dict(json.loads(b"".join(m.get("body", b"") for m in sent[1:])))
+    return dict(json.loads(body_of(sent)))
 
 
 CONFIG = SchemathesisConfig.from_dict(
