@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -151,6 +152,10 @@ def dev(host: str | None, port: int | None, demo_cases: int) -> None:
     from api.db import migrate
     from api.seed import demo_logins
 
+    # SIGTERM (a service manager, `kill`) stops the run as Ctrl-C does. Uvicorn shuts down on
+    # either and then raises again the signal it caught: SIGTERM's default action would end
+    # the process there, before the embedded database and the worker are stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     # On a developer's machine nobody stands in front of the API: no forwarded address is trusted.
     settings = Settings.from_env().with_(trusted_proxies=())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -183,7 +188,7 @@ def dev(host: str | None, port: int | None, demo_cases: int) -> None:
         else:
             click.echo(
                 "  The embedded database is watched (restarted if it crashes) and stops with "
-                "Ctrl-C."
+                "Ctrl-C (or SIGTERM)."
             )
         click.echo("")
         config = uvicorn.Config(
@@ -205,8 +210,6 @@ async def _serve_with_worker(server: Any, settings: Settings, url: str) -> None:
 @main.command("worker")
 def worker_cmd() -> None:
     """Deliver Web Push notifications and run periodic jobs (SLA escalation) until stopped."""
-    import signal
-
     from api import worker
     from api.middleware import configure_logging
 

@@ -65,7 +65,13 @@ def _ctrl_c(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=60)
 
 
-def test_dev_keeps_data_across_restarts_and_stops_postgres_on_ctrl_c() -> None:
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    # A service manager or `kill` signals the process alone, not its group.
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+
+
+def test_dev_keeps_data_across_restarts_and_stops_postgres_on_ctrl_c_and_sigterm() -> None:
     # Not pytest's tmp_path: concurrent pytest runs prune each other's numbered folders.
     root = Path(tempfile.mkdtemp(prefix="tanggap-dev-run-"))
     try:
@@ -110,7 +116,9 @@ def _run_twice(data_dir: Path) -> None:
         )
         assert r.status_code == 200, r.text
     finally:
-        _ctrl_c(proc)
+        _terminate(proc)
+    # SIGTERM stops the run as Ctrl-C does: uvicorn shuts down, then the embedded database.
+    assert proc.returncode == 0, proc.stdout.read().decode() if proc.stdout else ""
     assert _postgres_pids(data_dir / "postgres" / "data") == []
 
 
