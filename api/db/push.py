@@ -187,6 +187,15 @@ async def add_notifications(
     """Pending outbox rows of one cause (``event_key``), due ``now``; a device already told of
     the same cause is skipped. The new rows' ids."""
     conn = await in_transaction(db)
+    # Rows share their payload objects (one per message and language): each is encoded once.
+    encoded: dict[int, str] = {}
+
+    def text_of(payload: dict[str, Any]) -> str:
+        found = encoded.get(id(payload))
+        if found is None:
+            found = encoded[id(payload)] = _json.encode(payload).decode()
+        return found
+
     ids: list[int] = []
     for start in range(0, len(rows), NOTIFICATION_BATCH):
         batch = rows[start : start + NOTIFICATION_BATCH]
@@ -197,7 +206,7 @@ async def add_notifications(
             "kinds": [r.kind for r in batch],
             "subscription_ids": [r.subscription_id for r in batch],
             "user_ids": [r.user_id for r in batch],
-            "payloads": [_json.encode(r.payload).decode() for r in batch],
+            "payloads": [text_of(r.payload) for r in batch],
             "urgencies": [r.urgency for r in batch],
             "topics": [r.topic for r in batch],
             "ttls": [r.ttl_s for r in batch],

@@ -284,19 +284,26 @@ async def _fan_out(
         {"id": w.instruction_id, "en": w.instruction_en},
     )  # fmt: skip
     urgency = rules.push_urgency(w.severity, w.urgency)
+    topic, ttl_s = rules.topic(w.root_id or w.id), rules.push_ttl_s(w.expires_at, now)
+    # One payload per language and kind of reader, shared by their rows (and encoded once).
+    payloads: dict[tuple[str, bool], dict[str, Any]] = {}
     rows: dict[int, db_push.Outgoing] = {}
     staff = await q.team_devices(db, w.id, settings.warning_team_near_m)
     for device in [*staff, *await q.citizen_devices(db, area_ids)]:
         if device.subscription_id in rows:  # a member's device that also follows the area
             continue
+        reader = (device.language, device.user_id is not None)
+        payload = payloads.get(reader)
+        if payload is None:
+            payload = payloads[reader] = rules.push_payload(text, reader[0], staff=reader[1])
         rows[device.subscription_id] = db_push.Outgoing(
             subscription_id=device.subscription_id,
             user_id=device.user_id,
             kind="warning",
-            payload=rules.push_payload(text, device.language, staff=device.user_id is not None),
+            payload=payload,
             urgency=urgency,
-            topic=rules.topic(w.root_id or w.id),
-            ttl_s=rules.push_ttl_s(w.expires_at, now),
+            topic=topic,
+            ttl_s=ttl_s,
         )
     if rows:
         key = f"warning:{w.id}"
