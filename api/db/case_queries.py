@@ -36,7 +36,7 @@ from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.cases import LAT, LON, overdue_clause, point, publicly_visible, words
+from api.db.cases import LAT, LON, OPEN_WORDS, overdue_clause, point, publicly_visible
 from api.db.direct import OneStatement, Statement, in_transaction
 from api.db.models import Agency, Area, Case, CaseEvent, CaseReporter, Category, Photo, Team, User
 from api.domain.lifecycle import IN_FIELD, OPEN
@@ -178,7 +178,7 @@ def apply_filter(q: Select[Any], shape: FilterShape) -> Select[Any]:
     if shape.mine:
         q = q.where(
             Case.team_id == any_(_p("mine_team_ids", ARRAY(Integer))),
-            Case.status.in_(words(OPEN)),
+            Case.status.in_(OPEN_WORDS),
         )
     if shape.statuses:
         q = q.where(Case.status == any_(_p("statuses", ARRAY(String))))

@@ -78,11 +78,15 @@ def words(values: Iterable[str]) -> list[Any]:
     return [literal_column(f"'{v}'", String) for v in listed]
 
 
+#: The open statuses (:data:`api.domain.sla.OPEN_STATUSES`) as :func:`words`, built once.
+OPEN_WORDS = words(sla.OPEN_STATUSES)
+
+
 def overdue_clause(now: Any) -> Any:
     """SQL twin of :func:`api.domain.sla.overdue_stages` (tested against it). ``now`` is a
     moment, or a bound parameter standing for one."""
     return and_(
-        Case.status.in_(words(sla.OPEN_STATUSES)),
+        Case.status.in_(OPEN_WORDS),
         or_(
             and_(Case.accepted_at.is_(None), Case.accept_by <= now),
             and_(Case.arrived_at.is_(None), Case.arrive_by <= now),
